@@ -1,0 +1,113 @@
+/**
+ * Everything a route handler may touch: the store, the clock, long-running operations, fault
+ * injection, throttling, the request log and the registry of resource types.
+ */
+import { VirtualClock } from "./clock.ts";
+import { ArmThrottle, ARM_THROTTLE_LIMITS, FaultInjector, type ThrottleSettings } from "./faults.ts";
+import { LroManager } from "./lro.ts";
+import { RequestLog } from "./requestLog.ts";
+import { type ArmResource, ResourceStore, type SimulationState, type StoredResource } from "./store.ts";
+
+export interface MaterialiseInput {
+  id: string;
+  name: string;
+  /** The request body of a PUT (or an estate entry written the same way). */
+  body: Record<string, unknown>;
+  /** The resource as it was, for an update. */
+  existing?: StoredResource;
+  /** Simulation state the estate asks for (power state, workload profile). */
+  sim?: SimulationState;
+  core: EmulatorCore;
+}
+
+/**
+ * How a resource type turns a request body into the resource ARM would return: the defaults,
+ * read-only properties (ids, times, provisioning state) and simulation state it needs.
+ */
+export interface ResourceTypeHandler {
+  /** Full type as ARM spells it, e.g. `Microsoft.Compute/virtualMachines`. */
+  type: string;
+  materialise(input: MaterialiseInput): StoredResource;
+}
+
+export interface EmulatorOptions {
+  /** The subscription the emulator serves (a GUID). */
+  subscriptionId?: string;
+  clock?: VirtualClock;
+  /** Status polls answered InProgress before an LRO completes. */
+  lroPolls?: number;
+  lroRetryAfterSeconds?: number;
+  /** ARM-like throttling; `false` turns it off. Defaults to ARM's limits. */
+  throttle?: ThrottleSettings | false;
+  faultSeed?: number;
+  /** Rows per page of ARM list operations (nextLink with `$skiptoken`). */
+  listPageSize?: number;
+}
+
+export const DEFAULT_SUBSCRIPTION_ID = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
+export const DEFAULT_TENANT_ID = "3d2f8a61-7c4e-4b9a-8e15-6a0c9d2b7f48";
+
+export class EmulatorCore {
+  readonly subscriptionId: string;
+  readonly tenantId = DEFAULT_TENANT_ID;
+  readonly store = new ResourceStore();
+  readonly clock: VirtualClock;
+  readonly lro: LroManager;
+  readonly faults: FaultInjector;
+  readonly throttle: ArmThrottle;
+  readonly log = new RequestLog();
+  readonly listPageSize: number;
+  readonly #types = new Map<string, ResourceTypeHandler>();
+
+  constructor(options: EmulatorOptions = {}) {
+    this.subscriptionId = options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID;
+    this.clock = options.clock ?? new VirtualClock();
+    this.lro = new LroManager(this.clock, {
+      ...(options.lroPolls === undefined ? {} : { polls: options.lroPolls }),
+      ...(options.lroRetryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.lroRetryAfterSeconds }),
+    });
+    this.faults = new FaultInjector(options.faultSeed);
+    this.throttle = new ArmThrottle(options.throttle === false ? undefined : (options.throttle ?? ARM_THROTTLE_LIMITS));
+    this.listPageSize = options.listPageSize ?? 1000;
+    this.store.addSubscription(this.subscriptionId);
+  }
+
+  registerType(handler: ResourceTypeHandler): void {
+    this.#types.set(handler.type.toLowerCase(), handler);
+  }
+
+  typeHandler(type: string): ResourceTypeHandler | undefined {
+    return this.#types.get(type.toLowerCase());
+  }
+
+  /** Builds a resource through its type's handler, or generically for types without one. */
+  materialise(type: string, input: Omit<MaterialiseInput, "core">): StoredResource {
+    const handler = this.typeHandler(type);
+    if (handler) return handler.materialise({ ...input, core: this });
+    return genericMaterialise(type, { ...input, core: this });
+  }
+
+  nowIso(): string {
+    return this.clock.now().toISOString();
+  }
+}
+
+/** Any resource type without a handler of its own: what was sent, plus ARM's read-only fields. */
+export function genericMaterialise(type: string, input: MaterialiseInput): StoredResource {
+  const { body, existing } = input;
+  const properties = {
+    ...((existing?.arm.properties as Record<string, unknown> | undefined) ?? {}),
+    ...((body.properties as Record<string, unknown> | undefined) ?? {}),
+    provisioningState: "Succeeded",
+  };
+  const arm: ArmResource = {
+    ...(existing?.arm ?? {}),
+    ...body,
+    id: input.id,
+    name: input.name,
+    type,
+    properties,
+  };
+  if (body.tags === undefined && existing?.arm.tags === undefined) arm.tags = {};
+  return { arm, sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}) } };
+}

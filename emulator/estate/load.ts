@@ -1,0 +1,62 @@
+/**
+ * Seeds the store from an estate definition. Entries are written as the bodies a user would PUT,
+ * and go through the same resource-type handlers as a PUT, so the estate has ARM's shapes.
+ */
+import type { EmulatorCore } from "../core.ts";
+import { resourceGroupId } from "../resourceIds.ts";
+import type { SimulationState } from "../store.ts";
+
+export interface EstateResourceGroup {
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+}
+
+export interface EstateResource {
+  /** Full ARM type, e.g. `Microsoft.Compute/virtualMachines` or `Microsoft.ContainerService/managedClusters/agentPools`. */
+  type: string;
+  resourceGroup: string;
+  /** For child types, the names along the path: `aks-dev/nodepool1`. */
+  name: string;
+  /** What a user would PUT: location, tags, sku, properties… */
+  body: Record<string, unknown>;
+  sim?: SimulationState;
+}
+
+export interface EstateDefinition {
+  resourceGroups: EstateResourceGroup[];
+  resources: EstateResource[];
+}
+
+/** Builds a resource id from a type and the slash-separated names of it and its parents. */
+export function estateResourceId(subscriptionId: string, resourceGroup: string, type: string, name: string): string {
+  const [provider, ...typeSegments] = type.split("/");
+  const names = name.split("/");
+  if (names.length !== typeSegments.length) {
+    throw new Error(`estate: name "${name}" does not fit type "${type}" (${typeSegments.length} name segment(s) expected)`);
+  }
+  const path = typeSegments.map((segment, index) => `${segment}/${names[index]}`).join("/");
+  return `${resourceGroupId(subscriptionId, resourceGroup)}/providers/${provider}/${path}`;
+}
+
+export function loadEstate(core: EmulatorCore, estate: EstateDefinition): void {
+  const subscriptionId = core.subscriptionId;
+  for (const group of estate.resourceGroups) {
+    core.store.putGroup({
+      id: resourceGroupId(subscriptionId, group.name),
+      name: group.name,
+      type: "Microsoft.Resources/resourceGroups",
+      location: group.location,
+      tags: group.tags ?? {},
+      properties: { provisioningState: "Succeeded" },
+    });
+  }
+  for (const entry of estate.resources) {
+    if (!core.store.getGroup(subscriptionId, entry.resourceGroup)) {
+      throw new Error(`estate: resource ${entry.name} names resource group ${entry.resourceGroup}, which the estate does not define`);
+    }
+    const id = estateResourceId(subscriptionId, entry.resourceGroup, entry.type, entry.name);
+    const name = entry.name.split("/").at(-1) as string;
+    core.store.put(core.materialise(entry.type, { id, name, body: entry.body, ...(entry.sim ? { sim: entry.sim } : {}) }));
+  }
+}

@@ -1,0 +1,30 @@
+/** Every route family and resource type the emulator serves. */
+import type { ResourceTypeHandler } from "../core.ts";
+import type { RouteDefinition } from "../router.ts";
+import { operationRoutes } from "./operations.ts";
+import { resourceManagerRoutes, resourceManagerTypes } from "./resources.ts";
+import { computeRoutes, computeTypes } from "./compute.ts";
+import { containerServiceRoutes, containerServiceTypes } from "./containerService.ts";
+import { postgresRoutes, postgresTypes } from "./postgres.ts";
+import { backupRoutes, backupTypes } from "./backup.ts";
+import { resourceGraphRoutes } from "./resourceGraph.ts";
+import { metricsRoutes } from "./metrics.ts";
+import { consumptionRoutes, consumptionTypes } from "./consumption.ts";
+
+export function allRoutes(): RouteDefinition[] {
+  return [
+    ...operationRoutes(),
+    ...resourceManagerRoutes(),
+    ...computeRoutes(),
+    ...containerServiceRoutes(),
+    ...postgresRoutes(),
+    ...backupRoutes(),
+    ...resourceGraphRoutes(),
+    ...metricsRoutes(),
+    ...consumptionRoutes(),
+  ];
+}
+
+export function allResourceTypes(): ResourceTypeHandler[] {
+  return [...resourceManagerTypes(), ...computeTypes(), ...containerServiceTypes(), ...postgresTypes(), ...backupTypes(), ...consumptionTypes()];
+}

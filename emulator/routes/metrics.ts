@@ -1,0 +1,5 @@
+import type { RouteDefinition } from "../router.ts";
+
+export function metricsRoutes(): RouteDefinition[] {
+  return [];
+}

@@ -1,0 +1,5 @@
+import type { RouteDefinition } from "../router.ts";
+
+export function resourceGraphRoutes(): RouteDefinition[] {
+  return [];
+}
