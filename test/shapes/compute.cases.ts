@@ -1,0 +1,7 @@
+import type { ShapeFamily } from "../support/shapes.ts";
+
+export const computeShapes: ShapeFamily = {
+  name: "compute",
+  estate: { resourceGroups: [], resources: [] },
+  cases: [],
+};

@@ -1,0 +1,7 @@
+import type { ShapeFamily } from "../support/shapes.ts";
+
+export const resourceGraphShapes: ShapeFamily = {
+  name: "resourceGraph",
+  estate: { resourceGroups: [], resources: [] },
+  cases: [],
+};
