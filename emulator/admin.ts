@@ -5,7 +5,6 @@
  */
 import { parseDuration } from "./clock.ts";
 import { badRequest } from "./errors.ts";
-import type { FaultRule } from "./faults.ts";
 import type { RouteDefinition } from "./router.ts";
 
 export function adminRoutes(): RouteDefinition[] {
@@ -50,7 +49,7 @@ export function adminRoutes(): RouteDefinition[] {
       pattern: "/_emulator/faults",
       name: "admin.faults.add",
       handler: ({ core, body }) => {
-        core.faults.add((body ?? {}) as FaultRule);
+        core.faults.add((body ?? {}));
         return { status: 200, body: { rules: core.faults.rules } };
       },
     },

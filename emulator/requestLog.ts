@@ -7,6 +7,8 @@ export interface RequestLogEntry {
   path: string;
   status: number;
   durationMs: number;
+  /** When the request arrived, in real milliseconds since the emulator started (retry spacing). */
+  atMs: number;
   /** What the emulator did besides answering: `fault:429`, `fault:503`, `fault:drop`, `throttled`. */
   fault?: string;
 }

@@ -17,11 +17,11 @@ export function parseResourceId(id: string): ParsedResourceId {
   const parsed: ParsedResourceId = { subscriptionId: parts[1] };
   let index = 2;
   if (parts[index]?.toLowerCase() === "resourcegroups" && parts[index + 1] !== undefined) {
-    parsed.resourceGroup = parts[index + 1] as string;
+    parsed.resourceGroup = parts[index + 1];
     index += 2;
   }
   if (parts[index]?.toLowerCase() === "providers" && parts[index + 1] !== undefined) {
-    parsed.provider = parts[index + 1] as string;
+    parsed.provider = parts[index + 1];
     const typeSegments: string[] = [parsed.provider];
     let name: string | undefined;
     for (let i = index + 2; i + 1 < parts.length; i += 2) {

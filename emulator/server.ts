@@ -93,6 +93,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   if (options.estate) loadEstate(core, options.estate);
 
   const tls = await createEmulatorTls();
+  const startedAt = performance.now();
   let baseUrl = "";
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -184,6 +185,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         path,
         status,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
+        atMs: Math.round((started - startedAt) * 100) / 100,
         ...(fault === undefined ? {} : { fault }),
       });
     }

@@ -22,17 +22,17 @@ function toPem(der: ArrayBuffer, label: string): string {
 }
 
 export async function createEmulatorTls(hostNames: string[] = ["localhost"]): Promise<EmulatorTls> {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 7 * 86_400_000);
 
-  const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+  const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]));
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
     name: "CN=Governor Emulator CA",
     notBefore,
     notAfter,
-    keys: caKeys as unknown as CryptoKeyPair,
+    keys: caKeys,
     signingAlgorithm: ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
@@ -40,15 +40,15 @@ export async function createEmulatorTls(hostNames: string[] = ["localhost"]): Pr
     ],
   });
 
-  const serverKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+  const serverKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]));
   const serverCert = await x509.X509CertificateGenerator.create({
     serialNumber: "02",
     subject: "CN=127.0.0.1",
     issuer: caCert.subject,
     notBefore,
     notAfter,
-    publicKey: (serverKeys as CryptoKeyPair).publicKey,
-    signingKey: (caKeys as CryptoKeyPair).privateKey,
+    publicKey: serverKeys.publicKey,
+    signingKey: caKeys.privateKey,
     signingAlgorithm: ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
@@ -61,6 +61,6 @@ export async function createEmulatorTls(hostNames: string[] = ["localhost"]): Pr
     ],
   });
 
-  const keyDer = await webcrypto.subtle.exportKey("pkcs8", (serverKeys as CryptoKeyPair).privateKey);
+  const keyDer = await webcrypto.subtle.exportKey("pkcs8", serverKeys.privateKey);
   return { ca: caCert.toString("pem"), cert: serverCert.toString("pem"), key: toPem(keyDer, "PRIVATE KEY") };
 }

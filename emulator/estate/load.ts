@@ -15,7 +15,8 @@ export interface EstateResourceGroup {
 export interface EstateResource {
   /** Full ARM type, e.g. `Microsoft.Compute/virtualMachines` or `Microsoft.ContainerService/managedClusters/agentPools`. */
   type: string;
-  resourceGroup: string;
+  /** Omitted for resources at subscription scope (budgets). */
+  resourceGroup?: string;
   /** For child types, the names along the path: `aks-dev/nodepool1`. */
   name: string;
   /** What a user would PUT: location, tags, sku, properties… */
@@ -29,14 +30,15 @@ export interface EstateDefinition {
 }
 
 /** Builds a resource id from a type and the slash-separated names of it and its parents. */
-export function estateResourceId(subscriptionId: string, resourceGroup: string, type: string, name: string): string {
+export function estateResourceId(subscriptionId: string, resourceGroup: string | undefined, type: string, name: string): string {
   const [provider, ...typeSegments] = type.split("/");
   const names = name.split("/");
   if (names.length !== typeSegments.length) {
     throw new Error(`estate: name "${name}" does not fit type "${type}" (${typeSegments.length} name segment(s) expected)`);
   }
   const path = typeSegments.map((segment, index) => `${segment}/${names[index]}`).join("/");
-  return `${resourceGroupId(subscriptionId, resourceGroup)}/providers/${provider}/${path}`;
+  const scope = resourceGroup === undefined ? `/subscriptions/${subscriptionId}` : resourceGroupId(subscriptionId, resourceGroup);
+  return `${scope}/providers/${provider}/${path}`;
 }
 
 export function loadEstate(core: EmulatorCore, estate: EstateDefinition): void {
@@ -52,7 +54,7 @@ export function loadEstate(core: EmulatorCore, estate: EstateDefinition): void {
     });
   }
   for (const entry of estate.resources) {
-    if (!core.store.getGroup(subscriptionId, entry.resourceGroup)) {
+    if (entry.resourceGroup !== undefined && !core.store.getGroup(subscriptionId, entry.resourceGroup)) {
       throw new Error(`estate: resource ${entry.name} names resource group ${entry.resourceGroup}, which the estate does not define`);
     }
     const id = estateResourceId(subscriptionId, entry.resourceGroup, entry.type, entry.name);

@@ -1,0 +1,56 @@
+/**
+ * The Azure SDK clients Governor uses, made for a target (Azure or the emulator). Each package is
+ * imported when first needed: a function that only parses an event never loads them.
+ */
+import type { ComputeManagementClient } from "@azure/arm-compute";
+import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { MonitorClient } from "@azure/arm-monitor";
+import type { PostgreSQLManagementFlexibleServerClient } from "@azure/arm-postgresql-flexible";
+import type { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
+import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import type { ResourceManagementClient } from "@azure/arm-resources";
+import type { MetricsClient } from "@azure/monitor-query-metrics";
+import type { AzureTarget } from "./target.ts";
+
+const armOptions = (target: AzureTarget) => ({ endpoint: target.armEndpoint, ...target.clientOptions });
+
+export async function resourcesClient(target: AzureTarget): Promise<ResourceManagementClient> {
+  const { ResourceManagementClient } = await import("@azure/arm-resources");
+  return new ResourceManagementClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+export async function computeClient(target: AzureTarget): Promise<ComputeManagementClient> {
+  const { ComputeManagementClient } = await import("@azure/arm-compute");
+  return new ComputeManagementClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+export async function containerServiceClient(target: AzureTarget): Promise<ContainerServiceClient> {
+  const { ContainerServiceClient } = await import("@azure/arm-containerservice");
+  return new ContainerServiceClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+export async function postgresClient(target: AzureTarget): Promise<PostgreSQLManagementFlexibleServerClient> {
+  const { PostgreSQLManagementFlexibleServerClient } = await import("@azure/arm-postgresql-flexible");
+  return new PostgreSQLManagementFlexibleServerClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+export async function backupClient(target: AzureTarget): Promise<RecoveryServicesBackupClient> {
+  const { RecoveryServicesBackupClient } = await import("@azure/arm-recoveryservicesbackup");
+  return new RecoveryServicesBackupClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+export async function resourceGraphClient(target: AzureTarget): Promise<ResourceGraphClient> {
+  const { ResourceGraphClient } = await import("@azure/arm-resourcegraph");
+  return new ResourceGraphClient(target.credential, armOptions(target));
+}
+
+export async function monitorClient(target: AzureTarget): Promise<MonitorClient> {
+  const { MonitorClient } = await import("@azure/arm-monitor");
+  return new MonitorClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+/** Batch metrics are regional: one client per region (the emulator serves every region). */
+export async function metricsClient(target: AzureTarget, region: string): Promise<MetricsClient> {
+  const { MetricsClient } = await import("@azure/monitor-query-metrics");
+  return new MetricsClient(target.metricsEndpoint(region), target.credential, target.clientOptions);
+}
