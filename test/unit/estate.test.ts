@@ -1,0 +1,94 @@
+/** The sample estate and its generator: realistic, consistent, and what the other tests rely on. */
+import { describe, expect, it } from "vitest";
+import { EmulatorCore } from "../../emulator/core.ts";
+import { generateEstate } from "../../emulator/estate/generate.ts";
+import { estateResourceId, loadEstate } from "../../emulator/estate/load.ts";
+import { sampleEstate } from "../../emulator/estate/sample.ts";
+import { allResourceTypes } from "../../emulator/routes/index.ts";
+
+function loaded(estate: ReturnType<typeof sampleEstate>): EmulatorCore {
+  const core = new EmulatorCore({ subscriptionId: estate.subscriptionId });
+  for (const handler of allResourceTypes()) core.registerType(handler);
+  loadEstate(core, estate.estate);
+  return core;
+}
+
+describe("sample estate", () => {
+  const sample = sampleEstate();
+  const core = loaded(sample);
+
+  it("covers every environment of an Odoo distributor, each in its own resource group", () => {
+    const environments = new Set(sample.estate.resourceGroups.map((group) => group.tags?.environment));
+    expect([...environments]).toEqual(expect.arrayContaining(["prod", "staging", "dev", "test", "training", "dr"]));
+    const types = new Set(core.store.list().map((resource) => resource.arm.type));
+    expect([...types]).toEqual(
+      expect.arrayContaining([
+        "Microsoft.Compute/virtualMachines",
+        "Microsoft.Compute/disks",
+        "Microsoft.Compute/snapshots",
+        "Microsoft.ContainerService/managedClusters",
+        "Microsoft.DBforPostgreSQL/flexibleServers",
+        "Microsoft.Cache/redis",
+        "Microsoft.Storage/storageAccounts",
+        "Microsoft.RecoveryServices/vaults",
+        "Microsoft.Consumption/budgets",
+      ]),
+    );
+  });
+
+  it("plants every kind of drift on resources that exist", () => {
+    const kinds = new Set(sample.plantedViolations.map((violation) => violation.kind));
+    expect([...kinds].sort()).toEqual(
+      ["disallowed-region", "disallowed-size", "expired-resource", "idle-vm", "missing-tags", "off-hours-aks", "old-snapshot", "postgres-backup", "unprotected-prod-vm"].sort(),
+    );
+    for (const violation of sample.plantedViolations) expect(core.store.get(violation.resourceId), violation.resourceId).toBeDefined();
+  });
+
+  it("never plants a disruptive finding on an untouchable resource", () => {
+    const untouchable = new Set(sample.untouchable.map((entry) => entry.resourceId.toLowerCase()));
+    const disruptive = sample.plantedViolations.filter((violation) => ["idle-vm", "old-snapshot", "off-hours-aks", "expired-resource"].includes(violation.kind));
+    for (const violation of disruptive) expect(untouchable.has(violation.resourceId.toLowerCase()), violation.resourceId).toBe(false);
+    for (const entry of sample.untouchable) expect(core.store.get(entry.resourceId), entry.resourceId).toBeDefined();
+  });
+
+  it("attaches every VM's OS disk to its VM", () => {
+    for (const vm of core.store.list({ type: "Microsoft.Compute/virtualMachines" })) {
+      const osDisk = (vm.arm.properties?.storageProfile as { osDisk: { managedDisk: { id: string } } }).osDisk.managedDisk.id;
+      expect(core.store.get(osDisk)?.arm.managedBy, vm.arm.name).toBe(vm.arm.id);
+    }
+  });
+
+  it("builds ids for child and subscription-scope resources", () => {
+    expect(estateResourceId("s", "rg", "Microsoft.ContainerService/managedClusters/agentPools", "aks/system")).toBe(
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks/agentPools/system",
+    );
+    expect(estateResourceId("s", undefined, "Microsoft.Consumption/budgets", "b")).toBe("/subscriptions/s/providers/Microsoft.Consumption/budgets/b");
+    expect(() => estateResourceId("s", "rg", "Microsoft.ContainerService/managedClusters/agentPools", "aks")).toThrow(/does not fit type/);
+  });
+
+  it("refuses an entry whose resource group the estate does not define, naming both", () => {
+    const core = new EmulatorCore();
+    expect(() =>
+      loadEstate(core, { resourceGroups: [], resources: [{ type: "Microsoft.Storage/storageAccounts", resourceGroup: "rg-missing", name: "st1", body: { location: "westeurope" } }] }),
+    ).toThrow(/st1 names resource group rg-missing/);
+  });
+});
+
+describe("generated estates", () => {
+  it("reach the requested size, deterministically for a seed", () => {
+    const first = generateEstate({ resources: 10_000, seed: 3 });
+    const second = generateEstate({ resources: 10_000, seed: 3 });
+    expect(first.estate.resources.length).toBeGreaterThanOrEqual(10_000);
+    expect(first.estate.resources.length).toBeLessThan(10_100);
+    expect(second.estate).toEqual(first.estate);
+    const core = loaded(first);
+    expect(core.store.size).toBe(first.estate.resources.length);
+  });
+
+  it("keep the sample estate's planted drift and add more of the same kinds", () => {
+    const generated = generateEstate({ resources: 2_000 });
+    const untagged = generated.estate.resources.filter((entry) => entry.type === "Microsoft.Compute/virtualMachines" && Object.keys((entry.body.tags as object) ?? {}).length === 0);
+    expect(untagged.length).toBeGreaterThan(10);
+    expect(generated.plantedViolations).toEqual(sampleEstate().plantedViolations);
+  });
+});
