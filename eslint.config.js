@@ -3,8 +3,32 @@
 import tseslint from "typescript-eslint";
 
 const NODE_BUILTINS = [
-  "assert", "buffer", "child_process", "cluster", "crypto", "dgram", "dns", "events", "fs", "fs/promises", "http", "http2",
-  "https", "net", "os", "path", "perf_hooks", "process", "readline", "stream", "timers", "tls", "url", "util", "worker_threads", "zlib",
+  "assert",
+  "buffer",
+  "child_process",
+  "cluster",
+  "crypto",
+  "dgram",
+  "dns",
+  "events",
+  "fs",
+  "fs/promises",
+  "http",
+  "http2",
+  "https",
+  "net",
+  "os",
+  "path",
+  "perf_hooks",
+  "process",
+  "readline",
+  "stream",
+  "timers",
+  "tls",
+  "url",
+  "util",
+  "worker_threads",
+  "zlib",
 ];
 
 /** Orchestrators replay: no I/O, no clock, no randomness of their own (context.df provides them). */
@@ -16,7 +40,17 @@ export const orchestratorRules = {
       patterns: [
         { group: ["node:*"], message: "Orchestrators must not import Node built-ins: use an activity." },
         {
-          group: ["@azure/arm-*", "@azure/identity", "@azure/data-tables", "@azure/monitor-*", "@azure/communication-*", "pg", "axios", "undici", "node-fetch"],
+          group: [
+            "@azure/arm-*",
+            "@azure/identity",
+            "@azure/data-tables",
+            "@azure/monitor-*",
+            "@azure/communication-*",
+            "pg",
+            "axios",
+            "undici",
+            "node-fetch",
+          ],
           message: "Orchestrators must not call the network: use an activity.",
         },
       ],
@@ -31,9 +65,18 @@ export const orchestratorRules = {
   ],
   "no-restricted-syntax": [
     "error",
-    { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "Use context.df.currentUtcDateTime: Date.now() breaks replay." },
-    { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "Use context.df.currentUtcDateTime: new Date() breaks replay." },
-    { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: "Use context.df.newGuid(): Math.random() breaks replay." },
+    {
+      selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+      message: "Use context.df.currentUtcDateTime: Date.now() breaks replay.",
+    },
+    {
+      selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+      message: "Use context.df.currentUtcDateTime: new Date() breaks replay.",
+    },
+    {
+      selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+      message: "Use context.df.newGuid(): Math.random() breaks replay.",
+    },
     { selector: "CallExpression[callee.property.name='randomUUID']", message: "Use context.df.newGuid(): random ids break replay." },
   ],
 };

@@ -49,7 +49,7 @@ export function adminRoutes(): RouteDefinition[] {
       pattern: "/_emulator/faults",
       name: "admin.faults.add",
       handler: ({ core, body }) => {
-        core.faults.add((body ?? {}));
+        core.faults.add(body ?? {});
         return { status: 200, body: { rules: core.faults.rules } };
       },
     },

@@ -96,7 +96,7 @@ export class EmulatorCore {
 export function genericMaterialise(type: string, input: MaterialiseInput): StoredResource {
   const { body, existing } = input;
   const properties = {
-    ...((existing?.arm.properties) ?? {}),
+    ...(existing?.arm.properties ?? {}),
     ...((body.properties as Record<string, unknown> | undefined) ?? {}),
     provisioningState: "Succeeded",
   };

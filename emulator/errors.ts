@@ -22,7 +22,6 @@ export const notFound = (resourceId: string): ArmError =>
 export const resourceGroupNotFound = (name: string): ArmError =>
   new ArmError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
 
-export const badRequest = (message: string, code = "InvalidRequestContent"): ArmError =>
-  new ArmError(400, code, message);
+export const badRequest = (message: string, code = "InvalidRequestContent"): ArmError => new ArmError(400, code, message);
 
 export const conflict = (message: string, code = "Conflict"): ArmError => new ArmError(409, code, message);

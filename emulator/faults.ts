@@ -165,10 +165,7 @@ export class ArmThrottle {
     return this.#settings !== undefined;
   }
 
-  take(
-    subscriptionId: string,
-    kind: OperationKind,
-  ): { allowed: boolean; headers: Record<string, string>; retryAfterSeconds: number } {
+  take(subscriptionId: string, kind: OperationKind): { allowed: boolean; headers: Record<string, string>; retryAfterSeconds: number } {
     if (!this.#settings) return { allowed: true, headers: {}, retryAfterSeconds: 0 };
     const key = `${subscriptionId.toLowerCase()}|${kind}`;
     let bucket = this.#buckets.get(key);

@@ -23,6 +23,8 @@ export interface LroSpec {
   /** Status code of the first answer (202 for actions and deletes; 201 or 200 for some PUTs). */
   initialStatus?: number;
   initialBody?: unknown;
+  /** Status of the Location answer once done when `complete()` returns nothing: 204 unless set (Compute's actions answer 200). */
+  finalStatus?: number;
 }
 
 interface Operation {
@@ -84,9 +86,7 @@ export class LroManager {
     } catch (error) {
       operation.status = "Failed";
       operation.error =
-        error instanceof ArmError
-          ? { code: error.code, message: error.message }
-          : { code: "InternalServerError", message: String(error) };
+        error instanceof ArmError ? { code: error.code, message: error.message } : { code: "InternalServerError", message: String(error) };
     }
     operation.endTime = this.#clock.now().toISOString();
   }
@@ -122,7 +122,7 @@ export class LroManager {
     if (operation.status === "Failed" && operation.error) {
       throw new ArmError(400, operation.error.code, operation.error.message);
     }
-    return operation.result === undefined ? { status: 204, headers: {} } : { status: 200, body: operation.result, headers: {} };
+    return operation.result === undefined ? { status: operation.spec.finalStatus ?? 204, headers: {} } : { status: 200, body: operation.result, headers: {} };
   }
 
   /** Completes every operation still in progress (for tests that do not poll). */

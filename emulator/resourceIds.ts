@@ -20,9 +20,10 @@ export function parseResourceId(id: string): ParsedResourceId {
     parsed.resourceGroup = parts[index + 1];
     index += 2;
   }
-  if (parts[index]?.toLowerCase() === "providers" && parts[index + 1] !== undefined) {
-    parsed.provider = parts[index + 1];
-    const typeSegments: string[] = [parsed.provider];
+  const provider = parts[index + 1];
+  if (parts[index]?.toLowerCase() === "providers" && provider !== undefined) {
+    parsed.provider = provider;
+    const typeSegments: string[] = [provider];
     let name: string | undefined;
     for (let i = index + 2; i + 1 < parts.length; i += 2) {
       typeSegments.push(parts[i] as string);

@@ -132,7 +132,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         throw new ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
       }
       if (!url.searchParams.get("api-version")) {
-        throw new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        throw new ArmError(
+          400,
+          "MissingApiVersionParameter",
+          "The api-version query parameter (?api-version=) is required for all requests.",
+        );
       }
 
       const decision = core.faults.decide(method, routeName);
@@ -145,7 +149,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       }
       if (decision.type === "status") {
         fault = `fault:${decision.status}`;
-        const headers: Record<string, string> = decision.retryAfterSeconds === undefined ? {} : { "Retry-After": String(decision.retryAfterSeconds) };
+        const headers: Record<string, string> =
+          decision.retryAfterSeconds === undefined ? {} : { "Retry-After": String(decision.retryAfterSeconds) };
         throw decision.status === 429
           ? new ArmError(429, "TooManyRequests", "The request is being throttled (injected fault).", headers)
           : new ArmError(decision.status, "ServiceUnavailable", "The service is temporarily unavailable (injected fault).", headers);

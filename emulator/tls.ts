@@ -17,7 +17,9 @@ export interface EmulatorTls {
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 
 function toPem(der: ArrayBuffer, label: string): string {
-  const b64 = Buffer.from(der).toString("base64").replace(/(.{64})/g, "$1\n");
+  const b64 = Buffer.from(der)
+    .toString("base64")
+    .replace(/(.{64})/g, "$1\n");
   return `-----BEGIN ${label}-----\n${b64.trimEnd()}\n-----END ${label}-----\n`;
 }
 
@@ -26,7 +28,7 @@ export async function createEmulatorTls(hostNames: string[] = ["localhost"]): Pr
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 7 * 86_400_000);
 
-  const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]));
+  const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
     name: "CN=Governor Emulator CA",
@@ -40,7 +42,7 @@ export async function createEmulatorTls(hostNames: string[] = ["localhost"]): Pr
     ],
   });
 
-  const serverKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]));
+  const serverKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
   const serverCert = await x509.X509CertificateGenerator.create({
     serialNumber: "02",
     subject: "CN=127.0.0.1",

@@ -79,8 +79,22 @@ export class EstateBuilder {
     });
     const dataDisks = Array.from({ length: spec.dataDisks ?? 0 }, (_, index) => {
       const diskName = `${name}_DataDisk_${index}`;
-      const id = this.disk(resourceGroup, diskName, { sizeGb: 512, sku: "Premium_LRS", tags: spec.tags ?? {}, location, managedBy: vmId, ageDays: spec.ageDays ?? 180 });
-      return { lun: index, name: diskName, createOption: "Attach", caching: "ReadOnly", diskSizeGB: 512, managedDisk: { id, storageAccountType: "Premium_LRS" } };
+      const id = this.disk(resourceGroup, diskName, {
+        sizeGb: 512,
+        sku: "Premium_LRS",
+        tags: spec.tags ?? {},
+        location,
+        managedBy: vmId,
+        ageDays: spec.ageDays ?? 180,
+      });
+      return {
+        lun: index,
+        name: diskName,
+        createOption: "Attach",
+        caching: "ReadOnly",
+        diskSizeGB: 512,
+        managedDisk: { id, storageAccountType: "Premium_LRS" },
+      };
     });
     const windows = spec.os === "windows";
     this.add(
@@ -108,7 +122,9 @@ export class EstateBuilder {
           },
           osProfile: { computerName: name, adminUsername: "azureuser" },
           networkProfile: {
-            networkInterfaces: [{ id: this.id(resourceGroup, "Microsoft.Network/networkInterfaces", `${name}-nic`), properties: { primary: true } }],
+            networkInterfaces: [
+              { id: this.id(resourceGroup, "Microsoft.Network/networkInterfaces", `${name}-nic`), properties: { primary: true } },
+            ],
           },
           timeCreated: created,
         },
@@ -138,7 +154,11 @@ export class EstateBuilder {
     return this.add("Microsoft.Compute/disks", resourceGroup, name, body);
   }
 
-  snapshot(resourceGroup: string, name: string, spec: { sourceDiskId: string; ageDays: number; tags?: Tags; sizeGb?: number; location?: string }): string {
+  snapshot(
+    resourceGroup: string,
+    name: string,
+    spec: { sourceDiskId: string; ageDays: number; tags?: Tags; sizeGb?: number; location?: string },
+  ): string {
     return this.add("Microsoft.Compute/snapshots", resourceGroup, name, {
       location: this.#location(resourceGroup, spec.location),
       tags: spec.tags ?? {},
@@ -152,7 +172,11 @@ export class EstateBuilder {
     });
   }
 
-  aks(resourceGroup: string, name: string, spec: { tags?: Tags; nodeSize: string; nodes: number; power?: "Running" | "Stopped"; workload?: WorkloadProfile }): string {
+  aks(
+    resourceGroup: string,
+    name: string,
+    spec: { tags?: Tags; nodeSize: string; nodes: number; power?: "Running" | "Stopped"; workload?: WorkloadProfile },
+  ): string {
     const location = this.#location(resourceGroup);
     const power = { code: spec.power ?? "Running" };
     const id = this.add(
@@ -168,13 +192,30 @@ export class EstateBuilder {
           kubernetesVersion: "1.33.2",
           dnsPrefix: name,
           powerState: power,
-          agentPoolProfiles: [{ name: "system", count: spec.nodes, vmSize: spec.nodeSize, mode: "System", osType: "Linux", type: "VirtualMachineScaleSets", powerState: power }],
+          agentPoolProfiles: [
+            {
+              name: "system",
+              count: spec.nodes,
+              vmSize: spec.nodeSize,
+              mode: "System",
+              osType: "Linux",
+              type: "VirtualMachineScaleSets",
+              powerState: power,
+            },
+          ],
         },
       },
       { workload: spec.workload ?? "steady" },
     );
     this.add("Microsoft.ContainerService/managedClusters/agentPools", resourceGroup, `${name}/system`, {
-      properties: { count: spec.nodes, vmSize: spec.nodeSize, mode: "System", osType: "Linux", type: "VirtualMachineScaleSets", powerState: power },
+      properties: {
+        count: spec.nodes,
+        vmSize: spec.nodeSize,
+        mode: "System",
+        osType: "Linux",
+        type: "VirtualMachineScaleSets",
+        powerState: power,
+      },
     });
     return id;
   }
@@ -182,7 +223,16 @@ export class EstateBuilder {
   postgres(
     resourceGroup: string,
     name: string,
-    spec: { tags?: Tags; sku: string; tier: string; storageGb: number; retentionDays: number; geoRedundant: boolean; version?: string; workload?: WorkloadProfile },
+    spec: {
+      tags?: Tags;
+      sku: string;
+      tier: string;
+      storageGb: number;
+      retentionDays: number;
+      geoRedundant: boolean;
+      version?: string;
+      workload?: WorkloadProfile;
+    },
   ): string {
     return this.add(
       "Microsoft.DBforPostgreSQL/flexibleServers",
@@ -206,7 +256,12 @@ export class EstateBuilder {
     );
   }
 
-  generic(type: string, resourceGroup: string, name: string, spec: { tags?: Tags; sku?: Record<string, unknown>; kind?: string; properties?: Record<string, unknown> }): string {
+  generic(
+    type: string,
+    resourceGroup: string,
+    name: string,
+    spec: { tags?: Tags; sku?: Record<string, unknown>; kind?: string; properties?: Record<string, unknown> },
+  ): string {
     return this.add(type, resourceGroup, name, {
       location: this.#location(resourceGroup),
       tags: spec.tags ?? {},
@@ -225,7 +280,12 @@ export class EstateBuilder {
     });
   }
 
-  backupPolicy(resourceGroup: string, vault: string, name: string, spec: { dailyRetentionDays: number; weeklyRetentionWeeks?: number }): string {
+  backupPolicy(
+    resourceGroup: string,
+    vault: string,
+    name: string,
+    spec: { dailyRetentionDays: number; weeklyRetentionWeeks?: number },
+  ): string {
     return this.add("Microsoft.RecoveryServices/vaults/backupPolicies", resourceGroup, `${vault}/${name}`, {
       properties: {
         backupManagementType: "AzureIaasVM",
@@ -239,7 +299,10 @@ export class EstateBuilder {
         },
         retentionPolicy: {
           retentionPolicyType: "LongTermRetentionPolicy",
-          dailySchedule: { retentionTimes: ["2026-01-01T01:00:00Z"], retentionDuration: { count: spec.dailyRetentionDays, durationType: "Days" } },
+          dailySchedule: {
+            retentionTimes: ["2026-01-01T01:00:00Z"],
+            retentionDuration: { count: spec.dailyRetentionDays, durationType: "Days" },
+          },
           ...(spec.weeklyRetentionWeeks === undefined
             ? {}
             : {
@@ -280,7 +343,13 @@ export class EstateBuilder {
         currentSpend: { amount: spec.currentSpend, unit: "EUR" },
         forecastSpend: { amount: spec.forecastSpend, unit: "EUR" },
         notifications: {
-          Actual_GreaterThan_80_Percent: { enabled: true, operator: "GreaterThan", threshold: 80, contactEmails: spec.contactEmails, thresholdType: "Actual" },
+          Actual_GreaterThan_80_Percent: {
+            enabled: true,
+            operator: "GreaterThan",
+            threshold: 80,
+            contactEmails: spec.contactEmails,
+            thresholdType: "Actual",
+          },
           Actual_GreaterThanOrEqualTo_100_Percent: {
             enabled: true,
             operator: "GreaterThanOrEqualTo",
@@ -288,7 +357,13 @@ export class EstateBuilder {
             contactEmails: spec.contactEmails,
             thresholdType: "Actual",
           },
-          Forecasted_GreaterThan_100_Percent: { enabled: true, operator: "GreaterThan", threshold: 100, contactEmails: spec.contactEmails, thresholdType: "Forecasted" },
+          Forecasted_GreaterThan_100_Percent: {
+            enabled: true,
+            operator: "GreaterThan",
+            threshold: 100,
+            contactEmails: spec.contactEmails,
+            thresholdType: "Forecasted",
+          },
         },
       },
     });

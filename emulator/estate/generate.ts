@@ -32,7 +32,10 @@ export interface GenerateOptions {
 }
 
 export function generateEstate(options: GenerateOptions): SampleEstate {
-  const base = sampleEstate({ ...(options.subscriptionId ? { subscriptionId: options.subscriptionId } : {}), ...(options.now ? { now: options.now } : {}) });
+  const base = sampleEstate({
+    ...(options.subscriptionId ? { subscriptionId: options.subscriptionId } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const random = seededRandom(options.seed ?? 7);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const b = new EstateBuilder(base.subscriptionId, base.now);
@@ -52,7 +55,8 @@ export function generateEstate(options: GenerateOptions): SampleEstate {
       const draw = random();
       // About one resource in ten misses tags; one non-production VM in five sits idle.
       const vmTags = draw < 0.1 ? {} : tags;
-      const workload: WorkloadProfile = environment !== "prod" && draw > 0.8 ? "idle" : pick(["steady", "business-hours", "nightly-batch"] as const);
+      const workload: WorkloadProfile =
+        environment !== "prod" && draw > 0.8 ? "idle" : pick(["steady", "business-hours", "nightly-batch"] as const);
       const power = environment !== "prod" && draw > 0.95 ? "deallocated" : "running";
       b.vm(group, name, { size: pick(SIZES), tags: vmTags, workload, power });
       if (random() < 0.5) {
@@ -60,9 +64,20 @@ export function generateEstate(options: GenerateOptions): SampleEstate {
         b.snapshot(group, `snap-${name}-${index}`, { sourceDiskId: diskId, ageDays: Math.floor(random() * 200), tags: vmTags });
       }
     }
-    b.generic("Microsoft.Storage/storageAccounts", group, `stbu${unit}${environment}`.slice(0, 24), { tags, sku: { name: "Standard_LRS" }, kind: "StorageV2" });
+    b.generic("Microsoft.Storage/storageAccounts", group, `stbu${unit}${environment}`.slice(0, 24), {
+      tags,
+      sku: { name: "Standard_LRS" },
+      kind: "StorageV2",
+    });
     if (unit % 5 === 0) {
-      b.postgres(group, `psql-bu${unit}-${environment}`, { tags, sku: "Standard_D2ds_v5", tier: "GeneralPurpose", storageGb: 128, retentionDays: environment === "prod" ? 35 : 7, geoRedundant: environment === "prod" });
+      b.postgres(group, `psql-bu${unit}-${environment}`, {
+        tags,
+        sku: "Standard_D2ds_v5",
+        tier: "GeneralPurpose",
+        storageGb: 128,
+        retentionDays: environment === "prod" ? 35 : 7,
+        geoRedundant: environment === "prod",
+      });
     }
     if (unit % 7 === 0) b.aks(group, `aks-bu${unit}-${environment}`, { tags, nodeSize: "Standard_D4s_v5", nodes: 2 });
   }

@@ -74,8 +74,18 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
 
   // Production Odoo: app servers and workers, busy in business hours, backed up (but one worker is not).
   const prodTags = team("prod", "odoo", "CC-1000");
-  const app1 = b.vm("rg-odoo-prod", "vm-odoo-prod-app-01", { size: "Standard_D8s_v5", tags: prodTags, workload: "business-hours", dataDisks: 1 });
-  const app2 = b.vm("rg-odoo-prod", "vm-odoo-prod-app-02", { size: "Standard_D8s_v5", tags: prodTags, workload: "business-hours", dataDisks: 1 });
+  const app1 = b.vm("rg-odoo-prod", "vm-odoo-prod-app-01", {
+    size: "Standard_D8s_v5",
+    tags: prodTags,
+    workload: "business-hours",
+    dataDisks: 1,
+  });
+  const app2 = b.vm("rg-odoo-prod", "vm-odoo-prod-app-02", {
+    size: "Standard_D8s_v5",
+    tags: prodTags,
+    workload: "business-hours",
+    dataDisks: 1,
+  });
   const worker1 = b.vm("rg-odoo-prod", "vm-odoo-prod-worker-01", { size: "Standard_D4s_v5", tags: prodTags, workload: "nightly-batch" });
   // An idle production VM: idle, but production is never stopped by an idle sweep.
   const cron = b.vm("rg-odoo-prod", "vm-odoo-prod-cron-01", { size: "Standard_B2ms", tags: prodTags, workload: "idle" });
@@ -106,23 +116,57 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   });
   const prodDataDisk = b.id("rg-odoo-prod", "Microsoft.Compute/disks", "vm-odoo-prod-app-01_DataDisk_0");
   // Production snapshots past any retention: production is never deleted by a sweep.
-  const prodOldSnapshot = b.snapshot("rg-odoo-prod", "snap-odoo-prod-app-01-data-2026-06-30", { sourceDiskId: prodDataDisk, ageDays: 146, tags: prodTags, sizeGb: 512 });
-  b.snapshot("rg-odoo-prod", "snap-odoo-prod-app-01-data-2026-11-22", { sourceDiskId: prodDataDisk, ageDays: 1, tags: prodTags, sizeGb: 512 });
+  const prodOldSnapshot = b.snapshot("rg-odoo-prod", "snap-odoo-prod-app-01-data-2026-06-30", {
+    sourceDiskId: prodDataDisk,
+    ageDays: 146,
+    tags: prodTags,
+    sizeGb: 512,
+  });
+  b.snapshot("rg-odoo-prod", "snap-odoo-prod-app-01-data-2026-11-22", {
+    sourceDiskId: prodDataDisk,
+    ageDays: 1,
+    tags: prodTags,
+    sizeGb: 512,
+  });
   protect(prodOldSnapshot, "production snapshot");
 
   // Integration: EDI gateway and WMS connector (production), an AKS cluster for the connectors.
   const integrationTags = team("prod", "integration", "CC-1100", "integration-team@nordwind.example");
-  const edi = b.vm("rg-integration-prod", "vm-edi-gateway-01", { size: "Standard_D2s_v5", tags: { ...integrationTags, application: "edi" }, workload: "steady" });
+  const edi = b.vm("rg-integration-prod", "vm-edi-gateway-01", {
+    size: "Standard_D2s_v5",
+    tags: { ...integrationTags, application: "edi" },
+    workload: "steady",
+  });
   b.protect("rg-backup", "rsv-odoo-westeurope", edi, gold);
-  const wms = b.vm("rg-integration-prod", "vm-wms-connector-01", { size: "Standard_D2s_v5", tags: { ...integrationTags, application: "wms" }, workload: "steady" });
+  const wms = b.vm("rg-integration-prod", "vm-wms-connector-01", {
+    size: "Standard_D2s_v5",
+    tags: { ...integrationTags, application: "wms" },
+    workload: "steady",
+  });
   plant("unprotected-prod-vm", wms, "production VM with no Azure Backup protection");
-  const aksIntegration = b.aks("rg-integration-prod", "aks-integration-prod", { tags: integrationTags, nodeSize: "Standard_D4s_v5", nodes: 3, workload: "steady" });
+  const aksIntegration = b.aks("rg-integration-prod", "aks-integration-prod", {
+    tags: integrationTags,
+    nodeSize: "Standard_D4s_v5",
+    nodes: 3,
+    workload: "steady",
+  });
   for (const id of [edi, wms, aksIntegration]) protect(id, "production integration");
 
   // Staging: a copy of production, on during the week.
   const stagingTags = team("staging", "odoo", "CC-1000");
-  b.vm("rg-odoo-staging", "vm-odoo-staging-01", { size: "Standard_D4s_v5", tags: { ...stagingTags, "governor-schedule": "Mon-Fri 07:00-19:00 Europe/Brussels" }, workload: "business-hours" });
-  const stagingPg = b.postgres("rg-odoo-staging", "psql-odoo-staging", { tags: stagingTags, sku: "Standard_D2ds_v5", tier: "GeneralPurpose", storageGb: 128, retentionDays: 7, geoRedundant: false });
+  b.vm("rg-odoo-staging", "vm-odoo-staging-01", {
+    size: "Standard_D4s_v5",
+    tags: { ...stagingTags, "governor-schedule": "Mon-Fri 07:00-19:00 Europe/Brussels" },
+    workload: "business-hours",
+  });
+  const stagingPg = b.postgres("rg-odoo-staging", "psql-odoo-staging", {
+    tags: stagingTags,
+    sku: "Standard_D2ds_v5",
+    tier: "GeneralPurpose",
+    storageGb: 128,
+    retentionDays: 7,
+    geoRedundant: false,
+  });
   plant("postgres-backup", stagingPg, "backup retention 7 days and no geo-redundant backup");
   const aksStaging = b.aks("rg-odoo-staging", "aks-odoo-staging", {
     tags: { ...stagingTags, "governor-schedule": "Mon-Fri 07:00-19:00 Europe/Brussels" },
@@ -140,13 +184,22 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   b.vm("rg-odoo-dev", "vm-odoo-dev-04", { size: "Standard_D4s_v5", tags: devTags, power: "deallocated", workload: "idle" });
   plant("idle-vm", dev1, "dev VM with average CPU under 5% for days");
   plant("idle-vm", dev2, "dev VM with average CPU under 5% for days");
-  const aksDev = b.aks("rg-odoo-dev", "aks-odoo-dev", { tags: { ...devTags, "governor-schedule": "Mon-Fri 08:00-18:00 Europe/Brussels" }, nodeSize: "Standard_D2s_v5", nodes: 2, workload: "idle" });
+  const aksDev = b.aks("rg-odoo-dev", "aks-odoo-dev", {
+    tags: { ...devTags, "governor-schedule": "Mon-Fri 08:00-18:00 Europe/Brussels" },
+    nodeSize: "Standard_D2s_v5",
+    nodes: 2,
+    workload: "idle",
+  });
   plant("off-hours-aks", aksDev, "non-production AKS cluster with an office-hours schedule");
   const devDisk = b.id("rg-odoo-dev", "Microsoft.Compute/disks", "vm-odoo-dev-01_OsDisk_1");
   const oldDevSnapshot = b.snapshot("rg-odoo-dev", "snap-odoo-dev-01-2026-07-01", { sourceDiskId: devDisk, ageDays: 145, tags: devTags });
   const olderDevSnapshot = b.snapshot("rg-odoo-dev", "snap-odoo-dev-01-2026-05-12", { sourceDiskId: devDisk, ageDays: 195, tags: devTags });
   b.snapshot("rg-odoo-dev", "snap-odoo-dev-01-2026-11-20", { sourceDiskId: devDisk, ageDays: 3, tags: devTags });
-  const keptSnapshot = b.snapshot("rg-odoo-dev", "snap-odoo-dev-golden-image", { sourceDiskId: devDisk, ageDays: 300, tags: { ...devTags, keep: "true" } });
+  const keptSnapshot = b.snapshot("rg-odoo-dev", "snap-odoo-dev-golden-image", {
+    sourceDiskId: devDisk,
+    ageDays: 300,
+    tags: { ...devTags, keep: "true" },
+  });
   plant("old-snapshot", oldDevSnapshot, "dev snapshot older than its retention");
   plant("old-snapshot", olderDevSnapshot, "dev snapshot older than its retention");
   protect(keptSnapshot, "snapshot tagged keep=true");
@@ -178,8 +231,16 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   plant("disallowed-region", farAway, "eastus is not an allowed region");
   plant("disallowed-size", farAway, "Standard_M64s is not an allowed size");
   plant("idle-vm", farAway, "test VM with average CPU under 5% for days");
-  b.generic("Microsoft.Storage/storageAccounts", "rg-odoo-test", "stodootestexports", { tags: { environment: "test" }, sku: { name: "Standard_LRS" }, kind: "StorageV2" });
-  plant("missing-tags", b.id("rg-odoo-test", "Microsoft.Storage/storageAccounts", "stodootestexports"), "no owner, cost-center or application tag");
+  b.generic("Microsoft.Storage/storageAccounts", "rg-odoo-test", "stodootestexports", {
+    tags: { environment: "test" },
+    sku: { name: "Standard_LRS" },
+    kind: "StorageV2",
+  });
+  plant(
+    "missing-tags",
+    b.id("rg-odoo-test", "Microsoft.Storage/storageAccounts", "stodootestexports"),
+    "no owner, cost-center or application tag",
+  );
 
   // Training: used on weekday mornings only.
   const trainingTags = team("training", "odoo", "CC-3000", "training@nordwind.example");
@@ -206,14 +267,26 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   const etl = b.vm("rg-analytics", "vm-analytics-etl-01", { size: "Standard_E8s_v5", tags: analyticsTags, workload: "nightly-batch" });
   b.protect("rg-backup", "rsv-odoo-westeurope", etl, gold);
   protect(etl, "production analytics");
-  b.postgres("rg-analytics", "psql-analytics", { tags: analyticsTags, sku: "Standard_E4ds_v5", tier: "MemoryOptimized", storageGb: 1024, retentionDays: 14, geoRedundant: false });
+  b.postgres("rg-analytics", "psql-analytics", {
+    tags: analyticsTags,
+    sku: "Standard_E4ds_v5",
+    tier: "MemoryOptimized",
+    storageGb: 1024,
+    retentionDays: 14,
+    geoRedundant: false,
+  });
 
   // DR in North Europe: kept deallocated until needed; never touched by sweeps.
   const drTags = team("dr", "odoo", "CC-1000");
   const drVm = b.vm("rg-odoo-dr", "vm-odoo-dr-app-01", { size: "Standard_D8s_v5", tags: drTags, power: "deallocated", workload: "idle" });
   protect(drVm, "DR standby");
 
-  b.budget("budget-nordwind-monthly", { amount: 12_000, currentSpend: 9_850, forecastSpend: 12_900, contactEmails: ["finance@nordwind.example", "platform-team@nordwind.example"] });
+  b.budget("budget-nordwind-monthly", {
+    amount: 12_000,
+    currentSpend: 9_850,
+    forecastSpend: 12_900,
+    contactEmails: ["finance@nordwind.example", "platform-team@nordwind.example"],
+  });
 
   return { estate: b.estate, subscriptionId, now, plantedViolations: violations, untouchable };
 }

@@ -26,5 +26,12 @@ export function allRoutes(): RouteDefinition[] {
 }
 
 export function allResourceTypes(): ResourceTypeHandler[] {
-  return [...resourceManagerTypes(), ...computeTypes(), ...containerServiceTypes(), ...postgresTypes(), ...backupTypes(), ...consumptionTypes()];
+  return [
+    ...resourceManagerTypes(),
+    ...computeTypes(),
+    ...containerServiceTypes(),
+    ...postgresTypes(),
+    ...backupTypes(),
+    ...consumptionTypes(),
+  ];
 }

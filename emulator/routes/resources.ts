@@ -78,7 +78,8 @@ function validateTags(tags: unknown): Record<string, string> {
   const entries = Object.entries(tags as Record<string, unknown>);
   for (const [key, value] of entries) {
     if (typeof value !== "string") throw badRequest(`The value of tag '${key}' must be a string.`);
-    if (key.length === 0 || key.length > 512 || /[<>%&\\?/]/.test(key)) throw badRequest(`The tag name '${key}' is invalid.`, "InvalidTagName");
+    if (key.length === 0 || key.length > 512 || /[<>%&\\?/]/.test(key))
+      throw badRequest(`The tag name '${key}' is invalid.`, "InvalidTagName");
     if (value.length > 256) throw badRequest(`The value of tag '${key}' exceeds 256 characters.`, "InvalidTagValueLength");
   }
   return tags as Record<string, string>;
@@ -110,7 +111,12 @@ export function patchTags(current: Record<string, string>, operation: string, pa
 }
 
 /** A scope is a resource group or a resource (subscription tags are not emulated). */
-function tagsTarget(ctx: RouteContext): { tags: Record<string, string>; set: (tags: Record<string, string>) => void; id: string; type: string } {
+function tagsTarget(ctx: RouteContext): {
+  tags: Record<string, string>;
+  set: (tags: Record<string, string>) => void;
+  id: string;
+  type: string;
+} {
   const scope = `/${(ctx.params.scope as string).replace(/^\/+/, "")}`;
   const parsed = parseResourceId(scope);
   if (parsed.type?.toLowerCase() === "microsoft.resources/resourcegroups") {
@@ -123,7 +129,12 @@ function tagsTarget(ctx: RouteContext): { tags: Record<string, string>; set: (ta
 }
 
 function tagsBody(id: string, tags: Record<string, string>): Record<string, unknown> {
-  return { id: `${id}/providers/Microsoft.Resources/tags/default`, name: "default", type: "Microsoft.Resources/tags", properties: { tags } };
+  return {
+    id: `${id}/providers/Microsoft.Resources/tags/default`,
+    name: "default",
+    type: "Microsoft.Resources/tags",
+    properties: { tags },
+  };
 }
 
 function writeTags(ctx: RouteContext, next: Record<string, string>): RouteResult {
@@ -132,13 +143,20 @@ function writeTags(ctx: RouteContext, next: Record<string, string>): RouteResult
   }
   const target = tagsTarget(ctx);
   target.set(next);
-  ctx.core.store.emitChange({ kind: "write", resourceId: target.id, resourceType: target.type, operationName: "Microsoft.Resources/tags/write", at: ctx.core.nowIso() });
+  ctx.core.store.emitChange({
+    kind: "write",
+    resourceId: target.id,
+    resourceType: target.type,
+    operationName: "Microsoft.Resources/tags/write",
+    at: ctx.core.nowIso(),
+  });
   return { status: 200, body: tagsBody(target.id, next) };
 }
 
 function genericTypeFromPath(provider: string, typeAndName: string): { type: string; names: string[] } {
   const segments = typeAndName.split("/").filter((segment) => segment.length > 0);
-  if (segments.length < 2 || segments.length % 2 !== 0) throw badRequest(`'${typeAndName}' is not a resource type and name path.`, "InvalidResourceType");
+  if (segments.length < 2 || segments.length % 2 !== 0)
+    throw badRequest(`'${typeAndName}' is not a resource type and name path.`, "InvalidResourceType");
   const types: string[] = [provider];
   const names: string[] = [];
   for (let i = 0; i < segments.length; i += 2) {
@@ -161,13 +179,18 @@ export function resourceManagerRoutes(): RouteDefinition[] {
       method: "GET",
       pattern: rgPath,
       name: "resourceGroups.get",
-      handler: (ctx) => ({ status: 200, body: groupBody(ctx.core.store.requireGroup(ctx.params.subscriptionId as string, ctx.params.resourceGroupName as string)) }),
+      handler: (ctx) => ({
+        status: 200,
+        body: groupBody(ctx.core.store.requireGroup(ctx.params.subscriptionId as string, ctx.params.resourceGroupName as string)),
+      }),
     },
     {
       method: "HEAD",
       pattern: rgPath,
       name: "resourceGroups.checkExistence",
-      handler: (ctx) => ({ status: ctx.core.store.getGroup(ctx.params.subscriptionId as string, ctx.params.resourceGroupName as string) ? 204 : 404 }),
+      handler: (ctx) => ({
+        status: ctx.core.store.getGroup(ctx.params.subscriptionId as string, ctx.params.resourceGroupName as string) ? 204 : 404,
+      }),
     },
     {
       method: "PUT",
@@ -175,7 +198,8 @@ export function resourceManagerRoutes(): RouteDefinition[] {
       name: "resourceGroups.createOrUpdate",
       handler: (ctx) => {
         const body = (ctx.body ?? {}) as { location?: unknown; tags?: unknown; managedBy?: unknown };
-        if (typeof body.location !== "string" || body.location.length === 0) throw badRequest("The 'location' property is required for a resource group.", "LocationRequired");
+        if (typeof body.location !== "string" || body.location.length === 0)
+          throw badRequest("The 'location' property is required for a resource group.", "LocationRequired");
         const subscriptionId = ctx.params.subscriptionId as string;
         const name = ctx.params.resourceGroupName as string;
         const existing = ctx.core.store.getGroup(subscriptionId, name);
@@ -189,7 +213,13 @@ export function resourceManagerRoutes(): RouteDefinition[] {
         };
         if (typeof body.managedBy === "string") group.managedBy = body.managedBy;
         ctx.core.store.putGroup(group);
-        ctx.core.store.emitChange({ kind: "write", resourceId: group.id, resourceType: group.type, operationName: "Microsoft.Resources/subscriptions/resourceGroups/write", at: ctx.core.nowIso() });
+        ctx.core.store.emitChange({
+          kind: "write",
+          resourceId: group.id,
+          resourceType: group.type,
+          operationName: "Microsoft.Resources/subscriptions/resourceGroups/write",
+          at: ctx.core.nowIso(),
+        });
         return { status: existing ? 200 : 201, body: groupBody(group) };
       },
     },
@@ -233,12 +263,24 @@ export function resourceManagerRoutes(): RouteDefinition[] {
         const resourceGroup = ctx.params.resourceGroupName as string;
         ctx.core.store.requireGroup(subscriptionId, resourceGroup);
         const { type, names } = genericTypeFromPath(ctx.params.provider as string, ctx.params.typeAndName as string);
-        if (ctx.body === undefined || typeof ctx.body !== "object" || Array.isArray(ctx.body)) throw badRequest("The request body must be a JSON object.");
+        if (ctx.body === undefined || typeof ctx.body !== "object" || Array.isArray(ctx.body))
+          throw badRequest("The request body must be a JSON object.");
         const id = `${resourceGroupId(subscriptionId, resourceGroup)}/providers/${ctx.params.provider}/${ctx.params.typeAndName}`;
         const existing = ctx.core.store.get(id);
-        const resource = ctx.core.materialise(type, { id, name: names.at(-1) as string, body: ctx.body as Record<string, unknown>, ...(existing ? { existing } : {}) });
+        const resource = ctx.core.materialise(type, {
+          id,
+          name: names.at(-1) as string,
+          body: ctx.body as Record<string, unknown>,
+          ...(existing ? { existing } : {}),
+        });
         ctx.core.store.put(resource);
-        ctx.core.store.emitChange({ kind: "write", resourceId: id, resourceType: type, operationName: `${type}/write`, at: ctx.core.nowIso() });
+        ctx.core.store.emitChange({
+          kind: "write",
+          resourceId: id,
+          resourceType: type,
+          operationName: `${type}/write`,
+          at: ctx.core.nowIso(),
+        });
         return { status: existing ? 200 : 201, body: resource.arm };
       },
     },
@@ -251,7 +293,13 @@ export function resourceManagerRoutes(): RouteDefinition[] {
         const existing = ctx.core.store.get(id);
         if (!existing) return { status: 204 };
         ctx.core.store.delete(id);
-        ctx.core.store.emitChange({ kind: "delete", resourceId: existing.arm.id, resourceType: existing.arm.type, operationName: `${existing.arm.type}/delete`, at: ctx.core.nowIso() });
+        ctx.core.store.emitChange({
+          kind: "delete",
+          resourceId: existing.arm.id,
+          resourceType: existing.arm.type,
+          operationName: `${existing.arm.type}/delete`,
+          at: ctx.core.nowIso(),
+        });
         return { status: 200 };
       },
     },
@@ -293,4 +341,3 @@ export function resourceManagerRoutes(): RouteDefinition[] {
     },
   ];
 }
-

@@ -25,7 +25,11 @@ export const emulatorCredential: TokenCredential = {
   getToken: async () => ({ token: "governor-emulator-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 
-export function emulatorTarget(emulator: { url: string; ca: string }, subscriptionId: string, clientOptions: AzureClientOptions = {}): AzureTarget {
+export function emulatorTarget(
+  emulator: { url: string; ca: string },
+  subscriptionId: string,
+  clientOptions: AzureClientOptions = {},
+): AzureTarget {
   return {
     subscriptionId,
     credential: emulatorCredential,

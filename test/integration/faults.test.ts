@@ -18,7 +18,10 @@ beforeAll(async () => {
     throttle: false,
   });
   const target = emulatorTarget(emulator, emulator.core.subscriptionId, { retryOptions: { retryDelayInMs: 50, maxRetryDelayInMs: 200 } });
-  client = new ResourceManagementClient(target.credential, target.subscriptionId, { endpoint: target.armEndpoint, ...target.clientOptions });
+  client = new ResourceManagementClient(target.credential, target.subscriptionId, {
+    endpoint: target.armEndpoint,
+    ...target.clientOptions,
+  });
 });
 afterAll(async () => emulator.close());
 afterEach(() => {
@@ -58,8 +61,13 @@ describe("fault injection through the real SDK", () => {
 
   it("gives up after the SDK's retries when a route keeps failing, with the ARM error surfaced", async () => {
     emulator.core.faults.add({ route: "resourceGroups.get", rate5xx: 1, status5xx: 500 });
-    const target = emulatorTarget(emulator, emulator.core.subscriptionId, { retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 20 } });
-    const impatient = new ResourceManagementClient(target.credential, target.subscriptionId, { endpoint: target.armEndpoint, ...target.clientOptions });
+    const target = emulatorTarget(emulator, emulator.core.subscriptionId, {
+      retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+    });
+    const impatient = new ResourceManagementClient(target.credential, target.subscriptionId, {
+      endpoint: target.armEndpoint,
+      ...target.clientOptions,
+    });
     const mark = emulator.core.log.mark;
 
     await expect(impatient.resourceGroups.get("rg-odoo-dev")).rejects.toMatchObject({ statusCode: 500 });

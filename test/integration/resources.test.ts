@@ -9,7 +9,10 @@ let client: ResourceManagementClient;
 beforeAll(async () => {
   emulator = await startEmulator({ throttle: false });
   const target = emulatorTarget(emulator, emulator.core.subscriptionId);
-  client = new ResourceManagementClient(target.credential, target.subscriptionId, { endpoint: target.armEndpoint, ...target.clientOptions });
+  client = new ResourceManagementClient(target.credential, target.subscriptionId, {
+    endpoint: target.armEndpoint,
+    ...target.clientOptions,
+  });
 });
 afterAll(async () => emulator.close());
 

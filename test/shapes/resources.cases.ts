@@ -13,7 +13,11 @@ export const resourcesShapes: ShapeFamily = {
         type: "Microsoft.Compute/virtualMachines",
         resourceGroup: "rg-odoo-dev",
         name: "vm-odoo-dev-01",
-        body: { location: "westeurope", tags: { owner: "ops", environment: "dev" }, properties: { hardwareProfile: { vmSize: "Standard_D2s_v5" } } },
+        body: {
+          location: "westeurope",
+          tags: { owner: "ops", environment: "dev" },
+          properties: { hardwareProfile: { vmSize: "Standard_D2s_v5" } },
+        },
       },
     ],
   },
@@ -21,7 +25,8 @@ export const resourcesShapes: ShapeFamily = {
     {
       example: "resources/resource-group-create.json",
       status: "201",
-      run: (emulator) => rawRequest(emulator, "PUT", `/subscriptions/${SUB}/resourcegroups/rg-new?api-version=2025-04-01`, { location: "westeurope" }),
+      run: (emulator) =>
+        rawRequest(emulator, "PUT", `/subscriptions/${SUB}/resourcegroups/rg-new?api-version=2025-04-01`, { location: "westeurope" }),
     },
     {
       example: "resources/tags-get-at-scope.json",

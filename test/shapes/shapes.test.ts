@@ -36,7 +36,8 @@ const WITHOUT_ROUTE: Record<string, string> = {
   "cost-management/budget-alert-action-group-payload.legacy-aip-schema.json": "a budget alert Governor receives",
   "cost-management/budget-alert-common-alert-schema-actual.json": "a budget alert Governor receives",
   "monitor/common-alert-schema-metric-alert-context-static-threshold.json": "an alert fragment Governor receives",
-  "cost-management/costmanagement-budget-create-or-update.json": "Governor reads budgets through Microsoft.Consumption; the infra template creates them",
+  "cost-management/costmanagement-budget-create-or-update.json":
+    "Governor reads budgets through Microsoft.Consumption; the infra template creates them",
   "cost-management/query-usage-subscription-daily.json": "cost queries are not used by Governor",
   "cost-management/query-usage-subscription-grouped-by-resource-group.json": "cost queries are not used by Governor",
   "cost-management/consumption-usage-details-list-per-resource.json": "usage details are not used by Governor",

@@ -39,14 +39,26 @@ describe("sample estate", () => {
   it("plants every kind of drift on resources that exist", () => {
     const kinds = new Set(sample.plantedViolations.map((violation) => violation.kind));
     expect([...kinds].sort()).toEqual(
-      ["disallowed-region", "disallowed-size", "expired-resource", "idle-vm", "missing-tags", "off-hours-aks", "old-snapshot", "postgres-backup", "unprotected-prod-vm"].sort(),
+      [
+        "disallowed-region",
+        "disallowed-size",
+        "expired-resource",
+        "idle-vm",
+        "missing-tags",
+        "off-hours-aks",
+        "old-snapshot",
+        "postgres-backup",
+        "unprotected-prod-vm",
+      ].sort(),
     );
     for (const violation of sample.plantedViolations) expect(core.store.get(violation.resourceId), violation.resourceId).toBeDefined();
   });
 
   it("never plants a disruptive finding on an untouchable resource", () => {
     const untouchable = new Set(sample.untouchable.map((entry) => entry.resourceId.toLowerCase()));
-    const disruptive = sample.plantedViolations.filter((violation) => ["idle-vm", "old-snapshot", "off-hours-aks", "expired-resource"].includes(violation.kind));
+    const disruptive = sample.plantedViolations.filter((violation) =>
+      ["idle-vm", "old-snapshot", "off-hours-aks", "expired-resource"].includes(violation.kind),
+    );
     for (const violation of disruptive) expect(untouchable.has(violation.resourceId.toLowerCase()), violation.resourceId).toBe(false);
     for (const entry of sample.untouchable) expect(core.store.get(entry.resourceId), entry.resourceId).toBeDefined();
   });
@@ -62,14 +74,21 @@ describe("sample estate", () => {
     expect(estateResourceId("s", "rg", "Microsoft.ContainerService/managedClusters/agentPools", "aks/system")).toBe(
       "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks/agentPools/system",
     );
-    expect(estateResourceId("s", undefined, "Microsoft.Consumption/budgets", "b")).toBe("/subscriptions/s/providers/Microsoft.Consumption/budgets/b");
+    expect(estateResourceId("s", undefined, "Microsoft.Consumption/budgets", "b")).toBe(
+      "/subscriptions/s/providers/Microsoft.Consumption/budgets/b",
+    );
     expect(() => estateResourceId("s", "rg", "Microsoft.ContainerService/managedClusters/agentPools", "aks")).toThrow(/does not fit type/);
   });
 
   it("refuses an entry whose resource group the estate does not define, naming both", () => {
     const core = new EmulatorCore();
     expect(() =>
-      loadEstate(core, { resourceGroups: [], resources: [{ type: "Microsoft.Storage/storageAccounts", resourceGroup: "rg-missing", name: "st1", body: { location: "westeurope" } }] }),
+      loadEstate(core, {
+        resourceGroups: [],
+        resources: [
+          { type: "Microsoft.Storage/storageAccounts", resourceGroup: "rg-missing", name: "st1", body: { location: "westeurope" } },
+        ],
+      }),
     ).toThrow(/st1 names resource group rg-missing/);
   });
 });
@@ -87,7 +106,9 @@ describe("generated estates", () => {
 
   it("keep the sample estate's planted drift and add more of the same kinds", () => {
     const generated = generateEstate({ resources: 2_000 });
-    const untagged = generated.estate.resources.filter((entry) => entry.type === "Microsoft.Compute/virtualMachines" && Object.keys((entry.body.tags as object) ?? {}).length === 0);
+    const untagged = generated.estate.resources.filter(
+      (entry) => entry.type === "Microsoft.Compute/virtualMachines" && Object.keys((entry.body.tags as object) ?? {}).length === 0,
+    );
     expect(untagged.length).toBeGreaterThan(10);
     expect(generated.plantedViolations).toEqual(sampleEstate().plantedViolations);
   });

@@ -10,7 +10,9 @@ function lintAsOrchestrator(file: string): Promise<ESLint.LintResult[]> {
     overrideConfigFile: true,
     overrideConfig: [{ files: ["**/*.ts"], languageOptions: { parser: tseslint.parser }, rules: orchestratorRules }],
   });
-  return eslint.lintText(readFileSync(new URL(`../fixtures/lint/${file}`, import.meta.url), "utf8"), { filePath: `orchestrations/${file}` });
+  return eslint.lintText(readFileSync(new URL(`../fixtures/lint/${file}`, import.meta.url), "utf8"), {
+    filePath: `orchestrations/${file}`,
+  });
 }
 
 describe("orchestrator determinism lint", () => {
