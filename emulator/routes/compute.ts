@@ -1,10 +1,17 @@
+/**
+ * Microsoft.Compute: virtual machines (model, instance view, power actions), managed disks and
+ * snapshots. Each concern lives in emulator/routes/compute/.
+ */
 import type { ResourceTypeHandler } from "../core.ts";
 import type { RouteDefinition } from "../router.ts";
+import { diskRoutes, diskType } from "./compute/disks.ts";
+import { snapshotRoutes, snapshotType } from "./compute/snapshots.ts";
+import { virtualMachineRoutes, virtualMachineType } from "./compute/virtualMachines.ts";
 
 export function computeRoutes(): RouteDefinition[] {
-  return [];
+  return [...virtualMachineRoutes(), ...diskRoutes(), ...snapshotRoutes()];
 }
 
 export function computeTypes(): ResourceTypeHandler[] {
-  return [];
+  return [virtualMachineType, diskType, snapshotType];
 }
