@@ -42,7 +42,16 @@ export interface EmulatorOptions {
   faultSeed?: number;
   /** Rows per page of ARM list operations (nextLink with `$skiptoken`). */
   listPageSize?: number;
+  /** Resource Graph's per-user query quota; `false` turns it off. Defaults to Azure's (15 queries per 5 s). */
+  resourceGraphQuota?: ResourceGraphQuota | false;
 }
+
+export interface ResourceGraphQuota {
+  queries: number;
+  windowSeconds: number;
+}
+
+export const RESOURCE_GRAPH_QUOTA: ResourceGraphQuota = { queries: 15, windowSeconds: 5 };
 
 export const DEFAULT_SUBSCRIPTION_ID = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
 export const DEFAULT_TENANT_ID = "3d2f8a61-7c4e-4b9a-8e15-6a0c9d2b7f48";
@@ -57,6 +66,8 @@ export class EmulatorCore {
   readonly throttle: ArmThrottle;
   readonly log = new RequestLog();
   readonly listPageSize: number;
+  /** Undefined when the quota is off. */
+  readonly resourceGraphQuota: ResourceGraphQuota | undefined;
   readonly #types = new Map<string, ResourceTypeHandler>();
 
   constructor(options: EmulatorOptions = {}) {
@@ -69,6 +80,7 @@ export class EmulatorCore {
     this.faults = new FaultInjector(options.faultSeed);
     this.throttle = new ArmThrottle(options.throttle === false ? undefined : (options.throttle ?? ARM_THROTTLE_LIMITS));
     this.listPageSize = options.listPageSize ?? 1000;
+    this.resourceGraphQuota = options.resourceGraphQuota === false ? undefined : (options.resourceGraphQuota ?? RESOURCE_GRAPH_QUOTA);
     this.store.addSubscription(this.subscriptionId);
   }
 

@@ -32,6 +32,8 @@ export interface RouteDefinition {
   name: string;
   /** Which ARM throttling bucket the request draws from; defaults from the method. */
   kind?: OperationKind;
+  /** A data-plane route (batch metrics): ARM's per-subscription token buckets do not count it. */
+  outsideArm?: boolean;
   handler: (ctx: RouteContext) => RouteResult | Promise<RouteResult>;
 }
 

@@ -162,7 +162,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         if (!core.store.hasSubscription(subscriptionId)) {
           throw new ArmError(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
         }
-        const taken = core.throttle.take(subscriptionId, match.route.kind);
+        const taken = match.route.outsideArm
+          ? { allowed: true, headers: {}, retryAfterSeconds: 0 }
+          : core.throttle.take(subscriptionId, match.route.kind);
         rateHeaders = taken.headers;
         if (!taken.allowed) {
           fault = "throttled";

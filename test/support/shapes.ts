@@ -77,6 +77,8 @@ export interface ShapeFamily {
 }
 
 export function referenceBody(example: Record<string, unknown>, status?: string): { status: string; body: unknown } {
+  // Samples from the docs are a bare response body, not a REST API example with `responses`.
+  if (example.responses === undefined) return { status: status ?? "200", body: example };
   const responses = example.responses as Record<string, { body?: unknown }>;
   if (status !== undefined) return { status, body: responses[status]?.body };
   for (const [code, response] of Object.entries(responses)) {
