@@ -28,6 +28,11 @@ function groupBody(group: ArmResource): Record<string, unknown> {
   return body;
 }
 
+/** ARM's generic list shows top-level resources in resource groups: not child resources (agent pools, protected items) nor budgets. */
+function listedByArm(resource: StoredResource): boolean {
+  return resource.arm.type.split("/").length === 2 && /\/resourcegroups\//i.test(resource.arm.id);
+}
+
 function genericListItem(resource: StoredResource): Record<string, unknown> {
   const { arm } = resource;
   const item: Record<string, unknown> = { id: arm.id, name: arm.name, type: arm.type, location: arm.location };
@@ -228,7 +233,10 @@ export function resourceManagerRoutes(): RouteDefinition[] {
       pattern: "/subscriptions/{subscriptionId}/resources",
       name: "resources.list",
       handler: (ctx) => {
-        const all = applyFilter(ctx.core.store.list({ subscriptionId: ctx.params.subscriptionId as string }), ctx.query.get("$filter"));
+        const all = applyFilter(
+          ctx.core.store.list({ subscriptionId: ctx.params.subscriptionId as string }).filter(listedByArm),
+          ctx.query.get("$filter"),
+        );
         const top = Number.parseInt(ctx.query.get("$top") ?? "", 10);
         return pagedList(ctx, all.map(genericListItem), Number.isFinite(top) && top > 0 ? top : undefined);
       },
@@ -241,7 +249,7 @@ export function resourceManagerRoutes(): RouteDefinition[] {
         const subscriptionId = ctx.params.subscriptionId as string;
         const resourceGroup = ctx.params.resourceGroupName as string;
         ctx.core.store.requireGroup(subscriptionId, resourceGroup);
-        const all = applyFilter(ctx.core.store.list({ subscriptionId, resourceGroup }), ctx.query.get("$filter"));
+        const all = applyFilter(ctx.core.store.list({ subscriptionId, resourceGroup }).filter(listedByArm), ctx.query.get("$filter"));
         return pagedList(ctx, all.map(genericListItem));
       },
     },

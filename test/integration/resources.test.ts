@@ -1,5 +1,7 @@
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEstate } from "../../emulator/estate/load.ts";
+import { sampleEstate } from "../../emulator/estate/sample.ts";
 import { startEmulator, type Emulator } from "../../emulator/server.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 
@@ -24,5 +26,29 @@ describe("resource groups and tags through the real ResourceManagementClient", (
     await client.tagsOperations.updateAtScope(id, { operation: "Merge", properties: { tags: { environment: "dev" } } });
     const tags = await client.tagsOperations.getAtScope(id);
     expect(tags.properties?.tags).toEqual({ owner: "ops", environment: "dev" });
+  });
+});
+
+describe("generic resources list", () => {
+  it("lists top-level resources with their tags, not child resources or subscription-scope budgets, and filters by type", async () => {
+    const sample = sampleEstate({ subscriptionId: emulator.core.subscriptionId });
+    loadEstate(emulator.core, sample.estate);
+
+    const all: Array<{ type?: string; tags?: Record<string, string> }> = [];
+    for await (const resource of client.resources.list()) all.push(resource);
+    const types = new Set(all.map((resource) => resource.type));
+    expect(types.has("Microsoft.Compute/virtualMachines")).toBe(true);
+    expect([...types].filter((type) => (type ?? "").split("/").length > 2)).toEqual([]);
+    expect(types.has("Microsoft.Consumption/budgets")).toBe(false);
+
+    const vms: string[] = [];
+    for await (const vm of client.resources.list({ filter: "resourceType eq 'Microsoft.Compute/virtualMachines'" }))
+      vms.push(vm.name as string);
+    expect(vms.length).toBe(emulator.core.store.list({ type: "Microsoft.Compute/virtualMachines" }).length);
+    expect(vms).toContain("vm-odoo-dev-01");
+  });
+
+  it("refuses a $filter it does not understand instead of guessing", async () => {
+    await expect(client.resources.list({ filter: "substringof('odoo', name)" }).next()).rejects.toMatchObject({ statusCode: 400 });
   });
 });
