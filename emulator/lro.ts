@@ -122,7 +122,9 @@ export class LroManager {
     if (operation.status === "Failed" && operation.error) {
       throw new ArmError(400, operation.error.code, operation.error.message);
     }
-    return operation.result === undefined ? { status: operation.spec.finalStatus ?? 204, headers: {} } : { status: 200, body: operation.result, headers: {} };
+    return operation.result === undefined
+      ? { status: operation.spec.finalStatus ?? 204, headers: {} }
+      : { status: 200, body: operation.result, headers: {} };
   }
 
   /** Completes every operation still in progress (for tests that do not poll). */
