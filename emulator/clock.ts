@@ -47,12 +47,4 @@ export class VirtualClock {
   }
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parses durations such as `90s`, `15m`, `72h`, `30d` (or a number of milliseconds). */
-export function parseDuration(text: string | number): number {
-  if (typeof text === "number") return text;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) throw new Error(`invalid duration "${text}": expected a number and a unit (ms, s, m, h, d)`);
-  return Number(match[1]) * (UNITS[match[2] as string] as number);
-}
+export { parseDuration } from "../shared/time/duration.ts";

@@ -1,0 +1,101 @@
+/**
+ * Filters and actions are registered by name, Cloud Custodian style: the policy file's JSON
+ * Schema is generated from this registry, so documentation, editor completion and validation
+ * cannot drift from the code. A new filter is one file plus one line in filters/index.ts.
+ */
+import type {
+  ActionEffect,
+  ConditionResult,
+  Facts,
+  FactRequest,
+  Inventory,
+  InventoryResource,
+  ResourceKind,
+  Settings,
+} from "./types.ts";
+
+/** A JSON Schema fragment (draft 2020-12 subset that editors and Ajv understand). */
+export type JsonSchema = Record<string, unknown>;
+
+/** Lookups over the inventory that several filters need, built once per evaluation. */
+export interface InventoryIndex {
+  byId: Map<string, InventoryResource>;
+  /** Snapshots by the lower-case id of their source disk. */
+  snapshotsBySourceDisk: Map<string, InventoryResource[]>;
+}
+
+export interface EvaluationContext {
+  now: Date;
+  inventory: Inventory;
+  facts: Facts;
+  settings: Settings;
+  index: InventoryIndex;
+}
+
+export interface FilterDefinition<A = unknown> {
+  /** The key that selects the filter in a condition: `tag` in `{ tag: owner, present: true }`. */
+  key: string;
+  /** One line for users; the schema's description. */
+  summary: string;
+  /** A condition in YAML, for the docs and the schema's examples. */
+  example: string;
+  /** Kinds the filter makes sense for; omitted means every kind. */
+  appliesTo?: readonly ResourceKind[];
+  /** JSON Schema of the whole condition object, key included. */
+  schema: JsonSchema;
+  /** Turns a schema-valid condition into arguments; throws an Error with a message for what the schema cannot say. */
+  parse(condition: Record<string, unknown>): A;
+  /** Facts the filter reads, so inventory gathers them in bulk before evaluation. */
+  facts?(args: A, kind: ResourceKind): FactRequest[];
+  evaluate(resource: InventoryResource, args: A, ctx: EvaluationContext): ConditionResult;
+}
+
+export interface ActionDefinition<A = Record<string, unknown>> {
+  name: string;
+  summary: string;
+  example: string;
+  effect: ActionEffect;
+  appliesTo: readonly ResourceKind[];
+  /** Properties of the object form `{ type: <name>, ... }` besides `type`. */
+  argsSchema?: { properties: Record<string, JsonSchema>; required?: string[] };
+  parse?(args: Record<string, unknown>): A;
+  facts?(args: A, kind: ResourceKind): FactRequest[];
+  /** Estimated saving per month, in the settings' currency, if the action is carried out. */
+  savings?(resource: InventoryResource, args: A, ctx: EvaluationContext): number;
+  /** A short description of what would be done to this resource, for the reason. */
+  describe?(resource: InventoryResource, args: A, ctx: EvaluationContext): string;
+}
+
+export class Registry {
+  readonly #filters = new Map<string, FilterDefinition<unknown>>();
+  readonly #actions = new Map<string, ActionDefinition<unknown>>();
+
+  addFilter<A>(definition: FilterDefinition<A>): this {
+    if (this.#filters.has(definition.key)) throw new Error(`filter "${definition.key}" is registered twice`);
+    if (["all", "any", "not"].includes(definition.key)) throw new Error(`"${definition.key}" is reserved for combining conditions`);
+    this.#filters.set(definition.key, definition as FilterDefinition<unknown>);
+    return this;
+  }
+
+  addAction<A>(definition: ActionDefinition<A>): this {
+    if (this.#actions.has(definition.name)) throw new Error(`action "${definition.name}" is registered twice`);
+    this.#actions.set(definition.name, definition as ActionDefinition<unknown>);
+    return this;
+  }
+
+  filter(key: string): FilterDefinition<unknown> | undefined {
+    return this.#filters.get(key);
+  }
+
+  action(name: string): ActionDefinition<unknown> | undefined {
+    return this.#actions.get(name);
+  }
+
+  get filters(): FilterDefinition<unknown>[] {
+    return [...this.#filters.values()];
+  }
+
+  get actions(): ActionDefinition<unknown>[] {
+    return [...this.#actions.values()];
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The vocabulary of Governor's decisions: resources as the inventory sees them, the facts
+ * gathered about them, policies as loaded from YAML, and the findings evaluation returns.
+ * Everything here is plain data (JSON-serialisable), so it can cross into activities.
+ */
+
+/** The resource families policies are written for (`resource:` in a policy). */
+export const RESOURCE_KINDS = [
+  "virtual-machine",
+  "aks-cluster",
+  "snapshot",
+  "disk",
+  "postgresql-server",
+  "storage-account",
+  "redis-cache",
+  "any",
+] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+/** ARM type (lower case) of each kind; `any` matches every resource. */
+export const ARM_TYPE_OF_KIND: Record<Exclude<ResourceKind, "any">, string> = {
+  "virtual-machine": "microsoft.compute/virtualmachines",
+  "aks-cluster": "microsoft.containerservice/managedclusters",
+  snapshot: "microsoft.compute/snapshots",
+  disk: "microsoft.compute/disks",
+  "postgresql-server": "microsoft.dbforpostgresql/flexibleservers",
+  "storage-account": "microsoft.storage/storageaccounts",
+  "redis-cache": "microsoft.cache/redis",
+};
+
+export function kindOfArmType(type: string): Exclude<ResourceKind, "any"> | undefined {
+  const lower = type.toLowerCase();
+  for (const [kind, armType] of Object.entries(ARM_TYPE_OF_KIND)) if (armType === lower) return kind as Exclude<ResourceKind, "any">;
+  return undefined;
+}
+
+export type PowerState = "running" | "deallocated" | "stopped" | "starting" | "stopping" | "deallocating" | "unknown";
+
+/** A resource as inventory returns it: Resource Graph's row, plus a few normalised fields. */
+export interface InventoryResource {
+  id: string;
+  name: string;
+  /** ARM type in lower case, as Resource Graph returns it. */
+  type: string;
+  kind: Exclude<ResourceKind, "any"> | undefined;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  tags: Record<string, string>;
+  /** VM size, disk or snapshot SKU, AKS node size of the first pool, PostgreSQL SKU name. */
+  sku?: string;
+  powerState?: PowerState;
+  /** ISO time the resource was created, where ARM says (`timeCreated`, `systemData.createdAt`). */
+  createdAt?: string;
+  managedBy?: string;
+  properties: Record<string, unknown>;
+}
+
+export interface InventoryResourceGroup {
+  id: string;
+  name: string;
+  location: string;
+  tags: Record<string, string>;
+}
+
+export interface Inventory {
+  subscriptionId: string;
+  resources: InventoryResource[];
+  /** By lower-case resource group name. */
+  resourceGroups: Record<string, InventoryResourceGroup>;
+}
+
+/** A metric the evaluation needs, for every resource of a kind. */
+export interface MetricRequest {
+  kind: Exclude<ResourceKind, "any">;
+  metric: string;
+  aggregation: MetricAggregation;
+  /** Window ending at `now`, in milliseconds. */
+  windowMs: number;
+}
+
+export type MetricAggregation = "average" | "maximum" | "minimum" | "total" | "p95-of-max";
+
+/** What the facts gatherer found for one metric of one resource. */
+export interface MetricFact {
+  /** The aggregate over the window; null when there was no data point at all. */
+  value: number | null;
+  /** Data points with a value, and the number the window should have. */
+  points: number;
+  expectedPoints: number;
+}
+
+export interface BackupFact {
+  protected: boolean;
+  vaultId?: string;
+  policyId?: string;
+}
+
+export interface Facts {
+  /** By lower-case resource id, then by `metricKey(request)`. */
+  metrics: Record<string, Record<string, MetricFact>>;
+  /** By lower-case VM id; present for every VM when any policy asked for backup facts. */
+  backup: Record<string, BackupFact>;
+  /** Recovery Services vaults: region and policies, for enrolment. */
+  vaults: Array<{ id: string; name: string; location: string; policies: string[] }>;
+}
+
+export function metricKey(request: Pick<MetricRequest, "metric" | "aggregation" | "windowMs">): string {
+  return `${request.metric}|${request.aggregation}|${request.windowMs}`;
+}
+
+export type FactRequest = { type: "metric"; metric: string; aggregation: MetricAggregation; windowMs: number } | { type: "backup" };
+
+/** The outcome of one condition on one resource. */
+export interface ConditionResult {
+  outcome: "match" | "no-match" | "not-applicable" | "unknown";
+  /** Human-readable, with the values seen: `CPU average 1.8% over 72h < 5%`. */
+  reason: string;
+}
+
+export type Mode = "audit" | "enforce";
+
+export interface ApprovalSpec {
+  required: boolean;
+  approvers: string[];
+  escalation: string[];
+  timeoutMs: number;
+  onTimeout: "skip" | "approve";
+}
+
+export interface Exemption {
+  /** Resource id or name. */
+  resource: string;
+  until: string;
+  reason?: string;
+}
+
+/** A condition after loading: the registered filter's name and its parsed arguments. */
+export type Condition =
+  | { filter: string; args: unknown; source: Record<string, unknown> }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+export interface ActionSpec {
+  type: string;
+  args: Record<string, unknown>;
+}
+
+export interface Policy {
+  name: string;
+  description?: string;
+  resource: ResourceKind;
+  mode: Mode;
+  when: Condition[];
+  action: ActionSpec;
+  approval?: ApprovalSpec;
+  limits?: { maxResources?: number };
+  /** NCRONTAB of the sweep (six fields, as Azure Functions timers). */
+  schedule?: string;
+  exemptions: Exemption[];
+  /** Set when the policy deliberately acts on production (still only with approval). */
+  includeProduction: boolean;
+}
+
+/** A date range when changes are frozen, for some environments or all. */
+export interface Blackout {
+  name: string;
+  /** Environments it applies to; empty means all. */
+  environments: string[];
+  /** Fixed dates (YYYY-MM-DD, inclusive) or a rule evaluated per month. */
+  from?: string;
+  to?: string;
+  /** `last-working-days: 3` freezes the last three working days of each month (month-end close). */
+  lastWorkingDays?: number;
+  /** Months (1-12) when the blackout applies every year, e.g. [11] for a November peak. */
+  months?: number[];
+}
+
+export interface Settings {
+  /** Tag names of the conventions, so an estate using `Env` instead of `environment` works. */
+  tags: { environment: string; owner: string; costCenter: string; application: string; exemptUntil: string; schedule: string; expiresOn: string; keep: string };
+  /** Environment tag values that mean production. */
+  productionEnvironments: string[];
+  blackouts: Blackout[];
+  /** Country code of the holiday calendar for schedules, e.g. `BE`. */
+  holidays?: string;
+  /** Cap of changes per run across all policies. */
+  maxChangesPerRun?: number;
+  dryRun: boolean;
+  /** Hourly list prices by VM size or AKS node size, overriding the bundled table. */
+  prices?: Record<string, number>;
+  currency: string;
+}
+
+export interface PolicySet {
+  settings: Settings;
+  policies: Policy[];
+  /** Files the set was loaded from, for messages. */
+  sources: string[];
+}
+
+/**
+ * - `remediate`: an enforce policy will act without asking;
+ * - `needs-approval`: an enforce policy will act once someone approves;
+ * - `audit`: reported only (audit mode, or an action that changes nothing);
+ * - `blocked`: a guard stopped the action (the reason says which).
+ */
+export type Verdict = "remediate" | "needs-approval" | "audit" | "blocked";
+
+export interface Finding {
+  policy: string;
+  resourceId: string;
+  resourceName: string;
+  resourceGroup: string;
+  kind: ResourceKind;
+  verdict: Verdict;
+  action: string;
+  effect: ActionEffect;
+  reason: string;
+  /** When a guard blocked the action: which guard. */
+  guard?: string;
+  /** In the settings' currency; 0 when the action saves nothing. */
+  estimatedMonthlySavings: number;
+}
+
+/** What an action does to a resource: the guards and approvals depend on it. */
+export type ActionEffect = "none" | "modify" | "disruptive" | "destructive";
