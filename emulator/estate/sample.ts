@@ -7,13 +7,14 @@ import { DEFAULT_SUBSCRIPTION_ID } from "../core.ts";
 import { EstateBuilder, type Tags } from "./builder.ts";
 import type { EstateDefinition } from "./load.ts";
 
-/** Monday 23 November 2026, 09:00 UTC: the default start of the virtual clock. */
-export const SAMPLE_NOW = new Date(Date.UTC(2026, 10, 23, 9, 0, 0));
+/** Monday 23 November 2026, 19:30 UTC (20:30 in Brussels, after office hours): the default start of the virtual clock. */
+export const SAMPLE_NOW = new Date(Date.UTC(2026, 10, 23, 19, 30, 0));
 
 export type ViolationKind =
   | "missing-tags"
   | "idle-vm"
   | "off-hours-aks"
+  | "off-hours-vm"
   | "old-snapshot"
   | "unprotected-prod-vm"
   | "disallowed-region"
@@ -154,11 +155,12 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
 
   // Staging: a copy of production, on during the week.
   const stagingTags = team("staging", "odoo", "CC-1000");
-  b.vm("rg-odoo-staging", "vm-odoo-staging-01", {
+  const staging = b.vm("rg-odoo-staging", "vm-odoo-staging-01", {
     size: "Standard_D4s_v5",
     tags: { ...stagingTags, "governor-schedule": "Mon-Fri 07:00-19:00 Europe/Brussels" },
     workload: "business-hours",
   });
+  plant("off-hours-vm", staging, "non-production VM running outside its office-hours schedule");
   const stagingPg = b.postgres("rg-odoo-staging", "psql-odoo-staging", {
     tags: stagingTags,
     sku: "Standard_D2ds_v5",

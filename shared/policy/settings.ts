@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   }),
   productionEnvironments: ["prod", "production"],
   blackouts: [],
+  timeZone: "Europe/Brussels",
   dryRun: false,
   currency: "EUR",
 }) as Settings;

@@ -185,6 +185,8 @@ export interface Settings {
   blackouts: Blackout[];
   /** Country code of the holiday calendar for schedules, e.g. `BE`. */
   holidays?: string;
+  /** IANA time zone of blackouts (and of schedules that name none). */
+  timeZone: string;
   /** Cap of changes per run across all policies. */
   maxChangesPerRun?: number;
   dryRun: boolean;

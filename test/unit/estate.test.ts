@@ -46,6 +46,7 @@ describe("sample estate", () => {
         "idle-vm",
         "missing-tags",
         "off-hours-aks",
+        "off-hours-vm",
         "old-snapshot",
         "postgres-backup",
         "unprotected-prod-vm",
@@ -57,7 +58,7 @@ describe("sample estate", () => {
   it("never plants a disruptive finding on an untouchable resource", () => {
     const untouchable = new Set(sample.untouchable.map((entry) => entry.resourceId.toLowerCase()));
     const disruptive = sample.plantedViolations.filter((violation) =>
-      ["idle-vm", "old-snapshot", "off-hours-aks", "expired-resource"].includes(violation.kind),
+      ["idle-vm", "old-snapshot", "off-hours-aks", "off-hours-vm", "expired-resource"].includes(violation.kind),
     );
     for (const violation of disruptive) expect(untouchable.has(violation.resourceId.toLowerCase()), violation.resourceId).toBe(false);
     for (const entry of sample.untouchable) expect(core.store.get(entry.resourceId), entry.resourceId).toBeDefined();
