@@ -1,0 +1,156 @@
+/**
+ * How many requests, how long and how much memory it takes to gather the inventory and the facts
+ * of an idle-VM sweep (72 h CPU average of every VM, backup coverage) for generated estates of
+ * 1,000 and 10,000 resources, against the emulator with 20 ms of latency on every route.
+ *
+ * Prints one JSON line per size: `{ resources, requests, minimalRequests, seconds, peakRssMb }`.
+ * `requests` are those the emulator answered (retries included); `minimalRequests` is what the
+ * APIs cannot do with less: Resource Graph pages of 1,000 rows, batches of 50 running VMs per
+ * region, the vault listing and two listings per vault.
+ *
+ * The emulator and the gatherer each run in a process of their own, so that `peakRssMb` is the
+ * gatherer's alone and the emulator's CPU does not count as the gatherer's time.
+ *
+ * Usage: node bench/inventory.ts [--sizes 1000,10000]
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { once } from "node:events";
+import { parseArgs } from "node:util";
+import { VirtualClock } from "../emulator/clock.ts";
+import { generateEstate } from "../emulator/estate/generate.ts";
+import { resourceGraphTables } from "../emulator/routes/resourceGraph.ts";
+import { startEmulator } from "../emulator/server.ts";
+import { emulatorTarget } from "../shared/azure/target.ts";
+import { createRequestCounter, type FactRequestsByKind, gatherFacts, gatherInventory } from "../shared/inventory/index.ts";
+
+const LATENCY_MS = 20;
+const HOUR_MS = 3_600_000;
+const RESOURCE_GRAPH_PAGE = 1000;
+const METRICS_BATCH = 50;
+
+/** What an idle-VM sweep with a backup-coverage policy asks for. */
+const SWEEP_REQUESTS: FactRequestsByKind = {
+  "virtual-machine": [{ type: "metric", metric: "Percentage CPU", aggregation: "average", windowMs: 72 * HOUR_MS }, { type: "backup" }],
+};
+
+interface EmulatorReady {
+  type: "ready";
+  url: string;
+  ca: string;
+  subscriptionId: string;
+  now: string;
+  minimalRequests: number;
+}
+
+interface GatherResult {
+  type: "result";
+  resources: number;
+  countedRequests: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+const ceilDiv = (count: number, size: number): number => Math.max(1, Math.ceil(count / size));
+
+/** The requests no gatherer can do without, counted from the tables Resource Graph serves. */
+function minimalRequests(tables: ReturnType<typeof resourceGraphTables>): number {
+  const resources = tables.Resources?.rows ?? [];
+  const groups = (tables.ResourceContainers?.rows ?? []).filter((row) => row.type === "microsoft.resources/subscriptions/resourcegroups");
+  const graphPages = ceilDiv(resources.length, RESOURCE_GRAPH_PAGE) + ceilDiv(groups.length, RESOURCE_GRAPH_PAGE);
+  const runningVmsByRegion = new Map<string, number>();
+  let vaults = 0;
+  for (const row of resources) {
+    if (row.type === "microsoft.recoveryservices/vaults") vaults += 1;
+    if (row.type !== "microsoft.compute/virtualmachines") continue;
+    const properties = row.properties as { extended?: { instanceView?: { powerState?: { code?: string } } } };
+    if (properties.extended?.instanceView?.powerState?.code !== "PowerState/running") continue;
+    const region = String(row.location);
+    runningVmsByRegion.set(region, (runningVmsByRegion.get(region) ?? 0) + 1);
+  }
+  const metricBatches = [...runningVmsByRegion.values()].reduce((sum, count) => sum + ceilDiv(count, METRICS_BATCH), 0);
+  return graphPages + metricBatches + 1 + 2 * vaults;
+}
+
+async function runEmulator(size: number): Promise<void> {
+  const estate = generateEstate({ resources: size });
+  const emulator = await startEmulator({
+    estate: estate.estate,
+    subscriptionId: estate.subscriptionId,
+    clock: new VirtualClock(estate.now),
+  });
+  emulator.core.faults.add({ latencyMs: LATENCY_MS });
+  const ready: EmulatorReady = {
+    type: "ready",
+    url: emulator.url,
+    ca: emulator.ca,
+    subscriptionId: estate.subscriptionId,
+    now: emulator.core.nowIso(),
+    minimalRequests: minimalRequests(resourceGraphTables(emulator.core, [estate.subscriptionId])),
+  };
+  process.on("message", (message: { type: string }) => {
+    if (message.type === "requests") process.send?.({ type: "requests", requests: emulator.core.log.total });
+    if (message.type === "stop") void emulator.close().then(() => process.exit(0));
+  });
+  process.send?.(ready);
+}
+
+async function runGatherer(): Promise<void> {
+  const [message] = (await once(process, "message")) as [EmulatorReady];
+  const target = emulatorTarget(message, message.subscriptionId);
+  const counter = createRequestCounter();
+  const started = performance.now();
+  const inventory = await gatherInventory(target, { requestCounter: counter });
+  await gatherFacts(target, inventory, SWEEP_REQUESTS, new Date(message.now), { requestCounter: counter });
+  const result: GatherResult = {
+    type: "result",
+    resources: inventory.resources.length,
+    countedRequests: counter.requests,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+    // maxRSS is in kibibytes.
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  process.send?.(result);
+  process.disconnect();
+}
+
+async function nextMessage<T extends { type: string }>(child: ChildProcess, type: T["type"]): Promise<T> {
+  for (;;) {
+    const [message] = (await once(child, "message")) as [T];
+    if (message.type === type) return message;
+  }
+}
+
+async function measure(size: number): Promise<void> {
+  const script = new URL(import.meta.url).pathname;
+  const emulator = fork(script, ["--role", "emulator", "--size", String(size)]);
+  try {
+    const ready = await nextMessage<EmulatorReady>(emulator, "ready");
+    const gatherer = fork(script, ["--role", "gather"]);
+    gatherer.send(ready);
+    const result = await nextMessage<GatherResult>(gatherer, "result");
+    emulator.send({ type: "requests" });
+    const { requests } = await nextMessage<{ type: "requests"; requests: number }>(emulator, "requests");
+    if (requests !== result.countedRequests) {
+      console.error(`size ${size}: the emulator answered ${requests} requests but the gatherer counted ${result.countedRequests}`);
+    }
+    const line = {
+      resources: result.resources,
+      requests,
+      minimalRequests: ready.minimalRequests,
+      seconds: result.seconds,
+      peakRssMb: result.peakRssMb,
+    };
+    console.log(JSON.stringify(line));
+  } finally {
+    emulator.send({ type: "stop" });
+    await once(emulator, "exit");
+  }
+}
+
+const { values } = parseArgs({
+  options: { role: { type: "string" }, size: { type: "string" }, sizes: { type: "string", default: "1000,10000" } },
+});
+
+if (values.role === "emulator") await runEmulator(Number(values.size));
+else if (values.role === "gather") await runGatherer();
+else for (const size of values.sizes.split(",").map(Number)) await measure(size);

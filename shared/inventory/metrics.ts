@@ -1,0 +1,236 @@
+/**
+ * Metric facts through Azure Monitor's batch API (`metrics:getBatch`): up to 50 resources of one
+ * subscription, region and namespace per call, at the region's own endpoint. Reading metrics one
+ * resource at a time through ARM is what throttles subscriptions; this reads a thousand VMs in
+ * twenty calls.
+ *
+ * All the metrics a kind needs come from one call per batch, over the longest window asked for at
+ * an hourly grain; each request's fact is then computed from the hours inside its own window.
+ * A resource that is not running emits nothing (missing data is not idleness), so it is not asked
+ * about: its facts say `null` with no points.
+ */
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { MetricsClient, MetricValue } from "@azure/monitor-query-metrics";
+import { metricsClient } from "../azure/clients.ts";
+import type { AzureTarget } from "../azure/target.ts";
+import {
+  type Facts,
+  type InventoryResource,
+  type MetricAggregation,
+  type MetricFact,
+  metricKey,
+  type MetricRequest,
+} from "../policy/types.ts";
+import { createLimiter, type Limiter, mapLimit } from "./concurrency.ts";
+
+/** The batch API's limits: resources per call, and metric names per call. */
+export const MAX_RESOURCES_PER_BATCH = 50;
+export const MAX_METRICS_PER_BATCH = 20;
+const HOUR_MS = 3_600_000;
+
+type MetricKind = MetricRequest["kind"];
+
+/**
+ * Where a kind's metrics live. Mostly the resource itself; a storage account's blob metrics live on
+ * its `blobServices/default` child, in that child's namespace.
+ */
+const METRIC_SOURCE: Record<MetricKind, { namespace: string; idSuffix: string }> = {
+  "virtual-machine": { namespace: "Microsoft.Compute/virtualMachines", idSuffix: "" },
+  "aks-cluster": { namespace: "Microsoft.ContainerService/managedClusters", idSuffix: "" },
+  snapshot: { namespace: "Microsoft.Compute/snapshots", idSuffix: "" },
+  disk: { namespace: "Microsoft.Compute/disks", idSuffix: "" },
+  "postgresql-server": { namespace: "Microsoft.DBforPostgreSQL/flexibleServers", idSuffix: "" },
+  "storage-account": { namespace: "Microsoft.Storage/storageAccounts/blobServices", idSuffix: "/blobServices/default" },
+  "redis-cache": { namespace: "Microsoft.Cache/redis", idSuffix: "" },
+};
+
+/** The field of an hourly point each aggregation reads: Advisor's p95 is over the hourly maxima. */
+const POINT_FIELD: Record<MetricAggregation, "average" | "maximum" | "minimum" | "total"> = {
+  average: "average",
+  maximum: "maximum",
+  minimum: "minimum",
+  total: "total",
+  "p95-of-max": "maximum",
+};
+
+export interface MetricBatch {
+  kind: MetricKind;
+  region: string;
+  namespace: string;
+  /** The ids the metrics are read at (the resource's, or its metrics child's). */
+  metricIds: string[];
+  metricNames: string[];
+  aggregations: string[];
+  windowMs: number;
+}
+
+export interface MetricsOptions {
+  /** Shared with the other readers of one gathering, so in-flight requests stay bounded. */
+  limiter?: Limiter;
+  /** Added to each client's pipeline once per attempt (request counting). */
+  policies?: readonly PipelinePolicy[];
+  onBatch?: (progress: { batches: number; totalBatches: number }) => void;
+}
+
+/** A resource emits metrics unless its power state says it does not run. */
+export function emitsMetrics(resource: InventoryResource): boolean {
+  return resource.powerState === undefined || resource.powerState === "running";
+}
+
+export function expectedPoints(windowMs: number): number {
+  return Math.ceil(windowMs / HOUR_MS);
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/** Requests made unique: two policies may ask for the same metric. */
+function uniqueRequests(requests: readonly MetricRequest[]): MetricRequest[] {
+  const seen = new Map<string, MetricRequest>();
+  for (const request of requests) seen.set(`${request.kind}|${metricKey(request)}`, request);
+  return [...seen.values()];
+}
+
+/**
+ * The calls the requests need: per kind, the running resources grouped by region, 50 at a time,
+ * with every metric and aggregation the kind's requests name, over their longest window.
+ */
+export function planMetricBatches(resources: readonly InventoryResource[], requests: readonly MetricRequest[]): MetricBatch[] {
+  const batches: MetricBatch[] = [];
+  const byKind = new Map<MetricKind, MetricRequest[]>();
+  for (const request of uniqueRequests(requests)) {
+    const kindRequests = byKind.get(request.kind) ?? [];
+    kindRequests.push(request);
+    byKind.set(request.kind, kindRequests);
+  }
+  for (const [kind, kindRequests] of byKind) {
+    const source = METRIC_SOURCE[kind];
+    const metricNames = [...new Set(kindRequests.map((request) => request.metric))];
+    const aggregations = [...new Set(kindRequests.map((request) => POINT_FIELD[request.aggregation]))];
+    const windowMs = Math.max(...kindRequests.map((request) => request.windowMs));
+    const byRegion = new Map<string, string[]>();
+    for (const resource of resources) {
+      if (resource.kind !== kind || !emitsMetrics(resource)) continue;
+      const region = resource.location.toLowerCase();
+      const ids = byRegion.get(region) ?? [];
+      ids.push(`${resource.id}${source.idSuffix}`);
+      byRegion.set(region, ids);
+    }
+    for (const [region, ids] of [...byRegion].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const metricIds of chunk(ids, MAX_RESOURCES_PER_BATCH)) {
+        for (const names of chunk(metricNames, MAX_METRICS_PER_BATCH)) {
+          batches.push({ kind, region, namespace: source.namespace, metricIds, metricNames: names, aggregations, windowMs });
+        }
+      }
+    }
+  }
+  return batches;
+}
+
+/** The values an aggregation reads from the hourly points inside its window (hours without data left out). */
+export function aggregatePoints(points: readonly MetricValue[], aggregation: MetricAggregation, windowStartMs: number): number[] {
+  const field = POINT_FIELD[aggregation];
+  const values: number[] = [];
+  for (const point of points) {
+    const value = point[field];
+    if (typeof value === "number" && Number.isFinite(value) && new Date(point.timeStamp).getTime() >= windowStartMs) values.push(value);
+  }
+  return values;
+}
+
+export function metricFact(values: readonly number[], aggregation: MetricAggregation, windowMs: number): MetricFact {
+  const expected = expectedPoints(windowMs);
+  if (values.length === 0) return { value: null, points: 0, expectedPoints: expected };
+  let value: number;
+  switch (aggregation) {
+    case "average":
+      value = values.reduce((sum, v) => sum + v, 0) / values.length;
+      break;
+    case "maximum":
+      value = Math.max(...values);
+      break;
+    case "minimum":
+      value = Math.min(...values);
+      break;
+    case "total":
+      value = values.reduce((sum, v) => sum + v, 0);
+      break;
+    case "p95-of-max": {
+      // Nearest rank: the smallest hourly maximum that at least 95 % of the hours do not exceed.
+      const sorted = [...values].sort((a, b) => a - b);
+      value = sorted[Math.ceil(0.95 * sorted.length) - 1] as number;
+      break;
+    }
+  }
+  return { value, points: values.length, expectedPoints: expected };
+}
+
+/**
+ * Facts for every resource of every requested kind, by lower-case resource id and `metricKey`.
+ * Resources that are not running, or whose metrics Azure did not return, have `value: null`.
+ */
+export async function gatherMetricFacts(
+  target: AzureTarget,
+  resources: readonly InventoryResource[],
+  requests: readonly MetricRequest[],
+  now: Date,
+  options: MetricsOptions = {},
+): Promise<Facts["metrics"]> {
+  const unique = uniqueRequests(requests);
+  const facts: Facts["metrics"] = {};
+  const resourceByMetricId = new Map<string, InventoryResource>();
+  for (const resource of resources) {
+    const kind = resource.kind;
+    const kindRequests = unique.filter((request) => request.kind === kind);
+    if (kind === undefined || kindRequests.length === 0) continue;
+    const entry: Record<string, MetricFact> = {};
+    for (const request of kindRequests) entry[metricKey(request)] = metricFact([], request.aggregation, request.windowMs);
+    facts[resource.id.toLowerCase()] = entry;
+    resourceByMetricId.set(`${resource.id}${METRIC_SOURCE[kind].idSuffix}`.toLowerCase(), resource);
+  }
+
+  const batches = planMetricBatches(resources, unique);
+  const clients = new Map<string, Promise<MetricsClient>>();
+  const clientFor = (region: string): Promise<MetricsClient> => {
+    let client = clients.get(region);
+    if (!client) {
+      client = metricsClient(target, region).then((created) => {
+        for (const policy of options.policies ?? []) created.pipeline.addPolicy(policy, { afterPhase: "Retry" });
+        return created;
+      });
+      clients.set(region, client);
+    }
+    return client;
+  };
+
+  let done = 0;
+  await mapLimit(batches, options.limiter ?? createLimiter(), async (batch) => {
+    const client = await clientFor(batch.region);
+    const results = await client.queryResources(batch.metricIds, batch.metricNames, batch.namespace, {
+      startTime: new Date(now.getTime() - batch.windowMs),
+      endTime: now,
+      interval: "PT1H",
+      aggregation: batch.aggregations.join(","),
+    });
+    for (const result of results) {
+      const resource = resourceByMetricId.get((result.resourceId ?? "").toLowerCase());
+      const entry = resource && facts[resource.id.toLowerCase()];
+      if (!entry) continue;
+      for (const request of unique) {
+        if (request.kind !== batch.kind || !batch.metricNames.includes(request.metric)) continue;
+        const metric = result.metrics.find((candidate) => candidate.name.toLowerCase() === request.metric.toLowerCase());
+        // A metric that failed for this resource alone (errorCode) has no data: its fact stays null.
+        // Without a dimension filter Azure answers one series per metric.
+        const points = metric?.errorCode !== undefined && metric.errorCode !== "Success" ? [] : (metric?.timeseries[0]?.data ?? []);
+        const values = aggregatePoints(points, request.aggregation, now.getTime() - request.windowMs);
+        entry[metricKey(request)] = metricFact(values, request.aggregation, request.windowMs);
+      }
+    }
+    done += 1;
+    options.onBatch?.({ batches: done, totalBatches: batches.length });
+  });
+  return facts;
+}
