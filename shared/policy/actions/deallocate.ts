@@ -1,0 +1,44 @@
+/**
+ * `deallocate`: stop a VM and release its compute, so it is no longer billed.
+ *
+ * ```yaml
+ * action: deallocate
+ * action: { type: deallocate, hoursPerMonth: 398 }   # off-hours: the hours outside the schedule
+ * ```
+ *
+ * Deallocate, never power off: a powered-off VM stays allocated and is still billed. Disks stay
+ * (and stay billed). Savings: the hours it no longer runs each month (all month, 730 h, unless
+ * the policy says) × the hourly price of its size.
+ */
+import type { ActionDefinition } from "../registry.ts";
+import type { InventoryResource } from "../types.ts";
+import { computeEstimate, type Estimate } from "./estimate.ts";
+import { hoursOf, hoursPerMonthSchema, parseHours, type HoursArgs } from "./hours.ts";
+
+function vmSize(resource: InventoryResource): string | undefined {
+  const size = resource.sku ?? (resource.properties.hardwareProfile as { vmSize?: unknown } | undefined)?.vmSize;
+  return typeof size === "string" && size !== "" ? size : undefined;
+}
+
+function estimate(resource: InventoryResource, args: HoursArgs, settings: Parameters<typeof computeEstimate>[2]): Estimate {
+  if (resource.powerState === "deallocated") return { monthly: 0, explanation: "already deallocated: nothing more to save" };
+  const size = vmSize(resource);
+  if (size === undefined) return { monthly: 0, explanation: "no price: the VM's size is not known" };
+  return computeEstimate([{ size, count: 1 }], hoursOf(args), settings);
+}
+
+export const deallocateAction: ActionDefinition<HoursArgs> = {
+  name: "deallocate",
+  summary: "Deallocate a VM (compute billing stops; disks are kept and still billed). Never power off, which keeps billing.",
+  example: "action: deallocate",
+  effect: "disruptive",
+  appliesTo: ["virtual-machine"],
+  argsSchema: { properties: { hoursPerMonth: hoursPerMonthSchema } },
+  parse: parseHours,
+  savings(resource, args, ctx) {
+    return estimate(resource, args, ctx.settings).monthly;
+  },
+  describe(resource, args, ctx) {
+    return `deallocate ${resource.name} (compute billing stops, disks kept): ${estimate(resource, args, ctx.settings).explanation}`;
+  },
+};

@@ -1,0 +1,32 @@
+/** The built-in filters, in the order the schema and the docs list them. */
+import type { FilterDefinition } from "../registry.ts";
+import { ageFilter } from "./age.ts";
+import { backupFilter } from "./backup.ts";
+import { diskAttachedFilter } from "./diskAttached.ts";
+import { environmentFilter } from "./environment.ts";
+import { expiredFilter } from "./expired.ts";
+import { lastSnapshotOfDiskFilter } from "./lastSnapshotOfDisk.ts";
+import { locationFilter } from "./location.ts";
+import { metricFilter } from "./metric.ts";
+import { powerStateFilter } from "./powerState.ts";
+import { skuFilter } from "./sku.ts";
+import { snapshotSourceFilter } from "./snapshotSource.ts";
+import { tagFilter } from "./tag.ts";
+import { valueFilter } from "./value.ts";
+
+export const builtinFilters: FilterDefinition<unknown>[] = [
+  tagFilter,
+  environmentFilter,
+  locationFilter,
+  skuFilter,
+  powerStateFilter,
+  ageFilter,
+  metricFilter,
+  // offHours: see offHours.ts
+  backupFilter,
+  snapshotSourceFilter,
+  lastSnapshotOfDiskFilter,
+  diskAttachedFilter,
+  expiredFilter,
+  valueFilter,
+];

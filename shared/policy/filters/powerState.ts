@@ -1,0 +1,80 @@
+/**
+ * `power-state`: whether a VM, AKS cluster or PostgreSQL server is running, deallocated, stopped…
+ *
+ * ```yaml
+ * - power-state: running
+ * - power-state: [deallocated, stopped]
+ * ```
+ *
+ * Not applicable to kinds that have no power (snapshots, disks, storage accounts). When the
+ * inventory did not record a state, an AKS cluster's `properties.powerState.code` and a
+ * PostgreSQL server's `properties.state` are read; otherwise the state is unknown, and an
+ * unknown state never matches: stopping a VM that might be off is noise, and one that might be
+ * on is worse.
+ */
+import type { FilterDefinition } from "../registry.ts";
+import type { InventoryResource, PowerState, ResourceKind } from "../types.ts";
+import { formatList } from "./format.ts";
+
+const POWER_STATES: readonly PowerState[] = ["running", "deallocated", "stopped", "starting", "stopping", "deallocating", "unknown"];
+const POWERED_KINDS: readonly ResourceKind[] = ["virtual-machine", "aks-cluster", "postgresql-server"];
+
+export interface PowerStateArgs {
+  states: PowerState[];
+}
+
+/** PostgreSQL Flexible Server states, as power states. */
+const SERVER_STATES: Record<string, PowerState> = {
+  ready: "running",
+  stopped: "stopped",
+  starting: "starting",
+  stopping: "stopping",
+};
+
+function powerStateOf(resource: InventoryResource): PowerState | undefined {
+  if (resource.powerState !== undefined) return resource.powerState;
+  const properties = resource.properties;
+  if (resource.kind === "aks-cluster") {
+    const code = (properties.powerState as { code?: unknown } | undefined)?.code;
+    if (code === "Running") return "running";
+    if (code === "Stopped") return "stopped";
+  }
+  if (resource.kind === "postgresql-server" && typeof properties.state === "string") return SERVER_STATES[properties.state.toLowerCase()];
+  return undefined;
+}
+
+export const powerStateFilter: FilterDefinition<PowerStateArgs> = {
+  key: "power-state",
+  summary: "The power state of a VM, AKS cluster or PostgreSQL server (running, deallocated, stopped…), one or a list.",
+  example: "{ power-state: running }",
+  appliesTo: POWERED_KINDS,
+  schema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["power-state"],
+    properties: {
+      "power-state": {
+        anyOf: [{ enum: [...POWER_STATES] }, { type: "array", minItems: 1, items: { enum: [...POWER_STATES] } }],
+      },
+    },
+  },
+  parse(condition) {
+    const raw = condition["power-state"];
+    return { states: (Array.isArray(raw) ? raw : [raw]) as PowerState[] };
+  },
+  evaluate(resource, args) {
+    if (resource.kind === undefined || !POWERED_KINDS.includes(resource.kind)) {
+      return { outcome: "not-applicable", reason: `a ${resource.kind ?? resource.type} has no power state` };
+    }
+    const state = powerStateOf(resource);
+    if (state === undefined || state === "unknown") {
+      // Only a policy that asks for `unknown` (an audit of the inventory itself) decides on it.
+      return args.states.includes("unknown")
+        ? { outcome: "match", reason: "power state unknown" }
+        : { outcome: "unknown", reason: "power state not known" };
+    }
+    const listed = args.states.includes(state);
+    const wanted = args.states.length === 1 ? `not ${args.states[0]}` : `not in ${formatList(args.states)}`;
+    return { outcome: listed ? "match" : "no-match", reason: listed ? `power state ${state}` : `power state ${state}, ${wanted}` };
+  },
+};

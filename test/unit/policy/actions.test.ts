@@ -1,0 +1,257 @@
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { deallocateAction } from "../../../shared/policy/actions/deallocate.ts";
+import { deleteAction } from "../../../shared/policy/actions/delete.ts";
+import { enrollBackupAction, enrollmentTarget } from "../../../shared/policy/actions/enrollBackup.ts";
+import { builtinActions } from "../../../shared/policy/actions/index.ts";
+import { notifyAction, recipients } from "../../../shared/policy/actions/notify.ts";
+import { restoreDrillAction } from "../../../shared/policy/actions/restoreDrill.ts";
+import { stopAction } from "../../../shared/policy/actions/stop.ts";
+import { plannedTags, tagAction } from "../../../shared/policy/actions/tag.ts";
+import { actionObjectSchema } from "../../../shared/policy/schema.ts";
+import { actionArgs, context, resource } from "./support.ts";
+
+const VAULTS = "/subscriptions/s/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults";
+
+describe("built-in actions", () => {
+  it.each(builtinActions.map((action) => [action.name, action] as const))(
+    "%s: its example is valid and it names what it applies to",
+    (_name, action) => {
+      const example = parseYaml(action.example) as { action: unknown };
+      const object = typeof example.action === "string" ? { type: example.action } : (example.action as Record<string, unknown>);
+      const validate = new Ajv({ strict: false }).compile(actionObjectSchema(action.name, action.argsSchema));
+      expect(validate(object)).toBe(true);
+      const { type: _type, ...args } = object;
+      expect(() => action.parse?.(args)).not.toThrow();
+      expect(action.appliesTo.length).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe("deallocate", () => {
+  const ctx = context();
+
+  it("1. saves a month of the VM size's hourly price, and shows the arithmetic", () => {
+    const vm = resource({ name: "vm-odoo-dev-01", sku: "Standard_D4s_v5" });
+    const args = actionArgs(deallocateAction, "{ type: deallocate }");
+    expect(deallocateAction.savings?.(vm, args, ctx)).toBeCloseTo(0.212 * 730);
+    expect(deallocateAction.describe?.(vm, args, ctx)).toBe(
+      "deallocate vm-odoo-dev-01 (compute billing stops, disks kept): Standard_D4s_v5 at 0.212 EUR/h × 730 h = 154.76 EUR/month",
+    );
+  });
+
+  it("2. counts only the hours the policy says the VM stops", () => {
+    const vm = resource({ sku: "Standard_D4s_v5" });
+    expect(deallocateAction.savings?.(vm, actionArgs(deallocateAction, "{ type: deallocate, hoursPerMonth: 400 }"), ctx)).toBeCloseTo(
+      0.212 * 400,
+    );
+  });
+
+  it("3. uses settings.prices before the bundled table", () => {
+    const vm = resource({ sku: "Standard_D4s_v5" });
+    expect(deallocateAction.savings?.(vm, {}, context({ settings: { prices: { Standard_D4s_v5: 0.1 } } }))).toBeCloseTo(73);
+  });
+
+  it("saves nothing for an unknown size, and says there is no price", () => {
+    const vm = resource({ sku: "Standard_Z99" });
+    expect(deallocateAction.savings?.(vm, {}, ctx)).toBe(0);
+    expect(deallocateAction.describe?.(vm, {}, ctx)).toContain("no price for Standard_Z99 (add it to settings.prices)");
+  });
+
+  it("saves nothing on a VM already deallocated", () => {
+    expect(deallocateAction.savings?.(resource({ powerState: "deallocated" }), {}, ctx)).toBe(0);
+  });
+
+  it("rejects an impossible number of hours", () => {
+    expect(() => actionArgs(deallocateAction, "{ type: deallocate, hoursPerMonth: 1000 }")).toThrow("schema:");
+  });
+});
+
+describe("stop (AKS)", () => {
+  const ctx = context();
+
+  it("1. saves every node of every pool at its size's price for a month", () => {
+    const cluster = resource({
+      kind: "aks-cluster",
+      name: "aks-odoo-staging",
+      properties: {
+        agentPoolProfiles: [
+          { name: "system", count: 2, vmSize: "Standard_D4s_v5" },
+          { name: "workers", count: 3, vmSize: "Standard_D2s_v5" },
+        ],
+      },
+    });
+    expect(stopAction.savings?.(cluster, {}, ctx)).toBeCloseTo((2 * 0.212 + 3 * 0.106) * 730);
+    expect(stopAction.describe?.(cluster, {}, ctx)).toBe(
+      "stop aks-odoo-staging (5 nodes): 2 × Standard_D4s_v5 at 0.212 EUR/h × 730 h = 309.52 EUR/month; 3 × Standard_D2s_v5 at 0.106 EUR/h × 730 h = 232.14 EUR/month",
+    );
+  });
+
+  it("saves nothing on a stopped cluster", () => {
+    const stopped = resource({ kind: "aks-cluster", powerState: "stopped", properties: { powerState: { code: "Stopped" } } });
+    expect(stopAction.savings?.(stopped, {}, ctx)).toBe(0);
+  });
+});
+
+describe("delete", () => {
+  const ctx = context();
+
+  it("1. saves a snapshot's size at the snapshot price, as an upper bound when incremental", () => {
+    const snapshot = resource({
+      kind: "snapshot",
+      name: "snap-old",
+      sku: "Standard_LRS",
+      properties: { diskSizeGB: 128, incremental: true },
+    });
+    expect(deleteAction.savings?.(snapshot, {}, ctx)).toBeCloseTo(6.4);
+    expect(deleteAction.describe?.(snapshot, {}, ctx)).toBe(
+      "delete snapshot snap-old: at most 128 GB Standard_LRS at 0.05 EUR/GB-month = 6.40 EUR/month (incremental: billed on the data it holds)",
+    );
+  });
+
+  it("2. prices a managed disk by the tier that holds it", () => {
+    const disk = resource({ kind: "disk", name: "disk-scratch", sku: "Premium_LRS", properties: { diskSizeGB: 100 } });
+    expect(deleteAction.savings?.(disk, {}, ctx)).toBeCloseTo(128 * 0.14);
+    expect(deleteAction.describe?.(disk, {}, ctx)).toContain("100 GB Premium_LRS (billed as the 128 GB tier)");
+  });
+
+  it("saves nothing when the size is not known", () => {
+    expect(deleteAction.savings?.(resource({ kind: "snapshot", properties: { diskSizeGB: undefined } }), {}, ctx)).toBe(0);
+  });
+});
+
+describe("tag", () => {
+  const groups = [{ name: "rg-odoo-test", tags: { owner: "qa@nordwind.example", environment: "test", "cost-center": "CC-2000" } }];
+
+  it("1. inherits the tags the resource lacks from its resource group, and reports those the group lacks too", () => {
+    const vm = resource({ resourceGroup: "rg-odoo-test", tags: { Environment: "test" } });
+    const ctx = context({ resources: [vm], groups });
+    const args = actionArgs(tagAction, "{ type: tag, inherit: [owner, environment, cost-center, application] }");
+    expect(plannedTags(vm, args, ctx)).toEqual({
+      changes: { owner: "qa@nordwind.example", "cost-center": "CC-2000" },
+      unresolved: ["application"],
+      ownerFromEvent: false,
+    });
+    expect(tagAction.describe?.(vm, args, ctx)).toBe(
+      "tags: add owner=qa@nordwind.example, cost-center=CC-2000; application missing on resource group rg-odoo-test too: reported to decide",
+    );
+    expect("savings" in tagAction).toBe(false);
+  });
+
+  it("2. sets fixed values only where they differ, and takes the owner from the event when asked", () => {
+    const vm = resource({ resourceGroup: "rg-none", tags: { "managed-by": "governor" } });
+    const args = actionArgs(tagAction, "{ type: tag, set: { managed-by: governor, reviewed: true }, creatorFromEvent: true }");
+    expect(plannedTags(vm, args, context({ resources: [vm] }))).toEqual({
+      changes: { reviewed: "true" },
+      unresolved: [],
+      ownerFromEvent: true,
+    });
+  });
+
+  it("compliant: a fully tagged resource has nothing to add", () => {
+    const vm = resource({
+      resourceGroup: "rg-odoo-test",
+      tags: { owner: "me", environment: "test", "cost-center": "CC-1", application: "odoo" },
+    });
+    const args = actionArgs(tagAction, "{ type: tag, inherit: [owner, environment, cost-center, application] }");
+    expect(tagAction.describe?.(vm, args, context({ resources: [vm], groups }))).toBe("tags: nothing to add");
+  });
+
+  it("rejects a tag action with nothing to write", () => {
+    expect(() => actionArgs(tagAction, "{ type: tag }")).toThrow("the tag action needs inherit, set or creatorFromEvent");
+  });
+});
+
+describe("enroll-backup", () => {
+  const vaults = [
+    {
+      id: `${VAULTS}/rsv-odoo-westeurope`,
+      name: "rsv-odoo-westeurope",
+      location: "westeurope",
+      policies: [`${VAULTS}/rsv-odoo-westeurope/backupPolicies/policy-gold`, `${VAULTS}/rsv-odoo-westeurope/backupPolicies/policy-silver`],
+    },
+    {
+      id: `${VAULTS}/rsv-odoo-northeurope`,
+      name: "rsv-odoo-northeurope",
+      location: "northeurope",
+      policies: [`${VAULTS}/rsv-odoo-northeurope/backupPolicies/policy-gold`],
+    },
+  ];
+  const groups = [{ name: "rg-odoo-staging", tags: { environment: "staging" } }];
+
+  it("1. names the vault of the VM's region and the policy of its tier", () => {
+    const vm = resource({ name: "vm-wms-connector-01" });
+    const ctx = context({ resources: [vm], facts: { vaults } });
+    const args = actionArgs(enrollBackupAction, "{ type: enroll-backup, tier: gold }");
+    expect(enrollBackupAction.describe?.(vm, args, ctx)).toBe(
+      "enrol in Azure Backup: vault rsv-odoo-westeurope (westeurope), policy policy-gold",
+    );
+  });
+
+  it("2. picks the tier by environment", () => {
+    const vm = resource({ resourceGroup: "rg-odoo-staging" });
+    const ctx = context({ resources: [vm], groups, facts: { vaults } });
+    const args = actionArgs(enrollBackupAction, "{ type: enroll-backup, policyByEnvironment: { prod: gold, staging: silver } }");
+    expect(enrollmentTarget(vm, args, ctx)).toMatchObject({
+      vault: { name: "rsv-odoo-westeurope" },
+      policy: `${VAULTS}/rsv-odoo-westeurope/backupPolicies/policy-silver`,
+    });
+  });
+
+  it("says when the VM's region has no vault, or the vault lacks the tier's policy", () => {
+    const eastus = resource({ location: "eastus" });
+    const args = actionArgs(enrollBackupAction, "{ type: enroll-backup }");
+    expect(enrollBackupAction.describe?.(eastus, args, context({ resources: [eastus], facts: { vaults } }))).toBe(
+      "cannot enrol in Azure Backup: no Recovery Services vault in eastus: a VM is backed up only to a vault in its own region, so one has to be created there first",
+    );
+    const north = resource({ location: "northeurope" });
+    const silver = actionArgs(enrollBackupAction, "{ type: enroll-backup, tier: silver }");
+    expect(enrollmentTarget(north, silver, context({ resources: [north], facts: { vaults } }))).toEqual({
+      problem: "no silver backup policy in the vaults of northeurope (rsv-odoo-northeurope: policy-gold)",
+    });
+  });
+
+  it("asks inventory for backup facts, and changes nothing it needs not", () => {
+    expect(enrollBackupAction.facts?.(actionArgs(enrollBackupAction, "{ type: enroll-backup }"), "virtual-machine")).toEqual([
+      { type: "backup" },
+    ]);
+    expect(enrollBackupAction.effect).toBe("modify");
+  });
+});
+
+describe("notify", () => {
+  it("1. tells the owner, from the resource group when the resource has no owner tag", () => {
+    const vm = resource({ resourceGroup: "rg-odoo-test" });
+    const ctx = context({ resources: [vm], groups: [{ name: "rg-odoo-test", tags: { owner: "qa@nordwind.example" } }] });
+    expect(notifyAction.describe?.(vm, actionArgs(notifyAction, "{ type: notify }"), ctx)).toBe("notify qa@nordwind.example");
+  });
+
+  it("2. tells the listed addresses, and says when nobody owns the resource", () => {
+    const vm = resource({ resourceGroup: "rg-none" });
+    const args = actionArgs(notifyAction, "{ type: notify, to: [owner, finance@nordwind.example] }");
+    expect(recipients(vm, args, context({ resources: [vm] }))).toEqual(["finance@nordwind.example"]);
+    expect(notifyAction.describe?.(vm, args, context({ resources: [vm] }))).toBe(
+      "notify finance@nordwind.example (no owner tag on the resource or its resource group)",
+    );
+    expect(notifyAction.effect).toBe("none");
+  });
+});
+
+describe("restore-drill", () => {
+  it("1. restores into a separate server with the targets from the server's tags, and never touches the source", () => {
+    const server = resource({ kind: "postgresql-server", name: "psql-odoo-prod", tags: { "rto-minutes": "60", "rpo-minutes": "15" } });
+    expect(restoreDrillAction.describe?.(server, actionArgs(restoreDrillAction, "{ type: restore-drill }"), context())).toBe(
+      "restore drill: restore psql-odoo-prod to a point in time into a separate server, verify it, measure RTO (target 60 min) and RPO (target 15 min), then delete the copy; psql-odoo-prod itself is not touched",
+    );
+    expect(restoreDrillAction.effect).toBe("none");
+    expect(restoreDrillAction.appliesTo).toEqual(["postgresql-server"]);
+  });
+
+  it("2. lets the policy set the targets", () => {
+    const server = resource({ kind: "postgresql-server", name: "psql-odoo-staging" });
+    expect(
+      restoreDrillAction.describe?.(server, actionArgs(restoreDrillAction, "{ type: restore-drill, rtoMinutes: 120 }"), context()),
+    ).toContain("RTO (target 120 min) and RPO (no target)");
+  });
+});
