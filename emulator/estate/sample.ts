@@ -269,7 +269,7 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   const etl = b.vm("rg-analytics", "vm-analytics-etl-01", { size: "Standard_E8s_v5", tags: analyticsTags, workload: "nightly-batch" });
   b.protect("rg-backup", "rsv-odoo-westeurope", etl, gold);
   protect(etl, "production analytics");
-  b.postgres("rg-analytics", "psql-analytics", {
+  const analyticsPg = b.postgres("rg-analytics", "psql-analytics", {
     tags: analyticsTags,
     sku: "Standard_E4ds_v5",
     tier: "MemoryOptimized",
@@ -277,6 +277,7 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     retentionDays: 14,
     geoRedundant: false,
   });
+  plant("postgres-backup", analyticsPg, "no geo-redundant backup for a production database");
 
   // DR in North Europe: kept deallocated until needed; never touched by sweeps.
   const drTags = team("dr", "odoo", "CC-1000");

@@ -91,10 +91,11 @@ describe("the built-in filters on the sample estate", () => {
     );
   });
 
-  it("find the PostgreSQL server keeping backups fewer than 14 days", () => {
-    expect(matching("postgresql-server", ["{ value: properties.backup.backupRetentionDays, below: 14 }"])).toEqual(
-      planted("postgres-backup"),
-    );
+  it("find the PostgreSQL servers keeping backups fewer than 14 days or without geo-redundant backup", () => {
+    const shortRetention = matching("postgresql-server", ["{ value: properties.backup.backupRetentionDays, below: 14 }"]);
+    const noGeoBackup = matching("postgresql-server", ["{ value: properties.backup.geoRedundantBackup, equals: Disabled }"]);
+    expect(shortRetention).toEqual(["psql-odoo-staging"]);
+    expect([...new Set([...shortRetention, ...noGeoBackup])].sort()).toEqual(planted("postgres-backup"));
   });
 
   it("find the unattached scratch disk and nothing the VMs use", () => {
