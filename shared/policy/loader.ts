@@ -5,7 +5,10 @@
 import { readFile } from "node:fs/promises";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { validateBlackout } from "../time/blackouts.ts";
 import { parseDuration } from "../time/duration.ts";
+import { holidayCountry } from "../time/holidays.ts";
+import { parseNcrontab } from "../time/ncrontab.ts";
 import type { Registry } from "./registry.ts";
 import { actionObjectSchema, policyFieldsSchema, settingsSchema } from "./schema.ts";
 import { DEFAULT_SETTINGS } from "./settings.ts";
@@ -24,7 +27,11 @@ export class PolicyLoadError extends Error {
   readonly issues: PolicyIssue[];
 
   constructor(issues: PolicyIssue[]) {
-    super(issues.map((issue) => `${issue.file}:${issue.line}:${issue.column}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`).join("\n"));
+    super(
+      issues
+        .map((issue) => `${issue.file}:${issue.line}:${issue.column}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`)
+        .join("\n"),
+    );
     this.name = "PolicyLoadError";
     this.issues = issues;
   }
@@ -147,7 +154,13 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function parseCondition(raw: unknown, path: PathSegment[], kind: ResourceKind, registry: Registry, checker: Checker): Condition | undefined {
+function parseCondition(
+  raw: unknown,
+  path: PathSegment[],
+  kind: ResourceKind,
+  registry: Registry,
+  checker: Checker,
+): Condition | undefined {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     checker.report(path, "a condition is an object such as { tag: owner, present: true }");
     return undefined;
@@ -208,10 +221,13 @@ function parseAction(raw: unknown, path: PathSegment[], kind: ResourceKind, regi
     checker.report(path, `unknown action "${name}"; actions are: ${registry.actions.map((item) => item.name).join(", ")}`);
     return undefined;
   }
-  if (!checker.validate(compiled(registry).actions.get(name) as ValidateFunction, object, typeof raw === "string" ? path.slice(0, -1) : path)) {
+  if (
+    !checker.validate(compiled(registry).actions.get(name) as ValidateFunction, object, typeof raw === "string" ? path.slice(0, -1) : path)
+  ) {
     return undefined;
   }
-  if (kind !== "any" && !action.appliesTo.includes(kind) && !action.appliesTo.includes("any")) {
+  // A policy for every kind can only take an action that suits every kind (tag, notify).
+  if (!action.appliesTo.includes("any") && (kind === "any" || !action.appliesTo.includes(kind))) {
     checker.report(path, `the "${name}" action does not apply to ${kind} (it applies to ${action.appliesTo.join(", ")})`);
     return undefined;
   }
@@ -241,7 +257,8 @@ function parseApproval(raw: Record<string, unknown> | undefined, path: PathSegme
     timeoutMs,
     onTimeout: (raw.onTimeout as "skip" | "approve" | undefined) ?? "skip",
   };
-  if (approval.required && approval.approvers.length === 0) checker.report(path, "an approval that is required needs at least one approver");
+  if (approval.required && approval.approvers.length === 0)
+    checker.report(path, "an approval that is required needs at least one approver");
   return approval;
 }
 
@@ -260,14 +277,23 @@ function parsePolicy(raw: Record<string, unknown>, index: number, registry: Regi
   const approval = parseApproval(raw.approval as Record<string, unknown> | undefined, [...path, "approval"], checker);
   const exemptions = (raw.exemptions as Exemption[] | undefined) ?? [];
   exemptions.forEach((exemption, exemptionIndex) => {
-    if (!isValidDate(exemption.until)) checker.report([...path, "exemptions", exemptionIndex, "until"], `"${exemption.until}" is not a date`);
+    if (!isValidDate(exemption.until))
+      checker.report([...path, "exemptions", exemptionIndex, "until"], `"${exemption.until}" is not a date`);
   });
   const includeProduction = raw.includeProduction === true;
   if (includeProduction && approval?.required !== true) {
-    checker.report(path, "includeProduction needs an approval that is required: production is never changed without a person's approval", "includeProduction");
+    checker.report(
+      path,
+      "includeProduction needs an approval that is required: production is never changed without a person's approval",
+      "includeProduction",
+    );
   }
-  if (typeof raw.schedule === "string" && raw.schedule.trim().split(/\s+/).length !== 6) {
-    checker.report([...path, "schedule"], `"${raw.schedule}" is not an NCRONTAB expression of six fields (second minute hour day month day-of-week)`);
+  if (typeof raw.schedule === "string") {
+    try {
+      parseNcrontab(raw.schedule);
+    } catch (error) {
+      checker.report([...path, "schedule"], errorMessage(error));
+    }
   }
   if (when.some((condition) => condition === undefined) || action === undefined) return undefined;
   const policy: Policy = {
@@ -281,7 +307,7 @@ function parsePolicy(raw: Record<string, unknown>, index: number, registry: Regi
   };
   if (typeof raw.description === "string") policy.description = raw.description;
   if (approval) policy.approval = approval;
-  if (raw.limits) policy.limits = raw.limits as { maxResources?: number };
+  if (raw.limits) policy.limits = raw.limits;
   if (typeof raw.schedule === "string") policy.schedule = raw.schedule;
   return policy;
 }
@@ -302,18 +328,16 @@ function parseSettings(raw: Record<string, unknown> | undefined, checker: Checke
       checker.report(["settings", "timeZone"], `"${raw.timeZone}" is not an IANA time zone`);
     }
   }
+  if (typeof raw.holidays === "string") {
+    try {
+      settings.holidays = holidayCountry(raw.holidays);
+    } catch (error) {
+      checker.report(["settings", "holidays"], errorMessage(error));
+    }
+  }
   const blackouts = (raw.blackouts as Blackout[] | undefined) ?? [];
   blackouts.forEach((blackout, index) => {
-    const path: PathSegment[] = ["settings", "blackouts", index];
-    if (blackout.from === undefined && blackout.to === undefined && blackout.months === undefined && blackout.lastWorkingDays === undefined) {
-      checker.report(path, "a blackout needs from/to dates, months or lastWorkingDays");
-    }
-    if ((blackout.from === undefined) !== (blackout.to === undefined)) checker.report(path, "from and to go together");
-    for (const key of ["from", "to"] as const) {
-      const value = blackout[key];
-      if (value !== undefined && !isValidDate(value)) checker.report([...path, key], `"${value}" is not a date`);
-    }
-    if (blackout.from !== undefined && blackout.to !== undefined && blackout.from > blackout.to) checker.report(path, `from ${blackout.from} is after to ${blackout.to}`);
+    for (const problem of validateBlackout(blackout)) checker.report(["settings", "blackouts", index], problem);
   });
   settings.blackouts = blackouts.map((blackout) => ({ ...blackout, environments: blackout.environments ?? [] }));
   return settings;
@@ -327,7 +351,13 @@ export function parsePolicyText(text: string, file: string, registry: Registry):
     throw new PolicyLoadError(
       doc.errors.map((error) => {
         const position = lines.linePos(error.pos[0]);
-        return { file, line: position.line, column: position.col, path: "", message: `YAML: ${error.message.split("\n")[0] ?? error.code}` };
+        return {
+          file,
+          line: position.line,
+          column: position.col,
+          path: "",
+          message: `YAML: ${error.message.split("\n")[0] ?? error.code}`,
+        };
       }),
     );
   }
@@ -342,7 +372,8 @@ export function parsePolicyText(text: string, file: string, registry: Registry):
     const policy = parsePolicy(raw, index, registry, checker);
     if (typeof raw.name === "string") {
       const first = seen.get(raw.name);
-      if (first !== undefined) checker.report(["policies", index, "name"], `policy name "${raw.name}" is already used by policies[${first}]`);
+      if (first !== undefined)
+        checker.report(["policies", index, "name"], `policy name "${raw.name}" is already used by policies[${first}]`);
       else seen.set(raw.name, index);
     }
     if (policy) policies.push(policy);

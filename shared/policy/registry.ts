@@ -3,16 +3,7 @@
  * Schema is generated from this registry, so documentation, editor completion and validation
  * cannot drift from the code. A new filter is one file plus one line in filters/index.ts.
  */
-import type {
-  ActionEffect,
-  ConditionResult,
-  Facts,
-  FactRequest,
-  Inventory,
-  InventoryResource,
-  ResourceKind,
-  Settings,
-} from "./types.ts";
+import type { ActionEffect, ConditionResult, Facts, FactRequest, Inventory, InventoryResource, ResourceKind, Settings } from "./types.ts";
 
 /** A JSON Schema fragment (draft 2020-12 subset that editors and Ajv understand). */
 export type JsonSchema = Record<string, unknown>;
@@ -73,13 +64,13 @@ export class Registry {
   addFilter<A>(definition: FilterDefinition<A>): this {
     if (this.#filters.has(definition.key)) throw new Error(`filter "${definition.key}" is registered twice`);
     if (["all", "any", "not"].includes(definition.key)) throw new Error(`"${definition.key}" is reserved for combining conditions`);
-    this.#filters.set(definition.key, definition as FilterDefinition<unknown>);
+    this.#filters.set(definition.key, definition);
     return this;
   }
 
   addAction<A>(definition: ActionDefinition<A>): this {
     if (this.#actions.has(definition.name)) throw new Error(`action "${definition.name}" is registered twice`);
-    this.#actions.set(definition.name, definition as ActionDefinition<unknown>);
+    this.#actions.set(definition.name, definition);
     return this;
   }
 

@@ -46,7 +46,7 @@ export const settingsSchema: JsonSchema = {
       },
     },
     holidays: { type: "string", pattern: "^[A-Z]{2}$", description: "Country code of the public holiday calendar (e.g. BE)." },
-    timeZone: { type: "string", description: "IANA time zone of blackouts and schedules without one (default Europe/Brussels)." },
+    timeZone: { type: "string", description: "IANA time zone of blackout dates (default Europe/Brussels); schedule tags name their own." },
     maxChangesPerRun: { type: "integer", minimum: 0, description: "Blast-radius cap across all policies of a run." },
     dryRun: { type: "boolean", description: "Decide and record, change nothing." },
     prices: {
@@ -82,7 +82,10 @@ export const exemptionSchema: JsonSchema = {
 };
 
 /** The object form of an action: `{ type: <name>, ...its arguments }`. */
-export function actionObjectSchema(name: string, args: { properties: Record<string, JsonSchema>; required?: string[] } | undefined): JsonSchema {
+export function actionObjectSchema(
+  name: string,
+  args: { properties: Record<string, JsonSchema>; required?: string[] } | undefined,
+): JsonSchema {
   return {
     type: "object",
     additionalProperties: false,

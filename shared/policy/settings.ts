@@ -17,7 +17,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   timeZone: "Europe/Brussels",
   dryRun: false,
   currency: "EUR",
-}) as Settings;
+});
 
 /** Tag lookup as ARM does it: names are case-insensitive, values are not. */
 export function tagValue(tags: Record<string, string>, name: string): string | undefined {

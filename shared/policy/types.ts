@@ -137,10 +137,7 @@ export interface Exemption {
 
 /** A condition after loading: the registered filter's name and its parsed arguments. */
 export type Condition =
-  | { filter: string; args: unknown; source: Record<string, unknown> }
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition };
+  { filter: string; args: unknown; source: Record<string, unknown> } | { all: Condition[] } | { any: Condition[] } | { not: Condition };
 
 export interface ActionSpec {
   type: string;
@@ -179,13 +176,22 @@ export interface Blackout {
 
 export interface Settings {
   /** Tag names of the conventions, so an estate using `Env` instead of `environment` works. */
-  tags: { environment: string; owner: string; costCenter: string; application: string; exemptUntil: string; schedule: string; expiresOn: string; keep: string };
+  tags: {
+    environment: string;
+    owner: string;
+    costCenter: string;
+    application: string;
+    exemptUntil: string;
+    schedule: string;
+    expiresOn: string;
+    keep: string;
+  };
   /** Environment tag values that mean production. */
   productionEnvironments: string[];
   blackouts: Blackout[];
   /** Country code of the holiday calendar for schedules, e.g. `BE`. */
   holidays?: string;
-  /** IANA time zone of blackouts (and of schedules that name none). */
+  /** IANA time zone of blackouts (schedule tags name their own). */
   timeZone: string;
   /** Cap of changes per run across all policies. */
   maxChangesPerRun?: number;

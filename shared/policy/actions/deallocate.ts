@@ -10,7 +10,7 @@
  * (and stay billed). Savings: the hours it no longer runs each month (all month, 730 h, unless
  * the policy says) × the hourly price of its size.
  */
-import type { ActionDefinition } from "../registry.ts";
+import type { ActionDefinition, EvaluationContext } from "../registry.ts";
 import type { InventoryResource } from "../types.ts";
 import { computeEstimate, type Estimate } from "./estimate.ts";
 import { hoursOf, hoursPerMonthSchema, parseHours, type HoursArgs } from "./hours.ts";
@@ -20,11 +20,11 @@ function vmSize(resource: InventoryResource): string | undefined {
   return typeof size === "string" && size !== "" ? size : undefined;
 }
 
-function estimate(resource: InventoryResource, args: HoursArgs, settings: Parameters<typeof computeEstimate>[2]): Estimate {
+function estimate(resource: InventoryResource, args: HoursArgs, ctx: EvaluationContext): Estimate {
   if (resource.powerState === "deallocated") return { monthly: 0, explanation: "already deallocated: nothing more to save" };
   const size = vmSize(resource);
   if (size === undefined) return { monthly: 0, explanation: "no price: the VM's size is not known" };
-  return computeEstimate([{ size, count: 1 }], hoursOf(args), settings);
+  return computeEstimate([{ size, count: 1 }], hoursOf(args, resource, ctx), ctx.settings);
 }
 
 export const deallocateAction: ActionDefinition<HoursArgs> = {
@@ -36,9 +36,9 @@ export const deallocateAction: ActionDefinition<HoursArgs> = {
   argsSchema: { properties: { hoursPerMonth: hoursPerMonthSchema } },
   parse: parseHours,
   savings(resource, args, ctx) {
-    return estimate(resource, args, ctx.settings).monthly;
+    return estimate(resource, args, ctx).monthly;
   },
   describe(resource, args, ctx) {
-    return `deallocate ${resource.name} (compute billing stops, disks kept): ${estimate(resource, args, ctx.settings).explanation}`;
+    return `deallocate ${resource.name} (compute billing stops, disks kept): ${estimate(resource, args, ctx).explanation}`;
   },
 };

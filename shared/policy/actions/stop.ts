@@ -9,8 +9,8 @@
  * while stopped. Savings: each pool's node count × the hourly price of its node size × the hours
  * it no longer runs (all month, 730 h, unless the policy says).
  */
-import type { ActionDefinition } from "../registry.ts";
-import type { InventoryResource, Settings } from "../types.ts";
+import type { ActionDefinition, EvaluationContext } from "../registry.ts";
+import type { InventoryResource } from "../types.ts";
 import { computeEstimate, type Estimate } from "./estimate.ts";
 import { hoursOf, hoursPerMonthSchema, parseHours, type HoursArgs } from "./hours.ts";
 
@@ -29,12 +29,12 @@ export function nodePools(resource: InventoryResource): Pool[] {
   });
 }
 
-function estimate(resource: InventoryResource, args: HoursArgs, settings: Pick<Settings, "prices" | "currency">): Estimate {
+function estimate(resource: InventoryResource, args: HoursArgs, ctx: EvaluationContext): Estimate {
   const code = (resource.properties.powerState as { code?: unknown } | undefined)?.code;
   if (resource.powerState === "stopped" || code === "Stopped") return { monthly: 0, explanation: "already stopped: nothing more to save" };
   const pools = nodePools(resource);
   if (pools.length === 0) return { monthly: 0, explanation: "no price: the cluster reports no node pools with nodes" };
-  return computeEstimate(pools, hoursOf(args), settings);
+  return computeEstimate(pools, hoursOf(args, resource, ctx), ctx.settings);
 }
 
 export const stopAction: ActionDefinition<HoursArgs> = {
@@ -46,10 +46,10 @@ export const stopAction: ActionDefinition<HoursArgs> = {
   argsSchema: { properties: { hoursPerMonth: hoursPerMonthSchema } },
   parse: parseHours,
   savings(resource, args, ctx) {
-    return estimate(resource, args, ctx.settings).monthly;
+    return estimate(resource, args, ctx).monthly;
   },
   describe(resource, args, ctx) {
     const nodes = nodePools(resource).reduce((total, pool) => total + pool.count, 0);
-    return `stop ${resource.name} (${nodes} node${nodes === 1 ? "" : "s"}): ${estimate(resource, args, ctx.settings).explanation}`;
+    return `stop ${resource.name} (${nodes} node${nodes === 1 ? "" : "s"}): ${estimate(resource, args, ctx).explanation}`;
   },
 };

@@ -8,6 +8,7 @@ import { expiredFilter } from "./expired.ts";
 import { lastSnapshotOfDiskFilter } from "./lastSnapshotOfDisk.ts";
 import { locationFilter } from "./location.ts";
 import { metricFilter } from "./metric.ts";
+import { offHoursFilter } from "./offHours.ts";
 import { powerStateFilter } from "./powerState.ts";
 import { skuFilter } from "./sku.ts";
 import { snapshotSourceFilter } from "./snapshotSource.ts";
@@ -22,7 +23,7 @@ export const builtinFilters: FilterDefinition<unknown>[] = [
   powerStateFilter,
   ageFilter,
   metricFilter,
-  // offHours: see offHours.ts
+  offHoursFilter,
   backupFilter,
   snapshotSourceFilter,
   lastSnapshotOfDiskFilter,

@@ -117,9 +117,18 @@ describe("policy file loader", () => {
     expect(messages).toContain('the "deallocate" action does not apply to snapshot (it applies to virtual-machine)');
   });
 
+  it("refuses a stop or delete action on a policy written for every kind", () => {
+    const text = GOOD.replace("    action: { type: tag, inherit: [owner] }\n", "    action: deallocate\n");
+    expect(issuesOf(text)).toEqual([
+      { line: 8, path: "policies[0].action", message: 'the "deallocate" action does not apply to any (it applies to virtual-machine)' },
+    ]);
+  });
+
   it("refuses an unknown action, listing the known ones", () => {
     const text = GOOD.replace("action: deallocate", "action: explode");
-    expect(issuesOf(text)).toEqual([{ line: 13, path: "policies[1].action", message: 'unknown action "explode"; actions are: deallocate, tag' }]);
+    expect(issuesOf(text)).toEqual([
+      { line: 13, path: "policies[1].action", message: 'unknown action "explode"; actions are: deallocate, tag' },
+    ]);
   });
 
   it("refuses includeProduction without a required approval", () => {
@@ -155,7 +164,15 @@ policies: []
     const semantic = issuesOf(text.replace("  colour: blue\n", ""));
     expect(semantic).toEqual([
       { line: 2, path: "settings.timeZone", message: '"Mars/Olympus" is not an IANA time zone' },
-      { line: 4, path: "settings.blackouts[0]", message: "from 2026-12-31 is after to 2026-12-01" },
+      { line: 4, path: "settings.blackouts[0]", message: 'blackout "close": from 2026-12-31 is after to 2026-12-01' },
     ]);
+  });
+
+  it("checks the holiday calendar and each policy's NCRONTAB schedule", () => {
+    const text = `settings:\n  holidays: XX\n${GOOD.replace("version: 1\n", "").replace("    action: deallocate\n", '    action: deallocate\n    schedule: "0 19 * * 1-5"\n')}`;
+    const issues = issuesOf(text);
+    expect(issues.map((issue) => issue.path)).toEqual(["settings.holidays", "policies[1].schedule"]);
+    expect(issues[0]?.message).toMatch(/^unknown holiday country "XX": known countries are .*BE/);
+    expect(issues[1]?.message).toMatch(/0 19 \* \* 1-5/);
   });
 });

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * `governor`: the command line of Governor.
+ *   governor plan [--policies FILE] [--subscription ID | --emulator] [--json] [--estate-size N]
+ *   governor validate FILE...
+ *   governor schema
+ */
+import { planCommand } from "./plan.ts";
+import { schemaCommand } from "./schema.ts";
+import { validateCommand } from "./validate.ts";
+
+const USAGE = `Usage:
+  governor plan [--policies FILE] [--subscription ID | --emulator] [--json] [--estate-size N]
+      What Governor would do, and why, without changing anything.
+  governor validate FILE...
+      Check policy files; every mistake is named with its file, line and field.
+  governor schema
+      Print the JSON Schema of policy files (for editors: governor schema > policy.schema.json).`;
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  plan: planCommand,
+  validate: validateCommand,
+  schema: schemaCommand,
+};
+
+const [name, ...args] = process.argv.slice(2);
+if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  console.log(USAGE);
+  process.exit(name === undefined ? 2 : 0);
+}
+const command = commands[name];
+if (!command) {
+  console.error(`governor: unknown command "${name}"\n\n${USAGE}`);
+  process.exit(2);
+}
+try {
+  process.exitCode = await command(args);
+} catch (error) {
+  console.error(`governor ${name}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

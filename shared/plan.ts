@@ -1,0 +1,39 @@
+/**
+ * A plan: inventory and facts gathered in bulk, then the pure evaluation. The CLI's `plan`, the
+ * timer sweeps and the event path all decide through here; nothing in it changes Azure.
+ */
+import type { AzureTarget } from "./azure/target.ts";
+import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/index.ts";
+import { type Evaluation, evaluate, factRequests } from "./policy/evaluate.ts";
+import type { Registry } from "./policy/registry.ts";
+import { ARM_TYPE_OF_KIND, type Inventory, type PolicySet, type ResourceKind } from "./policy/types.ts";
+
+export interface PlanResult {
+  evaluation: Evaluation;
+  inventory: Inventory;
+}
+
+/** Fact requests grouped by kind; a policy written for `any` kind asks them of every kind. */
+export function requestsByKind(set: PolicySet, registry: Registry): FactRequestsByKind {
+  const byKind: FactRequestsByKind = {};
+  const kinds = Object.keys(ARM_TYPE_OF_KIND) as Array<Exclude<ResourceKind, "any">>;
+  for (const { kind, request } of factRequests(set, registry)) {
+    for (const target of kind === "any" ? kinds : [kind]) {
+      const list = (byKind[target] ??= []);
+      if (!list.some((existing) => JSON.stringify(existing) === JSON.stringify(request))) list.push(request);
+    }
+  }
+  return byKind;
+}
+
+export async function plan(
+  target: AzureTarget,
+  set: PolicySet,
+  now: Date,
+  registry: Registry,
+  options: GatherOptions = {},
+): Promise<PlanResult> {
+  const inventory = await gatherInventory(target, options);
+  const facts = await gatherFacts(target, inventory, requestsByKind(set, registry), now, options);
+  return { evaluation: evaluate(set, inventory, facts, now, registry), inventory };
+}

@@ -1,0 +1,223 @@
+/**
+ * Evaluation: `(policies, inventory, facts, now) -> findings`. Pure: no I/O, no clock of its own.
+ * Each finding names the resource, the policy, the verdict, the proposed action and a reason
+ * with the values that matched and the guards that passed or blocked.
+ */
+import { resourceGuards } from "./guards.ts";
+import { buildIndex } from "./inventoryIndex.ts";
+import type { EvaluationContext, Registry } from "./registry.ts";
+import type {
+  Condition,
+  ConditionResult,
+  Facts,
+  FactRequest,
+  Finding,
+  Inventory,
+  InventoryResource,
+  Policy,
+  PolicySet,
+  ResourceKind,
+} from "./types.ts";
+
+export interface PolicySummary {
+  policy: string;
+  mode: Policy["mode"];
+  action: string;
+  evaluated: number;
+  violations: number;
+  remediate: number;
+  needsApproval: number;
+  audit: number;
+  blocked: number;
+  /** Conditions that could not be decided (missing data, unreadable tags): never acted on. */
+  undecided: number;
+  estimatedMonthlySavings: number;
+}
+
+export interface Evaluation {
+  findings: Finding[];
+  summary: {
+    now: string;
+    resources: number;
+    policies: PolicySummary[];
+    /** Savings of findings Governor would act on (remediate and needs-approval). */
+    estimatedMonthlySavings: number;
+    currency: string;
+    dryRun: boolean;
+    expiredExemptions: string[];
+    /** Resources left out by the run-wide cap (settings.maxChangesPerRun). */
+    cappedByRun: number;
+  };
+}
+
+function evaluateCondition(condition: Condition, resource: InventoryResource, registry: Registry, ctx: EvaluationContext): ConditionResult {
+  if ("all" in condition) {
+    const results = condition.all.map((inner) => evaluateCondition(inner, resource, registry, ctx));
+    const failed = results.find((result) => result.outcome !== "match");
+    return failed ?? { outcome: "match", reason: results.map((result) => result.reason).join("; ") };
+  }
+  if ("any" in condition) {
+    const results = condition.any.map((inner) => evaluateCondition(inner, resource, registry, ctx));
+    const matched = results.find((result) => result.outcome === "match");
+    if (matched) return matched;
+    const unknown = results.find((result) => result.outcome === "unknown");
+    return unknown ?? { outcome: "no-match", reason: results.map((result) => result.reason).join(" and ") };
+  }
+  if ("not" in condition) {
+    const inner = evaluateCondition(condition.not, resource, registry, ctx);
+    if (inner.outcome === "match") return { outcome: "no-match", reason: `not (${inner.reason})` };
+    if (inner.outcome === "no-match") return { outcome: "match", reason: `not (${inner.reason})` };
+    return inner;
+  }
+  const filter = registry.filter(condition.filter);
+  if (!filter) return { outcome: "unknown", reason: `filter "${condition.filter}" is not registered` };
+  return filter.evaluate(resource, condition.args, ctx);
+}
+
+/** The resources a policy is written for. */
+export function candidates(policy: Policy, inventory: Inventory): InventoryResource[] {
+  return policy.resource === "any" ? inventory.resources : inventory.resources.filter((resource) => resource.kind === policy.resource);
+}
+
+/** Every fact the policies read, per resource kind, so inventory can gather them in bulk. */
+export function factRequests(set: PolicySet, registry: Registry): Array<{ kind: ResourceKind; request: FactRequest }> {
+  const requests = new Map<string, { kind: ResourceKind; request: FactRequest }>();
+  const add = (kind: ResourceKind, request: FactRequest): void =>
+    void requests.set(`${kind}|${JSON.stringify(request)}`, { kind, request });
+  const walk = (condition: Condition, kind: ResourceKind): void => {
+    if ("all" in condition) condition.all.forEach((inner) => walk(inner, kind));
+    else if ("any" in condition) condition.any.forEach((inner) => walk(inner, kind));
+    else if ("not" in condition) walk(condition.not, kind);
+    else for (const request of registry.filter(condition.filter)?.facts?.(condition.args, kind) ?? []) add(kind, request);
+  };
+  for (const policy of set.policies) {
+    policy.when.forEach((condition) => walk(condition, policy.resource));
+    for (const request of registry.action(policy.action.type)?.facts?.(policy.action.args, policy.resource) ?? [])
+      add(policy.resource, request);
+  }
+  return [...requests.values()];
+}
+
+export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now: Date, registry: Registry): Evaluation {
+  const ctx: EvaluationContext = { now, inventory, facts, settings: set.settings, index: buildIndex(inventory) };
+  const findings: Finding[] = [];
+  const summaries: PolicySummary[] = [];
+  const expired = new Set<string>();
+  let runChanges = 0;
+  let cappedByRun = 0;
+
+  for (const policy of set.policies) {
+    const action = registry.action(policy.action.type);
+    if (!action) throw new Error(`policy ${policy.name}: action "${policy.action.type}" is not registered`);
+    const summary: PolicySummary = {
+      policy: policy.name,
+      mode: policy.mode,
+      action: action.name,
+      evaluated: 0,
+      violations: 0,
+      remediate: 0,
+      needsApproval: 0,
+      audit: 0,
+      blocked: 0,
+      undecided: 0,
+      estimatedMonthlySavings: 0,
+    };
+    const matched: Array<{ resource: InventoryResource; reasons: string[]; savings: number }> = [];
+
+    for (const resource of candidates(policy, inventory)) {
+      summary.evaluated += 1;
+      const reasons: string[] = [];
+      let outcome: ConditionResult["outcome"] = "match";
+      for (const condition of policy.when) {
+        const result = evaluateCondition(condition, resource, registry, ctx);
+        if (result.outcome === "not-applicable" || result.outcome === "no-match") {
+          outcome = "no-match";
+          break;
+        }
+        if (result.outcome === "unknown") {
+          outcome = "unknown";
+          break;
+        }
+        reasons.push(result.reason);
+      }
+      if (outcome === "unknown") summary.undecided += 1;
+      if (outcome !== "match") continue;
+      const savings = action.savings?.(resource, policy.action.args, ctx) ?? 0;
+      matched.push({ resource, reasons, savings });
+    }
+
+    // Blast-radius caps keep the largest savings first, then a stable order by id.
+    matched.sort((a, b) => b.savings - a.savings || a.resource.id.localeCompare(b.resource.id));
+    let policyChanges = 0;
+    for (const { resource, reasons, savings } of matched) {
+      summary.violations += 1;
+      const description = action.describe?.(resource, policy.action.args, ctx);
+      const finding: Finding = {
+        policy: policy.name,
+        resourceId: resource.id,
+        resourceName: resource.name,
+        resourceGroup: resource.resourceGroup,
+        kind: resource.kind ?? "any",
+        verdict: "audit",
+        action: action.name,
+        effect: action.effect,
+        reason: "",
+        estimatedMonthlySavings: Math.round(savings * 100) / 100,
+      };
+      const { block, pass } = resourceGuards(resource, policy, action.effect, ctx);
+      pass.expiredExemptions.forEach((note) => expired.add(note));
+      let guard = block;
+      if (policy.mode === "enforce" && !guard && action.effect !== "none") {
+        if (policy.limits?.maxResources !== undefined && policyChanges >= policy.limits.maxResources) {
+          guard = { guard: "cap", reason: `blast-radius cap: at most ${policy.limits.maxResources} resources per run for this policy` };
+        } else if (set.settings.maxChangesPerRun !== undefined && runChanges >= set.settings.maxChangesPerRun) {
+          guard = { guard: "cap", reason: `blast-radius cap: at most ${set.settings.maxChangesPerRun} changes per run` };
+          cappedByRun += 1;
+        }
+      }
+      if (policy.mode === "audit") {
+        finding.verdict = "audit";
+        if (block) pass.notes.push(block.reason);
+      } else if (guard) {
+        finding.verdict = "blocked";
+        finding.guard = guard.guard;
+      } else {
+        finding.verdict = policy.approval?.required ? "needs-approval" : "remediate";
+        if (action.effect !== "none") {
+          policyChanges += 1;
+          runChanges += 1;
+        }
+      }
+      finding.reason = [
+        ...reasons,
+        ...(description ? [description] : []),
+        ...(policy.mode === "enforce" && guard ? [guard.reason] : pass.notes),
+        ...(policy.mode === "audit" ? ["audit mode: reported only"] : []),
+      ].join("; ");
+
+      if (finding.verdict === "remediate") summary.remediate += 1;
+      else if (finding.verdict === "needs-approval") summary.needsApproval += 1;
+      else if (finding.verdict === "blocked") summary.blocked += 1;
+      else summary.audit += 1;
+      if (finding.verdict === "remediate" || finding.verdict === "needs-approval")
+        summary.estimatedMonthlySavings += finding.estimatedMonthlySavings;
+      findings.push(finding);
+    }
+    summary.estimatedMonthlySavings = Math.round(summary.estimatedMonthlySavings * 100) / 100;
+    summaries.push(summary);
+  }
+
+  return {
+    findings,
+    summary: {
+      now: now.toISOString(),
+      resources: inventory.resources.length,
+      policies: summaries,
+      estimatedMonthlySavings: Math.round(summaries.reduce((total, summary) => total + summary.estimatedMonthlySavings, 0) * 100) / 100,
+      currency: set.settings.currency,
+      dryRun: set.settings.dryRun,
+      expiredExemptions: [...expired].sort(),
+      cappedByRun,
+    },
+  };
+}

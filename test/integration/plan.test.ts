@@ -1,0 +1,90 @@
+/**
+ * `plan` over the sample estate, through the real SDK clients and the emulator: every planted
+ * violation is found, production and exempt resources are never proposed for a stop or delete,
+ * and planning writes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VirtualClock } from "../../emulator/clock.ts";
+import { sampleEstate, type ViolationKind } from "../../emulator/estate/sample.ts";
+import { startEmulator, type Emulator } from "../../emulator/server.ts";
+import { emulatorTarget } from "../../shared/azure/target.ts";
+import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { plan, type PlanResult } from "../../shared/plan.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../../shared/policy/loader.ts";
+
+const POLICY_FOR: Record<ViolationKind, string> = {
+  "missing-tags": "required-tags",
+  "idle-vm": "stop-idle-nonprod-vms",
+  "off-hours-aks": "stop-offhours-nonprod-aks",
+  "off-hours-vm": "stop-offhours-nonprod-vms",
+  "old-snapshot": "snapshot-retention-nonprod",
+  "unprotected-prod-vm": "backup-production-vms",
+  "disallowed-region": "allowed-regions",
+  "disallowed-size": "allowed-vm-sizes",
+  "expired-resource": "expired-resources",
+  "postgres-backup": "postgres-backup-settings",
+};
+
+const sample = sampleEstate();
+let emulator: Emulator;
+let result: PlanResult;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ estate: sample.estate, subscriptionId: sample.subscriptionId, clock: new VirtualClock(sample.now) });
+  const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+  result = await plan(emulatorTarget(emulator, sample.subscriptionId), set, sample.now, builtinRegistry());
+});
+afterAll(async () => emulator.close());
+
+describe("plan over the sample estate with the built-in pack", () => {
+  it("finds every planted violation under the policy written for it", () => {
+    const missing = sample.plantedViolations.filter(
+      (violation) =>
+        !result.evaluation.findings.some(
+          (finding) =>
+            finding.policy === POLICY_FOR[violation.kind] && finding.resourceId.toLowerCase() === violation.resourceId.toLowerCase(),
+        ),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("never proposes to stop or delete a production, DR, kept or exempt resource", () => {
+    const untouchable = new Set(sample.untouchable.map((entry) => entry.resourceId.toLowerCase()));
+    const harmful = result.evaluation.findings.filter(
+      (finding) =>
+        untouchable.has(finding.resourceId.toLowerCase()) &&
+        (finding.effect === "disruptive" || finding.effect === "destructive") &&
+        (finding.verdict === "remediate" || finding.verdict === "needs-approval"),
+    );
+    expect(harmful).toEqual([]);
+    const exempt = result.evaluation.findings.find((finding) => finding.resourceName === "vm-odoo-test-loadgen");
+    expect(exempt).toMatchObject({ verdict: "blocked", guard: "exemption" });
+    expect(exempt?.reason).toContain("exempt until 2026-12-15");
+  });
+
+  it("explains each finding with the values that matched", () => {
+    const idle = result.evaluation.findings.find(
+      (finding) => finding.policy === "stop-idle-nonprod-vms" && finding.resourceName === "vm-odoo-dev-01",
+    );
+    expect(idle).toMatchObject({ verdict: "needs-approval", action: "deallocate" });
+    expect(idle?.reason).toMatch(/environment.*dev/);
+    expect(idle?.reason).toMatch(/CPU average \d+(\.\d+)?% over 72h < 5%/);
+    expect(idle?.estimatedMonthlySavings).toBeGreaterThan(0);
+  });
+
+  it("stops the staging VM's off-hours deallocation during the November peak-season freeze", () => {
+    const staging = result.evaluation.findings.find(
+      (finding) => finding.policy === "stop-offhours-nonprod-vms" && finding.resourceName === "vm-odoo-staging-01",
+    );
+    expect(staging).toMatchObject({ verdict: "blocked", guard: "change-window" });
+    expect(staging?.reason).toContain("November peak season");
+  });
+
+  it("reads Azure only: no write, action or delete request reached the emulator", () => {
+    const writes = emulator.core.log
+      .entries()
+      .filter((entry) => entry.method !== "GET" && entry.route !== "resourceGraph.resources" && entry.route !== "metrics.batch");
+    expect(writes).toEqual([]);
+  });
+});
