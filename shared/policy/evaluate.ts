@@ -40,7 +40,7 @@ export interface Evaluation {
     now: string;
     resources: number;
     policies: PolicySummary[];
-    /** Savings of findings Governor would act on (remediate and needs-approval). */
+    /** Savings of findings Governor would act on (remediate and needs-approval), each resource counted once. */
     estimatedMonthlySavings: number;
     currency: string;
     dryRun: boolean;
@@ -65,8 +65,9 @@ function evaluateCondition(condition: Condition, resource: InventoryResource, re
   }
   if ("not" in condition) {
     const inner = evaluateCondition(condition.not, resource, registry, ctx);
-    if (inner.outcome === "match") return { outcome: "no-match", reason: `not (${inner.reason})` };
-    if (inner.outcome === "no-match") return { outcome: "match", reason: `not (${inner.reason})` };
+    // The inner reason already says why it does not hold, which is why `not` does.
+    if (inner.outcome === "match") return { outcome: "no-match", reason: `not: ${inner.reason}` };
+    if (inner.outcome === "no-match") return { outcome: "match", reason: inner.reason };
     return inner;
   }
   const filter = registry.filter(condition.filter);
@@ -96,6 +97,20 @@ export function factRequests(set: PolicySet, registry: Registry): Array<{ kind: 
       add(policy.resource, request);
   }
   return [...requests.values()];
+}
+
+/**
+ * Savings of what Governor would act on, each resource counted once: a VM both idle and off-hours
+ * is deallocated once, so it saves what the larger of the two estimates says, not their sum.
+ */
+function actionableSavings(findings: Finding[]): number {
+  const byResource = new Map<string, number>();
+  for (const finding of findings) {
+    if (finding.verdict !== "remediate" && finding.verdict !== "needs-approval") continue;
+    const key = finding.resourceId.toLowerCase();
+    byResource.set(key, Math.max(byResource.get(key) ?? 0, finding.estimatedMonthlySavings));
+  }
+  return Math.round([...byResource.values()].reduce((total, savings) => total + savings, 0) * 100) / 100;
 }
 
 export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now: Date, registry: Registry): Evaluation {
@@ -213,7 +228,7 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
       now: now.toISOString(),
       resources: inventory.resources.length,
       policies: summaries,
-      estimatedMonthlySavings: Math.round(summaries.reduce((total, summary) => total + summary.estimatedMonthlySavings, 0) * 100) / 100,
+      estimatedMonthlySavings: actionableSavings(findings),
       currency: set.settings.currency,
       dryRun: set.settings.dryRun,
       expiredExemptions: [...expired].sort(),

@@ -1,7 +1,10 @@
 /** Policy files: a bad file is refused whole, each mistake named with its file, line and field. */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { builtinRegistry } from "../../../shared/policy/builtins.ts";
 import { parsePolicyText, PolicyLoadError } from "../../../shared/policy/loader.ts";
 import { Registry } from "../../../shared/policy/registry.ts";
+import { generateSchema } from "../../../shared/policy/schema.ts";
 
 /** A registry of one filter and two actions, so these tests depend on the loader alone. */
 function testRegistry(): Registry {
@@ -174,5 +177,12 @@ policies: []
     expect(issues.map((issue) => issue.path)).toEqual(["settings.holidays", "policies[1].schedule"]);
     expect(issues[0]?.message).toMatch(/^unknown holiday country "XX": known countries are .*BE/);
     expect(issues[1]?.message).toMatch(/0 19 \* \* 1-5/);
+  });
+});
+
+describe("the shipped policy schema", () => {
+  it("is the schema generated from the registry (run `governor schema > policies/policy.schema.json` after changing a filter or action)", () => {
+    const shipped = JSON.parse(readFileSync(new URL("../../../policies/policy.schema.json", import.meta.url), "utf8")) as unknown;
+    expect(shipped).toEqual(generateSchema(builtinRegistry()));
   });
 });

@@ -1,17 +1,18 @@
 /**
- * How many requests, how long and how much memory it takes to gather the inventory and the facts
- * of an idle-VM sweep (72 h CPU average of every VM, backup coverage) for generated estates of
- * 1,000 and 10,000 resources, against the emulator with 20 ms of latency on every route.
+ * `npm run bench:plan`: how many requests, how long and how much memory `plan` with the built-in
+ * pack takes (inventory, facts: 72 h CPU average of every running VM and backup coverage, then
+ * evaluation) for generated estates of 1,000 and 10,000 resources, against the emulator with
+ * 20 ms of latency on every route, with ARM throttling and the Resource Graph quota on.
  *
- * Prints one JSON line per size: `{ resources, requests, minimalRequests, seconds, peakRssMb }`.
+ * Prints one JSON line per size: `{ resources, requests, minimalRequests, seconds, peakRssMb, findings }`.
  * `requests` are those the emulator answered (retries included); `minimalRequests` is what the
  * APIs cannot do with less: Resource Graph pages of 1,000 rows, batches of 50 running VMs per
  * region, the vault listing and two listings per vault.
  *
- * The emulator and the gatherer each run in a process of their own, so that `peakRssMb` is the
- * gatherer's alone and the emulator's CPU does not count as the gatherer's time.
+ * The emulator and the planner each run in a process of their own, so that `peakRssMb` is the
+ * planner's alone and the emulator's CPU does not count as the planner's time.
  *
- * Usage: node bench/inventory.ts [--sizes 1000,10000]
+ * Usage: node bench/plan.ts [--sizes 1000,10000]
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
@@ -21,17 +22,15 @@ import { generateEstate } from "../emulator/estate/generate.ts";
 import { resourceGraphTables } from "../emulator/routes/resourceGraph.ts";
 import { startEmulator } from "../emulator/server.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
-import { createRequestCounter, type FactRequestsByKind, gatherFacts, gatherInventory } from "../shared/inventory/index.ts";
+import { DEFAULT_POLICIES } from "../shared/cli/plan.ts";
+import { createRequestCounter } from "../shared/inventory/index.ts";
+import { plan } from "../shared/plan.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../shared/policy/loader.ts";
 
 const LATENCY_MS = 20;
-const HOUR_MS = 3_600_000;
 const RESOURCE_GRAPH_PAGE = 1000;
 const METRICS_BATCH = 50;
-
-/** What an idle-VM sweep with a backup-coverage policy asks for. */
-const SWEEP_REQUESTS: FactRequestsByKind = {
-  "virtual-machine": [{ type: "metric", metric: "Percentage CPU", aggregation: "average", windowMs: 72 * HOUR_MS }, { type: "backup" }],
-};
 
 interface EmulatorReady {
   type: "ready";
@@ -48,6 +47,7 @@ interface GatherResult {
   countedRequests: number;
   seconds: number;
   peakRssMb: number;
+  findings: number;
 }
 
 const ceilDiv = (count: number, size: number): number => Math.max(1, Math.ceil(count / size));
@@ -99,11 +99,13 @@ async function runGatherer(): Promise<void> {
   const target = emulatorTarget(message, message.subscriptionId);
   const counter = createRequestCounter();
   const started = performance.now();
-  const inventory = await gatherInventory(target, { requestCounter: counter });
-  await gatherFacts(target, inventory, SWEEP_REQUESTS, new Date(message.now), { requestCounter: counter });
+  const registry = builtinRegistry();
+  const set = await loadPolicyFile(DEFAULT_POLICIES, registry);
+  const { inventory, evaluation } = await plan(target, set, new Date(message.now), registry, { requestCounter: counter });
   const result: GatherResult = {
     type: "result",
     resources: inventory.resources.length,
+    findings: evaluation.findings.length,
     countedRequests: counter.requests,
     seconds: Math.round((performance.now() - started) / 10) / 100,
     // maxRSS is in kibibytes.
@@ -131,7 +133,7 @@ async function measure(size: number): Promise<void> {
     emulator.send({ type: "requests" });
     const { requests } = await nextMessage<{ type: "requests"; requests: number }>(emulator, "requests");
     if (requests !== result.countedRequests) {
-      console.error(`size ${size}: the emulator answered ${requests} requests but the gatherer counted ${result.countedRequests}`);
+      console.error(`size ${size}: the emulator answered ${requests} requests but the planner counted ${result.countedRequests}`);
     }
     const line = {
       resources: result.resources,
@@ -139,6 +141,7 @@ async function measure(size: number): Promise<void> {
       minimalRequests: ready.minimalRequests,
       seconds: result.seconds,
       peakRssMb: result.peakRssMb,
+      findings: result.findings,
     };
     console.log(JSON.stringify(line));
   } finally {

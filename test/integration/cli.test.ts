@@ -1,0 +1,90 @@
+/** The `governor` command as a user runs it: a real process, its output and its exit code. */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+
+const CLI = fileURLToPath(new URL("../../shared/cli/governor.ts", import.meta.url));
+const PACK = fileURLToPath(new URL("../../policies/odoo-distribution.yaml", import.meta.url));
+
+function governor(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("governor plan", () => {
+  it("prints one JSON document of findings and a summary with --emulator --json", async () => {
+    const { code, stdout } = await governor("plan", "--emulator", "--json");
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout) as {
+      findings: Array<Record<string, unknown>>;
+      summary: { policies: unknown[]; estimatedMonthlySavings: number };
+    };
+    expect(plan.findings.length).toBeGreaterThan(10);
+    for (const finding of plan.findings) {
+      expect(Object.keys(finding)).toEqual(
+        expect.arrayContaining(["policy", "resourceId", "verdict", "action", "reason", "estimatedMonthlySavings"]),
+      );
+    }
+    expect(plan.summary.policies).toHaveLength(12);
+    expect(plan.summary.estimatedMonthlySavings).toBeGreaterThan(0);
+  });
+
+  it("prints a table grouped by policy and says that nothing was changed", async () => {
+    const { code, stdout } = await governor("plan", "--emulator");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^stop-idle-nonprod-vms {2}\[enforce, deallocate\]/m);
+    expect(stdout).toMatch(/^ {2}ASK {5}vm-odoo-dev-01 /m);
+    expect(stdout).toContain("This was a plan: nothing was changed.");
+  });
+
+  it("refuses to guess the target", async () => {
+    const { code, stderr } = await governor("plan");
+    expect(code).toBe(2);
+    expect(stderr).toContain("give either --subscription <id> or --emulator");
+    expect((await governor("plan", "--subscription", "not-a-guid")).stderr).toContain("must be a subscription id");
+  });
+});
+
+describe("governor validate", () => {
+  it("accepts the built-in pack", async () => {
+    const { code, stdout } = await governor("validate", PACK);
+    expect(code).toBe(0);
+    expect(stdout).toContain("12 policies (7 enforce, 5 audit): valid");
+  });
+
+  it("names the file, line and field of each mistake and exits 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "governor-"));
+    const file = join(dir, "mine.yaml");
+    writeFileSync(file, readFileSync(PACK, "utf8").replace("over: 72h", "over: 72 hours").replace("backup: unprotected", "backup: maybe"));
+    const { code, stderr } = await governor("validate", file);
+    expect(code).toBe(1);
+    const lines = stderr.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      new RegExp(`^${file}:\\d+:\\d+: policies\\[3\\]\\.when\\[2\\]\\.over: "72 hours" does not have the expected form`),
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(`^${file}:\\d+:\\d+: policies\\[8\\]\\.when\\[1\\]\\.backup: must be one of "protected", "unprotected"`),
+    );
+  });
+});
+
+describe("governor schema", () => {
+  it("prints a JSON Schema that accepts the built-in pack and refuses a mistake", async () => {
+    const { code, stdout } = await governor("schema");
+    expect(code).toBe(0);
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(stdout) as object);
+    const pack = parseYaml(readFileSync(PACK, "utf8")) as { policies: Array<Record<string, unknown>> };
+    expect(validate(pack)).toBe(true);
+    (pack.policies[0] as Record<string, unknown>).mode = "sometimes";
+    expect(validate(pack)).toBe(false);
+  });
+});
