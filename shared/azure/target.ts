@@ -50,3 +50,12 @@ export async function azureTarget(subscriptionId: string): Promise<AzureTarget> 
     clientOptions: {},
   };
 }
+
+/** Where the app's clients point: the emulator when the local settings name it, Azure otherwise. */
+export async function targetFromConfig(config: {
+  subscriptionId: string;
+  emulator?: { armEndpoint: string; ca: string };
+}): Promise<AzureTarget> {
+  if (config.emulator) return emulatorTarget({ url: config.emulator.armEndpoint, ca: config.emulator.ca }, config.subscriptionId);
+  return azureTarget(config.subscriptionId);
+}

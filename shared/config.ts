@@ -1,0 +1,108 @@
+/**
+ * Governor's app settings, parsed once per use into a frozen, typed object. A missing required
+ * setting, an unreadable value, or an unknown GOVERNOR_* setting (a typo that would silently
+ * leave a default in force) fails with a message naming each of them.
+ */
+import { readFileSync } from "node:fs";
+
+export interface GovernorConfig {
+  subscriptionId: string;
+  taskHub: string;
+  /** Path of the policy file the sweeps and workflows use. */
+  policyFile: string;
+  /** When on, no workflow changes anything; everything still records what it would have done. */
+  killSwitch: boolean;
+  /** Decide and record, change nothing (as the policy file's settings.dryRun, for the whole app). */
+  dryRun: boolean;
+  auditTable: string;
+  /** Governor's own managed identity, so its own writes (tags) do not trigger it again. */
+  identity: { objectId?: string; clientId?: string };
+  /** Set only locally: the emulator's ARM endpoint and the CA that signed its certificate. */
+  emulator?: { armEndpoint: string; ca: string };
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Governor's settings are not usable:\n${problems.map((problem) => `- ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Every GOVERNOR_* setting, with whether it is required. Host settings (AzureWebJobsStorage…) are the host's. */
+export const SETTINGS = {
+  GOVERNOR_SUBSCRIPTION_ID: { required: true, description: "the subscription Governor governs (a GUID)" },
+  GOVERNOR_TASK_HUB: { required: true, description: "the Durable Functions task hub name" },
+  GOVERNOR_POLICY_FILE: { required: false, description: "policy file (default policies/odoo-distribution.yaml)" },
+  GOVERNOR_KILL_SWITCH: { required: false, description: "on/off: stop every change at once (default off)" },
+  GOVERNOR_DRY_RUN: { required: false, description: "true/false: decide and record, change nothing (default false)" },
+  GOVERNOR_AUDIT_TABLE: { required: false, description: "table of the audit trail (default GovernorAudit)" },
+  GOVERNOR_IDENTITY_OBJECT_ID: { required: false, description: "object id of Governor's managed identity" },
+  GOVERNOR_IDENTITY_CLIENT_ID: { required: false, description: "client (app) id of Governor's managed identity" },
+  GOVERNOR_ARM_ENDPOINT: { required: false, description: "local only: the emulator's ARM endpoint" },
+  GOVERNOR_ARM_CA_FILE: { required: false, description: "local only: PEM file of the emulator's CA" },
+} as const;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function flag(name: string, value: string | undefined, problems: string[], truthy: string[], falsy: string[]): boolean {
+  if (value === undefined || value.trim() === "") return false;
+  const normalised = value.trim().toLowerCase();
+  if (truthy.includes(normalised)) return true;
+  if (falsy.includes(normalised)) return false;
+  problems.push(`${name}="${value}" is neither ${[...truthy, ...falsy].join(" nor ")}`);
+  return false;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): GovernorConfig {
+  const problems: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("GOVERNOR_") && !(name in SETTINGS)) {
+      problems.push(`${name} is not a Governor setting (known: ${Object.keys(SETTINGS).join(", ")})`);
+    }
+  }
+  for (const [name, setting] of Object.entries(SETTINGS)) {
+    if (setting.required && !env[name]?.trim()) problems.push(`${name} is missing: ${setting.description}`);
+  }
+  const subscriptionId = env.GOVERNOR_SUBSCRIPTION_ID?.trim() ?? "";
+  if (subscriptionId !== "" && !GUID.test(subscriptionId)) problems.push(`GOVERNOR_SUBSCRIPTION_ID="${subscriptionId}" is not a GUID`);
+  const killSwitch = flag("GOVERNOR_KILL_SWITCH", env.GOVERNOR_KILL_SWITCH, problems, ["on", "true", "1"], ["off", "false", "0"]);
+  const dryRun = flag("GOVERNOR_DRY_RUN", env.GOVERNOR_DRY_RUN, problems, ["true", "on", "1"], ["false", "off", "0"]);
+  const taskHub = env.GOVERNOR_TASK_HUB?.trim() ?? "";
+  // Durable's task hub names: letters and digits, starting with a letter, 3 to 45 characters.
+  if (taskHub !== "" && !/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(taskHub))
+    problems.push(`GOVERNOR_TASK_HUB="${taskHub}" must be 3-45 letters and digits, starting with a letter`);
+
+  let emulator: GovernorConfig["emulator"];
+  const armEndpoint = env.GOVERNOR_ARM_ENDPOINT?.trim();
+  const caFile = env.GOVERNOR_ARM_CA_FILE?.trim();
+  if ((armEndpoint === undefined || armEndpoint === "") !== (caFile === undefined || caFile === "")) {
+    problems.push("GOVERNOR_ARM_ENDPOINT and GOVERNOR_ARM_CA_FILE go together (the emulator's endpoint and its CA)");
+  } else if (armEndpoint && caFile) {
+    if (!/^https:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(armEndpoint))
+      problems.push(`GOVERNOR_ARM_ENDPOINT="${armEndpoint}" must be the local emulator (https://127.0.0.1:<port>)`);
+    try {
+      emulator = { armEndpoint: armEndpoint.replace(/\/$/, ""), ca: readFileSync(caFile, "utf8") };
+    } catch (error) {
+      problems.push(`GOVERNOR_ARM_CA_FILE="${caFile}" cannot be read: ${(error as Error).message}`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  const identity: GovernorConfig["identity"] = {};
+  if (env.GOVERNOR_IDENTITY_OBJECT_ID?.trim()) identity.objectId = env.GOVERNOR_IDENTITY_OBJECT_ID.trim();
+  if (env.GOVERNOR_IDENTITY_CLIENT_ID?.trim()) identity.clientId = env.GOVERNOR_IDENTITY_CLIENT_ID.trim();
+  const config: GovernorConfig = {
+    subscriptionId,
+    taskHub,
+    policyFile: env.GOVERNOR_POLICY_FILE?.trim() || "policies/odoo-distribution.yaml",
+    killSwitch,
+    dryRun,
+    auditTable: env.GOVERNOR_AUDIT_TABLE?.trim() || "GovernorAudit",
+    identity,
+    ...(emulator ? { emulator } : {}),
+  };
+  return Object.freeze(config);
+}
