@@ -28,7 +28,7 @@ export type FaultDecision =
   | { type: "drop"; latencyMs: number };
 
 /** mulberry32: small, fast and good enough to spread faults evenly. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -3,6 +3,7 @@
  * same mix of environments, VMs and disks, snapshots, storage and databases, spread over regions,
  * with the same kinds of drift in similar proportions. Deterministic for a given seed.
  */
+import { seededRandom } from "../faults.ts";
 import { EstateBuilder, type Tags } from "./builder.ts";
 import { type SampleEstate, sampleEstate } from "./sample.ts";
 import type { WorkloadProfile } from "../store.ts";
@@ -11,17 +12,6 @@ const REGIONS = ["westeurope", "northeurope", "germanywestcentral", "francecentr
 const ENVIRONMENTS = ["prod", "staging", "dev", "test", "training"] as const;
 const SIZES = ["Standard_B2ms", "Standard_D2s_v5", "Standard_D4s_v5", "Standard_D8s_v5", "Standard_E4s_v5"] as const;
 const APPLICATIONS = ["odoo", "edi", "wms", "ecommerce", "analytics"] as const;
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface GenerateOptions {
   /** Total resources wanted (resource groups not counted); the result has at least this many. */

@@ -22,6 +22,7 @@ import { pagedList } from "../paging.ts";
 import { idKey, parseResourceId, resourceGroupId } from "../resourceIds.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
+import { asObject, asString, type Json } from "../json.ts";
 
 export const VAULT_TYPE = "Microsoft.RecoveryServices/vaults";
 export const POLICY_TYPE = "Microsoft.RecoveryServices/vaults/backupPolicies";
@@ -35,16 +36,6 @@ const DAY_MS = 86_400_000;
 const ESTATE_PROTECTION_AGE_DAYS = 30;
 const DEFAULT_POLICY_NAME = "DefaultPolicy";
 const DEFAULT_RUN_TIME = "2020-01-01T22:30:00Z";
-
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function asString(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
 
 function normaliseLocation(location: string | undefined): string {
   return (location ?? "").replace(/\s+/g, "").toLowerCase();

@@ -13,6 +13,7 @@ import { ArmError, badRequest } from "../errors.ts";
 import { pagedList } from "../paging.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
+import { asNumber, asObject, asString, type Json } from "../json.ts";
 
 export const BUDGET_TYPE = "Microsoft.Consumption/budgets";
 const DEFAULT_CURRENCY = "EUR";
@@ -20,20 +21,6 @@ const CATEGORIES = ["Cost", "Usage"];
 const TIME_GRAINS = ["Monthly", "Quarterly", "Annually", "BillingMonth", "BillingQuarter", "BillingAnnual"];
 const OPERATORS = ["EqualTo", "GreaterThan", "GreaterThanOrEqualTo"];
 const MAX_NOTIFICATIONS = 5;
-
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown): Json | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function asString(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
-function asNumber(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
 
 function propertiesOf(resource: { arm: ArmResource }): Json {
   resource.arm.properties ??= {};

@@ -10,13 +10,14 @@
  * `Starting` until the operation completes, then `powerState.code` `Stopped` or `Running`. Stopping
  * a stopped cluster (or starting a running one) changes nothing and answers 204.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { EmulatorCore, MaterialiseInput, ResourceTypeHandler } from "../core.ts";
 import { ArmError, badRequest } from "../errors.ts";
 import { pagedList } from "../paging.ts";
 import { idKey, parseResourceId, resourceGroupId } from "../resourceIds.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
+import { asNumber, asObject, asString, stableGuid, stableHex, type Json } from "../json.ts";
 
 export const CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters";
 export const AGENT_POOL_TYPE = "Microsoft.ContainerService/managedClusters/agentPools";
@@ -30,29 +31,7 @@ const DEFAULT_VM_SIZE = "Standard_DS2_v2";
 /** Provisioning states during which AKS refuses another operation on the cluster. */
 const BUSY_STATES = new Set(["creating", "updating", "upgrading", "scaling", "stopping", "starting", "deleting"]);
 
-type Json = Record<string, unknown>;
 type PowerCode = "Running" | "Stopped";
-
-function asObject(value: unknown): Json | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function asString(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
-function asNumber(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function stableHex(seed: string, length: number): string {
-  return createHash("sha256").update(seed.toLowerCase()).digest("hex").slice(0, length);
-}
-
-function stableGuid(seed: string): string {
-  const hex = stableHex(seed, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 
 const newETag = (): string => randomUUID();
 

@@ -16,13 +16,13 @@
  *
  * No database runs behind a server. Later work can attach one through `attachPostgresBackend`.
  */
-import { createHash } from "node:crypto";
 import type { EmulatorCore, MaterialiseInput, ResourceTypeHandler } from "../core.ts";
 import { ArmError, badRequest } from "../errors.ts";
 import { pagedList } from "../paging.ts";
 import { parseResourceId, resourceGroupId } from "../resourceIds.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
+import { asNumber, asObject, asString, normaliseLocation, stableGuid, type Json } from "../json.ts";
 
 export const SERVER_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers";
 export const FIREWALL_RULE_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules";
@@ -57,8 +57,6 @@ const STORAGE_TIERS: Array<[sizeGb: number, tier: string, iops: number]> = [
   [16384, "P70", 18000],
   [32768, "P80", 20000],
 ];
-
-type Json = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------------------------
 // The seam for a real PostgreSQL
@@ -109,27 +107,6 @@ export function postgresBackend(core: EmulatorCore): PostgresBackend | undefined
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function asObject(value: unknown): Json | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function asString(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
-function asNumber(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function stableGuid(seed: string): string {
-  const hex = createHash("sha256").update(seed.toLowerCase()).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-function normaliseLocation(location: string): string {
-  return location.replace(/\s+/g, "").toLowerCase();
-}
 
 function propertiesOf(resource: { arm: ArmResource }): Json {
   resource.arm.properties ??= {};

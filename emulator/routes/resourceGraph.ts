@@ -13,6 +13,7 @@ import { toJsonValue } from "../kql/values.ts";
 import { parseResourceId } from "../resourceIds.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
+import { POWER_DISPLAY } from "./compute/instanceView.ts";
 
 export const MAX_ROWS_PER_PAGE = 1000;
 
@@ -46,15 +47,6 @@ const NOT_IN_RESOURCES: RegExp[] = [
   /^microsoft\.dbforpostgresql\/flexibleservers\/.+/,
   /^microsoft\.consumption\//,
 ];
-
-const POWER_STATE_DISPLAY: Record<string, string> = {
-  running: "VM running",
-  deallocated: "VM deallocated",
-  deallocating: "VM deallocating",
-  stopped: "VM stopped",
-  stopping: "VM stopping",
-  starting: "VM starting",
-};
 
 const KQL_TYPE_NAMES: Record<string, string> = {
   string: "string",
@@ -132,7 +124,7 @@ export function resourceRow(resource: StoredResource, tenantId: string): Row {
         ...extended,
         instanceView: {
           ...instanceView,
-          powerState: { code: `PowerState/${state}`, level: "Info", displayStatus: POWER_STATE_DISPLAY[state] ?? `VM ${state}` },
+          powerState: { code: `PowerState/${state}`, level: "Info", displayStatus: POWER_DISPLAY[state] ?? `VM ${state}` },
         },
       },
     };

@@ -2,7 +2,6 @@
  * What the Microsoft.Compute route files share: ids and names from the path, ARM's 404 and 400
  * answers, PUT body checks, long-running operations in Compute's manner and change events.
  */
-import { createHash } from "node:crypto";
 import type { EmulatorCore } from "../../core.ts";
 import { ArmError, badRequest } from "../../errors.ts";
 import { resourceGroupId } from "../../resourceIds.ts";
@@ -18,36 +17,8 @@ export const EXTENSION_TYPE = "Microsoft.Compute/virtualMachines/extensions";
 export const RG_PATH = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
 export const SUB_PATH = "/subscriptions/{subscriptionId}";
 
-export type Json = Record<string, unknown>;
-
-/** The value as a plain object, or undefined. */
-export function asObject(value: unknown): Json | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-export function asString(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
-export function asNumber(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-/** The same GUID every time for the same seed (a resource id), as ARM keeps vmId and uniqueId. */
-export function stableGuid(seed: string): string {
-  const hex = createHash("sha256").update(seed.toLowerCase()).digest("hex");
-  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-export function stableHex(seed: string, length = 32): string {
-  return createHash("sha256").update(seed.toLowerCase()).digest("hex").slice(0, length);
-}
-
-/** ARM answers with the canonical region name: `West Europe` becomes `westeurope`. */
-export function normaliseLocation(location: string): string {
-  return location.replace(/\s+/g, "").toLowerCase();
-}
+export { asNumber, asObject, asString, type Json, normaliseLocation, stableGuid, stableHex } from "../../json.ts";
+import { asObject, type Json, normaliseLocation } from "../../json.ts";
 
 export function sameId(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();

@@ -7,7 +7,8 @@ import type { EmulatorCore } from "../../core.ts";
 import type { StoredResource } from "../../store.ts";
 import { asObject, asString, EXTENSION_TYPE, type Json, stableGuid } from "./common.ts";
 
-const POWER_DISPLAY: Record<string, string> = {
+/** How the instance view (and Resource Graph) words each power state. */
+export const POWER_DISPLAY: Record<string, string> = {
   running: "VM running",
   deallocated: "VM deallocated",
   deallocating: "VM deallocating",
