@@ -5,6 +5,7 @@
  *   governor validate FILE...
  *   governor schema
  */
+import { auditCommand } from "./audit.ts";
 import { planCommand } from "./plan.ts";
 import { schemaCommand } from "./schema.ts";
 import { validateCommand } from "./validate.ts";
@@ -15,12 +16,14 @@ const USAGE = `Usage:
   governor validate FILE...
       Check policy files; every mistake is named with its file, line and field.
   governor schema
-      Print the JSON Schema of policy files (for editors: governor schema > policy.schema.json).`;
+      Print the JSON Schema of policy files (for editors: governor schema > policy.schema.json).
+  governor audit [--since 24h|7d|ISO] [--until ISO] [--resource ID] [--policy NAME] [--json] [--limit N]  the audit trail: who changed what, when, why`;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   plan: planCommand,
   validate: validateCommand,
   schema: schemaCommand,
+  audit: auditCommand,
 };
 
 const [name, ...args] = process.argv.slice(2);
