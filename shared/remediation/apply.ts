@@ -1,0 +1,344 @@
+/**
+ * `applyRemediation`: what a Durable activity calls to change Azure, once per resource. The world
+ * changes while an approval waits and activities are delivered at least once, so nothing from
+ * the plan is trusted:
+ *
+ * 1. the resource is read again from ARM (gone: `already-done` for a delete, `skipped` otherwise);
+ * 2. already as the action leaves it (deallocated, tags in place, protected): `already-done`,
+ *    nothing sent;
+ * 3. the guards (exemption, production, change window) and THE POLICY are evaluated again for
+ *    this one resource on the fresh read, with the facts it needs gathered again (this VM's CPU
+ *    through the batch metrics API, backup coverage): a resource someone started using, tagged
+ *    to keep, or made production is `skipped` with the reason; so is one whose policy requires an
+ *    approval the request does not carry;
+ * 4. the kill switch and dry-run, checked at each call: `skipped`, saying what would have been done;
+ * 5. the executor makes the change, waits for it, retries what is transient and verifies it by
+ *    reading again.
+ *
+ * Azure's failures come back as `failed` with the error code and message; only programming
+ * errors (a malformed request, an action without an executor) are thrown.
+ */
+import type { GovernorConfig } from "../config.ts";
+import type { AzureTarget } from "../azure/target.ts";
+import { gatherFacts } from "../inventory/index.ts";
+import { parseResourceId, readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
+import { evaluate } from "../policy/evaluate.ts";
+import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
+import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
+import type { EvaluationContext, Registry } from "../policy/registry.ts";
+import type { Condition, ConditionResult, Inventory, InventoryResource, Policy, PolicySet, Settings } from "../policy/types.ts";
+import { requestsByKind } from "../plan.ts";
+import {
+  type Assessment,
+  azureFailure,
+  carryOut,
+  type ExecutorContext,
+  isProgrammingError,
+  remediationTarget,
+  type RemediationOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  retryingRead,
+} from "./executors/common.ts";
+import { executorFor } from "./executors/index.ts";
+import type { RemediationOutcome, RemediationRequest } from "./types.ts";
+
+export interface RemediationDeps {
+  target: AzureTarget;
+  config: Pick<GovernorConfig, "killSwitch" | "dryRun">;
+  policySet: PolicySet;
+  registry: Registry;
+  now: () => Date;
+  options?: RemediationOptions;
+}
+
+/** The policy actions a `start` undoes: a schedule policy stops what `start` brings back. */
+const STARTED_AFTER = new Set(["deallocate", "stop"]);
+
+class Skip {
+  readonly guard: string;
+  readonly reason: string;
+  constructor(guard: string, reason: string) {
+    this.guard = guard;
+    this.reason = reason;
+  }
+}
+
+function validate(request: RemediationRequest): void {
+  const problems: string[] = [];
+  if (typeof request?.policy !== "string" || request.policy === "") problems.push("policy");
+  if (typeof request?.resourceId !== "string" || request.resourceId === "") problems.push("resourceId");
+  if (typeof request?.action?.type !== "string" || request.action.type === "") problems.push("action.type");
+  if (typeof request?.instanceId !== "string") problems.push("instanceId");
+  if (typeof request?.trigger?.type !== "string") problems.push("trigger.type");
+  if (problems.length > 0) throw new TypeError(`remediation request without a valid ${problems.join(", ")}: ${JSON.stringify(request)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fresh read as the evaluation sees it
+
+/**
+ * The resource's own small inventory: the resource, its resource group (inherited tags), and for
+ * a snapshot its source disk and the disk's other snapshots as ARM lists them now (whether it is
+ * the newest of its disk decides whether it may go). Facts are gathered for the resource alone.
+ */
+async function evaluationContext(
+  target: AzureTarget,
+  resource: InventoryResource,
+  policy: Policy,
+  set: PolicySet,
+  registry: Registry,
+  settings: Settings,
+  now: Date,
+  options: ResolvedOptions,
+): Promise<EvaluationContext> {
+  const read = <T>(call: () => Promise<T>): Promise<T> => retryingRead(call, options);
+  const group = await read(() => readResourceGroup(target, resource.resourceGroup));
+  const related: InventoryResource[] = [];
+  const sourceId = resource.kind === "snapshot" ? snapshotSourceId(resource) : undefined;
+  if (sourceId !== undefined && /^\/subscriptions\/([^/]+)\//i.exec(sourceId)?.[1]?.toLowerCase() === target.subscriptionId.toLowerCase()) {
+    const [disk, siblings] = await Promise.all([
+      read(() => readSource(target, sourceId)),
+      read(() => readSnapshotsOfDisk(target, sourceId)),
+    ]);
+    if (disk) related.push(disk);
+    related.push(...siblings.filter((sibling) => sibling.id.toLowerCase() !== resource.id.toLowerCase()));
+  }
+  const inventory: Inventory = {
+    subscriptionId: target.subscriptionId,
+    resources: [resource, ...related],
+    resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
+  };
+  const requests = requestsByKind({ ...set, policies: [policy] }, registry);
+  const facts = await read(() => gatherFacts(target, { ...inventory, resources: [resource] }, requests, now));
+  return { now, inventory, facts, settings, index: buildIndex(inventory) };
+}
+
+/** A snapshot's source disk; a source that is no resource id at all (an imported VHD) is no disk. */
+async function readSource(target: AzureTarget, sourceId: string): Promise<InventoryResource | undefined> {
+  try {
+    parseResourceId(sourceId);
+  } catch {
+    return undefined;
+  }
+  return readResource(target, sourceId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policy, again, for one resource
+
+/** A condition's outcome with its reason, combined as evaluation combines them (for the reason of a skip). */
+function conditionResult(condition: Condition, resource: InventoryResource, registry: Registry, ctx: EvaluationContext): ConditionResult {
+  if ("all" in condition) {
+    const results = condition.all.map((inner) => conditionResult(inner, resource, registry, ctx));
+    return (
+      results.find((result) => result.outcome !== "match") ?? {
+        outcome: "match",
+        reason: results.map((result) => result.reason).join("; "),
+      }
+    );
+  }
+  if ("any" in condition) {
+    const results = condition.any.map((inner) => conditionResult(inner, resource, registry, ctx));
+    const matched = results.find((result) => result.outcome === "match");
+    if (matched) return matched;
+    return (
+      results.find((result) => result.outcome === "unknown") ?? {
+        outcome: "no-match",
+        reason: results.map((result) => result.reason).join(" and "),
+      }
+    );
+  }
+  if ("not" in condition) {
+    const inner = conditionResult(condition.not, resource, registry, ctx);
+    if (inner.outcome === "match") return { outcome: "no-match", reason: `not: ${inner.reason}` };
+    if (inner.outcome === "no-match") return { outcome: "match", reason: inner.reason };
+    return inner;
+  }
+  const filter = registry.filter(condition.filter);
+  if (!filter) return { outcome: "unknown", reason: `filter "${condition.filter}" is not registered` };
+  return filter.evaluate(resource, condition.args, ctx);
+}
+
+/** The policy's conditions on the resource: the first that fails, or all matched. */
+function conditionsOf(
+  policy: Policy,
+  resource: InventoryResource,
+  registry: Registry,
+  ctx: EvaluationContext,
+): { matched: boolean; reason: string } {
+  const reasons: string[] = [];
+  for (const condition of policy.when) {
+    const result = conditionResult(condition, resource, registry, ctx);
+    if (result.outcome !== "match")
+      return { matched: false, reason: `${result.outcome === "unknown" ? "undecided: " : ""}${result.reason}` };
+    reasons.push(result.reason);
+  }
+  return { matched: true, reason: reasons.join("; ") };
+}
+
+/**
+ * THE POLICY on the fresh read, through the same `evaluate` the plan used, with the blast-radius
+ * caps counting this change as the only one (a cap of 0 still stops it) and dry-run left to
+ * `applyRemediation`, which says what would have been done.
+ */
+function decide(
+  policy: Policy,
+  resource: InventoryResource,
+  ctx: EvaluationContext,
+  set: PolicySet,
+  registry: Registry,
+  request: RemediationRequest,
+): Skip | undefined {
+  const single: PolicySet = {
+    ...set,
+    settings: { ...ctx.settings, maxChangesPerRun: undefined },
+    policies: [{ ...policy, limits: undefined }],
+  };
+  const { findings } = evaluate(single, ctx.inventory, ctx.facts, ctx.now, registry);
+  const finding = findings.find((candidate) => candidate.resourceId.toLowerCase() === resource.id.toLowerCase());
+  if (!finding)
+    return new Skip(
+      "conditions",
+      `${policy.name} no longer applies to ${resource.name}: ${conditionsOf(policy, resource, registry, ctx).reason}`,
+    );
+  if (finding.verdict === "blocked") return new Skip(finding.guard ?? "guard", finding.reason);
+  if (finding.verdict === "audit") return new Skip("audit", `${policy.name} is in audit mode: reported only`);
+  if (finding.verdict === "needs-approval" && (request.approvedBy === undefined || request.approvedBy.trim() === "")) {
+    const approvers = policy.approval?.approvers.join(", ") ?? "an approver";
+    return new Skip("approval", `${policy.name} requires approval (${approvers}) and the request carries none`);
+  }
+  if (policy.limits?.maxResources !== undefined && policy.limits.maxResources < 1)
+    return new Skip("cap", `blast-radius cap: ${policy.name} allows no resources per run`);
+  if (set.settings.maxChangesPerRun !== undefined && set.settings.maxChangesPerRun < 1)
+    return new Skip("cap", "blast-radius cap: settings allow no changes per run");
+  return undefined;
+}
+
+/**
+ * Whether a schedule policy's resource may be started: not while the policy would stop it again
+ * (it is still outside its schedule, as if it were running).
+ */
+function decideStart(policy: Policy, resource: InventoryResource, ctx: EvaluationContext, registry: Registry): Skip | undefined {
+  const asRunning: InventoryResource = { ...resource, powerState: "running" };
+  const inventory = { ...ctx.inventory, resources: ctx.inventory.resources.map((other) => (other === resource ? asRunning : other)) };
+  const result = conditionsOf(policy, asRunning, registry, { ...ctx, inventory, index: buildIndex(inventory) });
+  if (result.matched) return new Skip("conditions", `${policy.name} would stop ${resource.name} again now: ${result.reason}`);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function applyRemediation(request: RemediationRequest, deps: RemediationDeps): Promise<RemediationOutcome> {
+  validate(request);
+  const executor = executorFor(request.action.type);
+  if (!executor) throw new Error(`no executor for action "${request.action.type}" (request for ${request.resourceId})`);
+  const parts = parseResourceId(request.resourceId);
+  if (parts.subscriptionId.toLowerCase() !== deps.target.subscriptionId.toLowerCase()) {
+    throw new Error(`${request.resourceId} is not in the target subscription ${deps.target.subscriptionId}`);
+  }
+  const options = resolveOptions(deps.options);
+  const target = remediationTarget(deps.target);
+  const base = { resourceId: request.resourceId, policy: request.policy, action: request.action.type };
+  const skipped = (skip: Skip, extra: Partial<RemediationOutcome> = {}): RemediationOutcome => ({
+    ...base,
+    outcome: "skipped",
+    reason: skip.reason,
+    guard: skip.guard,
+    ...extra,
+  });
+  const failed = (error: unknown, doing: string): RemediationOutcome => {
+    if (isProgrammingError(error)) throw error;
+    const failure = azureFailure(error);
+    return { ...base, outcome: "failed", reason: `${doing}: ${failure.code}: ${failure.message}`, errorCode: failure.code };
+  };
+
+  const policy = deps.policySet.policies.find((candidate) => candidate.name === request.policy);
+  if (!policy)
+    return skipped(new Skip("policy", `policy ${request.policy} is no longer in the policy set (${deps.policySet.sources.join(", ")})`));
+  const starting = executor.action === "start";
+  if (starting ? !STARTED_AFTER.has(policy.action.type) : policy.action.type !== executor.action) {
+    return skipped(
+      new Skip(
+        "policy",
+        starting
+          ? `${policy.name} does not stop anything (its action is ${policy.action.type}): it has nothing to start again`
+          : `${policy.name}'s action is ${policy.action.type}, not ${executor.action}`,
+      ),
+    );
+  }
+
+  // 1. The resource as ARM says it is now.
+  let resource: InventoryResource | undefined;
+  try {
+    resource = await retryingRead(() => readResource(target, request.resourceId), options);
+  } catch (error) {
+    return failed(error, "could not read the resource");
+  }
+  if (!resource) {
+    if (executor.action === "delete")
+      return { ...base, outcome: "already-done", reason: "the resource no longer exists", after: { exists: false } };
+    return skipped(new Skip("gone", "the resource no longer exists"), { after: { exists: false } });
+  }
+  const kindOk = (kinds: readonly string[]): boolean =>
+    kinds.includes("any") || (resource.kind !== undefined && kinds.includes(resource.kind));
+  if (!kindOk(executor.kinds) || !kindOk([policy.resource])) {
+    return skipped(
+      new Skip(
+        "policy",
+        `${resource.name} is a ${resource.kind ?? resource.type}: ${policy.name} (${executor.action}) acts on ${policy.resource === "any" ? executor.kinds.join(", ") : policy.resource}`,
+      ),
+    );
+  }
+
+  const now = deps.now();
+  const dryRun = deps.config.dryRun || deps.policySet.settings.dryRun;
+  // Dry-run is answered below, with what would have been done; the evaluation runs as if it were off.
+  const settings: Settings = { ...deps.policySet.settings, dryRun: false };
+  let ctx: ExecutorContext;
+  try {
+    const evaluation = await evaluationContext(target, resource, policy, deps.policySet, deps.registry, settings, now, options);
+    ctx = { target, request, resource, args: policy.action.args, evaluation, options };
+  } catch (error) {
+    return failed(error, `could not gather what ${policy.name} decides on`);
+  }
+  const before = executor.state(ctx);
+
+  // 2. Already as the action leaves it: nothing to send.
+  const assessment: Assessment = executor.assess(ctx);
+  if (assessment.status === "done") return { ...base, outcome: "already-done", reason: assessment.reason, before, after: before };
+  if (assessment.status === "refused") return skipped(new Skip("executor", assessment.reason), { before });
+
+  // 3. The guards, then the policy, on the fresh read.
+  const guards = (current: ExecutorContext): GuardBlock | undefined =>
+    resourceGuards(current.resource, policy, executor.effect, current.evaluation).block;
+  const block = guards(ctx);
+  if (block) return skipped(new Skip(block.guard, block.reason), { before });
+  // A change already under way was decided when it was sent; joining it only waits for it.
+  if (assessment.status === "todo") {
+    const skip = starting
+      ? decideStart(policy, resource, ctx.evaluation, deps.registry)
+      : decide(policy, resource, ctx.evaluation, deps.policySet, deps.registry, request);
+    if (skip) return skipped(skip, { before });
+  }
+
+  // 4. The kill switch and dry-run, at every call.
+  const wouldHave = executor.describe(ctx);
+  if (deps.config.killSwitch)
+    return skipped(new Skip("kill-switch", `kill switch on: would have ${wouldHave}; nothing changed`), { before });
+  if (dryRun) return skipped(new Skip("dry-run", `dry-run: would have ${wouldHave}; nothing changed`), { before });
+
+  // 5. The change, waited for, retried and verified.
+  const result = await carryOut(executor, ctx, { recheck: guards, done: wouldHave });
+  const { outcome, reason, attempts } = result;
+  return {
+    ...base,
+    outcome,
+    reason,
+    ...("guard" in result ? { guard: result.guard } : {}),
+    ...("errorCode" in result ? { errorCode: result.errorCode } : {}),
+    before,
+    ...(result.after === undefined ? {} : { after: result.after }),
+    attempts,
+  };
+}

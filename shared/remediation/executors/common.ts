@@ -1,0 +1,399 @@
+/**
+ * What every executor shares: its shape, the context it works in, Azure's errors sorted into
+ * transient and final, backoff that honours `Retry-After`, and the loop that carries a change
+ * out at least once and at most once in effect.
+ *
+ * The loop: assess the resource (already as the action leaves it? a change under way?), send
+ * the change and wait for its long-running operation, then re-read and verify. A transient
+ * failure (throttling, 5xx, a dropped connection, `AnotherOperationInProgress`, an operation that
+ * ended Failed) is waited out and the next attempt starts by re-reading the resource and
+ * re-checking the guards: if the first attempt did take effect, the next one finds it done and
+ * sends nothing. The SDK's own retry policy (configured in `remediationTarget`) already retries
+ * each request; this loop covers what is left over and the operation as a whole.
+ */
+import type { AzureTarget } from "../../azure/target.ts";
+import type { GuardBlock } from "../../policy/guards.ts";
+import type { EvaluationContext } from "../../policy/registry.ts";
+import type { ActionEffect, InventoryResource, ResourceKind } from "../../policy/types.ts";
+import type { RemediationRequest, ResourceState } from "../types.ts";
+
+export interface RemediationOptions {
+  /** Interval of long-running operation polls when Azure sends no `Retry-After` (the SDK's default, 2 s, when absent). */
+  pollIntervalMs?: number;
+  /** Attempts at a change, and at each read around it (default 5). */
+  maxAttempts?: number;
+  /** First wait between attempts, doubled each time (default 2 s); a longer `Retry-After` wins. */
+  retryDelayMs?: number;
+  /** Longest wait between attempts that Governor chooses itself (default 60 s). */
+  maxRetryDelayMs?: number;
+  /**
+   * How long to wait, in all, for another operation on the resource to finish (409
+   * `AnotherOperationInProgress`; an AKS stop takes minutes) before reporting it (default 20 min).
+   * Waiting spends no attempt.
+   */
+  maxWaitMs?: number;
+}
+
+export interface ResolvedOptions {
+  pollIntervalMs: number | undefined;
+  maxAttempts: number;
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  maxWaitMs: number;
+}
+
+export function resolveOptions(options: RemediationOptions = {}): ResolvedOptions {
+  const maxAttempts = options.maxAttempts ?? 5;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new RangeError(`maxAttempts must be a whole number of at least 1, not ${maxAttempts}`);
+  return {
+    pollIntervalMs: options.pollIntervalMs,
+    maxAttempts,
+    retryDelayMs: options.retryDelayMs ?? 2_000,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
+    maxWaitMs: options.maxWaitMs ?? 20 * 60_000,
+  };
+}
+
+/**
+ * The target with the SDK's retry policy set for changes: more retries than the SDK's default
+ * three, exponential from 1 s; 429 and 503 with `Retry-After` wait what Azure says. Settings the
+ * target already carries (tests make the delays short) win.
+ */
+export function remediationTarget(target: AzureTarget): AzureTarget {
+  return {
+    ...target,
+    clientOptions: {
+      ...target.clientOptions,
+      retryOptions: { maxRetries: 5, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000, ...target.clientOptions.retryOptions },
+    },
+  };
+}
+
+export interface ExecutorContext {
+  target: AzureTarget;
+  request: RemediationRequest;
+  /** The resource as last read from ARM. */
+  resource: InventoryResource;
+  /** The policy's action arguments, parsed (the policy file's, as they are now). */
+  args: Record<string, unknown>;
+  /** The fresh read as the evaluation sees it: the resource's group, related resources, facts, settings, now. */
+  evaluation: EvaluationContext;
+  options: ResolvedOptions;
+}
+
+export type Assessment =
+  /** The resource is already as the action leaves it. */
+  | { status: "done"; reason: string }
+  /** The same change is under way (a previous attempt's, or someone's): joining it changes nothing more. */
+  | { status: "in-progress"; reason: string }
+  /** The executor will not do this, whatever the policy says (an attached disk, a missing vault). */
+  | { status: "refused"; reason: string }
+  | { status: "todo" };
+
+export interface Executor {
+  /** The action type it carries out: `deallocate`, `stop`, `start`, `delete`, `tag`, `enroll-backup`. */
+  action: string;
+  /** The kinds it acts on; `any` for every resource (tags). */
+  kinds: readonly ResourceKind[];
+  /** For the guards: a start is `modify`, a stop `disruptive`, a delete `destructive`. */
+  effect: ActionEffect;
+  assess(ctx: ExecutorContext): Assessment;
+  /** What it would do, in the past tense: `deallocated vm-odoo-dev-01`, for "kill switch on: would have …". */
+  describe(ctx: ExecutorContext): string;
+  /**
+   * Sends the change and waits until Azure says it is finished; throws Azure's error. Calls
+   * `accepted` once Azure has taken the request (the change may happen even if waiting fails).
+   */
+  change(ctx: ExecutorContext, accepted: () => void): Promise<void>;
+  /** Reads again what `assess` decides on; `undefined` when the resource is gone. */
+  refresh(ctx: ExecutorContext): Promise<ExecutorContext | undefined>;
+  state(ctx: ExecutorContext): ResourceState;
+}
+
+/** Options of a long-running operation: the poll interval when Azure sends no `Retry-After`. */
+export function lroOptions(ctx: ExecutorContext): { updateIntervalInMs?: number } {
+  return ctx.options.pollIntervalMs === undefined ? {} : { updateIntervalInMs: ctx.options.pollIntervalMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export interface AzureFailure {
+  code: string;
+  message: string;
+  statusCode?: number;
+  retryAfterMs?: number;
+  /** Waiting and trying again may clear it. */
+  transient: boolean;
+  /** Another operation holds the resource: wait for it rather than spend an attempt. */
+  busy: boolean;
+  /** The long-running operation itself ended Failed (not a failure to follow it). */
+  operationFailed: boolean;
+}
+
+const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** 409s that clear by themselves: another operation on the resource, a copy in progress. */
+const BUSY_CONFLICTS = new Set(["anotheroperationinprogress", "conflict", "operationpreempted", "retryableerror"]);
+const NETWORK_CODES = new Set(["REQUEST_SEND_ERROR", "ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "UND_ERR_SOCKET"]);
+/** Operations that ended Failed for a reason no retry changes. */
+const FINAL_OPERATION_CODES = new Set([
+  "authorizationfailed",
+  "badrequest",
+  "invalidparameter",
+  "invalidrequestcontent",
+  "operationnotallowed",
+  "resourcenotfound",
+  "notfound",
+  "linkedauthorizationfailed",
+]);
+
+/** Errors of the code itself, never of Azure: they are thrown, not reported. */
+export function isProgrammingError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError || error instanceof RangeError;
+}
+
+function retryAfterMsOf(error: unknown): number | undefined {
+  const headers = (error as { response?: { headers?: { get?: (name: string) => string | undefined | null } } } | null)?.response?.headers;
+  const value = typeof headers?.get === "function" ? headers.get("retry-after") : undefined;
+  if (value === undefined || value === null || value === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+const OPERATION_FAILED = /^The long-running operation has failed(?:\. ([\w.-]+)\. ([\s\S]*))?$/;
+
+/** Azure's error as plain data, and whether waiting may clear it. */
+export function azureFailure(error: unknown): AzureFailure {
+  const object = (error ?? {}) as { statusCode?: unknown; code?: unknown; message?: unknown; name?: unknown };
+  const message = typeof object.message === "string" ? object.message : String(error);
+  // core-lro reports an operation that ended Failed as `The long-running operation has failed. <code>. <message>`.
+  const operation = OPERATION_FAILED.exec(message);
+  if (operation) {
+    const code = operation[1] ?? "OperationFailed";
+    const busy = BUSY_CONFLICTS.has(code.toLowerCase());
+    return {
+      code,
+      message: operation[2] ?? message,
+      transient: !FINAL_OPERATION_CODES.has(code.toLowerCase()),
+      busy,
+      operationFailed: true,
+    };
+  }
+  const statusCode = typeof object.statusCode === "number" ? object.statusCode : undefined;
+  const code =
+    typeof object.code === "string" && object.code !== "" ? object.code : statusCode !== undefined ? `HTTP${statusCode}` : "Error";
+  const retryAfterMs = retryAfterMsOf(error);
+  const busy = statusCode === 409 && BUSY_CONFLICTS.has(code.toLowerCase());
+  const transient =
+    (statusCode !== undefined && TRANSIENT_STATUS.has(statusCode)) || busy || NETWORK_CODES.has(code) || object.name === "AbortError";
+  return {
+    code,
+    message,
+    transient,
+    busy,
+    operationFailed: false,
+    ...(statusCode === undefined ? {} : { statusCode }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
+}
+
+/** The wait before attempt `attempt + 1`: exponential with jitter, never shorter than Azure's `Retry-After`. */
+export function backoffMs(attempt: number, options: ResolvedOptions, retryAfterMs?: number): number {
+  const exponential = Math.min(options.maxRetryDelayMs, options.retryDelayMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = exponential * (0.8 + Math.random() * 0.4);
+  // A Retry-After is honoured, within reason: ten minutes is longer than an activity should sit.
+  return Math.max(jittered, Math.min(retryAfterMs ?? 0, 600_000));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A read retried on transient failures (after the SDK's own retries), with backoff; the last failure is thrown. */
+export async function retryingRead<T>(read: () => Promise<T>, options: ResolvedOptions): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      if (isProgrammingError(error)) throw error;
+      const failure = azureFailure(error);
+      if (!failure.transient || attempt >= options.maxAttempts) throw error;
+      await sleep(backoffMs(attempt, options, failure.retryAfterMs));
+    }
+  }
+}
+
+/** What the SDKs' long-running operations return: a promise of the result, that can say when it was sent and save its state. */
+export interface OperationPoller extends PromiseLike<unknown> {
+  submitted(): Promise<void>;
+  serialize(): Promise<string>;
+}
+
+/**
+ * Sends a change and follows its long-running operation to the end. `accepted` is called once
+ * Azure took the request. When following it fails (a status poll throttled past the SDK's
+ * retries), the same operation is followed again from its saved state: the change is never sent
+ * a second time for a poll that failed. An operation that ended Failed is thrown as it is.
+ */
+export async function followOperation(
+  start: () => OperationPoller,
+  restore: (state: string) => OperationPoller,
+  accepted: () => void,
+  options: ResolvedOptions,
+): Promise<void> {
+  const poller = start();
+  await poller.submitted();
+  accepted();
+  const saved = await poller.serialize();
+  let current = poller;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await current;
+      return;
+    } catch (error) {
+      if (isProgrammingError(error)) throw error;
+      const failure = azureFailure(error);
+      if (failure.operationFailed || !failure.transient || attempt >= options.maxAttempts) throw error;
+      await sleep(backoffMs(attempt, options, failure.retryAfterMs));
+      current = restore(saved);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Carrying a change out
+
+export type CarryOutResult =
+  | { outcome: "applied" | "already-done"; reason: string; after: ResourceState; attempts: number }
+  | { outcome: "skipped"; reason: string; guard: string; after: ResourceState; attempts: number }
+  | { outcome: "failed"; reason: string; errorCode: string; after?: ResourceState; attempts: number };
+
+export interface CarryOutHooks {
+  /** The guards, on a fresh read, before each attempt after the first. */
+  recheck(ctx: ExecutorContext): GuardBlock | undefined;
+  /** In the past tense, for the reason of an applied change: `deallocated vm-odoo-dev-01`. */
+  done: string;
+}
+
+const GONE: ResourceState = { exists: false };
+
+/**
+ * The change, at least once and in effect at most once: sent, followed to the end, verified by a
+ * re-read. A transient failure is waited out (backoff, `Retry-After`) and the next attempt begins
+ * with a fresh read and the guards: a change that did happen is found done and not sent again.
+ * Another operation holding the resource (409 `AnotherOperationInProgress`, a transitional state)
+ * is waited for, within `maxWaitMs`, without spending attempts.
+ */
+export async function carryOut(executor: Executor, initial: ExecutorContext, hooks: CarryOutHooks): Promise<CarryOutResult> {
+  const { options } = initial;
+  const waitUntil = Date.now() + options.maxWaitMs;
+  const joined = executor.assess(initial).status === "in-progress";
+  let ctx = initial;
+  let accepted = false;
+  let attempts = 0;
+  let waits = 0;
+  let last: AzureFailure | undefined;
+  let fresh = false;
+
+  const finished = (current: ExecutorContext | undefined): CarryOutResult => {
+    const after = current ? executor.state(current) : GONE;
+    const note = attempts > 1 ? ` (after ${attempts} attempts)` : "";
+    if (accepted && !joined) return { outcome: "applied", reason: `${hooks.done}${note}`, after, attempts };
+    if (accepted) return { outcome: "already-done", reason: `a change already under way completed: ${hooks.done}${note}`, after, attempts };
+    return { outcome: "already-done", reason: `already done by the time of attempt ${attempts + 1}: nothing sent`, after, attempts };
+  };
+  const failed = (failure: AzureFailure, prefix = ""): CarryOutResult => ({
+    outcome: "failed",
+    reason: `${prefix}${failure.code}: ${failure.message}${failure.transient && prefix === "" ? ` (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}${waits > 0 ? ` and ${waits} waits` : ""})` : ""}`,
+    errorCode: failure.code,
+    after: executor.state(ctx),
+    attempts,
+  });
+  const gone = (): CarryOutResult =>
+    executor.action === "delete"
+      ? finished(undefined)
+      : {
+          outcome: "failed",
+          reason: "the resource disappeared while the change was being made",
+          errorCode: "ResourceNotFound",
+          after: GONE,
+          attempts,
+        };
+  /** Waits for whatever holds the resource; false once the budget is spent. */
+  const wait = async (retryAfterMs?: number): Promise<boolean> => {
+    if (Date.now() >= waitUntil) return false;
+    waits += 1;
+    await sleep(Math.min(backoffMs(waits, options, retryAfterMs), Math.max(0, waitUntil - Date.now())));
+    return true;
+  };
+
+  for (;;) {
+    if (fresh) {
+      // Every attempt after the first starts from a fresh read, so a change that did happen is never sent twice.
+      let next: ExecutorContext | undefined;
+      try {
+        next = await retryingRead(() => executor.refresh(ctx), options);
+      } catch (error) {
+        if (isProgrammingError(error)) throw error;
+        return failed(azureFailure(error), "could not re-read the resource: ");
+      }
+      if (next === undefined) return gone();
+      ctx = next;
+      const assessment = executor.assess(ctx);
+      if (assessment.status === "done") return finished(ctx);
+      if (assessment.status === "refused")
+        return { outcome: "skipped", reason: assessment.reason, guard: "executor", after: executor.state(ctx), attempts };
+      const block = hooks.recheck(ctx);
+      if (block && !accepted) return { outcome: "skipped", reason: block.reason, guard: block.guard, after: executor.state(ctx), attempts };
+    }
+    fresh = true;
+    if (attempts >= options.maxAttempts)
+      return failed(
+        last ?? { code: "Incomplete", message: "the change did not complete", transient: true, busy: false, operationFailed: false },
+      );
+
+    attempts += 1;
+    try {
+      await executor.change(ctx, () => {
+        accepted = true;
+      });
+    } catch (error) {
+      if (isProgrammingError(error)) throw error;
+      last = azureFailure(error);
+      if (last.busy) {
+        // Another operation holds the resource: waiting for it is not a failed attempt.
+        attempts -= 1;
+        if (await wait(last.retryAfterMs)) continue;
+        return failed(last, `still busy after waiting ${Math.round(options.maxWaitMs / 1000)} s: `);
+      }
+      if (!last.transient || attempts >= options.maxAttempts) return failed(last);
+      await sleep(backoffMs(attempts, options, last.retryAfterMs));
+      continue;
+    }
+
+    // Verify: Azure said it is done; the resource must say so too.
+    let next: ExecutorContext | undefined;
+    try {
+      next = await retryingRead(() => executor.refresh(ctx), options);
+    } catch (error) {
+      if (isProgrammingError(error)) throw error;
+      return failed(azureFailure(error), "the change was sent but could not be verified: ");
+    }
+    if (next === undefined) return gone();
+    ctx = next;
+    const assessment = executor.assess(ctx);
+    if (assessment.status === "done") return finished(ctx);
+    if (assessment.status === "in-progress" && (await wait())) {
+      attempts -= 1;
+      continue;
+    }
+    return {
+      outcome: "failed",
+      reason: `Azure reported the change done, but a re-read shows otherwise: ${assessment.status === "todo" ? "not changed" : assessment.reason}`,
+      errorCode: "VerificationFailed",
+      after: executor.state(ctx),
+      attempts,
+    };
+  }
+}

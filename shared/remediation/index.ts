@@ -1,0 +1,8 @@
+/**
+ * Remediation: the I/O core Durable activities call to change Azure safely. One request, one
+ * resource, one outcome; re-read, re-decided, idempotent, retried and verified.
+ */
+export { applyRemediation, type RemediationDeps } from "./apply.ts";
+export { EXECUTORS, executorFor } from "./executors/index.ts";
+export type { Executor, RemediationOptions } from "./executors/common.ts";
+export type { OutcomeKind, RemediationOutcome, RemediationRequest, ResourceState } from "./types.ts";
