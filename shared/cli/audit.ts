@@ -8,9 +8,9 @@
  * Shows the newest `--limit` records (default 200) that match, in time order, oldest first.
  */
 import { parseArgs } from "node:util";
-import type { TokenCredential } from "@azure/core-auth";
 import { AUDIT_KINDS, type AuditKind, type AuditRecord, parseIsoDateTime } from "../audit/record.ts";
-import { checkTableName, DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../audit/trail.ts";
+import { checkTableName, DEFAULT_AUDIT_TABLE } from "../audit/trail.ts";
+import { AuditStorageError, openAuditTrail } from "../audit/storage.ts";
 import { parseDuration } from "../time/duration.ts";
 
 export const DEFAULT_LIMIT = 200;
@@ -37,34 +37,6 @@ function positiveInteger(option: string, text: string): number {
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1)
     throw new UsageError(`--${option} takes a whole number of at least 1, not "${text}"`);
   return value;
-}
-
-function openTrail(storage: string | undefined, env: NodeJS.ProcessEnv, table: string): Promise<TableAuditTrail> | TableAuditTrail {
-  // As the Functions host reads it: the connection string, else an identity-based connection
-  // (AzureWebJobsStorage__tableServiceUri or __accountName).
-  const account = env.AzureWebJobsStorage__accountName?.trim();
-  const setting =
-    storage?.trim() ||
-    env.AzureWebJobsStorage?.trim() ||
-    env.AzureWebJobsStorage__tableServiceUri?.trim() ||
-    (account ? `https://${account}.table.core.windows.net` : undefined);
-  if (setting === undefined)
-    throw new UsageError("give --storage <connection string> or set AzureWebJobsStorage to the storage of Governor's audit trail");
-  if (/^https?:\/\//i.test(setting)) {
-    return import("@azure/identity").then(({ DefaultAzureCredential }) =>
-      TableAuditTrail.fromEndpoint(setting, new DefaultAzureCredential() as TokenCredential, { table }),
-    );
-  }
-  // Never echo the setting: it holds the account key.
-  const notUsable = new UsageError(
-    "the storage is neither a connection string (AccountName=...;AccountKey=... or ...;SharedAccessSignature=..., or UseDevelopmentStorage=true) nor a table endpoint URL",
-  );
-  if (!/usedevelopmentstorage=true|accountkey=|sharedaccesssignature=/i.test(setting)) throw notUsable;
-  try {
-    return TableAuditTrail.fromConnectionString(setting, { table });
-  } catch {
-    throw notUsable;
-  }
 }
 
 function pad(text: string, width: number): string {
@@ -128,7 +100,7 @@ export async function auditCommand(args: string[], env: NodeJS.ProcessEnv = proc
     const table = env.GOVERNOR_AUDIT_TABLE?.trim() || DEFAULT_AUDIT_TABLE;
     const tableProblem = checkTableName(table);
     if (tableProblem) throw new UsageError(`GOVERNOR_AUDIT_TABLE: ${tableProblem}`);
-    const trail = await openTrail(values.storage, env, table);
+    const trail = await openAuditTrail(env, { table, ...(values.storage === undefined ? {} : { storage: values.storage }) });
 
     // The newest `limit` (one more, to know whether more match), shown in time order.
     const newest = await trail.query({
@@ -162,7 +134,10 @@ export async function auditCommand(args: string[], env: NodeJS.ProcessEnv = proc
     if (more) console.log(moreNote);
     return 0;
   } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
+    const usage =
+      error instanceof UsageError ||
+      error instanceof AuditStorageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
     if (!usage) throw error;
     console.error(`governor audit: ${(error as Error).message}`);
     return 2;

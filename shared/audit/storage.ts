@@ -1,0 +1,39 @@
+/**
+ * Opens the audit trail on the storage the app is configured with, as the Functions host reads
+ * it: `AzureWebJobsStorage` as a connection string, else an identity-based connection
+ * (`AzureWebJobsStorage__tableServiceUri` or `__accountName`) signed in with DefaultAzureCredential.
+ */
+import type { TokenCredential } from "@azure/core-auth";
+import { TableAuditTrail } from "./trail.ts";
+
+export class AuditStorageError extends Error {}
+
+export function openAuditTrail(
+  env: Record<string, string | undefined>,
+  options: { table: string; storage?: string },
+): Promise<TableAuditTrail> | TableAuditTrail {
+  const account = env.AzureWebJobsStorage__accountName?.trim();
+  const setting =
+    options.storage?.trim() ||
+    env.AzureWebJobsStorage?.trim() ||
+    env.AzureWebJobsStorage__tableServiceUri?.trim() ||
+    (account ? `https://${account}.table.core.windows.net` : undefined);
+  if (setting === undefined) {
+    throw new AuditStorageError("give --storage <connection string> or set AzureWebJobsStorage to the storage of Governor's audit trail");
+  }
+  if (/^https?:\/\//i.test(setting)) {
+    return import("@azure/identity").then(({ DefaultAzureCredential }) =>
+      TableAuditTrail.fromEndpoint(setting, new DefaultAzureCredential() as TokenCredential, { table: options.table }),
+    );
+  }
+  // Never echo the setting: it holds the account key.
+  const notUsable = new AuditStorageError(
+    "the storage is neither a connection string (AccountName=...;AccountKey=... or ...;SharedAccessSignature=..., or UseDevelopmentStorage=true) nor a table endpoint URL",
+  );
+  if (!/usedevelopmentstorage=true|accountkey=|sharedaccesssignature=/i.test(setting)) throw notUsable;
+  try {
+    return TableAuditTrail.fromConnectionString(setting, { table: options.table });
+  } catch {
+    throw notUsable;
+  }
+}
