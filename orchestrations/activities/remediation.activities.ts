@@ -1,0 +1,183 @@
+/**
+ * The activities of the remediation workflows: all their I/O. Each reads the app settings at
+ * every call (the kill switch and dry-run are checked when acting, not only when a workflow
+ * starts); clients and the policy file are loaded once per process and settings.
+ */
+import * as df from "durable-functions";
+import type { AuditRecord } from "../../shared/audit/record.ts";
+import { openAuditTrail } from "../../shared/audit/storage.ts";
+import type { AuditTrail } from "../../shared/audit/trail.ts";
+import { type AzureTarget, targetFromConfig } from "../../shared/azure/target.ts";
+import { now } from "../../shared/clock.ts";
+import { type GovernorConfig, loadConfig } from "../../shared/config.ts";
+import { readResource } from "../../shared/inventory/readResource.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../../shared/policy/loader.ts";
+import type { PolicySet } from "../../shared/policy/types.ts";
+import { applyRemediation } from "../../shared/remediation/apply.ts";
+import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
+import type { ApprovalDecision, ApprovalInput } from "../approval.ts";
+import { ACTIVITIES } from "../names.ts";
+import type { RemediateInput } from "../remediate.ts";
+
+interface Loaded {
+  target: AzureTarget;
+  policySet: PolicySet;
+  trail: AuditTrail;
+}
+
+let loaded: { key: string; value: Promise<Loaded> } | undefined;
+
+async function dependencies(): Promise<Loaded & { config: GovernorConfig }> {
+  const config = loadConfig(process.env);
+  const key = JSON.stringify([
+    config.subscriptionId,
+    config.policyFile,
+    config.emulator?.armEndpoint,
+    config.auditTable,
+    process.env.AzureWebJobsStorage,
+  ]);
+  if (loaded?.key !== key) {
+    const value = (async (): Promise<Loaded> => ({
+      target: await targetFromConfig(config),
+      policySet: await loadPolicyFile(config.policyFile, builtinRegistry()),
+      trail: await openAuditTrail(process.env, { table: config.auditTable }),
+    }))();
+    loaded = { key, value };
+    // A failed load is not kept: the next call tries again.
+    value.catch(() => {
+      if (loaded?.value === value) loaded = undefined;
+    });
+  }
+  return { ...(await loaded.value), config };
+}
+
+async function applyRemediationActivity(request: RemediationRequest): Promise<RemediationOutcome> {
+  const { target, config, policySet } = await dependencies();
+  return applyRemediation(request, { target, config, policySet, registry: builtinRegistry(), now });
+}
+
+const EXPECTED_POWER: Record<string, string> = { deallocate: "deallocated", stop: "stopped", start: "running" };
+
+/** Re-reads each resource an action was applied to and checks that Azure shows the result. */
+async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[] }): Promise<RemediationOutcome[]> {
+  const { target } = await dependencies();
+  return Promise.all(
+    input.outcomes.map(async (outcome): Promise<RemediationOutcome> => {
+      if (outcome.outcome !== "applied") return outcome;
+      const fresh = await readResource(target, outcome.resourceId);
+      if (outcome.action === "delete") {
+        return fresh === undefined
+          ? outcome
+          : { ...outcome, outcome: "failed", reason: `verification: ${outcome.resourceId} still exists after delete` };
+      }
+      const expected = EXPECTED_POWER[outcome.action];
+      if (expected !== undefined && fresh?.powerState !== expected) {
+        return {
+          ...outcome,
+          outcome: "failed",
+          reason: `verification: power state is ${fresh?.powerState ?? "unknown"}, expected ${expected}`,
+        };
+      }
+      return outcome;
+    }),
+  );
+}
+
+type AuditStage =
+  | ({ stage: "plan"; instanceId: string } & Pick<RemediateInput, "policy" | "trigger" | "resources"> & { action: string })
+  | ({ stage: "approval"; instanceId: string; approval: ApprovalDecision } & Pick<RemediateInput, "policy" | "trigger"> & {
+        action: string;
+      })
+  | ({ stage: "outcome"; instanceId: string; outcomes: RemediationOutcome[] } & Pick<RemediateInput, "policy" | "trigger"> & {
+        action: string;
+      });
+
+const GOVERNOR = { type: "governor", id: "governor" } as const;
+
+/** Audit records of one stage, with ids derived from the instance and the step: a retried activity records once. */
+export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
+  const base = { at, policy: input.policy, action: input.action, instanceId: input.instanceId, trigger: input.trigger };
+  switch (input.stage) {
+    case "plan":
+      return input.resources.map((resource) => ({
+        ...base,
+        id: `${input.instanceId}:plan:${resource.resourceId.toLowerCase()}`,
+        kind: "decision",
+        resourceId: resource.resourceId,
+        reason: resource.reason,
+        actor: GOVERNOR,
+        details: { estimatedMonthlySavings: resource.estimatedMonthlySavings },
+      }));
+    case "approval": {
+      const person = !/^(governor|policy|auto-approve)/.test(input.approval.decidedBy);
+      return [
+        {
+          ...base,
+          id: `${input.instanceId}:approval`,
+          kind: "approval",
+          reason: `${input.approval.outcome}: ${input.approval.reason}`,
+          actor: person ? { type: "person", id: input.approval.decidedBy } : GOVERNOR,
+          details: { approvedResourceIds: input.approval.approvedResourceIds },
+        },
+      ];
+    }
+    case "outcome":
+      return input.outcomes.map((outcome) => ({
+        ...base,
+        id: `${input.instanceId}:outcome:${outcome.resourceId.toLowerCase()}`,
+        kind: "outcome",
+        resourceId: outcome.resourceId,
+        outcome: outcome.outcome,
+        reason: outcome.reason,
+        actor: GOVERNOR,
+        details: JSON.parse(
+          JSON.stringify({
+            guard: outcome.guard,
+            errorCode: outcome.errorCode,
+            before: outcome.before,
+            after: outcome.after,
+            attempts: outcome.attempts,
+          }),
+        ) as AuditRecord["details"],
+      }));
+  }
+}
+
+async function recordAuditActivity(input: AuditStage): Promise<{ recorded: number }> {
+  const { trail } = await dependencies();
+  const records = auditRecords(input, now().toISOString());
+  const result = await trail.append(records);
+  return { recorded: result.recorded.length };
+}
+
+/**
+ * Asks for an approval. The approvals work delivers it to Teams and by email; until then the
+ * request is recorded and logged with the instance to decide on.
+ */
+async function requestApprovalActivity(input: ApprovalInput & { instanceId: string }): Promise<void> {
+  const { trail } = await dependencies();
+  await trail.append([
+    {
+      id: `${input.instanceId}:approval-requested`,
+      at: now().toISOString(),
+      kind: "notice",
+      policy: input.policy,
+      action: input.action,
+      instanceId: input.instanceId,
+      reason: `approval requested from ${input.approvers.join(", ")} for ${input.resources.length} resource(s), within ${Math.round(input.timeoutMs / 60_000)} min`,
+      trigger: { type: "approval" },
+      actor: GOVERNOR,
+      details: { resources: input.resources.map((resource) => resource.resourceId) },
+    },
+  ]);
+}
+
+df.app.activity(ACTIVITIES.applyRemediation, { handler: (input: unknown) => applyRemediationActivity(input as RemediationRequest) });
+df.app.activity(ACTIVITIES.verifyRemediation, {
+  handler: (input: unknown) => verifyRemediationActivity(input as { outcomes: RemediationOutcome[] }),
+});
+df.app.activity(ACTIVITIES.recordAudit, { handler: (input: unknown) => recordAuditActivity(input as AuditStage) });
+df.app.activity(ACTIVITIES.requestApproval, {
+  handler: (input: unknown) => requestApprovalActivity(input as ApprovalInput & { instanceId: string }),
+});

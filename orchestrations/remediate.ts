@@ -1,0 +1,124 @@
+/**
+ * The shape every remediation shares: plan → approval (if the policy requires it) → apply per
+ * resource, fanned out with failures isolated → verify → record. One instance per policy and
+ * scope (see `remediationInstanceId`). The orchestrator only sequences: activities do the I/O,
+ * and each of them re-reads the resource and re-checks the guards before changing anything.
+ */
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { RemediationOutcome } from "../shared/remediation/types.ts";
+import type { ActionSpec, ApprovalSpec } from "../shared/policy/types.ts";
+import type { ApprovalDecision, ApprovalInput } from "./approval.ts";
+import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
+
+export interface RemediateInput {
+  policy: string;
+  action: ActionSpec;
+  approval?: ApprovalSpec;
+  /** Approves the whole plan without asking (the CLI's --auto-approve, for demos and tests). */
+  autoApprove?: boolean;
+  resources: Array<{ resourceId: string; resourceName: string; reason: string; estimatedMonthlySavings: number }>;
+  trigger: { type: "event" | "timer" | "budget-alert" | "cli" | "manual"; id?: string };
+}
+
+export interface RemediateResult {
+  policy: string;
+  action: string;
+  approval: ApprovalDecision;
+  outcomes: RemediationOutcome[];
+  counts: Record<RemediationOutcome["outcome"], number>;
+}
+
+/** Activities retry on thrown errors only: Azure failures come back as `failed` outcomes. */
+const RETRY = new df.RetryOptions(2_000, 3);
+
+function counts(outcomes: RemediationOutcome[]): RemediateResult["counts"] {
+  const result = { applied: 0, "already-done": 0, skipped: 0, failed: 0 };
+  for (const outcome of outcomes) result[outcome.outcome] += 1;
+  return result;
+}
+
+export const remediateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<RemediateInput>();
+  const instanceId = context.df.instanceId;
+  context.df.setCustomStatus({ stage: "planned", policy: input.policy, resources: input.resources.length });
+  yield context.df.callActivity(ACTIVITIES.recordAudit, {
+    instanceId,
+    stage: "plan",
+    policy: input.policy,
+    action: input.action.type,
+    trigger: input.trigger,
+    resources: input.resources,
+  });
+
+  let approval: ApprovalDecision;
+  if (input.approval?.required && !input.autoApprove) {
+    const request: ApprovalInput = {
+      policy: input.policy,
+      action: input.action.type,
+      resources: input.resources,
+      approvers: input.approval.approvers,
+      timeoutMs: input.approval.timeoutMs,
+      onTimeout: input.approval.onTimeout,
+    };
+    approval = (yield context.df.callSubOrchestrator(ORCHESTRATIONS.approval, request, `${instanceId}:approval`)) as ApprovalDecision;
+  } else {
+    approval = {
+      outcome: "approved",
+      approvedResourceIds: input.resources.map((resource) => resource.resourceId),
+      decidedBy: input.autoApprove ? "auto-approve" : "policy (no approval required)",
+      reason: input.autoApprove ? "approved without asking (--auto-approve)" : "the policy requires no approval",
+    };
+  }
+  yield context.df.callActivity(ACTIVITIES.recordAudit, {
+    instanceId,
+    stage: "approval",
+    policy: input.policy,
+    action: input.action.type,
+    trigger: input.trigger,
+    approval,
+  });
+
+  const approved = new Set(approval.approvedResourceIds.map((id) => id.toLowerCase()));
+  context.df.setCustomStatus({ stage: "applying", policy: input.policy, approved: approved.size });
+  const applied = (yield context.df.Task.all(
+    input.resources
+      .filter((resource) => approved.has(resource.resourceId.toLowerCase()))
+      .map((resource) =>
+        context.df.callActivityWithRetry(ACTIVITIES.applyRemediation, RETRY, {
+          policy: input.policy,
+          action: input.action,
+          resourceId: resource.resourceId,
+          instanceId,
+          trigger: input.trigger,
+          approvedBy: approval.decidedBy,
+        }),
+      ),
+  )) as RemediationOutcome[];
+  const notApproved: RemediationOutcome[] = input.resources
+    .filter((resource) => !approved.has(resource.resourceId.toLowerCase()))
+    .map((resource) => ({
+      resourceId: resource.resourceId,
+      action: input.action.type,
+      outcome: "skipped",
+      reason: `not approved: ${approval.reason}`,
+    }));
+
+  context.df.setCustomStatus({ stage: "verifying", policy: input.policy });
+  const verified = (yield context.df.callActivity(ACTIVITIES.verifyRemediation, { outcomes: applied })) as RemediationOutcome[];
+  const outcomes = [...verified, ...notApproved];
+  yield context.df.callActivity(ACTIVITIES.recordAudit, {
+    instanceId,
+    stage: "outcome",
+    policy: input.policy,
+    action: input.action.type,
+    trigger: input.trigger,
+    outcomes,
+  });
+
+  const result: RemediateResult = { policy: input.policy, action: input.action.type, approval, outcomes, counts: counts(outcomes) };
+  context.df.setCustomStatus({ stage: "done", policy: input.policy, counts: result.counts });
+  return result;
+};
+
+df.app.orchestration(ORCHESTRATIONS.remediate, remediateOrchestrator);
