@@ -54,7 +54,9 @@ async function dependencies(): Promise<Loaded & { config: GovernorConfig }> {
 
 async function applyRemediationActivity(request: RemediationRequest): Promise<RemediationOutcome> {
   const { target, config, policySet } = await dependencies();
-  return applyRemediation(request, { target, config, policySet, registry: builtinRegistry(), now });
+  // Against the emulator, poll operations quickly: its clock is virtual. In Azure, Retry-After sets the pace.
+  const options = config.emulator ? { pollIntervalMs: 50, retryDelayMs: 200, maxRetryDelayMs: 2_000 } : undefined;
+  return applyRemediation(request, { target, config, policySet, registry: builtinRegistry(), now, ...(options ? { options } : {}) });
 }
 
 const EXPECTED_POWER: Record<string, string> = { deallocate: "deallocated", stop: "stopped", start: "running" };

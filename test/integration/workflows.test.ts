@@ -1,0 +1,116 @@
+/**
+ * The real orchestrators and activities on the local Durable runtime, against the emulated
+ * subscription and Azurite: a plan carried out end to end, as `governor apply` does it.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RemediateResult } from "../../orchestrations/remediate.ts";
+import { remediationsFor } from "../../orchestrations/remediations.ts";
+import { TableAuditTrail } from "../../shared/audit/trail.ts";
+import { emulatorTarget } from "../../shared/azure/target.ts";
+import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { plan } from "../../shared/plan.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../../shared/policy/loader.ts";
+import type { PolicySet } from "../../shared/policy/types.ts";
+import { type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+async function runPlan(app: LocalApp, set: PolicySet, scope: string): Promise<RemediateResult[]> {
+  const target = emulatorTarget(app.emulator, app.sample.subscriptionId);
+  const { evaluation } = await plan(target, set, app.clock.now(), builtinRegistry());
+  const starts = remediationsFor(evaluation, set, { scope, trigger: { type: "cli" }, autoApprove: true });
+  for (const start of starts) await app.runtime.startNew("remediate", { instanceId: start.instanceId, input: start.input });
+  const results: RemediateResult[] = [];
+  for (const start of starts) {
+    const status = await app.runtime.waitForCompletion(start.instanceId, { timeoutMs: 120_000 });
+    expect(status.runtimeStatus, `${start.instanceId}: ${JSON.stringify(status.output)}`).toBe("Completed");
+    results.push(status.output as RemediateResult);
+  }
+  return results;
+}
+
+const power = (app: LocalApp, name: string): string | undefined =>
+  app.emulator.core.store.list({ type: "Microsoft.Compute/virtualMachines" }).find((vm) => vm.arm.name === name)?.sim.powerState;
+const exists = (app: LocalApp, name: string): boolean => app.emulator.core.store.list().some((resource) => resource.arm.name === name);
+
+describe("remediation workflows on the local runtime (auto-approved)", () => {
+  let app: LocalApp;
+  let set: PolicySet;
+  let results: RemediateResult[];
+
+  beforeAll(async () => {
+    app = await startLocalApp({ workDir: mkdtempSync(join(tmpdir(), "governor-wf-")), logger: quiet });
+    set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+    results = await runPlan(app, set, "2026-11-23T19:30");
+  }, 180_000);
+  afterAll(async () => app.close());
+
+  it("deallocates the idle dev VMs and leaves production running", () => {
+    expect(power(app, "vm-odoo-dev-01")).toBe("deallocated");
+    expect(power(app, "vm-odoo-dev-02")).toBe("deallocated");
+    for (const name of ["vm-odoo-prod-app-01", "vm-odoo-prod-app-02", "vm-odoo-prod-cron-01", "vm-edi-gateway-01"])
+      expect(power(app, name)).toBe("running");
+    expect(power(app, "vm-odoo-test-loadgen")).toBe("running");
+  });
+
+  it("deletes expired snapshots and keeps the kept ones", () => {
+    expect(exists(app, "snap-odoo-dev-01-2026-05-12")).toBe(false);
+    expect(exists(app, "snap-odoo-dev-legacy-db")).toBe(false);
+    expect(exists(app, "snap-odoo-dev-golden-image")).toBe(true);
+    expect(exists(app, "snap-odoo-dev-01-2026-11-20")).toBe(true);
+    expect(exists(app, "snap-odoo-prod-app-01-data-2026-06-30")).toBe(true);
+  });
+
+  it("merges tags inherited from the resource group without replacing the resource's own", () => {
+    const migration = app.emulator.core.store.list().find((resource) => resource.arm.name === "vm-migration-temp-01");
+    expect(migration?.arm.tags).toMatchObject({
+      owner: "partner@odoo-hosting.example",
+      "expires-on": "2026-10-31",
+      "cost-center": "CC-2000",
+    });
+    const untagged = app.emulator.core.store.list().find((resource) => resource.arm.name === "vm-odoo-test-02");
+    expect(untagged?.arm.tags).toMatchObject({ environment: "test", "cost-center": "CC-2000", application: "odoo" });
+  });
+
+  it("enrols the unprotected production VMs in the vault of their region", () => {
+    const protectedVms = app.emulator.core.store
+      .list({ type: "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems" })
+      .map((item) =>
+        String((item.arm.properties as { sourceResourceId?: string }).sourceResourceId)
+          .split("/")
+          .at(-1),
+      );
+    expect(protectedVms).toEqual(expect.arrayContaining(["vm-odoo-prod-worker-01", "vm-wms-connector-01"]));
+  });
+
+  it("reports every outcome, and nothing failed", () => {
+    const outcomes = results.flatMap((result) => result.outcomes);
+    expect(outcomes.length).toBeGreaterThan(10);
+    expect(outcomes.filter((outcome) => outcome.outcome === "failed")).toEqual([]);
+    for (const outcome of outcomes) expect(outcome.reason.length).toBeGreaterThan(0);
+  });
+
+  it("records the plan, the approval and each outcome in the audit trail", async () => {
+    const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString, { table: "GovernorAudit" });
+    const records = await trail.query({ policy: "stop-idle-nonprod-vms" });
+    const kinds = new Set(records.map((record) => record.kind));
+    expect([...kinds].sort()).toEqual(["approval", "decision", "outcome"]);
+    const outcome = records.find((record) => record.kind === "outcome" && record.resourceId?.endsWith("/vm-odoo-dev-01"));
+    expect(outcome).toMatchObject({ outcome: "applied", actor: { type: "governor" } });
+    expect(outcome?.instanceId).toMatch(/^remediate:stop-idle-nonprod-vms:/);
+  });
+
+  it("a second run changes nothing: what the plan still lists is already done", async () => {
+    const before = app.emulator.core.log.total;
+    const again = await runPlan(app, set, "2026-11-23T19:30");
+    for (const result of again) expect(result.counts.applied, result.policy).toBe(0);
+    const writes = app.emulator.core.log
+      .entries({ since: before })
+      .filter((entry) => entry.method !== "GET" && entry.route !== "resourceGraph.resources" && entry.route !== "metrics.batch");
+    expect(writes).toEqual([]);
+  });
+});
