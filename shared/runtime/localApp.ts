@@ -11,7 +11,7 @@ import { sampleEstate, type SampleEstate } from "../../emulator/estate/sample.ts
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import { useClock } from "../clock.ts";
 import { type Azurite, startAzurite } from "./azurite.ts";
-import { captureRegistrations, DurableStore, LocalDurableRuntime, type RuntimeLogger } from "./durable/index.ts";
+import { captureRegistrations, DurableStore, LocalDurableRuntime, type Registration, type RuntimeLogger } from "./durable/index.ts";
 
 /** Every module that registers orchestrations and activities, as the worker's `main` glob would load them. */
 export const WORKFLOW_MODULES = [
@@ -19,6 +19,16 @@ export const WORKFLOW_MODULES = [
   "../../orchestrations/approval.ts",
   "../../orchestrations/activities/remediation.activities.ts",
 ];
+
+let captured: Promise<Registration[]> | undefined;
+
+/** The workflow modules register once per process (a module runs once): later apps reuse what was captured. */
+function workflowRegistrations(): Promise<Registration[]> {
+  captured ??= captureRegistrations(async () => {
+    for (const module of WORKFLOW_MODULES) await import(new URL(module, import.meta.url).href);
+  });
+  return captured;
+}
 
 export interface LocalApp {
   sample: SampleEstate;
@@ -61,9 +71,7 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
   Object.assign(process.env, settings);
   const restoreClock = useClock(() => clock.now());
 
-  const registrations = await captureRegistrations(async () => {
-    for (const module of WORKFLOW_MODULES) await import(new URL(module, import.meta.url).href);
-  });
+  const registrations = await workflowRegistrations();
   const store = await DurableStore.open({ connectionString: azurite.connectionString, taskHub: settings.GOVERNOR_TASK_HUB });
   const runtime = new LocalDurableRuntime({ registrations, store, clock, ...(options.logger ? { logger: options.logger } : {}) });
   await runtime.start();

@@ -114,3 +114,79 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     expect(writes).toEqual([]);
   });
 });
+
+function finalState(app: LocalApp): Record<string, unknown> {
+  const state: Record<string, unknown> = {};
+  for (const resource of app.emulator.core.store.list()) {
+    state[resource.arm.id.toLowerCase()] = { power: resource.sim.powerState, tags: resource.arm.tags };
+  }
+  return state;
+}
+
+describe("remediation workflows with 10% of requests failing (429 and 5xx)", () => {
+  it("end in the same state as without faults and act on no resource twice", async () => {
+    const calm = await startLocalApp({ workDir: mkdtempSync(join(tmpdir(), "governor-wf-calm-")), logger: quiet });
+    const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+    let expected: Record<string, unknown>;
+    try {
+      await runPlan(calm, set, "calm");
+      expected = finalState(calm);
+    } finally {
+      await calm.close();
+    }
+
+    const stormy = await startLocalApp({
+      workDir: mkdtempSync(join(tmpdir(), "governor-wf-faults-")),
+      logger: quiet,
+      taskHub: "GovernorFaults",
+    });
+    try {
+      const changes = new Map<string, number>();
+      stormy.emulator.core.store.changes.on("change", (change) => {
+        const key = `${change.resourceId.toLowerCase()} ${change.operationName}`;
+        changes.set(key, (changes.get(key) ?? 0) + 1);
+      });
+      stormy.emulator.core.faults.add({ rate429: 0.05, rate5xx: 0.05, retryAfterSeconds: 1 });
+      const results = await runPlan(stormy, set, "faults");
+      stormy.emulator.core.faults.clear();
+
+      const outcomes = results.flatMap((result) => result.outcomes);
+      // Retries absorb 10% of faults (six failures in a row would be needed to exhaust them): nothing is left failed.
+      expect(outcomes.filter((outcome) => outcome.outcome === "failed")).toEqual([]);
+      expect(finalState(stormy)).toEqual(expected);
+      expect([...changes.entries()].filter(([, count]) => count > 1)).toEqual([]);
+      expect(stormy.emulator.core.log.entries().filter((entry) => entry.fault !== undefined).length).toBeGreaterThan(5);
+    } finally {
+      await stormy.close();
+    }
+  }, 300_000);
+});
+
+describe("kill switch", () => {
+  it("stops every change while workflows still record what they would have done", async () => {
+    const app = await startLocalApp({
+      workDir: mkdtempSync(join(tmpdir(), "governor-wf-kill-")),
+      logger: quiet,
+      taskHub: "GovernorKill",
+      settings: { GOVERNOR_KILL_SWITCH: "on" },
+    });
+    try {
+      const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+      const before = finalState(app);
+      const results = await runPlan(app, set, "kill");
+      expect(finalState(app)).toEqual(before);
+      const outcomes = results.flatMap((result) => result.outcomes);
+      expect(outcomes.length).toBeGreaterThan(10);
+      for (const outcome of outcomes) expect(outcome.outcome).toBe("skipped");
+      expect(outcomes.find((outcome) => outcome.resourceId.endsWith("/vm-odoo-dev-01"))?.reason).toMatch(
+        /kill switch on: would have deallocated/,
+      );
+      const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString, { table: "GovernorAudit" });
+      const recorded = await trail.query({ kind: "outcome" });
+      expect(recorded.length).toBe(outcomes.length);
+    } finally {
+      await app.close();
+      delete process.env.GOVERNOR_KILL_SWITCH;
+    }
+  }, 120_000);
+});
