@@ -56,6 +56,11 @@ export async function targetFromConfig(config: {
   subscriptionId: string;
   emulator?: { armEndpoint: string; ca: string };
 }): Promise<AzureTarget> {
-  if (config.emulator) return emulatorTarget({ url: config.emulator.armEndpoint, ca: config.emulator.ca }, config.subscriptionId);
+  // The emulator's injected faults cost no time to recover from: retry sooner (Retry-After is still honoured).
+  if (config.emulator) {
+    return emulatorTarget({ url: config.emulator.armEndpoint, ca: config.emulator.ca }, config.subscriptionId, {
+      retryOptions: { retryDelayInMs: 100, maxRetryDelayInMs: 1_000 },
+    });
+  }
   return azureTarget(config.subscriptionId);
 }

@@ -190,3 +190,28 @@ describe("kill switch", () => {
     }
   }, 120_000);
 });
+
+describe("a change Azure keeps refusing", () => {
+  it("is reported as failed with Azure's error, while the rest of the workflow goes on", async () => {
+    const app = await startLocalApp({
+      workDir: mkdtempSync(join(tmpdir(), "governor-wf-refused-")),
+      logger: quiet,
+      taskHub: "GovernorRefused",
+    });
+    try {
+      app.emulator.core.faults.add({ route: "snapshots.delete", rate5xx: 1, status5xx: 503 });
+      const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+      const results = await runPlan(app, set, "refused");
+      const snapshots = results.find((result) => result.policy === "snapshot-retention-nonprod");
+      expect(snapshots?.counts).toMatchObject({ failed: 3, applied: 0 });
+      for (const outcome of snapshots?.outcomes ?? [])
+        expect(outcome).toMatchObject({ outcome: "failed", errorCode: "ServiceUnavailable" });
+      expect(power(app, "vm-odoo-dev-01")).toBe("deallocated");
+      const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString, { table: "GovernorAudit" });
+      const recorded = await trail.query({ policy: "snapshot-retention-nonprod", kind: "outcome" });
+      expect(recorded.map((record) => record.outcome)).toEqual(["failed", "failed", "failed"]);
+    } finally {
+      await app.close();
+    }
+  }, 180_000);
+});
