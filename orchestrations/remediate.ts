@@ -81,20 +81,23 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
 
   const approved = new Set(approval.approvedResourceIds.map((id) => id.toLowerCase()));
   context.df.setCustomStatus({ stage: "applying", policy: input.policy, approved: approved.size });
-  const applied = (yield context.df.Task.all(
-    input.resources
-      .filter((resource) => approved.has(resource.resourceId.toLowerCase()))
-      .map((resource) =>
-        context.df.callActivityWithRetry(ACTIVITIES.applyRemediation, RETRY, {
-          policy: input.policy,
-          action: input.action,
-          resourceId: resource.resourceId,
-          instanceId,
-          trigger: input.trigger,
-          approvedBy: approval.decidedBy,
-        }),
-      ),
-  )) as RemediationOutcome[];
+  const toApply = input.resources.filter((resource) => approved.has(resource.resourceId.toLowerCase()));
+  // Task.all refuses an empty list: nothing approved means nothing to apply.
+  const applied =
+    toApply.length === 0
+      ? []
+      : ((yield context.df.Task.all(
+          toApply.map((resource) =>
+            context.df.callActivityWithRetry(ACTIVITIES.applyRemediation, RETRY, {
+              policy: input.policy,
+              action: input.action,
+              resourceId: resource.resourceId,
+              instanceId,
+              trigger: input.trigger,
+              approvedBy: approval.decidedBy,
+            }),
+          ),
+        )) as RemediationOutcome[]);
   const notApproved: RemediationOutcome[] = input.resources
     .filter((resource) => !approved.has(resource.resourceId.toLowerCase()))
     .map((resource) => ({

@@ -215,3 +215,62 @@ describe("a change Azure keeps refusing", () => {
     }
   }, 180_000);
 });
+
+describe("approval (the seam the approvals work completes)", () => {
+  let app: LocalApp;
+  let set: PolicySet;
+  beforeAll(async () => {
+    app = await startLocalApp({
+      workDir: mkdtempSync(join(tmpdir(), "governor-wf-approval-")),
+      logger: quiet,
+      taskHub: "GovernorApproval",
+    });
+    set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+  }, 60_000);
+  afterAll(async () => app.close());
+
+  async function startIdleSweep(scope: string): Promise<string> {
+    const { evaluation } = await plan(emulatorTarget(app.emulator, app.sample.subscriptionId), set, app.clock.now(), builtinRegistry());
+    const start = remediationsFor(evaluation, set, { scope, trigger: { type: "timer" } }).find(
+      (item) => item.input.policy === "stop-idle-nonprod-vms",
+    );
+    if (!start) throw new Error("the idle sweep found nothing");
+    await app.runtime.startNew("remediate", start);
+    return start.instanceId;
+  }
+
+  it("waits for a decision, then acts only on the resources approved, and records who approved", async () => {
+    const id = await startIdleSweep("approval-partial");
+    await app.runtime.whenIdle();
+    expect((await app.runtime.getStatus(id))?.runtimeStatus).toBe("Running");
+    expect(power(app, "vm-odoo-dev-01")).toBe("running");
+    const dev01 = app.emulator.core.store.list().find((resource) => resource.arm.name === "vm-odoo-dev-01")?.arm.id as string;
+
+    await app.runtime.raiseEvent(`${id}:approval`, "ApprovalDecision", {
+      decision: "approve",
+      resourceIds: [dev01],
+      decidedBy: "maria@nordwind.example",
+    });
+    const status = await app.runtime.waitForCompletion(id, { timeoutMs: 60_000 });
+    const result = status.output as RemediateResult;
+    expect(result.approval).toMatchObject({ outcome: "partially-approved", decidedBy: "maria@nordwind.example" });
+    expect(power(app, "vm-odoo-dev-01")).toBe("deallocated");
+    expect(power(app, "vm-odoo-dev-02")).toBe("running");
+    expect(result.outcomes.find((outcome) => outcome.resourceId.endsWith("/vm-odoo-dev-02"))).toMatchObject({ outcome: "skipped" });
+    const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString, { table: "GovernorAudit" });
+    const approval = (await trail.query({ instanceId: id, kind: "approval" }))[0];
+    expect(approval?.actor).toEqual({ type: "person", id: "maria@nordwind.example" });
+  }, 60_000);
+
+  it("without a decision before the policy's timeout, skips everything", async () => {
+    const id = await startIdleSweep("approval-timeout");
+    await app.runtime.whenIdle();
+    app.clock.advance(8 * 3_600_000 + 60_000);
+    const status = await app.runtime.waitForCompletion(id, { timeoutMs: 60_000 });
+    expect(status.runtimeStatus, JSON.stringify(status.output)).toBe("Completed");
+    const result = status.output as RemediateResult;
+    expect(result.approval.outcome).toBe("timed-out");
+    expect(result.counts.applied).toBe(0);
+    expect(power(app, "vm-odoo-dev-02")).toBe("running");
+  }, 60_000);
+});
