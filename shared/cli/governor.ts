@@ -4,6 +4,8 @@
  *   governor plan [--policies FILE] [--subscription ID | --emulator] [--json] [--estate-size N]
  *   governor validate FILE...
  *   governor schema
+ *   governor audit [...]
+ *   governor apply --emulator [--policies FILE] [--auto-approve]
  */
 import { auditCommand } from "./audit.ts";
 import { planCommand } from "./plan.ts";
@@ -17,13 +19,18 @@ const USAGE = `Usage:
       Check policy files; every mistake is named with its file, line and field.
   governor schema
       Print the JSON Schema of policy files (for editors: governor schema > policy.schema.json).
-  governor audit [--since 24h|7d|ISO] [--until ISO] [--resource ID] [--policy NAME] [--json] [--limit N]  the audit trail: who changed what, when, why`;
+  governor audit [--since 24h|7d|ISO] [--until ISO] [--resource ID] [--policy NAME] [--json] [--limit N]
+      The audit trail: who or what changed a resource, when, under which policy, why.
+  governor apply --emulator [--policies FILE] [--auto-approve]
+      Carry the plan out with the remediation workflows on the local runtime, against the emulator.`;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   plan: planCommand,
   validate: validateCommand,
   schema: schemaCommand,
   audit: auditCommand,
+  // Loaded only when used: it brings the emulator, Azurite and the local runtime.
+  apply: async (args) => (await import("./apply.ts")).applyCommand(args),
 };
 
 const [name, ...args] = process.argv.slice(2);

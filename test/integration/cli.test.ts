@@ -77,6 +77,24 @@ describe("governor validate", () => {
   });
 });
 
+describe("governor apply", () => {
+  it("carries the plan out on the local runtime with --auto-approve and prints each outcome", async () => {
+    const { code, stdout } = await governor("apply", "--emulator", "--auto-approve");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^stop-idle-nonprod-vms \[deallocate\] approval: approved \(auto-approve\)$/m);
+    expect(stdout).toMatch(/^ {2}applied {7}vm-odoo-dev-01: deallocated vm-odoo-dev-01/m);
+    expect(stdout).toMatch(/6 workflows: 17 applied, 0 already done, 0 skipped, 0 failed\./);
+  });
+
+  it("without approval, lets the approvals time out and acts only where no approval is required", async () => {
+    const { code, stdout } = await governor("apply", "--emulator");
+    expect(code).toBe(0);
+    expect(stdout).toContain("await approval, which nobody can give here");
+    expect(stdout).toMatch(/^stop-idle-nonprod-vms \[deallocate\] approval: timed-out/m);
+    expect(stdout).toMatch(/^backup-production-vms \[enroll-backup\] approval: approved \(policy \(no approval required\)\)$/m);
+  });
+});
+
 describe("governor schema", () => {
   it("prints a JSON Schema that accepts the built-in pack and refuses a mistake", async () => {
     const { code, stdout } = await governor("schema");

@@ -1,0 +1,105 @@
+/**
+ * `governor apply --emulator [--policies FILE] [--auto-approve]`: evaluates the policies against
+ * the emulated subscription and carries the plan out with the remediation workflows on the local
+ * Durable runtime (history and audit trail in Azurite), printing each workflow's progress and a
+ * summary. In Azure the same workflows run on the Functions host, started by timers and events.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { RemediateResult } from "../../orchestrations/remediate.ts";
+import { remediationsFor } from "../../orchestrations/remediations.ts";
+import { emulatorTarget } from "../azure/target.ts";
+import { plan } from "../plan.ts";
+import { builtinRegistry } from "../policy/builtins.ts";
+import { loadPolicyFile, PolicyLoadError } from "../policy/loader.ts";
+import { startLocalApp } from "../runtime/localApp.ts";
+import { DEFAULT_POLICIES } from "./plan.ts";
+
+const quiet = { info: () => {}, warn: (message: string) => console.error(message), error: (message: string) => console.error(message) };
+
+export async function applyCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      policies: { type: "string", default: DEFAULT_POLICIES },
+      emulator: { type: "boolean", default: false },
+      "auto-approve": { type: "boolean", default: false },
+    },
+  });
+  if (!values.emulator) {
+    console.error("governor apply: only --emulator is supported; in Azure, timers and events start the workflows on the Functions host");
+    return 2;
+  }
+  let set;
+  try {
+    set = await loadPolicyFile(values.policies, builtinRegistry());
+  } catch (error) {
+    if (error instanceof PolicyLoadError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+
+  const workDir = mkdtempSync(join(tmpdir(), "governor-apply-"));
+  const app = await startLocalApp({ workDir, policyFile: values.policies, logger: quiet });
+  try {
+    const now = app.clock.now();
+    console.log(
+      `Emulated subscription ${app.sample.subscriptionId} on ${app.emulator.url}; Azurite on port ${app.azurite.port}; clock ${now.toISOString()}`,
+    );
+    const { evaluation } = await plan(emulatorTarget(app.emulator, app.sample.subscriptionId), set, now, builtinRegistry());
+    const starts = remediationsFor(evaluation, set, {
+      scope: now.toISOString(),
+      trigger: { type: "cli" },
+      autoApprove: values["auto-approve"],
+    });
+    if (starts.length === 0) {
+      console.log("Nothing to act on.");
+      return 0;
+    }
+    for (const start of starts) {
+      await app.runtime.startNew("remediate", { instanceId: start.instanceId, input: start.input });
+      console.log(`started ${start.instanceId}: ${start.input.action.type} on ${start.input.resources.length} resource(s)`);
+    }
+    await app.runtime.whenIdle();
+    const waiting = [];
+    for (const start of starts) {
+      const status = await app.runtime.getStatus(start.instanceId);
+      if (status?.runtimeStatus === "Running") waiting.push(start);
+    }
+    if (waiting.length > 0) {
+      console.log(
+        `${waiting.length} workflow(s) await approval, which nobody can give here (use --auto-approve, or \`npm start\` for the approval page);` +
+          " advancing the virtual clock past their timeouts: the policies' onTimeout decides.",
+      );
+      const longest = Math.max(...waiting.map((start) => start.input.approval?.timeoutMs ?? 0));
+      app.clock.advance(longest + 60_000);
+    }
+
+    const totals = { applied: 0, "already-done": 0, skipped: 0, failed: 0 };
+    for (const start of starts) {
+      const status = await app.runtime.waitForCompletion(start.instanceId, { timeoutMs: 10 * 60_000 });
+      if (status.runtimeStatus !== "Completed") {
+        console.log(`${start.input.policy}: workflow ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+        totals.failed += start.input.resources.length;
+        continue;
+      }
+      const result = status.output as RemediateResult;
+      console.log(`${result.policy} [${result.action}] approval: ${result.approval.outcome} (${result.approval.decidedBy})`);
+      for (const outcome of result.outcomes) {
+        console.log(`  ${outcome.outcome.padEnd(13)} ${outcome.resourceId.split("/").at(-1) ?? outcome.resourceId}: ${outcome.reason}`);
+        totals[outcome.outcome] += 1;
+      }
+    }
+    console.log(
+      `${starts.length} workflows: ${totals.applied} applied, ${totals["already-done"]} already done, ${totals.skipped} skipped, ${totals.failed} failed.` +
+        ` Every step is in the audit trail (Azurite's data: ${workDir}).`,
+    );
+    return totals.failed === 0 ? 0 : 1;
+  } finally {
+    await app.close();
+  }
+}
