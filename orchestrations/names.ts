@@ -9,6 +9,7 @@ export const ACTIVITIES = {
   verifyRemediation: "verifyRemediation",
   recordAudit: "recordAudit",
   requestApproval: "requestApproval",
+  nextScheduleStarts: "nextScheduleStarts",
 } as const;
 
 export const EVENTS = {

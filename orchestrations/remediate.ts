@@ -19,6 +19,8 @@ export interface RemediateInput {
   autoApprove?: boolean;
   resources: Array<{ resourceId: string; resourceName: string; reason: string; estimatedMonthlySavings: number }>;
   trigger: { type: "event" | "timer" | "budget-alert" | "cli" | "manual"; id?: string };
+  /** Off-hours policies: start what was stopped again when its schedule window begins. */
+  restartAtScheduleStart?: boolean;
 }
 
 export interface RemediateResult {
@@ -26,6 +28,8 @@ export interface RemediateResult {
   action: string;
   approval: ApprovalDecision;
   outcomes: RemediationOutcome[];
+  /** Off-hours policies: the starts at the beginning of each resource's schedule window. */
+  restarts?: RemediationOutcome[];
   counts: Record<RemediationOutcome["outcome"], number>;
 }
 
@@ -120,6 +124,44 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
   });
 
   const result: RemediateResult = { policy: input.policy, action: input.action.type, approval, outcomes, counts: counts(outcomes) };
+
+  const stopped = verified
+    .filter((outcome) => outcome.outcome === "applied" || outcome.outcome === "already-done")
+    .map((outcome) => outcome.resourceId);
+  if (input.restartAtScheduleStart && stopped.length > 0) {
+    const starts = (yield context.df.callActivity(ACTIVITIES.nextScheduleStarts, { resourceIds: stopped })) as Array<{
+      resourceId: string;
+      at: string;
+    }>;
+    result.restarts = [];
+    // Durable timers, one per distinct start time, in order: the workflow sleeps until the window opens.
+    for (const at of [...new Set(starts.map((start) => start.at))].sort()) {
+      context.df.setCustomStatus({ stage: "waiting-for-schedule", policy: input.policy, until: at });
+      yield context.df.createTimer(new Date(at));
+      const due = starts.filter((start) => start.at === at);
+      const restarted = (yield context.df.Task.all(
+        due.map((start) =>
+          context.df.callActivityWithRetry(ACTIVITIES.applyRemediation, RETRY, {
+            policy: input.policy,
+            action: { type: "start", args: {} },
+            resourceId: start.resourceId,
+            instanceId,
+            trigger: input.trigger,
+            approvedBy: approval.decidedBy,
+          }),
+        ),
+      )) as RemediationOutcome[];
+      result.restarts.push(...restarted);
+    }
+    yield context.df.callActivity(ACTIVITIES.recordAudit, {
+      instanceId,
+      stage: "outcome",
+      policy: input.policy,
+      action: "start",
+      trigger: input.trigger,
+      outcomes: result.restarts,
+    });
+  }
   context.df.setCustomStatus({ stage: "done", policy: input.policy, counts: result.counts });
   return result;
 };

@@ -4,9 +4,21 @@
  * alerts) starts workflows the same way.
  */
 import type { Evaluation } from "../shared/policy/evaluate.ts";
-import type { PolicySet } from "../shared/policy/types.ts";
+import type { Condition, PolicySet } from "../shared/policy/types.ts";
 import { remediationInstanceId } from "./names.ts";
 import type { RemediateInput } from "./remediate.ts";
+
+function usesOffHours(conditions: Condition[]): boolean {
+  return conditions.some((condition) =>
+    "all" in condition
+      ? usesOffHours(condition.all)
+      : "any" in condition
+        ? usesOffHours(condition.any)
+        : "not" in condition
+          ? false
+          : condition.filter === "off-hours",
+  );
+}
 
 export interface RemediationStart {
   instanceId: string;
@@ -39,6 +51,8 @@ export function remediationsFor(
       })),
     };
     if (policy.approval) input.approval = policy.approval;
+    if (usesOffHours(policy.when) && (policy.action.type === "deallocate" || policy.action.type === "stop"))
+      input.restartAtScheduleStart = true;
     if (options.autoApprove) input.autoApprove = true;
     starts.push({ instanceId: remediationInstanceId(policy.name, options.scope), input });
   }

@@ -10,7 +10,9 @@ import type { AuditTrail } from "../../shared/audit/trail.ts";
 import { type AzureTarget, targetFromConfig } from "../../shared/azure/target.ts";
 import { now } from "../../shared/clock.ts";
 import { type GovernorConfig, loadConfig } from "../../shared/config.ts";
-import { readResource } from "../../shared/inventory/readResource.ts";
+import { readResource, readResourceGroup } from "../../shared/inventory/readResource.ts";
+import { inheritedTag } from "../../shared/policy/environment.ts";
+import { nextScheduleStart, parseSchedule } from "../../shared/time/schedule.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
@@ -175,11 +177,41 @@ async function requestApprovalActivity(input: ApprovalInput & { instanceId: stri
   ]);
 }
 
+/** When each resource's schedule window next begins, from its governor-schedule tag (or its resource group's). */
+async function nextScheduleStartsActivity(input: { resourceIds: string[] }): Promise<Array<{ resourceId: string; at: string }>> {
+  const { target, policySet } = await dependencies();
+  const settings = policySet.settings;
+  const starts: Array<{ resourceId: string; at: string }> = [];
+  for (const resourceId of input.resourceIds) {
+    const resource = await readResource(target, resourceId);
+    if (!resource) continue;
+    const group = await readResourceGroup(target, resource.resourceGroup);
+    const tag = inheritedTag(resource, settings.tags.schedule, {
+      inventory: {
+        subscriptionId: target.subscriptionId,
+        resources: [],
+        resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
+      },
+    }).value;
+    if (tag === undefined) continue;
+    try {
+      const at = nextScheduleStart(parseSchedule(tag), now(), settings.holidays);
+      if (at) starts.push({ resourceId, at: at.toISOString() });
+    } catch {
+      // An unreadable schedule never stopped anything (the off-hours filter answers unknown), so there is nothing to start.
+    }
+  }
+  return starts;
+}
+
 df.app.activity(ACTIVITIES.applyRemediation, { handler: (input: unknown) => applyRemediationActivity(input as RemediationRequest) });
 df.app.activity(ACTIVITIES.verifyRemediation, {
   handler: (input: unknown) => verifyRemediationActivity(input as { outcomes: RemediationOutcome[] }),
 });
 df.app.activity(ACTIVITIES.recordAudit, { handler: (input: unknown) => recordAuditActivity(input as AuditStage) });
+df.app.activity(ACTIVITIES.nextScheduleStarts, {
+  handler: (input: unknown) => nextScheduleStartsActivity(input as { resourceIds: string[] }),
+});
 df.app.activity(ACTIVITIES.requestApproval, {
   handler: (input: unknown) => requestApprovalActivity(input as ApprovalInput & { instanceId: string }),
 });

@@ -14,7 +14,7 @@ import { emulatorTarget } from "../azure/target.ts";
 import { plan } from "../plan.ts";
 import { builtinRegistry } from "../policy/builtins.ts";
 import { loadPolicyFile, PolicyLoadError } from "../policy/loader.ts";
-import { startLocalApp } from "../runtime/localApp.ts";
+import { finishWorkflows, startLocalApp } from "../runtime/localApp.ts";
 import { DEFAULT_POLICIES } from "./plan.ts";
 
 const quiet = { info: () => {}, warn: (message: string) => console.error(message), error: (message: string) => console.error(message) };
@@ -80,19 +80,30 @@ export async function applyCommand(args: string[]): Promise<number> {
     }
 
     const totals = { applied: 0, "already-done": 0, skipped: 0, failed: 0 };
-    for (const start of starts) {
-      const status = await app.runtime.waitForCompletion(start.instanceId, { timeoutMs: 10 * 60_000 });
+    const statuses = await finishWorkflows(
+      app,
+      starts.map((start) => start.instanceId),
+      { timeoutMs: 10 * 60_000 },
+    );
+    for (const status of statuses) {
       if (status.runtimeStatus !== "Completed") {
-        console.log(`${start.input.policy}: workflow ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
-        totals.failed += start.input.resources.length;
+        console.log(`${status.instanceId}: workflow ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+        totals.failed += 1;
         continue;
       }
       const result = status.output as RemediateResult;
       console.log(`${result.policy} [${result.action}] approval: ${result.approval.outcome} (${result.approval.decidedBy})`);
-      for (const outcome of result.outcomes) {
-        console.log(`  ${outcome.outcome.padEnd(13)} ${outcome.resourceId.split("/").at(-1) ?? outcome.resourceId}: ${outcome.reason}`);
+      for (const outcome of [...result.outcomes, ...(result.restarts ?? [])]) {
+        console.log(
+          `  ${outcome.outcome.padEnd(13)} ${outcome.resourceId.split("/").at(-1) ?? outcome.resourceId}: ${outcome.action} ${outcome.reason}`,
+        );
         totals[outcome.outcome] += 1;
       }
+    }
+    if (statuses.some((status) => status.output && (status.output as RemediateResult).restarts?.length)) {
+      console.log(
+        `Off-hours workflows slept on durable timers until their schedule windows opened (virtual clock now ${app.clock.now().toISOString()}).`,
+      );
     }
     console.log(
       `${starts.length} workflows: ${totals.applied} applied, ${totals["already-done"]} already done, ${totals.skipped} skipped, ${totals.failed} failed.` +

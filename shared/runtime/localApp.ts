@@ -11,7 +11,14 @@ import { sampleEstate, type SampleEstate } from "../../emulator/estate/sample.ts
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import { useClock } from "../clock.ts";
 import { type Azurite, startAzurite } from "./azurite.ts";
-import { captureRegistrations, DurableStore, LocalDurableRuntime, type Registration, type RuntimeLogger } from "./durable/index.ts";
+import {
+  captureRegistrations,
+  DurableStore,
+  LocalDurableRuntime,
+  type OrchestrationStatus,
+  type Registration,
+  type RuntimeLogger,
+} from "./durable/index.ts";
 
 /** Every module that registers orchestrations and activities, as the worker's `main` glob would load them. */
 export const WORKFLOW_MODULES = [
@@ -89,4 +96,38 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
       await Promise.all([emulator.close(), azurite.close()]);
     },
   };
+}
+
+/**
+ * Runs workflows until each has completed or waits on a person: a workflow sleeping until a
+ * schedule window opens has its durable timer reached by advancing the virtual clock (nothing
+ * else moves it). Returns the final statuses, and those still awaiting approval as Running.
+ */
+export async function finishWorkflows(
+  app: LocalApp,
+  instanceIds: string[],
+  options: { timeoutMs?: number } = {},
+): Promise<OrchestrationStatus[]> {
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    await app.runtime.whenIdle();
+    const statuses = await Promise.all(instanceIds.map((id) => app.runtime.getStatus(id)));
+    const running = statuses.filter(
+      (status) => status !== undefined && !["Completed", "Failed", "Terminated"].includes(status.runtimeStatus),
+    );
+    const sleeping = running
+      .map((status) => status?.customStatus as { stage?: string; until?: string } | undefined)
+      .filter((custom) => custom?.stage === "waiting-for-schedule" && custom.until !== undefined)
+      .map((custom) => new Date(custom?.until as string).getTime());
+    const awaitingPeople = running.every(
+      (status) => (status?.customStatus as { stage?: string } | undefined)?.stage === "awaiting-approval",
+    );
+    if (running.length === 0 || (sleeping.length === 0 && awaitingPeople)) return statuses.filter((status) => status !== undefined);
+    if (sleeping.length > 0) app.clock.set(new Date(Math.max(app.clock.nowMs(), Math.min(...sleeping)) + 1_000));
+    if (Date.now() > deadline)
+      throw new Error(
+        `workflows did not finish within ${options.timeoutMs ?? 120_000} ms: ${running.map((status) => status?.instanceId).join(", ")}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

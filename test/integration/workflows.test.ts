@@ -15,7 +15,7 @@ import { plan } from "../../shared/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
-import { type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
+import { finishWorkflows, type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -24,13 +24,12 @@ async function runPlan(app: LocalApp, set: PolicySet, scope: string): Promise<Re
   const { evaluation } = await plan(target, set, app.clock.now(), builtinRegistry());
   const starts = remediationsFor(evaluation, set, { scope, trigger: { type: "cli" }, autoApprove: true });
   for (const start of starts) await app.runtime.startNew("remediate", { instanceId: start.instanceId, input: start.input });
-  const results: RemediateResult[] = [];
-  for (const start of starts) {
-    const status = await app.runtime.waitForCompletion(start.instanceId, { timeoutMs: 120_000 });
-    expect(status.runtimeStatus, `${start.instanceId}: ${JSON.stringify(status.output)}`).toBe("Completed");
-    results.push(status.output as RemediateResult);
-  }
-  return results;
+  const statuses = await finishWorkflows(
+    app,
+    starts.map((start) => start.instanceId),
+  );
+  for (const status of statuses) expect(status.runtimeStatus, `${status.instanceId}: ${JSON.stringify(status.output)}`).toBe("Completed");
+  return statuses.map((status) => status.output as RemediateResult);
 }
 
 const power = (app: LocalApp, name: string): string | undefined =>
@@ -55,6 +54,18 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     for (const name of ["vm-odoo-prod-app-01", "vm-odoo-prod-app-02", "vm-odoo-prod-cron-01", "vm-edi-gateway-01"])
       expect(power(app, name)).toBe("running");
     expect(power(app, "vm-odoo-test-loadgen")).toBe("running");
+  });
+
+  it("starts the off-hours AKS cluster again when its schedule window opens the next morning", () => {
+    const offHours = results.find((result) => result.policy === "stop-offhours-nonprod-aks");
+    expect(offHours?.outcomes).toEqual([expect.objectContaining({ outcome: "applied", action: "stop" })]);
+    expect(offHours?.restarts).toEqual([expect.objectContaining({ outcome: "applied", action: "start" })]);
+    const cluster = app.emulator.core.store
+      .list({ type: "Microsoft.ContainerService/managedClusters" })
+      .find((item) => item.arm.name === "aks-odoo-dev");
+    expect((cluster?.arm.properties as { powerState?: { code?: string } }).powerState?.code).toBe("Running");
+    // Mon-Fri 08:00-18:00 Europe/Brussels: Tuesday 24 November, 08:00 local is 07:00 UTC.
+    expect(app.clock.now().toISOString() >= "2026-11-24T07:00:00.000Z").toBe(true);
   });
 
   it("deletes expired snapshots and keeps the kept ones", () => {
