@@ -13,9 +13,9 @@ import { remediationsFor } from "../../orchestrations/remediations.ts";
 import { emulatorTarget } from "../azure/target.ts";
 import { plan } from "../plan.ts";
 import { builtinRegistry } from "../policy/builtins.ts";
-import { loadPolicyFile, PolicyLoadError } from "../policy/loader.ts";
 import { finishWorkflows, startLocalApp } from "../runtime/localApp.ts";
 import { DEFAULT_POLICIES } from "./plan.ts";
+import { loadPoliciesOrReport } from "./policies.ts";
 
 const quiet = { info: () => {}, warn: (message: string) => console.error(message), error: (message: string) => console.error(message) };
 
@@ -32,16 +32,8 @@ export async function applyCommand(args: string[]): Promise<number> {
     console.error("governor apply: only --emulator is supported; in Azure, timers and events start the workflows on the Functions host");
     return 2;
   }
-  let set;
-  try {
-    set = await loadPolicyFile(values.policies, builtinRegistry());
-  } catch (error) {
-    if (error instanceof PolicyLoadError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const set = await loadPoliciesOrReport(values.policies);
+  if (!set) return 1;
 
   const workDir = mkdtempSync(join(tmpdir(), "governor-apply-"));
   const app = await startLocalApp({ workDir, policyFile: values.policies, logger: quiet });

@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type AzureTarget, azureTarget, emulatorTarget } from "../azure/target.ts";
 import { builtinRegistry } from "../policy/builtins.ts";
-import { loadPolicyFile, PolicyLoadError } from "../policy/loader.ts";
 import { plan } from "../plan.ts";
+import { loadPoliciesOrReport } from "./policies.ts";
 import { renderPlan } from "./render.ts";
 
 export const DEFAULT_POLICIES = fileURLToPath(new URL("../../policies/odoo-distribution.yaml", import.meta.url));
@@ -39,16 +39,8 @@ export async function planCommand(args: string[]): Promise<number> {
     return 2;
   }
 
-  let set;
-  try {
-    set = await loadPolicyFile(values.policies, builtinRegistry());
-  } catch (error) {
-    if (error instanceof PolicyLoadError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
+  const set = await loadPoliciesOrReport(values.policies);
+  if (!set) return 1;
 
   let target: AzureTarget;
   let now: Date;

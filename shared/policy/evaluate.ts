@@ -50,7 +50,13 @@ export interface Evaluation {
   };
 }
 
-function evaluateCondition(condition: Condition, resource: InventoryResource, registry: Registry, ctx: EvaluationContext): ConditionResult {
+/** A condition's outcome with its reason; `all`, `any` and `not` combine their parts' reasons. */
+export function evaluateCondition(
+  condition: Condition,
+  resource: InventoryResource,
+  registry: Registry,
+  ctx: EvaluationContext,
+): ConditionResult {
   if ("all" in condition) {
     const results = condition.all.map((inner) => evaluateCondition(inner, resource, registry, ctx));
     const failed = results.find((result) => result.outcome !== "match");

@@ -22,11 +22,11 @@ import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/index.ts";
 import { parseResourceId, readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
-import { evaluate } from "../policy/evaluate.ts";
+import { evaluate, evaluateCondition } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
 import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "../policy/registry.ts";
-import type { Condition, ConditionResult, Inventory, InventoryResource, Policy, PolicySet, Settings } from "../policy/types.ts";
+import type { Inventory, InventoryResource, Policy, PolicySet, Settings } from "../policy/types.ts";
 import { requestsByKind } from "../plan.ts";
 import {
   type Assessment,
@@ -127,39 +127,6 @@ async function readSource(target: AzureTarget, sourceId: string): Promise<Invent
 // ---------------------------------------------------------------------------------------------
 // The policy, again, for one resource
 
-/** A condition's outcome with its reason, combined as evaluation combines them (for the reason of a skip). */
-function conditionResult(condition: Condition, resource: InventoryResource, registry: Registry, ctx: EvaluationContext): ConditionResult {
-  if ("all" in condition) {
-    const results = condition.all.map((inner) => conditionResult(inner, resource, registry, ctx));
-    return (
-      results.find((result) => result.outcome !== "match") ?? {
-        outcome: "match",
-        reason: results.map((result) => result.reason).join("; "),
-      }
-    );
-  }
-  if ("any" in condition) {
-    const results = condition.any.map((inner) => conditionResult(inner, resource, registry, ctx));
-    const matched = results.find((result) => result.outcome === "match");
-    if (matched) return matched;
-    return (
-      results.find((result) => result.outcome === "unknown") ?? {
-        outcome: "no-match",
-        reason: results.map((result) => result.reason).join(" and "),
-      }
-    );
-  }
-  if ("not" in condition) {
-    const inner = conditionResult(condition.not, resource, registry, ctx);
-    if (inner.outcome === "match") return { outcome: "no-match", reason: `not: ${inner.reason}` };
-    if (inner.outcome === "no-match") return { outcome: "match", reason: inner.reason };
-    return inner;
-  }
-  const filter = registry.filter(condition.filter);
-  if (!filter) return { outcome: "unknown", reason: `filter "${condition.filter}" is not registered` };
-  return filter.evaluate(resource, condition.args, ctx);
-}
-
 /** The policy's conditions on the resource: the first that fails, or all matched. */
 function conditionsOf(
   policy: Policy,
@@ -169,7 +136,7 @@ function conditionsOf(
 ): { matched: boolean; reason: string } {
   const reasons: string[] = [];
   for (const condition of policy.when) {
-    const result = conditionResult(condition, resource, registry, ctx);
+    const result = evaluateCondition(condition, resource, registry, ctx);
     if (result.outcome !== "match")
       return { matched: false, reason: `${result.outcome === "unknown" ? "undecided: " : ""}${result.reason}` };
     reasons.push(result.reason);
