@@ -14,6 +14,8 @@ import { adminRoutes } from "./admin.ts";
 import { Router, type RouteContext, type RouteResult } from "./router.ts";
 import { allResourceTypes, allRoutes } from "./routes/index.ts";
 import { createEmulatorTls } from "./tls.ts";
+import { callerFromAuthorization } from "./identity.ts";
+import { withCaller } from "./requestContext.ts";
 
 export interface StartEmulatorOptions extends EmulatorOptions {
   /** The estate to seed; none by default. */
@@ -177,7 +179,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
 
       const body = parseJson(await readBody(request));
       const ctx: RouteContext = { params: match.params, query: url.searchParams, body, headers: request.headers, baseUrl, path, core };
-      const result = await match.route.handler(ctx);
+      const route = match.route;
+      const result = await withCaller(callerFromAuthorization(authorization), () => route.handler(ctx));
       status = result.status;
       send(response, { ...result, headers: { ...rateHeaders, ...result.headers } });
     } catch (error) {

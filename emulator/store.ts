@@ -5,6 +5,8 @@
  */
 import { EventEmitter } from "node:events";
 import { notFound, resourceGroupNotFound } from "./errors.ts";
+import type { Caller } from "./identity.ts";
+import { currentCaller } from "./requestContext.ts";
 import { idKey, parseResourceId, resourceGroupId } from "./resourceIds.ts";
 
 export interface ArmResource {
@@ -39,6 +41,8 @@ export interface ResourceChange {
   /** ARM operation name as Event Grid reports it, e.g. `Microsoft.Compute/virtualMachines/deallocate/action`. */
   operationName: string;
   at: string;
+  /** Who made the change (the request's caller); set by the store. */
+  caller?: Caller;
 }
 
 export class ResourceStore {
@@ -143,6 +147,7 @@ export class ResourceStore {
   }
 
   emitChange(change: ResourceChange): void {
-    this.changes.emit("change", change);
+    const caller = change.caller ?? currentCaller();
+    this.changes.emit("change", caller ? { ...change, caller } : change);
   }
 }

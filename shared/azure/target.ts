@@ -22,6 +22,7 @@ export interface AzureClientOptions {
 
 /** A credential for the emulator, which accepts any bearer token: no identity is involved. */
 export const emulatorCredential: TokenCredential = {
+  // The emulator recognises this token as Governor's own managed identity (emulator/identity.ts).
   getToken: async () => ({ token: "governor-emulator-token", expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 

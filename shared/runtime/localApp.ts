@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate, type SampleEstate } from "../../emulator/estate/sample.ts";
+import { GOVERNOR_EMULATOR_IDENTITY } from "../../emulator/identity.ts";
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import { useClock } from "../clock.ts";
 import { type Azurite, startAzurite } from "./azurite.ts";
@@ -72,6 +73,9 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     GOVERNOR_ARM_ENDPOINT: emulator.url,
     GOVERNOR_ARM_CA_FILE: caFile,
     AzureWebJobsStorage: azurite.connectionString,
+    // The identity the emulator gives Governor's own requests, so the event path recognises its own writes.
+    GOVERNOR_IDENTITY_OBJECT_ID: GOVERNOR_EMULATOR_IDENTITY.objectId,
+    GOVERNOR_IDENTITY_CLIENT_ID: GOVERNOR_EMULATOR_IDENTITY.appId,
     ...(options.policyFile ? { GOVERNOR_POLICY_FILE: options.policyFile } : {}),
     ...options.settings,
   };
