@@ -27,7 +27,7 @@ beforeAll(async () => {
   azurite = await startAzurite({ location: join(workDir, "azurite") });
   let fixture: { received: unknown[]; ticks: string[] } | undefined;
   const registrations: Registration[] = await captureRegistrations(async () => {
-    fixture = (await import("../fixtures/host/functions.ts"));
+    fixture = await import("../fixtures/host/functions.ts");
   });
   received = fixture?.received ?? [];
   ticks = fixture?.ticks ?? [];
