@@ -2,6 +2,10 @@
 export const ORCHESTRATIONS = {
   remediate: "remediate",
   approval: "approval",
+  costContainment: "costContainment",
+  costNotice: "costNotice",
+  sweep: "sweep",
+  checkResource: "checkResource",
 } as const;
 
 export const ACTIVITIES = {
@@ -10,6 +14,10 @@ export const ACTIVITIES = {
   recordAudit: "recordAudit",
   requestApproval: "requestApproval",
   nextScheduleStarts: "nextScheduleStarts",
+  planCostResponse: "planCostResponse",
+  recordCostNotice: "recordCostNotice",
+  planPolicy: "planPolicy",
+  evaluateResource: "evaluateResource",
 } as const;
 
 export const EVENTS = {
@@ -26,4 +34,50 @@ export function remediationInstanceId(policy: string, scope: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9:._-]+/g, "-")
     .slice(0, 256);
+}
+
+/** Longest instance id of a check or of a remediation it starts (Durable allows 256; remediate adds `:approval`). */
+const MAX_CHECK_ID = 180;
+const MAX_CHECK_CHILD_ID = 240;
+
+/** 64 bits of FNV-1a (two 32-bit passes) as hex: deterministic, for shortening ids in orchestrators. */
+function fnv64(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x01000193) ^ (b >>> 13);
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * A resource id, event id or policy name as part of an instance id: lower case (ARM ids are
+ * case-insensitive), `/` as `:`, and every other character but letters, digits, `.`, `_` and `-`
+ * as `~XX` (its UTF-8 bytes): Durable instance ids may not contain `/`, `\`, `#`, `?` and travel
+ * in URL paths.
+ */
+export function instanceIdPart(text: string): string {
+  let part = "";
+  for (const char of text.toLowerCase()) {
+    if (char === "/") part += ":";
+    else if (/^[a-z0-9._-]$/.test(char)) part += char;
+    else part += [...new TextEncoder().encode(char)].map((byte) => `~${byte.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+  }
+  return part;
+}
+
+function bounded(id: string, max: number): string {
+  return id.length <= max ? id : `${id.slice(0, max - 18)}~h${fnv64(id)}`;
+}
+
+/** The check of one resource: events for the same resource while it runs find it instead of starting another. */
+export function checkInstanceId(resourceId: string): string {
+  return bounded(`check:${instanceIdPart(resourceId.replace(/^\/+/, ""))}`, MAX_CHECK_ID);
+}
+
+/** A remediation a check starts: derived from the check, the event and the policy, so each event's records stay its own. */
+export function checkRemediationInstanceId(checkId: string, eventId: string, policy: string): string {
+  return bounded(`${checkId}:${instanceIdPart(eventId)}:${instanceIdPart(policy)}`, MAX_CHECK_CHILD_ID);
 }

@@ -18,7 +18,8 @@ export interface RemediateInput {
   /** Approves the whole plan without asking (the CLI's --auto-approve, for demos and tests). */
   autoApprove?: boolean;
   resources: Array<{ resourceId: string; resourceName: string; reason: string; estimatedMonthlySavings: number }>;
-  trigger: { type: "event" | "timer" | "budget-alert" | "cli" | "manual"; id?: string };
+  /** What started the workflow; `creator` (from an event's claims) only for a tag action that takes the owner from the event. */
+  trigger: { type: "event" | "timer" | "budget-alert" | "cli" | "manual"; id?: string; creator?: string };
   /** Off-hours policies: start what was stopped again when its schedule window begins. */
   restartAtScheduleStart?: boolean;
 }

@@ -30,7 +30,7 @@ interface Loaded {
 
 let loaded: { key: string; value: Promise<Loaded> } | undefined;
 
-async function dependencies(): Promise<Loaded & { config: GovernorConfig }> {
+export async function dependencies(): Promise<Loaded & { config: GovernorConfig }> {
   const config = loadConfig(process.env);
   const key = JSON.stringify([
     config.subscriptionId,
@@ -101,7 +101,9 @@ const GOVERNOR = { type: "governor", id: "governor" } as const;
 
 /** Audit records of one stage, with ids derived from the instance and the step: a retried activity records once. */
 export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
-  const base = { at, policy: input.policy, action: input.action, instanceId: input.instanceId, trigger: input.trigger };
+  // The audit trail keeps what started the workflow (type, id); the creator a tag action may carry is the change's, not the trigger's.
+  const trigger = { type: input.trigger.type, ...(input.trigger.id === undefined ? {} : { id: input.trigger.id }) };
+  const base = { at, policy: input.policy, action: input.action, instanceId: input.instanceId, trigger };
   switch (input.stage) {
     case "plan":
       return input.resources.map((resource) => ({

@@ -26,6 +26,12 @@ export const WORKFLOW_MODULES = [
   "../../orchestrations/remediate.ts",
   "../../orchestrations/approval.ts",
   "../../orchestrations/activities/remediation.activities.ts",
+  "../../orchestrations/checkResource.ts",
+  "../../orchestrations/activities/check.activities.ts",
+  "../../orchestrations/costContainment.ts",
+  "../../orchestrations/sweep.ts",
+  "../../orchestrations/activities/cost.activities.ts",
+  "../../orchestrations/activities/sweep.activities.ts",
 ];
 
 let captured: Promise<Registration[]> | undefined;

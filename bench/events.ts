@@ -1,0 +1,267 @@
+/**
+ * `node bench/events.ts`: how fast the event path's front door sorts a delivery, and what it adds
+ * to a cold start.
+ *
+ * 1. Batches of 10,000 Event Grid events (both schemas), of which 5% are relevant (a person's write
+ *    of a VM, disk, storage account... of the governed subscription) and 5% are duplicates of other
+ *    events of the batch; the rest is what a subscription's system topic mostly sends: `listKeys`
+ *    and other actions, writes of child and extension resources, deployments, deletes, failures,
+ *    and Governor's own tag writes. Each batch goes through `triageDelivery`, the real parsing,
+ *    validation, identity and operation filtering, dedupe, ordering and policy mapping, with the
+ *    built-in pack's policies, on the JSON as the Functions host hands it over.
+ *    NO I/O is measured: the seen store (Table Storage) and the workflow starts are left out, as
+ *    they cost one request per relevant event whatever the parsing does.
+ *    Prints `{ "events", "eventsPerSecond", "p99BatchMs" }`: events per batch, the rate of the
+ *    median batch, and the 99th percentile of batch times.
+ * 2. Cold start: the time to import functions/resourceEvents.ts, against importing
+ *    `@azure/functions` and `durable-functions` alone, each in a fresh child process (median of
+ *    several), the process's own start-up left out. Prints `{ "coldStartMs", "baselineMs", "ratio" }`;
+ *    the target is a ratio under 2.
+ *
+ * Usage: node bench/events.ts [--batches 60] [--imports 7]
+ */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DEFAULT_POLICIES } from "../shared/cli/plan.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../shared/policy/loader.ts";
+import { triageDelivery } from "../shared/triggers/resourceEvents.ts";
+
+const BATCH = 10_000;
+const RELEVANT = 0.05;
+const DUPLICATES = 0.05;
+const SUB = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
+const GOVERNOR = { objectId: "5f0e6a3c-8d2b-4e71-9c45-1a7b3d9e6f20", clientId: "9b7c2d41-3e6f-4a85-b0d9-7e1c5a2f8d36" };
+const OID = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+const UPN = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
+
+/** A small seeded generator, so every run sorts the same batches. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return state / 0x1_0000_0000;
+  };
+}
+
+const RELEVANT_TYPES = [
+  ["Microsoft.Compute/virtualMachines", "vm"],
+  ["Microsoft.Compute/disks", "disk"],
+  ["Microsoft.Storage/storageAccounts", "st"],
+  ["Microsoft.Network/publicIPAddresses", "pip"],
+  ["Microsoft.DBforPostgreSQL/flexibleServers", "psql"],
+] as const;
+
+/** One event as the system topic sends it (the reference payload's shape, with fewer claims). */
+function event(options: {
+  id: string;
+  time: string;
+  resourceUri: string;
+  operationName: string;
+  eventType: string;
+  caller: { objectId: string; appId: string; upn?: string };
+  cloudEvents: boolean;
+}): Record<string, unknown> {
+  const claims: Record<string, string> = {
+    aud: "https://management.core.windows.net/",
+    appid: options.caller.appId,
+    [OID]: options.caller.objectId,
+    "http://schemas.microsoft.com/identity/claims/tenantid": "0d5c2a1e-7f3b-4c8d-9e6a-1b2c3d4e5f60",
+    name: options.caller.upn ?? "automation",
+    ver: "1.0",
+  };
+  if (options.caller.upn) claims[UPN] = options.caller.upn;
+  const data = {
+    authorization: { scope: options.resourceUri, action: options.operationName, evidence: { role: "Contributor" } },
+    claims,
+    correlationId: options.id,
+    resourceProvider: options.operationName.split("/")[0],
+    resourceUri: options.resourceUri,
+    operationName: options.operationName,
+    status: "Succeeded",
+    subscriptionId: SUB,
+    tenantId: "0d5c2a1e-7f3b-4c8d-9e6a-1b2c3d4e5f60",
+  };
+  const topic = `/subscriptions/${SUB}/resourceGroups/rg-odoo-test`;
+  return options.cloudEvents
+    ? { subject: options.resourceUri, source: topic, type: options.eventType, time: options.time, id: options.id, data, specversion: "1.0" }
+    : {
+        subject: options.resourceUri,
+        eventType: options.eventType,
+        eventTime: options.time,
+        id: options.id,
+        data,
+        dataVersion: "2",
+        metadataVersion: "1",
+        topic,
+      };
+}
+
+function batch(seed: number): { events: Array<Record<string, unknown>>; relevant: number } {
+  const next = random(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const unique = BATCH - Math.round(BATCH * DUPLICATES);
+  const relevantCount = Math.round(BATCH * RELEVANT);
+  const base = Date.parse("2026-11-23T09:00:00Z");
+  const person = {
+    objectId: "a1b2c3d4-0000-4000-8000-00000000000a",
+    appId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+    upn: "maria@nordwind.example",
+  };
+  const automation = { objectId: "a1b2c3d4-0000-4000-8000-00000000000b", appId: "a1b2c3d4-0000-4000-8000-00000000000c" };
+  const governor = { objectId: GOVERNOR.objectId, appId: GOVERNOR.clientId };
+  const resource = (type: string, name: string) =>
+    `/subscriptions/${SUB}/resourceGroups/rg-odoo-${pick(["dev", "test", "prod"])}/providers/${type}/${name}`;
+  const events: Array<Record<string, unknown>> = [];
+  for (let index = 0; index < unique; index += 1) {
+    const id = `${seed.toString(16).padStart(8, "0")}-${index.toString(16).padStart(4, "0")}-4000-8000-${(index * 7919).toString(16).padStart(12, "0")}`;
+    // Event Grid reorders: times are spread over a minute, not in the batch's order.
+    const time = new Date(base + Math.floor(next() * 60_000)).toISOString();
+    const cloudEvents = next() < 0.2;
+    if (index < relevantCount) {
+      const [type, prefix] = pick(RELEVANT_TYPES);
+      const write = `${type}/write`;
+      events.push(
+        event({
+          id,
+          time,
+          resourceUri: resource(type, `${prefix}-${index}`),
+          operationName: write,
+          eventType: "Microsoft.Resources.ResourceWriteSuccess",
+          caller: person,
+          cloudEvents,
+        }),
+      );
+      continue;
+    }
+    const vm = resource("Microsoft.Compute/virtualMachines", `vm-${index % 300}`);
+    const storage = resource("Microsoft.Storage/storageAccounts", `st${index % 50}`);
+    const noise = [
+      () => ({
+        resourceUri: storage,
+        operationName: "Microsoft.Storage/storageAccounts/listKeys/action",
+        eventType: "Microsoft.Resources.ResourceActionSuccess",
+        caller: automation,
+      }),
+      () => ({
+        resourceUri: vm,
+        operationName: "Microsoft.Compute/virtualMachines/deallocate/action",
+        eventType: "Microsoft.Resources.ResourceActionSuccess",
+        caller: automation,
+      }),
+      () => ({
+        resourceUri: `${vm}/extensions/AzureMonitorLinuxAgent`,
+        operationName: "Microsoft.Compute/virtualMachines/extensions/write",
+        eventType: "Microsoft.Resources.ResourceWriteSuccess",
+        caller: automation,
+      }),
+      () => ({
+        resourceUri: `/subscriptions/${SUB}/resourceGroups/rg-odoo-dev/providers/Microsoft.Resources/deployments/deploy-${index}`,
+        operationName: "Microsoft.Resources/deployments/write",
+        eventType: "Microsoft.Resources.ResourceWriteSuccess",
+        caller: automation,
+      }),
+      () => ({
+        resourceUri: vm,
+        operationName: "Microsoft.Compute/virtualMachines/delete",
+        eventType: "Microsoft.Resources.ResourceDeleteSuccess",
+        caller: person,
+      }),
+      () => ({
+        resourceUri: vm,
+        operationName: "Microsoft.Compute/virtualMachines/write",
+        eventType: "Microsoft.Resources.ResourceWriteFailure",
+        caller: person,
+      }),
+      () => ({
+        resourceUri: vm,
+        operationName: "Microsoft.Resources/tags/write",
+        eventType: "Microsoft.Resources.ResourceWriteSuccess",
+        caller: governor,
+      }),
+    ];
+    events.push(event({ id, time, cloudEvents, ...pick(noise)() }));
+  }
+  // Redeliveries within the batch: copies of events already in it.
+  for (let index = unique; index < BATCH; index += 1)
+    events.push(structuredClone(events[Math.floor(next() * unique)] as Record<string, unknown>));
+  // Shuffled, so relevant events and their duplicates are spread over the batch.
+  for (let index = events.length - 1; index > 0; index -= 1) {
+    const other = Math.floor(next() * (index + 1));
+    [events[index], events[other]] = [events[other] as Record<string, unknown>, events[index] as Record<string, unknown>];
+  }
+  return { events, relevant: relevantCount };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+};
+const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function throughput(batches: number): Promise<void> {
+  const { policies } = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+  const prepared = Array.from({ length: Math.min(batches, 8) }, (_, index) => batch(index + 1));
+  const times: number[] = [];
+  // A few batches to warm the JIT up, then the measured ones.
+  for (let run = -5; run < batches; run += 1) {
+    const { events, relevant } = prepared[(run + 5) % prepared.length] as ReturnType<typeof batch>;
+    const started = performance.now();
+    const result = triageDelivery(events, { identity: GOVERNOR, subscriptionId: SUB, policies });
+    const elapsed = performance.now() - started;
+    if (result.status !== "accepted" || result.relevant.length !== relevant)
+      throw new Error(
+        `a batch was not sorted as generated: ${result.status} ${result.status === "accepted" ? result.relevant.length : ""}`,
+      );
+    if (run >= 0) times.push(elapsed);
+  }
+  console.log(
+    JSON.stringify({
+      events: BATCH,
+      eventsPerSecond: Math.round(BATCH / (median(times) / 1000)),
+      p99BatchMs: round(percentile(times, 99)),
+    }),
+  );
+}
+
+/** Milliseconds to import the modules in a fresh Node process, the process's own start-up left out. */
+function importTime(modules: string[]): number {
+  const code = `const started = performance.now(); for (const name of ${JSON.stringify(modules)}) await import(name); console.log("IMPORT_MS " + (performance.now() - started));`;
+  const output = execFileSync(process.execPath, ["--input-type=module", "-e", code], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const line = output.split("\n").find((text) => text.startsWith("IMPORT_MS "));
+  if (!line) throw new Error(`no import time in the child's output: ${output}`);
+  return Number(line.slice("IMPORT_MS ".length));
+}
+
+function coldStart(runs: number): void {
+  const trigger = new URL("../functions/resourceEvents.ts", import.meta.url).href;
+  const baseline: number[] = [];
+  const withTrigger: number[] = [];
+  // Interleaved, so a busy moment of the machine weighs on both alike.
+  for (let run = 0; run < runs; run += 1) {
+    baseline.push(importTime(["@azure/functions", "durable-functions"]));
+    withTrigger.push(importTime([trigger]));
+  }
+  const coldStartMs = median(withTrigger);
+  const baselineMs = median(baseline);
+  console.log(
+    JSON.stringify({ coldStartMs: round(coldStartMs, 1), baselineMs: round(baselineMs, 1), ratio: round(coldStartMs / baselineMs) }),
+  );
+}
+
+const { values } = parseArgs({ options: { batches: { type: "string", default: "60" }, imports: { type: "string", default: "7" } } });
+console.error(
+  `triageDelivery over batches of ${BATCH} events (${RELEVANT * 100}% relevant, ${DUPLICATES * 100}% duplicates), no I/O: the seen store and workflow starts are not measured`,
+);
+await throughput(Number(values.batches));
+coldStart(Number(values.imports));

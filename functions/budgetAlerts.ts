@@ -1,0 +1,159 @@
+/**
+ * The budget alerts webhook: `POST /api/budget-alerts?code=<function key>`, the endpoint of the
+ * action group a Cost Management budget notifies. It reads the alert (legacy `AIP Budget
+ * Notification` or common alert schema), decides the graduated response, and starts it as a
+ * Durable orchestration, or finds the one already started for that notification:
+ *
+ * - 202 `{ response, reason, instanceId, started }`: `costNotice` or `costContainment` runs;
+ * - 200 `{ ignored }`: another kind of alert (metric, log…), logged, nothing else;
+ * - 400 / 413 / 415 `{ error }`: not JSON, not a payload Governor reads, too large, not JSON by
+ *   its content type. Nothing else happens on a 4xx.
+ *
+ * A failure to reach the task hub throws (500): the action group delivers again.
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { app } from "@azure/functions";
+import * as df from "durable-functions";
+import { now } from "../shared/clock.ts";
+import { loadConfig } from "../shared/config.ts";
+import { type BudgetResponse, decideBudgetResponse, parseBudgetAlert } from "../shared/triggers/budgetAlerts.ts";
+import type { CostResponseInput } from "../orchestrations/costContainment.ts";
+import { ORCHESTRATIONS } from "../orchestrations/names.ts";
+
+/** Action group payloads are a few KiB; anything near this is not one. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * What a trigger needs of the Durable client: the package's `DurableClient` (from
+ * `df.getClient`) and the local runtime both fit.
+ */
+export interface WorkflowClient {
+  startNew(orchestratorName: string, options: { instanceId: string; input?: unknown }): Promise<string>;
+  getStatus(instanceId: string): Promise<{ runtimeStatus: string } | undefined>;
+}
+
+export type TriggerLog = Pick<InvocationContext, "log" | "warn">;
+
+/** Statuses of an instance that a new start would not replace: it runs, or it ran (a person may have ended it). */
+const SETTLED = new Set(["Running", "Pending", "Completed", "ContinuedAsNew", "Terminated", "Suspended"]);
+
+async function statusOf(client: WorkflowClient, instanceId: string): Promise<string | undefined> {
+  try {
+    return (await client.getStatus(instanceId))?.runtimeStatus;
+  } catch (error) {
+    // DurableClient.getStatus throws on the extension's 404 where the local runtime answers undefined.
+    if (/\b404\b/.test(String((error as Error)?.message ?? error))) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Starts the orchestration under a derived id unless an instance with that id runs or ran: then
+ * it is found, not started again. Only a Failed one is started afresh.
+ */
+export async function startOrFind(
+  client: WorkflowClient,
+  orchestrator: string,
+  instanceId: string,
+  input: unknown,
+): Promise<{ instanceId: string; started: boolean; status?: string }> {
+  const existing = await statusOf(client, instanceId);
+  if (existing !== undefined && SETTLED.has(existing)) return { instanceId, started: false, status: existing };
+  try {
+    await client.startNew(orchestrator, { instanceId, input });
+    return { instanceId, started: true };
+  } catch (error) {
+    // Two deliveries at once: the other one started it.
+    const now = await statusOf(client, instanceId);
+    if (now !== undefined && SETTLED.has(now)) return { instanceId, started: false, status: now };
+    throw error;
+  }
+}
+
+const ORCHESTRATOR: Record<BudgetResponse, string> = {
+  notify: ORCHESTRATIONS.costNotice,
+  contain: ORCHESTRATIONS.costContainment,
+};
+
+export interface BudgetAlertDeps {
+  client: WorkflowClient;
+  log: TriggerLog;
+  now: () => Date;
+  /** The subscription Governor governs: an alert of another one is ignored. */
+  subscriptionId?: string;
+}
+
+type BudgetAlertRequest = Pick<HttpRequest, "headers" | "text">;
+
+function refuse(status: number, error: string, deps: BudgetAlertDeps): HttpResponseInit {
+  deps.log.warn(`budget-alerts: ${status}: ${error}`);
+  return { status, jsonBody: { error } };
+}
+
+export async function handleBudgetAlert(request: BudgetAlertRequest, deps: BudgetAlertDeps): Promise<HttpResponseInit> {
+  const contentType = request.headers.get("content-type");
+  const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    return refuse(415, `content type must be application/json, not ${contentType ?? "missing"}`, deps);
+  }
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    return refuse(413, `body of ${declared} bytes is over the ${MAX_BODY_BYTES} bytes a budget alert could need`, deps);
+  }
+  const text = await request.text();
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_BODY_BYTES)
+    return refuse(413, `body of ${bytes} bytes is over the ${MAX_BODY_BYTES} bytes a budget alert could need`, deps);
+  if (text.trim() === "") return refuse(400, "the body is empty: expected a budget alert in JSON", deps);
+
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    return refuse(400, `the body is not valid JSON: ${(error as Error).message}`, deps);
+  }
+  const parsed = parseBudgetAlert(body);
+  if (parsed.kind === "invalid") return refuse(400, parsed.reason, deps);
+  if (parsed.kind === "ignored") {
+    deps.log.log(`budget-alerts: ignored: ${parsed.reason}`);
+    return { status: 200, jsonBody: { ignored: parsed.reason } };
+  }
+  const alert = parsed.alert;
+  const governed = deps.subscriptionId?.toLowerCase();
+  if (alert.subscriptionId !== undefined && governed !== undefined && alert.subscriptionId !== governed) {
+    const reason = `budget ${alert.budgetName} belongs to subscription ${alert.subscriptionId}; Governor governs ${governed}`;
+    deps.log.log(`budget-alerts: ignored: ${reason}`);
+    return { status: 200, jsonBody: { ignored: reason } };
+  }
+
+  const decision = decideBudgetResponse(alert, deps.now());
+  const input: CostResponseInput = { alert, reason: decision.reason };
+  const { started, status } = await startOrFind(deps.client, ORCHESTRATOR[decision.response], decision.instanceId, input);
+  deps.log.log(
+    `budget-alerts: ${decision.response} ${decision.instanceId} ${started ? "started" : `already ${status?.toLowerCase() ?? "there"}`}: ${decision.reason}`,
+  );
+  return {
+    status: 202,
+    jsonBody: {
+      response: decision.response,
+      reason: decision.reason,
+      instanceId: decision.instanceId,
+      started,
+      ...(status === undefined ? {} : { status }),
+    },
+  };
+}
+
+app.http("budgetAlerts", {
+  route: "budget-alerts",
+  methods: ["POST"],
+  authLevel: "function",
+  extraInputs: [df.input.durableClient()],
+  handler: (request: HttpRequest, context: InvocationContext) =>
+    handleBudgetAlert(request, {
+      client: df.getClient(context),
+      log: context,
+      now,
+      subscriptionId: loadConfig(process.env).subscriptionId,
+    }),
+});

@@ -1,0 +1,104 @@
+/**
+ * The activity of a policy sweep: plan one policy against the subscription, record what it
+ * found (every finding, with its verdict and reason: what the daily digest counts), and return
+ * the remediation workflow to start when something is actionable.
+ */
+import * as df from "durable-functions";
+import type { AuditRecord } from "../../shared/audit/record.ts";
+import { now } from "../../shared/clock.ts";
+import { plan } from "../../shared/plan.ts";
+import type { Evaluation } from "../../shared/policy/evaluate.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import type { Finding, PolicySet, Verdict } from "../../shared/policy/types.ts";
+import { ACTIVITIES } from "../names.ts";
+import { remediationsFor } from "../remediations.ts";
+import type { PlanPolicyInput, PolicyPlan } from "../sweep.ts";
+import { dependencies } from "./remediation.activities.ts";
+
+const GOVERNOR = { type: "governor", id: "governor" } as const;
+
+/** One record per finding, with an id from the sweep and the resource: a retried activity records once. */
+export function findingRecords(input: PlanPolicyInput, findings: readonly Finding[], at: string): AuditRecord[] {
+  return findings.map((finding) => ({
+    id: `${input.instanceId}:finding:${finding.resourceId.toLowerCase()}`,
+    at,
+    kind: "finding",
+    policy: finding.policy,
+    resourceId: finding.resourceId,
+    action: finding.action,
+    verdict: finding.verdict,
+    reason: finding.reason.length > 8000 ? `${finding.reason.slice(0, 7997)}...` : finding.reason,
+    instanceId: input.instanceId,
+    trigger: input.trigger,
+    actor: GOVERNOR,
+    details: {
+      estimatedMonthlySavings: finding.estimatedMonthlySavings,
+      ...(finding.guard === undefined ? {} : { guard: finding.guard }),
+    },
+  }));
+}
+
+function describe(counts: Record<Verdict, number>): string {
+  const parts = (Object.entries(counts) as Array<[Verdict, number]>)
+    .filter(([, count]) => count > 0)
+    .map(([verdict, count]) => `${count} ${verdict}`);
+  return parts.length === 0 ? "no findings" : parts.join(", ");
+}
+
+/** One policy's plan, as the sweep needs it: counts by verdict, the workflow to start, and the records of what was found. */
+export async function planPolicy(
+  input: PlanPolicyInput,
+  policySet: PolicySet,
+  planOf: (set: PolicySet) => Promise<Evaluation>,
+  at: string,
+): Promise<PolicyPlan & { records: AuditRecord[] }> {
+  const counts: Record<Verdict, number> = { remediate: 0, "needs-approval": 0, audit: 0, blocked: 0 };
+  const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
+  if (!policy) {
+    return {
+      policy: input.policy,
+      found: false,
+      reason: `no policy named ${input.policy} in ${policySet.sources.join(", ") || "the policy file"}: nothing swept`,
+      counts,
+      estimatedMonthlySavings: 0,
+      records: [],
+    };
+  }
+  const subset: PolicySet = { ...policySet, policies: [policy] };
+  const evaluation = await planOf(subset);
+  const findings = evaluation.findings.filter((finding) => finding.policy === policy.name);
+  for (const finding of findings) counts[finding.verdict] += 1;
+  const [start] = remediationsFor(evaluation, subset, {
+    scope: input.scope,
+    trigger: input.trigger,
+    ...(input.autoApprove ? { autoApprove: true } : {}),
+  });
+  const acting = start
+    ? `${policy.action.type} ${start.input.resources.length} resource(s)${start.input.approval?.required && !start.input.autoApprove ? " once approved" : ""}`
+    : "nothing to act on";
+  const result: PolicyPlan & { records: AuditRecord[] } = {
+    policy: policy.name,
+    found: true,
+    reason: `${policy.name}: ${describe(counts)}; ${acting}`,
+    counts,
+    estimatedMonthlySavings: evaluation.summary.estimatedMonthlySavings,
+    records: findingRecords(input, findings, at),
+  };
+  if (start) result.start = start;
+  return result;
+}
+
+async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
+  const { target, policySet, trail } = await dependencies();
+  const at = now();
+  const { records, ...planned } = await planPolicy(
+    input,
+    policySet,
+    async (set) => (await plan(target, set, at, builtinRegistry())).evaluation,
+    at.toISOString(),
+  );
+  if (records.length > 0) await trail.append(records);
+  return planned;
+}
+
+df.app.activity(ACTIVITIES.planPolicy, { handler: (input: unknown) => planPolicyActivity(input as PlanPolicyInput) });

@@ -1,0 +1,81 @@
+/**
+ * One policy's scheduled sweep: plan that policy against the subscription (`planPolicy`, which
+ * also records what it found), then, when something is actionable, carry it out through the
+ * `remediate` workflow as a sub-orchestration, with the policy's own approval. One instance per
+ * policy and slot (`sweep:<policy>:<slot>`, see shared/triggers/sweeps.ts), started by the
+ * `sweeps` timer.
+ */
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { Verdict } from "../shared/policy/types.ts";
+import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
+import type { RemediateInput, RemediateResult } from "./remediate.ts";
+import type { RemediationStart } from "./remediations.ts";
+
+export interface SweepInput {
+  policy: string;
+  /** The run: the slot's ISO time for a timer sweep. Names the remediation workflow (`remediate:<policy>:<scope>`). */
+  scope: string;
+  trigger?: RemediateInput["trigger"];
+  /** Approves without asking (the CLI's --auto-approve, for demos). Off for timers. */
+  autoApprove?: boolean;
+}
+
+export interface PlanPolicyInput {
+  /** The sweep's instance, for the ids of the records. */
+  instanceId: string;
+  policy: string;
+  scope: string;
+  trigger: RemediateInput["trigger"];
+  autoApprove?: boolean;
+}
+
+export interface PolicyPlan {
+  policy: string;
+  /** False when the policy file has no policy of that name (any more). */
+  found: boolean;
+  reason: string;
+  counts: Record<Verdict, number>;
+  /** The workflow to start, when there is something to act on. */
+  start?: RemediationStart;
+  estimatedMonthlySavings: number;
+}
+
+export interface SweepResult {
+  policy: string;
+  scope: string;
+  reason: string;
+  counts: Record<Verdict, number>;
+  remediation?: { instanceId: string; approval: RemediateResult["approval"]; counts: RemediateResult["counts"] };
+}
+
+/** Planning reads the whole inventory: a throttled or failing read is tried again. */
+const RETRY = new df.RetryOptions(5_000, 3);
+
+export const sweepOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<SweepInput>();
+  const instanceId = context.df.instanceId;
+  context.df.setCustomStatus({ stage: "planning", policy: input.policy });
+  const plan = (yield context.df.callActivityWithRetry(ACTIVITIES.planPolicy, RETRY, {
+    instanceId,
+    policy: input.policy,
+    scope: input.scope,
+    trigger: input.trigger ?? { type: "timer", id: instanceId },
+    ...(input.autoApprove ? { autoApprove: true } : {}),
+  } satisfies PlanPolicyInput)) as PolicyPlan;
+
+  const result: SweepResult = { policy: input.policy, scope: input.scope, reason: plan.reason, counts: plan.counts };
+  if (plan.start) {
+    context.df.setCustomStatus({ stage: "remediating", policy: input.policy, remediation: plan.start.instanceId });
+    const remediated = (yield context.df.callSubOrchestrator(
+      ORCHESTRATIONS.remediate,
+      plan.start.input,
+      plan.start.instanceId,
+    )) as RemediateResult;
+    result.remediation = { instanceId: plan.start.instanceId, approval: remediated.approval, counts: remediated.counts };
+  }
+  context.df.setCustomStatus({ stage: "done", policy: input.policy, counts: plan.counts });
+  return result;
+};
+
+df.app.orchestration(ORCHESTRATIONS.sweep, sweepOrchestrator);

@@ -1,0 +1,320 @@
+/**
+ * Timer sweeps: which policies are due between two runs, on the wall clock of Europe/Brussels
+ * across daylight saving changes; missed slots run once; no slot runs twice; the timer starts
+ * each due sweep once; the daily digest counts what the trail holds.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type * as DailyDigestModule from "../../functions/dailyDigest.ts";
+import type * as SweepTimerModule from "../../functions/sweepTimer.ts";
+import type { AuditRecord } from "../../shared/audit/record.ts";
+import { validateAuditRecord } from "../../shared/audit/record.ts";
+import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../../shared/policy/loader.ts";
+import type { PolicySet } from "../../shared/policy/types.ts";
+import { type Registration, captureRegistrations } from "../../shared/runtime/durable/index.ts";
+import { occurrencesBetween } from "../../shared/time/ncrontab.ts";
+import { dueSweeps, occurrencesIn, sweepInstanceId, sweepWindowStart } from "../../shared/triggers/sweeps.ts";
+
+const BRUSSELS = "Europe/Brussels";
+const MINUTE = 60_000;
+const at = (iso: string): Date => new Date(iso);
+
+/** What a timer every five minutes would see: the slots due in each window, in order. */
+function walk(
+  policies: Array<{ name: string; schedule?: string }>,
+  from: string,
+  to: string,
+  stepMs = 5 * MINUTE,
+): Array<[string, string]> {
+  const seen: Array<[string, string]> = [];
+  for (let since = at(from).getTime(); since < at(to).getTime(); since += stepMs) {
+    for (const sweep of dueSweeps(policies, BRUSSELS, new Date(since), new Date(since + stepMs)).due) seen.push([sweep.policy, sweep.slot]);
+  }
+  return seen;
+}
+
+describe("due sweeps across daylight saving time in Europe/Brussels", () => {
+  const nightly = { name: "nightly-0230", schedule: "0 30 2 * * *" };
+  const halfHourly = { name: "every-30-min", schedule: "0 */30 * * * *" };
+  const weekdayEvening = { name: "stop-idle-nonprod-vms", schedule: "0 0 19 * * 1-5" };
+
+  it("in spring, a slot the clock skips (02:30 on 29 March) runs once, an hour later (03:30 CEST)", () => {
+    expect(walk([nightly], "2026-03-28T22:00:00Z", "2026-03-29T04:00:00Z")).toEqual([["nightly-0230", "2026-03-29T01:30:00.000Z"]]);
+  });
+
+  it("in autumn, a point-in-time slot in the repeated hour runs once (the first pass), an interval schedule in both passes", () => {
+    expect(walk([nightly], "2026-10-24T22:00:00Z", "2026-10-25T04:00:00Z")).toEqual([["nightly-0230", "2026-10-25T00:30:00.000Z"]]);
+    const halfHours = walk([halfHourly], "2026-10-24T23:45:00Z", "2026-10-25T02:00:00Z").map(([, slot]) => slot);
+    // 02:00 and 02:30 local come twice (CEST, then CET): four slots in the night's two hours of 02:xx.
+    expect(halfHours).toEqual([
+      "2026-10-25T00:00:00.000Z",
+      "2026-10-25T00:30:00.000Z",
+      "2026-10-25T01:00:00.000Z",
+      "2026-10-25T01:30:00.000Z",
+      "2026-10-25T02:00:00.000Z",
+    ]);
+  });
+
+  it("a local time stays local: 19:00 in Brussels is 17:00 UTC in summer and 18:00 UTC in winter", () => {
+    expect(walk([weekdayEvening], "2026-10-23T12:00:00Z", "2026-10-27T00:00:00Z").map(([, slot]) => slot)).toEqual([
+      "2026-10-23T17:00:00.000Z",
+      "2026-10-26T18:00:00.000Z",
+    ]);
+  });
+
+  it("no policy of the pack is due twice, and none is left out, over four days across the autumn change", async () => {
+    const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+    const from = "2026-10-23T00:00:00Z";
+    const to = "2026-10-27T00:00:00Z";
+    const seen = walk(set.policies, from, to);
+    expect(new Set(seen.map((entry) => entry.join(" "))).size).toBe(seen.length);
+    for (const policy of set.policies) {
+      if (!policy.schedule) continue;
+      const expected = occurrencesBetween(policy.schedule, at(from), new Date(at(to).getTime() + 1), BRUSSELS).map((date) =>
+        date.toISOString(),
+      );
+      expect(
+        seen.filter(([name]) => name === policy.name).map(([, slot]) => slot),
+        policy.name,
+      ).toEqual(expected);
+    }
+  });
+});
+
+describe("missed slots", () => {
+  it("slots missed while the app was down run once, for the latest slot, saying since when", () => {
+    // The timer last ran Monday 23 November 18:05 UTC; the app is back Wednesday 18:31 UTC.
+    const { due } = dueSweeps(
+      [
+        { name: "stop-idle-nonprod-vms", schedule: "0 0 19 * * 1-5" },
+        { name: "stop-offhours-nonprod-aks", schedule: "0 */30 * * * *" },
+        { name: "weekly-restore-drill", schedule: "0 0 3 * * 0" },
+        { name: "no-schedule" },
+      ],
+      BRUSSELS,
+      at("2026-11-23T18:05:00Z"),
+      at("2026-11-25T18:31:00Z"),
+    );
+    expect(due).toEqual([
+      {
+        policy: "stop-idle-nonprod-vms",
+        slot: "2026-11-25T18:00:00.000Z",
+        instanceId: "sweep:stop-idle-nonprod-vms:2026-11-25T18:00:00.000Z",
+        missedSince: "2026-11-24T18:00:00.000Z",
+      },
+      {
+        policy: "stop-offhours-nonprod-aks",
+        slot: "2026-11-25T18:30:00.000Z",
+        instanceId: "sweep:stop-offhours-nonprod-aks:2026-11-25T18:30:00.000Z",
+        missedSince: "2026-11-23T18:30:00.000Z",
+      },
+    ]);
+  });
+
+  it("finds the latest slot of a frequent schedule over a long gap without walking every slot", () => {
+    const started = performance.now();
+    const found = occurrencesIn("* * * * * *", at("2026-01-01T00:00:00Z"), at("2026-02-01T00:00:00Z"), BRUSSELS);
+    expect(found).toEqual({ first: at("2026-01-01T00:00:01Z"), latest: at("2026-02-01T00:00:00Z") });
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("reports a schedule it cannot read, and still sweeps the others", () => {
+    const result = dueSweeps(
+      [
+        { name: "broken", schedule: "0 0 19 * *" },
+        { name: "fine", schedule: "0 */5 * * * *" },
+      ],
+      BRUSSELS,
+      at("2026-11-23T18:00:00Z"),
+      at("2026-11-23T18:05:00Z"),
+    );
+    expect(result.due.map((sweep) => sweep.policy)).toEqual(["fine"]);
+    expect(result.problems).toEqual([expect.stringMatching(/^broken: invalid NCRONTAB "0 0 19 \* \*": expected six fields/)]);
+  });
+
+  it("takes the window from the timer's last run, within bounds", () => {
+    const now = at("2026-11-23T18:00:00.300Z");
+    expect(sweepWindowStart("2026-11-23T17:55:00.000Z", now).since).toEqual(at("2026-11-23T17:54:00.000Z"));
+    for (const nothing of [undefined, "", "0001-01-01T00:00:00", "not a date", "2027-01-01T00:00:00Z"])
+      expect(sweepWindowStart(nothing, now).since, String(nothing)).toEqual(at("2026-11-23T17:55:00.300Z"));
+    expect(sweepWindowStart("2025-01-01T00:00:00Z", now).since).toEqual(new Date(now.getTime() - 35 * 86_400_000));
+  });
+
+  it("names a sweep after its policy and slot, in a form Durable accepts", () => {
+    expect(sweepInstanceId("stop-idle-nonprod-vms", at("2026-11-23T18:00:00Z"))).toBe(
+      "sweep:stop-idle-nonprod-vms:2026-11-23T18:00:00.000Z",
+    );
+    expect(sweepInstanceId("a/b c", at("2026-11-23T18:00:00Z"))).toBe("sweep:a-b-c:2026-11-23T18:00:00.000Z");
+  });
+});
+
+describe("the sweeps timer and the daily digest", () => {
+  let registrations: Registration[];
+  let timer: typeof SweepTimerModule;
+  let digest: typeof DailyDigestModule;
+  let set: PolicySet;
+
+  beforeAll(async () => {
+    registrations = await captureRegistrations(async () => {
+      timer = await import("../../functions/sweepTimer.ts");
+      digest = await import("../../functions/dailyDigest.ts");
+    });
+    set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+  });
+
+  const log = { log: () => {}, warn: () => {} };
+  function fakeClient(failing: string[] = []) {
+    const instances = new Map<string, unknown>();
+    return {
+      instances,
+      startNew: async (name: string, options: { instanceId: string; input?: unknown }) => {
+        if (failing.some((part) => options.instanceId.includes(part))) throw new Error("task hub unreachable");
+        instances.set(options.instanceId, { name, input: options.input });
+        return options.instanceId;
+      },
+      getStatus: async (instanceId: string) => (instances.has(instanceId) ? { runtimeStatus: "Completed" } : undefined),
+    };
+  }
+
+  it("are timers: sweeps every five minutes with a Durable client, the digest every morning", () => {
+    const sweeps = registrations.find((registration) => registration.name === "sweeps");
+    expect(sweeps?.triggerType).toBe("timerTrigger");
+    expect(sweeps?.options.trigger).toMatchObject({ schedule: "0 */5 * * * *" });
+    expect(sweeps?.options.extraInputs?.map((input) => input.type)).toEqual(["durableClient"]);
+    expect(registrations.find((registration) => registration.name === "dailyDigest")?.options.trigger).toMatchObject({
+      schedule: "0 0 7 * * *",
+    });
+  });
+
+  it("starts each due sweep once: a timer that fires again, or an overlapping window, finds it started", async () => {
+    const client = fakeClient();
+    // Monday 23 November 2026, 19:00 in Brussels.
+    const first = await timer.startDueSweeps({ set, last: "2026-11-23T17:55:00.000Z", now: at("2026-11-23T18:00:00.400Z") }, client, log);
+    expect(first.started).toEqual([
+      "sweep:stop-idle-nonprod-vms:2026-11-23T18:00:00.000Z",
+      "sweep:stop-offhours-nonprod-vms:2026-11-23T18:00:00.000Z",
+      "sweep:stop-offhours-nonprod-aks:2026-11-23T18:00:00.000Z",
+      "sweep:backup-production-vms:2026-11-23T18:00:00.000Z",
+    ]);
+    expect(client.instances.get("sweep:stop-idle-nonprod-vms:2026-11-23T18:00:00.000Z")).toEqual({
+      name: "sweep",
+      input: {
+        policy: "stop-idle-nonprod-vms",
+        scope: "2026-11-23T18:00:00.000Z",
+        trigger: { type: "timer", id: "sweep:stop-idle-nonprod-vms:2026-11-23T18:00:00.000Z" },
+      },
+    });
+    const again = await timer.startDueSweeps({ set, last: "2026-11-23T17:55:00.000Z", now: at("2026-11-23T18:00:01Z") }, client, log);
+    expect(again.started).toEqual([]);
+    expect(again.found).toEqual(first.started);
+    const next = await timer.startDueSweeps({ set, last: "2026-11-23T18:00:00.000Z", now: at("2026-11-23T18:05:00.200Z") }, client, log);
+    expect(next.started).toEqual([]);
+    expect(client.instances.size).toBe(4);
+  });
+
+  it("one sweep that cannot be started does not keep the others from starting", async () => {
+    const client = fakeClient(["backup-production-vms"]);
+    const run = await timer.startDueSweeps({ set, last: "2026-11-23T17:55:00.000Z", now: at("2026-11-23T18:00:00.400Z") }, client, log);
+    expect(run.started).toHaveLength(3);
+    expect(run.failed).toEqual([{ instanceId: "sweep:backup-production-vms:2026-11-23T18:00:00.000Z", error: "task hub unreachable" }]);
+  });
+
+  it("the digest counts distinct findings, changes, pending approvals and the savings of what was applied", () => {
+    const base = { trigger: { type: "timer" as const }, actor: { type: "governor" as const, id: "governor" } };
+    const vm = (name: string) => `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`;
+    const recent: AuditRecord[] = [
+      {
+        ...base,
+        id: "s1:finding:a",
+        at: "2026-11-23T18:00:00Z",
+        kind: "finding",
+        policy: "p",
+        resourceId: vm("a"),
+        verdict: "audit",
+        reason: "r",
+      },
+      {
+        ...base,
+        id: "s2:finding:a",
+        at: "2026-11-23T19:00:00Z",
+        kind: "finding",
+        policy: "p",
+        resourceId: vm("A"),
+        verdict: "needs-approval",
+        reason: "r",
+      },
+      {
+        ...base,
+        id: "s2:finding:b",
+        at: "2026-11-23T19:00:00Z",
+        kind: "finding",
+        policy: "p",
+        resourceId: vm("b"),
+        verdict: "blocked",
+        reason: "r",
+      },
+      {
+        ...base,
+        id: "r1:outcome:a",
+        at: "2026-11-23T20:00:00Z",
+        kind: "outcome",
+        instanceId: "r1",
+        resourceId: vm("a"),
+        action: "deallocate",
+        outcome: "applied",
+        reason: "r",
+      },
+      {
+        ...base,
+        id: "r1:outcome:a:start",
+        at: "2026-11-24T06:00:00Z",
+        kind: "outcome",
+        instanceId: "r1",
+        resourceId: vm("a"),
+        action: "start",
+        outcome: "applied",
+        reason: "r",
+      },
+      {
+        ...base,
+        id: "r1:outcome:b",
+        at: "2026-11-23T20:00:00Z",
+        kind: "outcome",
+        instanceId: "r1",
+        resourceId: vm("b"),
+        action: "deallocate",
+        outcome: "failed",
+        reason: "r",
+      },
+      { ...base, id: "budget:x:notice", at: "2026-11-23T20:00:00Z", kind: "notice", trigger: { type: "budget-alert" }, reason: "r" },
+    ];
+    const lookBack: AuditRecord[] = [
+      {
+        ...base,
+        id: `r1:plan:${vm("a").toLowerCase()}`,
+        at: "2026-11-21T20:00:00Z",
+        kind: "decision",
+        instanceId: "r1",
+        details: { estimatedMonthlySavings: 154.76 },
+        reason: "r",
+      },
+      { ...base, id: "r1:approval:approval-requested", at: "2026-11-21T20:00:00Z", kind: "notice", instanceId: "r1:approval", reason: "r" },
+      { ...base, id: "r1:approval", at: "2026-11-23T19:55:00Z", kind: "approval", instanceId: "r1", reason: "r" },
+      { ...base, id: "r2:approval:approval-requested", at: "2026-11-23T21:00:00Z", kind: "notice", instanceId: "r2:approval", reason: "r" },
+    ];
+    const counts = digest.composeDigest(recent, lookBack, { since: at("2026-11-23T07:00:00Z"), until: at("2026-11-24T07:00:00Z") }, "EUR");
+    expect(counts).toMatchObject({
+      findings: { total: 2, "needs-approval": 1, blocked: 1, audit: 0, remediate: 0 },
+      actions: { applied: 2, failed: 1, skipped: 0, "already-done": 0 },
+      approvalsPending: ["r2"],
+      budgetResponses: 1,
+      estimatedMonthlySavings: 154.76,
+    });
+    const record = digest.digestRecord(counts);
+    expect(validateAuditRecord(record)).toEqual([]);
+    expect(record.id).toBe("digest:2026-11-24");
+    expect(record.reason).toContain("2 finding(s) (1 need approval");
+    expect(record.reason).toContain("1 approval(s) pending");
+  });
+});
