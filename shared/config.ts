@@ -19,6 +19,21 @@ export interface GovernorConfig {
   identity: { objectId?: string; clientId?: string };
   /** Set only locally: the emulator's ARM endpoint and the CA that signed its certificate. */
   emulator?: { armEndpoint: string; ca: string };
+  approvals: ApprovalSettings;
+}
+
+/** Where approval requests go and how their links are signed (see shared/approvals). */
+export interface ApprovalSettings {
+  /** HMAC key of approval links (in Azure a Key Vault reference); without it no link can be issued. */
+  signingKey?: string;
+  /** Base URL of the approval page in links: `https://<app>.azurewebsites.net`; defaults to WEBSITE_HOSTNAME's. */
+  baseUrl?: string;
+  /** Teams Workflows webhook ("When a Teams webhook request is received") that posts the card to a channel. */
+  teamsWebhookUrl?: string;
+  /** Azure Communication Services: its connection string (`endpoint=...;accesskey=...`) and verified sender. */
+  email?: { connectionString: string; sender: string; to: string[]; escalationTo: string[] };
+  /** Local host only: the identity the local host presents as signed in (App Service authentication's place). */
+  localApprover?: { name: string; roles: string[] };
 }
 
 export class ConfigError extends Error {
@@ -43,6 +58,15 @@ export const SETTINGS = {
   GOVERNOR_IDENTITY_CLIENT_ID: { required: false, description: "client (app) id of Governor's managed identity" },
   GOVERNOR_ARM_ENDPOINT: { required: false, description: "local only: the emulator's ARM endpoint" },
   GOVERNOR_ARM_CA_FILE: { required: false, description: "local only: PEM file of the emulator's CA" },
+  GOVERNOR_APPROVAL_KEY: { required: false, description: "key (32+ characters) signing approval links; a Key Vault reference in Azure" },
+  GOVERNOR_APPROVAL_BASE_URL: { required: false, description: "base URL of approval links (default https://$WEBSITE_HOSTNAME)" },
+  GOVERNOR_TEAMS_WEBHOOK_URL: { required: false, description: "Teams Workflows webhook URL approval cards are posted to" },
+  GOVERNOR_EMAIL_CONNECTION_STRING: { required: false, description: "Azure Communication Services connection string for approval emails" },
+  GOVERNOR_EMAIL_SENDER: { required: false, description: "sender address of approval emails (a verified ACS domain)" },
+  GOVERNOR_EMAIL_TO: { required: false, description: "comma-separated recipients of approval emails" },
+  GOVERNOR_EMAIL_ESCALATION_TO: { required: false, description: "comma-separated recipients of escalated approval emails" },
+  GOVERNOR_LOCAL_APPROVER: { required: false, description: "local only: the signed-in identity the local host presents" },
+  GOVERNOR_LOCAL_APPROVER_ROLES: { required: false, description: "local only: comma-separated roles of the local identity" },
 } as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -90,6 +114,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  const approvals = approvalSettings(env, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   const identity: GovernorConfig["identity"] = {};
   if (env.GOVERNOR_IDENTITY_OBJECT_ID?.trim()) identity.objectId = env.GOVERNOR_IDENTITY_OBJECT_ID.trim();
@@ -103,6 +129,57 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auditTable: env.GOVERNOR_AUDIT_TABLE?.trim() || "GovernorAudit",
     identity,
     ...(emulator ? { emulator } : {}),
+    approvals,
   };
   return Object.freeze(config);
+}
+
+const list = (text: string | undefined): string[] =>
+  (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const LOCAL_URL = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/;
+
+function approvalSettings(env: Record<string, string | undefined>, problems: string[]): ApprovalSettings {
+  const settings: ApprovalSettings = {};
+  const key = env.GOVERNOR_APPROVAL_KEY?.trim();
+  if (key) {
+    if (key.length < 32) problems.push(`GOVERNOR_APPROVAL_KEY must be at least 32 characters (it is ${key.length})`);
+    settings.signingKey = key;
+  }
+  const hostName = env.WEBSITE_HOSTNAME?.trim();
+  const base = env.GOVERNOR_APPROVAL_BASE_URL?.trim() || (hostName ? `https://${hostName}` : undefined);
+  if (base) {
+    if (!/^https:\/\/[^/]+/.test(base) && !LOCAL_URL.test(base))
+      problems.push(`GOVERNOR_APPROVAL_BASE_URL="${base}" must be https (or http on 127.0.0.1 locally)`);
+    settings.baseUrl = base.replace(/\/+$/, "");
+  }
+  const teams = env.GOVERNOR_TEAMS_WEBHOOK_URL?.trim();
+  if (teams) {
+    if (!/^https:\/\/[^/]+/.test(teams) && !LOCAL_URL.test(teams))
+      problems.push(`GOVERNOR_TEAMS_WEBHOOK_URL must be an https URL (or http on 127.0.0.1 locally)`);
+    settings.teamsWebhookUrl = teams;
+  }
+  const connectionString = env.GOVERNOR_EMAIL_CONNECTION_STRING?.trim();
+  const sender = env.GOVERNOR_EMAIL_SENDER?.trim();
+  const to = list(env.GOVERNOR_EMAIL_TO);
+  const escalationTo = list(env.GOVERNOR_EMAIL_ESCALATION_TO);
+  if (connectionString) {
+    if (!/(^|;)\s*endpoint=https:\/\/[^;]+/i.test(connectionString) || !/(^|;)\s*accesskey=[^;]+/i.test(connectionString))
+      problems.push(
+        "GOVERNOR_EMAIL_CONNECTION_STRING must be endpoint=https://...;accesskey=... (from the Communication Services resource)",
+      );
+    if (!sender || !EMAIL.test(sender)) problems.push("GOVERNOR_EMAIL_SENDER must be the sender address of a verified domain");
+    if (to.length === 0) problems.push("GOVERNOR_EMAIL_TO must name at least one recipient when email is configured");
+    for (const address of [...to, ...escalationTo]) if (!EMAIL.test(address)) problems.push(`"${address}" is not an email address`);
+    settings.email = { connectionString, sender: sender ?? "", to, escalationTo };
+  } else if (sender || to.length > 0 || escalationTo.length > 0) {
+    problems.push("GOVERNOR_EMAIL_SENDER and GOVERNOR_EMAIL_TO need GOVERNOR_EMAIL_CONNECTION_STRING");
+  }
+  const approver = env.GOVERNOR_LOCAL_APPROVER?.trim();
+  if (approver) settings.localApprover = { name: approver, roles: list(env.GOVERNOR_LOCAL_APPROVER_ROLES) };
+  return settings;
 }

@@ -4,7 +4,8 @@
  * same app settings (process.env) as in Azure. Used by `governor apply --emulator`, the local
  * host and the workflow tests.
  */
-import { writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate, type SampleEstate } from "../../emulator/estate/sample.ts";
@@ -26,6 +27,7 @@ export const WORKFLOW_MODULES = [
   "../../orchestrations/remediate.ts",
   "../../orchestrations/approval.ts",
   "../../orchestrations/activities/remediation.activities.ts",
+  "../../orchestrations/activities/approval.activities.ts",
   "../../orchestrations/checkResource.ts",
   "../../orchestrations/activities/check.activities.ts",
   "../../orchestrations/costContainment.ts",
@@ -35,6 +37,13 @@ export const WORKFLOW_MODULES = [
 ];
 
 let captured: Promise<Registration[]> | undefined;
+
+/** The key of approval links, kept in the work folder: links sent before a restart still open after it. */
+function approvalKey(workDir: string): string {
+  const file = join(workDir, "approval-key");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
 
 /** The workflow modules register once per process (a module runs once): later apps reuse what was captured. */
 function workflowRegistrations(): Promise<Registration[]> {
@@ -83,6 +92,7 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     GOVERNOR_IDENTITY_OBJECT_ID: GOVERNOR_EMULATOR_IDENTITY.objectId,
     GOVERNOR_IDENTITY_CLIENT_ID: GOVERNOR_EMULATOR_IDENTITY.appId,
     ...(options.policyFile ? { GOVERNOR_POLICY_FILE: options.policyFile } : {}),
+    GOVERNOR_APPROVAL_KEY: approvalKey(options.workDir),
     ...options.settings,
   };
   Object.assign(process.env, settings);
