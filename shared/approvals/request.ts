@@ -21,8 +21,8 @@ export function linkWithIntent(link: string, intent: "approve" | "reject" | "sno
 /** "Mon 23 Nov 2026, 20:30 UTC": deadlines read the same in every client. */
 export function formatDeadline(iso: string): string {
   const date = new Date(iso);
-  const day = date.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-  return `${day}, ${date.toISOString().slice(11, 16)} UTC`;
+  const part = (options: Intl.DateTimeFormatOptions) => date.toLocaleDateString("en-GB", { ...options, timeZone: "UTC" });
+  return `${part({ weekday: "short" })} ${part({ day: "numeric" })} ${part({ month: "short" })} ${date.getUTCFullYear()}, ${date.toISOString().slice(11, 16)} UTC`;
 }
 
 /** The approval page of an instance, as links carry it. */
