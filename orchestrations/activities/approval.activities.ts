@@ -114,7 +114,8 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
           )
           .join("; ");
   const record: AuditRecord = {
-    id: `${input.instanceId}:approval-requested:${input.round}`,
+    // The first request keeps the id the daily digest looks for; later rounds (snooze, escalation) add theirs.
+    id: input.round === 0 ? `${input.instanceId}:approval-requested` : `${input.instanceId}:approval-requested:${input.round}`,
     at: now().toISOString(),
     kind: "notice",
     policy: input.policy,
