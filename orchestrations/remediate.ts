@@ -116,7 +116,13 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
             guard: "exemption",
             reason: `exempted until ${approval.exemptUntil} by ${approval.decidedBy}`,
           }
-        : { resourceId: resource.resourceId, action: input.action.type, outcome: "skipped", reason: `not approved: ${approval.reason}` },
+        : {
+            resourceId: resource.resourceId,
+            action: input.action.type,
+            outcome: "skipped",
+            guard: "approval",
+            reason: `not approved: ${approval.reason}`,
+          },
     );
 
   context.df.setCustomStatus({ stage: "verifying", policy: input.policy });

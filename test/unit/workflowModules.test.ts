@@ -1,19 +1,16 @@
 /**
  * The worker only warns when an entry module fails to load, and an orchestrator calling an
  * activity nobody registered fails at run time: every name in orchestrations/names.ts must be
- * registered by the workflow modules the app loads, and the approval routes by their function file.
+ * registered by the entry files the worker loads, and the approval routes by their function file.
  */
 import { describe, expect, it } from "vitest";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../orchestrations/names.ts";
 import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
-import { WORKFLOW_MODULES } from "../../shared/runtime/localApp.ts";
+import { entryFilesIn, loadEntries } from "../../shared/runtime/entries.ts";
 
 describe("registered workflow names", () => {
-  it("every orchestration and activity named in names.ts is registered by WORKFLOW_MODULES", async () => {
-    const registrations = await captureRegistrations(async () => {
-      for (const module of WORKFLOW_MODULES)
-        await import(new URL(module, new URL("../../shared/runtime/localApp.ts", import.meta.url)).href);
-    });
+  it("every orchestration and activity named in names.ts is registered by the orchestrations' entry files", async () => {
+    const registrations = await loadEntries(entryFilesIn("orchestrations"));
     const byName = new Map(registrations.map((registration) => [registration.name, registration.triggerType]));
     for (const name of Object.values(ORCHESTRATIONS)) expect(byName.get(name), name).toBe("orchestrationTrigger");
     for (const name of Object.values(ACTIVITIES)) expect(byName.get(name), name).toBe("activityTrigger");
