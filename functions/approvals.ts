@@ -55,7 +55,17 @@ const PROBLEM_STATUS: Record<TokenProblem["code"], number> = {
   "wrong-plan": 409,
 };
 
-const NO_STORE = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff" };
+/**
+ * Links carry a token: never cached, never sent on as a referrer. The page runs no script, posts
+ * only to itself, and may not be framed (a framed Approve button could be clicked by trickery).
+ */
+const NO_STORE = {
+  "Cache-Control": "no-store",
+  "Referrer-Policy": "no-referrer",
+  "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "X-Frame-Options": "DENY",
+};
 
 /** HTML for a browser's form post, JSON for a client that asks for it (or posts JSON). */
 function wantsHtml(request: Request, form: boolean): boolean {

@@ -131,6 +131,8 @@ describe("links that are refused change nothing", () => {
   it("a GET of the link shows the plan and the buttons, and decides nothing", async () => {
     const response = await fetch(pending.link);
     expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     const page = await response.text();
     for (const resource of h.idleVms.resources) expect(page).toContain(resource.resourceName);
     expect(page).toContain('value="approve"');
