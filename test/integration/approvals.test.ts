@@ -375,3 +375,22 @@ describe("delivery", () => {
     }
   }, 120_000);
 });
+
+describe("a policy that approves on timeout", () => {
+  it("acts after the wait without a person, and the audit trail says the policy decided", async () => {
+    const instanceId = "remediate:stop-idle-nonprod-vms:approve-on-timeout";
+    const approval = { required: true, approvers: ["platform-team"], escalation: [], timeoutMs: 2 * HOUR, onTimeout: "approve" as const };
+    await h.app.runtime.startNew("remediate", { instanceId, input: { ...h.idleVms, approval } });
+    await approvalStage(h.app, `${instanceId}:approval`, "awaiting-approval");
+    h.app.clock.advance(2 * HOUR + 1_000);
+    const result = await finished(instanceId);
+    expect(result.approval).toMatchObject({ outcome: "approved", decidedBy: "governor (policy onTimeout: approve)" });
+    expect(result.counts.failed).toBe(0);
+    // What earlier decisions left running is still guarded: the exempted VM and the one made production.
+    expect(outcomeOf(result, "vm-odoo-dev-02")).toMatchObject({ outcome: "skipped", guard: "exemption" });
+    expect(outcomeOf(result, "vm-odoo-training-01")).toMatchObject({ outcome: "skipped", guard: "production" });
+    const [record] = await trail.query({ instanceId, kind: "approval" });
+    expect(record).toMatchObject({ actor: { type: "governor" } });
+    expect(record?.reason).toMatch(/^approved: no decision before the timeout; the policy approves on timeout$/);
+  }, 120_000);
+});
