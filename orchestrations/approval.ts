@@ -82,6 +82,9 @@ export interface AwaitingApprovalStatus {
   escalated: boolean;
 }
 
+/** Activities retry on thrown errors (storage or Azure unreachable); delivery failures come back as data. */
+const RETRY = new df.RetryOptions(2_000, 3);
+
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 function unreadable(): ApprovalDecision {
@@ -169,7 +172,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       escalated,
       expiresAt,
     };
-    const sent = (yield context.df.callActivity(ACTIVITIES.requestApproval, request)) as ApprovalRequestResult;
+    const sent = (yield context.df.callActivityWithRetry(ACTIVITIES.requestApproval, RETRY, request)) as ApprovalRequestResult;
     if (sent.delivery === "failed") {
       const errors = sent.channels.map((channel) => `${channel.channel}: ${channel.error ?? "not delivered"}`).join("; ");
       return {
@@ -198,7 +201,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       const until = snoozeEnd(event, context.df.currentUtcDateTime);
       if (until !== undefined) {
         const by = (event as ApprovalEvent).decidedBy;
-        yield context.df.callActivity(ACTIVITIES.recordApprovalStep, {
+        yield context.df.callActivityWithRetry(ACTIVITIES.recordApprovalStep, RETRY, {
           instanceId,
           policy: input.policy,
           action: input.action,
@@ -214,7 +217,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       }
       const decided = decide(input, event);
       if (decided.exemptedResourceIds !== undefined && decided.exemptedResourceIds.length > 0) {
-        yield context.df.callActivity(ACTIVITIES.writeExemptions, {
+        yield context.df.callActivityWithRetry(ACTIVITIES.writeExemptions, RETRY, {
           instanceId,
           policy: input.policy,
           action: input.action,
