@@ -37,7 +37,7 @@ export const WORKFLOW_MODULES = [
 let captured: Promise<Registration[]> | undefined;
 
 /** The workflow modules register once per process (a module runs once): later apps reuse what was captured. */
-function workflowRegistrations(): Promise<Registration[]> {
+export function workflowRegistrations(): Promise<Registration[]> {
   captured ??= captureRegistrations(async () => {
     for (const module of WORKFLOW_MODULES) await import(new URL(module, import.meta.url).href);
   });
