@@ -6,7 +6,7 @@
  * virtual clock (`--speed 60` runs an hour a minute). Ctrl-C stops it after the work in hand.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -14,7 +14,7 @@ import { forwardEvents } from "../../emulator/eventGrid.ts";
 import { generateEstate } from "../../emulator/estate/generate.ts";
 import { builtinRegistry } from "../policy/builtins.ts";
 import { loadPolicyFile } from "../policy/loader.ts";
-import { captureRegistrations } from "./durable/index.ts";
+import { entryFilesIn, loadEntries } from "./entries.ts";
 import { startLocalHost } from "./host.ts";
 import { startLocalApp } from "./localApp.ts";
 
@@ -41,11 +41,7 @@ const app = await startLocalApp({
   ...(values["estate-size"] === undefined ? {} : { sample: generateEstate({ resources: Number(values["estate-size"]) }) }),
   logger: { info: log, warn: (message) => log(`warning: ${message}`), error: (message) => log(`error: ${message}`) },
 });
-const functionsDir = join(root, "functions");
-const functionModules = readdirSync(functionsDir).filter((file) => file.endsWith(".ts"));
-const registrations = await captureRegistrations(async () => {
-  for (const file of functionModules) await import(join(functionsDir, file));
-});
+const registrations = await loadEntries(entryFilesIn("functions"));
 const policies = await loadPolicyFile(
   app.settings.GOVERNOR_POLICY_FILE ?? join(root, "policies/odoo-distribution.yaml"),
   builtinRegistry(),
