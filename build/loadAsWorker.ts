@@ -6,10 +6,11 @@
  *
  *   node build/loadAsWorker.ts package <folder>   a built package (dist/): its package.json main
  *   node build/loadAsWorker.ts sources [root]     the TypeScript entry files of the main glob
+ *   node build/loadAsWorker.ts chunks <folder>    a built package, then each of its lazily loaded chunks
  *
  * Exits 1 with the message when an import fails: the worker would start an app without them.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { registerHooks } from "node:module";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -55,17 +56,25 @@ registerHooks({
 const [mode, where] = process.argv.slice(2);
 try {
   let files: string[];
-  if (mode === "package") {
+  if (mode === "package" || mode === "chunks") {
     if (!where) throw new Error("package: name the folder of the built package");
     const folder = resolve(where);
     const main = (JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as { main?: unknown }).main;
     if (typeof main !== "string" || /[*{]/.test(main))
       throw new Error(`${folder}/package.json: main must name the bundle, not ${String(main)}`);
     files = [join(folder, main)];
+    // What a cold start does not load but the first event, alert or activity does: a chunk that cannot load fails here, not in Azure.
+    if (mode === "chunks")
+      files.push(
+        ...readdirSync(join(folder, "chunks"))
+          .filter((file) => file.endsWith(".js"))
+          .sort()
+          .map((file) => join(folder, "chunks", file)),
+      );
   } else if (mode === "sources") {
     const { entryFiles, REPO_ROOT } = await import("../shared/runtime/entries.ts");
     files = entryFiles(where === undefined ? REPO_ROOT : resolve(where));
-  } else throw new Error(`usage: loadAsWorker.ts package <folder> | sources [root], not ${String(mode)}`);
+  } else throw new Error(`usage: loadAsWorker.ts package <folder> | chunks <folder> | sources [root], not ${String(mode)}`);
   const started = performance.now();
   for (const file of files) await import(pathToFileURL(file).href);
   const loadMs = performance.now() - started;

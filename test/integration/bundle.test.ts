@@ -23,7 +23,7 @@ interface Loaded {
   functions: Array<{ name: string; triggerType: string }>;
 }
 
-async function loadAsWorker(mode: "package" | "sources", where: string, cwd: string): Promise<Loaded> {
+async function loadAsWorker(mode: "package" | "chunks" | "sources", where: string, cwd: string): Promise<Loaded> {
   const { stdout } = await run(process.execPath, [LOADER, mode, where], { cwd });
   return JSON.parse(stdout) as Loaded;
 }
@@ -68,6 +68,13 @@ describe("the deployable package", () => {
         { name: "budgetAlerts", triggerType: "httpTrigger" },
       ]),
     );
+  }, 120_000);
+
+  it("every lazily loaded chunk of the bundle loads too (the SDK clients, the policy loader: what the first event needs)", async () => {
+    const loaded = await loadAsWorker("chunks", built.outDir, work);
+    const chunks = readdirSync(join(built.outDir, "chunks")).filter((file) => file.endsWith(".js"));
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(loaded.files).toBe(1 + chunks.length);
   }, 120_000);
 
   it("has a package.json whose main is the bundle, host.json and the policy pack", () => {

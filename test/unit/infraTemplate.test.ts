@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { requiredActions } from "../../orchestrations/activities/permissions.ts";
 import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
 import { eventSubscriptionFilter } from "../../shared/triggers/resourceEvents.ts";
+import { DEFAULT_SEEN_EVENTS_TABLE } from "../../shared/triggers/seenEvents.ts";
 import { Opaque } from "../support/arm/expressions.ts";
 import {
   type ArmResource,
@@ -120,19 +121,15 @@ describe("what the template deploys", () => {
     for (const [key, value] of Object.entries(settings)) expect(`${key}=${String(value)}`).not.toMatch(/AccountKey=|listKeys/i);
   });
 
-  it("the audit, seen-events and task hub tables, and the package and dead-letter containers", () => {
-    const tables = resourcesOfType(entries, "Microsoft.Storage/storageAccounts/tableServices/tables").map(({ entry, resource }) =>
-      String(
-        evaluatedResource([entry], resource.type, entry.template.resources.filter((r) => r.type === resource.type).indexOf(resource)).name,
-      )
-        .split("/")
-        .at(-1),
+  it("the tables the app's settings name (audit trail, task hub) and the seen-events table, and the package and dead-letter containers", () => {
+    const names = (type: string) =>
+      resourcesOfType(entries, type).map((_found, index) => evaluatedResource(entries, type, index).name.split("/").at(-1));
+    const settings = templateAppSettings(entries);
+    const hub = String(settings.GOVERNOR_TASK_HUB);
+    expect(names("Microsoft.Storage/storageAccounts/tableServices/tables").sort()).toEqual(
+      [String(settings.GOVERNOR_AUDIT_TABLE), DEFAULT_SEEN_EVENTS_TABLE, `${hub}Instances`, `${hub}History`].sort(),
     );
-    expect(tables).toEqual(["GovernorAudit", "GovernorSeenEvents", "GovernorInstances", "GovernorHistory"]);
-    const containers = resourcesOfType(entries, "Microsoft.Storage/storageAccounts/blobServices/containers").map((_found, index) =>
-      evaluatedResource(entries, "Microsoft.Storage/storageAccounts/blobServices/containers", index).name.split("/").at(-1),
-    );
-    expect(containers).toEqual(["app-package", "eventgrid-deadletter"]);
+    expect(names("Microsoft.Storage/storageAccounts/blobServices/containers")).toEqual(["app-package", "eventgrid-deadletter"]);
   });
 
   it("Application Insights on a Log Analytics workspace, local auth off; Key Vault with RBAC", () => {
