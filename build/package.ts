@@ -90,6 +90,8 @@ export async function buildPackage(options: { root?: string; outDir?: string; zi
     // Readable names in stack traces; the linked source maps give the lines (NODE_OPTIONS=--enable-source-maps).
     keepNames: true,
     sourcemap: "linked",
+    // Stack traces need the mappings, not the sources: the package stays small.
+    sourcesContent: false,
     legalComments: "linked",
     logLevel: "warning",
   });
