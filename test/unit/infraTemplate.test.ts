@@ -132,6 +132,21 @@ describe("what the template deploys", () => {
     expect(names("Microsoft.Storage/storageAccounts/blobServices/containers")).toEqual(["app-package", "eventgrid-deadletter"]);
   });
 
+  it("one identity everywhere: the SDK credential, storage, telemetry and Governor's own-event filter name the app's identity", () => {
+    const settings = templateAppSettings(entries);
+    const identity = evaluatedResource(entries, "Microsoft.ManagedIdentity/userAssignedIdentities");
+    const of = (property: string) => new RegExp(`^reference\\(.*/userAssignedIdentities/${identity.name}\\)\\.${property}$`);
+    for (const key of ["AZURE_CLIENT_ID", "AzureWebJobsStorage__clientId", "GOVERNOR_IDENTITY_CLIENT_ID"]) {
+      expect(settings[key], key).toBeInstanceOf(Opaque);
+      expect((settings[key] as Opaque).text, key).toMatch(of("clientId"));
+    }
+    // Without its own object id, Governor would take its own tag writes for someone else's and check them again.
+    expect((settings.GOVERNOR_IDENTITY_OBJECT_ID as Opaque).text).toMatch(of("principalId"));
+    expect(String(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)).toMatch(
+      /^ClientId=<reference\(.*userAssignedIdentities.*\)\.clientId>;Authorization=AAD$/,
+    );
+  });
+
   it("Application Insights on a Log Analytics workspace, local auth off; Key Vault with RBAC", () => {
     const insights = evaluatedResource(entries, "Microsoft.Insights/components").properties as Record<string, unknown>;
     expect(insights.DisableLocalAuth).toBe(true);
