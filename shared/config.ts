@@ -26,6 +26,8 @@ export interface GovernorConfig {
 export interface ApprovalSettings {
   /** HMAC key of approval links (in Azure a Key Vault reference); without it no link can be issued. */
   signingKey?: string;
+  /** Why there is no key although one is set (an unresolved Key Vault reference). */
+  signingKeyProblem?: string;
   /** Base URL of the approval page in links: `https://<app>.azurewebsites.net`; defaults to WEBSITE_HOSTNAME's. */
   baseUrl?: string;
   /** Teams Workflows webhook ("When a Teams webhook request is received") that posts the card to a channel. */
@@ -146,7 +148,11 @@ const LOCAL_URL = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/;
 function approvalSettings(env: Record<string, string | undefined>, problems: string[]): ApprovalSettings {
   const settings: ApprovalSettings = {};
   const key = env.GOVERNOR_APPROVAL_KEY?.trim();
-  if (key) {
+  if (key && /^@Microsoft\.KeyVault\(/i.test(key)) {
+    // App Service leaves a reference it could not resolve as its own text: never sign with that.
+    settings.signingKeyProblem =
+      "GOVERNOR_APPROVAL_KEY is a Key Vault reference App Service could not resolve (the secret, or the identity's access to it)";
+  } else if (key) {
     if (key.length < 32) problems.push(`GOVERNOR_APPROVAL_KEY must be at least 32 characters (it is ${key.length})`);
     settings.signingKey = key;
   }
@@ -183,3 +189,12 @@ function approvalSettings(env: Record<string, string | undefined>, problems: str
   if (approver) settings.localApprover = { name: approver, roles: list(env.GOVERNOR_LOCAL_APPROVER_ROLES) };
   return settings;
 }
+
+/** Settings that only make sense on a developer's machine (the emulator): never deployed to Azure. */
+export const LOCAL_ONLY_SETTINGS: ReadonlySet<string> = new Set([
+  "GOVERNOR_ARM_ENDPOINT",
+  "GOVERNOR_ARM_CA_FILE",
+  // The local host's stand-in for App Service authentication: in Azure the platform says who is signed in.
+  "GOVERNOR_LOCAL_APPROVER",
+  "GOVERNOR_LOCAL_APPROVER_ROLES",
+]);

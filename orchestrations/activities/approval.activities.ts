@@ -69,10 +69,12 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
     link = approvalLink(settings.baseUrl, input.instanceId, token);
   }
   if (configured && link === undefined) {
-    const missing = settings.signingKey === undefined ? "GOVERNOR_APPROVAL_KEY" : "GOVERNOR_APPROVAL_BASE_URL";
+    const missing =
+      settings.signingKeyProblem ??
+      `${settings.signingKey === undefined ? "GOVERNOR_APPROVAL_KEY" : "GOVERNOR_APPROVAL_BASE_URL"} is not set`;
     for (const channel of ["teams", "email"] as const)
       if (channel === "teams" ? settings.teamsWebhookUrl : settings.email)
-        channels.push({ channel, delivered: false, attempts: 0, error: `no link can be made: ${missing} is not set` });
+        channels.push({ channel, delivered: false, attempts: 0, error: `no link can be made: ${missing}` });
   } else if (link !== undefined) {
     const request: ApprovalRequest = { plan, link, expiresAt: input.expiresAt, approvers: input.approvers, escalated: input.escalated };
     const retry = retryFor(config.emulator !== undefined);

@@ -30,7 +30,7 @@ function approvalKey(workDir: string): string {
  * process (a module runs once): later apps reuse what was captured. Functions (triggers) are the
  * host's to load.
  */
-function workflowRegistrations(): Promise<Registration[]> {
+export function workflowRegistrations(): Promise<Registration[]> {
   captured ??= loadEntries(entryFilesIn("orchestrations"));
   return captured;
 }

@@ -57,6 +57,12 @@ describe("approval settings", () => {
     ).toEqual([expect.stringMatching(/endpoint=https:\/\/\.\.\.;accesskey=/)]);
   });
 
+  it("never take an unresolved Key Vault reference for the key: no key, and the reason", () => {
+    const config = loadConfig({ ...BASE, GOVERNOR_APPROVAL_KEY: "@Microsoft.KeyVault(VaultName=kv-gov-x;SecretName=approval-key)" });
+    expect(config.approvals.signingKey).toBeUndefined();
+    expect(config.approvals.signingKeyProblem).toMatch(/Key Vault reference App Service could not resolve/);
+  });
+
   it("accept the local host and the emulator locally, and the local approver with its roles", () => {
     const config = loadConfig({
       ...BASE,
