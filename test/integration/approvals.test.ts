@@ -5,7 +5,10 @@
  * emulated subscription and in the audit trail. Refused links change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ApprovalRequestInput } from "../../orchestrations/approval.ts";
+import { ACTIVITIES } from "../../orchestrations/names.ts";
 import type { RemediateResult } from "../../orchestrations/remediate.ts";
+import { workflowRegistrations } from "../../shared/runtime/localApp.ts";
 import { resourcesClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 import { emulatorUserCredential } from "../../emulator/identity.ts";
@@ -209,7 +212,12 @@ describe("links that are refused change nothing", () => {
     expect(result.approval).toMatchObject({ outcome: "rejected", decidedBy: "maria@nordwind.example", reason: "not tonight" });
     expect(result.counts).toMatchObject({ applied: 0, skipped: 5 });
     await unchanged();
-    await post(pending.link, { decision: "reject" });
+  });
+
+  it("after the GETs and every refusal, the genuine link still decides: none of them spent it", async () => {
+    const response = await post(pending.link, { decision: "reject", comment: "cleaning up" });
+    expect(response.status).toBe(202);
+    expect((await finished(pending.instanceId)).approval).toMatchObject({ outcome: "rejected", reason: "cleaning up" });
   });
 });
 
@@ -355,6 +363,32 @@ describe("delivery", () => {
     const [notice] = await trail.query({ instanceId: approvalId, kind: "notice" });
     expect(notice?.reason).toContain("teams: delivered (3 attempts)");
     await post(link, { decision: "reject" });
+  }, 120_000);
+
+  it("a request activity delivered twice (at-least-once) sends once and answers the same", async () => {
+    const registration = (await workflowRegistrations()).find((item) => item.name === ACTIVITIES.requestApproval);
+    if (!registration) throw new Error("requestApproval is not registered");
+    const input: ApprovalRequestInput = {
+      policy: h.idleVms.policy,
+      action: h.idleVms.action.type,
+      resources: h.idleVms.resources,
+      approvers: ["platform-team"],
+      timeoutMs: 8 * HOUR,
+      onTimeout: "skip",
+      instanceId: "remediate:stop-idle-nonprod-vms:twice:approval",
+      round: 0,
+      audience: ["platform-team"],
+      escalated: false,
+      expiresAt: new Date(h.app.clock.nowMs() + 8 * HOUR).toISOString(),
+    };
+    const posts = h.teams.posts.length;
+    const emails = h.app.emulator.core.email.messages.length;
+    const first = await registration.handler(input, {} as never);
+    const second = await registration.handler(input, {} as never);
+    expect(second).toEqual(first);
+    expect(first).toMatchObject({ delivery: "delivered" });
+    expect(h.teams.posts.length - posts).toBe(1);
+    expect(h.app.emulator.core.email.messages.length - emails).toBe(1);
   }, 120_000);
 
   it("a request no channel could deliver is reported as undelivered, not left to time out", async () => {
