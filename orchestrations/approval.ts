@@ -13,7 +13,10 @@
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type { ApprovalEvent, ApprovalRequestResult } from "../shared/approvals/decision.ts";
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from "./names.ts";
+
+export type { ApprovalEvent, ApprovalRequestResult };
 
 export interface ApprovalInput {
   policy: string;
@@ -34,30 +37,6 @@ export interface ApprovalDecision {
   exemptUntil?: string;
   decidedBy: string;
   reason: string;
-}
-
-/**
- * What the approval endpoint raises: approve all or some, reject, snooze until a time, or exempt
- * some resources until a date (an approval may exempt some and approve others).
- */
-export interface ApprovalEvent {
-  decision: "approve" | "reject" | "snooze" | "exempt";
-  /** approve: the resources approved (all of the plan when absent). */
-  resourceIds?: string[];
-  /** approve or exempt: resources to exempt until a date (YYYY-MM-DD). */
-  exempt?: { resourceIds: string[]; until: string };
-  /** snooze: when to ask again (ISO date-time). */
-  snoozeUntil?: string;
-  decidedBy: string;
-  comment?: string;
-}
-
-/** What `requestApproval` returns: the plan hash the links are bound to and how delivery went. */
-export interface ApprovalRequestResult {
-  planHash: string;
-  /** delivered: at least one channel took it; not-configured: no channel set up (the link is logged); failed: every channel failed. */
-  delivery: "delivered" | "not-configured" | "failed";
-  channels: Array<{ channel: "teams" | "email"; delivered: boolean; attempts: number; error?: string }>;
 }
 
 export interface ApprovalRequestInput extends ApprovalInput {

@@ -4,7 +4,7 @@
  * plan, a missing or past exemption date, an unreadable snooze are refused.
  */
 import { parseDuration } from "../time/duration.ts";
-import type { ApprovalEvent } from "../../orchestrations/approval.ts";
+import type { ApprovalEvent } from "./decision.ts";
 
 export interface DecisionForm {
   token: string;

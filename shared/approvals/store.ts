@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
-import type { ApprovalRequestResult } from "../../orchestrations/approval.ts";
+import type { ApprovalRequestResult } from "./decision.ts";
 import type { ApprovalPlan } from "./plan.ts";
 
 export const APPROVALS_TABLE = "GovernorApprovals";
