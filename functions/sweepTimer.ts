@@ -4,6 +4,11 @@
  * run is the host's: `scheduleStatus.last`, which the Functions host keeps in storage across
  * restarts, so slots missed while the app was down run once when it is back. Each sweep's
  * instance id names its policy and slot: a timer that fires twice finds it already started.
+ *
+ * A policy that needs approval is not swept again while the request of one of its earlier sweeps
+ * still waits for a person (asking, waiting, snoozed): the same people would be asked about the
+ * same resources every half hour. It is swept at its first slot after that request is answered
+ * or times out.
  */
 import type { InvocationContext, Timer } from "@azure/functions";
 import { app } from "@azure/functions";
@@ -13,10 +18,10 @@ import { loadConfig } from "../shared/config.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 import type { PolicySet } from "../shared/policy/types.ts";
-import { dueSweeps, sweepWindowStart } from "../shared/triggers/sweeps.ts";
-import { ORCHESTRATIONS } from "../orchestrations/names.ts";
+import { dueSweeps, slotsAwaitingApproval, sweepWindowStart } from "../shared/triggers/sweeps.ts";
+import { ORCHESTRATIONS, remediationInstanceId } from "../orchestrations/names.ts";
 import type { SweepInput } from "../orchestrations/sweep.ts";
-import { startOrFind, type TriggerLog, type WorkflowClient } from "../shared/triggers/workflows.ts";
+import { findStatus, startOrFind, type TriggerLog, type WorkflowClient } from "../shared/triggers/workflows.ts";
 
 export const SWEEP_TIMER_SCHEDULE = "0 */5 * * * *";
 const PERIOD_MS = 5 * 60_000;
@@ -29,6 +34,8 @@ export interface SweepRun {
   /** Sweeps of this window started before (a timer that fired twice, or the overlap of windows). */
   found: string[];
   failed: Array<{ instanceId: string; error: string }>;
+  /** Sweeps not started because an earlier sweep's request for approval still waits for a person. */
+  deferred: Array<{ instanceId: string; waitingOn: string }>;
   /** Policies whose schedule cannot be read. */
   problems: string[];
 }
@@ -48,12 +55,20 @@ export async function startDueSweeps(
     started: [],
     found: [],
     failed: [],
+    deferred: [],
     problems,
   };
   for (const problem of problems) log.warn(`sweeps: not scheduled: ${problem}`);
   for (const sweep of due) {
     const sweepInput: SweepInput = { policy: sweep.policy, scope: sweep.slot, trigger: { type: "timer", id: sweep.instanceId } };
     try {
+      const policy = input.set.policies.find((candidate) => candidate.name === sweep.policy);
+      const waitingOn = policy ? await pendingApproval(policy, new Date(sweep.slot), input.set.settings.timeZone, client) : undefined;
+      if (waitingOn !== undefined) {
+        run.deferred.push({ instanceId: sweep.instanceId, waitingOn });
+        log.log(`sweeps: ${sweep.instanceId} not started: the request for approval ${waitingOn} still waits for a person`);
+        continue;
+      }
       const { started } = await startOrFind(client, ORCHESTRATIONS.sweep, sweep.instanceId, sweepInput);
       (started ? run.started : run.found).push(sweep.instanceId);
       if (started)
@@ -63,6 +78,27 @@ export async function startDueSweeps(
     }
   }
   return run;
+}
+
+/** Stages of the approval workflow in which a person has not answered yet. */
+const UNANSWERED = new Set(["requesting", "awaiting-approval", "snoozed"]);
+
+/** The approval of an earlier sweep of the policy that still waits for a person, if any. */
+async function pendingApproval(
+  policy: PolicySet["policies"][number],
+  slot: Date,
+  timeZone: string,
+  client: WorkflowClient,
+): Promise<string | undefined> {
+  for (const earlier of slotsAwaitingApproval(policy, slot, timeZone)) {
+    // The sweep's remediation is named by policy and slot (orchestrations/remediations.ts); its approval is a child.
+    const approvalId = `${remediationInstanceId(policy.name, earlier.toISOString())}:approval`;
+    const status = await findStatus(client, approvalId);
+    const stage = (status?.customStatus as { stage?: string } | undefined)?.stage;
+    if ((status?.runtimeStatus === "Running" || status?.runtimeStatus === "Pending") && stage !== undefined && UNANSWERED.has(stage))
+      return approvalId;
+  }
+  return undefined;
 }
 
 app.timer("sweeps", {

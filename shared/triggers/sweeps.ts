@@ -9,7 +9,7 @@
  * fires twice, or windows that overlap, find the sweep already started.
  */
 import type { Policy } from "../policy/types.ts";
-import { type NcrontabExpression, nextOccurrence, parseNcrontab } from "../time/ncrontab.ts";
+import { type NcrontabExpression, nextOccurrence, occurrencesBetween, parseNcrontab } from "../time/ncrontab.ts";
 
 export interface DueSweep {
   policy: string;
@@ -127,4 +127,20 @@ export function sweepWindowStart(last: string | undefined, now: Date, options: S
     };
   }
   return { since: new Date(recorded.getTime() - overlapMs), reason: `since the last run at ${recorded.toISOString()}` };
+}
+
+/** Earlier slots looked at, at most: a half-hourly schedule with a day of timeout is 48. */
+const MAX_EARLIER_SLOTS = 64;
+
+/**
+ * The policy's slots before `slot` whose request for approval may still wait for a person: those
+ * within its approval timeout twice over (one escalation gets a second timeout), most recent
+ * first. Empty for a policy that asks no one. A sweep of a policy that asks every half hour must
+ * not ask again about the same resources while a person has not answered yet.
+ */
+export function slotsAwaitingApproval(policy: Pick<Policy, "schedule" | "approval">, slot: Date, timeZone: string): Date[] {
+  if (policy.schedule === undefined || policy.approval?.required !== true) return [];
+  const lookBackMs = 2 * policy.approval.timeoutMs + 5 * MINUTE_MS;
+  const earlier = occurrencesBetween(policy.schedule, new Date(slot.getTime() - lookBackMs), slot, timeZone, 100_000);
+  return earlier.slice(-MAX_EARLIER_SLOTS).reverse();
 }

@@ -9,7 +9,7 @@ import type { InvocationContext } from "@azure/functions";
  */
 export interface WorkflowClient {
   startNew(orchestratorName: string, options: { instanceId: string; input?: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus: string } | undefined>;
+  getStatus(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown } | undefined>;
 }
 
 export type TriggerLog = Pick<InvocationContext, "log" | "warn">;

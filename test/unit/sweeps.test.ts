@@ -11,10 +11,10 @@ import { validateAuditRecord } from "../../shared/audit/record.ts";
 import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
-import type { PolicySet } from "../../shared/policy/types.ts";
+import type { Policy, PolicySet } from "../../shared/policy/types.ts";
 import { type Registration, captureRegistrations } from "../../shared/runtime/durable/index.ts";
 import { occurrencesBetween } from "../../shared/time/ncrontab.ts";
-import { dueSweeps, occurrencesIn, sweepInstanceId, sweepWindowStart } from "../../shared/triggers/sweeps.ts";
+import { dueSweeps, occurrencesIn, slotsAwaitingApproval, sweepInstanceId, sweepWindowStart } from "../../shared/triggers/sweeps.ts";
 
 const BRUSSELS = "Europe/Brussels";
 const MINUTE = 60_000;
@@ -211,6 +211,55 @@ describe("the sweeps timer and the daily digest", () => {
     const next = await timer.startDueSweeps({ set, last: "2026-11-23T18:00:00.000Z", now: at("2026-11-23T18:05:00.200Z") }, client, log);
     expect(next.started).toEqual([]);
     expect(client.instances.size).toBe(4);
+  });
+
+  it("does not sweep a policy again while its earlier request for approval waits for a person, and does once it is answered", async () => {
+    const client = fakeClient();
+    const waiting = "remediate:stop-offhours-nonprod-vms:2026-11-23t17:30:00.000z:approval";
+    const statuses = new Map<string, { runtimeStatus: string; customStatus?: unknown }>([
+      [waiting, { runtimeStatus: "Running", customStatus: { stage: "awaiting-approval" } }],
+      // The AKS policy's request of the same slot was answered: its remediation applies, nobody waits.
+      [
+        "remediate:stop-offhours-nonprod-aks:2026-11-23t17:30:00.000z:approval",
+        { runtimeStatus: "Completed", customStatus: { stage: "decided" } },
+      ],
+    ]);
+    const withApprovals = { ...client, getStatus: async (id: string) => statuses.get(id) ?? (await client.getStatus(id)) };
+    const run = await timer.startDueSweeps(
+      { set, last: "2026-11-23T17:55:00.000Z", now: at("2026-11-23T18:00:00.400Z") },
+      withApprovals,
+      log,
+    );
+    expect(run.deferred).toEqual([{ instanceId: "sweep:stop-offhours-nonprod-vms:2026-11-23T18:00:00.000Z", waitingOn: waiting }]);
+    expect(run.started).toContain("sweep:stop-offhours-nonprod-aks:2026-11-23T18:00:00.000Z");
+    expect(run.started).not.toContain("sweep:stop-offhours-nonprod-vms:2026-11-23T18:00:00.000Z");
+
+    statuses.set(waiting, { runtimeStatus: "Completed", customStatus: { stage: "decided" } });
+    const after = await timer.startDueSweeps(
+      { set, last: "2026-11-23T18:25:00.000Z", now: at("2026-11-23T18:30:00.400Z") },
+      withApprovals,
+      log,
+    );
+    expect(after.deferred).toEqual([]);
+    expect(after.started).toContain("sweep:stop-offhours-nonprod-vms:2026-11-23T18:30:00.000Z");
+  });
+
+  it("looks back over a policy's slots within twice its approval timeout, most recent first; a policy without approval looks at none", () => {
+    const offHours = set.policies.find((policy) => policy.name === "stop-offhours-nonprod-vms");
+    const slots = slotsAwaitingApproval(offHours as Policy, new Date("2026-11-23T18:00:00Z"), "Europe/Brussels");
+    // 2 h timeout, twice over, plus five minutes: the eight half-hour slots before 18:00.
+    expect(slots.map((slot) => slot.toISOString().slice(11, 16))).toEqual([
+      "17:30",
+      "17:00",
+      "16:30",
+      "16:00",
+      "15:30",
+      "15:00",
+      "14:30",
+      "14:00",
+    ]);
+    const tags = set.policies.find((policy) => policy.name === "required-tags");
+    expect(slotsAwaitingApproval(tags as Policy, new Date("2026-11-23T18:00:00Z"), "Europe/Brussels")).toEqual([]);
   });
 
   it("one sweep that cannot be started does not keep the others from starting", async () => {
