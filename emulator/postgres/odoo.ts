@@ -141,18 +141,19 @@ export async function seedOdoo(client: Client, size: OdooSize, options: { uuid: 
  */
 export async function writeBusinessTransaction(client: Client, at: Date, sequence: number): Promise<void> {
   const when = at.toISOString().replace("T", " ").replace("Z", "");
+  // $2, the sequence, is cast wherever it is used: PostgreSQL would otherwise take it for text.
   await client.query(
     `WITH so AS (
        INSERT INTO sale_order (name, partner_id, state, amount_total, date_order, write_date)
-       VALUES ('SW' || lpad($2::text, 8, '0'), 1 + $2 % 100, 'sale', 25 + $2 % 50, $1, $1) RETURNING id, partner_id, amount_total
+       VALUES ('SW' || lpad($2::integer::text, 8, '0'), 1 + $2::integer % 100, 'sale', 25 + $2::integer % 50, $1, $1) RETURNING id, partner_id, amount_total
      ), sm AS (
        INSERT INTO stock_move (product_id, product_uom_qty, location_id, location_dest_id, state, date, write_date)
-       VALUES (1 + $2 % 100, 1, 8, 5, 'done', $1, $1) RETURNING id
+       VALUES (1 + $2::integer % 100, 1, 8, 5, 'done', $1, $1) RETURNING id
      ), sq AS (
-       UPDATE stock_quant SET quantity = quantity - 1, write_date = $1 WHERE id = 1 + $2 % 100 RETURNING id
+       UPDATE stock_quant SET quantity = quantity - 1, write_date = $1 WHERE id = 1 + $2::integer % 100 RETURNING id
      ), am AS (
        INSERT INTO account_move (name, move_type, state, date, partner_id, write_date)
-       SELECT 'INVW/' || lpad($2::text, 8, '0'), 'out_invoice', 'posted', $1::date, partner_id, $1 FROM so RETURNING id, partner_id
+       SELECT 'INVW/' || lpad($2::integer::text, 8, '0'), 'out_invoice', 'posted', $1::date, partner_id, $1 FROM so RETURNING id, partner_id
      )
      INSERT INTO account_move_line (move_id, account_id, partner_id, debit, credit, write_date)
      SELECT am.id, 121, am.partner_id, so.amount_total, 0, $1 FROM am, so

@@ -4,12 +4,14 @@
  * same app settings (process.env) as in Azure. Used by `governor apply --emulator`, the local
  * host and the workflow tests.
  */
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate, type SampleEstate } from "../../emulator/estate/sample.ts";
 import { GOVERNOR_EMULATOR_IDENTITY } from "../../emulator/identity.ts";
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
+import { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "../../emulator/postgres/backend.ts";
 import { useClock } from "../clock.ts";
 import { type Azurite, startAzurite } from "./azurite.ts";
 import {
@@ -32,6 +34,10 @@ export const WORKFLOW_MODULES = [
   "../../orchestrations/sweep.ts",
   "../../orchestrations/activities/cost.activities.ts",
   "../../orchestrations/activities/sweep.activities.ts",
+  "../../orchestrations/restoreDrill.ts",
+  "../../orchestrations/drillSweeper.ts",
+  "../../orchestrations/drillHeartbeat.ts",
+  "../../orchestrations/activities/drill.activities.ts",
 ];
 
 let captured: Promise<Registration[]> | undefined;
@@ -50,6 +56,8 @@ export interface LocalApp {
   emulator: Emulator;
   azurite: Azurite;
   runtime: LocalDurableRuntime;
+  /** Real PostgreSQL behind the drilled servers, when asked for (`postgres`). */
+  postgres?: LocalPostgres;
   /** The app settings the activities read. */
   settings: Record<string, string>;
   close(): Promise<void>;
@@ -64,6 +72,12 @@ export interface StartLocalAppOptions {
   logger?: RuntimeLogger;
   /** Extra settings (GOVERNOR_KILL_SWITCH, GOVERNOR_DRY_RUN…). */
   settings?: Record<string, string>;
+  /**
+   * Back the servers tagged `governor-drill` with real PostgreSQL, so restore drills restore and
+   * verify for real. Off by default: it costs a few seconds at start (initdb, generated data, a
+   * base backup) that tests without drills need not pay.
+   */
+  postgres?: boolean | Pick<LocalPostgresOptions, "size" | "writeIntervalMs" | "log">;
 }
 
 export async function startLocalApp(options: StartLocalAppOptions): Promise<LocalApp> {
@@ -71,6 +85,14 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
   const clock = new VirtualClock(sample.now);
   const emulator = await startEmulator({ estate: sample.estate, subscriptionId: sample.subscriptionId, clock });
   const azurite = await startAzurite({ location: join(options.workDir, "azurite") });
+  const drillPassword = randomBytes(18).toString("base64url");
+  const postgres = options.postgres
+    ? await startLocalPostgres(emulator.core, {
+        clock,
+        password: drillPassword,
+        ...(typeof options.postgres === "object" ? options.postgres : {}),
+      })
+    : undefined;
   const caFile = join(options.workDir, "emulator-ca.pem");
   writeFileSync(caFile, emulator.ca);
   const settings: Record<string, string> = {
@@ -83,6 +105,7 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     GOVERNOR_IDENTITY_OBJECT_ID: GOVERNOR_EMULATOR_IDENTITY.objectId,
     GOVERNOR_IDENTITY_CLIENT_ID: GOVERNOR_EMULATOR_IDENTITY.appId,
     ...(options.policyFile ? { GOVERNOR_POLICY_FILE: options.policyFile } : {}),
+    ...(postgres ? { GOVERNOR_DRILL_DB_PASSWORD: drillPassword } : {}),
     ...options.settings,
   };
   Object.assign(process.env, settings);
@@ -99,10 +122,12 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     emulator,
     azurite,
     runtime,
+    ...(postgres ? { postgres } : {}),
     settings,
     close: async () => {
       await runtime.stop();
       restoreClock();
+      await postgres?.close();
       await Promise.all([emulator.close(), azurite.close()]);
     },
   };
@@ -127,7 +152,10 @@ export async function finishWorkflows(
     );
     const sleeping = running
       .map((status) => status?.customStatus as { stage?: string; until?: string } | undefined)
-      .filter((custom) => custom?.stage === "waiting-for-schedule" && custom.until !== undefined)
+      // A workflow sleeping on a durable timer (a schedule window, a restore's next status check) says until when.
+      .filter(
+        (custom) => (custom?.stage === "waiting-for-schedule" || custom?.stage === "waiting-for-restore") && custom.until !== undefined,
+      )
       .map((custom) => new Date(custom?.until as string).getTime());
     const awaitingPeople = running.every(
       (status) => (status?.customStatus as { stage?: string } | undefined)?.stage === "awaiting-approval",
