@@ -102,6 +102,7 @@ export function drillRecord(facts: DrillFacts): DrillRecord {
 
 function duration(seconds: number | undefined): string {
   if (seconds === undefined) return "unknown";
+  if (seconds < 10) return `${Math.round(seconds * 10) / 10} s`;
   return seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 6) / 10} min`;
 }
 

@@ -126,7 +126,7 @@ describe("a restore drill of the production Odoo database", () => {
     const [audit] = await trail().query({ instanceId, kind: "drill" });
     expect(audit).toMatchObject({ kind: "drill", resourceId: prodId, outcome: "applied", policy: "weekly-restore-drill" });
     expect(audit?.reason).toMatch(
-      /^restore drill of psql-odoo-prod to .*: passed; RTO \d+ s \(objective 60 min\), RPO 60 s \(objective 15 min\); 7\/7 checks passed; drill server deleted$/,
+      /^restore drill of psql-odoo-prod to .*: passed; RTO [\d.]+ s \(objective 60 min\), RPO 60 s \(objective 15 min\); 7\/7 checks passed; drill server deleted$/,
     );
   });
 
