@@ -65,6 +65,8 @@ export interface Teardown {
   confirmed: boolean;
   note: string;
   at: string;
+  /** The server is busy (its restore still runs): try again later. */
+  busy?: boolean;
 }
 
 const RETRY = new df.RetryOptions(5_000, 4);
@@ -89,6 +91,8 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
     teardown: { confirmed: true, note: "no drill server was created" },
   };
   let created = false;
+  // The restore operation's latest state: a teardown waiting for a restore still running keeps polling it.
+  let restoreResume: string | undefined;
   if (prep.refused !== undefined) {
     facts.restoreError = prep.refused;
   } else {
@@ -112,6 +116,7 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
             prep,
             ...(progress.resumeFrom ? { resumeFrom: progress.resumeFrom } : {}),
           })) as RestoreProgress;
+          restoreResume = progress.resumeFrom;
           if (progress.state !== "InProgress") break;
           const until = new Date(context.df.currentUtcDateTime.getTime() + pollMs);
           if (until.getTime() > giveUpAt.getTime()) {
@@ -122,6 +127,7 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
           const timer = context.df.createTimer(until);
           const winner = (yield context.df.Task.any([timer, cancel])) as unknown;
           if (winner === cancel) {
+            timer.cancel();
             facts.cancelled = true;
             break;
           }
@@ -143,15 +149,34 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
   }
 
   if (created) {
-    context.df.setCustomStatus({ stage: "tearing-down", server: prep.server.name, drillServer: prep.drillServer.name });
-    try {
-      const teardown = (yield context.df.callActivityWithRetry(ACTIVITIES.deleteDrillServer, RETRY, prep)) as Teardown;
-      facts.teardown = teardown;
-    } catch (error) {
-      facts.teardown = {
-        confirmed: false,
-        note: `deleting ${prep.drillServer.name} failed: ${error instanceof Error ? error.message : String(error)}; the sweeper deletes it after ${prep.expiresAt}`,
-      };
+    // Azure refuses to delete a server while its restore runs (409): wait for it, then delete.
+    for (;;) {
+      context.df.setCustomStatus({ stage: "tearing-down", server: prep.server.name, drillServer: prep.drillServer.name });
+      let teardown: Teardown;
+      try {
+        teardown = (yield context.df.callActivityWithRetry(ACTIVITIES.deleteDrillServer, RETRY, prep)) as Teardown;
+      } catch (error) {
+        teardown = {
+          confirmed: false,
+          note: `deleting ${prep.drillServer.name} failed: ${error instanceof Error ? error.message : String(error)}; the sweeper deletes it after ${prep.expiresAt}`,
+          at: context.df.currentUtcDateTime.toISOString(),
+        };
+      }
+      const until = new Date(context.df.currentUtcDateTime.getTime() + pollMs);
+      if (!teardown.busy || until.getTime() >= Date.parse(prep.expiresAt)) {
+        const { busy: _busy, ...kept } = teardown;
+        facts.teardown = kept;
+        break;
+      }
+      if (restoreResume !== undefined) {
+        const progress = (yield context.df.callActivityWithRetry(ACTIVITIES.pollDrillRestore, RETRY, {
+          prep,
+          resumeFrom: restoreResume,
+        })) as RestoreProgress;
+        restoreResume = progress.resumeFrom;
+      }
+      context.df.setCustomStatus({ stage: "waiting-for-teardown", server: prep.server.name, until: until.toISOString() });
+      yield context.df.createTimer(until);
     }
   }
 

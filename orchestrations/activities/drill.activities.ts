@@ -259,7 +259,14 @@ async function deleteServer(client: PostgreSQLManagementFlexibleServerClient, co
 export async function deleteDrillServer(prep: DrillPreparation): Promise<Teardown> {
   const { target, config } = await dependencies();
   const client = await postgresClient(target);
-  await deleteServer(client, config, prep.drillServer.id);
+  try {
+    await deleteServer(client, config, prep.drillServer.id);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 409) {
+      return { confirmed: false, busy: true, note: `${prep.drillServer.name} is busy: ${message(error)}`, at: now().toISOString() };
+    }
+    throw error;
+  }
   const left = await getServer(client, prep.drillServer.id);
   const at = now().toISOString();
   return left

@@ -153,9 +153,7 @@ export async function finishWorkflows(
     const sleeping = running
       .map((status) => status?.customStatus as { stage?: string; until?: string } | undefined)
       // A workflow sleeping on a durable timer (a schedule window, a restore's next status check) says until when.
-      .filter(
-        (custom) => (custom?.stage === "waiting-for-schedule" || custom?.stage === "waiting-for-restore") && custom.until !== undefined,
-      )
+      .filter((custom) => custom?.stage?.startsWith("waiting-for-") === true && custom.until !== undefined)
       .map((custom) => new Date(custom?.until as string).getTime());
     const awaitingPeople = running.every(
       (status) => (status?.customStatus as { stage?: string } | undefined)?.stage === "awaiting-approval",

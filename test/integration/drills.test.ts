@@ -182,9 +182,66 @@ describe("a restore drill of the production Odoo database", () => {
 
     expect(record.recoveryPoint).toMatchObject({ method: "write-date" });
     expect(record.recoveryPoint?.note).toMatch(/no heartbeat .* newest write_date/);
-    expect(record.rpoSeconds).toBeLessThan(60);
+    // The writer stamps its rows with the virtual time: its newest row is at most the minute the clock moved old.
+    expect(record.rpoSeconds).toBeLessThanOrEqual(60);
     expect(record.checks.find((check) => check.name === "row-counts")?.status).toBe("pass");
     expect(record.outcome, record.failures.join("; ")).toBe("passed");
+  });
+
+  it("waits for a slow restore on durable timers, and counts the wait in the RTO", async () => {
+    const lro = app.emulator.core.lro.options;
+    const polls = lro.polls;
+    lro.polls = 3;
+    try {
+      const { record } = await drill({ checks: ["connection"] });
+      expect(record.outcome, record.failures.join("; ")).toBe("passed");
+      // Two status checks answered InProgress: the drill slept 30 s (virtual) after each.
+      expect(record.rtoSeconds).toBeGreaterThanOrEqual(60);
+      expect(record.teardown.confirmed).toBe(true);
+    } finally {
+      lro.polls = polls;
+    }
+  });
+
+  it("deletes the drill server when the drill is cancelled while the restore runs, and records it as cancelled", async () => {
+    const lro = app.emulator.core.lro.options;
+    const polls = lro.polls;
+    lro.polls = 6;
+    try {
+      const instanceId = drillInstanceId(prodId, "cancelled");
+      const input: DrillInput = { serverId: prodId, args: {}, trigger: { type: "manual" } };
+      await app.runtime.startNew("restoreDrill", { instanceId, input });
+      await expect
+        .poll(async () => ((await app.runtime.getStatus(instanceId))?.customStatus as { stage?: string } | undefined)?.stage, {
+          timeout: 20_000,
+        })
+        .toBe("waiting-for-restore");
+      expect(drillServers()).toHaveLength(1);
+      await app.runtime.raiseEvent(instanceId, "CancelDrill");
+      const [status] = await finishWorkflows(app, [instanceId]);
+      const record = status?.output as DrillRecord;
+      expect(record).toMatchObject({ outcome: "cancelled", checks: [], teardown: { confirmed: true } });
+      expect(drillServers()).toEqual([]);
+      const [audit] = await trail().query({ instanceId, kind: "drill" });
+      expect(audit?.outcome).toBe("skipped");
+    } finally {
+      lro.polls = polls;
+    }
+  });
+
+  it("runs from the restore-drill policy's sweep: one drill per server the policy selects", async () => {
+    const sweepId = "sweep:weekly-restore-drill:2026-11-29T02:00:00.000Z";
+    await app.runtime.startNew("sweep", {
+      instanceId: sweepId,
+      input: { policy: "weekly-restore-drill", scope: "2026-11-29T02:00:00.000Z" },
+    });
+    const [status] = await finishWorkflows(app, [sweepId]);
+    expect(status?.runtimeStatus, JSON.stringify(status?.output)).toBe("Completed");
+    const result = status?.output as { drills?: Array<{ server: string; outcome: string; instanceId: string }> };
+    expect(result.drills?.map((entry) => [entry.server, entry.outcome])).toEqual([[prodId, "passed"]]);
+    const [audit] = await trail().query({ instanceId: result.drills?.[0]?.instanceId as string, kind: "drill" });
+    expect(audit).toMatchObject({ policy: "weekly-restore-drill", trigger: { type: "timer", id: sweepId } });
+    expect(drillServers()).toEqual([]);
   });
 
   it("leaves a drill server behind when the drill dies after the restore, and the sweeper deletes it once expired", async () => {
