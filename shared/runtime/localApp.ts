@@ -127,8 +127,7 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     close: async () => {
       await runtime.stop();
       restoreClock();
-      await postgres?.close();
-      await Promise.all([emulator.close(), azurite.close()]);
+      await Promise.all([postgres?.close(), emulator.close(), azurite.close()]);
     },
   };
 }
