@@ -244,6 +244,18 @@ describe("a restore drill of the production Odoo database", () => {
     expect(drillServers()).toEqual([]);
   });
 
+  it("writes Governor's heartbeat on the servers whose drill policy asks for one", async () => {
+    await app.runtime.startNew("drillHeartbeat", { instanceId: "drill-heartbeat:test" });
+    const [status] = await finishWorkflows(app, ["drill-heartbeat:test"]);
+    const result = status?.output as { written: Array<{ serverId: string; at: string }>; failed: unknown[] };
+    expect(result).toEqual({ written: [{ serverId: prodId, at: app.clock.now().toISOString() }], failed: [] });
+    const rows = await onSource((db) =>
+      db.query<{ at: Date; counts: Record<string, number> }>("SELECT at, counts FROM governor_drill_heartbeat ORDER BY at DESC LIMIT 1"),
+    );
+    expect(rows.rows[0]?.at.toISOString()).toBe(app.clock.now().toISOString());
+    expect(rows.rows[0]?.counts.account_move_line).toBeGreaterThanOrEqual(4_000);
+  });
+
   it("leaves a drill server behind when the drill dies after the restore, and the sweeper deletes it once expired", async () => {
     // The first half of a drill, then nothing: the process running it died. (Imported here, not
     // at the top: the local app captures the workflow modules' registrations when it loads them.)

@@ -14,6 +14,9 @@
  *     psql-odoo-prod: { database: odoo_prod, rowCountTolerancePercent: 2 }
  * ```
  *
+ * The servers are those the policy's conditions select: a tag (`tag: governor-drill`), or a list
+ * (`{ value: name, in: [psql-odoo-prod, psql-odoo-staging] }`).
+ *
  * The source server is never touched (a restore always creates a new server), which is why the
  * effect is `none` and production may be drilled without an approval. Targets default to the
  * server's `rto-minutes` and `rpo-minutes` tags.
