@@ -13,6 +13,8 @@ import type { DrillSweepResult } from "../../orchestrations/drillSweeper.ts";
 import { drillInstanceId } from "../../orchestrations/names.ts";
 import type { DrillInput } from "../../orchestrations/restoreDrill.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
+import { postgresClient } from "../../shared/azure/clients.ts";
+import { emulatorTarget } from "../../shared/azure/target.ts";
 import { writeHeartbeat } from "../../shared/drills/heartbeat.ts";
 import type { DrillRecord } from "../../shared/drills/record.ts";
 import type { RestoreDrillArgs } from "../../shared/policy/actions/restoreDrill.ts";
@@ -242,6 +244,42 @@ describe("a restore drill of the production Odoo database", () => {
     const [audit] = await trail().query({ instanceId: result.drills?.[0]?.instanceId as string, kind: "drill" });
     expect(audit).toMatchObject({ policy: "weekly-restore-drill", trigger: { type: "timer", id: sweepId } });
     expect(drillServers()).toEqual([]);
+  });
+
+  it("opens a public drill server to Governor's address only, and fails naming the connection when no database answers", async () => {
+    const client = await postgresClient(emulatorTarget(app.emulator, app.sample.subscriptionId));
+    const created = await client.servers.beginCreateOrUpdateAndWait(
+      "rg-odoo-test",
+      "psql-odoo-public",
+      {
+        location: "westeurope",
+        createMode: "Create",
+        version: "17",
+        administratorLogin: "odooadmin",
+        administratorLoginPassword: "not-used-here-1!",
+        network: { publicNetworkAccess: "Enabled" },
+        tags: { environment: "test" },
+      },
+      { updateIntervalInMs: 10 },
+    );
+    // Its first backup, five minutes on, is the earliest restore point.
+    app.clock.advance(10 * MINUTE_MS);
+    runs += 1;
+    const instanceId = drillInstanceId(created.id as string, `test-${runs}`);
+    const input: DrillInput = { serverId: created.id as string, args: {}, trigger: { type: "manual" } };
+    await app.runtime.startNew("restoreDrill", { instanceId, input });
+    const [status] = await finishWorkflows(app, [instanceId]);
+    const record = status?.output as DrillRecord;
+
+    expect(record.access).toBe("firewall rule governor-drill opens the drill server to 127.0.0.1 only");
+    expect(record.outcome).toBe("failed");
+    expect(record.failures).toEqual([
+      `check connection failed: cannot connect to the restored server: no database runs behind ${record.drillServer.name} in the emulator`,
+    ]);
+    expect(record.checks.filter((check) => check.status !== "skipped").map((check) => check.name)).toEqual(["connection"]);
+    expect(record.teardown.confirmed).toBe(true);
+    expect(drillServers()).toEqual([]);
+    await client.servers.beginDeleteAndWait("rg-odoo-test", "psql-odoo-public", { updateIntervalInMs: 10 });
   });
 
   it("writes Governor's heartbeat on the servers whose drill policy asks for one", async () => {
