@@ -36,8 +36,10 @@ export interface DrillPreparation {
   expiresAt: string;
   tags: Record<string, string>;
   expectations: SourceExpectations;
-  /** Set when the drill cannot start (no such server, restore point outside the window, kill switch). */
+  /** Set when the drill cannot run (no such server, restore point outside the window): it fails. */
   refused?: string;
+  /** Set when Governor may change nothing (kill switch, dry run): the drill is skipped, not failed. */
+  skipped?: string;
 }
 
 export interface RestoreStarted {
@@ -45,6 +47,8 @@ export interface RestoreStarted {
   resumeFrom?: string;
   restoreSeconds: number;
   error?: string;
+  /** The kill switch or dry run was turned on since the drill was prepared: nothing was requested. */
+  skipped?: string;
 }
 
 export interface RestoreProgress {
@@ -93,14 +97,18 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
   let created = false;
   // The restore operation's latest state: a teardown waiting for a restore still running keeps polling it.
   let restoreResume: string | undefined;
-  if (prep.refused !== undefined) {
+  if (prep.skipped !== undefined) {
+    facts.skipped = prep.skipped;
+  } else if (prep.refused !== undefined) {
     facts.restoreError = prep.refused;
   } else {
     try {
       context.df.setCustomStatus({ stage: "restoring", server: prep.server.name, drillServer: prep.drillServer.name });
       const started = (yield context.df.callActivityWithRetry(ACTIVITIES.startDrillRestore, RETRY, prep)) as RestoreStarted;
       facts.restoreSeconds = started.restoreSeconds;
-      if (started.error !== undefined) {
+      if (started.skipped !== undefined) {
+        facts.skipped = started.skipped;
+      } else if (started.error !== undefined) {
         facts.restoreError = started.error;
       } else {
         created = true;

@@ -6,13 +6,12 @@
  * copied into a new data directory, the archive replayed to the restore point and the copy
  * started as a second server; deleting the restored server stops it and removes its files.
  */
-import { rmSync } from "node:fs";
 import type { VirtualClock } from "../clock.ts";
 import type { EmulatorCore } from "../core.ts";
 import { ArmError } from "../errors.ts";
 import { attachPostgresBackend, SERVER_TYPE, type PostgresBackend, type PostgresRestoreRequest } from "../routes/postgres.ts";
 import type { StoredResource } from "../store.ts";
-import type { PgConnection, PgServer } from "./cluster.ts";
+import { type PgConnection, type PgServer, removePgTempDir } from "./cluster.ts";
 import { databaseUuid, type OdooSize, SAMPLE_SIZE, seedOdoo, writeBusinessTransaction } from "./odoo.ts";
 import { restoreToPointInTime, SourceServer } from "./source.ts";
 import { Timeline } from "./timeline.ts";
@@ -98,7 +97,7 @@ export async function startLocalPostgres(core: EmulatorCore, options: LocalPostg
       await Promise.all(writers.map((stop) => stop()));
       for (const copy of restored.values()) {
         await copy.server.stop();
-        rmSync(copy.root, { recursive: true, force: true });
+        removePgTempDir(copy.root);
       }
       restored.clear();
       for (const source of sources.values()) await source.close();
@@ -150,7 +149,7 @@ export async function startLocalPostgres(core: EmulatorCore, options: LocalPostg
       if (!copy) return;
       restored.delete(key(server.arm.id));
       await copy.server.stop();
-      rmSync(copy.root, { recursive: true, force: true });
+      removePgTempDir(copy.root);
       log(`postgres: ${server.arm.name} stopped and its files removed`);
     },
     connection: (server) => local.connection(server.arm.id),

@@ -51,9 +51,11 @@ export function pgOsUser(): OsUser {
   }
 }
 
-/** A new folder in the temporary directory that PostgreSQL's user owns. */
+/** A new folder in the temporary directory that PostgreSQL's user owns (removed at exit if still there). */
 export function pgTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  installExitHook();
   const user = pgOsUser();
   if (user.uid !== undefined && user.gid !== undefined) chownSync(dir, user.uid, user.gid);
   return dir;
@@ -114,18 +116,33 @@ export interface PgConnection {
   database: string;
 }
 
-/** Clusters started by this process: stopped hard if the process exits without stopping them. */
+/**
+ * Servers and folders of this process: if it exits without stopping them (a failed test, Ctrl-C
+ * twice), the servers are killed and the folders removed, so nothing outlives it.
+ */
 const running = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 let exitHook = false;
+
+function installExitHook(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once("exit", () => {
+    for (const child of running) child.kill("SIGKILL");
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
 
 function killOnExit(child: ChildProcess): void {
   running.add(child);
   child.once("exit", () => running.delete(child));
-  if (exitHook) return;
-  exitHook = true;
-  process.once("exit", () => {
-    for (const process_ of running) process_.kill("SIGKILL");
-  });
+  installExitHook();
+}
+
+/** Removes a folder made by pgTempDir. */
+export function removePgTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
 }
 
 const READY = "database system is ready to accept connections";

@@ -8,7 +8,17 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
-import { copyDataDir, freePort, initCluster, type PgConnection, PgServer, pgTempDir, runAsPg, writePgFile } from "./cluster.ts";
+import {
+  copyDataDir,
+  freePort,
+  initCluster,
+  type PgConnection,
+  PgServer,
+  pgTempDir,
+  removePgTempDir,
+  runAsPg,
+  writePgFile,
+} from "./cluster.ts";
 
 export interface BaseBackup {
   /** Folder holding the copy of the data directory, with its backup_label. */
@@ -137,7 +147,7 @@ export class SourceServer {
 
   async close(): Promise<void> {
     await this.server.stop();
-    rmSync(this.root, { recursive: true, force: true });
+    removePgTempDir(this.root);
   }
 }
 
@@ -180,7 +190,7 @@ export async function restoreToPointInTime(
     await server.start();
     return { root, server, backup };
   } catch (error) {
-    rmSync(root, { recursive: true, force: true });
+    removePgTempDir(root);
     throw error;
   }
 }

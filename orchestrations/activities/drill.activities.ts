@@ -66,6 +66,13 @@ async function getServer(client: PostgreSQLManagementFlexibleServerClient, id: s
   }
 }
 
+/** Why Governor may not create a drill server now (kill switch, dry run), if it may not. Deleting one is always allowed. */
+function changesStopped(config: GovernorConfig): string | undefined {
+  if (config.killSwitch) return "the kill switch is on: no drill server is created";
+  if (config.dryRun) return "dry run: no drill server is created";
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Prepare: the restore point, the drill server, and what the restored database must match
 
@@ -124,9 +131,9 @@ export async function prepareDrill(request: { instanceId: string; input: DrillIn
   };
   if (!source || source.type?.toLowerCase() !== SERVER_TYPE) prep.refused = `no PostgreSQL flexible server ${request.input.serverId}`;
   else if (point.error !== undefined) prep.refused = point.error;
-  else if (config.killSwitch) prep.refused = "the kill switch is on: no drill server is created";
-  else if (config.dryRun) prep.refused = "dry run: no drill server is created";
-  if (prep.refused === undefined) prep.expectations = (await sourceExpectations(config, target, prep.server, options)).expectations;
+  else if (changesStopped(config) !== undefined) prep.skipped = changesStopped(config);
+  if (prep.refused === undefined && prep.skipped === undefined)
+    prep.expectations = (await sourceExpectations(config, target, prep.server, options)).expectations;
   // The RTO runs from the restore request: read the clock again after the source was read.
   prep.requestedAt = now().toISOString();
   return prep;
@@ -140,6 +147,9 @@ export async function startDrillRestore(prep: DrillPreparation): Promise<Restore
   const client = await postgresClient(target);
   const started = performance.now();
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
+  // Checked when acting, not only when the drill was prepared: the switch may have been flipped since.
+  const stopped = changesStopped(config);
+  if (stopped !== undefined) return { restoreSeconds: 0, skipped: stopped };
   // Delivered twice: the server is there already; its state says how far the restore is.
   if (await getServer(client, prep.drillServer.id)) return { restoreSeconds: seconds() };
   try {

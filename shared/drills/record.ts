@@ -7,7 +7,7 @@ import type { AuditRecord, Json, TriggerType } from "../audit/record.ts";
 import { failures, measure, type Measurement, type Objectives } from "./measure.ts";
 import type { CheckResult, RecoveryPointEvidence } from "./types.ts";
 
-export type DrillOutcome = "passed" | "failed" | "cancelled";
+export type DrillOutcome = "passed" | "failed" | "cancelled" | "skipped";
 
 export interface DrillRecord {
   runId: string;
@@ -32,6 +32,8 @@ export interface DrillRecord {
   rpoMet?: boolean;
   recoveryPoint?: RecoveryPointEvidence;
   access?: string;
+  /** Why the drill did not run (kill switch, dry run). */
+  skipped?: string;
   checks: CheckResult[];
   outcome: DrillOutcome;
   failures: string[];
@@ -51,6 +53,8 @@ export interface DrillFacts {
   restoreSeconds?: number;
   restoreError?: string;
   cancelled?: boolean;
+  /** Why the drill did not run at all (kill switch, dry run). */
+  skipped?: string;
   access?: string;
   verification?: { checks: CheckResult[]; evidence: RecoveryPointEvidence; verifiedAt: string; verifySeconds: number };
   teardown: { confirmed: boolean; note: string; at?: string };
@@ -73,7 +77,8 @@ export function drillRecord(facts: DrillFacts): DrillRecord {
     objectives: facts.objectives,
     teardownConfirmed: facts.teardown.confirmed,
   });
-  if (!facts.verification && facts.restoreError === undefined && !facts.cancelled) reasons.push("the restored database was not verified");
+  if (!facts.verification && facts.restoreError === undefined && !facts.cancelled && facts.skipped === undefined)
+    reasons.push("the restored database was not verified");
   const record: DrillRecord = {
     runId: facts.runId,
     ...(facts.policy === undefined ? {} : { policy: facts.policy }),
@@ -92,8 +97,9 @@ export function drillRecord(facts: DrillFacts): DrillRecord {
     ...(measurement ?? {}),
     ...(facts.verification ? { recoveryPoint: facts.verification.evidence } : {}),
     ...(facts.access === undefined ? {} : { access: facts.access }),
+    ...(facts.skipped === undefined ? {} : { skipped: facts.skipped }),
     checks,
-    outcome: facts.cancelled ? "cancelled" : reasons.length === 0 ? "passed" : "failed",
+    outcome: facts.skipped !== undefined ? "skipped" : facts.cancelled ? "cancelled" : reasons.length === 0 ? "passed" : "failed",
     failures: reasons,
     teardown: { confirmed: facts.teardown.confirmed, note: facts.teardown.note },
   };
@@ -111,6 +117,7 @@ export function drillSummary(record: DrillRecord): string {
   const rto = `RTO ${duration(record.rtoSeconds)}${record.objectives.rtoMinutes === undefined ? "" : ` (objective ${record.objectives.rtoMinutes} min)`}`;
   const rpo = `RPO ${duration(record.rpoSeconds)}${record.objectives.rpoMinutes === undefined ? "" : ` (objective ${record.objectives.rpoMinutes} min)`}`;
   const passed = record.checks.filter((check) => check.status === "pass").length;
+  if (record.skipped !== undefined) return `restore drill of ${record.server.name} skipped: ${record.skipped}`;
   const head = `restore drill of ${record.server.name} to ${record.pointInTime}: ${record.outcome}; ${rto}, ${rpo}; ${passed}/${record.checks.length} checks passed; drill server ${record.teardown.confirmed ? "deleted" : "NOT confirmed deleted"}`;
   return record.failures.length === 0 ? head : `${head}; ${record.failures.join("; ")}`;
 }
@@ -131,7 +138,7 @@ export function drillAuditRecord(
     instanceId: input.instanceId,
     trigger: input.trigger,
     actor: { type: "governor", id: "governor" },
-    outcome: record.outcome === "passed" ? "applied" : record.outcome === "cancelled" ? "skipped" : "failed",
+    outcome: record.outcome === "passed" ? "applied" : record.outcome === "failed" ? "failed" : "skipped",
     details: record as unknown as Json,
   };
 }

@@ -282,6 +282,22 @@ describe("a restore drill of the production Odoo database", () => {
     await client.servers.beginDeleteAndWait("rg-odoo-test", "psql-odoo-public", { updateIntervalInMs: 10 });
   });
 
+  it("creates no drill server while the kill switch is on, and records the drill as skipped", async () => {
+    process.env.GOVERNOR_KILL_SWITCH = "on";
+    try {
+      const { record, instanceId } = await drill({});
+      expect(record).toMatchObject({ outcome: "skipped", skipped: "the kill switch is on: no drill server is created", checks: [] });
+      expect(drillServers()).toEqual([]);
+      const [audit] = await trail().query({ instanceId, kind: "drill" });
+      expect(audit).toMatchObject({
+        outcome: "skipped",
+        reason: "restore drill of psql-odoo-prod skipped: the kill switch is on: no drill server is created",
+      });
+    } finally {
+      delete process.env.GOVERNOR_KILL_SWITCH;
+    }
+  });
+
   it("writes Governor's heartbeat on the servers whose drill policy asks for one", async () => {
     await app.runtime.startNew("drillHeartbeat", { instanceId: "drill-heartbeat:test" });
     const [status] = await finishWorkflows(app, ["drill-heartbeat:test"]);
