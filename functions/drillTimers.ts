@@ -1,7 +1,7 @@
 /**
- * The restore drills' timers. `drillSweeper`, every 15 minutes, starts the workflow that
- * deletes drill servers past their expiry (left by a drill that crashed or was terminated).
- * `drillHeartbeat`, every 5 minutes, starts the workflow that writes Governor's heartbeat on the
+ * The restore drills' timers. `drillSweeps`, every 15 minutes, starts the `drillSweeper` workflow
+ * that deletes drill servers past their expiry (left by a drill that crashed or was terminated).
+ * `drillHeartbeats`, every 5 minutes, starts the `drillHeartbeat` workflow that writes Governor's heartbeat on the
  * sources whose drill policy asks for one. Drills themselves start from the policy sweeps, on
  * the restore-drill policy's own schedule. Instance ids name the slot: a timer firing twice
  * finds its workflow already started.
@@ -11,7 +11,7 @@ import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { now } from "../shared/clock.ts";
 import { ORCHESTRATIONS } from "../orchestrations/names.ts";
-import { startOrFind } from "./budgetAlerts.ts";
+import { startOrFind } from "../shared/triggers/workflows.ts";
 
 export const DRILL_SWEEPER_SCHEDULE = "0 */15 * * * *";
 export const DRILL_HEARTBEAT_SCHEDULE = "0 */5 * * * *";
@@ -21,7 +21,7 @@ export function slotInstanceId(prefix: string, at: Date): string {
   return `${prefix}:${at.toISOString().slice(0, 16)}`;
 }
 
-app.timer("drillSweeper", {
+app.timer("drillSweeps", {
   schedule: DRILL_SWEEPER_SCHEDULE,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {
@@ -31,7 +31,7 @@ app.timer("drillSweeper", {
   },
 });
 
-app.timer("drillHeartbeat", {
+app.timer("drillHeartbeats", {
   schedule: DRILL_HEARTBEAT_SCHEDULE,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {

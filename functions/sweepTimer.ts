@@ -16,7 +16,7 @@ import type { PolicySet } from "../shared/policy/types.ts";
 import { dueSweeps, sweepWindowStart } from "../shared/triggers/sweeps.ts";
 import { ORCHESTRATIONS } from "../orchestrations/names.ts";
 import type { SweepInput } from "../orchestrations/sweep.ts";
-import { startOrFind, type TriggerLog, type WorkflowClient } from "./budgetAlerts.ts";
+import { startOrFind, type TriggerLog, type WorkflowClient } from "../shared/triggers/workflows.ts";
 
 export const SWEEP_TIMER_SCHEDULE = "0 */5 * * * *";
 const PERIOD_MS = 5 * 60_000;

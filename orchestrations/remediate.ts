@@ -109,6 +109,7 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
       resourceId: resource.resourceId,
       action: input.action.type,
       outcome: "skipped",
+      guard: "approval",
       reason: `not approved: ${approval.reason}`,
     }));
 

@@ -138,3 +138,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   return Object.freeze(config);
 }
+
+/** Settings that only make sense on a developer's machine (the emulator): never deployed to Azure. */
+export const LOCAL_ONLY_SETTINGS: ReadonlySet<string> = new Set([
+  "GOVERNOR_ARM_ENDPOINT",
+  "GOVERNOR_ARM_CA_FILE",
+  "GOVERNOR_DRILL_DB_PASSWORD",
+]);

@@ -42,6 +42,8 @@ export interface LocalHost {
   close(): Promise<void>;
   /** Timer invocations so far, by function name. */
   timerRuns: Map<string, number>;
+  /** Resolves when no timer invocation is in hand. */
+  timersIdle(): Promise<void>;
 }
 
 interface Answer {
@@ -268,7 +270,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const scheduleOf = (timer: Registration): string => String((timer.options as { trigger?: { schedule?: string } }).trigger?.schedule);
   const timers = options.registrations.filter((item) => item.triggerType === "timerTrigger");
   const next = new Map<string, Date>();
+  /** The occurrence each timer last fired for: the host's `scheduleStatus.last`, which it keeps in storage in Azure. */
+  const lastFired = new Map<string, Date>();
   const running = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
   for (const timer of timers) {
     next.set(timer.name, nextOccurrence(scheduleOf(timer), options.clock.now(), options.timeZone));
   }
@@ -278,14 +283,24 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       if (!due || due.getTime() > now.getTime() || running.has(timer.name)) continue;
       next.set(timer.name, nextOccurrence(scheduleOf(timer), now, options.timeZone));
       running.add(timer.name);
+      const last = lastFired.get(timer.name);
+      lastFired.set(timer.name, due);
       const info = {
         isPastDue: now.getTime() - due.getTime() > 60_000,
-        scheduleStatus: { last: due.toISOString(), next: next.get(timer.name)?.toISOString(), lastUpdated: now.toISOString() },
+        scheduleStatus: {
+          ...(last === undefined ? {} : { last: last.toISOString() }),
+          next: next.get(timer.name)?.toISOString(),
+          lastUpdated: now.toISOString(),
+        },
       };
-      handlerOf(timer)(info, invocationContext(timer))
-        .then(() => timerRuns.set(timer.name, (timerRuns.get(timer.name) ?? 0) + 1))
+      const invocation = handlerOf(timer)(info, invocationContext(timer))
+        .then(() => void timerRuns.set(timer.name, (timerRuns.get(timer.name) ?? 0) + 1))
         .catch((error: unknown) => log.error(`timer ${timer.name}: ${(error as Error).stack ?? String(error)}`))
-        .finally(() => running.delete(timer.name));
+        .finally(() => {
+          running.delete(timer.name);
+          inFlight.delete(invocation);
+        });
+      inFlight.add(invocation);
     }
   };
   const stopTimers = options.clock.onChange(fireDue);
@@ -294,11 +309,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     url: baseUrl,
     port,
     timerRuns,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        stopTimers();
+    timersIdle: async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    close: async () => {
+      stopTimers();
+      // A timer invocation in hand finishes first: what it starts is not lost halfway.
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

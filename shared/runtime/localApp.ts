@@ -14,39 +14,18 @@ import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "../../emulator/postgres/backend.ts";
 import { useClock } from "../clock.ts";
 import { type Azurite, startAzurite } from "./azurite.ts";
-import {
-  captureRegistrations,
-  DurableStore,
-  LocalDurableRuntime,
-  type OrchestrationStatus,
-  type Registration,
-  type RuntimeLogger,
-} from "./durable/index.ts";
-
-/** Every module that registers orchestrations and activities, as the worker's `main` glob would load them. */
-export const WORKFLOW_MODULES = [
-  "../../orchestrations/remediate.ts",
-  "../../orchestrations/approval.ts",
-  "../../orchestrations/activities/remediation.activities.ts",
-  "../../orchestrations/checkResource.ts",
-  "../../orchestrations/activities/check.activities.ts",
-  "../../orchestrations/costContainment.ts",
-  "../../orchestrations/sweep.ts",
-  "../../orchestrations/activities/cost.activities.ts",
-  "../../orchestrations/activities/sweep.activities.ts",
-  "../../orchestrations/restoreDrill.ts",
-  "../../orchestrations/drillSweeper.ts",
-  "../../orchestrations/drillHeartbeat.ts",
-  "../../orchestrations/activities/drill.activities.ts",
-];
+import { entryFilesIn, loadEntries } from "./entries.ts";
+import { DurableStore, LocalDurableRuntime, type OrchestrationStatus, type Registration, type RuntimeLogger } from "./durable/index.ts";
 
 let captured: Promise<Registration[]> | undefined;
 
-/** The workflow modules register once per process (a module runs once): later apps reuse what was captured. */
-function workflowRegistrations(): Promise<Registration[]> {
-  captured ??= captureRegistrations(async () => {
-    for (const module of WORKFLOW_MODULES) await import(new URL(module, import.meta.url).href);
-  });
+/**
+ * The orchestrations and activities of the entry files (package.json `main`), registered once per
+ * process (a module runs once): later apps reuse what was captured. Functions (triggers) are the
+ * host's to load.
+ */
+export function workflowRegistrations(): Promise<Registration[]> {
+  captured ??= loadEntries(entryFilesIn("orchestrations"));
   return captured;
 }
 

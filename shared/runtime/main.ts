@@ -6,7 +6,7 @@
  * virtual clock (`--speed 60` runs an hour a minute). Ctrl-C stops it after the work in hand.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -14,7 +14,7 @@ import { forwardEvents } from "../../emulator/eventGrid.ts";
 import { generateEstate } from "../../emulator/estate/generate.ts";
 import { builtinRegistry } from "../policy/builtins.ts";
 import { loadPolicyFile } from "../policy/loader.ts";
-import { captureRegistrations } from "./durable/index.ts";
+import { entryFilesIn, loadEntries } from "./entries.ts";
 import { startLocalHost } from "./host.ts";
 import { startLocalApp } from "./localApp.ts";
 
@@ -43,11 +43,7 @@ const app = await startLocalApp({
   // The production database runs for real, so the restore drills restore and verify for real.
   postgres: { log },
 });
-const functionsDir = join(root, "functions");
-const functionModules = readdirSync(functionsDir).filter((file) => file.endsWith(".ts"));
-const registrations = await captureRegistrations(async () => {
-  for (const file of functionModules) await import(join(functionsDir, file));
-});
+const registrations = await loadEntries(entryFilesIn("functions"));
 const policies = await loadPolicyFile(
   app.settings.GOVERNOR_POLICY_FILE ?? join(root, "policies/odoo-distribution.yaml"),
   builtinRegistry(),

@@ -332,13 +332,22 @@ export function decideBudgetResponse(alert: BudgetAlert, receivedAt: Date): Budg
       reason: `budget ${alert.budgetName}: actual spend crossed its ${alert.thresholdPercent} % threshold (${spent}, ${ratio} %): approval is asked to stop idle and off-hours non-production compute`,
     };
   }
+  if (ratio >= 100) {
+    // A lower threshold's alert that already reports spend past the budget (alerts come about once
+    // a day, and a budget may have no 100 % threshold at all): contain now, under the 100 %
+    // threshold's key, so that threshold's own alert finds this containment instead of starting another.
+    return {
+      response: "contain",
+      instanceId: budgetInstanceId({ ...alert, thresholdPercent: 100 }, receivedAt),
+      period,
+      reason: `budget ${alert.budgetName}: actual spend is past the budget (${spent}, ${ratio} %) in the alert of its ${alert.thresholdPercent} % threshold: approval is asked to stop idle and off-hours non-production compute`,
+    };
+  }
   return {
     response: "notify",
     instanceId,
     period,
-    reason:
-      `budget ${alert.budgetName}: actual spend crossed its ${alert.thresholdPercent} % threshold (${spent}, ${ratio} %): the spend and proposals are posted` +
-      (ratio >= 100 ? "; spend is already past the budget, and containment starts with the alert of a 100 % threshold" : ""),
+    reason: `budget ${alert.budgetName}: actual spend crossed its ${alert.thresholdPercent} % threshold (${spent}, ${ratio} %): the spend and proposals are posted`,
   };
 }
 

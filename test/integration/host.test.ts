@@ -114,7 +114,13 @@ describe("timer functions", () => {
     expect(ticks).toEqual([]);
     clock.set("2026-11-23T23:30:00Z"); // 00:30 in Brussels: the 00:00 occurrence has passed
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(ticks).toEqual(["2026-11-23T23:00:00.000Z"]);
+    // The first run ever has no last occurrence; the next is 06:00 in Brussels.
+    expect(ticks).toEqual(["last none, next 2026-11-24T05:00:00.000Z"]);
     expect(host.timerRuns.get("fixtureTimer")).toBe(1);
+    clock.set("2026-11-24T05:30:00Z");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // As the Functions host keeps it: `last` is the occurrence the previous run fired for.
+    expect(ticks.at(-1)).toBe("last 2026-11-23T23:00:00.000Z, next 2026-11-24T11:00:00.000Z");
+    expect(host.timerRuns.get("fixtureTimer")).toBe(2);
   });
 });

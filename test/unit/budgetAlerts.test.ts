@@ -165,9 +165,22 @@ describe("the graduated response", () => {
     expect(decideBudgetResponse(alertOf(commonAt("$60.00")), RECEIVED).response).toBe("contain");
   });
 
-  it("actual spend at the 80 % threshold notifies", () => {
-    expect(decideBudgetResponse(alertOf(legacy()), RECEIVED).response).toBe("notify");
-    expect(decideBudgetResponse(alertOf(commonAt("$40.00")), RECEIVED)).toMatchObject({ response: "notify" });
+  it("actual spend at the 80 % threshold, still within the budget, notifies", () => {
+    const payload = commonAt("$40.00");
+    alertData(payload).SpentAmount = "$45.00";
+    expect(decideBudgetResponse(alertOf(payload), RECEIVED)).toMatchObject({ response: "notify" });
+  });
+
+  it("an 80 % alert whose spend is already past the budget contains, under the 100 % threshold's key", () => {
+    // The legacy sample: spend 100 of a budget of 50, in the alert of the 80 % threshold.
+    const decision = decideBudgetResponse(alertOf(legacy()), RECEIVED);
+    expect(decision).toMatchObject({
+      response: "contain",
+      reason: containing("actual spend is past the budget (100 USD of 50 USD, 200 %)"),
+    });
+    const at100 = legacy();
+    (at100.data as Json).NotificationThresholdAmount = "1.0";
+    expect(decision.instanceId).toBe(budgetInstanceId(alertOf(at100), RECEIVED));
   });
 
   it("one key per budget, threshold type, threshold and period: the same for redeliveries and for both payloads", () => {

@@ -1,0 +1,151 @@
+/**
+ * The Azure Resource Manager operations each activity performs: the source of Governor's custom
+ * role (`infra/azuredeploy.json`, "Governor operator"), which holds exactly their union instead
+ * of Contributor. Tests hold both ends: the role's actions equal this union, and every request
+ * the activities send to the emulated subscription is an operation listed here for that activity.
+ *
+ * `READ_ANY` (the action "*" + "/read") stands for reading any resource: Governor inventories the
+ * whole subscription (Resource Graph shows only what its caller may read), and an event may name
+ * a resource of any type. It grants no `list*` action (keys, secrets) and no data-plane access:
+ * it is what Reader holds.
+ *
+ * Storage (the task hub, the audit trail) is not here: the app reaches it through data-plane
+ * roles on its own storage account, assigned by the template.
+ */
+import type { ACTIVITIES } from "../names.ts";
+
+export interface ArmPermission {
+  /** The RBAC action, as a role definition spells it. */
+  operation: string;
+  why: string;
+  /**
+   * `request`: a request of Governor's is authorised by it (the emulator's log shows it).
+   * `linked`: Azure checks it on another resource than the one the request names (a linked
+   * access check), so no request shows it; `source` says where Azure documents it.
+   */
+  evidence: "request" | "linked";
+  source?: string;
+}
+
+const READ_ANY: ArmPermission = {
+  operation: "*/read",
+  why: "read resources, resource groups, Resource Graph, metrics, backup items and operation status",
+  evidence: "request",
+};
+
+export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIVITIES], readonly ArmPermission[]> = {
+  applyRemediation: [
+    READ_ANY,
+    { operation: "Microsoft.Compute/virtualMachines/deallocate/action", why: "deallocate idle or off-hours VMs", evidence: "request" },
+    {
+      operation: "Microsoft.Compute/virtualMachines/start/action",
+      why: "start VMs again when their schedule window opens",
+      evidence: "request",
+    },
+    { operation: "Microsoft.ContainerService/managedClusters/stop/action", why: "stop off-hours AKS clusters", evidence: "request" },
+    { operation: "Microsoft.ContainerService/managedClusters/start/action", why: "start AKS clusters again", evidence: "request" },
+    { operation: "Microsoft.Compute/snapshots/delete", why: "delete expired snapshots", evidence: "request" },
+    { operation: "Microsoft.Compute/disks/delete", why: "delete expired unattached disks", evidence: "request" },
+    { operation: "Microsoft.Resources/tags/write", why: "merge missing tags (the tags API at the resource's scope)", evidence: "request" },
+    {
+      operation: "Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/write",
+      why: "enrol a VM in its region's Recovery Services vault",
+      evidence: "request",
+    },
+    {
+      operation: "Microsoft.Compute/virtualMachines/write",
+      why: "Azure Backup checks that whoever enables protection of a VM may write the VM (no request of ours writes it)",
+      evidence: "linked",
+      source:
+        "https://learn.microsoft.com/azure/backup/backup-rbac-rs-vault (minimum role requirements for Azure VM backup: Virtual Machine Contributor on the VM)",
+    },
+  ],
+  verifyRemediation: [READ_ANY],
+  recordAudit: [],
+  requestApproval: [],
+  nextScheduleStarts: [READ_ANY],
+  planCostResponse: [READ_ANY],
+  recordCostNotice: [],
+  planPolicy: [READ_ANY],
+  evaluateResource: [READ_ANY],
+  prepareDrill: [READ_ANY],
+  startDrillRestore: [
+    READ_ANY,
+    {
+      operation: "Microsoft.DBforPostgreSQL/flexibleServers/write",
+      why: "create a drill server by a point-in-time restore (a new server in the drill resource group; the source is only read)",
+      evidence: "request",
+    },
+  ],
+  pollDrillRestore: [READ_ANY],
+  openDrillAccess: [
+    READ_ANY,
+    {
+      operation: "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write",
+      why: "open a public drill server to Governor's outbound address (a restore copies no firewall rules)",
+      evidence: "request",
+    },
+  ],
+  verifyDrill: [READ_ANY],
+  deleteDrillServer: [
+    READ_ANY,
+    { operation: "Microsoft.DBforPostgreSQL/flexibleServers/delete", why: "delete the drill server after its drill", evidence: "request" },
+  ],
+  recordDrill: [],
+  sweepExpiredDrills: [
+    READ_ANY,
+    {
+      operation: "Microsoft.DBforPostgreSQL/flexibleServers/delete",
+      why: "delete drill servers past their expiry that a drill left behind",
+      evidence: "request",
+    },
+  ],
+  writeDrillHeartbeats: [READ_ANY],
+};
+
+/** The actions Governor's role must hold: the union over activities, sorted. */
+export function requiredActions(manifest: Record<string, readonly ArmPermission[]> = ACTIVITY_PERMISSIONS): string[] {
+  return [...new Set(Object.values(manifest).flatMap((permissions) => permissions.map((permission) => permission.operation)))].sort();
+}
+
+/** Whether an RBAC action (with `*` wildcards, case-insensitive as Azure compares them) allows an operation. */
+export function allows(action: string, operation: string): boolean {
+  const pattern = action
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${pattern}$`, "i").test(operation);
+}
+
+/**
+ * What the evidence (the operations each activity was seen to perform) says about a manifest:
+ * an operation no permission of its activity allows, and a permission backed by requests that
+ * no request showed (granted, never used). `linked` permissions cannot be seen and are skipped;
+ * `*` + `/read` is satisfied by any read.
+ */
+export function permissionProblems(
+  observed: ReadonlyMap<string, ReadonlySet<string>>,
+  manifest: Record<string, readonly ArmPermission[]> = ACTIVITY_PERMISSIONS,
+): string[] {
+  const problems: string[] = [];
+  for (const [activity, operations] of observed) {
+    const permissions = manifest[activity];
+    if (!permissions) {
+      problems.push(`activity ${activity} called Azure but has no entry in the manifest`);
+      continue;
+    }
+    for (const operation of [...operations].sort()) {
+      if (!permissions.some((permission) => allows(permission.operation, operation)))
+        problems.push(`${activity} performed ${operation}, which its manifest entry does not allow`);
+    }
+  }
+  for (const [activity, permissions] of Object.entries(manifest)) {
+    const seen = [...(observed.get(activity) ?? [])];
+    for (const permission of permissions) {
+      if (permission.evidence !== "request") continue;
+      if (!seen.some((operation) => allows(permission.operation, operation)))
+        problems.push(`${activity} is granted ${permission.operation}, which no request of the evidence needed`);
+    }
+  }
+  return problems;
+}

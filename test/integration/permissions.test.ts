@@ -1,0 +1,261 @@
+/**
+ * The evidence behind Governor's role: representative workflows (every policy of the pack swept
+ * and carried out, a resource event checked, both budget responses) run on the local runtime
+ * against the emulated subscription, with each activity's requests told apart. Activities are
+ * run one at a time for this test only, so the emulator's request log between an activity's start
+ * and end is that activity's; each request becomes the RBAC operation its route stands for
+ * (emulator/armOperations.ts), and the manifest (orchestrations/activities/permissions.ts) must
+ * allow each one for that activity, and need every permission it grants.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { armOperationOf, ROUTE_OPERATIONS } from "../../emulator/armOperations.ts";
+import { allRoutes } from "../../emulator/routes/index.ts";
+import { ACTIVITY_PERMISSIONS, permissionProblems } from "../../orchestrations/activities/permissions.ts";
+import type { CheckResourceInput } from "../../orchestrations/checkResource.ts";
+import type { CostResponseInput } from "../../orchestrations/costContainment.ts";
+import { checkInstanceId, ORCHESTRATIONS } from "../../orchestrations/names.ts";
+import type { SweepInput } from "../../orchestrations/sweep.ts";
+import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../../shared/policy/loader.ts";
+import { DurableStore, type FunctionHandler, type Registration } from "../../shared/runtime/durable/index.ts";
+import { type LocalApp, startLocalApp, workflowRegistrations } from "../../shared/runtime/localApp.ts";
+import { parseBudgetAlert } from "../../shared/triggers/budgetAlerts.ts";
+import { policiesFor } from "../../shared/triggers/resourceEvents.ts";
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const EXAMPLES = new URL("../../../shared/azure-examples/", import.meta.url);
+
+const UNATTACHED_DISKS_POLICY = `
+  - name: delete-unattached-dev-disks
+    description: Unattached dev disks older than 30 days are deleted.
+    resource: disk
+    mode: enforce
+    when:
+      - environment: [dev]
+      - disk-attached: false
+      - age: { olderThan: 30d, from: created }
+    action: delete
+`;
+
+function budgetAlert(subscriptionId: string, thresholdType: "Actual" | "Forecasted"): CostResponseInput["alert"] {
+  const text = readFileSync(new URL("cost-management/budget-alert-common-alert-schema-actual.json", EXAMPLES), "utf8")
+    .replaceAll("11111111-1111-1111-1111-111111111111", subscriptionId)
+    .replaceAll("Test_actual_cost_budget", "budget-nordwind-monthly");
+  const payload = JSON.parse(text) as { data: { alertContext: { AlertData: Record<string, unknown> } } };
+  const data = payload.data.alertContext.AlertData;
+  data.NotificationThresholdAmount = data.BudgetThreshold;
+  data.ThresholdType = thresholdType;
+  const parsed = parseBudgetAlert(payload);
+  if (parsed.kind !== "alert") throw new Error(`the example alert does not parse: ${JSON.stringify(parsed)}`);
+  return parsed.alert;
+}
+
+/**
+ * Runs the workflows until nothing moves but people: a workflow (a child one too) sleeping until
+ * a schedule window opens has the virtual clock moved to its time; those awaiting approval stay.
+ */
+async function settle(app: LocalApp, taskHub: string): Promise<void> {
+  const store = await DurableStore.open({ connectionString: app.azurite.connectionString, taskHub });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    await app.runtime.whenIdle();
+    const running = await store.listInstances(["Pending", "Running"]);
+    const statuses = await Promise.all(running.map((record) => app.runtime.getStatus(record.instanceId)));
+    const wakes = statuses
+      .map((status) => status?.customStatus as { stage?: string; until?: string } | undefined)
+      .filter((custom) => custom?.stage === "waiting-for-schedule" && custom.until !== undefined)
+      .map((custom) => new Date(custom?.until as string).getTime());
+    if (wakes.length === 0) return;
+    app.clock.set(new Date(Math.max(app.clock.nowMs(), Math.min(...wakes)) + 1_000));
+    if (Date.now() > deadline)
+      throw new Error(`workflows still sleeping after 120 s: ${running.map((record) => record.instanceId).join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("the RBAC operations the activities perform", () => {
+  let app: LocalApp;
+  let registrations: Registration[];
+  const originals = new Map<Registration, FunctionHandler>();
+  /** Activity name → operations its requests stood for. */
+  const observed = new Map<string, Set<string>>();
+  let unattributed: string[] = [];
+  const unmapped: string[] = [];
+
+  beforeAll(async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "governor-perm-"));
+    // The pack deletes no disk; a platform team's own policy may, so the evidence includes one.
+    const policyFile = join(workDir, "policies.yaml");
+    writeFileSync(policyFile, `${readFileSync(DEFAULT_POLICIES, "utf8")}${UNATTACHED_DISKS_POLICY}`);
+    app = await startLocalApp({ workDir, policyFile, logger: quiet, taskHub: "GovernorPermissions" });
+    registrations = await workflowRegistrations();
+    let queue: Promise<unknown> = Promise.resolve();
+    const attributed = new Set<number>();
+    for (const registration of registrations.filter((candidate) => candidate.triggerType === "activityTrigger")) {
+      const original = registration.handler;
+      originals.set(registration, original);
+      registration.handler = (input, context) => {
+        const run = queue.then(async () => {
+          const mark = app.emulator.core.log.mark;
+          try {
+            return await original(input, context);
+          } finally {
+            for (const entry of app.emulator.core.log.entries({ since: mark })) {
+              attributed.add(entry.seq);
+              try {
+                const operations = observed.get(registration.name) ?? new Set<string>();
+                operations.add(armOperationOf(entry));
+                observed.set(registration.name, operations);
+              } catch (error) {
+                unmapped.push((error as Error).message);
+              }
+            }
+          }
+        });
+        queue = run.catch(() => undefined);
+        return run;
+      };
+    }
+
+    const start = app.emulator.core.log.mark;
+    const set = await loadPolicyFile(policyFile, builtinRegistry());
+    const ids: string[] = [];
+    for (const policy of set.policies) {
+      const instanceId = `sweep:${policy.name}:permissions`;
+      const input: SweepInput = { policy: policy.name, scope: "2026-11-23T19:30", trigger: { type: "cli" }, autoApprove: true };
+      await app.runtime.startNew(ORCHESTRATIONS.sweep, { instanceId, input });
+      ids.push(instanceId);
+    }
+    const vm = app.emulator.core.store
+      .list({ type: "Microsoft.Compute/virtualMachines" })
+      .find((item) => item.arm.name === "vm-odoo-dev-01");
+    if (!vm) throw new Error("the sample estate has no vm-odoo-dev-01");
+    const check: CheckResourceInput = {
+      resourceId: vm.arm.id,
+      policies: policiesFor("virtual-machine", set.policies),
+      event: {
+        id: "permissions-1",
+        type: "Microsoft.Resources.ResourceWriteSuccess",
+        time: app.clock.now().toISOString(),
+        operationName: "Microsoft.Compute/virtualMachines/write",
+      },
+    };
+    ids.push(checkInstanceId(vm.arm.id));
+    await app.runtime.startNew(ORCHESTRATIONS.checkResource, { instanceId: checkInstanceId(vm.arm.id), input: check });
+    for (const [orchestrator, thresholdType] of [
+      [ORCHESTRATIONS.costNotice, "Forecasted"],
+      [ORCHESTRATIONS.costContainment, "Actual"],
+    ] as const) {
+      const input: CostResponseInput = { alert: budgetAlert(app.sample.subscriptionId, thresholdType), reason: "permissions evidence" };
+      const instanceId = `budget:permissions:${thresholdType.toLowerCase()}`;
+      await app.runtime.startNew(orchestrator, { instanceId, input });
+      ids.push(instanceId);
+    }
+    // Restore drills: the pack's drill of the (private) production server runs in its sweep above;
+    // a public server's drill opens a firewall rule; the sweeper deletes an expired drill server.
+    // Both servers are put in the emulator's store directly: a request of the test's own would
+    // count as unattributed.
+    const core = app.emulator.core;
+    const groupId = (name: string): string => `/subscriptions/${app.sample.subscriptionId}/resourceGroups/${name}`;
+    const publicServer = core.materialise("Microsoft.DBforPostgreSQL/flexibleServers", {
+      id: `${groupId("rg-odoo-test")}/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-odoo-public`,
+      name: "psql-odoo-public",
+      body: {
+        location: "westeurope",
+        properties: { version: "17", administratorLogin: "odooadmin", network: { publicNetworkAccess: "Enabled" } },
+      },
+    });
+    core.store.put(publicServer);
+    const expired = core.materialise("Microsoft.DBforPostgreSQL/flexibleServers", {
+      id: `${groupId("rg-governor-drills")}/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-left-behind`,
+      name: "psql-left-behind",
+      body: {
+        location: "westeurope",
+        tags: { "governor-drill": "copy", "governor-drill-expires": "2026-11-01T00:00:00Z" },
+        properties: { version: "17", administratorLogin: "odooadmin" },
+      },
+    });
+    core.store.put(expired);
+    const drillId = `drill:psql-odoo-public:permissions`;
+    await app.runtime.startNew(ORCHESTRATIONS.restoreDrill, {
+      instanceId: drillId,
+      input: { serverId: publicServer.arm.id, args: { checks: ["connection"] }, trigger: { type: "manual" } },
+    });
+    ids.push(drillId);
+    for (const [orchestrator, instanceId] of [
+      [ORCHESTRATIONS.drillSweeper, "drill-sweeper:permissions"],
+      [ORCHESTRATIONS.drillHeartbeat, "drill-heartbeat:permissions"],
+    ] as const) {
+      await app.runtime.startNew(orchestrator, { instanceId, input: {} });
+      ids.push(instanceId);
+    }
+    await settle(app, "GovernorPermissions");
+    await queue;
+    unattributed = app.emulator.core.log
+      .entries({ since: start })
+      .filter((entry) => !attributed.has(entry.seq))
+      .map((entry) => `${entry.method} ${entry.route} ${entry.path}`);
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const [registration, handler] of originals) registration.handler = handler;
+    await app?.close();
+  });
+
+  it("every emulator route stands for an RBAC operation", () => {
+    expect(
+      allRoutes()
+        .filter((route) => !(route.name in ROUTE_OPERATIONS))
+        .map((route) => route.name),
+    ).toEqual([]);
+    expect(unmapped).toEqual([]);
+  });
+
+  it("only activities call Azure: no request comes from an orchestrator or a trigger", () => {
+    expect(unattributed).toEqual([]);
+  });
+
+  it("the workflows exercised the changes Governor makes (the evidence is not empty)", () => {
+    const changes = [...(observed.get("applyRemediation") ?? [])].filter((operation) => !operation.endsWith("/read"));
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        "Microsoft.Compute/virtualMachines/deallocate/action",
+        "Microsoft.Compute/snapshots/delete",
+        "Microsoft.Resources/tags/write",
+      ]),
+    );
+  });
+
+  it("the manifest allows every operation each activity performed, and grants nothing the evidence did not need", () => {
+    expect(permissionProblems(observed)).toEqual([]);
+  });
+
+  it("the check fails when the manifest lacks an operation an activity performed", () => {
+    const narrower = {
+      ...ACTIVITY_PERMISSIONS,
+      applyRemediation: ACTIVITY_PERMISSIONS.applyRemediation.filter(
+        (permission) => permission.operation !== "Microsoft.Compute/virtualMachines/deallocate/action",
+      ),
+    };
+    expect(permissionProblems(observed, narrower)).toContain(
+      "applyRemediation performed Microsoft.Compute/virtualMachines/deallocate/action, which its manifest entry does not allow",
+    );
+  });
+
+  it("the check fails when the manifest grants an operation nothing performed", () => {
+    const wider = {
+      ...ACTIVITY_PERMISSIONS,
+      planPolicy: [
+        ...ACTIVITY_PERMISSIONS.planPolicy,
+        { operation: "Microsoft.Compute/virtualMachines/delete", why: "mutation", evidence: "request" as const },
+      ],
+    };
+    expect(permissionProblems(observed, wider)).toContain(
+      "planPolicy is granted Microsoft.Compute/virtualMachines/delete, which no request of the evidence needed",
+    );
+  });
+});

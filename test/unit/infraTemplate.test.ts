@@ -1,0 +1,287 @@
+/**
+ * The deployment template (infra/azuredeploy.json), checked where Azure cannot be reached: its
+ * structure, what it deploys, and that it agrees with the code (Event Grid filter, role actions,
+ * function names and routes). Each check is also run on a mutated copy, to prove it bites.
+ */
+import { describe, expect, it } from "vitest";
+import { requiredActions } from "../../orchestrations/activities/permissions.ts";
+import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
+import { eventSubscriptionFilter } from "../../shared/triggers/resourceEvents.ts";
+import { DEFAULT_SEEN_EVENTS_TABLE } from "../../shared/triggers/seenEvents.ts";
+import { Opaque } from "../support/arm/expressions.ts";
+import {
+  type ArmResource,
+  type ArmTemplate,
+  checkDependsOn,
+  checkOutputs,
+  checkParametersAndVariables,
+  checkResourceBasics,
+  checkSchemas,
+  checkTemplate,
+  evaluatedResource,
+  resourcesOfType,
+} from "../support/arm/template.ts";
+import { eventFilterProblems, readTemplate, roleProblems, scoped, templateAppSettings } from "../support/governorTemplate.ts";
+
+/** A deep copy of the template to break on purpose. */
+const mutable = (): ArmTemplate => structuredClone(readTemplate());
+const inner = (template: ArmTemplate): ArmTemplate =>
+  (template.resources.find((resource) => resource.type === "Microsoft.Resources/deployments")?.properties as { template: ArmTemplate })
+    .template;
+const find = (template: ArmTemplate, type: string): ArmResource => {
+  const resource = [...template.resources, ...inner(template).resources].find((candidate) => candidate.type === type);
+  if (!resource) throw new Error(`no ${type}`);
+  return resource;
+};
+
+describe("the deployment template's structure", () => {
+  it("passes every structural check: schemas, resource basics, parameters and variables, dependsOn, outputs", () => {
+    expect(checkTemplate(scoped())).toEqual([]);
+  });
+
+  it("is a subscription-level template whose nested deployment deploys into the resource group it creates", () => {
+    const entries = scoped();
+    expect(entries.map((entry) => entry.path)).toEqual(["root", "root/governor-app"]);
+    expect(entries[1]?.context.scope.resourceGroup).toBe("rg-governor");
+  });
+
+  it("the schema check fails on a wrong schema or contentVersion", () => {
+    const template = mutable();
+    inner(template).$schema = "https://schema.management.azure.com/schemas/2015-01-01/deploymentTemplate.json#";
+    template.contentVersion = "1.0";
+    expect(checkSchemas(scoped(template))).toEqual([
+      expect.stringContaining("root: contentVersion is 1.0"),
+      expect.stringContaining("root/governor-app: $schema is https://schema.management.azure.com/schemas/2015-01-01"),
+    ]);
+  });
+
+  it("the resource check fails on a resource without apiVersion", () => {
+    const template = mutable();
+    delete (find(template, "Microsoft.KeyVault/vaults") as Partial<ArmResource>).apiVersion;
+    expect(checkResourceBasics(scoped(template))).toEqual([expect.stringMatching(/Microsoft\.KeyVault\/vaults.*apiVersion is missing/)]);
+  });
+
+  it("the parameter and variable check fails on one declared and unused, and on one used and undeclared", () => {
+    const template = mutable();
+    template.parameters = { ...template.parameters, forgotten: { type: "string", defaultValue: "x" } };
+    find(template, "Microsoft.KeyVault/vaults").location = "[variables('vaultLocation')]";
+    expect(checkParametersAndVariables(scoped(template))).toEqual([
+      "root: parameters forgotten is declared but never used",
+      "root/governor-app: variables('vaultLocation') is used but not declared",
+    ]);
+  });
+
+  it("the dependsOn check fails on a dependency the template does not deploy", () => {
+    const template = mutable();
+    find(template, "Microsoft.Web/sites").dependsOn?.push("[resourceId('Microsoft.Web/serverfarms', 'plan-elsewhere')]");
+    expect(checkDependsOn(scoped(template))).toEqual([
+      expect.stringMatching(/Microsoft\.Web\/sites .* depends on .*serverfarms\/plan-elsewhere, which this template does not deploy$/),
+    ]);
+  });
+
+  it("the outputs check fails on a function key, or a name that says secret", () => {
+    const template = mutable();
+    inner(template).outputs = {
+      ...inner(template).outputs,
+      hostKeys: {
+        type: "object",
+        value: "[listKeys(format('{0}/host/default', resourceId('Microsoft.Web/sites', parameters('appName'))), '2024-04-01')]",
+      },
+      storagePassword: { type: "string", value: "[variables('storageName')]" },
+    };
+    expect(checkOutputs(scoped(template))).toEqual([
+      "root/governor-app: output hostKeys: shows the result of listKeys()",
+      "root/governor-app: output storagePassword: its name says it holds a secret",
+    ]);
+  });
+});
+
+describe("what the template deploys", () => {
+  const entries = scoped();
+
+  it("a Flex Consumption Function App on Node 22 with the user-assigned identity, deploying from its storage by that identity", () => {
+    const plan = evaluatedResource(entries, "Microsoft.Web/serverfarms");
+    expect(plan.sku).toEqual({ tier: "FlexConsumption", name: "FC1" });
+    const site = evaluatedResource(entries, "Microsoft.Web/sites");
+    const identity = evaluatedResource(entries, "Microsoft.ManagedIdentity/userAssignedIdentities");
+    expect(Object.keys((site.identity as { userAssignedIdentities: object }).userAssignedIdentities)).toEqual([
+      expect.stringMatching(new RegExp(`/userAssignedIdentities/${identity.name}$`)),
+    ]);
+    const config = (site.properties as { functionAppConfig: Record<string, Record<string, unknown>> }).functionAppConfig;
+    expect(config.runtime).toEqual({ name: "node", version: "22" });
+    expect(config.deployment?.storage).toMatchObject({ type: "blobContainer", authentication: { type: "UserAssignedIdentity" } });
+  });
+
+  it("storage without shared keys, reached by identity: no setting holds a key", () => {
+    const storage = evaluatedResource(entries, "Microsoft.Storage/storageAccounts");
+    expect(storage.properties).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false });
+    const settings = templateAppSettings(entries);
+    expect(settings).toMatchObject({ AzureWebJobsStorage__credential: "managedidentity", AzureWebJobsStorage__accountName: storage.name });
+    expect(settings.AzureWebJobsStorage).toBeUndefined();
+    for (const [key, value] of Object.entries(settings)) expect(`${key}=${String(value)}`).not.toMatch(/AccountKey=|listKeys/i);
+  });
+
+  it("the tables the app's settings name (audit trail, task hub) and the seen-events table, and the package and dead-letter containers", () => {
+    const names = (type: string) =>
+      resourcesOfType(entries, type).map((_found, index) => evaluatedResource(entries, type, index).name.split("/").at(-1));
+    const settings = templateAppSettings(entries);
+    const hub = String(settings.GOVERNOR_TASK_HUB);
+    expect(names("Microsoft.Storage/storageAccounts/tableServices/tables").sort()).toEqual(
+      [String(settings.GOVERNOR_AUDIT_TABLE), DEFAULT_SEEN_EVENTS_TABLE, `${hub}Instances`, `${hub}History`].sort(),
+    );
+    expect(names("Microsoft.Storage/storageAccounts/blobServices/containers")).toEqual(["app-package", "eventgrid-deadletter"]);
+  });
+
+  it("one identity everywhere: the SDK credential, storage, telemetry and Governor's own-event filter name the app's identity", () => {
+    const settings = templateAppSettings(entries);
+    const identity = evaluatedResource(entries, "Microsoft.ManagedIdentity/userAssignedIdentities");
+    const of = (property: string) => new RegExp(`^reference\\(.*/userAssignedIdentities/${identity.name}\\)\\.${property}$`);
+    for (const key of ["AZURE_CLIENT_ID", "AzureWebJobsStorage__clientId", "GOVERNOR_IDENTITY_CLIENT_ID"]) {
+      expect(settings[key], key).toBeInstanceOf(Opaque);
+      expect((settings[key] as Opaque).text, key).toMatch(of("clientId"));
+    }
+    // Without its own object id, Governor would take its own tag writes for someone else's and check them again.
+    expect((settings.GOVERNOR_IDENTITY_OBJECT_ID as Opaque).text).toMatch(of("principalId"));
+    expect(String(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)).toMatch(
+      /^ClientId=<reference\(.*userAssignedIdentities.*\)\.clientId>;Authorization=AAD$/,
+    );
+  });
+
+  it("Application Insights on a Log Analytics workspace, local auth off; Key Vault with RBAC", () => {
+    const insights = evaluatedResource(entries, "Microsoft.Insights/components").properties as Record<string, unknown>;
+    expect(insights.DisableLocalAuth).toBe(true);
+    expect(insights.WorkspaceResourceId).toMatch(/Microsoft\.OperationalInsights\/workspaces\//);
+    expect(evaluatedResource(entries, "Microsoft.KeyVault/vaults").properties).toMatchObject({ enableRbacAuthorization: true });
+  });
+
+  it("the subscription's system topic, with retries and dead-lettering to the storage container by the topic's identity", () => {
+    expect(evaluatedResource(entries, "Microsoft.EventGrid/systemTopics").properties).toEqual({
+      source: `/subscriptions/${entries[0]?.context.scope.subscriptionId}`,
+      topicType: "Microsoft.Resources.Subscriptions",
+    });
+    const subscription = evaluatedResource(entries, "Microsoft.EventGrid/systemTopics/eventSubscriptions").properties as Record<
+      string,
+      never
+    >;
+    expect(subscription.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
+    expect(subscription.deadLetterWithResourceIdentity).toMatchObject({
+      identity: { type: "SystemAssigned" },
+      deadLetterDestination: { endpointType: "StorageBlob", properties: { blobContainerName: "eventgrid-deadletter" } },
+    });
+  });
+
+  it("a budget with actual and forecasted thresholds, notifying the action group the template creates", () => {
+    const budget = evaluatedResource(entries, "Microsoft.Consumption/budgets");
+    const properties = budget.properties as {
+      amount: number;
+      notifications: Record<string, { thresholdType: string; contactGroups: unknown[] }>;
+    };
+    expect(properties.amount).toBe(5000);
+    const notifications = Object.values(properties.notifications);
+    expect(new Set(notifications.map((notification) => notification.thresholdType))).toEqual(new Set(["Actual", "Forecasted"]));
+    for (const notification of notifications) {
+      expect(notification.contactGroups).toHaveLength(1);
+      expect(notification.contactGroups[0]).toBeInstanceOf(Opaque);
+      expect(String(notification.contactGroups[0])).toMatch(/governor-app.*outputs\.actionGroupId\.value/);
+    }
+    const outputs = entries[1]?.template.outputs ?? {};
+    expect(outputs.actionGroupId?.value).toBe("[resourceId('Microsoft.Insights/actionGroups', variables('actionGroupName'))]");
+  });
+
+  it("the operator role assigned to the app's identity at the subscription, nothing broader", () => {
+    const assignments = resourcesOfType(entries, "Microsoft.Authorization/roleAssignments");
+    const atSubscription = assignments.filter(({ entry }) => entry.path === "root");
+    expect(atSubscription).toHaveLength(1);
+    const roleDefinitionId = (evaluateAssignment(atSubscription[0]).properties as { roleDefinitionId: string }).roleDefinitionId;
+    expect(roleDefinitionId).toMatch(/\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/);
+    expect(roleDefinitionId.split("/").at(-1)).toBe(String(evaluatedResource(entries, "Microsoft.Authorization/roleDefinitions").name));
+    // Built-in roles in the resource group: data-plane storage, telemetry, secrets; never Owner or Contributor.
+    const OWNER_OR_CONTRIBUTOR = ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c"];
+    for (const found of assignments) {
+      const id = (evaluateAssignment(found).properties as { roleDefinitionId: string }).roleDefinitionId;
+      expect(OWNER_OR_CONTRIBUTOR).not.toContain(id.split("/").at(-1));
+    }
+  });
+});
+
+function evaluateAssignment(found: { entry: ReturnType<typeof scoped>[number]; resource: ArmResource } | undefined): ArmResource {
+  if (!found) throw new Error("no role assignment");
+  const index = found.entry.template.resources.filter((resource) => resource.type === found.resource.type).indexOf(found.resource);
+  return evaluatedResource([found.entry], found.resource.type, index);
+}
+
+describe("the template agrees with the code", () => {
+  const entries = scoped();
+
+  it("the Event Grid filter lists exactly the operations the resourceEvents function maps", () => {
+    expect(eventFilterProblems(entries, eventSubscriptionFilter())).toEqual([]);
+  });
+
+  it("the filter check fails when the mapping handles an operation the template does not let through", () => {
+    const expected = eventSubscriptionFilter();
+    const mapping = {
+      ...expected,
+      advancedFilters: [{ ...expected.advancedFilters[0]!, values: [...expected.advancedFilters[0]!.values, "/stop/action"] }],
+    };
+    expect(eventFilterProblems(entries, mapping)).toEqual([
+      "advanced filter StringEndsWith data.operationName: /stop/action is in the resourceEvents mapping but not in the template",
+    ]);
+  });
+
+  it("the filter check fails when the template lets through an event type the mapping drops", () => {
+    const template = mutable();
+    const subscription = find(template, "Microsoft.EventGrid/systemTopics/eventSubscriptions");
+    (inner(template).variables as { eventFilter: { includedEventTypes: string[] } }).eventFilter.includedEventTypes.push(
+      "Microsoft.Resources.ResourceDeleteSuccess",
+    );
+    expect(subscription.properties?.filter).toBe("[variables('eventFilter')]");
+    expect(eventFilterProblems(scoped(template), eventSubscriptionFilter())).toEqual([
+      "included event types: Microsoft.Resources.ResourceDeleteSuccess is in the template but not in the resourceEvents mapping",
+    ]);
+  });
+
+  it("the operator role holds exactly the actions the activities' manifest needs", () => {
+    expect(roleProblems(entries, requiredActions())).toEqual([]);
+  });
+
+  it("the role check fails on an action the manifest does not need, and on one it needs that the role lacks", () => {
+    const template = mutable();
+    const role = find(template, "Microsoft.Authorization/roleDefinitions");
+    const block = (role.properties as { permissions: Array<{ actions: string[] }> }).permissions[0]!;
+    block.actions = [
+      ...block.actions.filter((action) => action !== "Microsoft.Compute/snapshots/delete"),
+      "Microsoft.Compute/virtualMachines/delete",
+    ];
+    expect(roleProblems(scoped(template), requiredActions())).toEqual([
+      "role actions: Microsoft.Compute/virtualMachines/delete is in the template's role but not in the activities' manifest",
+      "role actions: Microsoft.Compute/snapshots/delete is in the activities' manifest but not in the template's role",
+    ]);
+  });
+
+  it("Event Grid delivers to the registered resourceEvents function, and the action group posts to the budgetAlerts route", async () => {
+    const registrations = await captureRegistrations(async () => {
+      await import("../../functions/resourceEvents.ts");
+      await import("../../functions/budgetAlerts.ts");
+    });
+    const byName = new Map(registrations.map((registration) => [registration.name, registration]));
+    const destination = (
+      evaluatedResource(entries, "Microsoft.EventGrid/systemTopics/eventSubscriptions").properties as {
+        destination: { endpointType: string; properties: { resourceId: string } };
+      }
+    ).destination;
+    expect(destination.endpointType).toBe("AzureFunction");
+    const functionName = destination.properties.resourceId.split("/functions/")[1] as string;
+    expect(byName.get(functionName)?.triggerType).toBe("eventGridTrigger");
+
+    const receivers = (
+      evaluatedResource(entries, "Microsoft.Insights/actionGroups").properties as {
+        webhookReceivers: Array<{ serviceUri: string; useCommonAlertSchema: boolean }>;
+      }
+    ).webhookReceivers;
+    expect(receivers).toHaveLength(1);
+    const route = /\/api\/([^?]+)\?code=/.exec(receivers[0]!.serviceUri)?.[1];
+    const budgetAlerts = registrations.find((registration) => registration.triggerType === "httpTrigger");
+    expect(route).toBe((budgetAlerts?.options.trigger as { route?: string }).route);
+    expect(receivers[0]!.useCommonAlertSchema).toBe(true);
+  });
+});
