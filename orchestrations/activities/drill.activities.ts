@@ -17,6 +17,8 @@ import { connectionConfig, withDatabase } from "../../shared/drills/connect.ts";
 import { keyTableCounts, newestHeartbeat, recoveryPointEvidence, writeHeartbeat } from "../../shared/drills/heartbeat.ts";
 import {
   DRILL_LIFETIME_MS,
+  DRILL_TAGS,
+  isDrillCopyOf,
   drillOptions,
   drillServerName,
   drillTags,
@@ -150,8 +152,13 @@ export async function startDrillRestore(prep: DrillPreparation): Promise<Restore
   // Checked when acting, not only when the drill was prepared: the switch may have been flipped since.
   const stopped = changesStopped(config);
   if (stopped !== undefined) return { restoreSeconds: 0, skipped: stopped };
-  // Delivered twice: the server is there already; its state says how far the restore is.
-  if (await getServer(client, prep.drillServer.id)) return { restoreSeconds: seconds() };
+  // Delivered twice: the server is there already; its state says how far the restore is. A server
+  // of that name that is not this drill's is not adopted (nor, later, deleted).
+  const existing = await getServer(client, prep.drillServer.id);
+  if (existing && !isDrillCopyOf(existing.tags, prep.runId)) {
+    return { restoreSeconds: seconds(), error: `a server named ${prep.drillServer.name} exists and is not this drill's` };
+  }
+  if (existing) return { restoreSeconds: seconds() };
   try {
     const poller = await client.servers.beginCreateOrUpdate(
       prep.drillServer.resourceGroup,
@@ -269,6 +276,15 @@ async function deleteServer(client: PostgreSQLManagementFlexibleServerClient, co
 export async function deleteDrillServer(prep: DrillPreparation): Promise<Teardown> {
   const { target, config } = await dependencies();
   const client = await postgresClient(target);
+  // Re-read before deleting: only the server this drill created (its marker and run tags) is deleted.
+  const current = await getServer(client, prep.drillServer.id);
+  if (current && !isDrillCopyOf(current.tags, prep.runId)) {
+    return {
+      confirmed: false,
+      note: `refused to delete ${prep.drillServer.name}: it is not this drill's server (no ${DRILL_TAGS.marker}: copy and ${DRILL_TAGS.run}: ${prep.runId} tags)`,
+      at: now().toISOString(),
+    };
+  }
   try {
     await deleteServer(client, config, prep.drillServer.id);
   } catch (error) {

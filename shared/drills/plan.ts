@@ -95,6 +95,11 @@ export function drillTags(
   };
 }
 
+/** A server created by the drill run `runId` (its tags say so; the run tag is cut as drillTags cuts it). */
+export function isDrillCopyOf(tags: Record<string, string> | undefined, runId: string): boolean {
+  return tags?.[DRILL_TAGS.marker] === "copy" && tags[DRILL_TAGS.run] === runId.slice(0, 256);
+}
+
 /** A drill server whose expiry has passed (a server without the tag is not Governor's to delete). */
 export function isExpiredDrillServer(tags: Record<string, string> | undefined, now: Date): boolean {
   const expires = tags?.[DRILL_TAGS.expires];

@@ -310,6 +310,27 @@ describe("a restore drill of the production Odoo database", () => {
     expect(rows.rows[0]?.counts.account_move_line).toBeGreaterThanOrEqual(4_000);
   });
 
+  it("never deletes a server that is not the drill's own, even under the drill server's name", async () => {
+    const { deleteDrillServer, prepareDrill } = await import("../../orchestrations/activities/drill.activities.ts");
+    const prep = await prepareDrill({
+      instanceId: "drill:psql-odoo-prod:impostor",
+      input: { serverId: prodId, args: {}, trigger: { type: "manual" } },
+    });
+    const core = app.emulator.core;
+    core.store.put(
+      core.materialise(SERVER_TYPE, {
+        id: prep.drillServer.id,
+        name: prep.drillServer.name,
+        body: { location: "westeurope", tags: { environment: "prod" }, properties: { version: "17", administratorLogin: "someone" } },
+      }),
+    );
+    const teardown = await deleteDrillServer(prep);
+    expect(teardown.confirmed).toBe(false);
+    expect(teardown.note).toMatch(/^refused to delete psql-odoo-prod-drill-[0-9a-f]{8}: it is not this drill's server/);
+    expect(core.store.get(prep.drillServer.id)).toBeDefined();
+    core.store.delete(prep.drillServer.id);
+  });
+
   it("leaves a drill server behind when the drill dies after the restore, and the sweeper deletes it once expired", async () => {
     // The first half of a drill, then nothing: the process running it died. (Imported here, not
     // at the top: the local app captures the workflow modules' registrations when it loads them.)
