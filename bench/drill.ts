@@ -6,7 +6,8 @@
  * verification suite (amcheck included).
  *
  * Prints one JSON line per size: `{ rows, restoreSeconds, verifySeconds, rpoSeconds, outcome }`.
- * `restoreSeconds` is the restore request, which in the emulator performs the restore itself;
+ * `restoreSeconds` runs from the restore request to the restored server ready (the virtual clock
+ * runs at real speed meanwhile: in the emulator the request performs the restore itself);
  * `verifySeconds` the verification suite; `rpoSeconds` what the drill measured. The suite must
  * grow no more than linearly with rows and verify 1M rows in under 30 s.
  *

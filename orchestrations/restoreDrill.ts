@@ -10,7 +10,7 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import type { RestoreDrillArgs } from "../shared/policy/actions/restoreDrill.ts";
-import type { DrillOptions } from "../shared/drills/plan.ts";
+import { type DrillOptions, RESTORE_TIMEOUT_MS } from "../shared/drills/plan.ts";
 import type { DrillFacts, DrillRecord } from "../shared/drills/record.ts";
 import type { CheckResult, RecoveryPointEvidence, SourceExpectations } from "../shared/drills/types.ts";
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from "./names.ts";
@@ -45,7 +45,8 @@ export interface DrillPreparation {
 export interface RestoreStarted {
   /** The SDK poller's serialised state, to check the operation from the next activity. */
   resumeFrom?: string;
-  restoreSeconds: number;
+  /** How long the request took, measured by the activity (in the emulator it performs the restore itself). */
+  requestSeconds: number;
   error?: string;
   /** The kill switch or dry run was turned on since the drill was prepared: nothing was requested. */
   skipped?: string;
@@ -105,7 +106,7 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
     try {
       context.df.setCustomStatus({ stage: "restoring", server: prep.server.name, drillServer: prep.drillServer.name });
       const started = (yield context.df.callActivityWithRetry(ACTIVITIES.startDrillRestore, RETRY, prep)) as RestoreStarted;
-      facts.restoreSeconds = started.restoreSeconds;
+      facts.requestSeconds = started.requestSeconds;
       if (started.skipped !== undefined) {
         facts.skipped = started.skipped;
       } else if (started.error !== undefined) {
@@ -117,7 +118,7 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
           at: prep.requestedAt,
           ...(started.resumeFrom ? { resumeFrom: started.resumeFrom } : {}),
         };
-        const giveUpAt = new Date(Date.parse(prep.requestedAt) + 4 * 3_600_000);
+        const giveUpAt = new Date(Date.parse(prep.requestedAt) + RESTORE_TIMEOUT_MS);
         const cancel = context.df.waitForExternalEvent(EVENTS.cancelDrill);
         for (;;) {
           progress = (yield context.df.callActivityWithRetry(ACTIVITIES.pollDrillRestore, RETRY, {

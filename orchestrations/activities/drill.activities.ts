@@ -151,14 +151,14 @@ export async function startDrillRestore(prep: DrillPreparation): Promise<Restore
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
   // Checked when acting, not only when the drill was prepared: the switch may have been flipped since.
   const stopped = changesStopped(config);
-  if (stopped !== undefined) return { restoreSeconds: 0, skipped: stopped };
+  if (stopped !== undefined) return { requestSeconds: 0, skipped: stopped };
   // Delivered twice: the server is there already; its state says how far the restore is. A server
   // of that name that is not this drill's is not adopted (nor, later, deleted).
   const existing = await getServer(client, prep.drillServer.id);
   if (existing && !isDrillCopyOf(existing.tags, prep.runId)) {
-    return { restoreSeconds: seconds(), error: `a server named ${prep.drillServer.name} exists and is not this drill's` };
+    return { requestSeconds: seconds(), error: `a server named ${prep.drillServer.name} exists and is not this drill's` };
   }
-  if (existing) return { restoreSeconds: seconds() };
+  if (existing) return { requestSeconds: seconds() };
   try {
     const poller = await client.servers.beginCreateOrUpdate(
       prep.drillServer.resourceGroup,
@@ -172,12 +172,12 @@ export async function startDrillRestore(prep: DrillPreparation): Promise<Restore
       },
       lroOptions(config),
     );
-    return { resumeFrom: poller.toString(), restoreSeconds: seconds() };
+    return { resumeFrom: poller.toString(), requestSeconds: seconds() };
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;
     // Azure refused the request itself (a bad restore point, a name taken): retrying will not help.
     if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-      return { restoreSeconds: seconds(), error: `Azure refused the restore (${status}): ${message(error)}` };
+      return { requestSeconds: seconds(), error: `Azure refused the restore (${status}): ${message(error)}` };
     }
     throw error;
   }

@@ -22,8 +22,10 @@ export interface DrillRecord {
     readyAt?: string;
     verifiedAt?: string;
     tornDownAt?: string;
-    /** Measured by the activities in real time: the restore request (and, in the emulator, the restore itself) and the verification. */
+    /** From the restore request to the restored server ready, on Governor's clock. */
     restoreSeconds?: number;
+    /** Measured by the activities themselves: the restore request (in the emulator, the restore itself) and the verification. */
+    requestSeconds?: number;
     verifySeconds?: number;
   };
   rtoSeconds?: number;
@@ -50,7 +52,7 @@ export interface DrillFacts {
   objectives: Objectives;
   requestedAt: string;
   readyAt?: string;
-  restoreSeconds?: number;
+  requestSeconds?: number;
   restoreError?: string;
   cancelled?: boolean;
   /** Why the drill did not run at all (kill switch, dry run). */
@@ -92,7 +94,8 @@ export function drillRecord(facts: DrillFacts): DrillRecord {
       ...(facts.readyAt === undefined ? {} : { readyAt: facts.readyAt }),
       ...(facts.verification ? { verifiedAt: facts.verification.verifiedAt, verifySeconds: facts.verification.verifySeconds } : {}),
       ...(facts.teardown.at === undefined ? {} : { tornDownAt: facts.teardown.at }),
-      ...(facts.restoreSeconds === undefined ? {} : { restoreSeconds: facts.restoreSeconds }),
+      ...(facts.readyAt === undefined ? {} : { restoreSeconds: (Date.parse(facts.readyAt) - Date.parse(facts.requestedAt)) / 1000 }),
+      ...(facts.requestSeconds === undefined ? {} : { requestSeconds: facts.requestSeconds }),
     },
     ...(measurement ?? {}),
     ...(facts.verification ? { recoveryPoint: facts.verification.evidence } : {}),
