@@ -62,6 +62,7 @@ for (const rows of sizes) {
       JSON.stringify({
         rows,
         restoreSeconds: record.timings.restoreSeconds,
+        requestSeconds: record.timings.requestSeconds,
         verifySeconds: record.timings.verifySeconds,
         rpoSeconds: record.rpoSeconds,
         rtoSeconds: record.rtoSeconds,
