@@ -47,6 +47,12 @@ export function adminRoutes(): RouteDefinition[] {
       },
     },
     {
+      method: "GET",
+      pattern: "/_emulator/emails",
+      name: "admin.emails",
+      handler: ({ core }) => ({ status: 200, body: { messages: core.email.messages } }),
+    },
+    {
       method: "POST",
       pattern: "/_emulator/faults",
       name: "admin.faults.add",

@@ -3,6 +3,7 @@
  * injection, throttling, the request log and the registry of resource types.
  */
 import { VirtualClock } from "./clock.ts";
+import { EmulatedEmail } from "./communication.ts";
 import { ArmThrottle, ARM_THROTTLE_LIMITS, FaultInjector, type ThrottleSettings } from "./faults.ts";
 import { LroManager } from "./lro.ts";
 import { RequestLog } from "./requestLog.ts";
@@ -65,6 +66,7 @@ export class EmulatorCore {
   readonly faults: FaultInjector;
   readonly throttle: ArmThrottle;
   readonly log = new RequestLog();
+  readonly email = new EmulatedEmail();
   readonly listPageSize: number;
   /** Undefined when the quota is off. */
   readonly resourceGraphQuota: ResourceGraphQuota | undefined;

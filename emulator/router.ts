@@ -34,6 +34,8 @@ export interface RouteDefinition {
   kind?: OperationKind;
   /** A data-plane route (batch metrics): ARM's per-subscription token buckets do not count it. */
   outsideArm?: boolean;
+  /** How callers authenticate: an ARM bearer token (the default), or an access key's HMAC (Communication Services). */
+  authentication?: "bearer" | "hmac";
   handler: (ctx: RouteContext) => RouteResult | Promise<RouteResult>;
 }
 

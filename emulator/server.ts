@@ -30,6 +30,8 @@ export interface Emulator {
   port: number;
   /** PEM of the CA that signed the emulator's certificate: give it to clients as `tlsOptions.ca`. */
   ca: string;
+  /** Connection string of the emulated Communication Services resource (email). */
+  emailConnectionString: string;
   core: EmulatorCore;
   close(): Promise<void>;
 }
@@ -130,7 +132,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
           : new ArmError(404, "NotFound", `No emulated Azure operation answers ${method} ${path}.`);
       }
       const authorization = request.headers.authorization;
-      if (!authorization || !/^Bearer\s+\S+/i.test(authorization)) {
+      const hmac = match.route.authentication === "hmac";
+      if (!hmac && (!authorization || !/^Bearer\s+\S+/i.test(authorization))) {
         throw new ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
       }
       if (!url.searchParams.get("api-version")) {
@@ -177,7 +180,14 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         }
       }
 
-      const body = parseJson(await readBody(request));
+      const text = await readBody(request);
+      if (hmac) {
+        // Communication Services sign each request with the resource's access key instead of a bearer token.
+        const query = url.searchParams.toString();
+        const problem = core.email.verify(method, query ? `${path}?${query}` : path, request.headers, text);
+        if (problem !== undefined) throw new ArmError(401, "Denied", `Denied by the resource provider: ${problem}.`);
+      }
+      const body = parseJson(text);
       const ctx: RouteContext = { params: match.params, query: url.searchParams, body, headers: request.headers, baseUrl, path, core };
       const route = match.route;
       const result = await withCaller(callerFromAuthorization(authorization), () => route.handler(ctx));
@@ -219,6 +229,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     url: baseUrl,
     port,
     ca: tls.ca,
+    emailConnectionString: core.email.connectionString(baseUrl),
     core,
     close: () =>
       new Promise<void>((resolve, reject) => {

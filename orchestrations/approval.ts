@@ -1,36 +1,79 @@
 /**
- * The approval sub-orchestration: ask, then wait for the `ApprovalDecision` event raced against a
- * durable timer. This is the seam the approvals work completes (delivery to Teams and email,
- * escalation, snooze, exemptions); today it asks through the `requestApproval` activity, takes an
- * approve or reject decision for all or some resources, and on timeout applies the policy's
- * `onTimeout` (skip unless the policy says approve).
+ * The approval sub-orchestration: ask (the `requestApproval` activity delivers one request for
+ * the whole plan to Teams and by email, with a signed link), then wait for the `ApprovalDecision`
+ * event raced against a durable timer, cancelling the timer that lost.
+ *
+ * - Approve (all or some), reject, exempt until a date (the exemptions are written, those
+ *   resources skipped): the decision is returned to the remediation, which records who decided.
+ * - Snooze: a timer until the snooze ends, then the plan is asked for again (re-read, new link).
+ * - No answer: escalate once to the policy's escalation approvers, then apply `onTimeout`
+ *   (skip unless the policy says approve).
+ * - Configured channels all failed: the request is reported as undelivered and nothing is
+ *   approved, rather than timing out as though people had been asked.
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type { ApprovalEvent, ApprovalRequestResult } from "../shared/approvals/decision.ts";
 import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from "./names.ts";
+
+export type { ApprovalEvent, ApprovalRequestResult };
 
 export interface ApprovalInput {
   policy: string;
   action: string;
   resources: Array<{ resourceId: string; resourceName: string; reason: string; estimatedMonthlySavings: number }>;
   approvers: string[];
+  /** Asked once when nobody answered the approvers in time; empty: no escalation. */
+  escalation?: string[];
   timeoutMs: number;
   onTimeout: "skip" | "approve";
 }
 
 export interface ApprovalDecision {
-  outcome: "approved" | "rejected" | "partially-approved" | "timed-out";
+  outcome: "approved" | "rejected" | "partially-approved" | "exempted" | "timed-out" | "undelivered";
   approvedResourceIds: string[];
+  /** Resources exempted by the decision (skipped, with an exemption written until `exemptUntil`). */
+  exemptedResourceIds?: string[];
+  exemptUntil?: string;
   decidedBy: string;
   reason: string;
 }
 
-/** What the approval endpoint raises: a decision on all the plan's resources, or on some of them. */
-export interface ApprovalEvent {
-  decision: "approve" | "reject";
-  resourceIds?: string[];
-  decidedBy: string;
-  comment?: string;
+export interface ApprovalRequestInput extends ApprovalInput {
+  instanceId: string;
+  /** 0 for the first request; each snooze or escalation asks again with a new round. */
+  round: number;
+  /** Who this round is sent to (the approvers, or the escalation approvers). */
+  audience: string[];
+  escalated: boolean;
+  /** When the links of this round expire: the end of the wait. */
+  expiresAt: string;
+}
+
+/** Custom status while a decision is awaited: the approval endpoint checks tokens and identities against it. */
+export interface AwaitingApprovalStatus {
+  stage: "awaiting-approval";
+  approvers: string[];
+  resources: number;
+  round: number;
+  planHash: string;
+  expiresAt: string;
+  escalated: boolean;
+}
+
+/** Activities retry on thrown errors (storage or Azure unreachable); delivery failures come back as data. */
+const RETRY = new df.RetryOptions(2_000, 3);
+
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+function unreadable(): ApprovalDecision {
+  // An unreadable decision never approves anything.
+  return {
+    outcome: "rejected",
+    approvedResourceIds: [],
+    decidedBy: "governor",
+    reason: "the decision could not be read: nothing approved",
+  };
 }
 
 export function decide(input: ApprovalInput, event: unknown): ApprovalDecision {
@@ -39,59 +82,153 @@ export function decide(input: ApprovalInput, event: unknown): ApprovalDecision {
   if (
     candidate === null ||
     typeof candidate !== "object" ||
-    (candidate.decision !== "approve" && candidate.decision !== "reject") ||
+    !["approve", "reject", "exempt"].includes(String(candidate.decision)) ||
     typeof candidate.decidedBy !== "string"
   ) {
-    // An unreadable decision never approves anything.
-    return {
-      outcome: "rejected",
-      approvedResourceIds: [],
-      decidedBy: "governor",
-      reason: "the decision could not be read: nothing approved",
-    };
+    return unreadable();
   }
   if (candidate.decision === "reject") {
     return { outcome: "rejected", approvedResourceIds: [], decidedBy: candidate.decidedBy, reason: candidate.comment ?? "rejected" };
   }
+  const exempt = candidate.exempt;
+  if (exempt !== undefined && (!Array.isArray(exempt.resourceIds) || typeof exempt.until !== "string")) return unreadable();
+  const exempted = planned.filter((id) => exempt?.resourceIds.some((pick) => same(pick, id)) ?? false);
+  if (candidate.decision === "exempt") {
+    if (exempted.length === 0) return unreadable();
+    return {
+      outcome: "exempted",
+      approvedResourceIds: [],
+      exemptedResourceIds: exempted,
+      exemptUntil: exempt?.until,
+      decidedBy: candidate.decidedBy,
+      reason: candidate.comment ?? `exempted ${exempted.length} of ${planned.length} until ${exempt?.until}`,
+    };
+  }
+  const open = planned.filter((id) => !exempted.includes(id));
   const chosen =
-    candidate.resourceIds === undefined
-      ? planned
-      : planned.filter((id) => candidate.resourceIds?.some((pick) => pick.toLowerCase() === id.toLowerCase()));
+    candidate.resourceIds === undefined ? open : open.filter((id) => candidate.resourceIds?.some((pick) => same(pick, id)) ?? false);
+  const reason =
+    chosen.length === planned.length
+      ? "approved"
+      : `approved ${chosen.length} of ${planned.length}${exempted.length > 0 ? `, exempted ${exempted.length} until ${exempt?.until}` : ""}`;
   return {
     outcome: chosen.length === planned.length ? "approved" : "partially-approved",
     approvedResourceIds: chosen,
+    ...(exempted.length > 0 ? { exemptedResourceIds: exempted, exemptUntil: exempt?.until } : {}),
     decidedBy: candidate.decidedBy,
-    reason: candidate.comment ?? (chosen.length === planned.length ? "approved" : `approved ${chosen.length} of ${planned.length}`),
+    reason: candidate.comment ?? reason,
   };
+}
+
+/** A snooze's end, when the event carries a readable one after now; undefined otherwise. */
+export function snoozeEnd(event: unknown, now: Date): Date | undefined {
+  const candidate = event as Partial<ApprovalEvent> | null;
+  if (candidate?.decision !== "snooze" || typeof candidate.snoozeUntil !== "string" || typeof candidate.decidedBy !== "string")
+    return undefined;
+  const until = new Date(candidate.snoozeUntil);
+  return Number.isNaN(until.getTime()) || until.getTime() <= now.getTime() ? undefined : until;
 }
 
 export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ApprovalInput>();
-  context.df.setCustomStatus({ stage: "awaiting-approval", approvers: input.approvers, resources: input.resources.length });
-  yield context.df.callActivity(ACTIVITIES.requestApproval, { ...input, instanceId: context.df.instanceId });
+  const instanceId = context.df.instanceId;
+  const escalation = input.escalation ?? [];
+  let escalated = false;
+  let round = 0;
+  // One pending wait for the decision across rounds: a wait left behind by a timeout would take the next event.
+  let decision: Task = context.df.waitForExternalEvent(EVENTS.approvalDecision);
 
-  const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs);
-  const timeout = context.df.createTimer(deadline);
-  const decision: Task = context.df.waitForExternalEvent(EVENTS.approvalDecision);
-  const winner = (yield context.df.Task.any([decision, timeout])) as Task;
-  if (winner === decision) {
-    timeout.cancel();
-    return decide(input, decision.result);
-  }
-  if (input.onTimeout === "approve") {
+  for (;;) {
+    const approvers = escalated ? [...input.approvers, ...escalation.filter((name) => !input.approvers.includes(name))] : input.approvers;
+    context.df.setCustomStatus({ stage: "requesting", approvers, resources: input.resources.length, round });
+    const expiresAt = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs).toISOString();
+    const request: ApprovalRequestInput = {
+      ...input,
+      instanceId,
+      round,
+      audience: escalated ? escalation : input.approvers,
+      approvers,
+      escalated,
+      expiresAt,
+    };
+    const sent = (yield context.df.callActivityWithRetry(ACTIVITIES.requestApproval, RETRY, request)) as ApprovalRequestResult;
+    if (sent.delivery === "failed") {
+      const errors = sent.channels.map((channel) => `${channel.channel}: ${channel.error ?? "not delivered"}`).join("; ");
+      return {
+        outcome: "undelivered",
+        approvedResourceIds: [],
+        decidedBy: "governor",
+        reason: `the approval request could not be delivered anywhere (${errors}): nothing approved`,
+      } satisfies ApprovalDecision;
+    }
+    const status: AwaitingApprovalStatus = {
+      stage: "awaiting-approval",
+      approvers,
+      resources: input.resources.length,
+      round,
+      planHash: sent.planHash,
+      expiresAt,
+      escalated,
+    };
+    context.df.setCustomStatus(status);
+
+    const timeout = context.df.createTimer(new Date(expiresAt));
+    const winner = (yield context.df.Task.any([decision, timeout])) as Task;
+    if (winner === decision) {
+      timeout.cancel();
+      const event = decision.result;
+      const until = snoozeEnd(event, context.df.currentUtcDateTime);
+      if (until !== undefined) {
+        const by = (event as ApprovalEvent).decidedBy;
+        yield context.df.callActivityWithRetry(ACTIVITIES.recordApprovalStep, RETRY, {
+          instanceId,
+          policy: input.policy,
+          action: input.action,
+          step: `snoozed-${round}`,
+          reason: `snoozed by ${by} until ${until.toISOString()}: asked again then`,
+          decidedBy: by,
+        });
+        context.df.setCustomStatus({ stage: "snoozed", approvers, resources: input.resources.length, round, until: until.toISOString() });
+        yield context.df.createTimer(until);
+        decision = context.df.waitForExternalEvent(EVENTS.approvalDecision);
+        round += 1;
+        continue;
+      }
+      const decided = decide(input, event);
+      if (decided.exemptedResourceIds !== undefined && decided.exemptedResourceIds.length > 0) {
+        yield context.df.callActivityWithRetry(ACTIVITIES.writeExemptions, RETRY, {
+          instanceId,
+          policy: input.policy,
+          action: input.action,
+          resourceIds: decided.exemptedResourceIds,
+          until: decided.exemptUntil,
+          decidedBy: decided.decidedBy,
+          reason: decided.reason,
+        });
+      }
+      return decided;
+    }
+
+    if (!escalated && escalation.length > 0) {
+      escalated = true;
+      round += 1;
+      continue;
+    }
+    if (input.onTimeout === "approve") {
+      return {
+        outcome: "approved",
+        approvedResourceIds: input.resources.map((resource) => resource.resourceId),
+        decidedBy: "governor (policy onTimeout: approve)",
+        reason: `no decision before the timeout${escalated ? " nor after escalation" : ""}; the policy approves on timeout`,
+      } satisfies ApprovalDecision;
+    }
     return {
-      outcome: "approved",
-      approvedResourceIds: input.resources.map((resource) => resource.resourceId),
-      decidedBy: "governor (policy onTimeout: approve)",
-      reason: "no decision before the timeout; the policy approves on timeout",
+      outcome: "timed-out",
+      approvedResourceIds: [],
+      decidedBy: "governor",
+      reason: `no decision before the timeout${escalated ? ` nor after escalation to ${escalation.join(", ")}` : ""}: skipped`,
     } satisfies ApprovalDecision;
   }
-  return {
-    outcome: "timed-out",
-    approvedResourceIds: [],
-    decidedBy: "governor",
-    reason: "no decision before the timeout: skipped",
-  } satisfies ApprovalDecision;
 };
 
 df.app.orchestration(ORCHESTRATIONS.approval, approvalOrchestrator);

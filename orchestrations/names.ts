@@ -16,6 +16,8 @@ export const ACTIVITIES = {
   verifyRemediation: "verifyRemediation",
   recordAudit: "recordAudit",
   requestApproval: "requestApproval",
+  writeExemptions: "writeExemptions",
+  recordApprovalStep: "recordApprovalStep",
   nextScheduleStarts: "nextScheduleStarts",
   planCostResponse: "planCostResponse",
   recordCostNotice: "recordCostNotice",

@@ -63,6 +63,7 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
       action: input.action.type,
       resources: input.resources,
       approvers: input.approval.approvers,
+      escalation: input.approval.escalation,
       timeoutMs: input.approval.timeoutMs,
       onTimeout: input.approval.onTimeout,
     };
@@ -103,15 +104,26 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
             }),
           ),
         )) as RemediationOutcome[]);
+  const exempted = new Set((approval.exemptedResourceIds ?? []).map((id) => id.toLowerCase()));
   const notApproved: RemediationOutcome[] = input.resources
     .filter((resource) => !approved.has(resource.resourceId.toLowerCase()))
-    .map((resource) => ({
-      resourceId: resource.resourceId,
-      action: input.action.type,
-      outcome: "skipped",
-      guard: "approval",
-      reason: `not approved: ${approval.reason}`,
-    }));
+    .map((resource) =>
+      exempted.has(resource.resourceId.toLowerCase())
+        ? {
+            resourceId: resource.resourceId,
+            action: input.action.type,
+            outcome: "skipped",
+            guard: "exemption",
+            reason: `exempted until ${approval.exemptUntil} by ${approval.decidedBy}`,
+          }
+        : {
+            resourceId: resource.resourceId,
+            action: input.action.type,
+            outcome: "skipped",
+            guard: "approval",
+            reason: `not approved: ${approval.reason}`,
+          },
+    );
 
   context.df.setCustomStatus({ stage: "verifying", policy: input.policy });
   const verified = (yield context.df.callActivity(ACTIVITIES.verifyRemediation, { outcomes: applied })) as RemediationOutcome[];

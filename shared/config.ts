@@ -29,6 +29,23 @@ export interface GovernorConfig {
     /** Governor's outbound address, opened on a drill server's firewall; none when it reaches servers over a private network. */
     outboundIp?: string;
   };
+  approvals: ApprovalSettings;
+}
+
+/** Where approval requests go and how their links are signed (see shared/approvals). */
+export interface ApprovalSettings {
+  /** HMAC key of approval links (in Azure a Key Vault reference); without it no link can be issued. */
+  signingKey?: string;
+  /** Why there is no key although one is set (an unresolved Key Vault reference). */
+  signingKeyProblem?: string;
+  /** Base URL of the approval page in links: `https://<app>.azurewebsites.net`; defaults to WEBSITE_HOSTNAME's. */
+  baseUrl?: string;
+  /** Teams Workflows webhook ("When a Teams webhook request is received") that posts the card to a channel. */
+  teamsWebhookUrl?: string;
+  /** Azure Communication Services: its connection string (`endpoint=...;accesskey=...`) and verified sender. */
+  email?: { connectionString: string; sender: string; to: string[]; escalationTo: string[] };
+  /** Local host only: the identity the local host presents as signed in (App Service authentication's place). */
+  localApprover?: { name: string; roles: string[] };
 }
 
 export class ConfigError extends Error {
@@ -63,6 +80,15 @@ export const SETTINGS = {
     required: false,
     description: "Governor's outbound IPv4 address, opened on drill servers' firewalls (unset: private network)",
   },
+  GOVERNOR_APPROVAL_KEY: { required: false, description: "key (32+ characters) signing approval links; a Key Vault reference in Azure" },
+  GOVERNOR_APPROVAL_BASE_URL: { required: false, description: "base URL of approval links (default https://$WEBSITE_HOSTNAME)" },
+  GOVERNOR_TEAMS_WEBHOOK_URL: { required: false, description: "Teams Workflows webhook URL approval cards are posted to" },
+  GOVERNOR_EMAIL_CONNECTION_STRING: { required: false, description: "Azure Communication Services connection string for approval emails" },
+  GOVERNOR_EMAIL_SENDER: { required: false, description: "sender address of approval emails (a verified ACS domain)" },
+  GOVERNOR_EMAIL_TO: { required: false, description: "comma-separated recipients of approval emails" },
+  GOVERNOR_EMAIL_ESCALATION_TO: { required: false, description: "comma-separated recipients of escalated approval emails" },
+  GOVERNOR_LOCAL_APPROVER: { required: false, description: "local only: the signed-in identity the local host presents" },
+  GOVERNOR_LOCAL_APPROVER_ROLES: { required: false, description: "local only: comma-separated roles of the local identity" },
 } as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -116,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const drillGroup = env.GOVERNOR_DRILL_RESOURCE_GROUP?.trim() || "rg-governor-drills";
   if (!/^[-\w._()]{1,90}$/.test(drillGroup) || drillGroup.endsWith("."))
     problems.push(`GOVERNOR_DRILL_RESOURCE_GROUP="${drillGroup}" is not a resource group name`);
+  const approvals = approvalSettings(env, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   const drills: GovernorConfig["drills"] = { resourceGroup: drillGroup };
@@ -135,8 +162,63 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     identity,
     ...(emulator ? { emulator } : {}),
     drills: Object.freeze(drills),
+    approvals,
   };
   return Object.freeze(config);
+}
+
+const list = (text: string | undefined): string[] =>
+  (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const LOCAL_URL = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/;
+
+function approvalSettings(env: Record<string, string | undefined>, problems: string[]): ApprovalSettings {
+  const settings: ApprovalSettings = {};
+  const key = env.GOVERNOR_APPROVAL_KEY?.trim();
+  if (key && /^@Microsoft\.KeyVault\(/i.test(key)) {
+    // App Service leaves a reference it could not resolve as its own text: never sign with that.
+    settings.signingKeyProblem =
+      "GOVERNOR_APPROVAL_KEY is a Key Vault reference App Service could not resolve (the secret, or the identity's access to it)";
+  } else if (key) {
+    if (key.length < 32) problems.push(`GOVERNOR_APPROVAL_KEY must be at least 32 characters (it is ${key.length})`);
+    settings.signingKey = key;
+  }
+  const hostName = env.WEBSITE_HOSTNAME?.trim();
+  const base = env.GOVERNOR_APPROVAL_BASE_URL?.trim() || (hostName ? `https://${hostName}` : undefined);
+  if (base) {
+    if (!/^https:\/\/[^/]+/.test(base) && !LOCAL_URL.test(base))
+      problems.push(`GOVERNOR_APPROVAL_BASE_URL="${base}" must be https (or http on 127.0.0.1 locally)`);
+    settings.baseUrl = base.replace(/\/+$/, "");
+  }
+  const teams = env.GOVERNOR_TEAMS_WEBHOOK_URL?.trim();
+  if (teams) {
+    if (!/^https:\/\/[^/]+/.test(teams) && !LOCAL_URL.test(teams))
+      problems.push(`GOVERNOR_TEAMS_WEBHOOK_URL must be an https URL (or http on 127.0.0.1 locally)`);
+    settings.teamsWebhookUrl = teams;
+  }
+  const connectionString = env.GOVERNOR_EMAIL_CONNECTION_STRING?.trim();
+  const sender = env.GOVERNOR_EMAIL_SENDER?.trim();
+  const to = list(env.GOVERNOR_EMAIL_TO);
+  const escalationTo = list(env.GOVERNOR_EMAIL_ESCALATION_TO);
+  if (connectionString) {
+    if (!/(^|;)\s*endpoint=https:\/\/[^;]+/i.test(connectionString) || !/(^|;)\s*accesskey=[^;]+/i.test(connectionString))
+      problems.push(
+        "GOVERNOR_EMAIL_CONNECTION_STRING must be endpoint=https://...;accesskey=... (from the Communication Services resource)",
+      );
+    if (!sender || !EMAIL.test(sender)) problems.push("GOVERNOR_EMAIL_SENDER must be the sender address of a verified domain");
+    if (to.length === 0) problems.push("GOVERNOR_EMAIL_TO must name at least one recipient when email is configured");
+    for (const address of [...to, ...escalationTo]) if (!EMAIL.test(address)) problems.push(`"${address}" is not an email address`);
+    settings.email = { connectionString, sender: sender ?? "", to, escalationTo };
+  } else if (sender || to.length > 0 || escalationTo.length > 0) {
+    problems.push("GOVERNOR_EMAIL_SENDER and GOVERNOR_EMAIL_TO need GOVERNOR_EMAIL_CONNECTION_STRING");
+  }
+  const approver = env.GOVERNOR_LOCAL_APPROVER?.trim();
+  if (approver) settings.localApprover = { name: approver, roles: list(env.GOVERNOR_LOCAL_APPROVER_ROLES) };
+  return settings;
 }
 
 /** Settings that only make sense on a developer's machine (the emulator): never deployed to Azure. */
@@ -144,4 +226,7 @@ export const LOCAL_ONLY_SETTINGS: ReadonlySet<string> = new Set([
   "GOVERNOR_ARM_ENDPOINT",
   "GOVERNOR_ARM_CA_FILE",
   "GOVERNOR_DRILL_DB_PASSWORD",
+  // The local host's stand-in for App Service authentication: in Azure the platform says who is signed in.
+  "GOVERNOR_LOCAL_APPROVER",
+  "GOVERNOR_LOCAL_APPROVER_ROLES",
 ]);

@@ -10,6 +10,7 @@ import { backupRoutes, backupTypes } from "./backup.ts";
 import { resourceGraphRoutes } from "./resourceGraph.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { consumptionRoutes, consumptionTypes } from "./consumption.ts";
+import { communicationRoutes } from "./communication.ts";
 
 export function allRoutes(): RouteDefinition[] {
   return [
@@ -22,6 +23,7 @@ export function allRoutes(): RouteDefinition[] {
     ...resourceGraphRoutes(),
     ...metricsRoutes(),
     ...consumptionRoutes(),
+    ...communicationRoutes(),
   ];
 }
 

@@ -62,7 +62,16 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
   ],
   verifyRemediation: [READ_ANY],
   recordAudit: [],
-  requestApproval: [],
+  // Reads each resource of the plan for the request; email goes by the Communication Services key, not RBAC.
+  requestApproval: [READ_ANY],
+  writeExemptions: [
+    {
+      operation: "Microsoft.Resources/tags/write",
+      why: "merge governor-exempt-until onto the resources an approver exempts",
+      evidence: "request",
+    },
+  ],
+  recordApprovalStep: [],
   nextScheduleStarts: [READ_ANY],
   planCostResponse: [READ_ANY],
   recordCostNotice: [],

@@ -18,7 +18,7 @@ import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
 import { applyRemediation } from "../../shared/remediation/apply.ts";
 import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
-import type { ApprovalDecision, ApprovalInput } from "../approval.ts";
+import type { ApprovalDecision } from "../approval.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { RemediateInput } from "../remediate.ts";
 
@@ -124,7 +124,12 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
           kind: "approval",
           reason: `${input.approval.outcome}: ${input.approval.reason}`,
           actor: person ? { type: "person", id: input.approval.decidedBy } : GOVERNOR,
-          details: { approvedResourceIds: input.approval.approvedResourceIds },
+          details: {
+            approvedResourceIds: input.approval.approvedResourceIds,
+            ...(input.approval.exemptedResourceIds === undefined
+              ? {}
+              : { exemptedResourceIds: input.approval.exemptedResourceIds, exemptUntil: input.approval.exemptUntil ?? null }),
+          },
         },
       ];
     }
@@ -155,28 +160,6 @@ async function recordAuditActivity(input: AuditStage): Promise<{ recorded: numbe
   const records = auditRecords(input, now().toISOString());
   const result = await trail.append(records);
   return { recorded: result.recorded.length };
-}
-
-/**
- * Asks for an approval. The approvals work delivers it to Teams and by email; until then the
- * request is recorded and logged with the instance to decide on.
- */
-async function requestApprovalActivity(input: ApprovalInput & { instanceId: string }): Promise<void> {
-  const { trail } = await dependencies();
-  await trail.append([
-    {
-      id: `${input.instanceId}:approval-requested`,
-      at: now().toISOString(),
-      kind: "notice",
-      policy: input.policy,
-      action: input.action,
-      instanceId: input.instanceId,
-      reason: `approval requested from ${input.approvers.join(", ")} for ${input.resources.length} resource(s), within ${Math.round(input.timeoutMs / 60_000)} min`,
-      trigger: { type: "approval" },
-      actor: GOVERNOR,
-      details: { resources: input.resources.map((resource) => resource.resourceId) },
-    },
-  ]);
 }
 
 /** When each resource's schedule window next begins, from its governor-schedule tag (or its resource group's). */
@@ -213,7 +196,4 @@ df.app.activity(ACTIVITIES.verifyRemediation, {
 df.app.activity(ACTIVITIES.recordAudit, { handler: (input: unknown) => recordAuditActivity(input as AuditStage) });
 df.app.activity(ACTIVITIES.nextScheduleStarts, {
   handler: (input: unknown) => nextScheduleStartsActivity(input as { resourceIds: string[] }),
-});
-df.app.activity(ACTIVITIES.requestApproval, {
-  handler: (input: unknown) => requestApprovalActivity(input as ApprovalInput & { instanceId: string }),
 });

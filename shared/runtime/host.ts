@@ -8,6 +8,7 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
+import { principalHeaders } from "../approvals/principal.ts";
 import { nextOccurrence } from "../time/ncrontab.ts";
 import type * as AzureFunctions from "@azure/functions";
 import type { LocalDurableRuntime, Registration } from "./durable/index.ts";
@@ -34,6 +35,11 @@ export interface LocalHostOptions {
   logger?: HostLogger;
   /** Largest request body accepted (Event Grid delivers at most 1 MB). */
   maxBodyBytes?: number;
+  /**
+   * The signed-in identity, as App Service authentication would present it: `x-ms-client-principal*`
+   * headers a client sends are dropped (App Service strips them too) and this identity's are added.
+   */
+  authentication?: () => { name: string; roles: string[] } | undefined;
 }
 
 export interface LocalHost {
@@ -217,7 +223,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         if (!sameKey(key, options.functionKey)) return json(401, { error: "a function key is required (?code= or x-functions-key)" });
       }
       const headers: Record<string, string> = {};
-      for (const [header, value] of Object.entries(request.headers)) if (typeof value === "string") headers[header] = value;
+      for (const [header, value] of Object.entries(request.headers))
+        if (typeof value === "string" && !header.toLowerCase().startsWith("x-ms-client-principal")) headers[header] = value;
+      const signedIn = options.authentication?.();
+      if (signedIn) Object.assign(headers, principalHeaders(signedIn));
       const httpRequest = new functions.HttpRequest({
         method,
         url: url.href,

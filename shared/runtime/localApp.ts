@@ -5,7 +5,7 @@
  * host and the workflow tests.
  */
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate, type SampleEstate } from "../../emulator/estate/sample.ts";
@@ -18,6 +18,13 @@ import { entryFilesIn, loadEntries } from "./entries.ts";
 import { DurableStore, LocalDurableRuntime, type OrchestrationStatus, type Registration, type RuntimeLogger } from "./durable/index.ts";
 
 let captured: Promise<Registration[]> | undefined;
+
+/** The key of approval links, kept in the work folder: links sent before a restart still open after it. */
+function approvalKey(workDir: string): string {
+  const file = join(workDir, "approval-key");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
 
 /**
  * The orchestrations and activities of the entry files (package.json `main`), registered once per
@@ -85,6 +92,7 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     GOVERNOR_IDENTITY_CLIENT_ID: GOVERNOR_EMULATOR_IDENTITY.appId,
     ...(options.policyFile ? { GOVERNOR_POLICY_FILE: options.policyFile } : {}),
     ...(postgres ? { GOVERNOR_DRILL_DB_PASSWORD: drillPassword } : {}),
+    GOVERNOR_APPROVAL_KEY: approvalKey(options.workDir),
     ...options.settings,
   };
   Object.assign(process.env, settings);

@@ -17,6 +17,8 @@ import { loadPolicyFile } from "../policy/loader.ts";
 import { entryFilesIn, loadEntries } from "./entries.ts";
 import { startLocalHost } from "./host.ts";
 import { startLocalApp } from "./localApp.ts";
+import { loadConfig } from "../config.ts";
+import { startWebhookCapture } from "./webhookCapture.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,6 +50,31 @@ const policies = await loadPolicyFile(
   app.settings.GOVERNOR_POLICY_FILE ?? join(root, "policies/odoo-distribution.yaml"),
   builtinRegistry(),
 );
+// Approval requests: the Teams card goes to a local capture server whose posts print the link to
+// decide on; email goes through the emulated Communication Services. Settings given take precedence.
+const teams = await startWebhookCapture({
+  onPost: (post) => {
+    const card = (
+      post.body as { attachments?: Array<{ content?: { body?: Array<{ text?: string }>; actions?: Array<{ url?: string }> } }> }
+    ).attachments?.[0]?.content;
+    const title = card?.body?.[1]?.text ?? "approval requested";
+    const link = card?.actions?.[0]?.url?.replace(/&intent=\w+$/, "");
+    log(`approval: ${title}\n         open ${link ?? "(no link in the card)"}`);
+  },
+});
+const approvers = [
+  ...new Set(policies.policies.flatMap((policy) => [...(policy.approval?.approvers ?? []), ...(policy.approval?.escalation ?? [])])),
+];
+const approvalDefaults: Record<string, string> = {
+  GOVERNOR_TEAMS_WEBHOOK_URL: teams.url,
+  GOVERNOR_EMAIL_CONNECTION_STRING: app.emulator.emailConnectionString,
+  GOVERNOR_EMAIL_SENDER: "governor@governor.local",
+  GOVERNOR_EMAIL_TO: "platform-team@governor.local",
+  GOVERNOR_LOCAL_APPROVER: "developer@governor.local",
+  GOVERNOR_LOCAL_APPROVER_ROLES: approvers.filter((name) => !name.includes("@")).join(","),
+};
+for (const [name, value] of Object.entries(approvalDefaults)) if (!process.env[name]?.trim()) process.env[name] = value;
+
 const functionKey = randomBytes(18).toString("base64url");
 const host = await startLocalHost({
   registrations,
@@ -58,7 +85,10 @@ const host = await startLocalHost({
   timeZone: policies.settings.timeZone,
   port,
   logger: { info: log, warn: (message) => log(`warning: ${message}`), error: (message) => log(`error: ${message}`) },
+  // App Service authentication's part: the configured local identity is the one signed in.
+  authentication: () => loadConfig(process.env).approvals.localApprover,
 });
+process.env.GOVERNOR_APPROVAL_BASE_URL ||= host.url;
 const events = registrations.some((registration) => registration.name === "resourceEvents")
   ? forwardEvents(app.emulator.core, `${host.url}/runtime/webhooks/eventgrid?functionName=resourceEvents`, {
       onError: (message) => log(message),
@@ -73,6 +103,7 @@ console.log(`Governor is running locally.
   virtual clock  ${app.clock.now().toISOString()}, running ${speed}x
   PostgreSQL     ${app.postgres ? "real databases behind the servers tagged governor-drill (restore drills run for real)" : "none"}
   Event Grid     ${events ? "the emulator's resource events go to resourceEvents" : "no resourceEvents function yet"}
+  approvals      cards to ${process.env.GOVERNOR_TEAMS_WEBHOOK_URL}, emails via ${app.emulator.url}; you decide as ${process.env.GOVERNOR_LOCAL_APPROVER} (${process.env.GOVERNOR_LOCAL_APPROVER_ROLES || "no roles"})
 Press Ctrl-C to stop.`);
 
 const tick = setInterval(() => app.clock.advance(1_000 * speed), 1_000);
@@ -85,6 +116,7 @@ async function stop(signal: string): Promise<void> {
   await events?.drain();
   events?.stop();
   await host.close();
+  await teams.close();
   await app.close();
   log("stopped; workflow history and the audit trail are kept in Azurite's data folder.");
   process.exit(0);

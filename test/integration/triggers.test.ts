@@ -68,8 +68,10 @@ const instanceNames = async (): Promise<string[]> =>
 const writes = (since: number) => app.emulator.core.log.entries({ since }).filter((entry) => entry.method !== "GET");
 
 describe("the app's entry files on the local host", () => {
-  it("serve every trigger the app registers: Event Grid, the budget webhook, the status route and the timers", () => {
+  it("serve every trigger the app registers: Event Grid, the budget webhook, the approval routes, the status route and the timers", () => {
     expect(registrations.map((registration) => `${registration.name} ${registration.triggerType}`).sort()).toEqual([
+      "approvalDecision httpTrigger",
+      "approvalPage httpTrigger",
       "budgetAlerts httpTrigger",
       "dailyDigest timerTrigger",
       "drillHeartbeats timerTrigger",

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { requiredActions } from "../../orchestrations/activities/permissions.ts";
 import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
 import { eventSubscriptionFilter } from "../../shared/triggers/resourceEvents.ts";
+import { APPROVALS_TABLE } from "../../shared/approvals/store.ts";
 import { DEFAULT_SEEN_EVENTS_TABLE } from "../../shared/triggers/seenEvents.ts";
 import { Opaque } from "../support/arm/expressions.ts";
 import {
@@ -121,13 +122,13 @@ describe("what the template deploys", () => {
     for (const [key, value] of Object.entries(settings)) expect(`${key}=${String(value)}`).not.toMatch(/AccountKey=|listKeys/i);
   });
 
-  it("the tables the app's settings name (audit trail, task hub) and the seen-events table, and the package and dead-letter containers", () => {
+  it("the tables the app's settings name (audit trail, task hub), the seen-events and approvals tables, and the package and dead-letter containers", () => {
     const names = (type: string) =>
       resourcesOfType(entries, type).map((_found, index) => evaluatedResource(entries, type, index).name.split("/").at(-1));
     const settings = templateAppSettings(entries);
     const hub = String(settings.GOVERNOR_TASK_HUB);
     expect(names("Microsoft.Storage/storageAccounts/tableServices/tables").sort()).toEqual(
-      [String(settings.GOVERNOR_AUDIT_TABLE), DEFAULT_SEEN_EVENTS_TABLE, `${hub}Instances`, `${hub}History`].sort(),
+      [String(settings.GOVERNOR_AUDIT_TABLE), DEFAULT_SEEN_EVENTS_TABLE, APPROVALS_TABLE, `${hub}Instances`, `${hub}History`].sort(),
     );
     expect(names("Microsoft.Storage/storageAccounts/blobServices/containers")).toEqual(["app-package", "eventgrid-deadletter"]);
   });

@@ -1,7 +1,7 @@
 /** The pure parts of the remediation workflows: reading an approval decision and the audit records of each stage. */
 import { describe, expect, it } from "vitest";
 import { auditRecords } from "../../orchestrations/activities/remediation.activities.ts";
-import { type ApprovalInput, decide } from "../../orchestrations/approval.ts";
+import { type ApprovalInput, decide, snoozeEnd } from "../../orchestrations/approval.ts";
 import { remediationInstanceId } from "../../orchestrations/names.ts";
 import { validateAuditRecord } from "../../shared/audit/record.ts";
 
@@ -43,6 +43,46 @@ describe("approval decisions", () => {
     });
     expect(decide(INPUT, { decision: "yes please" })).toMatchObject({ outcome: "rejected", approvedResourceIds: [] });
     expect(decide(INPUT, null).approvedResourceIds).toEqual([]);
+  });
+});
+
+describe("exemptions and snoozes in a decision", () => {
+  it("exempting some resources approves none of them; exempting with approve approves the others", () => {
+    expect(
+      decide(INPUT, { decision: "exempt", exempt: { resourceIds: [VM("vm-a")], until: "2026-11-27" }, decidedBy: "maria" }),
+    ).toMatchObject({
+      outcome: "exempted",
+      approvedResourceIds: [],
+      exemptedResourceIds: [VM("vm-a")],
+      exemptUntil: "2026-11-27",
+    });
+    expect(
+      decide(INPUT, { decision: "approve", exempt: { resourceIds: [VM("vm-a")], until: "2026-11-27" }, decidedBy: "maria" }),
+    ).toMatchObject({
+      outcome: "partially-approved",
+      approvedResourceIds: [VM("vm-b"), VM("vm-c")],
+      exemptedResourceIds: [VM("vm-a")],
+      reason: "approved 2 of 3, exempted 1 until 2026-11-27",
+    });
+  });
+
+  it("an exemption without resources of the plan, or without a date, approves nothing", () => {
+    expect(
+      decide(INPUT, { decision: "exempt", exempt: { resourceIds: [VM("vm-z")], until: "2026-11-27" }, decidedBy: "maria" }).outcome,
+    ).toBe("rejected");
+    expect(decide(INPUT, { decision: "approve", exempt: { resourceIds: [VM("vm-a")] }, decidedBy: "maria" }).approvedResourceIds).toEqual(
+      [],
+    );
+  });
+
+  it("a snooze counts only with a readable time after now", () => {
+    const now = new Date("2026-11-23T19:00:00Z");
+    expect(snoozeEnd({ decision: "snooze", snoozeUntil: "2026-11-23T21:00:00Z", decidedBy: "maria" }, now)?.toISOString()).toBe(
+      "2026-11-23T21:00:00.000Z",
+    );
+    expect(snoozeEnd({ decision: "snooze", snoozeUntil: "2026-11-23T18:00:00Z", decidedBy: "maria" }, now)).toBeUndefined();
+    expect(snoozeEnd({ decision: "snooze", snoozeUntil: "later", decidedBy: "maria" }, now)).toBeUndefined();
+    expect(snoozeEnd({ decision: "approve", decidedBy: "maria" }, now)).toBeUndefined();
   });
 });
 

@@ -284,6 +284,8 @@ export function evaluate(expression: Expression, context: EvaluationContext, res
       return new Opaque(`reference(${text(args()[0])})`);
     case "utcnow":
       return new Opaque("utcNow()");
+    case "newguid":
+      return new Opaque("newGuid()");
     default:
       if (/^list/i.test(expression.name)) return new Opaque(`${expression.name}(${text(args()[0])})`);
       throw new Error(`the checks do not know the ARM function ${expression.name}()`);

@@ -1,0 +1,221 @@
+/**
+ * The approval workflow's I/O: making and delivering a request (the plan read again, the signed
+ * link, Teams and email), writing the exemptions a decision grants, and recording each step.
+ * All idempotent: a request is made once per instance and round (the approvals store remembers
+ * it), exemptions are a tag merge, and audit records carry ids derived from the step.
+ */
+import { randomUUID } from "node:crypto";
+import * as df from "durable-functions";
+import type { AuditRecord } from "../../shared/audit/record.ts";
+import { resourcesClient } from "../../shared/azure/clients.ts";
+import { now } from "../../shared/clock.ts";
+import { approvalCard, teamsMessage } from "../../shared/approvals/card.ts";
+import { type ChannelReport, DEFAULT_RETRY, postToTeams, type RetryOptions, sendEmail } from "../../shared/approvals/delivery.ts";
+import { approvalEmail } from "../../shared/approvals/email.ts";
+import { type ApprovalPlan, type PlannedResource, planHash } from "../../shared/approvals/plan.ts";
+import { type ApprovalRequest, approvalLink } from "../../shared/approvals/request.ts";
+import { appApprovalStore } from "../../shared/approvals/store.ts";
+import { signToken } from "../../shared/approvals/token.ts";
+import { readResource } from "../../shared/inventory/readResource.ts";
+import { tagValue } from "../../shared/policy/settings.ts";
+import type { ApprovalRequestInput, ApprovalRequestResult } from "../approval.ts";
+import { ACTIVITIES } from "../names.ts";
+import { dependencies } from "./remediation.activities.ts";
+
+const GOVERNOR = { type: "governor", id: "governor" } as const;
+/** ARM's limit on a tag value. */
+const TAG_VALUE_MAX = 256;
+
+async function readPlan(input: ApprovalRequestInput): Promise<ApprovalPlan> {
+  const { target, policySet } = await dependencies();
+  const environmentTag = policySet.settings.tags.environment;
+  const resources = await Promise.all(
+    input.resources.map(async (resource): Promise<PlannedResource> => {
+      const fresh = await readResource(target, resource.resourceId);
+      const state: NonNullable<PlannedResource["state"]> = fresh === undefined ? { exists: false } : { exists: true };
+      if (fresh?.powerState !== undefined) state.powerState = fresh.powerState;
+      if (fresh?.location) state.location = fresh.location;
+      if (fresh?.sku) state.sku = fresh.sku;
+      const environment = fresh === undefined ? undefined : tagValue(fresh.tags, environmentTag);
+      if (environment !== undefined) state.environment = environment;
+      return { ...resource, state };
+    }),
+  );
+  return { policy: input.policy, action: input.action, resources, currency: policySet.settings.currency };
+}
+
+/** Delivery is quick against local servers and patient in Azure. */
+function retryFor(local: boolean): RetryOptions {
+  return local ? { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 } : DEFAULT_RETRY;
+}
+
+async function requestApprovalActivity(input: ApprovalRequestInput): Promise<ApprovalRequestResult> {
+  const approvals = await appApprovalStore();
+  const made = await approvals.requestMade(input.instanceId, input.round);
+  if (made !== undefined) return made;
+
+  const { config, trail } = await dependencies();
+  const settings = config.approvals;
+  const plan = await readPlan(input);
+  const hash = planHash(plan);
+  const configured = settings.teamsWebhookUrl !== undefined || settings.email !== undefined;
+  const channels: ChannelReport[] = [];
+  let link: string | undefined;
+  if (settings.signingKey !== undefined && settings.baseUrl !== undefined) {
+    const token = signToken(
+      { jti: randomUUID(), instanceId: input.instanceId, planHash: hash, exp: Date.parse(input.expiresAt) },
+      settings.signingKey,
+    );
+    link = approvalLink(settings.baseUrl, input.instanceId, token);
+  }
+  if (configured && link === undefined) {
+    const missing =
+      settings.signingKeyProblem ??
+      `${settings.signingKey === undefined ? "GOVERNOR_APPROVAL_KEY" : "GOVERNOR_APPROVAL_BASE_URL"} is not set`;
+    for (const channel of ["teams", "email"] as const)
+      if (channel === "teams" ? settings.teamsWebhookUrl : settings.email)
+        channels.push({ channel, delivered: false, attempts: 0, error: `no link can be made: ${missing}` });
+  } else if (link !== undefined) {
+    const request: ApprovalRequest = { plan, link, expiresAt: input.expiresAt, approvers: input.approvers, escalated: input.escalated };
+    const retry = retryFor(config.emulator !== undefined);
+    const sends: Array<Promise<ChannelReport>> = [];
+    if (settings.teamsWebhookUrl) sends.push(postToTeams(settings.teamsWebhookUrl, teamsMessage(approvalCard(request)), retry));
+    if (settings.email) {
+      const to = input.escalated && settings.email.escalationTo.length > 0 ? settings.email.escalationTo : settings.email.to;
+      sends.push(
+        sendEmail(
+          {
+            connectionString: settings.email.connectionString,
+            sender: settings.email.sender,
+            to,
+            ...(config.emulator ? { tlsCa: config.emulator.ca, pollIntervalMs: 50 } : {}),
+          },
+          approvalEmail(request),
+          retry,
+        ),
+      );
+    }
+    channels.push(...(await Promise.all(sends)));
+    // Locally, the link is what a person uses when no channel is set up (npm start prints it).
+    if (!configured && config.emulator) console.log(`approval requested for ${input.policy} (${input.instanceId}): ${link}`);
+  }
+  const delivered = channels.some((channel) => channel.delivered);
+  const result: ApprovalRequestResult = {
+    planHash: hash,
+    delivery: !configured ? "not-configured" : delivered ? "delivered" : "failed",
+    channels,
+  };
+  const how =
+    channels.length === 0
+      ? "no Teams webhook or email configured: the request is recorded only"
+      : channels
+          .map((channel) =>
+            channel.delivered
+              ? `${channel.channel}: delivered (${channel.attempts} attempt${channel.attempts === 1 ? "" : "s"})`
+              : `${channel.channel}: FAILED after ${channel.attempts} attempt(s): ${channel.error ?? "unknown error"}`,
+          )
+          .join("; ");
+  const record: AuditRecord = {
+    // The first request keeps the id the daily digest looks for; later rounds (snooze, escalation) add theirs.
+    id: input.round === 0 ? `${input.instanceId}:approval-requested` : `${input.instanceId}:approval-requested:${input.round}`,
+    at: now().toISOString(),
+    kind: "notice",
+    policy: input.policy,
+    action: input.action,
+    instanceId: input.instanceId,
+    reason: `${result.delivery === "failed" ? "approval request could NOT be delivered anywhere: " : ""}${input.escalated ? "escalated: " : ""}approval requested from ${input.audience.join(", ")} for ${input.resources.length} resource(s), until ${input.expiresAt}; ${how}`,
+    trigger: { type: "approval" },
+    actor: GOVERNOR,
+    details: {
+      round: input.round,
+      escalated: input.escalated,
+      delivery: result.delivery,
+      planHash: hash,
+      channels: channels.map((channel) => ({ ...channel, error: channel.error ?? null })),
+      resources: input.resources.map((resource) => resource.resourceId),
+    },
+  };
+  await trail.append([record]);
+  await approvals.recordRequest(input.instanceId, input.round, result, plan);
+  return result;
+}
+
+interface ExemptionInput {
+  instanceId: string;
+  policy: string;
+  action: string;
+  resourceIds: string[];
+  until: string;
+  decidedBy: string;
+  reason: string;
+}
+
+/** Writes `governor-exempt-until` (and why, by whom) on each exempted resource, merging, never replacing tags. */
+async function writeExemptionsActivity(input: ExemptionInput): Promise<Array<{ resourceId: string; written: boolean; reason: string }>> {
+  const { target, trail, policySet, config } = await dependencies();
+  const client = await resourcesClient(target);
+  const why = `${input.reason} (exempted by ${input.decidedBy} from approval ${input.instanceId})`.slice(0, TAG_VALUE_MAX);
+  const tags = { [policySet.settings.tags.exemptUntil]: input.until, "governor-exempt-reason": why };
+  const results = await Promise.all(
+    input.resourceIds.map(async (resourceId) => {
+      try {
+        await client.tagsOperations.updateAtScope(
+          resourceId,
+          { operation: "Merge", properties: { tags } },
+          config.emulator ? { updateIntervalInMs: 50 } : {},
+        );
+        return { resourceId, written: true, reason: `exempt until ${input.until}: ${why}` };
+      } catch (error) {
+        return { resourceId, written: false, reason: `the exemption could not be written: ${(error as Error).message}` };
+      }
+    }),
+  );
+  const at = now().toISOString();
+  await trail.append(
+    results.map((result): AuditRecord => ({
+      id: `${input.instanceId}:exemption:${result.resourceId.toLowerCase()}`,
+      at,
+      kind: "action",
+      policy: input.policy,
+      action: "exempt",
+      resourceId: result.resourceId,
+      instanceId: input.instanceId,
+      reason: result.reason,
+      trigger: { type: "approval" },
+      actor: { type: "person", id: input.decidedBy },
+      outcome: result.written ? "applied" : "failed",
+      details: { until: input.until },
+    })),
+  );
+  return results;
+}
+
+interface StepInput {
+  instanceId: string;
+  policy: string;
+  action: string;
+  step: string;
+  reason: string;
+  decidedBy?: string;
+}
+
+async function recordApprovalStepActivity(input: StepInput): Promise<void> {
+  const { trail } = await dependencies();
+  await trail.append([
+    {
+      id: `${input.instanceId}:${input.step}`,
+      at: now().toISOString(),
+      kind: "approval",
+      policy: input.policy,
+      action: input.action,
+      instanceId: input.instanceId,
+      reason: input.reason,
+      trigger: { type: "approval" },
+      actor: input.decidedBy ? { type: "person", id: input.decidedBy } : GOVERNOR,
+    },
+  ]);
+}
+
+df.app.activity(ACTIVITIES.requestApproval, { handler: (input: unknown) => requestApprovalActivity(input as ApprovalRequestInput) });
+df.app.activity(ACTIVITIES.writeExemptions, { handler: (input: unknown) => writeExemptionsActivity(input as ExemptionInput) });
+df.app.activity(ACTIVITIES.recordApprovalStep, { handler: (input: unknown) => recordApprovalStepActivity(input as StepInput) });
