@@ -6,9 +6,11 @@
 import { parseDuration } from "./clock.ts";
 import { badRequest } from "./errors.ts";
 import type { RouteDefinition } from "./router.ts";
+import { postgresAdminRoutes } from "./routes/postgres.ts";
 
 export function adminRoutes(): RouteDefinition[] {
   return [
+    ...postgresAdminRoutes(),
     { method: "GET", pattern: "/_emulator/health", name: "admin.health", handler: () => ({ status: 200, body: { ok: true } }) },
     {
       method: "GET",

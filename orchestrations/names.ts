@@ -6,6 +6,9 @@ export const ORCHESTRATIONS = {
   costNotice: "costNotice",
   sweep: "sweep",
   checkResource: "checkResource",
+  restoreDrill: "restoreDrill",
+  drillSweeper: "drillSweeper",
+  drillHeartbeat: "drillHeartbeat",
 } as const;
 
 export const ACTIVITIES = {
@@ -20,11 +23,22 @@ export const ACTIVITIES = {
   recordCostNotice: "recordCostNotice",
   planPolicy: "planPolicy",
   evaluateResource: "evaluateResource",
+  prepareDrill: "prepareDrill",
+  startDrillRestore: "startDrillRestore",
+  pollDrillRestore: "pollDrillRestore",
+  openDrillAccess: "openDrillAccess",
+  verifyDrill: "verifyDrill",
+  deleteDrillServer: "deleteDrillServer",
+  recordDrill: "recordDrill",
+  sweepExpiredDrills: "sweepExpiredDrills",
+  writeDrillHeartbeats: "writeDrillHeartbeats",
 } as const;
 
 export const EVENTS = {
   /** Raised on an approval instance by the approval endpoint (or the CLI's --auto-approve). */
   approvalDecision: "ApprovalDecision",
+  /** Raised on a restore drill to stop it: the drill server is deleted and the drill recorded as cancelled. */
+  cancelDrill: "CancelDrill",
 } as const;
 
 /**
@@ -82,4 +96,10 @@ export function checkInstanceId(resourceId: string): string {
 /** A remediation a check starts: derived from the check, the event and the policy, so each event's records stay its own. */
 export function checkRemediationInstanceId(checkId: string, eventId: string, policy: string): string {
   return bounded(`${checkId}:${instanceIdPart(eventId)}:${instanceIdPart(policy)}`, MAX_CHECK_CHILD_ID);
+}
+
+/** A restore drill of one server in one run (a sweep's slot, or a CLI run). */
+export function drillInstanceId(serverId: string, scope: string): string {
+  const server = serverId.split("/").filter(Boolean).at(-1) ?? serverId;
+  return bounded(`drill:${instanceIdPart(server)}:${instanceIdPart(scope)}`, MAX_CHECK_ID);
 }

@@ -11,6 +11,8 @@ import type { Verdict } from "../shared/policy/types.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
 import type { RemediateInput, RemediateResult } from "./remediate.ts";
 import type { RemediationStart } from "./remediations.ts";
+import type { DrillInput } from "./restoreDrill.ts";
+import type { DrillRecord } from "../shared/drills/record.ts";
 
 export interface SweepInput {
   policy: string;
@@ -38,6 +40,8 @@ export interface PolicyPlan {
   counts: Record<Verdict, number>;
   /** The workflow to start, when there is something to act on. */
   start?: RemediationStart;
+  /** A restore-drill policy: one drill per server it selects. */
+  drills?: Array<{ instanceId: string; input: DrillInput }>;
   estimatedMonthlySavings: number;
 }
 
@@ -47,6 +51,7 @@ export interface SweepResult {
   reason: string;
   counts: Record<Verdict, number>;
   remediation?: { instanceId: string; approval: RemediateResult["approval"]; counts: RemediateResult["counts"] };
+  drills?: Array<{ instanceId: string; server: string; outcome: DrillRecord["outcome"] | "error"; error?: string }>;
 }
 
 /** Planning reads the whole inventory: a throttled or failing read is tried again. */
@@ -73,6 +78,24 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
       plan.start.instanceId,
     )) as RemediateResult;
     result.remediation = { instanceId: plan.start.instanceId, approval: remediated.approval, counts: remediated.counts };
+  }
+  if (plan.drills && plan.drills.length > 0) {
+    // One drill at a time: each restores a whole database, and one failing does not stop the next.
+    result.drills = [];
+    for (const drill of plan.drills) {
+      context.df.setCustomStatus({ stage: "drilling", policy: input.policy, drill: drill.instanceId });
+      try {
+        const record = (yield context.df.callSubOrchestrator(ORCHESTRATIONS.restoreDrill, drill.input, drill.instanceId)) as DrillRecord;
+        result.drills.push({ instanceId: drill.instanceId, server: drill.input.serverId, outcome: record.outcome });
+      } catch (error) {
+        result.drills.push({
+          instanceId: drill.instanceId,
+          server: drill.input.serverId,
+          outcome: "error",
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
   }
   context.df.setCustomStatus({ stage: "done", policy: input.policy, counts: plan.counts });
   return result;

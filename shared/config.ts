@@ -19,6 +19,16 @@ export interface GovernorConfig {
   identity: { objectId?: string; clientId?: string };
   /** Set only locally: the emulator's ARM endpoint and the CA that signed its certificate. */
   emulator?: { armEndpoint: string; ca: string };
+  /** Restore drills: where drill servers go and how Governor reaches them. */
+  drills: {
+    resourceGroup: string;
+    /** The database user Governor connects as; default: the server's administrator login. */
+    dbUser?: string;
+    /** Set only locally: a password instead of a Microsoft Entra token. */
+    dbPassword?: string;
+    /** Governor's outbound address, opened on a drill server's firewall; none when it reaches servers over a private network. */
+    outboundIp?: string;
+  };
   approvals: ApprovalSettings;
 }
 
@@ -60,6 +70,16 @@ export const SETTINGS = {
   GOVERNOR_IDENTITY_CLIENT_ID: { required: false, description: "client (app) id of Governor's managed identity" },
   GOVERNOR_ARM_ENDPOINT: { required: false, description: "local only: the emulator's ARM endpoint" },
   GOVERNOR_ARM_CA_FILE: { required: false, description: "local only: PEM file of the emulator's CA" },
+  GOVERNOR_DRILL_RESOURCE_GROUP: { required: false, description: "resource group of restore drill servers (default rg-governor-drills)" },
+  GOVERNOR_DRILL_DB_USER: {
+    required: false,
+    description: "database user of Governor on drilled servers (default: the server's administrator login)",
+  },
+  GOVERNOR_DRILL_DB_PASSWORD: { required: false, description: "local only: database password instead of a Microsoft Entra token" },
+  GOVERNOR_OUTBOUND_IP: {
+    required: false,
+    description: "Governor's outbound IPv4 address, opened on drill servers' firewalls (unset: private network)",
+  },
   GOVERNOR_APPROVAL_KEY: { required: false, description: "key (32+ characters) signing approval links; a Key Vault reference in Azure" },
   GOVERNOR_APPROVAL_BASE_URL: { required: false, description: "base URL of approval links (default https://$WEBSITE_HOSTNAME)" },
   GOVERNOR_TEAMS_WEBHOOK_URL: { required: false, description: "Teams Workflows webhook URL approval cards are posted to" },
@@ -116,9 +136,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  const outboundIp = env.GOVERNOR_OUTBOUND_IP?.trim();
+  if (outboundIp && !/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(outboundIp))
+    problems.push(`GOVERNOR_OUTBOUND_IP="${outboundIp}" is not an IPv4 address`);
+  const drillGroup = env.GOVERNOR_DRILL_RESOURCE_GROUP?.trim() || "rg-governor-drills";
+  if (!/^[-\w._()]{1,90}$/.test(drillGroup) || drillGroup.endsWith("."))
+    problems.push(`GOVERNOR_DRILL_RESOURCE_GROUP="${drillGroup}" is not a resource group name`);
   const approvals = approvalSettings(env, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
+  const drills: GovernorConfig["drills"] = { resourceGroup: drillGroup };
+  if (env.GOVERNOR_DRILL_DB_USER?.trim()) drills.dbUser = env.GOVERNOR_DRILL_DB_USER.trim();
+  if (env.GOVERNOR_DRILL_DB_PASSWORD) drills.dbPassword = env.GOVERNOR_DRILL_DB_PASSWORD;
+  if (outboundIp) drills.outboundIp = outboundIp;
   const identity: GovernorConfig["identity"] = {};
   if (env.GOVERNOR_IDENTITY_OBJECT_ID?.trim()) identity.objectId = env.GOVERNOR_IDENTITY_OBJECT_ID.trim();
   if (env.GOVERNOR_IDENTITY_CLIENT_ID?.trim()) identity.clientId = env.GOVERNOR_IDENTITY_CLIENT_ID.trim();
@@ -131,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auditTable: env.GOVERNOR_AUDIT_TABLE?.trim() || "GovernorAudit",
     identity,
     ...(emulator ? { emulator } : {}),
+    drills: Object.freeze(drills),
     approvals,
   };
   return Object.freeze(config);
@@ -194,6 +225,7 @@ function approvalSettings(env: Record<string, string | undefined>, problems: str
 export const LOCAL_ONLY_SETTINGS: ReadonlySet<string> = new Set([
   "GOVERNOR_ARM_ENDPOINT",
   "GOVERNOR_ARM_CA_FILE",
+  "GOVERNOR_DRILL_DB_PASSWORD",
   // The local host's stand-in for App Service authentication: in Azure the platform says who is signed in.
   "GOVERNOR_LOCAL_APPROVER",
   "GOVERNOR_LOCAL_APPROVER_ROLES",

@@ -14,7 +14,10 @@
  * `Provisioning`, and is `Ready` when its operation completes; a server from an estate has existed
  * for 35 days (its whole backup window is there) unless its `sim.createdAt` says otherwise.
  *
- * No database runs behind a server. Later work can attach one through `attachPostgresBackend`.
+ * No database runs behind a server unless a backend is attached through `attachPostgresBackend`
+ * (emulator/postgres/backend.ts runs real PostgreSQL); the control route
+ * `GET /_emulator/postgres/{serverName}` then says where a server's database listens, since its
+ * `fullyQualifiedDomainName` resolves nowhere locally.
  */
 import type { EmulatorCore, MaterialiseInput, ResourceTypeHandler } from "../core.ts";
 import { ArmError, badRequest } from "../errors.ts";
@@ -89,6 +92,8 @@ export interface PostgresBackend {
   restore?(request: PostgresRestoreRequest): PostgresBackendResult | void | Promise<PostgresBackendResult | void>;
   /** Told when a server is gone (at the completion of its delete operation); not awaited, errors ignored. */
   deleted?(server: StoredResource, core: EmulatorCore): void | Promise<void>;
+  /** Where the database behind a server listens locally (the emulator's stand-in for the server's DNS name). */
+  connection?(server: StoredResource): { host: string; port: number } | undefined;
 }
 
 const backends = new WeakMap<EmulatorCore, PostgresBackend>();
@@ -753,5 +758,23 @@ export function postgresRoutes(): RouteDefinition[] {
     },
     { method: "PUT", pattern: RULE_PATH, name: "flexibleServers.firewallRules.createOrUpdate", handler: createOrUpdateRule },
     { method: "DELETE", pattern: RULE_PATH, name: "flexibleServers.firewallRules.delete", handler: deleteRule },
+  ];
+}
+
+/** Control route (not an Azure operation): where the database behind a server listens locally. */
+export function postgresAdminRoutes(): RouteDefinition[] {
+  return [
+    {
+      method: "GET",
+      pattern: "/_emulator/postgres/{serverName}",
+      name: "admin.postgres.connection",
+      handler: ({ core, params }) => {
+        const name = (params.serverName ?? "").toLowerCase().replace(/\.postgres\.database\.azure\.com$/, "");
+        const server = core.store.list({ type: SERVER_TYPE }).find((candidate) => candidate.arm.name.toLowerCase() === name);
+        const connection = server ? postgresBackend(core)?.connection?.(server) : undefined;
+        if (!server || !connection) throw new ArmError(404, "NotFound", `No database runs behind a server named '${params.serverName}'.`);
+        return { status: 200, body: { host: connection.host, port: connection.port } };
+      },
+    },
   ];
 }

@@ -77,6 +77,39 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
   recordCostNotice: [],
   planPolicy: [READ_ANY],
   evaluateResource: [READ_ANY],
+  prepareDrill: [READ_ANY],
+  startDrillRestore: [
+    READ_ANY,
+    {
+      operation: "Microsoft.DBforPostgreSQL/flexibleServers/write",
+      why: "create a drill server by a point-in-time restore (a new server in the drill resource group; the source is only read)",
+      evidence: "request",
+    },
+  ],
+  pollDrillRestore: [READ_ANY],
+  openDrillAccess: [
+    READ_ANY,
+    {
+      operation: "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write",
+      why: "open a public drill server to Governor's outbound address (a restore copies no firewall rules)",
+      evidence: "request",
+    },
+  ],
+  verifyDrill: [READ_ANY],
+  deleteDrillServer: [
+    READ_ANY,
+    { operation: "Microsoft.DBforPostgreSQL/flexibleServers/delete", why: "delete the drill server after its drill", evidence: "request" },
+  ],
+  recordDrill: [],
+  sweepExpiredDrills: [
+    READ_ANY,
+    {
+      operation: "Microsoft.DBforPostgreSQL/flexibleServers/delete",
+      why: "delete drill servers past their expiry that a drill left behind",
+      evidence: "request",
+    },
+  ],
+  writeDrillHeartbeats: [READ_ANY],
 };
 
 /** The actions Governor's role must hold: the union over activities, sorted. */

@@ -10,7 +10,9 @@ import { plan } from "../../shared/plan.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import type { Finding, PolicySet, Verdict } from "../../shared/policy/types.ts";
-import { ACTIVITIES } from "../names.ts";
+import { ACTIVITIES, drillInstanceId } from "../names.ts";
+import type { DrillInput } from "../restoreDrill.ts";
+import { restoreDrillAction } from "../../shared/policy/actions/restoreDrill.ts";
 import { remediationsFor } from "../remediations.ts";
 import type { PlanPolicyInput, PolicyPlan } from "../sweep.ts";
 import { dependencies } from "./remediation.activities.ts";
@@ -73,9 +75,26 @@ export async function planPolicy(
     trigger: input.trigger,
     ...(input.autoApprove ? { autoApprove: true } : {}),
   });
-  const acting = start
-    ? `${policy.action.type} ${start.input.resources.length} resource(s)${start.input.approval?.required && !start.input.autoApprove ? " once approved" : ""}`
-    : "nothing to act on";
+  const drills =
+    policy.action.type === "restore-drill"
+      ? findings
+          .filter((finding) => finding.verdict === "remediate" || finding.verdict === "needs-approval")
+          .map((finding) => ({
+            instanceId: drillInstanceId(finding.resourceId, input.scope),
+            input: {
+              serverId: finding.resourceId,
+              policy: policy.name,
+              args: restoreDrillAction.parse?.(policy.action.args) ?? {},
+              trigger: { type: "timer" as const, id: input.instanceId },
+            } satisfies DrillInput,
+          }))
+      : [];
+  const acting =
+    drills.length > 0
+      ? `restore drill of ${drills.length} server(s)`
+      : start
+        ? `${policy.action.type} ${start.input.resources.length} resource(s)${start.input.approval?.required && !start.input.autoApprove ? " once approved" : ""}`
+        : "nothing to act on";
   const result: PolicyPlan & { records: AuditRecord[] } = {
     policy: policy.name,
     found: true,
@@ -85,6 +104,7 @@ export async function planPolicy(
     records: findingRecords(input, findings, at),
   };
   if (start) result.start = start;
+  if (drills.length > 0) result.drills = drills;
   return result;
 }
 

@@ -209,7 +209,27 @@ export function validateAuditRecord(raw: unknown): string[] {
 
   checkOneOf(problems, "outcome", raw.outcome, OUTCOMES, false);
   if (raw.details !== undefined) checkJson(problems, "details", raw.details, 0, new Set());
+  if (raw.kind === "drill") checkDrill(problems, raw);
   return problems;
+}
+
+/**
+ * A drill's record is evidence for an auditor: it names the server, says how the drill ended and
+ * carries every check and whether the drill server was confirmed deleted (shared/drills/record.ts).
+ */
+function checkDrill(problems: string[], raw: Record<string, unknown>): void {
+  if (typeof raw.resourceId !== "string" || raw.resourceId.trim() === "")
+    problems.push("resourceId: required for a drill (the drilled server)");
+  if (raw.outcome === undefined) problems.push("outcome: required for a drill");
+  const details = raw.details;
+  if (!isObject(details)) {
+    problems.push("details: required for a drill, with its checks, timings and teardown");
+    return;
+  }
+  if (!Array.isArray(details.checks)) problems.push("details.checks: required for a drill, the list of checks run");
+  if (!isObject(details.teardown) || typeof details.teardown.confirmed !== "boolean")
+    problems.push("details.teardown: required for a drill, { confirmed: boolean, ... }");
+  if (typeof details.pointInTime !== "string") problems.push("details.pointInTime: required for a drill, the restore point");
 }
 
 /** A batch refused before anything was written: every problem of every bad record, by position and id. */

@@ -6,6 +6,8 @@
  *   governor schema
  *   governor audit [...]
  *   governor apply --emulator [--policies FILE] [--auto-approve]
+ *   governor drill --emulator --server NAME [--restore-point latest|30m] [--json]
+ *   governor drills [--emulator | --storage S] [--server NAME] [--limit N] [--json]
  */
 import { auditCommand } from "./audit.ts";
 import { planCommand } from "./plan.ts";
@@ -22,7 +24,11 @@ const USAGE = `Usage:
   governor audit [--since 24h|7d|ISO] [--until ISO] [--resource ID] [--policy NAME] [--json] [--limit N]
       The audit trail: who or what changed a resource, when, under which policy, why.
   governor apply --emulator [--policies FILE] [--auto-approve]
-      Carry the plan out with the remediation workflows on the local runtime, against the emulator.`;
+      Carry the plan out with the remediation workflows on the local runtime, against the emulator.
+  governor drill --emulator --server NAME [--policies FILE] [--restore-point latest|30m] [--json]
+      Restore a PostgreSQL server to a point in time into a drill server, verify and measure it, delete it; print the record.
+  governor drills [--emulator | --storage S] [--server NAME] [--limit N] [--json]
+      Past restore drills: outcome, RTO, RPO, checks and teardown, from the audit trail.`;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   plan: planCommand,
@@ -31,6 +37,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   audit: auditCommand,
   // Loaded only when used: it brings the emulator, Azurite and the local runtime.
   apply: async (args) => (await import("./apply.ts")).applyCommand(args),
+  drill: async (args) => (await import("./drill.ts")).drillCommand(args),
+  drills: async (args) => (await import("./drill.ts")).drillsCommand(args),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -11,6 +11,7 @@ import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate, type SampleEstate } from "../../emulator/estate/sample.ts";
 import { GOVERNOR_EMULATOR_IDENTITY } from "../../emulator/identity.ts";
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
+import { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "../../emulator/postgres/backend.ts";
 import { useClock } from "../clock.ts";
 import { type Azurite, startAzurite } from "./azurite.ts";
 import { entryFilesIn, loadEntries } from "./entries.ts";
@@ -41,6 +42,8 @@ export interface LocalApp {
   emulator: Emulator;
   azurite: Azurite;
   runtime: LocalDurableRuntime;
+  /** Real PostgreSQL behind the drilled servers, when asked for (`postgres`). */
+  postgres?: LocalPostgres;
   /** The app settings the activities read. */
   settings: Record<string, string>;
   close(): Promise<void>;
@@ -55,6 +58,12 @@ export interface StartLocalAppOptions {
   logger?: RuntimeLogger;
   /** Extra settings (GOVERNOR_KILL_SWITCH, GOVERNOR_DRY_RUN…). */
   settings?: Record<string, string>;
+  /**
+   * Back the servers tagged `governor-drill` with real PostgreSQL, so restore drills restore and
+   * verify for real. Off by default: it costs a few seconds at start (initdb, generated data, a
+   * base backup) that tests without drills need not pay.
+   */
+  postgres?: boolean | Pick<LocalPostgresOptions, "size" | "writeIntervalMs" | "log">;
 }
 
 export async function startLocalApp(options: StartLocalAppOptions): Promise<LocalApp> {
@@ -62,6 +71,14 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
   const clock = new VirtualClock(sample.now);
   const emulator = await startEmulator({ estate: sample.estate, subscriptionId: sample.subscriptionId, clock });
   const azurite = await startAzurite({ location: join(options.workDir, "azurite") });
+  const drillPassword = randomBytes(18).toString("base64url");
+  const postgres = options.postgres
+    ? await startLocalPostgres(emulator.core, {
+        clock,
+        password: drillPassword,
+        ...(typeof options.postgres === "object" ? options.postgres : {}),
+      })
+    : undefined;
   const caFile = join(options.workDir, "emulator-ca.pem");
   writeFileSync(caFile, emulator.ca);
   const settings: Record<string, string> = {
@@ -74,6 +91,7 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     GOVERNOR_IDENTITY_OBJECT_ID: GOVERNOR_EMULATOR_IDENTITY.objectId,
     GOVERNOR_IDENTITY_CLIENT_ID: GOVERNOR_EMULATOR_IDENTITY.appId,
     ...(options.policyFile ? { GOVERNOR_POLICY_FILE: options.policyFile } : {}),
+    ...(postgres ? { GOVERNOR_DRILL_DB_PASSWORD: drillPassword } : {}),
     GOVERNOR_APPROVAL_KEY: approvalKey(options.workDir),
     ...options.settings,
   };
@@ -91,11 +109,12 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     emulator,
     azurite,
     runtime,
+    ...(postgres ? { postgres } : {}),
     settings,
     close: async () => {
       await runtime.stop();
       restoreClock();
-      await Promise.all([emulator.close(), azurite.close()]);
+      await Promise.all([postgres?.close(), emulator.close(), azurite.close()]);
     },
   };
 }
@@ -119,7 +138,8 @@ export async function finishWorkflows(
     );
     const sleeping = running
       .map((status) => status?.customStatus as { stage?: string; until?: string } | undefined)
-      .filter((custom) => custom?.stage === "waiting-for-schedule" && custom.until !== undefined)
+      // A workflow sleeping on a durable timer (a schedule window, a restore's next status check) says until when.
+      .filter((custom) => custom?.stage?.startsWith("waiting-for-") === true && custom.until !== undefined)
       .map((custom) => new Date(custom?.until as string).getTime());
     const awaitingPeople = running.every(
       (status) => (status?.customStatus as { stage?: string } | undefined)?.stage === "awaiting-approval",

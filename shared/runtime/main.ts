@@ -42,6 +42,8 @@ const app = await startLocalApp({
   workDir,
   ...(values["estate-size"] === undefined ? {} : { sample: generateEstate({ resources: Number(values["estate-size"]) }) }),
   logger: { info: log, warn: (message) => log(`warning: ${message}`), error: (message) => log(`error: ${message}`) },
+  // The production database runs for real, so the restore drills restore and verify for real.
+  postgres: { log },
 });
 const registrations = await loadEntries(entryFilesIn("functions"));
 const policies = await loadPolicyFile(
@@ -99,6 +101,7 @@ console.log(`Governor is running locally.
   subscription   ${app.sample.subscriptionId} emulated on ${app.emulator.url} (${app.emulator.core.store.size} resources)
   storage        Azurite on 127.0.0.1:${app.azurite.port}, data in ${workDir}
   virtual clock  ${app.clock.now().toISOString()}, running ${speed}x
+  PostgreSQL     ${app.postgres ? "real databases behind the servers tagged governor-drill (restore drills run for real)" : "none"}
   Event Grid     ${events ? "the emulator's resource events go to resourceEvents" : "no resourceEvents function yet"}
   approvals      cards to ${process.env.GOVERNOR_TEAMS_WEBHOOK_URL}, emails via ${app.emulator.url}; you decide as ${process.env.GOVERNOR_LOCAL_APPROVER} (${process.env.GOVERNOR_LOCAL_APPROVER_ROLES || "no roles"})
 Press Ctrl-C to stop.`);

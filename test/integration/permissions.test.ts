@@ -155,6 +155,44 @@ describe("the RBAC operations the activities perform", () => {
       await app.runtime.startNew(orchestrator, { instanceId, input });
       ids.push(instanceId);
     }
+    // Restore drills: the pack's drill of the (private) production server runs in its sweep above;
+    // a public server's drill opens a firewall rule; the sweeper deletes an expired drill server.
+    // Both servers are put in the emulator's store directly: a request of the test's own would
+    // count as unattributed.
+    const core = app.emulator.core;
+    const groupId = (name: string): string => `/subscriptions/${app.sample.subscriptionId}/resourceGroups/${name}`;
+    const publicServer = core.materialise("Microsoft.DBforPostgreSQL/flexibleServers", {
+      id: `${groupId("rg-odoo-test")}/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-odoo-public`,
+      name: "psql-odoo-public",
+      body: {
+        location: "westeurope",
+        properties: { version: "17", administratorLogin: "odooadmin", network: { publicNetworkAccess: "Enabled" } },
+      },
+    });
+    core.store.put(publicServer);
+    const expired = core.materialise("Microsoft.DBforPostgreSQL/flexibleServers", {
+      id: `${groupId("rg-governor-drills")}/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-left-behind`,
+      name: "psql-left-behind",
+      body: {
+        location: "westeurope",
+        tags: { "governor-drill": "copy", "governor-drill-expires": "2026-11-01T00:00:00Z" },
+        properties: { version: "17", administratorLogin: "odooadmin" },
+      },
+    });
+    core.store.put(expired);
+    const drillId = `drill:psql-odoo-public:permissions`;
+    await app.runtime.startNew(ORCHESTRATIONS.restoreDrill, {
+      instanceId: drillId,
+      input: { serverId: publicServer.arm.id, args: { checks: ["connection"] }, trigger: { type: "manual" } },
+    });
+    ids.push(drillId);
+    for (const [orchestrator, instanceId] of [
+      [ORCHESTRATIONS.drillSweeper, "drill-sweeper:permissions"],
+      [ORCHESTRATIONS.drillHeartbeat, "drill-heartbeat:permissions"],
+    ] as const) {
+      await app.runtime.startNew(orchestrator, { instanceId, input: {} });
+      ids.push(instanceId);
+    }
     await settle(app, "GovernorPermissions");
     // A person exempts a resource of a plan that waits for approval: the exemption is Governor's tag write.
     const exempting = "remediate:stop-idle-nonprod-vms:permissions-exempt";

@@ -74,6 +74,8 @@ describe("the app's entry files on the local host", () => {
       "approvalPage httpTrigger",
       "budgetAlerts httpTrigger",
       "dailyDigest timerTrigger",
+      "drillHeartbeats timerTrigger",
+      "drillSweeps timerTrigger",
       "instanceStatus httpTrigger",
       "resourceEvents eventGridTrigger",
       "sweeps timerTrigger",

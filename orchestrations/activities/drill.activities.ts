@@ -1,0 +1,435 @@
+/**
+ * The activities of restore drills: all their I/O (Azure through the PostgreSQL management
+ * client, the databases through pg, the audit trail). Each is safe to run twice: a restore
+ * already requested is found, not requested again; a server already gone is deleted; a record
+ * keeps one entry per drill. Inputs and outputs are plain JSON (a poller travels as its
+ * serialised state).
+ */
+import type { PostgreSQLManagementFlexibleServerClient, Server } from "@azure/arm-postgresql-flexible";
+import * as df from "durable-functions";
+import type pg from "pg";
+import type { AuditRecord } from "../../shared/audit/record.ts";
+import { postgresClient } from "../../shared/azure/clients.ts";
+import type { AzureTarget } from "../../shared/azure/target.ts";
+import { now } from "../../shared/clock.ts";
+import type { GovernorConfig } from "../../shared/config.ts";
+import { connectionConfig, withDatabase } from "../../shared/drills/connect.ts";
+import { keyTableCounts, newestHeartbeat, recoveryPointEvidence, writeHeartbeat } from "../../shared/drills/heartbeat.ts";
+import {
+  DRILL_LIFETIME_MS,
+  DRILL_TAGS,
+  isDrillCopyOf,
+  drillOptions,
+  drillServerName,
+  drillTags,
+  isExpiredDrillServer,
+  restorePoint,
+} from "../../shared/drills/plan.ts";
+import { drillAuditRecord, drillRecord, type DrillFacts, type DrillRecord } from "../../shared/drills/record.ts";
+import type { SourceExpectations } from "../../shared/drills/types.ts";
+import { runChecks, unreachable } from "../../shared/drills/verify.ts";
+import { restoreDrillAction } from "../../shared/policy/actions/restoreDrill.ts";
+import { formatDuration } from "../../shared/time/duration.ts";
+import type { DrillSweepResult } from "../drillSweeper.ts";
+import type { HeartbeatResult } from "../drillHeartbeat.ts";
+import { ACTIVITIES } from "../names.ts";
+import type { DrillInput, DrillPreparation, RestoreProgress, RestoreStarted, Teardown, Verification } from "../restoreDrill.ts";
+import { dependencies } from "./remediation.activities.ts";
+
+const SERVER_TYPE = "microsoft.dbforpostgresql/flexibleservers";
+const FIREWALL_RULE = "governor-drill";
+
+function parts(id: string): { resourceGroup: string; name: string } {
+  const segments = id.split("/");
+  const rgIndex = segments.findIndex((segment) => segment.toLowerCase() === "resourcegroups");
+  return { resourceGroup: segments[rgIndex + 1] ?? "", name: segments.at(-1) ?? "" };
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Against the emulator, poll quickly: its clock is virtual. In Azure, the drill's durable timers set the pace. */
+function lroOptions(config: GovernorConfig): { updateIntervalInMs?: number } {
+  return config.emulator ? { updateIntervalInMs: 20 } : {};
+}
+
+async function getServer(client: PostgreSQLManagementFlexibleServerClient, id: string): Promise<Server | undefined> {
+  const { resourceGroup, name } = parts(id);
+  try {
+    return await client.servers.get(resourceGroup, name);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Why Governor may not create a drill server now (kill switch, dry run), if it may not. Deleting one is always allowed. */
+function changesStopped(config: GovernorConfig): string | undefined {
+  if (config.killSwitch) return "the kill switch is on: no drill server is created";
+  if (config.dryRun) return "dry run: no drill server is created";
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prepare: the restore point, the drill server, and what the restored database must match
+
+/** The source's database uuid and key-table counts (or its newest heartbeat's), read before the restore. */
+async function sourceExpectations(
+  config: GovernorConfig,
+  target: AzureTarget,
+  server: DrillPreparation["server"],
+  options: DrillPreparation["options"],
+): Promise<{ expectations: SourceExpectations; note?: string }> {
+  const expectations: SourceExpectations = { tolerancePercent: options.tolerancePercent };
+  try {
+    const clientConfig = await connectionConfig(config, target, server, options.database);
+    await withDatabase(clientConfig, async (db) => {
+      const uuid = await db.query<{ value: string }>("SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'");
+      if (uuid.rows[0]) expectations.databaseUuid = uuid.rows[0].value;
+      expectations.counts = await keyTableCounts(db);
+      expectations.countsFrom = "source-at-request";
+    });
+    return { expectations };
+  } catch (error) {
+    return { expectations, note: `the source database could not be read: ${message(error)}` };
+  }
+}
+
+export async function prepareDrill(request: { instanceId: string; input: DrillInput }): Promise<DrillPreparation> {
+  const { target, config } = await dependencies();
+  const client = await postgresClient(target);
+  const at = now();
+  const { name } = parts(request.input.serverId);
+  const runId = request.instanceId;
+  const drillName = drillServerName(name, runId);
+  const resourceGroup = config.drills.resourceGroup;
+  const drillId = `/subscriptions/${config.subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${drillName}`;
+  const expiresAt = new Date(at.getTime() + DRILL_LIFETIME_MS).toISOString();
+  const source = await getServer(client, request.input.serverId);
+  const tags = source?.tags ?? {};
+  const options = drillOptions(request.input.args, { name, tags });
+  const point = restorePoint(options, at, source?.backup?.earliestRestoreDate);
+  const prep: DrillPreparation = {
+    runId,
+    server: {
+      id: source?.id ?? request.input.serverId,
+      name,
+      ...(source?.fullyQualifiedDomainName ? { fullyQualifiedDomainName: source.fullyQualifiedDomainName } : {}),
+      ...(source?.administratorLogin ? { administratorLogin: source.administratorLogin } : {}),
+    },
+    drillServer: { id: drillId, name: drillName, resourceGroup },
+    options,
+    restorePoint: options.restorePoint === "latest" ? "latest" : `${formatDuration(options.restorePoint.offsetMs)} before the drill`,
+    pointInTime: point.pointInTime ?? at.toISOString(),
+    requestedAt: at.toISOString(),
+    expiresAt,
+    tags: drillTags({ name, tags }, runId, expiresAt),
+    expectations: { tolerancePercent: options.tolerancePercent },
+  };
+  if (!source || source.type?.toLowerCase() !== SERVER_TYPE) prep.refused = `no PostgreSQL flexible server ${request.input.serverId}`;
+  else if (point.error !== undefined) prep.refused = point.error;
+  else if (changesStopped(config) !== undefined) prep.skipped = changesStopped(config);
+  if (prep.refused === undefined && prep.skipped === undefined)
+    prep.expectations = (await sourceExpectations(config, target, prep.server, options)).expectations;
+  // The RTO runs from the restore request: read the clock again after the source was read.
+  prep.requestedAt = now().toISOString();
+  return prep;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restore
+
+export async function startDrillRestore(prep: DrillPreparation): Promise<RestoreStarted> {
+  const { target, config } = await dependencies();
+  const client = await postgresClient(target);
+  const started = performance.now();
+  const seconds = (): number => Math.round(performance.now() - started) / 1000;
+  // Checked when acting, not only when the drill was prepared: the switch may have been flipped since.
+  const stopped = changesStopped(config);
+  if (stopped !== undefined) return { requestSeconds: 0, skipped: stopped };
+  // Delivered twice: the server is there already; its state says how far the restore is. A server
+  // of that name that is not this drill's is not adopted (nor, later, deleted).
+  const existing = await getServer(client, prep.drillServer.id);
+  if (existing && !isDrillCopyOf(existing.tags, prep.runId)) {
+    return { requestSeconds: seconds(), error: `a server named ${prep.drillServer.name} exists and is not this drill's` };
+  }
+  if (existing) return { requestSeconds: seconds() };
+  try {
+    const poller = await client.servers.beginCreateOrUpdate(
+      prep.drillServer.resourceGroup,
+      prep.drillServer.name,
+      {
+        location: (await getServer(client, prep.server.id))?.location ?? "westeurope",
+        createMode: "PointInTimeRestore",
+        sourceServerResourceId: prep.server.id,
+        pointInTimeUTC: new Date(prep.pointInTime),
+        tags: prep.tags,
+      },
+      lroOptions(config),
+    );
+    return { resumeFrom: poller.toString(), requestSeconds: seconds() };
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    // Azure refused the request itself (a bad restore point, a name taken): retrying will not help.
+    if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      return { requestSeconds: seconds(), error: `Azure refused the restore (${status}): ${message(error)}` };
+    }
+    throw error;
+  }
+}
+
+export async function pollDrillRestore(request: { prep: DrillPreparation; resumeFrom?: string }): Promise<RestoreProgress> {
+  const { target, config } = await dependencies();
+  const client = await postgresClient(target);
+  const { prep } = request;
+  if (request.resumeFrom) {
+    try {
+      // Resuming sends no request: the parameters are not used.
+      const poller = await client.servers.beginCreateOrUpdate(
+        prep.drillServer.resourceGroup,
+        prep.drillServer.name,
+        { location: "" },
+        {
+          ...lroOptions(config),
+          resumeFrom: request.resumeFrom,
+        },
+      );
+      if (!poller.isDone()) return { state: "InProgress", resumeFrom: poller.toString(), at: now().toISOString() };
+    } catch (error) {
+      return { state: "Failed", error: message(error), at: now().toISOString() };
+    }
+  }
+  const server = await getServer(client, prep.drillServer.id);
+  const at = now().toISOString();
+  if (!server) return { state: "Failed", error: `${prep.drillServer.name} does not exist`, at };
+  if (server.state === "Ready") return { state: "Succeeded", at };
+  return { state: "InProgress", at };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access and verification
+
+/** PITR does not copy firewall rules: open the drill server to Governor's outbound address, unless it is reached privately. */
+export async function openDrillAccess(prep: DrillPreparation): Promise<string> {
+  const { target, config } = await dependencies();
+  const client = await postgresClient(target);
+  const server = await getServer(client, prep.drillServer.id);
+  if (server?.network?.delegatedSubnetResourceId || server?.network?.publicNetworkAccess === "Disabled") {
+    return "private network: Governor reaches the drill server through its virtual network, no firewall rule";
+  }
+  const address = config.drills.outboundIp ?? (config.emulator ? "127.0.0.1" : undefined);
+  if (address === undefined) return "no firewall rule: GOVERNOR_OUTBOUND_IP is not set";
+  await client.firewallRules.beginCreateOrUpdateAndWait(
+    prep.drillServer.resourceGroup,
+    prep.drillServer.name,
+    FIREWALL_RULE,
+    { startIpAddress: address, endIpAddress: address },
+    lroOptions(config),
+  );
+  return `firewall rule ${FIREWALL_RULE} opens the drill server to ${address} only`;
+}
+
+export async function verifyDrill(prep: DrillPreparation): Promise<Verification> {
+  const { target, config } = await dependencies();
+  const client = await postgresClient(target);
+  const started = performance.now();
+  const server = await getServer(client, prep.drillServer.id);
+  const address = {
+    name: prep.drillServer.name,
+    ...(server?.fullyQualifiedDomainName ? { fullyQualifiedDomainName: server.fullyQualifiedDomainName } : {}),
+    ...(prep.server.administratorLogin ? { administratorLogin: prep.server.administratorLogin } : {}),
+  };
+  let verification: Omit<Verification, "verifiedAt" | "verifySeconds">;
+  try {
+    const clientConfig: pg.ClientConfig = await connectionConfig(config, target, address, prep.options.database);
+    verification = await withDatabase(clientConfig, async (db) => {
+      const heartbeat = await newestHeartbeat(db);
+      const expectations: SourceExpectations = heartbeat
+        ? { ...prep.expectations, counts: heartbeat.counts, countsFrom: "heartbeat" }
+        : prep.expectations;
+      const checks = await runChecks({ db, expectations }, prep.options.checks);
+      return { checks, evidence: await recoveryPointEvidence(db, heartbeat) };
+    });
+  } catch (error) {
+    verification = {
+      checks: unreachable(prep.options.checks, message(error)),
+      evidence: { method: "none", note: "the restored database could not be reached" },
+    };
+  }
+  return { ...verification, verifiedAt: now().toISOString(), verifySeconds: Math.round(performance.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Teardown, record, sweeper, heartbeat
+
+async function deleteServer(client: PostgreSQLManagementFlexibleServerClient, config: GovernorConfig, id: string): Promise<void> {
+  const { resourceGroup, name } = parts(id);
+  await client.servers.beginDeleteAndWait(resourceGroup, name, lroOptions(config));
+}
+
+/** Deletes the drill server and confirms it is gone (a second delivery finds it gone: confirmed). */
+export async function deleteDrillServer(prep: DrillPreparation): Promise<Teardown> {
+  const { target, config } = await dependencies();
+  const client = await postgresClient(target);
+  // Re-read before deleting: only the server this drill created (its marker and run tags) is deleted.
+  const current = await getServer(client, prep.drillServer.id);
+  if (current && !isDrillCopyOf(current.tags, prep.runId)) {
+    return {
+      confirmed: false,
+      note: `refused to delete ${prep.drillServer.name}: it is not this drill's server (no ${DRILL_TAGS.marker}: copy and ${DRILL_TAGS.run}: ${prep.runId} tags)`,
+      at: now().toISOString(),
+    };
+  }
+  try {
+    await deleteServer(client, config, prep.drillServer.id);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 409) {
+      return { confirmed: false, busy: true, note: `${prep.drillServer.name} is busy: ${message(error)}`, at: now().toISOString() };
+    }
+    throw error;
+  }
+  const left = await getServer(client, prep.drillServer.id);
+  const at = now().toISOString();
+  return left
+    ? { confirmed: false, note: `${prep.drillServer.name} is still there (${left.state}) after its delete`, at }
+    : { confirmed: true, note: `${prep.drillServer.name} deleted and confirmed gone`, at };
+}
+
+export async function recordDrill(request: {
+  instanceId: string;
+  trigger: { type: "timer" | "cli" | "manual"; id?: string };
+  facts: DrillFacts;
+}): Promise<DrillRecord> {
+  const { trail } = await dependencies();
+  const record = drillRecord(request.facts);
+  const records: AuditRecord[] = [
+    drillAuditRecord(record, { instanceId: request.instanceId, trigger: request.trigger, at: now().toISOString() }),
+  ];
+  if (record.outcome === "failed") {
+    records.push({
+      id: `${request.instanceId}:drill-notice`,
+      at: now().toISOString(),
+      kind: "notice",
+      ...(record.policy === undefined ? {} : { policy: record.policy }),
+      resourceId: record.server.id,
+      action: "restore-drill",
+      reason: `restore drill of ${record.server.name} failed: ${record.failures.join("; ")}`.slice(0, 8000),
+      instanceId: request.instanceId,
+      trigger: request.trigger,
+      actor: { type: "governor", id: "governor" },
+    });
+  }
+  await trail.append(records);
+  return record;
+}
+
+export async function sweepExpiredDrills(request: { instanceId: string }): Promise<DrillSweepResult> {
+  const { target, config, trail } = await dependencies();
+  const client = await postgresClient(target);
+  const at = now();
+  const result: DrillSweepResult = { deleted: [], kept: [], failed: [] };
+  const servers: Server[] = [];
+  try {
+    for await (const server of client.servers.listByResourceGroup(config.drills.resourceGroup)) servers.push(server);
+  } catch (error) {
+    if (isNotFound(error)) return result;
+    throw error;
+  }
+  for (const server of servers) {
+    if (!server.id) continue;
+    if (!isExpiredDrillServer(server.tags, at)) {
+      if (server.tags?.["governor-drill"] === "copy") result.kept.push(server.id);
+      continue;
+    }
+    try {
+      await deleteServer(client, config, server.id);
+      result.deleted.push(server.id);
+    } catch (error) {
+      result.failed.push({ id: server.id, error: message(error) });
+    }
+  }
+  const records: AuditRecord[] = [
+    ...result.deleted.map((id): AuditRecord => ({
+      id: `${request.instanceId}:deleted:${id.toLowerCase()}`,
+      at: at.toISOString(),
+      kind: "action",
+      resourceId: id,
+      action: "delete",
+      reason: `drill server ${parts(id).name} expired (${servers.find((server) => server.id === id)?.tags?.["governor-drill-expires"]}) and was left behind by its drill: deleted by the drill sweeper`,
+      instanceId: request.instanceId,
+      trigger: { type: "timer", id: request.instanceId },
+      actor: { type: "governor", id: "governor" },
+      outcome: "applied",
+    })),
+    ...result.failed.map((failure): AuditRecord => ({
+      id: `${request.instanceId}:failed:${failure.id.toLowerCase()}`,
+      at: at.toISOString(),
+      kind: "action",
+      resourceId: failure.id,
+      action: "delete",
+      reason: `expired drill server could not be deleted: ${failure.error}`.slice(0, 8000),
+      instanceId: request.instanceId,
+      trigger: { type: "timer", id: request.instanceId },
+      actor: { type: "governor", id: "governor" },
+      outcome: "failed",
+    })),
+  ];
+  if (records.length > 0) await trail.append(records);
+  return result;
+}
+
+/** The servers a drill policy with `heartbeat` selects (by its conditions), with the database to write to. */
+export async function writeDrillHeartbeats(): Promise<HeartbeatResult> {
+  const { target, config, policySet } = await dependencies();
+  const result: HeartbeatResult = { written: [], failed: [] };
+  const policies = policySet.policies.filter((policy) => policy.action.type === "restore-drill");
+  if (policies.length === 0) return result;
+  const [{ plan }, { builtinRegistry }] = await Promise.all([import("../../shared/plan.ts"), import("../../shared/policy/builtins.ts")]);
+  const at = now();
+  const evaluation = (await plan(target, { ...policySet, policies }, at, builtinRegistry())).evaluation;
+  const client = await postgresClient(target);
+  const done = new Set<string>();
+  for (const finding of evaluation.findings) {
+    if (finding.verdict !== "remediate" || done.has(finding.resourceId.toLowerCase())) continue;
+    const policy = policies.find((candidate) => candidate.name === finding.policy);
+    const server = await getServer(client, finding.resourceId);
+    if (!policy || !server) continue;
+    const options = drillOptions(restoreDrillAction.parse?.(policy.action.args) ?? {}, {
+      name: finding.resourceName,
+      tags: server.tags ?? {},
+    });
+    if (!options.heartbeat) continue;
+    done.add(finding.resourceId.toLowerCase());
+    try {
+      const address = {
+        name: finding.resourceName,
+        ...(server.fullyQualifiedDomainName ? { fullyQualifiedDomainName: server.fullyQualifiedDomainName } : {}),
+        ...(server.administratorLogin ? { administratorLogin: server.administratorLogin } : {}),
+      };
+      const written = await withDatabase(await connectionConfig(config, target, address, options.database), (db) => writeHeartbeat(db, at));
+      result.written.push({ serverId: finding.resourceId, at: written.at });
+    } catch (error) {
+      result.failed.push({ serverId: finding.resourceId, error: message(error) });
+    }
+  }
+  return result;
+}
+
+df.app.activity(ACTIVITIES.prepareDrill, { handler: (input: unknown) => prepareDrill(input as { instanceId: string; input: DrillInput }) });
+df.app.activity(ACTIVITIES.startDrillRestore, { handler: (input: unknown) => startDrillRestore(input as DrillPreparation) });
+df.app.activity(ACTIVITIES.pollDrillRestore, {
+  handler: (input: unknown) => pollDrillRestore(input as { prep: DrillPreparation; resumeFrom?: string }),
+});
+df.app.activity(ACTIVITIES.openDrillAccess, { handler: (input: unknown) => openDrillAccess(input as DrillPreparation) });
+df.app.activity(ACTIVITIES.verifyDrill, { handler: (input: unknown) => verifyDrill(input as DrillPreparation) });
+df.app.activity(ACTIVITIES.deleteDrillServer, { handler: (input: unknown) => deleteDrillServer(input as DrillPreparation) });
+df.app.activity(ACTIVITIES.recordDrill, {
+  handler: (input: unknown) => recordDrill(input as Parameters<typeof recordDrill>[0]),
+});
+df.app.activity(ACTIVITIES.sweepExpiredDrills, { handler: (input: unknown) => sweepExpiredDrills(input as { instanceId: string }) });
+df.app.activity(ACTIVITIES.writeDrillHeartbeats, { handler: () => writeDrillHeartbeats() });
