@@ -109,10 +109,16 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
       tableEndpoint: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
       connectionString: azuriteConnectionString(port),
       close: async () => {
-        if (child.exitCode !== null) return;
+        if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
         // SIGINT lets Azurite save its database before it exits; SIGTERM would lose the last writes.
-        process.kill(pid, "SIGINT");
+        try {
+          process.kill(pid, "SIGINT");
+        } catch (error) {
+          // Ctrl-C in a terminal reaches the whole process group: Azurite may have exited on its own already.
+          if ((error as NodeJS.ErrnoException).code === "ESRCH") return;
+          throw error;
+        }
         await exited;
       },
     };

@@ -9,8 +9,12 @@
  * - the timers fire as the clock passes their schedules: off-hours every half hour, the nightly
  *   snapshot sweep, the hourly backup coverage, the morning audits, the daily digest; remediations
  *   that need a person wait for one;
- * - 08:30: the on-call engineer approves what waits (the approval event, as the approval endpoint
- *   raises it);
+ * - requests for approval go to Teams (a local capture of the Workflows webhook) and by email (the
+ *   emulated Communication Services); 08:30: the on-call engineer approves what waits, through
+ *   the links of the cards, as they would from a phone;
+ * - 04:00: the weekly restore drill, run on demand for the demo (its schedule is Sunday 03:00):
+ *   the production PostgreSQL server, backed by a real PostgreSQL, is restored to a point in time,
+ *   verified, measured and torn down;
  * - 10:00: Cost Management posts an actual-spend alert at 100 % of the budget to the budget
  *   webhook; containment asks again, and is approved at 10:30;
  * - the day ends at the same hour it began; the workflows are brought to rest and the summary is
@@ -25,15 +29,21 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { forwardEvents } from "../../emulator/eventGrid.ts";
 import { emulatorUserCredential } from "../../emulator/identity.ts";
-import { EVENTS } from "../../orchestrations/names.ts";
+import { ORCHESTRATIONS } from "../../orchestrations/names.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import { TableAuditTrail } from "../audit/trail.ts";
+import { sweepInstanceId } from "../triggers/sweeps.ts";
 import { computeClient } from "../azure/clients.ts";
+import { DEFAULT_POLICIES } from "../cli/plan.ts";
+import { loadConfig } from "../config.ts";
+import { builtinRegistry } from "../policy/builtins.ts";
+import { loadPolicyFile } from "../policy/loader.ts";
 import { emulatorTarget } from "../azure/target.ts";
 import { DurableStore } from "./durable/index.ts";
 import { entryFilesIn, loadEntries, REPO_ROOT } from "./entries.ts";
 import { startLocalHost } from "./host.ts";
 import { startLocalApp } from "./localApp.ts";
+import { startWebhookCapture } from "./webhookCapture.ts";
 
 const { values } = parseArgs({
   options: {
@@ -58,7 +68,23 @@ const say = (line: string): void => {
 };
 
 const workDir = mkdtempSync(join(tmpdir(), "governor-demo-"));
-const app = await startLocalApp({ workDir, taskHub: TASK_HUB, logger: { info: () => {}, warn: say, error: say } });
+const app = await startLocalApp({ workDir, taskHub: TASK_HUB, postgres: true, logger: { info: () => {}, warn: say, error: say } });
+// Approval requests: Teams cards to a local capture of the Workflows webhook, email to the
+// emulated Communication Services; the on-call engineer is the one signed in (App Service
+// authentication's part), with the approver roles the policies name.
+const teams = await startWebhookCapture({});
+const policySet = await loadPolicyFile(app.settings.GOVERNOR_POLICY_FILE ?? DEFAULT_POLICIES, builtinRegistry());
+const approverRoles = [
+  ...new Set(policySet.policies.flatMap((policy) => [...(policy.approval?.approvers ?? []), ...(policy.approval?.escalation ?? [])])),
+];
+Object.assign(process.env, {
+  GOVERNOR_TEAMS_WEBHOOK_URL: teams.url,
+  GOVERNOR_EMAIL_CONNECTION_STRING: app.emulator.emailConnectionString,
+  GOVERNOR_EMAIL_SENDER: "governor@nordwind.example",
+  GOVERNOR_EMAIL_TO: "platform-team@nordwind.example",
+  GOVERNOR_LOCAL_APPROVER: ONCALL,
+  GOVERNOR_LOCAL_APPROVER_ROLES: approverRoles.filter((name) => !name.includes("@")).join(","),
+});
 const clockLine = (message: string): void => say(`${app.clock.now().toISOString().slice(0, 16).replace("T", " ")}Z  ${message}`);
 const hostLines: string[] = [];
 const registrations = await loadEntries(entryFilesIn("functions"));
@@ -70,6 +96,7 @@ const host = await startLocalHost({
   clock: app.clock,
   timeZone: "Europe/Brussels",
   port: 0,
+  authentication: () => loadConfig(process.env).approvals.localApprover,
   logger: {
     info: (line) => void hostLines.push(line),
     warn: (line) => void hostLines.push(line),
@@ -79,6 +106,7 @@ const host = await startLocalHost({
     },
   },
 });
+process.env.GOVERNOR_APPROVAL_BASE_URL = host.url;
 const events = forwardEvents(app.emulator.core, `${host.url}/runtime/webhooks/eventgrid?functionName=resourceEvents`, {
   intervalMs: 20,
   onError: (message) => clockLine(`event delivery: ${message}`),
@@ -129,21 +157,35 @@ async function createUntaggedSnapshot(): Promise<void> {
   clockLine(`${JONAS} snapshots ${disk.arm.name} before an upgrade, without tags`);
 }
 
-/** The on-call engineer approves every plan that waits for a person, as the approval endpoint would raise it. */
+let cardsSeen = 0;
+
+/** The on-call engineer opens each card's link that came in since the last look and approves the plan. */
 async function approveWhatWaits(): Promise<number> {
-  const running = await store.listInstances(["Running"]);
+  const cards = teams.posts.slice(cardsSeen);
+  cardsSeen = teams.posts.length;
   let approved = 0;
-  for (const instance of running) {
-    const status = await app.runtime.getStatus(instance.instanceId);
-    if ((status?.customStatus as { stage?: string } | undefined)?.stage !== "awaiting-approval") continue;
-    await app.runtime.raiseEvent(instance.instanceId, EVENTS.approvalDecision, {
-      decision: "approve",
-      decidedBy: ONCALL,
-      comment: "approved from the morning review",
+  let stale = 0;
+  for (const post of cards) {
+    const card = (post.body as { attachments?: Array<{ content?: { actions?: Array<{ url?: string }> } }> }).attachments?.[0]?.content;
+    const link = card?.actions?.[0]?.url;
+    if (!link) continue;
+    const url = new URL(link);
+    const token = url.searchParams.get("token");
+    const page = await fetch(link);
+    if (page.status !== 200) {
+      // A request that timed out, or was answered from another card, is no longer open.
+      stale += 1;
+      continue;
+    }
+    const decision = await fetch(`${url.origin}${url.pathname}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token, decision: "approve", comment: "approved from the morning review" }),
     });
-    approved += 1;
+    if (decision.ok) approved += 1;
+    else stale += 1;
   }
-  clockLine(`${ONCALL} approves ${approved} plan(s) waiting for a person`);
+  clockLine(`${ONCALL} opens ${cards.length} approval card(s): approves ${approved} plan(s)${stale ? `, ${stale} no longer open` : ""}`);
   return approved;
 }
 
@@ -174,10 +216,21 @@ async function postBudgetAlert(): Promise<void> {
   );
 }
 
+/** The weekly drill's sweep, started by hand as an operator would outside its Sunday slot. */
+async function runWeeklyDrill(): Promise<void> {
+  const scope = app.clock.now().toISOString();
+  const instanceId = await app.runtime.startNew(ORCHESTRATIONS.sweep, {
+    instanceId: sweepInstanceId("weekly-restore-drill", app.clock.now()),
+    input: { policy: "weekly-restore-drill", scope, trigger: { type: "manual", id: "demo" } },
+  });
+  clockLine(`the weekly restore drill starts (${instanceId})`);
+}
+
 /** The script, by hour of the day since the start (the sample starts at 20:30 in Brussels). */
 const script: Array<{ afterMs: number; run: () => Promise<unknown> }> = [
   { afterMs: 5 * 60_000, run: createUntaggedVm },
   { afterMs: 15 * 60_000, run: createUntaggedSnapshot },
+  { afterMs: 7.5 * 3_600_000, run: runWeeklyDrill }, // 04:00
   { afterMs: 12 * 3_600_000, run: approveWhatWaits }, // 08:30 the next morning
   { afterMs: 13.5 * 3_600_000, run: postBudgetAlert }, // 10:00
   { afterMs: 14 * 3_600_000, run: approveWhatWaits }, // 10:30
@@ -235,7 +288,17 @@ try {
       ),
       failed: outcomes.filter((record) => record.outcome === "failed").length,
     },
-    approvals: records.filter((record) => record.kind === "approval").length,
+    drills: records
+      .filter((record) => record.kind === "drill")
+      .map((record) => {
+        const drill = record.details as { server?: { name?: string }; outcome?: string; rtoSeconds?: number; rpoSeconds?: number };
+        return { server: drill.server?.name, outcome: drill.outcome, rtoSeconds: drill.rtoSeconds, rpoSeconds: drill.rpoSeconds };
+      }),
+    approvals: {
+      cardsPosted: teams.posts.length,
+      emailsSent: app.emulator.core.email.messages.length,
+      records: records.filter((record) => record.kind === "approval").length,
+    },
     notices: records.filter((record) => record.kind === "notice").length,
   };
   mkdirSync(values.out, { recursive: true });
@@ -253,6 +316,7 @@ try {
 } finally {
   events.stop();
   await host.close();
+  await teams.close();
   await app.close();
   rmSync(workDir, { recursive: true, force: true });
 }

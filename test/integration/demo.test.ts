@@ -1,7 +1,8 @@
 /**
  * `npm run demo` as a person runs it: a separate Node process that plays the scripted day on the
- * local app and writes its summary. Fourteen hours of it here (through the morning approvals and
- * the budget alert) to keep the suite short; the command's default is the whole day.
+ * local app and writes its summary. Its first nine hours here (people's writes and their events,
+ * the night's sweeps, the restore drill at 03:00) to keep the suite short; the command's default
+ * is the whole day, and the budget alert and approvals have their own tests.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -19,24 +20,26 @@ interface Summary {
   findings: number;
   workflows: { started: number; completed: number; failed: number; byName: Record<string, number> };
   actions: { applied: number; skipped: number; skippedByGuard: Record<string, number> };
+  drills: Array<{ server: string; outcome: string }>;
 }
 
-it("plays the scripted day, exits 0 and writes a summary of events, findings, workflows and actions", async () => {
+it("plays the scripted day, exits 0 and writes a summary of events, findings, workflows, actions and drills", async () => {
   const out = mkdtempSync(join(tmpdir(), "governor-demo-out-"));
-  await run(process.execPath, [join(REPO_ROOT, "shared/runtime/demo.ts"), "--hours", "14", "--quiet", "--out", out], {
+  await run(process.execPath, [join(REPO_ROOT, "shared/runtime/demo.ts"), "--hours", "9", "--quiet", "--out", out], {
     cwd: REPO_ROOT,
     maxBuffer: 16 * 1024 * 1024,
   });
   const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as Summary;
   // The VM and the snapshot people created, and what Governor's tagging of them raised.
   expect(summary.events.received).toBeGreaterThanOrEqual(2);
-  expect(summary.timers.sweeps).toBe((14 * 60) / 5);
+  expect(summary.timers.sweeps).toBe((9 * 60) / 5);
   expect(summary.workflows.failed).toBe(0);
   expect(summary.workflows.byName).toMatchObject({
     checkResource: expect.any(Number) as number,
     sweep: expect.any(Number) as number,
-    costContainment: 1,
+    restoreDrill: 1,
   });
+  expect(summary.drills).toEqual([expect.objectContaining({ server: "psql-odoo-prod", outcome: "passed" })]);
   expect(summary.workflows.completed).toBeGreaterThan(0);
   expect(summary.findings).toBeGreaterThan(0);
   expect(summary.actions.applied).toBeGreaterThan(0);
