@@ -1,8 +1,13 @@
 /**
- * The Azure Resource Manager operations each activity performs: the source of Governor's custom
- * role (`infra/azuredeploy.json`, "Governor operator"), which holds exactly their union instead
- * of Contributor. Tests hold both ends: the role's actions equal this union, and every request
- * the activities send to the emulated subscription is an operation listed here for that activity.
+ * The Azure Resource Manager operations each activity performs: the source of Governor's two
+ * custom roles (`infra/azuredeploy.json`), which hold exactly their union instead of Contributor.
+ * Each permission has a scope: `subscription` (the default) goes to "Governor operator", assigned
+ * at the subscription; `drill-resource-group` goes to "Governor drill operator", assigned at the
+ * drill resource group only (GOVERNOR_DRILL_RESOURCE_GROUP), where restore drills create, open
+ * and delete their servers. Tests hold both ends: each role's actions equal the union for its
+ * scope, every request the activities send to the emulated subscription is an operation listed
+ * here for that activity, and every request made under a drill-scoped permission targets the
+ * drill resource group.
  *
  * `READ_ANY` (the action "*" + "/read") stands for reading any resource: Governor inventories the
  * whole subscription (Resource Graph shows only what its caller may read), and an event may name
@@ -13,6 +18,9 @@
  * roles on its own storage account, assigned by the template.
  */
 import type { ACTIVITIES } from "../names.ts";
+
+/** Where a permission is granted: the whole subscription, or the drill resource group only. */
+export type PermissionScope = "subscription" | "drill-resource-group";
 
 export interface ArmPermission {
   /** The RBAC action, as a role definition spells it. */
@@ -25,7 +33,11 @@ export interface ArmPermission {
    */
   evidence: "request" | "linked";
   source?: string;
+  /** Where the role holding it is assigned; `subscription` when absent. */
+  scope?: PermissionScope;
 }
+
+const scopeOf = (permission: ArmPermission): PermissionScope => permission.scope ?? "subscription";
 
 const READ_ANY: ArmPermission = {
   operation: "*/read",
@@ -80,10 +92,16 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
   prepareDrill: [READ_ANY],
   startDrillRestore: [
     READ_ANY,
+    // A point-in-time restore is a PUT of the new server (in the drill group) naming its source by
+    // id. No Azure documentation found for this change describes a linked access check on the
+    // source server for it; the source is read under READ_ANY. Not verified against a live subscription: if Azure did check an action on the
+    // source, the first drill would fail with AuthorizationFailed naming it, and it would go here
+    // as a `linked` subscription-scope permission.
     {
       operation: "Microsoft.DBforPostgreSQL/flexibleServers/write",
       why: "create a drill server by a point-in-time restore (a new server in the drill resource group; the source is only read)",
       evidence: "request",
+      scope: "drill-resource-group",
     },
   ],
   pollDrillRestore: [READ_ANY],
@@ -93,12 +111,18 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
       operation: "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write",
       why: "open a public drill server to Governor's outbound address (a restore copies no firewall rules)",
       evidence: "request",
+      scope: "drill-resource-group",
     },
   ],
   verifyDrill: [READ_ANY],
   deleteDrillServer: [
     READ_ANY,
-    { operation: "Microsoft.DBforPostgreSQL/flexibleServers/delete", why: "delete the drill server after its drill", evidence: "request" },
+    {
+      operation: "Microsoft.DBforPostgreSQL/flexibleServers/delete",
+      why: "delete the drill server after its drill",
+      evidence: "request",
+      scope: "drill-resource-group",
+    },
   ],
   recordDrill: [],
   sweepExpiredDrills: [
@@ -107,14 +131,31 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
       operation: "Microsoft.DBforPostgreSQL/flexibleServers/delete",
       why: "delete drill servers past their expiry that a drill left behind",
       evidence: "request",
+      scope: "drill-resource-group",
     },
   ],
   writeDrillHeartbeats: [READ_ANY],
 };
 
-/** The actions Governor's role must hold: the union over activities, sorted. */
+/** The actions Governor's roles must hold together: the union over activities and scopes, sorted. */
 export function requiredActions(manifest: Record<string, readonly ArmPermission[]> = ACTIVITY_PERMISSIONS): string[] {
   return [...new Set(Object.values(manifest).flatMap((permissions) => permissions.map((permission) => permission.operation)))].sort();
+}
+
+/**
+ * The actions each role must hold, by the scope it is assigned at, sorted. An action some
+ * activity needs subscription-wide is held there only: the narrower role would add nothing.
+ */
+export function requiredActionsByScope(
+  manifest: Record<string, readonly ArmPermission[]> = ACTIVITY_PERMISSIONS,
+): Record<PermissionScope, string[]> {
+  const all = Object.values(manifest).flat();
+  const of = (scope: PermissionScope) => new Set(all.filter((permission) => scopeOf(permission) === scope).map((p) => p.operation));
+  const subscription = of("subscription");
+  return {
+    subscription: [...subscription].sort(),
+    "drill-resource-group": [...of("drill-resource-group")].filter((action) => !subscription.has(action)).sort(),
+  };
 }
 
 /** Whether an RBAC action (with `*` wildcards, case-insensitive as Azure compares them) allows an operation. */
@@ -155,6 +196,35 @@ export function permissionProblems(
       if (!seen.some((operation) => allows(permission.operation, operation)))
         problems.push(`${activity} is granted ${permission.operation}, which no request of the evidence needed`);
     }
+  }
+  return problems;
+}
+
+/** One request of the evidence: the activity that sent it, the operation it stood for, its path. */
+export interface ObservedRequest {
+  activity: string;
+  operation: string;
+  path: string;
+}
+
+/**
+ * Every request that only a drill-scoped permission of its activity allows targets a resource in
+ * the drill resource group (`drillGroupId`, `/subscriptions/{id}/resourceGroups/{name}`): else
+ * the drill role, assigned at that group only, would not authorise it in Azure.
+ */
+export function drillScopeProblems(
+  requests: Iterable<ObservedRequest>,
+  drillGroupId: string,
+  manifest: Record<string, readonly ArmPermission[]> = ACTIVITY_PERMISSIONS,
+): string[] {
+  const problems: string[] = [];
+  const prefix = `${drillGroupId.toLowerCase()}/`;
+  for (const { activity, operation, path } of requests) {
+    const allowing = (manifest[activity] ?? []).filter((permission) => allows(permission.operation, operation));
+    if (allowing.length === 0 || allowing.some((permission) => scopeOf(permission) === "subscription")) continue;
+    const target = (path.split("?")[0] as string).toLowerCase();
+    if (!target.startsWith(prefix))
+      problems.push(`${activity} performed ${operation} on ${path}, outside the drill resource group its permission is scoped to`);
   }
   return problems;
 }

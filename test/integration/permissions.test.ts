@@ -5,7 +5,8 @@
  * run one at a time for this test only, so the emulator's request log between an activity's start
  * and end is that activity's; each request becomes the RBAC operation its route stands for
  * (emulator/armOperations.ts), and the manifest (orchestrations/activities/permissions.ts) must
- * allow each one for that activity, and need every permission it grants.
+ * allow each one for that activity, and need every permission it grants. A request only a
+ * drill-scoped permission allows must target the drill resource group, where that role is assigned.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,12 +14,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { armOperationOf, ROUTE_OPERATIONS } from "../../emulator/armOperations.ts";
 import { allRoutes } from "../../emulator/routes/index.ts";
-import { ACTIVITY_PERMISSIONS, permissionProblems } from "../../orchestrations/activities/permissions.ts";
+import {
+  ACTIVITY_PERMISSIONS,
+  drillScopeProblems,
+  type ObservedRequest,
+  permissionProblems,
+} from "../../orchestrations/activities/permissions.ts";
 import type { CheckResourceInput } from "../../orchestrations/checkResource.ts";
 import type { CostResponseInput } from "../../orchestrations/costContainment.ts";
 import { checkInstanceId, EVENTS, ORCHESTRATIONS } from "../../orchestrations/names.ts";
 import type { SweepInput } from "../../orchestrations/sweep.ts";
 import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { loadConfig } from "../../shared/config.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import { DurableStore, type FunctionHandler, type Registration } from "../../shared/runtime/durable/index.ts";
@@ -83,6 +90,9 @@ describe("the RBAC operations the activities perform", () => {
   const originals = new Map<Registration, FunctionHandler>();
   /** Activity name → operations its requests stood for. */
   const observed = new Map<string, Set<string>>();
+  /** Every attributed request, with its path. */
+  const requests: ObservedRequest[] = [];
+  let drillGroupId = "";
   let unattributed: string[] = [];
   const unmapped: string[] = [];
 
@@ -92,6 +102,7 @@ describe("the RBAC operations the activities perform", () => {
     const policyFile = join(workDir, "policies.yaml");
     writeFileSync(policyFile, `${readFileSync(DEFAULT_POLICIES, "utf8")}${UNATTACHED_DISKS_POLICY}`);
     app = await startLocalApp({ workDir, policyFile, logger: quiet, taskHub: "GovernorPermissions" });
+    drillGroupId = `/subscriptions/${app.sample.subscriptionId}/resourceGroups/${loadConfig(app.settings).drills.resourceGroup}`;
     registrations = await workflowRegistrations();
     let queue: Promise<unknown> = Promise.resolve();
     const attributed = new Set<number>();
@@ -108,8 +119,10 @@ describe("the RBAC operations the activities perform", () => {
               attributed.add(entry.seq);
               try {
                 const operations = observed.get(registration.name) ?? new Set<string>();
-                operations.add(armOperationOf(entry));
+                const operation = armOperationOf(entry);
+                operations.add(operation);
                 observed.set(registration.name, operations);
+                requests.push({ activity: registration.name, operation, path: entry.path });
               } catch (error) {
                 unmapped.push((error as Error).message);
               }
@@ -253,6 +266,42 @@ describe("the RBAC operations the activities perform", () => {
 
   it("the manifest allows every operation each activity performed, and grants nothing the evidence did not need", () => {
     expect(permissionProblems(observed)).toEqual([]);
+  });
+
+  it("every request made under a drill-scoped permission targeted a resource in the drill resource group", () => {
+    const drillScoped = new Set(
+      Object.values(ACTIVITY_PERMISSIONS)
+        .flat()
+        .filter((permission) => permission.scope === "drill-resource-group")
+        .map((permission) => permission.operation),
+    );
+    // The evidence holds each drill operation: a restore, a firewall rule, deletions.
+    expect(new Set(requests.filter((request) => drillScoped.has(request.operation)).map((request) => request.operation))).toEqual(
+      drillScoped,
+    );
+    expect(drillScopeProblems(requests, drillGroupId)).toEqual([]);
+  });
+
+  it("the drill scope check fails when a permission used outside the drill resource group is scoped to it", () => {
+    const deallocate = "Microsoft.Compute/virtualMachines/deallocate/action";
+    const narrower = {
+      ...ACTIVITY_PERMISSIONS,
+      applyRemediation: ACTIVITY_PERMISSIONS.applyRemediation.map((permission) =>
+        permission.operation === deallocate ? { ...permission, scope: "drill-resource-group" as const } : permission,
+      ),
+    };
+    const problems = drillScopeProblems(requests, drillGroupId, narrower);
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems)
+      expect(problem).toMatch(
+        /^applyRemediation performed Microsoft\.Compute\/virtualMachines\/deallocate\/action on \S+, outside the drill resource group/,
+      );
+    // A drill request sent to another group fails too.
+    const restore = requests.find((request) => request.operation === "Microsoft.DBforPostgreSQL/flexibleServers/write")!;
+    const moved = { ...restore, path: restore.path.replace(drillGroupId, drillGroupId.replace(/[^/]+$/, "rg-odoo-prod")) };
+    expect(drillScopeProblems([moved], drillGroupId)).toEqual([
+      `startDrillRestore performed Microsoft.DBforPostgreSQL/flexibleServers/write on ${moved.path}, outside the drill resource group its permission is scoped to`,
+    ]);
   });
 
   it("the check fails when the manifest lacks an operation an activity performed", () => {

@@ -1,10 +1,19 @@
 /**
  * What Governor's template must agree on with the code: the app settings, the Event Grid filter,
- * the operator role's actions. Each check is a pure function returning the problems it finds,
+ * the custom roles' actions and where they are assigned. Each check is a pure function returning the problems it finds,
  * so a test can prove it bites on a mutated copy of the template.
  */
 import { readFileSync } from "node:fs";
-import { type ArmTemplate, evaluatedResource, type TemplateInScope, templatesInScope } from "./arm/template.ts";
+import type { PermissionScope } from "../../orchestrations/activities/permissions.ts";
+import { evaluateValue, templateResourceId } from "./arm/expressions.ts";
+import {
+  type ArmResource,
+  type ArmTemplate,
+  evaluatedResource,
+  resourcesOfType,
+  type TemplateInScope,
+  templatesInScope,
+} from "./arm/template.ts";
 
 export const TEMPLATE_FILE = new URL("../../infra/azuredeploy.json", import.meta.url);
 
@@ -16,8 +25,8 @@ export function readTemplate(): ArmTemplate {
   return JSON.parse(readFileSync(TEMPLATE_FILE, "utf8")) as ArmTemplate;
 }
 
-export function scoped(template: ArmTemplate = readTemplate()): TemplateInScope[] {
-  return templatesInScope(template, TEST_SCOPE, TEST_PARAMETERS);
+export function scoped(template: ArmTemplate = readTemplate(), parameters: Record<string, unknown> = {}): TemplateInScope[] {
+  return templatesInScope(template, TEST_SCOPE, { ...TEST_PARAMETERS, ...parameters });
 }
 
 const difference = (a: Iterable<string>, b: ReadonlySet<string>): string[] => [...a].filter((item) => !b.has(item)).sort();
@@ -77,22 +86,84 @@ export function eventFilterProblems(entries: readonly TemplateInScope[], expecte
   return problems;
 }
 
-/** The custom role holds exactly the actions the manifest needs, and nothing but them. */
-export function roleProblems(entries: readonly TemplateInScope[], required: readonly string[]): string[] {
-  const role = evaluatedResource(entries, "Microsoft.Authorization/roleDefinitions");
-  const permissions = (role.properties as { permissions?: Array<Record<string, string[]>> }).permissions ?? [];
+/** Governor's custom roles: the one assigned at the subscription, and the drill role assigned at the drill resource group. */
+export const GOVERNOR_ROLES: ReadonlyArray<{ scope: PermissionScope; roleName: RegExp; what: string }> = [
+  { scope: "subscription", roleName: /^Governor operator \(/, what: "the operator role" },
+  { scope: "drill-resource-group", roleName: /^Governor drill operator \(/, what: "the drill role" },
+];
+
+/** Where a role assignment of a template applies: its `scope` property, else the template's group, else the subscription. */
+function assignmentScope(entry: TemplateInScope, resource: ArmResource): string {
+  const name = String(evaluateValue(resource.name, entry.context));
+  const extensionScope = resource.scope === undefined ? undefined : String(evaluateValue(resource.scope, entry.context));
+  const id = templateResourceId(entry.context.scope, resource.type, name, extensionScope === undefined ? {} : { extensionScope });
+  return id.slice(0, id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/roleassignments/"));
+}
+
+/**
+ * Each custom role holds exactly the actions the manifest needs at its scope, and nothing but
+ * them; it is assignable at that scope only and assigned there only (the operator role at the
+ * subscription, the drill role at the resource group GOVERNOR_DRILL_RESOURCE_GROUP names); and
+ * the template defines no other custom role.
+ */
+export function roleProblems(
+  entries: readonly TemplateInScope[],
+  required: Readonly<Record<PermissionScope, readonly string[]>>,
+): string[] {
   const problems: string[] = [];
-  if (permissions.length !== 1) problems.push(`the role has ${permissions.length} permission blocks, expected 1`);
-  const [block] = permissions;
-  for (const field of ["notActions", "dataActions", "notDataActions"])
-    if ((block?.[field] ?? []).length > 0) problems.push(`the role's ${field} is not empty: ${block?.[field]?.join(", ")}`);
-  problems.push(
-    ...sameSet(
-      "role actions",
-      { name: "the template's role", items: block?.actions ?? [] },
-      { name: "the activities' manifest", items: required },
-    ),
-  );
+  const subscriptionId = `/subscriptions/${entries[0]?.context.scope.subscriptionId}`;
+  const drillGroup = String(templateAppSettings(entries).GOVERNOR_DRILL_RESOURCE_GROUP);
+  const scopeIds: Record<PermissionScope, string> = {
+    subscription: subscriptionId,
+    "drill-resource-group": `${subscriptionId}/resourceGroups/${drillGroup}`,
+  };
+  const definitions = resourcesOfType(entries, "Microsoft.Authorization/roleDefinitions").map(({ entry, resource }) => ({
+    id: String(evaluateValue(resource.name, entry.context)),
+    role: evaluateValue(resource, entry.context) as ArmResource,
+  }));
+  const assignments = resourcesOfType(entries, "Microsoft.Authorization/roleAssignments").map(({ entry, resource }) => ({
+    at: assignmentScope(entry, resource),
+    roleDefinitionId: String((evaluateValue(resource.properties, entry.context) as { roleDefinitionId: unknown }).roleDefinitionId),
+  }));
+  const roleName = (role: ArmResource) => String((role.properties as { roleName?: unknown }).roleName);
+  for (const { id, role } of definitions)
+    if (!GOVERNOR_ROLES.some((expected) => expected.roleName.test(roleName(role))))
+      problems.push(`the template defines the custom role ${roleName(role)} (${id}), which is none of Governor's roles`);
+  for (const expected of GOVERNOR_ROLES) {
+    const found = definitions.filter(({ role }) => expected.roleName.test(roleName(role)));
+    if (found.length !== 1) {
+      problems.push(`the template defines ${found.length} roles named like ${expected.what}, expected 1`);
+      continue;
+    }
+    const { id, role } = found[0]!;
+    const properties = role.properties as { permissions?: Array<Record<string, string[]>>; assignableScopes?: string[] };
+    const permissions = properties.permissions ?? [];
+    if (permissions.length !== 1) problems.push(`${expected.what} has ${permissions.length} permission blocks, expected 1`);
+    const [block] = permissions;
+    for (const field of ["notActions", "dataActions", "notDataActions"])
+      if ((block?.[field] ?? []).length > 0) problems.push(`${expected.what}'s ${field} is not empty: ${block?.[field]?.join(", ")}`);
+    problems.push(
+      ...sameSet(
+        `${expected.what}'s actions`,
+        { name: "the template's role", items: block?.actions ?? [] },
+        { name: `the activities' manifest (scope ${expected.scope})`, items: required[expected.scope] },
+      ),
+    );
+    const scopeId = scopeIds[expected.scope];
+    problems.push(
+      ...sameSet(
+        `${expected.what}'s assignable scopes`,
+        { name: "the template's role", items: (properties.assignableScopes ?? []).map(String) },
+        { name: "where it must be assigned", items: [scopeId] },
+      ),
+    );
+    const at = assignments
+      .filter((assignment) => assignment.roleDefinitionId.toLowerCase().endsWith(`/${id.toLowerCase()}`))
+      .map((a) => a.at);
+    if (at.length === 0) problems.push(`${expected.what} is not assigned`);
+    for (const scope of at)
+      if (scope.toLowerCase() !== scopeId.toLowerCase()) problems.push(`${expected.what} is assigned at ${scope}, not only at ${scopeId}`);
+  }
   return problems;
 }
 

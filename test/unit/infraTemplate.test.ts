@@ -4,7 +4,7 @@
  * function names and routes). Each check is also run on a mutated copy, to prove it bites.
  */
 import { describe, expect, it } from "vitest";
-import { requiredActions } from "../../orchestrations/activities/permissions.ts";
+import { requiredActionsByScope } from "../../orchestrations/activities/permissions.ts";
 import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
 import { eventSubscriptionFilter } from "../../shared/triggers/resourceEvents.ts";
 import { APPROVALS_TABLE } from "../../shared/approvals/store.ts";
@@ -26,9 +26,14 @@ import { eventFilterProblems, readTemplate, roleProblems, scoped, templateAppSet
 
 /** A deep copy of the template to break on purpose. */
 const mutable = (): ArmTemplate => structuredClone(readTemplate());
-const inner = (template: ArmTemplate): ArmTemplate =>
-  (template.resources.find((resource) => resource.type === "Microsoft.Resources/deployments")?.properties as { template: ArmTemplate })
-    .template;
+const nested = (template: ArmTemplate, name: string): ArmTemplate =>
+  (
+    template.resources.find((resource) => resource.type === "Microsoft.Resources/deployments" && resource.name === name)?.properties as {
+      template: ArmTemplate;
+    }
+  ).template;
+const inner = (template: ArmTemplate): ArmTemplate => nested(template, "governor-app");
+const drillAccess = (template: ArmTemplate): ArmTemplate => nested(template, "governor-drill-access");
 const find = (template: ArmTemplate, type: string): ArmResource => {
   const resource = [...template.resources, ...inner(template).resources].find((candidate) => candidate.type === type);
   if (!resource) throw new Error(`no ${type}`);
@@ -40,10 +45,20 @@ describe("the deployment template's structure", () => {
     expect(checkTemplate(scoped())).toEqual([]);
   });
 
-  it("is a subscription-level template whose nested deployment deploys into the resource group it creates", () => {
+  it("is a subscription-level template whose nested deployments deploy into the resource groups it creates", () => {
     const entries = scoped();
-    expect(entries.map((entry) => entry.path)).toEqual(["root", "root/governor-app"]);
+    expect(entries.map((entry) => entry.path)).toEqual(["root", "root/governor-app", "root/governor-drill-access"]);
     expect(entries[1]?.context.scope.resourceGroup).toBe("rg-governor");
+    expect(entries[2]?.context.scope.resourceGroup).toBe("rg-governor-drills");
+    const groups = resourcesOfType(entries, "Microsoft.Resources/resourceGroups").map((_found, index) =>
+      String(evaluatedResource(entries, "Microsoft.Resources/resourceGroups", index).name),
+    );
+    expect(groups).toEqual(["rg-governor", "rg-governor-drills"]);
+    // The drill group is the one the app's setting names, for a name given at deployment too.
+    const named = scoped(mutable(), { drillResourceGroupName: "rg-our-drills" });
+    expect(templateAppSettings(named).GOVERNOR_DRILL_RESOURCE_GROUP).toBe("rg-our-drills");
+    expect(named[2]?.context.scope.resourceGroup).toBe("rg-our-drills");
+    expect(roleProblems(named, requiredActionsByScope())).toEqual([]);
   });
 
   it("the schema check fails on a wrong schema or contentVersion", () => {
@@ -189,13 +204,21 @@ describe("what the template deploys", () => {
     expect(outputs.actionGroupId?.value).toBe("[resourceId('Microsoft.Insights/actionGroups', variables('actionGroupName'))]");
   });
 
-  it("the operator role assigned to the app's identity at the subscription, nothing broader", () => {
+  it("the operator role assigned to the app's identity at the subscription, the drill role at the drill resource group, nothing broader", () => {
     const assignments = resourcesOfType(entries, "Microsoft.Authorization/roleAssignments");
     const atSubscription = assignments.filter(({ entry }) => entry.path === "root");
     expect(atSubscription).toHaveLength(1);
     const roleDefinitionId = (evaluateAssignment(atSubscription[0]).properties as { roleDefinitionId: string }).roleDefinitionId;
     expect(roleDefinitionId).toMatch(/\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/);
     expect(roleDefinitionId.split("/").at(-1)).toBe(String(evaluatedResource(entries, "Microsoft.Authorization/roleDefinitions").name));
+    const inDrillGroup = assignments.filter(({ entry }) => entry.path === "root/governor-drill-access");
+    expect(inDrillGroup).toHaveLength(1);
+    const drillAssignment = evaluateAssignment(inDrillGroup[0]).properties as { roleDefinitionId: string; principalId: Opaque };
+    expect(drillAssignment.roleDefinitionId.split("/").at(-1)).toBe(
+      String(evaluatedResource(entries, "Microsoft.Authorization/roleDefinitions", 1).name),
+    );
+    // The same identity as the operator role's: the app's, from its deployment's output.
+    expect(String(drillAssignment.principalId)).toMatch(/governor-app.*outputs\.principalId\.value/);
     // Built-in roles in the resource group: data-plane storage, telemetry, secrets; never Owner or Contributor.
     const OWNER_OR_CONTRIBUTOR = ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c"];
     for (const found of assignments) {
@@ -241,21 +264,76 @@ describe("the template agrees with the code", () => {
     ]);
   });
 
-  it("the operator role holds exactly the actions the activities' manifest needs", () => {
-    expect(roleProblems(entries, requiredActions())).toEqual([]);
+  it("each custom role holds exactly the actions the activities' manifest needs at its scope, and is assigned there only", () => {
+    expect(roleProblems(entries, requiredActionsByScope())).toEqual([]);
+    const required = requiredActionsByScope();
+    expect(required["drill-resource-group"]).toEqual([
+      "Microsoft.DBforPostgreSQL/flexibleServers/delete",
+      "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write",
+      "Microsoft.DBforPostgreSQL/flexibleServers/write",
+    ]);
+    expect(required.subscription.filter((action) => action.startsWith("Microsoft.DBforPostgreSQL/"))).toEqual([]);
   });
+
+  const actionsOf = (role: ArmResource): { actions: string[] } =>
+    (role.properties as { permissions: Array<{ actions: string[] }> }).permissions[0]!;
+  const roles = (template: ArmTemplate): ArmResource[] =>
+    template.resources.filter((resource) => resource.type === "Microsoft.Authorization/roleDefinitions");
 
   it("the role check fails on an action the manifest does not need, and on one it needs that the role lacks", () => {
     const template = mutable();
-    const role = find(template, "Microsoft.Authorization/roleDefinitions");
-    const block = (role.properties as { permissions: Array<{ actions: string[] }> }).permissions[0]!;
+    const block = actionsOf(roles(template)[0]!);
     block.actions = [
       ...block.actions.filter((action) => action !== "Microsoft.Compute/snapshots/delete"),
       "Microsoft.Compute/virtualMachines/delete",
     ];
-    expect(roleProblems(scoped(template), requiredActions())).toEqual([
-      "role actions: Microsoft.Compute/virtualMachines/delete is in the template's role but not in the activities' manifest",
-      "role actions: Microsoft.Compute/snapshots/delete is in the activities' manifest but not in the template's role",
+    expect(roleProblems(scoped(template), requiredActionsByScope())).toEqual([
+      "the operator role's actions: Microsoft.Compute/virtualMachines/delete is in the template's role but not in the activities' manifest (scope subscription)",
+      "the operator role's actions: Microsoft.Compute/snapshots/delete is in the activities' manifest (scope subscription) but not in the template's role",
+    ]);
+  });
+
+  it("the role check fails when a drill action moves back to the subscription-wide role", () => {
+    const template = mutable();
+    const [operator, drill] = roles(template).map(actionsOf);
+    const moved = "Microsoft.DBforPostgreSQL/flexibleServers/delete";
+    operator!.actions.push(moved);
+    drill!.actions = drill!.actions.filter((action) => action !== moved);
+    expect(roleProblems(scoped(template), requiredActionsByScope())).toEqual([
+      `the operator role's actions: ${moved} is in the template's role but not in the activities' manifest (scope subscription)`,
+      `the drill role's actions: ${moved} is in the activities' manifest (scope drill-resource-group) but not in the template's role`,
+    ]);
+  });
+
+  it("the role check fails when the drill role is assigned at the subscription, or deployed to another group", () => {
+    const template = mutable();
+    const operatorAssignment = template.resources.find((resource) => resource.type === "Microsoft.Authorization/roleAssignments")!;
+    const atSubscription = structuredClone(operatorAssignment);
+    atSubscription.name = "[guid(subscription().id, variables('appName'), variables('drillRoleName'))]";
+    (atSubscription.properties as { roleDefinitionId: string }).roleDefinitionId =
+      "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('drillRoleName'))]";
+    template.resources.push(atSubscription);
+    const subscriptionId = `/subscriptions/${entries[0]?.context.scope.subscriptionId}`;
+    expect(roleProblems(scoped(template), requiredActionsByScope())).toEqual([
+      `the drill role is assigned at ${subscriptionId}, not only at ${subscriptionId}/resourceGroups/rg-governor-drills`,
+    ]);
+
+    const elsewhere = mutable();
+    elsewhere.resources.find((resource) => resource.name === "governor-drill-access")!.resourceGroup = "[parameters('resourceGroupName')]";
+    expect(roleProblems(scoped(elsewhere), requiredActionsByScope())).toEqual([
+      `the drill role is assigned at ${subscriptionId}/resourceGroups/rg-governor, not only at ${subscriptionId}/resourceGroups/rg-governor-drills`,
+    ]);
+  });
+
+  it("the role check fails when the drill role is assignable beyond the drill resource group, or not assigned at all", () => {
+    const template = mutable();
+    (roles(template)[1]!.properties as { assignableScopes: string[] }).assignableScopes = ["[subscription().id]"];
+    drillAccess(template).resources = [];
+    const subscriptionId = `/subscriptions/${entries[0]?.context.scope.subscriptionId}`;
+    expect(roleProblems(scoped(template), requiredActionsByScope())).toEqual([
+      `the drill role's assignable scopes: ${subscriptionId} is in the template's role but not in where it must be assigned`,
+      `the drill role's assignable scopes: ${subscriptionId}/resourceGroups/rg-governor-drills is in where it must be assigned but not in the template's role`,
+      "the drill role is not assigned",
     ]);
   });
 
