@@ -7,7 +7,15 @@
  *   went: a request activity delivered twice sends once.
  */
 import { createHash } from "node:crypto";
-import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
+import {
+  appStorageSetting,
+  defaultCredential,
+  isConnectionString,
+  isTableEndpoint,
+  tableFromConnectionString,
+  tableFromEndpoint,
+} from "../azure/tables.ts";
 import type { ApprovalRequestResult } from "./decision.ts";
 import type { ApprovalPlan } from "./plan.ts";
 
@@ -20,17 +28,6 @@ function statusOf(error: unknown): number | undefined {
 
 const requestKey = (instanceId: string, round: number): string =>
   createHash("sha256").update(`${instanceId}\n${round}`, "utf8").digest("hex");
-
-function isLocalStorage(setting: string): boolean {
-  if (/usedevelopmentstorage=true/i.test(setting)) return true;
-  const endpoint = /TableEndpoint=([^;]+)/i.exec(setting)?.[1] ?? setting;
-  try {
-    const url = new URL(endpoint);
-    return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  } catch {
-    return false;
-  }
-}
 
 export class ApprovalStore {
   readonly client: TableClient;
@@ -127,21 +124,12 @@ export class ApprovalStore {
 
 /** The store on the app's storage, read as the Functions host reads `AzureWebJobsStorage`. */
 export async function openApprovalStore(env: Record<string, string | undefined>, table = APPROVALS_TABLE): Promise<ApprovalStore> {
-  const account = env.AzureWebJobsStorage__accountName?.trim();
-  const setting =
-    env.AzureWebJobsStorage?.trim() ||
-    env.AzureWebJobsStorage__tableServiceUri?.trim() ||
-    (account ? `https://${account}.table.core.windows.net` : undefined);
+  const setting = appStorageSetting(env);
   if (setting === undefined) throw new Error("set AzureWebJobsStorage (or AzureWebJobsStorage__accountName) for the approvals store");
-  const options: TableServiceClientOptions = isLocalStorage(setting) ? { allowInsecureConnection: true } : {};
-  if (/^https?:\/\//i.test(setting)) {
-    const { DefaultAzureCredential } = await import("@azure/identity");
-    return new ApprovalStore(new TableClient(setting, table, new DefaultAzureCredential(), options));
-  }
+  if (isTableEndpoint(setting)) return new ApprovalStore(tableFromEndpoint(setting, table, await defaultCredential()));
   // Never echo the setting: it holds the account key.
-  if (!/usedevelopmentstorage=true|accountkey=|sharedaccesssignature=/i.test(setting))
-    throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
-  return new ApprovalStore(TableClient.fromConnectionString(setting, table, options));
+  if (!isConnectionString(setting)) throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
+  return new ApprovalStore(tableFromConnectionString(setting, table));
 }
 
 let opened: { key: string; value: Promise<ApprovalStore> } | undefined;

@@ -3,7 +3,7 @@
  * it: `AzureWebJobsStorage` as a connection string, else an identity-based connection
  * (`AzureWebJobsStorage__tableServiceUri` or `__accountName`) signed in with DefaultAzureCredential.
  */
-import type { TokenCredential } from "@azure/core-auth";
+import { appStorageSetting, defaultCredential, isConnectionString, isTableEndpoint } from "../azure/tables.ts";
 import { TableAuditTrail } from "./trail.ts";
 
 export class AuditStorageError extends Error {}
@@ -12,25 +12,18 @@ export function openAuditTrail(
   env: Record<string, string | undefined>,
   options: { table: string; storage?: string },
 ): Promise<TableAuditTrail> | TableAuditTrail {
-  const account = env.AzureWebJobsStorage__accountName?.trim();
-  const setting =
-    options.storage?.trim() ||
-    env.AzureWebJobsStorage?.trim() ||
-    env.AzureWebJobsStorage__tableServiceUri?.trim() ||
-    (account ? `https://${account}.table.core.windows.net` : undefined);
+  const setting = options.storage?.trim() || appStorageSetting(env);
   if (setting === undefined) {
     throw new AuditStorageError("give --storage <connection string> or set AzureWebJobsStorage to the storage of Governor's audit trail");
   }
-  if (/^https?:\/\//i.test(setting)) {
-    return import("@azure/identity").then(({ DefaultAzureCredential }) =>
-      TableAuditTrail.fromEndpoint(setting, new DefaultAzureCredential() as TokenCredential, { table: options.table }),
-    );
+  if (isTableEndpoint(setting)) {
+    return defaultCredential().then((credential) => TableAuditTrail.fromEndpoint(setting, credential, { table: options.table }));
   }
   // Never echo the setting: it holds the account key.
   const notUsable = new AuditStorageError(
     "the storage is neither a connection string (AccountName=...;AccountKey=... or ...;SharedAccessSignature=..., or UseDevelopmentStorage=true) nor a table endpoint URL",
   );
-  if (!/usedevelopmentstorage=true|accountkey=|sharedaccesssignature=/i.test(setting)) throw notUsable;
+  if (!isConnectionString(setting)) throw notUsable;
   try {
     return TableAuditTrail.fromConnectionString(setting, { table: options.table });
   } catch {

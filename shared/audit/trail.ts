@@ -26,7 +26,8 @@
  */
 import { createHash } from "node:crypto";
 import type { TokenCredential } from "@azure/core-auth";
-import { odata, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
+import { tableFromConnectionString, tableFromEndpoint } from "../azure/tables.ts";
 import { mapLimit } from "../inventory/concurrency.ts";
 import { type AuditKind, type AuditRecord, type Json, normaliseAuditRecords, parseIsoDateTime } from "./record.ts";
 
@@ -281,18 +282,6 @@ function toDate(value: Date | string, name: string): Date {
   return date;
 }
 
-/** Allows plain HTTP only for the local development storage (Azurite on loopback). */
-function isLocalStorage(connectionStringOrUrl: string): boolean {
-  if (/usedevelopmentstorage=true/i.test(connectionStringOrUrl)) return true;
-  const endpoint = /TableEndpoint=([^;]+)/i.exec(connectionStringOrUrl)?.[1] ?? connectionStringOrUrl;
-  try {
-    const url = new URL(endpoint);
-    return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  } catch {
-    return false;
-  }
-}
-
 export class TableAuditTrail implements AuditTrail {
   readonly client: TableClient;
   readonly #concurrency: number;
@@ -311,8 +300,7 @@ export class TableAuditTrail implements AuditTrail {
     const table = options.table ?? DEFAULT_AUDIT_TABLE;
     const problem = checkTableName(table);
     if (problem) throw new RangeError(problem);
-    const clientOptions: TableServiceClientOptions = isLocalStorage(connectionString) ? { allowInsecureConnection: true } : {};
-    return new TableAuditTrail(TableClient.fromConnectionString(connectionString, table, clientOptions), options);
+    return new TableAuditTrail(tableFromConnectionString(connectionString, table), options);
   }
 
   /** From the table endpoint (`https://<account>.table.core.windows.net`) and a credential: the managed identity in Azure. */
@@ -320,8 +308,7 @@ export class TableAuditTrail implements AuditTrail {
     const table = options.table ?? DEFAULT_AUDIT_TABLE;
     const problem = checkTableName(table);
     if (problem) throw new RangeError(problem);
-    const clientOptions: TableServiceClientOptions = isLocalStorage(endpoint) ? { allowInsecureConnection: true } : {};
-    return new TableAuditTrail(new TableClient(endpoint, table, credential, clientOptions), options);
+    return new TableAuditTrail(tableFromEndpoint(endpoint, table, credential), options);
   }
 
   /** Creates the table if it is missing, once per trail object (again after a failure). */

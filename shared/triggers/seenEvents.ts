@@ -15,7 +15,15 @@
  */
 import { createHash } from "node:crypto";
 import type { TokenCredential } from "@azure/core-auth";
-import { odata, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
+import {
+  appStorageSetting,
+  defaultCredential,
+  isConnectionString,
+  isTableEndpoint,
+  tableFromConnectionString,
+  tableFromEndpoint,
+} from "../azure/tables.ts";
 import { now } from "../clock.ts";
 
 export const DEFAULT_SEEN_EVENTS_TABLE = "GovernorSeenEvents";
@@ -57,18 +65,6 @@ function statusOf(error: unknown): { status?: number; code?: string } {
   return { status: restError?.statusCode, code: restError?.details?.odataError?.code };
 }
 
-/** Plain HTTP is allowed only for Azurite on loopback. */
-function isLocalStorage(connectionStringOrUrl: string): boolean {
-  if (/usedevelopmentstorage=true/i.test(connectionStringOrUrl)) return true;
-  const endpoint = /TableEndpoint=([^;]+)/i.exec(connectionStringOrUrl)?.[1] ?? connectionStringOrUrl;
-  try {
-    const url = new URL(endpoint);
-    return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  } catch {
-    return false;
-  }
-}
-
 export class TableSeenEvents implements SeenEvents {
   readonly client: TableClient;
   #tableReady: Promise<void> | undefined;
@@ -78,13 +74,11 @@ export class TableSeenEvents implements SeenEvents {
   }
 
   static fromConnectionString(connectionString: string, table = DEFAULT_SEEN_EVENTS_TABLE): TableSeenEvents {
-    const options: TableServiceClientOptions = isLocalStorage(connectionString) ? { allowInsecureConnection: true } : {};
-    return new TableSeenEvents(TableClient.fromConnectionString(connectionString, table, options));
+    return new TableSeenEvents(tableFromConnectionString(connectionString, table));
   }
 
   static fromEndpoint(endpoint: string, credential: TokenCredential, table = DEFAULT_SEEN_EVENTS_TABLE): TableSeenEvents {
-    const options: TableServiceClientOptions = isLocalStorage(endpoint) ? { allowInsecureConnection: true } : {};
-    return new TableSeenEvents(new TableClient(endpoint, table, credential, options));
+    return new TableSeenEvents(tableFromEndpoint(endpoint, table, credential));
   }
 
   /** Creates the table if it is missing (createTable answers an existing table without error), once per store. */
@@ -180,19 +174,11 @@ export class MemorySeenEvents implements SeenEvents {
  * or `__accountName`) with DefaultAzureCredential.
  */
 export async function openSeenEvents(env: Record<string, string | undefined>, table = DEFAULT_SEEN_EVENTS_TABLE): Promise<TableSeenEvents> {
-  const account = env.AzureWebJobsStorage__accountName?.trim();
-  const setting =
-    env.AzureWebJobsStorage?.trim() ||
-    env.AzureWebJobsStorage__tableServiceUri?.trim() ||
-    (account ? `https://${account}.table.core.windows.net` : undefined);
+  const setting = appStorageSetting(env);
   if (setting === undefined)
     throw new Error("set AzureWebJobsStorage (or AzureWebJobsStorage__accountName) for the store of events already handled");
-  if (/^https?:\/\//i.test(setting)) {
-    const { DefaultAzureCredential } = await import("@azure/identity");
-    return TableSeenEvents.fromEndpoint(setting, new DefaultAzureCredential(), table);
-  }
+  if (isTableEndpoint(setting)) return TableSeenEvents.fromEndpoint(setting, await defaultCredential(), table);
   // Never echo the setting: it holds the account key.
-  if (!/usedevelopmentstorage=true|accountkey=|sharedaccesssignature=/i.test(setting))
-    throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
+  if (!isConnectionString(setting)) throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
   return TableSeenEvents.fromConnectionString(setting, table);
 }
