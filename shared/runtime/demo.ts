@@ -43,6 +43,7 @@ import { DurableStore } from "./durable/index.ts";
 import { entryFilesIn, loadEntries, REPO_ROOT } from "./entries.ts";
 import { startLocalHost } from "./host.ts";
 import { startLocalApp } from "./localApp.ts";
+import { localApproverRoles } from "./localApprover.ts";
 import { startWebhookCapture } from "./webhookCapture.ts";
 
 const { values } = parseArgs({
@@ -74,16 +75,13 @@ const app = await startLocalApp({ workDir, taskHub: TASK_HUB, postgres: true, lo
 // authentication's part), with the approver roles the policies name.
 const teams = await startWebhookCapture({});
 const policySet = await loadPolicyFile(app.settings.GOVERNOR_POLICY_FILE ?? DEFAULT_POLICIES, builtinRegistry());
-const approverRoles = [
-  ...new Set(policySet.policies.flatMap((policy) => [...(policy.approval?.approvers ?? []), ...(policy.approval?.escalation ?? [])])),
-];
 Object.assign(process.env, {
   GOVERNOR_TEAMS_WEBHOOK_URL: teams.url,
   GOVERNOR_EMAIL_CONNECTION_STRING: app.emulator.emailConnectionString,
   GOVERNOR_EMAIL_SENDER: "governor@nordwind.example",
   GOVERNOR_EMAIL_TO: "platform-team@nordwind.example",
   GOVERNOR_LOCAL_APPROVER: ONCALL,
-  GOVERNOR_LOCAL_APPROVER_ROLES: approverRoles.filter((name) => !name.includes("@")).join(","),
+  GOVERNOR_LOCAL_APPROVER_ROLES: localApproverRoles(policySet.policies),
 });
 const clockLine = (message: string): void => say(`${app.clock.now().toISOString().slice(0, 16).replace("T", " ")}Z  ${message}`);
 const hostLines: string[] = [];

@@ -17,6 +17,7 @@ import { loadPolicyFile } from "../policy/loader.ts";
 import { entryFilesIn, loadEntries } from "./entries.ts";
 import { startLocalHost } from "./host.ts";
 import { startLocalApp } from "./localApp.ts";
+import { localApproverRoles } from "./localApprover.ts";
 import { loadConfig } from "../config.ts";
 import { startWebhookCapture } from "./webhookCapture.ts";
 
@@ -62,16 +63,13 @@ const teams = await startWebhookCapture({
     log(`approval: ${title}\n         open ${link ?? "(no link in the card)"}`);
   },
 });
-const approvers = [
-  ...new Set(policies.policies.flatMap((policy) => [...(policy.approval?.approvers ?? []), ...(policy.approval?.escalation ?? [])])),
-];
 const approvalDefaults: Record<string, string> = {
   GOVERNOR_TEAMS_WEBHOOK_URL: teams.url,
   GOVERNOR_EMAIL_CONNECTION_STRING: app.emulator.emailConnectionString,
   GOVERNOR_EMAIL_SENDER: "governor@governor.local",
   GOVERNOR_EMAIL_TO: "platform-team@governor.local",
   GOVERNOR_LOCAL_APPROVER: "developer@governor.local",
-  GOVERNOR_LOCAL_APPROVER_ROLES: approvers.filter((name) => !name.includes("@")).join(","),
+  GOVERNOR_LOCAL_APPROVER_ROLES: localApproverRoles(policies.policies),
 };
 for (const [name, value] of Object.entries(approvalDefaults)) if (!process.env[name]?.trim()) process.env[name] = value;
 
