@@ -188,7 +188,7 @@ async function approveWhatWaits(): Promise<number> {
 }
 
 function budgetAlertAt100(): unknown {
-  const path = join(REPO_ROOT, "../shared/azure-examples/cost-management/budget-alert-common-alert-schema-actual.json");
+  const path = join(REPO_ROOT, "test/fixtures/azure-examples/cost-management/budget-alert-common-alert-schema-actual.json");
   const payload = JSON.parse(
     readFileSync(path, "utf8")
       .replaceAll("11111111-1111-1111-1111-111111111111", subscription)

@@ -2,7 +2,7 @@
  * Cost Management budget alerts, as an action group delivers them to Governor's webhook, and the
  * graduated response they call for. Pure: the payload and the time it arrived in, a decision out.
  *
- * Two payload shapes reach the webhook (see ../../../shared/azure-examples/cost-management/):
+ * Two payload shapes reach the webhook (see test/fixtures/azure-examples/cost-management/):
  *
  * - the legacy `AIP Budget Notification`: amounts as plain numbers in strings, the threshold as a
  *   fraction of the budget (`"0.8"` is 80 %: Microsoft's budget tutorial compares it with 0.8 and

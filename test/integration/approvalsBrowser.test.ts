@@ -1,24 +1,20 @@
 /**
  * A person approves in a real browser: headless Chromium (Debian's `chromium`, installed by
- * .ci/run) opens the link from the Teams card, sees the plan, clicks Approve, and the workflow
+ * `npm test`'s pretest step when missing) opens the link from the Teams card, sees the plan, clicks Approve, and the workflow
  * completes with the VMs deallocated in the emulated subscription.
  */
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RemediateResult } from "../../orchestrations/remediate.ts";
+import { launchChromium } from "../support/chromium.ts";
 import { approvalStage, type ApprovalsHarness, linkFromTeams, startApprovalsHarness } from "../support/approvals.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 let h: ApprovalsHarness;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH`);
+  browser = await launchChromium();
   h = await startApprovalsHarness("GovernorApprovalsBrowser");
-  // As root in a container Chromium's sandbox cannot start; the page is Governor's own.
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -13,7 +13,7 @@ import { startAzurite, type Azurite } from "../../shared/runtime/azurite.ts";
 import { captureRegistrations, DurableStore, LocalDurableRuntime, type Registration } from "../../shared/runtime/durable/index.ts";
 import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
 
-const EXAMPLES = new URL("../../../shared/azure-examples/event-grid/", import.meta.url);
+const EXAMPLES = new URL("../fixtures/azure-examples/event-grid/", import.meta.url);
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 let azurite: Azurite;
 let runtime: LocalDurableRuntime;

@@ -34,7 +34,7 @@ import { parseBudgetAlert } from "../../shared/triggers/budgetAlerts.ts";
 import { policiesFor } from "../../shared/triggers/resourceEvents.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-const EXAMPLES = new URL("../../../shared/azure-examples/", import.meta.url);
+const EXAMPLES = new URL("../fixtures/azure-examples/", import.meta.url);
 
 const UNATTACHED_DISKS_POLICY = `
   - name: delete-unattached-dev-disks

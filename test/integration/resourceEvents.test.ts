@@ -21,7 +21,7 @@ import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
 import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
 import { finishWorkflows, type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
 
-const EXAMPLES = new URL("../../../shared/azure-examples/event-grid/", import.meta.url);
+const EXAMPLES = new URL("../fixtures/azure-examples/event-grid/", import.meta.url);
 const OID = "http://schemas.microsoft.com/identity/claims/objectidentifier";
 const UPN = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
 const MARIA = "maria@nordwind.example";

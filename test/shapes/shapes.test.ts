@@ -46,6 +46,26 @@ const WITHOUT_ROUTE: Record<string, string> = {
   "aks/agent-pool-update-autoscale.json": "Governor does not change autoscaling",
 };
 
+/**
+ * Reference payloads of operations Governor does not perform yet, by the path they start with, and
+ * the work that will give them a route (and a shape case, which then takes precedence here).
+ */
+const AWAITING_ROUTE: Array<[prefix: string, reason: string]> = [
+  ["advisor/", "rightsizing (breadth): Advisor's recommendations beside Governor's own"],
+  ["compute/resource-skus-list.json", "rightsizing (breadth): the target SKU from the Resource SKUs API"],
+  ["compute/vm-list-available-sizes.json", "rightsizing (breadth): sizes a VM can be resized to"],
+  ["compute/vm-update-patch-with-vm-size.json", "rightsizing (breadth): the resize itself"],
+  ["compute/vmss-", "scale-set schedules (breadth)"],
+  ["locks/", "the production lock baseline (breadth)"],
+  ["management-groups/", "many subscriptions from one deployment (scale)"],
+  ["monitor/diagnostic-setting", "the diagnostic settings baseline (breadth)"],
+  ["network/", "orphaned network resources (breadth)"],
+  ["web/", "empty App Service plans (breadth)"],
+  ["policy/", "Azure Policy as the preventive layer"],
+  ["postgresql-flexible/server-st", "PostgreSQL stop and start schedules (breadth)"],
+];
+const awaitingRoute = (file: string): string | undefined => AWAITING_ROUTE.find(([prefix]) => file.startsWith(prefix))?.[1];
+
 describe.each(families)("reference shapes: $name", (family) => {
   let emulator: Emulator;
   beforeAll(async () => {
@@ -67,11 +87,13 @@ describe.each(families)("reference shapes: $name", (family) => {
 });
 
 describe("reference payload coverage", () => {
-  it("lists every reference payload either as a shape case or with the reason it has no route", () => {
+  it("lists every reference payload as a shape case, with the reason it has no route, or with the work that will route it", () => {
     const covered = new Set(families.flatMap((family) => family.cases.map((shapeCase) => shapeCase.example)));
     const files = readdirSync(EXAMPLES_DIR, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".json"));
     expect(files.length).toBeGreaterThan(40);
-    const unaccounted = files.filter((file) => !covered.has(file) && WITHOUT_ROUTE[file] === undefined);
+    const unaccounted = files.filter(
+      (file) => !covered.has(file) && WITHOUT_ROUTE[file] === undefined && awaitingRoute(file) === undefined,
+    );
     expect(unaccounted).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { EstateDefinition } from "../../emulator/estate/load.ts";
 import type { Emulator } from "../../emulator/server.ts";
 
-export const EXAMPLES_DIR = fileURLToPath(new URL("../../../shared/azure-examples/", import.meta.url));
+export const EXAMPLES_DIR = fileURLToPath(new URL("../fixtures/azure-examples/", import.meta.url));
 
 export function readExample(relativePath: string): Record<string, unknown> {
   return JSON.parse(readFileSync(`${EXAMPLES_DIR}${relativePath}`, "utf8")) as Record<string, unknown>;
@@ -59,7 +59,7 @@ export function compareShapes(reference: unknown, actual: unknown, dynamic: read
 }
 
 export interface ShapeCase {
-  /** Path below ../shared/azure-examples, e.g. `compute/vm-get.json`. */
+  /** Path below test/fixtures/azure-examples, e.g. `compute/vm-get.json`. */
   example: string;
   /** Which response of the example to compare (default: the first with a body). */
   status?: string;

@@ -23,7 +23,7 @@ import {
 } from "../../shared/triggers/resourceEvents.ts";
 import { MemorySeenEvents, seenPartition, seenRowKey } from "../../shared/triggers/seenEvents.ts";
 
-const EXAMPLES = new URL("../../../shared/azure-examples/event-grid/", import.meta.url);
+const EXAMPLES = new URL("../fixtures/azure-examples/event-grid/", import.meta.url);
 const example = (name: string): Array<Record<string, unknown>> =>
   JSON.parse(readFileSync(new URL(name, EXAMPLES), "utf8")) as Array<Record<string, unknown>>;
 const WRITE_EG = "resource-write-success.eventgrid-schema.json";
