@@ -122,6 +122,7 @@ export async function startLocalPostgres(core: EmulatorCore, options: LocalPostg
       restored.set(key(request.target.id), { root: copy.root, server: copy.server, connection });
       if (local.afterRestore) {
         const client = new pg.Client(connection);
+        client.on("error", () => undefined); // as in SourceServer.connect: the query rejects instead
         await client.connect();
         try {
           await local.afterRestore(client, request);

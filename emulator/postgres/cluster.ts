@@ -181,6 +181,10 @@ export class PgServer {
         ...pgOsUser(),
         stdio: ["ignore", "ignore", "pipe"],
         env: { LC_ALL: "C", TZ: "UTC" },
+        // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and a
+        // server shut down under its clients' feet ends their connections with 57P01. Governor
+        // stops its servers itself, after their clients (and kills them if it exits without).
+        detached: true,
       },
     );
     this.#child = child;

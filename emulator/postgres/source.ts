@@ -87,6 +87,9 @@ export class SourceServer {
 
   async connect(database = this.connection.database): Promise<pg.Client> {
     const client = new pg.Client({ ...this.connection, database });
+    // A connection the server ends while idle (a shutdown, a restart) emits "error"; unheard, that
+    // would end the process. The next query on it rejects, which is where it is handled.
+    client.on("error", () => undefined);
     await client.connect();
     return client;
   }

@@ -44,6 +44,7 @@ import { entryFilesIn, loadEntries, REPO_ROOT } from "./entries.ts";
 import { startLocalHost } from "./host.ts";
 import { startLocalApp } from "./localApp.ts";
 import { localApproverRoles } from "./localApprover.ts";
+import { createUntaggedVm as createUntaggedPersonVm } from "./people.ts";
 import { startWebhookCapture } from "./webhookCapture.ts";
 
 const { values } = parseArgs({
@@ -115,7 +116,6 @@ const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString,
 });
 const start = app.clock.now();
 const subscription = app.sample.subscriptionId;
-const group = (name: string) => `/subscriptions/${subscription}/resourceGroups/${name}`;
 
 /** What a person does with their own credential: the emulator raises the event with their claims. */
 async function asPerson(upn: string) {
@@ -123,22 +123,7 @@ async function asPerson(upn: string) {
 }
 
 async function createUntaggedVm(): Promise<void> {
-  const compute = await asPerson(MARIA);
-  await compute.virtualMachines.beginCreateOrUpdateAndWait(
-    "rg-odoo-test",
-    "vm-odoo-test-demo-01",
-    {
-      location: "westeurope",
-      hardwareProfile: { vmSize: "Standard_B2ms" },
-      storageProfile: {
-        imageReference: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
-        osDisk: { createOption: "FromImage", managedDisk: { storageAccountType: "Premium_LRS" } },
-      },
-      osProfile: { computerName: "vm-odoo-test-demo-01", adminUsername: "odoo", adminPassword: "Demo-only-never-returned1!" },
-      networkProfile: { networkInterfaces: [{ id: `${group("rg-odoo-test")}/providers/Microsoft.Network/networkInterfaces/nic-demo-01` }] },
-    },
-    { updateIntervalInMs: 10 },
-  );
+  await createUntaggedPersonVm(app, MARIA, "rg-odoo-test", "vm-odoo-test-demo-01");
   clockLine(`${MARIA} creates vm-odoo-test-demo-01 in rg-odoo-test, without tags`);
 }
 
