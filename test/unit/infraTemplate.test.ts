@@ -384,6 +384,8 @@ describe("the template agrees with the code", () => {
  * expire, store or rotate. The identity is assigned to this Function App only, as that page asks,
  * and the registration holds no permissions an identity could borrow. The check still accepts
  * the documented alternative, a secret held as a Key Vault reference, and refuses one in plain text.
+ * Flex Consumption's preview documentation listed built-in authentication as not yet supported
+ * (unauthenticated callers not blocked), so the README has the deployer check it with two requests.
  */
 describe("sign-in in front of the approval page", () => {
   const entries = scoped();
