@@ -19,7 +19,11 @@ export const TEMPLATE_FILE = new URL("../../infra/azuredeploy.json", import.meta
 
 export const TEST_SCOPE = { subscriptionId: "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31", tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
 /** Values for the parameters without a default, as someone deploying would give them. */
-export const TEST_PARAMETERS = { packageUri: "https://example.invalid/governor.zip", budgetAmount: 5000 };
+export const TEST_PARAMETERS = {
+  packageUri: "https://example.invalid/governor.zip",
+  budgetAmount: 5000,
+  authClientId: "0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e",
+};
 
 export function readTemplate(): ArmTemplate {
   return JSON.parse(readFileSync(TEMPLATE_FILE, "utf8")) as ArmTemplate;
@@ -45,10 +49,18 @@ export function sameSet(
   ];
 }
 
+/** The Function App's `sites/config` resource of that name (`appsettings`, `authsettingsV2`), evaluated, or undefined. */
+export function siteConfig(entries: readonly TemplateInScope[], name: string): ArmResource | undefined {
+  const index = resourcesOfType(entries, "Microsoft.Web/sites/config")
+    .map(({ entry, resource }) => String(evaluateValue(resource.name, entry.context)))
+    .findIndex((full) => full.split("/").at(-1)?.toLowerCase() === name.toLowerCase());
+  return index < 0 ? undefined : evaluatedResource(entries, "Microsoft.Web/sites/config", index);
+}
+
 /** The app settings the template gives the Function App, evaluated. */
 export function templateAppSettings(entries: readonly TemplateInScope[]): Record<string, unknown> {
-  const config = evaluatedResource(entries, "Microsoft.Web/sites/config");
-  if (!config.name.endsWith("/appsettings")) throw new Error(`the template's sites/config is ${config.name}, not appsettings`);
+  const config = siteConfig(entries, "appsettings");
+  if (!config) throw new Error("the template deploys no sites/config appsettings");
   return config.properties ?? {};
 }
 

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { requiredActionsByScope } from "../../orchestrations/activities/permissions.ts";
-import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
+import { entryFilesIn, loadEntries } from "../../shared/runtime/entries.ts";
 import { eventSubscriptionFilter } from "../../shared/triggers/resourceEvents.ts";
 import { APPROVALS_TABLE } from "../../shared/approvals/store.ts";
 import { DEFAULT_SEEN_EVENTS_TABLE } from "../../shared/triggers/seenEvents.ts";
-import { Opaque } from "../support/arm/expressions.ts";
+import { evaluateValue, Opaque } from "../support/arm/expressions.ts";
 import {
   type ArmResource,
   type ArmTemplate,
@@ -22,7 +22,20 @@ import {
   evaluatedResource,
   resourcesOfType,
 } from "../support/arm/template.ts";
-import { eventFilterProblems, readTemplate, roleProblems, scoped, templateAppSettings } from "../support/governorTemplate.ts";
+import {
+  eventFilterProblems,
+  readTemplate,
+  roleProblems,
+  scoped,
+  siteConfig,
+  TEST_PARAMETERS,
+  TEST_SCOPE,
+  templateAppSettings,
+} from "../support/governorTemplate.ts";
+import { EVENT_GRID_WEBHOOK, FIC_ASSERTION_SETTING, hostRoutePrefix, httpSurface, signInProblems } from "../support/signInTemplate.ts";
+
+// Every function of functions/, registered once for the whole file: a module imported once registers once.
+const registrations = await loadEntries(entryFilesIn("functions"));
 
 /** A deep copy of the template to break on purpose. */
 const mutable = (): ArmTemplate => structuredClone(readTemplate());
@@ -337,11 +350,7 @@ describe("the template agrees with the code", () => {
     ]);
   });
 
-  it("Event Grid delivers to the registered resourceEvents function, and the action group posts to the budgetAlerts route", async () => {
-    const registrations = await captureRegistrations(async () => {
-      await import("../../functions/resourceEvents.ts");
-      await import("../../functions/budgetAlerts.ts");
-    });
+  it("Event Grid delivers to the registered resourceEvents function, and the action group posts to the budgetAlerts route", () => {
     const byName = new Map(registrations.map((registration) => [registration.name, registration]));
     const destination = (
       evaluatedResource(entries, "Microsoft.EventGrid/systemTopics/eventSubscriptions").properties as {
@@ -359,8 +368,213 @@ describe("the template agrees with the code", () => {
     ).webhookReceivers;
     expect(receivers).toHaveLength(1);
     const route = /\/api\/([^?]+)\?code=/.exec(receivers[0]!.serviceUri)?.[1];
-    const budgetAlerts = registrations.find((registration) => registration.triggerType === "httpTrigger");
+    const budgetAlerts = byName.get("budgetAlerts");
     expect(route).toBe((budgetAlerts?.options.trigger as { route?: string }).route);
     expect(receivers[0]!.useCommonAlertSchema).toBe(true);
+  });
+});
+
+/*
+ * Approvers sign in through App Service authentication (Microsoft Entra ID), which puts who they
+ * are in x-ms-client-principal. The sign-in's client credential is the app's user-assigned
+ * identity, through a federated identity credential on the app registration
+ * (clientSecretSettingName OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID), not a client secret:
+ * Microsoft's "Configure your App Service or Azure Functions app to use Microsoft Entra sign-in"
+ * documents it for Function apps (in preview, workforce tenants), and it leaves no secret to
+ * expire, store or rotate. The identity is assigned to this Function App only, as that page asks,
+ * and the registration holds no permissions an identity could borrow. The check still accepts
+ * the documented alternative, a secret held as a Key Vault reference, and refuses one in plain text.
+ * Flex Consumption's preview documentation listed built-in authentication as not yet supported
+ * (unauthenticated callers not blocked), so the README has the deployer check it with two requests.
+ */
+describe("sign-in in front of the approval page", () => {
+  const entries = scoped();
+  const surface = httpSurface(registrations, hostRoutePrefix());
+  const authSettings = (template: ArmTemplate): ArmResource => {
+    const found = inner(template).resources.find(
+      (resource) => resource.type === "Microsoft.Web/sites/config" && resource.name.includes("authsettingsV2"),
+    );
+    if (!found) throw new Error("no authsettingsV2");
+    return found;
+  };
+  const validation = (template: ArmTemplate) =>
+    (authSettings(template).properties as { globalValidation: Record<string, unknown> & { excludedPaths: string[] } }).globalValidation;
+  const entra = (template: ArmTemplate) =>
+    (
+      authSettings(template).properties as {
+        identityProviders: { azureActiveDirectory: { registration: Record<string, string>; validation: { allowedAudiences: string[] } } };
+      }
+    ).identityProviders.azureActiveDirectory;
+  const appSettings = (template: ArmTemplate): Record<string, string> =>
+    inner(template).resources.find((resource) => resource.type === "Microsoft.Web/sites/config" && resource.name.includes("appsettings"))!
+      .properties as Record<string, string>;
+
+  it("the code's HTTP surface: the approval page is a person's route, budget alerts, instance status and Event Grid hold keys", () => {
+    expect(surface).toEqual({
+      keyAuthenticated: ["/api/budget-alerts", "/api/instances/*", EVENT_GRID_WEBHOOK],
+      personRoutes: ["/api/approvals/{instanceId}"],
+      problems: [],
+    });
+  });
+
+  it("App Service authentication with Entra ID: the authClientId registration, the tenant's v2.0 issuer, browsers sent to sign in, exactly the key-authenticated paths excluded", () => {
+    expect(signInProblems(entries, surface)).toEqual([]);
+    const config = siteConfig(entries, "authsettingsV2");
+    expect(config?.properties).toMatchObject({
+      platform: { enabled: true },
+      globalValidation: {
+        requireAuthentication: true,
+        unauthenticatedClientAction: "RedirectToLoginPage",
+        excludedPaths: surface.keyAuthenticated,
+      },
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true,
+          registration: {
+            clientId: TEST_PARAMETERS.authClientId,
+            clientSecretSettingName: FIC_ASSERTION_SETTING,
+            openIdIssuer: `https://login.microsoftonline.com/${TEST_SCOPE.tenantId}/v2.0`,
+          },
+          validation: { allowedAudiences: [`api://${TEST_PARAMETERS.authClientId}`] },
+        },
+      },
+      login: { tokenStore: { enabled: false } },
+    });
+    const identity = evaluatedResource(entries, "Microsoft.ManagedIdentity/userAssignedIdentities");
+    expect((templateAppSettings(entries)[FIC_ASSERTION_SETTING] as Opaque).text).toMatch(
+      new RegExp(`^reference\\(.*/userAssignedIdentities/${identity.name}\\)\\.clientId$`),
+    );
+  });
+
+  it("names the given tenant's issuer when authTenantId is passed", () => {
+    const tenant = "9b2f4c1e-7a3d-4e5f-8c6b-1d2e3f4a5b6c";
+    const other = scoped(mutable(), { authTenantId: tenant });
+    expect(signInProblems(other, surface)).toEqual([]);
+    expect(
+      (
+        siteConfig(other, "authsettingsV2")?.properties as {
+          identityProviders: { azureActiveDirectory: { registration: { openIdIssuer: string } } };
+        }
+      ).identityProviders.azureActiveDirectory.registration.openIdIssuer,
+    ).toBe(`https://login.microsoftonline.com/${tenant}/v2.0`);
+  });
+
+  it("outputs the redirect URI the app registration needs: the app's host name and /.auth/login/aad/callback", () => {
+    expect(String(evaluateValue(readTemplate().outputs?.signInRedirectUri?.value, entries[0]!.context))).toMatch(
+      /^https:\/\/<reference\(.*\/deployments\/governor-app\)\.outputs\.defaultHostName\.value>\/\.auth\/login\/aad\/callback$/,
+    );
+    expect(entries[1]?.template.outputs?.defaultHostName?.value).toBe(
+      "[reference(resourceId('Microsoft.Web/sites', parameters('appName')), '2024-04-01').defaultHostName]",
+    );
+  });
+
+  it("fails when authentication is disabled, and when it is not configured at all", () => {
+    const disabled = mutable();
+    (authSettings(disabled).properties as { platform: { enabled: boolean } }).platform.enabled = false;
+    expect(signInProblems(scoped(disabled), surface)).toEqual(["App Service authentication is not enabled (platform.enabled is false)"]);
+
+    const missing = mutable();
+    inner(missing).resources = inner(missing).resources.filter((resource) => !resource.name.includes("authsettingsV2"));
+    expect(signInProblems(scoped(missing), surface)).toEqual([
+      "the template does not configure App Service authentication (sites/config authsettingsV2): every decision would be refused (401)",
+    ]);
+  });
+
+  it("fails when unauthenticated requests are let through, or sign-in is not required", () => {
+    const anonymous = mutable();
+    validation(anonymous).unauthenticatedClientAction = "AllowAnonymous";
+    validation(anonymous).requireAuthentication = false;
+    expect(signInProblems(scoped(anonymous), surface)).toEqual([
+      "requireAuthentication is false: anyone reaches the approval page unsigned",
+      "unauthenticated requests get AllowAnonymous, not the sign-in page",
+    ]);
+  });
+
+  it("fails when an approval route is excluded from sign-in, by its own path or a broader one", () => {
+    const own = mutable();
+    validation(own).excludedPaths.push("/api/approvals/*");
+    expect(signInProblems(scoped(own), surface)).toEqual([
+      "excluded path /api/approvals/* is not a key-authenticated route or webhook of functions/",
+      "excluded path /api/approvals/* lets the person route /api/approvals/{instanceId} through without sign-in",
+    ]);
+    const broader = mutable();
+    validation(broader).excludedPaths = ["/api/*", EVENT_GRID_WEBHOOK];
+    expect(signInProblems(scoped(broader), surface)).toEqual([
+      "excluded path /api/* is not a key-authenticated route or webhook of functions/",
+      "/api/budget-alerts is key-authenticated in functions/ but not excluded: its callers would be sent to sign in",
+      "/api/instances/* is key-authenticated in functions/ but not excluded: its callers would be sent to sign in",
+      "excluded path /api/* lets the person route /api/approvals/{instanceId} through without sign-in",
+    ]);
+  });
+
+  it("fails when a webhook is not excluded, and when functions/ gains a key-authenticated route the template does not exclude", () => {
+    const template = mutable();
+    validation(template).excludedPaths = validation(template).excludedPaths.filter((path) => path !== EVENT_GRID_WEBHOOK);
+    expect(signInProblems(scoped(template), surface)).toEqual([
+      `${EVENT_GRID_WEBHOOK} is key-authenticated in functions/ but not excluded: its callers would be sent to sign in`,
+    ]);
+    const costWebhook = {
+      name: "costWebhook",
+      triggerType: "httpTrigger",
+      options: { trigger: { type: "httpTrigger", name: "httpTrigger1", route: "cost/{source}/alerts", authLevel: "function" } },
+    } as unknown as (typeof registrations)[number];
+    expect(signInProblems(entries, httpSurface([...registrations, costWebhook], hostRoutePrefix()))).toEqual([
+      "/api/cost/* is key-authenticated in functions/ but not excluded: its callers would be sent to sign in",
+    ]);
+  });
+
+  it("fails on a trigger type the derivation does not know, rather than skipping it", () => {
+    const unknown = {
+      name: "queueWork",
+      triggerType: "queueTrigger",
+      options: { trigger: { type: "queueTrigger" } },
+    } as unknown as (typeof registrations)[number];
+    expect(httpSurface([unknown], "api").problems).toEqual([
+      "queueWork: the check does not know whether a queueTrigger is reached over HTTP",
+    ]);
+  });
+
+  it("fails on a client secret in plain text, and accepts one held as a Key Vault reference", () => {
+    const plain = mutable();
+    entra(plain).registration.clientSecretSettingName = "MICROSOFT_PROVIDER_AUTHENTICATION_SECRET";
+    appSettings(plain).MICROSOFT_PROVIDER_AUTHENTICATION_SECRET = "s3cr3t~value";
+    expect(signInProblems(scoped(plain), surface)).toEqual([
+      "the client secret setting MICROSOFT_PROVIDER_AUTHENTICATION_SECRET holds the secret itself, not a Key Vault reference",
+    ]);
+    appSettings(plain).MICROSOFT_PROVIDER_AUTHENTICATION_SECRET =
+      "[format('@Microsoft.KeyVault(VaultName={0};SecretName=auth-client-secret)', variables('vaultName'))]";
+    expect(signInProblems(scoped(plain), surface)).toEqual([]);
+
+    const otherIdentity = mutable();
+    appSettings(otherIdentity)[FIC_ASSERTION_SETTING] = "[parameters('authClientId')]";
+    expect(signInProblems(scoped(otherIdentity), surface)).toEqual([
+      `${FIC_ASSERTION_SETTING} is ${TEST_PARAMETERS.authClientId}, not the client id of the app's user-assigned identity`,
+    ]);
+  });
+
+  it("fails when authClientId has a default, or the provider names another client, tenant or audience", () => {
+    const template = mutable();
+    template.parameters!.authClientId = { ...template.parameters!.authClientId!, defaultValue: "" };
+    entra(template).registration.clientId = "11111111-2222-3333-4444-555555555555";
+    entra(template).registration.openIdIssuer = "https://login.microsoftonline.com/common/v2.0";
+    entra(template).validation.allowedAudiences = [];
+    expect(signInProblems(scoped(template), surface)).toEqual([
+      "authClientId must be required, 36 characters (no default, minLength 36, maxLength 36): an empty one would refuse every decision",
+      `the provider's client id is 11111111-2222-3333-4444-555555555555, not the authClientId parameter (${TEST_PARAMETERS.authClientId})`,
+      `the issuer is https://login.microsoftonline.com/common/v2.0, not https://login.microsoftonline.com/${TEST_SCOPE.tenantId}/v2.0`,
+      `api://${TEST_PARAMETERS.authClientId} is not an allowed audience`,
+    ]);
+  });
+
+  it("fails when it does not wait for the site, or the package is installed before sign-in is configured", () => {
+    const template = mutable();
+    authSettings(template).dependsOn = ["[resourceId('Microsoft.Web/sites/config', parameters('appName'), 'appsettings')]"];
+    find(template, "Microsoft.Web/sites/extensions").dependsOn = [
+      "[resourceId('Microsoft.Web/sites/config', parameters('appName'), 'appsettings')]",
+    ];
+    expect(signInProblems(scoped(template), surface)).toEqual([
+      "authsettingsV2 does not depend on the Function App",
+      "the package is installed without waiting for authsettingsV2: the app would run, for a while, without sign-in",
+    ]);
   });
 });
