@@ -2,16 +2,22 @@
  * What people do in the emulated subscription with their own credentials, for `npm start` and the
  * demo: the emulator raises the Event Grid events with their claims, as Azure would.
  */
+import type { VirtualMachine } from "@azure/arm-compute";
 import { emulatorUserCredential } from "../../emulator/identity.ts";
 import { computeClient } from "../azure/clients.ts";
 import { emulatorTarget } from "../azure/target.ts";
 import type { LocalApp } from "./localApp.ts";
 
-/** Creates a VM without tags in `group`, as `upn` would from the portal or the CLI. */
-export async function createUntaggedVm(app: LocalApp, upn: string, group: string, name: string): Promise<void> {
+/** Creates a VM without tags in `group`, as `upn` would from the portal or the CLI; returns it as ARM answered. */
+export async function createUntaggedVm(
+  app: Pick<LocalApp, "emulator" | "sample">,
+  upn: string,
+  group: string,
+  name: string,
+): Promise<VirtualMachine> {
   const subscription = app.sample.subscriptionId;
   const compute = await computeClient({ ...emulatorTarget(app.emulator, subscription), credential: emulatorUserCredential(upn) });
-  await compute.virtualMachines.beginCreateOrUpdateAndWait(
+  return compute.virtualMachines.beginCreateOrUpdateAndWait(
     group,
     name,
     {

@@ -10,16 +10,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emulatorUserCredential } from "../../emulator/identity.ts";
 import type { CheckResourceResult } from "../../orchestrations/checkResource.ts";
 import { checkInstanceId } from "../../orchestrations/names.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
-import { computeClient } from "../../shared/azure/clients.ts";
-import { emulatorTarget } from "../../shared/azure/target.ts";
 import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
 import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
 import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
 import { finishWorkflows, type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
+import { createUntaggedVm as createPersonVm } from "../../shared/runtime/people.ts";
 
 const EXAMPLES = new URL("../fixtures/azure-examples/event-grid/", import.meta.url);
 const OID = "http://schemas.microsoft.com/identity/claims/objectidentifier";
@@ -61,31 +59,7 @@ const vmId = (group: string, name: string): string =>
 
 /** What a person does in the portal or with the CLI: an untagged VM, created with their own credential. */
 async function createUntaggedVm(group: string, name: string, upn: string): Promise<string> {
-  const client = await computeClient({
-    ...emulatorTarget(app.emulator, app.sample.subscriptionId),
-    credential: emulatorUserCredential(upn),
-  });
-  const vm = await client.virtualMachines.beginCreateOrUpdateAndWait(
-    group,
-    name,
-    {
-      location: "westeurope",
-      hardwareProfile: { vmSize: "Standard_B2ms" },
-      storageProfile: {
-        imageReference: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
-        osDisk: { createOption: "FromImage", managedDisk: { storageAccountType: "Premium_LRS" } },
-      },
-      osProfile: { computerName: name, adminUsername: "odoo", adminPassword: "S3cret-never-returned!" },
-      networkProfile: {
-        networkInterfaces: [
-          {
-            id: `/subscriptions/${app.sample.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Network/networkInterfaces/nic-${name}`,
-          },
-        ],
-      },
-    },
-    { updateIntervalInMs: 10 },
-  );
+  const vm = await createPersonVm(app, upn, group, name);
   expect(vm.tags ?? {}).toEqual({});
   return vm.id as string;
 }
