@@ -218,20 +218,17 @@ export function createPolicySource(options: PolicySourceOptions): PolicySource {
     current: () => {
       const at = now().getTime();
       if (good && !checking && at - checkedAt < refreshMs) return Promise.resolve(good.set);
-      if (!checking) {
-        const started = load();
-        checking = started;
-        void started
-          .then(
-            () => {
-              checkedAt = at;
-            },
-            () => undefined,
-          )
-          .finally(() => {
-            if (checking === started) checking = undefined;
-          });
-      }
+      // Callers at the same moment share one check.
+      checking ??= (async () => {
+        try {
+          const set = await load();
+          checkedAt = at;
+          return set;
+        } finally {
+          // Before the callers resume: a caller after them starts a check of its own.
+          checking = undefined;
+        }
+      })();
       return checking;
     },
   };
