@@ -65,7 +65,8 @@ export const SETTINGS = {
   GOVERNOR_TASK_HUB: { required: true, description: "the Durable Functions task hub name" },
   GOVERNOR_POLICY_FILE: {
     required: false,
-    description: "policy file in the package, or blob:<container>/<blob name> in Governor's storage account (default policies/odoo-distribution.yaml)",
+    description:
+      "policy file in the package, or blob:<container>/<blob name> in Governor's storage account (default policies/odoo-distribution.yaml)",
   },
   GOVERNOR_KILL_SWITCH: { required: false, description: "on/off: stop every change at once (default off)" },
   GOVERNOR_DRY_RUN: { required: false, description: "true/false: decide and record, change nothing (default false)" },

@@ -25,7 +25,9 @@ export async function blobServiceFor(setting: string): Promise<BlobServiceClient
     );
   // A local connection string naming only the table endpoint would send blob requests to a made-up host.
   if (isLocalStorage(trimmed, "table") && /TableEndpoint=/i.test(trimmed) && !/BlobEndpoint=/i.test(trimmed))
-    throw new BlobStorageError("the local storage connection string names no BlobEndpoint: start Azurite's Blob service and add its endpoint");
+    throw new BlobStorageError(
+      "the local storage connection string names no BlobEndpoint: start Azurite's Blob service and add its endpoint",
+    );
   try {
     return BlobServiceClient.fromConnectionString(trimmed);
   } catch {

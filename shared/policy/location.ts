@@ -32,8 +32,16 @@ export function parsePolicyLocation(text: string): PolicyLocation {
     throw new PolicyLocationError(
       `"${trimmed}": "${container}" is not a container name (3-63 lower-case letters, digits and single hyphens); expected ${form}`,
     );
-  if (blob === "" || blob.length > 1024 || blob.endsWith("/") || CONTROL.test(blob) || blob.split("/").some((part) => part === "" || part === "." || part === ".."))
-    throw new PolicyLocationError(`"${trimmed}": "${blob}" is not a blob name (1-1024 characters, no empty, "." or ".." segment); expected ${form}`);
+  if (
+    blob === "" ||
+    blob.length > 1024 ||
+    blob.endsWith("/") ||
+    CONTROL.test(blob) ||
+    blob.split("/").some((part) => part === "" || part === "." || part === "..")
+  )
+    throw new PolicyLocationError(
+      `"${trimmed}": "${blob}" is not a blob name (1-1024 characters, no empty, "." or ".." segment); expected ${form}`,
+    );
   return { kind: "blob", container, blob };
 }
 

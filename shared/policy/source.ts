@@ -11,6 +11,7 @@
  * version. Only the first load fails with the mistakes, as there is nothing to keep.
  */
 import { readFile, stat } from "node:fs/promises";
+import type { BlobClient as Client } from "@azure/storage-blob";
 import type { AuditRecord } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import { now as clockNow } from "../clock.ts";
@@ -79,12 +80,13 @@ function fileReader(path: string): Reader {
 }
 
 function blobReader(location: Extract<PolicyLocation, { kind: "blob" }>, storage: string | undefined): Reader {
-  type Client = import("@azure/storage-blob").BlobClient;
   let client: Promise<Client> | undefined;
   const blobClient = (): Promise<Client> => {
     client ??= (async () => {
       if (storage === undefined)
-        throw new Error(`${formatPolicyLocation(location)} needs the app's storage: set AzureWebJobsStorage (or its identity-based settings)`);
+        throw new Error(
+          `${formatPolicyLocation(location)} needs the app's storage: set AzureWebJobsStorage (or its identity-based settings)`,
+        );
       const { blobServiceFor } = await import("../azure/blobs.ts");
       return (await blobServiceFor(storage)).getContainerClient(location.container).getBlobClient(location.blob);
     })();
@@ -110,7 +112,8 @@ function blobReader(location: Extract<PolicyLocation, { kind: "blob" }>, storage
   };
 }
 
-const consoleLog: SourceLog = (level, line) => (level === "error" ? console.error(line) : level === "warn" ? console.warn(line) : console.log(line));
+const consoleLog: SourceLog = (level, line) =>
+  level === "error" ? console.error(line) : level === "warn" ? console.warn(line) : console.log(line);
 
 export function createPolicySource(options: PolicySourceOptions): PolicySource {
   const location = parsePolicyLocation(options.location);

@@ -150,7 +150,7 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
   const failed = results.find((result) => result.status === "rejected");
   if (failed) {
     // One service that did start must not outlive the failure of the other.
-    await Promise.all(results.map((result) => (result.status === "fulfilled" ? result.value?.close() : undefined)));
+    await Promise.all(results.map(async (result) => (result.status === "fulfilled" ? result.value?.close() : undefined)));
     throw failed.reason;
   }
   const [table, blob] = results.map((result) => (result as PromiseFulfilledResult<Started | undefined>).value) as [

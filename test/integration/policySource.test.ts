@@ -150,7 +150,9 @@ describe("policies kept in a blob", () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe("");
     const lines = refused.stderr.trim().split("\n");
-    expect(lines[0]).toMatch(new RegExp(`^${bad}:${BAD_LINE}:\\d+: policies\\[3\\]\\.when\\[2\\]\\.over: "72 hours" does not have the expected form`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^${bad}:${BAD_LINE}:\\d+: policies\\[3\\]\\.when\\[2\\]\\.over: "72 hours" does not have the expected form`),
+    );
     expect(lines.at(-1)).toBe(`governor policies push: ${bad} has mistakes: nothing was pushed`);
     expect(await etagOf(container, "governor.yaml")).toBe(good);
     // The same lines as `governor validate` prints.
@@ -188,7 +190,10 @@ describe("policies kept in a blob", () => {
 
     // Bypassing push: the blob written with the SDK, as anyone holding a data role could.
     const badText = withMode(BAD_PACK, "stop-idle-nonprod-vms", "audit");
-    const written = await service.getContainerClient(container).getBlockBlobClient("governor.yaml").upload(badText, Buffer.byteLength(badText));
+    const written = await service
+      .getContainerClient(container)
+      .getBlockBlobClient("governor.yaml")
+      .upload(badText, Buffer.byteLength(badText));
     const bad = written.etag as string;
     for (let read = 0; read < 3; read += 1) {
       const set = await policies.current();
@@ -212,7 +217,9 @@ describe("policies kept in a blob", () => {
     expect(warnings).toHaveLength(1);
 
     // Fixed, the next version loads.
-    const fixed = pushedEtag((await push(file("direct-fixed.yaml", withMode(PACK_TEXT, "stop-idle-nonprod-vms", "audit")), location)).stdout);
+    const fixed = pushedEtag(
+      (await push(file("direct-fixed.yaml", withMode(PACK_TEXT, "stop-idle-nonprod-vms", "audit")), location)).stdout,
+    );
     expect(modeOf(await policies.current(), "stop-idle-nonprod-vms")).toBe("audit");
     expect(policies.version()).toBe(fixed);
   });
@@ -247,7 +254,9 @@ describe("policies kept in a blob", () => {
     const missing = await source(`blob:${container}/other.yaml`)
       .current()
       .catch((caught: unknown) => caught);
-    expect((missing as PolicyLoadError).message).toMatch(new RegExp(`^blob:${container}/other.yaml:1:1: cannot read the blob: .*does not exist`));
+    expect((missing as PolicyLoadError).message).toMatch(
+      new RegExp(`^blob:${container}/other.yaml:1:1: cannot read the blob: .*does not exist`),
+    );
   });
 
   it("a package path works as before, and a file rewritten with a mistake keeps the last good set too", async () => {
@@ -326,7 +335,9 @@ describe("the resourceEvents function deciding from the policies in the blob", (
     // Only required-tags is enforced for a storage account: in audit mode no enforced policy concerns it.
     await pushToApp("audit.yaml", withMode(PACK_TEXT, "required-tags", "audit"));
     await deliverWrite("policy-blob-1");
-    expect(lines.some((line) => line.includes("event policy-blob-1 dropped: no enforced policy is written for storage-account"))).toBe(true);
+    expect(lines.some((line) => line.includes("event policy-blob-1 dropped: no enforced policy is written for storage-account"))).toBe(
+      true,
+    );
 
     await pushToApp("enforce.yaml", PACK_TEXT);
     // The app checks the blob at most once a minute, on its (virtual) clock.
