@@ -16,9 +16,7 @@ import { parseArgs } from "node:util";
 import { appBlobSetting, BlobStorageError, blobServiceFor } from "../azure/blobs.ts";
 import { builtinRegistry } from "../policy/builtins.ts";
 import { parsePolicyText, PolicyLoadError } from "../policy/loader.ts";
-import { formatPolicyLocation, isBlobLocation, parsePolicyLocation, PolicyLocationError } from "../policy/location.ts";
-
-export const DEFAULT_POLICY_BLOB = "blob:policies/governor.yaml";
+import { DEFAULT_POLICY_BLOB, formatPolicyLocation, isBlobLocation, parsePolicyLocation, PolicyLocationError } from "../policy/location.ts";
 
 const USAGE = `Usage:
   governor policies push FILE [--to blob:<container>/<blob name>] [--storage <connection string | blob endpoint | account>]

@@ -6,6 +6,8 @@
  * another account would need roles nobody reviewed.
  */
 export const BLOB_PREFIX = "blob:";
+/** Where `governor policies push` puts a file unless told: the template deploys its container. */
+export const DEFAULT_POLICY_BLOB = "blob:policies/governor.yaml";
 
 export type PolicyLocation = { kind: "file"; path: string } | { kind: "blob"; container: string; blob: string };
 
