@@ -92,10 +92,19 @@ async function pushCommand(args: string[]): Promise<number> {
     return 2;
   }
   const container = service.getContainerClient(location.container);
-  await container.createIfNotExists();
-  const response = await container
-    .getBlockBlobClient(location.blob)
-    .uploadData(bytes, { blobHTTPHeaders: { blobContentType: "application/yaml; charset=utf-8" } });
+  const upload = () =>
+    container
+      .getBlockBlobClient(location.blob)
+      .uploadData(bytes, { blobHTTPHeaders: { blobContentType: "application/yaml; charset=utf-8" } });
+  let response;
+  try {
+    response = await upload();
+  } catch (error) {
+    // Created only when missing: a role on the container alone (no right to create one) is enough for the usual push.
+    if ((error as { code?: string }).code !== "ContainerNotFound") throw error;
+    await container.createIfNotExists();
+    response = await upload();
+  }
   console.log(`${file}: ${summary}: valid`);
   console.log(`pushed to ${formatPolicyLocation(location)}, ETag ${response.etag ?? "(none)"}`);
   return 0;
