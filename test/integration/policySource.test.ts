@@ -44,10 +44,9 @@ const BAD_PACK = PACK_TEXT.replace("over: 72h", "over: 72 hours");
 const BAD_LINE = PACK_TEXT.split("\n").findIndex((line) => line.includes("over: 72h")) + 1;
 
 function governor(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const childEnv = { ...process.env, ...env };
-  // The push must not pick up the test process's own settings by accident.
-  delete childEnv.GOVERNOR_POLICY_FILE;
-  delete childEnv.AzureWebJobsStorage;
+  // The push must not pick up the test process's own settings by accident: only those given.
+  const { GOVERNOR_POLICY_FILE: _policyFile, AzureWebJobsStorage: _storage, ...inherited } = process.env;
+  const childEnv = { ...inherited, ...env };
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { timeout: 60_000, env: childEnv }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -138,6 +137,16 @@ describe("policies kept in a blob", () => {
     expect(modeOf(await policies.current(), "stop-idle-nonprod-vms")).toBe("enforce");
     clock += 1_000;
     expect(modeOf(await policies.current(), "stop-idle-nonprod-vms")).toBe("audit");
+  });
+
+  it("push goes to the blob and storage the app's own settings name when not told", async () => {
+    const container = freshContainer();
+    const pushed = await governor(["policies", "push", file("settings.yaml", PACK_TEXT)], {
+      GOVERNOR_POLICY_FILE: `blob:${container}/from-settings.yaml`,
+      AzureWebJobsStorage: azurite.connectionString,
+    });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(await etagOf(container, "from-settings.yaml")).toBe(pushedEtag(pushed.stdout));
   });
 
   it("push refuses a file with a mistake before uploading: each mistake with file:line:column, exit 1, the blob unchanged", async () => {
