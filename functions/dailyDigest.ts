@@ -10,8 +10,7 @@ import { openAuditTrail } from "../shared/audit/storage.ts";
 import type { AuditTrail } from "../shared/audit/trail.ts";
 import { now } from "../shared/clock.ts";
 import { loadConfig } from "../shared/config.ts";
-import { builtinRegistry } from "../shared/policy/builtins.ts";
-import { loadPolicyFile } from "../shared/policy/loader.ts";
+import { appPolicies } from "../shared/policy/appSource.ts";
 import type { Verdict } from "../shared/policy/types.ts";
 
 /** 07:00 in WEBSITE_TIME_ZONE (UTC unless the app sets it). */
@@ -132,7 +131,7 @@ app.timer("dailyDigest", {
   schedule: DIGEST_SCHEDULE,
   handler: async (_timer: Timer, context: InvocationContext) => {
     const config = loadConfig(process.env);
-    const set = await loadPolicyFile(config.policyFile, builtinRegistry());
+    const set = await appPolicies(config);
     const trail = await openAuditTrail(process.env, { table: config.auditTable });
     const digest = await recordDailyDigest(trail, now(), set.settings.currency);
     const delivery = await deliverDigest(digest);

@@ -180,19 +180,13 @@ function lazily<T>(): (key: string, load: () => Promise<T>) => Promise<T> {
   };
 }
 
-const policiesOf = lazily<ResourceEventsDeps["policies"]>();
 const seenStoreOf = lazily<SeenEvents>();
 
 async function resourceEventsHandler(event: EventGridEvent, context: InvocationContext): Promise<void> {
   const config = loadConfig(process.env);
   const [policies, seen] = await Promise.all([
-    policiesOf(config.policyFile, async () => {
-      const [{ loadPolicyFile }, { builtinRegistry }] = await Promise.all([
-        import("../shared/policy/loader.ts"),
-        import("../shared/policy/builtins.ts"),
-      ]);
-      return (await loadPolicyFile(config.policyFile, builtinRegistry())).policies;
-    }),
+    // Loaded on first use, to keep the cold start small; the source follows a replaced policy blob.
+    import("../shared/policy/appSource.ts").then(async ({ appPolicies }) => (await appPolicies(config)).policies),
     seenStoreOf(process.env.AzureWebJobsStorage ?? process.env.AzureWebJobsStorage__accountName ?? "", async () => {
       const { openSeenEvents } = await import("../shared/triggers/seenEvents.ts");
       return openSeenEvents(process.env);

@@ -15,8 +15,7 @@ import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { now } from "../shared/clock.ts";
 import { loadConfig } from "../shared/config.ts";
-import { builtinRegistry } from "../shared/policy/builtins.ts";
-import { loadPolicyFile } from "../shared/policy/loader.ts";
+import { appPolicies } from "../shared/policy/appSource.ts";
 import type { PolicySet } from "../shared/policy/types.ts";
 import { dueSweeps, slotsAwaitingApproval, sweepWindowStart } from "../shared/triggers/sweeps.ts";
 import { ORCHESTRATIONS, remediationInstanceId } from "../orchestrations/names.ts";
@@ -106,7 +105,7 @@ app.timer("sweeps", {
   extraInputs: [df.input.durableClient()],
   handler: async (timer: Timer, context: InvocationContext) => {
     const config = loadConfig(process.env);
-    const set = await loadPolicyFile(config.policyFile, builtinRegistry());
+    const set = await appPolicies(config);
     const run = await startDueSweeps({ set, last: timer.scheduleStatus?.last, now: now() }, df.getClient(context), context);
     context.log(`sweeps: ${run.window}: ${run.started.length} started, ${run.found.length} already started, ${run.failed.length} failed`);
     // A failed start shows as a failed invocation; the sweep runs at the policy's next slot.

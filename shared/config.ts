@@ -4,11 +4,12 @@
  * leave a default in force) fails with a message naming each of them.
  */
 import { readFileSync } from "node:fs";
+import { PolicyLocationError, parsePolicyLocation } from "./policy/location.ts";
 
 export interface GovernorConfig {
   subscriptionId: string;
   taskHub: string;
-  /** Path of the policy file the sweeps and workflows use. */
+  /** Where the sweeps and workflows read their policies: a path, or `blob:<container>/<blob name>` in Governor's storage account. */
   policyFile: string;
   /** When on, no workflow changes anything; everything still records what it would have done. */
   killSwitch: boolean;
@@ -62,7 +63,11 @@ export class ConfigError extends Error {
 export const SETTINGS = {
   GOVERNOR_SUBSCRIPTION_ID: { required: true, description: "the subscription Governor governs (a GUID)" },
   GOVERNOR_TASK_HUB: { required: true, description: "the Durable Functions task hub name" },
-  GOVERNOR_POLICY_FILE: { required: false, description: "policy file (default policies/odoo-distribution.yaml)" },
+  GOVERNOR_POLICY_FILE: {
+    required: false,
+    description:
+      "policy file in the package, or blob:<container>/<blob name> in Governor's storage account (default policies/odoo-distribution.yaml)",
+  },
   GOVERNOR_KILL_SWITCH: { required: false, description: "on/off: stop every change at once (default off)" },
   GOVERNOR_DRY_RUN: { required: false, description: "true/false: decide and record, change nothing (default false)" },
   GOVERNOR_AUDIT_TABLE: { required: false, description: "table of the audit trail (default GovernorAudit)" },
@@ -143,6 +148,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!/^[-\w._()]{1,90}$/.test(drillGroup) || drillGroup.endsWith("."))
     problems.push(`GOVERNOR_DRILL_RESOURCE_GROUP="${drillGroup}" is not a resource group name`);
   const approvals = approvalSettings(env, problems);
+  const policyFile = env.GOVERNOR_POLICY_FILE?.trim() || "policies/odoo-distribution.yaml";
+  try {
+    parsePolicyLocation(policyFile);
+  } catch (error) {
+    if (!(error instanceof PolicyLocationError)) throw error;
+    problems.push(`GOVERNOR_POLICY_FILE=${error.message}`);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   const drills: GovernorConfig["drills"] = { resourceGroup: drillGroup };
@@ -155,7 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config: GovernorConfig = {
     subscriptionId,
     taskHub,
-    policyFile: env.GOVERNOR_POLICY_FILE?.trim() || "policies/odoo-distribution.yaml",
+    policyFile,
     killSwitch,
     dryRun,
     auditTable: env.GOVERNOR_AUDIT_TABLE?.trim() || "GovernorAudit",

@@ -1,7 +1,8 @@
 /**
  * The activities of the remediation workflows: all their I/O. Each reads the app settings at
  * every call (the kill switch and dry-run are checked when acting, not only when a workflow
- * starts); clients and the policy file are loaded once per process and settings.
+ * starts); clients are made once per process and settings, and the policies come from the app's
+ * policy source, which follows a replaced policy blob (shared/policy/source.ts).
  */
 import * as df from "durable-functions";
 import type { AuditRecord } from "../../shared/audit/record.ts";
@@ -13,8 +14,8 @@ import { type GovernorConfig, loadConfig } from "../../shared/config.ts";
 import { readResource, readResourceGroup } from "../../shared/inventory/readResource.ts";
 import { inheritedTag } from "../../shared/policy/environment.ts";
 import { nextScheduleStart, parseSchedule } from "../../shared/time/schedule.ts";
+import { appPolicies } from "../../shared/policy/appSource.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
-import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
 import { applyRemediation } from "../../shared/remediation/apply.ts";
 import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
@@ -24,25 +25,17 @@ import type { RemediateInput } from "../remediate.ts";
 
 interface Loaded {
   target: AzureTarget;
-  policySet: PolicySet;
   trail: AuditTrail;
 }
 
 let loaded: { key: string; value: Promise<Loaded> } | undefined;
 
-export async function dependencies(): Promise<Loaded & { config: GovernorConfig }> {
+export async function dependencies(): Promise<Loaded & { config: GovernorConfig; policySet: PolicySet }> {
   const config = loadConfig(process.env);
-  const key = JSON.stringify([
-    config.subscriptionId,
-    config.policyFile,
-    config.emulator?.armEndpoint,
-    config.auditTable,
-    process.env.AzureWebJobsStorage,
-  ]);
+  const key = JSON.stringify([config.subscriptionId, config.emulator?.armEndpoint, config.auditTable, process.env.AzureWebJobsStorage]);
   if (loaded?.key !== key) {
     const value = (async (): Promise<Loaded> => ({
       target: await targetFromConfig(config),
-      policySet: await loadPolicyFile(config.policyFile, builtinRegistry()),
       trail: await openAuditTrail(process.env, { table: config.auditTable }),
     }))();
     loaded = { key, value };
@@ -51,7 +44,8 @@ export async function dependencies(): Promise<Loaded & { config: GovernorConfig 
       if (loaded?.value === value) loaded = undefined;
     });
   }
-  return { ...(await loaded.value), config };
+  const [clients, policySet] = await Promise.all([loaded.value, appPolicies(config)]);
+  return { ...clients, policySet, config };
 }
 
 async function applyRemediationActivity(request: RemediationRequest): Promise<RemediationOutcome> {

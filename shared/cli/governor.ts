@@ -3,6 +3,7 @@
  * `governor`: the command line of Governor.
  *   governor plan [--policies FILE] [--subscription ID | --emulator] [--json] [--estate-size N]
  *   governor validate FILE...
+ *   governor policies push FILE [--to blob:<container>/<blob name>] [--storage S]
  *   governor schema
  *   governor audit [...]
  *   governor apply --emulator [--policies FILE] [--auto-approve]
@@ -19,6 +20,9 @@ const USAGE = `Usage:
       What Governor would do, and why, without changing anything.
   governor validate FILE...
       Check policy files; every mistake is named with its file, line and field.
+  governor policies push FILE [--to blob:<container>/<blob name>] [--storage <connection string | blob endpoint | account>]
+      Validate FILE and upload it to the blob the app reads its policies from (GOVERNOR_POLICY_FILE=blob:...):
+      the app loads it within a minute, no rebuild. A file with a mistake is refused and nothing is uploaded.
   governor schema
       Print the JSON Schema of policy files (for editors: governor schema > policy.schema.json).
   governor audit [--since 24h|7d|ISO] [--until ISO] [--resource ID] [--policy NAME] [--json] [--limit N]
@@ -35,6 +39,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   validate: validateCommand,
   schema: schemaCommand,
   audit: auditCommand,
+  // Loaded only when used: it brings the Blob Storage client.
+  policies: async (args) => (await import("./policyPush.ts")).policiesCommand(args),
   // Loaded only when used: it brings the emulator, Azurite and the local runtime.
   apply: async (args) => (await import("./apply.ts")).applyCommand(args),
   drill: async (args) => (await import("./drill.ts")).drillCommand(args),

@@ -1,7 +1,8 @@
 /**
  * Azurite's Table service as a child process, for the local runtime and the tests: orchestration
- * history and the audit trail live in real Table Storage, as they do in Azure. Listens on
- * 127.0.0.1 on a free port; `close()` ends the process it started, by pid.
+ * history and the audit trail live in real Table Storage, as they do in Azure. With `blob`, its
+ * Blob service too (a second process on the same folder), for policies kept in a blob. Each
+ * listens on 127.0.0.1 on a free port; `close()` ends the processes it started, by pid.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -17,9 +18,13 @@ export interface Azurite {
   port: number;
   /** `http://127.0.0.1:<port>/devstoreaccount1` */
   tableEndpoint: string;
-  /** For `TableClient.fromConnectionString(..., { allowInsecureConnection: true })`. */
+  /** With `blob`: `http://127.0.0.1:<blob port>/devstoreaccount1` */
+  blobEndpoint?: string;
+  /** For `TableClient.fromConnectionString(..., { allowInsecureConnection: true })`; names the blob endpoint too with `blob`. */
   connectionString: string;
   pid: number;
+  /** With `blob`: the Blob service's process. */
+  blobPid?: number;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,8 @@ export interface StartAzuriteOptions {
   port?: number;
   /** Milliseconds to wait for Azurite to listen. */
   timeoutMs?: number;
+  /** Start the Blob service as well. */
+  blob?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -43,16 +50,22 @@ async function freePort(): Promise<number> {
   });
 }
 
-function tableMain(): string {
+type Service = "table" | "blob";
+
+function serviceMain(service: Service): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("azurite/package.json")), "dist", "src", "table", "main.js");
+  return join(dirname(require.resolve("azurite/package.json")), "dist", "src", service, "main.js");
 }
 
-export function azuriteConnectionString(port: number): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};`;
+/** What each service prints once it listens. */
+const STARTED: Record<Service, string> = { table: "successfully started", blob: "successfully listens" };
+
+export function azuriteConnectionString(port: number, blobPort?: number): string {
+  const blob = blobPort === undefined ? "" : `BlobEndpoint=http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT};`;
+  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT};${blob}`;
 }
 
-function waitForStart(child: ChildProcess, timeoutMs: number): Promise<void> {
+function waitForStart(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => {
@@ -61,7 +74,7 @@ function waitForStart(child: ChildProcess, timeoutMs: number): Promise<void> {
     }, timeoutMs);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString("utf8");
-      if (output.includes("successfully started")) {
+      if (output.includes(marker)) {
         clearTimeout(timer);
         resolve();
       }
@@ -75,18 +88,23 @@ function waitForStart(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-export async function startAzurite(options: StartAzuriteOptions): Promise<Azurite> {
-  mkdirSync(options.location, { recursive: true });
+interface Started {
+  port: number;
+  pid: number;
+  close(): Promise<void>;
+}
+
+async function startService(service: Service, options: StartAzuriteOptions, fixedPort: number | undefined): Promise<Started> {
   // Azurite reports the port it was given, not the one it bound: choose a free one first.
   for (let attempt = 1; ; attempt += 1) {
-    const port = options.port ?? (await freePort());
+    const port = fixedPort ?? (await freePort());
     const child = spawn(
       process.execPath,
       [
-        tableMain(),
-        "--tableHost",
+        serviceMain(service),
+        `--${service}Host`,
         "127.0.0.1",
-        "--tablePort",
+        `--${service}Port`,
         String(port),
         "--location",
         options.location,
@@ -97,17 +115,15 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     try {
-      await waitForStart(child, options.timeoutMs ?? 20_000);
+      await waitForStart(child, STARTED[service], options.timeoutMs ?? 20_000);
     } catch (error) {
-      if (attempt < 3 && options.port === undefined) continue;
+      if (attempt < 3 && fixedPort === undefined) continue;
       throw error;
     }
     const pid = child.pid as number;
     return {
       port,
       pid,
-      tableEndpoint: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
-      connectionString: azuriteConnectionString(port),
       close: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -123,4 +139,32 @@ export async function startAzurite(options: StartAzuriteOptions): Promise<Azurit
       },
     };
   }
+}
+
+export async function startAzurite(options: StartAzuriteOptions): Promise<Azurite> {
+  mkdirSync(options.location, { recursive: true });
+  const results = await Promise.allSettled([
+    startService("table", options, options.port),
+    options.blob ? startService("blob", options, undefined) : Promise.resolve(undefined),
+  ]);
+  const failed = results.find((result) => result.status === "rejected");
+  if (failed) {
+    // One service that did start must not outlive the failure of the other.
+    await Promise.all(results.map(async (result) => (result.status === "fulfilled" ? result.value?.close() : undefined)));
+    throw failed.reason;
+  }
+  const [table, blob] = results.map((result) => (result as PromiseFulfilledResult<Started | undefined>).value) as [
+    Started,
+    Started | undefined,
+  ];
+  return {
+    port: table.port,
+    pid: table.pid,
+    tableEndpoint: `http://127.0.0.1:${table.port}/${AZURITE_ACCOUNT}`,
+    ...(blob ? { blobEndpoint: `http://127.0.0.1:${blob.port}/${AZURITE_ACCOUNT}`, blobPid: blob.pid } : {}),
+    connectionString: azuriteConnectionString(table.port, blob?.port),
+    close: async () => {
+      await Promise.all([table.close(), blob?.close()]);
+    },
+  };
 }

@@ -64,13 +64,15 @@ export interface StartLocalAppOptions {
    * base backup) that tests without drills need not pay.
    */
   postgres?: boolean | Pick<LocalPostgresOptions, "size" | "writeIntervalMs" | "log">;
+  /** Start Azurite's Blob service too (AzureWebJobsStorage then names its endpoint), for policies kept in a blob. */
+  blob?: boolean;
 }
 
 export async function startLocalApp(options: StartLocalAppOptions): Promise<LocalApp> {
   const sample = options.sample ?? sampleEstate();
   const clock = new VirtualClock(sample.now);
   const emulator = await startEmulator({ estate: sample.estate, subscriptionId: sample.subscriptionId, clock });
-  const azurite = await startAzurite({ location: join(options.workDir, "azurite") });
+  const azurite = await startAzurite({ location: join(options.workDir, "azurite"), ...(options.blob ? { blob: true } : {}) });
   const drillPassword = randomBytes(18).toString("base64url");
   const postgres = options.postgres
     ? await startLocalPostgres(emulator.core, {

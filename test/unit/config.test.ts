@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { appStorageSetting, isLocalStorage } from "../../shared/azure/storage.ts";
 import { ConfigError, loadConfig } from "../../shared/config.ts";
+import { parsePolicyLocation } from "../../shared/policy/location.ts";
 
 const BASE = { GOVERNOR_SUBSCRIPTION_ID: "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31", GOVERNOR_TASK_HUB: "GovernorLocal", PATH: "/usr/bin" };
 
@@ -63,6 +65,54 @@ describe("app settings", () => {
     expect(problems({ ...BASE, GOVERNOR_ARM_ENDPOINT: "https://management.azure.com", GOVERNOR_ARM_CA_FILE: ca })[0]).toContain(
       "must be the local emulator",
     );
+  });
+});
+
+describe("where the policies are: GOVERNOR_POLICY_FILE", () => {
+  it("takes a path, or blob:<container>/<blob name> in Governor's storage account", () => {
+    expect(loadConfig({ ...BASE, GOVERNOR_POLICY_FILE: " blob:policies/governor.yaml " }).policyFile).toBe("blob:policies/governor.yaml");
+    expect(parsePolicyLocation("blob:policies/teams/ours.yaml")).toEqual({ kind: "blob", container: "policies", blob: "teams/ours.yaml" });
+    expect(parsePolicyLocation("policies/ours.yaml")).toEqual({ kind: "file", path: "policies/ours.yaml" });
+  });
+
+  it("refuses a blob form Azure would refuse, naming the form expected", () => {
+    expect(problems({ ...BASE, GOVERNOR_POLICY_FILE: "blob:Policies/governor.yaml" })).toEqual([
+      'GOVERNOR_POLICY_FILE="blob:Policies/governor.yaml": "Policies" is not a container name (3-63 lower-case letters, digits and single hyphens); expected blob:<container>/<blob name>, e.g. blob:policies/governor.yaml',
+    ]);
+    for (const setting of [
+      "blob:policies",
+      "blob:policies/",
+      "blob:policies/a//b.yaml",
+      "blob:policies/../x.yaml",
+      "blob:po--licies/x.yaml",
+    ])
+      expect(problems({ ...BASE, GOVERNOR_POLICY_FILE: setting }), setting).toEqual([
+        expect.stringMatching(/^GOVERNOR_POLICY_FILE="blob:.* is not a (blob|container) name/),
+      ]);
+  });
+});
+
+describe("the app's storage, per service", () => {
+  it("is AzureWebJobsStorage when it is a connection string, else the identity-based service URI or account", () => {
+    expect(appStorageSetting({ AzureWebJobsStorage: "UseDevelopmentStorage=true" }, "blob")).toBe("UseDevelopmentStorage=true");
+    expect(appStorageSetting({ AzureWebJobsStorage__accountName: "stgovernor" }, "blob")).toBe("https://stgovernor.blob.core.windows.net");
+    expect(appStorageSetting({ AzureWebJobsStorage__accountName: "stgovernor" }, "table")).toBe(
+      "https://stgovernor.table.core.windows.net",
+    );
+    expect(
+      appStorageSetting(
+        { AzureWebJobsStorage__accountName: "stgovernor", AzureWebJobsStorage__blobServiceUri: "https://blobs.example.net" },
+        "blob",
+      ),
+    ).toBe("https://blobs.example.net");
+    expect(appStorageSetting({}, "blob")).toBeUndefined();
+  });
+
+  it("allows plain HTTP only for Azurite on loopback, judged by the service's own endpoint", () => {
+    const azurite = "AccountName=devstoreaccount1;AccountKey=k;TableEndpoint=http://127.0.0.1:1/a;BlobEndpoint=http://127.0.0.1:2/a;";
+    expect(isLocalStorage(azurite, "blob")).toBe(true);
+    expect(isLocalStorage("AccountName=a;AccountKey=k;BlobEndpoint=http://storage.example.net/a;", "blob")).toBe(false);
+    expect(isLocalStorage("https://stgovernor.blob.core.windows.net", "blob")).toBe(false);
   });
 });
 

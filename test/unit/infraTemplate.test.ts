@@ -9,6 +9,7 @@ import { entryFilesIn, loadEntries } from "../../shared/runtime/entries.ts";
 import { eventSubscriptionFilter } from "../../shared/triggers/resourceEvents.ts";
 import { APPROVALS_TABLE } from "../../shared/approvals/store.ts";
 import { DEFAULT_SEEN_EVENTS_TABLE } from "../../shared/triggers/seenEvents.ts";
+import { DEFAULT_POLICY_BLOB, parsePolicyLocation } from "../../shared/policy/location.ts";
 import { evaluateValue, Opaque } from "../support/arm/expressions.ts";
 import {
   type ArmResource,
@@ -150,7 +151,7 @@ describe("what the template deploys", () => {
     for (const [key, value] of Object.entries(settings)) expect(`${key}=${String(value)}`).not.toMatch(/AccountKey=|listKeys/i);
   });
 
-  it("the tables the app's settings name (audit trail, task hub), the seen-events and approvals tables, and the package and dead-letter containers", () => {
+  it("the tables the app's settings name (audit trail, task hub), the seen-events and approvals tables, and the package, dead-letter and policies containers", () => {
     const names = (type: string) =>
       resourcesOfType(entries, type).map((_found, index) => evaluatedResource(entries, type, index).name.split("/").at(-1));
     const settings = templateAppSettings(entries);
@@ -158,7 +159,13 @@ describe("what the template deploys", () => {
     expect(names("Microsoft.Storage/storageAccounts/tableServices/tables").sort()).toEqual(
       [String(settings.GOVERNOR_AUDIT_TABLE), DEFAULT_SEEN_EVENTS_TABLE, APPROVALS_TABLE, `${hub}Instances`, `${hub}History`].sort(),
     );
-    expect(names("Microsoft.Storage/storageAccounts/blobServices/containers")).toEqual(["app-package", "eventgrid-deadletter"]);
+    // The policies container is where `governor policies push` writes unless told otherwise.
+    const policies = parsePolicyLocation(DEFAULT_POLICY_BLOB);
+    expect(names("Microsoft.Storage/storageAccounts/blobServices/containers")).toEqual([
+      "app-package",
+      "eventgrid-deadletter",
+      policies.kind === "blob" ? policies.container : "(not a blob)",
+    ]);
   });
 
   it("one identity everywhere: the SDK credential, storage, telemetry and Governor's own-event filter name the app's identity", () => {
