@@ -4,12 +4,14 @@
  *   governor plan [--policies FILE] [--subscription ID | --emulator] [--json] [--estate-size N]
  *   governor validate FILE...
  *   governor schema
+ *   governor holidays [CODE [YEAR]]
  *   governor audit [...]
  *   governor apply --emulator [--policies FILE] [--auto-approve]
  *   governor drill --emulator --server NAME [--restore-point latest|30m] [--json]
  *   governor drills [--emulator | --storage S] [--server NAME] [--limit N] [--json]
  */
 import { auditCommand } from "./audit.ts";
+import { holidaysCommand } from "./holidays.ts";
 import { planCommand } from "./plan.ts";
 import { schemaCommand } from "./schema.ts";
 import { validateCommand } from "./validate.ts";
@@ -21,6 +23,8 @@ const USAGE = `Usage:
       Check policy files; every mistake is named with its file, line and field.
   governor schema
       Print the JSON Schema of policy files (for editors: governor schema > policy.schema.json).
+  governor holidays [CODE [YEAR]]
+      The holiday calendars settings.holidays accepts: every country, a country's regions (DE), a calendar's days (DE-BY 2027).
   governor audit [--since 24h|7d|ISO] [--until ISO] [--resource ID] [--policy NAME] [--json] [--limit N]
       The audit trail: who or what changed a resource, when, under which policy, why.
   governor apply --emulator [--policies FILE] [--auto-approve]
@@ -34,6 +38,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   plan: planCommand,
   validate: validateCommand,
   schema: schemaCommand,
+  holidays: holidaysCommand,
   audit: auditCommand,
   // Loaded only when used: it brings the emulator, Azurite and the local runtime.
   apply: async (args) => (await import("./apply.ts")).applyCommand(args),
