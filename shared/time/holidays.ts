@@ -419,7 +419,7 @@ export function holidayCountry(country: string): string {
   if (code in COUNTRIES) return code;
   const [first = "", ...rest] = code.split("-");
   // Only a code outside Governor's own calendars loads date-holidays.
-  return placeCode(libraryPlace([ALIASES[first] ?? first, ...rest].join("-")));
+  return placeCode(libraryPlace([ALIASES[first] ?? first, ...rest].join("-"), country.trim()));
 }
 
 function placeOf(code: string): LibraryPlace {

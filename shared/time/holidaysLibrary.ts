@@ -74,12 +74,12 @@ function findKey(keys: string[], wanted: string): string | undefined {
  * Reads `PL`, `DE-BY`, `de-by-a` into a place date-holidays knows, spelt its way; throws with
  * the reason, and the valid codes, when it does not know it.
  */
-export function libraryPlace(code: string): LibraryPlace {
+export function libraryPlace(code: string, written = code): LibraryPlace {
   const [countryPart = "", statePart, regionPart, ...rest] = code.trim().split("-");
   const country = findKey(Object.keys(libraryCountries()), countryPart);
   if (country === undefined || rest.length > 0) {
     throw new Error(
-      `unknown holiday country "${code}": expected a two-letter ISO 3166 country code (PL), optionally with a region (DE-BY); ${HOW_TO_LIST}`,
+      `unknown holiday country "${written}": expected a two-letter ISO 3166 country code (PL), optionally with a region (DE-BY); ${HOW_TO_LIST}`,
     );
   }
   if (statePart === undefined) return { country };
