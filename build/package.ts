@@ -7,7 +7,9 @@
  * (`az functionapp deployment source config-zip`, or the template's `packageUri`).
  *
  * The package needs no `npm install` on Azure: the only import left outside the bundle is
- * `@azure/functions-core`, which the Functions worker provides.
+ * `@azure/functions-core`, which the Functions worker provides. The packages Governor require()s
+ * on first use rather than imports (REQUIRED_ON_FIRST_USE) are each bundled into one CommonJS
+ * file under the package's own node_modules, where that require() finds them.
  *
  *   node build/package.ts [--out <folder>] [--zip <file>]
  */
@@ -21,6 +23,12 @@ export const WORKER_PROVIDED = ["@azure/functions-core"];
 /** Optional native bindings some packages probe for; the pure JavaScript path is what runs. */
 export const OPTIONAL_NATIVE = ["pg-native"];
 export const BUNDLE = "main.js";
+/**
+ * Loaded synchronously by `createRequire(import.meta.url)` only when needed, which esbuild does
+ * not follow: date-holidays' data of every country (shared/time/holidaysLibrary.ts) would
+ * otherwise be parsed at every cold start.
+ */
+export const REQUIRED_ON_FIRST_USE = ["date-holidays"];
 
 export interface PackageResult {
   outDir: string;
@@ -95,6 +103,21 @@ export async function buildPackage(options: { root?: string; outDir?: string; zi
     legalComments: "linked",
     logLevel: "warning",
   });
+  for (const name of REQUIRED_ON_FIRST_USE) {
+    const folder = join(outDir, "node_modules", name);
+    await build({
+      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, sourcefile: `${name}.cjs`, loader: "js" },
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      target: "node22",
+      outfile: join(folder, "index.js"),
+      minify: true,
+      legalComments: "linked",
+      logLevel: "warning",
+    });
+    writeFileSync(join(folder, "package.json"), `${JSON.stringify({ name, private: true, main: "index.js" }, null, 2)}\n`);
+  }
   cpSync(join(root, "host.json"), join(outDir, "host.json"));
   cpSync(join(root, "policies"), join(outDir, "policies"), { recursive: true });
   writeFileSync(

@@ -5,12 +5,14 @@
  *   governor validate FILE...
  *   governor policies push FILE [--to blob:<container>/<blob name>] [--storage S]
  *   governor schema
+ *   governor holidays [CODE [YEAR]]
  *   governor audit [...]
  *   governor apply --emulator [--policies FILE] [--auto-approve]
  *   governor drill --emulator --server NAME [--restore-point latest|30m] [--json]
  *   governor drills [--emulator | --storage S] [--server NAME] [--limit N] [--json]
  */
 import { auditCommand } from "./audit.ts";
+import { holidaysCommand } from "./holidays.ts";
 import { planCommand } from "./plan.ts";
 import { schemaCommand } from "./schema.ts";
 import { validateCommand } from "./validate.ts";
@@ -25,6 +27,8 @@ const USAGE = `Usage:
       the app loads it within a minute, no rebuild. A file with a mistake is refused and nothing is uploaded.
   governor schema
       Print the JSON Schema of policy files (for editors: governor schema > policy.schema.json).
+  governor holidays [CODE [YEAR]]
+      The holiday calendars settings.holidays accepts: every country, a country's regions (DE), a calendar's days (DE-BY 2027).
   governor audit [--since 24h|7d|ISO] [--until ISO] [--resource ID] [--policy NAME] [--json] [--limit N]
       The audit trail: who or what changed a resource, when, under which policy, why.
   governor apply --emulator [--policies FILE] [--auto-approve]
@@ -38,6 +42,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   plan: planCommand,
   validate: validateCommand,
   schema: schemaCommand,
+  holidays: holidaysCommand,
   audit: auditCommand,
   // Loaded only when used: it brings the Blob Storage client.
   policies: async (args) => (await import("./policyPush.ts")).policiesCommand(args),

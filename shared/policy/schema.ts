@@ -5,6 +5,7 @@
  */
 import type { JsonSchema, Registry } from "./registry.ts";
 import { RESOURCE_KINDS } from "./types.ts";
+import { HOLIDAY_CODE_DESCRIPTION, HOLIDAY_CODE_PATTERN } from "../time/holidays.ts";
 
 export const DURATION_PATTERN = "^\\d+(\\.\\d+)?\\s*(ms|s|m|h|d|w)$";
 const DATE_PATTERN = "^\\d{4}-\\d{2}-\\d{2}(T.*)?$";
@@ -45,7 +46,7 @@ export const settingsSchema: JsonSchema = {
         },
       },
     },
-    holidays: { type: "string", pattern: "^[A-Z]{2}$", description: "Country code of the public holiday calendar (e.g. BE)." },
+    holidays: { type: "string", pattern: HOLIDAY_CODE_PATTERN, description: HOLIDAY_CODE_DESCRIPTION },
     timeZone: { type: "string", description: "IANA time zone of blackout dates (default Europe/Brussels); schedule tags name their own." },
     maxChangesPerRun: { type: "integer", minimum: 0, description: "Blast-radius cap across all policies of a run." },
     dryRun: { type: "boolean", description: "Decide and record, change nothing." },

@@ -189,7 +189,7 @@ export interface Settings {
   /** Environment tag values that mean production. */
   productionEnvironments: string[];
   blackouts: Blackout[];
-  /** Country code of the holiday calendar for schedules, e.g. `BE`. */
+  /** Code of the holiday calendar of schedules and blackouts: `BE`, `PL`, `DE-BY` (canonical, as shared/time/holidays.ts spells it). */
   holidays?: string;
   /** IANA time zone of blackouts (schedule tags name their own). */
   timeZone: string;

@@ -1,11 +1,20 @@
 /**
- * Public holiday calendars, computed rather than listed so they never run out: fixed dates,
- * Easter-based days (Gregorian computus) and "nth Monday" rules, with each country's way of
- * observing a holiday that falls on a weekend. National days only: regional holidays (German
- * Länder, Spanish communities, Swiss cantons) differ too much to guess.
+ * Public holiday calendars. Governor's own for twelve countries (HOLIDAY_COUNTRIES), computed
+ * rather than listed so they never run out: fixed dates, Easter-based days (Gregorian computus)
+ * and "nth Monday" rules, with each country's way of observing a holiday that falls on a weekend.
+ * They are national days only (Governor's GB is England and Wales).
+ *
+ * Every other country, and every region (`DE-BY`, `ES-MD`), comes from the date-holidays package
+ * (shared/time/holidaysLibrary.ts), loaded only when such a code is asked for. A region of one of
+ * Governor's own countries is Governor's national calendar changed as date-holidays changes the
+ * nation for that region: the days the region adds (Epiphany and Corpus Christi in Bavaria) are
+ * added, the national days it does not keep (Easter Monday in Scotland) are taken out. So
+ * Governor's substitute and one-off days stay, and the region's own days come from the library.
  *
  * Also the civil-date arithmetic the calendars need (a date without a time or a zone).
  */
+import { libraryHolidays, libraryPlace, placeCode } from "./holidaysLibrary.ts";
+import type { LibraryPlace } from "./holidaysLibrary.ts";
 
 /** A calendar date, as read on a wall calendar: no time, no zone. */
 export interface CivilDate {
@@ -382,17 +391,40 @@ const COUNTRIES: Record<string, Country> = {
 
 const ALIASES: Record<string, string> = { UK: "GB" };
 
-/** Country codes with a calendar, sorted. */
+/** Countries with Governor's own calendar, sorted; every other country comes from date-holidays. */
 export const HOLIDAY_COUNTRIES: readonly string[] = Object.freeze(Object.keys(COUNTRIES).sort());
 
-/** The canonical code of a country (`gb`, `UK` → `GB`); throws for a country without a calendar. */
+/** What a holiday calendar code looks like (`BE`, `PL`, `DE-BY`, `DE-BY-A`); which exist is checked when a policy loads. */
+export const HOLIDAY_CODE_PATTERN = "^[A-Za-z]{2}(-[A-Za-z0-9]+){0,2}$";
+
+/** For the schema and the editors: what a code may be. */
+export const HOLIDAY_CODE_DESCRIPTION = `Public holiday calendar: a country code, with an optional region (PL, DE-BY, ES-MD). Governor's own calendars for ${HOLIDAY_COUNTRIES.join(", ")}; every other country and every region from date-holidays (npx governor holidays lists them).`;
+
+/**
+ * The date-holidays calendar each own calendar is the counterpart of, from which a region's
+ * changes are measured: date-holidays keeps England's summer bank holiday at the level of
+ * England, as Scotland's is another Monday, and Governor's GB is England and Wales.
+ */
+export const LIBRARY_COUNTERPART: Readonly<Record<string, LibraryPlace>> = Object.freeze(
+  Object.fromEntries(HOLIDAY_COUNTRIES.map((code) => [code, code === "GB" ? { country: "GB", state: "ENG" } : { country: code }])),
+);
+
+/**
+ * The canonical code of a holiday calendar (`gb`, `UK` → `GB`; `de-by` → `DE-BY`); throws for a
+ * country or region no calendar has, saying how to find the valid codes.
+ */
 export function holidayCountry(country: string): string {
   const upper = country.trim().toUpperCase();
   const code = ALIASES[upper] ?? upper;
-  if (!(code in COUNTRIES)) {
-    throw new Error(`unknown holiday country "${country}": known countries are ${HOLIDAY_COUNTRIES.join(", ")}`);
-  }
-  return code;
+  if (code in COUNTRIES) return code;
+  const [first = "", ...rest] = code.split("-");
+  // Only a code outside Governor's own calendars loads date-holidays.
+  return placeCode(libraryPlace([ALIASES[first] ?? first, ...rest].join("-"), country.trim()));
+}
+
+function placeOf(code: string): LibraryPlace {
+  const [country = "", state, region] = code.split("-");
+  return { country, ...(state === undefined ? {} : { state }), ...(region === undefined ? {} : { region }) };
 }
 
 function observed(country: Country, raw: RawHoliday[]): RawHoliday[] {
@@ -415,23 +447,45 @@ function observed(country: Country, raw: RawHoliday[]): RawHoliday[] {
 
 const cache = new Map<string, Holiday[]>();
 
-/** The public holidays of a country in a year, by date; a holiday observed on another day appears on both. */
+function ownHolidays(code: string, year: number): Holiday[] {
+  const definition = COUNTRIES[code] as Country;
+  // Neighbouring years, because an observed day can cross a year end (US: 1 Jan on a Saturday is observed on 31 Dec).
+  const all = [year - 1, year, year + 1].flatMap((y) => observed(definition, definition.rules(y)));
+  return all
+    .filter((holiday) => holiday.date.year === year)
+    .sort((a, b) => compareDates(a.date, b.date))
+    .map((holiday) => ({ date: formatIsoDate(holiday.date), name: holiday.name }));
+}
+
+/** Governor's national calendar, with the days date-holidays adds for the region and without the national days it drops there. */
+function ownWithRegion(country: string, place: LibraryPlace, year: number): Holiday[] {
+  const nation = new Set(libraryHolidays(LIBRARY_COUNTERPART[country] as LibraryPlace, year).map((holiday) => holiday.date));
+  const region = libraryHolidays(place, year);
+  const kept = new Set(region.map((holiday) => holiday.date));
+  const own = ownHolidays(country, year).filter((holiday) => !nation.has(holiday.date) || kept.has(holiday.date));
+  const ownDates = new Set(own.map((holiday) => holiday.date));
+  const added = region.filter((holiday) => !nation.has(holiday.date) && !ownDates.has(holiday.date));
+  return [...own, ...added].sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** The public holidays of a country or region in a year, by date; a holiday observed on another day appears on both. */
 export function holidaysFor(country: string, year: number): Holiday[] {
   const code = holidayCountry(country);
   if (!Number.isInteger(year) || year < 1583 || year > 9999) {
     throw new Error(`holiday year ${year} is out of range: expected a whole Gregorian year from 1583 to 9999`);
   }
   const key = `${code}|${year}`;
-  const cached = cache.get(key);
-  if (cached) return cached.map((holiday) => ({ ...holiday }));
-  const definition = COUNTRIES[code] as Country;
-  // Neighbouring years, because an observed day can cross a year end (US: 1 Jan on a Saturday is observed on 31 Dec).
-  const all = [year - 1, year, year + 1].flatMap((y) => observed(definition, definition.rules(y)));
-  const holidays = all
-    .filter((holiday) => holiday.date.year === year)
-    .sort((a, b) => compareDates(a.date, b.date))
-    .map((holiday) => ({ date: formatIsoDate(holiday.date), name: holiday.name }));
-  cache.set(key, holidays);
+  let holidays = cache.get(key);
+  if (holidays === undefined) {
+    const place = placeOf(code);
+    holidays =
+      code in COUNTRIES
+        ? ownHolidays(code, year)
+        : place.country in COUNTRIES
+          ? ownWithRegion(place.country, place, year)
+          : libraryHolidays(place, year);
+    cache.set(key, holidays);
+  }
   return holidays.map((holiday) => ({ ...holiday }));
 }
 

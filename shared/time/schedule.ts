@@ -20,7 +20,7 @@
  * Everything is evaluated on the local wall clock of the zone, so 07:00 stays 07:00 across
  * daylight saving changes. Also here: the wall-clock arithmetic those evaluations need.
  */
-import { addDays, HOLIDAY_COUNTRIES, holidayCalendar, holidayCountry, toHolidayCalendar } from "./holidays.ts";
+import { addDays, holidayCalendar, holidayCountry, toHolidayCalendar } from "./holidays.ts";
 import type { CivilDate, Holiday, HolidayCalendar } from "./holidays.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -332,8 +332,8 @@ export function parseSchedule(text: string): Schedule {
     else {
       try {
         holidays = holidayCountry(value);
-      } catch {
-        fail(`unknown holiday country "${value}" in "${holidayWords[0]}" (known: ${HOLIDAY_COUNTRIES.join(", ")}, or none)`);
+      } catch (error) {
+        fail(`${holidayWords[0]}: ${error instanceof Error ? error.message : String(error)}; or none, for no holidays`);
       }
     }
     words.splice(words.indexOf(holidayWords[0]), 1);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE, buildPackage, OPTIONAL_NATIVE, type PackageResult, WORKER_PROVIDED } from "../../build/package.ts";
+import { BUNDLE, buildPackage, OPTIONAL_NATIVE, type PackageResult, REQUIRED_ON_FIRST_USE, WORKER_PROVIDED } from "../../build/package.ts";
 import { REPO_ROOT } from "../../shared/runtime/entries.ts";
 
 const run = promisify(execFile);
@@ -94,6 +94,24 @@ describe("the deployable package", () => {
     expect(built.externalImports).toEqual(expect.arrayContaining(WORKER_PROVIDED));
     expect(outside).toEqual([]);
   });
+
+  it("carries date-holidays outside the bundle, where the require() of the first calendar it serves finds it", async () => {
+    expect(REQUIRED_ON_FIRST_USE).toContain("date-holidays");
+    // A word of date-holidays' Polish data (ASCII, as esbuild escapes the rest), which no cold start should parse.
+    const marker = "Narodowe";
+    const read = (file: string): string => readFileSync(file, "utf8");
+    const scripts = [
+      join(built.outDir, BUNDLE),
+      ...readdirSync(join(built.outDir, "chunks")).map((file) => join(built.outDir, "chunks", file)),
+    ];
+    expect(scripts.filter((file) => file.endsWith(".js") && read(file).includes(marker))).toEqual([]);
+    expect(read(join(built.outDir, "node_modules", "date-holidays", "index.js"))).toContain(marker);
+    const probe = `const { createRequire } = require("node:module");
+      const Holidays = createRequire(${JSON.stringify(join(built.outDir, "chunks", "probe.js"))})("date-holidays");
+      process.stdout.write(new Holidays("PL", { types: ["public"] }).getHolidays(2026).find((day) => day.date.startsWith("2026-11-11")).name);`;
+    const { stdout } = await run(process.execPath, ["-e", probe], { cwd: work });
+    expect(stdout).toBe("Narodowe Święto Niepodległości");
+  }, 120_000);
 
   it("zips the package with its files at the root, for one-deploy", () => {
     const names = zipEntries(built.zipFile);

@@ -18,7 +18,7 @@
 import { inheritedTag } from "../environment.ts";
 import type { FilterDefinition } from "../registry.ts";
 import type { ConditionResult } from "../types.ts";
-import { HOLIDAY_COUNTRIES, holidayCountry } from "../../time/holidays.ts";
+import { HOLIDAY_CODE_DESCRIPTION, HOLIDAY_CODE_PATTERN, holidayCountry } from "../../time/holidays.ts";
 import { localTimeLabel, parseSchedule, scheduleState } from "../../time/schedule.ts";
 import type { Schedule } from "../../time/schedule.ts";
 
@@ -27,7 +27,7 @@ export interface OffHoursArgs {
   tag?: string;
   /** Schedule of resources that have no tag. */
   default?: string;
-  /** Country code of the holidays, or `none`; `settings.holidays` when absent. */
+  /** Code of the holiday calendar (`BE`, `PL`, `DE-BY`), or `none`; `settings.holidays` when absent. */
   holidays?: string;
 }
 
@@ -54,8 +54,9 @@ export const offHoursFilter: FilterDefinition<OffHoursArgs> = {
             description: "Schedule of resources without the tag, e.g. 'Mon-Fri 07:00-19:00 Europe/Brussels'.",
           },
           holidays: {
-            enum: [...HOLIDAY_COUNTRIES, "none"],
-            description: "Public holidays count as off-hours: country code, or none (default: settings.holidays).",
+            type: "string",
+            anyOf: [{ pattern: HOLIDAY_CODE_PATTERN }, { enum: ["none"] }],
+            description: `Public holidays count as off-hours (default: settings.holidays), or none. ${HOLIDAY_CODE_DESCRIPTION}`,
           },
         },
       },

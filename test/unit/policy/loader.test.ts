@@ -175,7 +175,9 @@ policies: []
     const text = `settings:\n  holidays: XX\n${GOOD.replace("version: 1\n", "").replace("    action: deallocate\n", '    action: deallocate\n    schedule: "0 19 * * 1-5"\n')}`;
     const issues = issuesOf(text);
     expect(issues.map((issue) => issue.path)).toEqual(["settings.holidays", "policies[1].schedule"]);
-    expect(issues[0]?.message).toMatch(/^unknown holiday country "XX": known countries are .*BE/);
+    expect(issues[0]?.message).toMatch(
+      /^unknown holiday country "XX": expected a two-letter ISO 3166 country code .*npx governor holidays/,
+    );
     expect(issues[1]?.message).toMatch(/0 19 \* \* 1-5/);
   });
 });

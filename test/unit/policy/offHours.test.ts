@@ -124,11 +124,11 @@ describe("off-hours filter", () => {
   });
 
   it("is unknown when the settings name a country without a calendar", () => {
-    const result = offHoursFilter.evaluate(vm(OFFICE), args(), context(SUNDAY_NIGHT, { holidays: "PT" }));
+    const result = offHoursFilter.evaluate(vm(OFFICE), args(), context(SUNDAY_NIGHT, { holidays: "XX" }));
     expect(result).toEqual({
       outcome: "unknown",
       reason:
-        'holiday calendar for schedule Mon-Fri 07:00-19:00 Europe/Brussels: unknown holiday country "PT": known countries are AT, BE, CH, DE, ES, FR, GB, IE, IT, LU, NL, US',
+        'holiday calendar for schedule Mon-Fri 07:00-19:00 Europe/Brussels: unknown holiday country "XX": expected a two-letter ISO 3166 country code (PL), optionally with a region (DE-BY); `npx governor holidays` lists the countries, `npx governor holidays <country>` a country\'s regions',
     });
   });
 
@@ -152,14 +152,28 @@ describe("off-hours condition", () => {
     expect(() => args({ default: "Mon-Fri 07:00-19:00" })).toThrow('invalid schedule "Mon-Fri 07:00-19:00": no time zone');
   });
 
-  it("rejects an unknown holiday country, listing the known ones", () => {
-    expect(() => args({ holidays: "XX" })).toThrow('unknown holiday country "XX": known countries are AT, BE, CH');
+  it("rejects an unknown holiday country or region, saying how to find the valid codes", () => {
+    expect(() => args({ holidays: "XX" })).toThrow('unknown holiday country "XX": expected a two-letter ISO 3166 country code (PL)');
+    expect(() => args({ holidays: "DE-XY" })).toThrow('unknown holiday region "XY" of DE: its regions are BB, BE, BW, BY,');
   });
 
-  it("offers the known countries and none to editors", () => {
-    const properties = (offHoursFilter.schema.properties as Record<string, { properties: Record<string, { enum?: string[] }> }>)[
-      "off-hours"
-    ];
-    expect(properties?.properties.holidays?.enum).toEqual(["AT", "BE", "CH", "DE", "ES", "FR", "GB", "IE", "IT", "LU", "NL", "US", "none"]);
+  it("accepts any country date-holidays knows and its regions, spelt canonically", () => {
+    expect(args({ holidays: "pl" }).holidays).toBe("PL");
+    expect(args({ holidays: "de-by" }).holidays).toBe("DE-BY");
+    expect(args({ holidays: "None" }).holidays).toBe("none");
+  });
+
+  it("offers editors the shape of a calendar code, or none", () => {
+    const properties = (
+      offHoursFilter.schema.properties as Record<
+        string,
+        { properties: Record<string, { anyOf?: Array<{ pattern?: string; enum?: string[] }> }> }
+      >
+    )["off-hours"];
+    const [shape, none] = properties?.properties.holidays?.anyOf ?? [];
+    const pattern = new RegExp(shape?.pattern ?? "^$");
+    expect(["BE", "PL", "DE-BY", "DE-BY-A"].filter((code) => pattern.test(code))).toHaveLength(4);
+    expect(["Poland", "DE_BY", "D"].filter((code) => pattern.test(code))).toEqual([]);
+    expect(none?.enum).toEqual(["none"]);
   });
 });

@@ -96,9 +96,9 @@ describe("activeBlackout", () => {
     );
   });
 
-  it("names the known countries for an unknown holiday calendar", () => {
-    expect(() => activeBlackout([MONTH_END], "prod", at("2026-11-26T09:00:00Z"), { timeZone: "Europe/Lisbon", holidays: "PT" })).toThrow(
-      'unknown holiday country "PT"',
+  it("refuses an unknown holiday calendar", () => {
+    expect(() => activeBlackout([MONTH_END], "prod", at("2026-11-26T09:00:00Z"), { timeZone: "Europe/Lisbon", holidays: "XX" })).toThrow(
+      'unknown holiday country "XX"',
     );
   });
 });

@@ -143,8 +143,8 @@ describe("parseSchedule", () => {
       'invalid schedule "Mon-Fri 0700-1900 UTC": unexpected "0700-1900": expected days (Mon-Fri) or hours (07:00-19:00)',
     ],
     [
-      "Mon-Fri 07:00-19:00 UTC holidays=PT",
-      'invalid schedule "Mon-Fri 07:00-19:00 UTC holidays=PT": unknown holiday country "PT" in "holidays=PT" (known: AT, BE, CH, DE, ES, FR, GB, IE, IT, LU, NL, US, or none)',
+      "Mon-Fri 07:00-19:00 UTC holidays=XX",
+      'invalid schedule "Mon-Fri 07:00-19:00 UTC holidays=XX": holidays=XX: unknown holiday country "XX": expected a two-letter ISO 3166 country code (PL), optionally with a region (DE-BY); `npx governor holidays` lists the countries, `npx governor holidays <country>` a country\'s regions; or none, for no holidays',
     ],
     [
       "Mon-Fri 07:00-19:00 UTC holidays=BE holidays=NL",
