@@ -20,7 +20,7 @@ import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { eventFromForm, readDecisionBody } from "../shared/approvals/form.ts";
 import { approvalPage, messagePage } from "../shared/approvals/page.ts";
-import { isApprover, principalFromHeaders } from "../shared/approvals/principal.ts";
+import { isApprover, principalFromHeaders, principalTrust } from "../shared/approvals/principal.ts";
 import type { ApprovalStore } from "../shared/approvals/store.ts";
 import { appApprovalStore } from "../shared/approvals/store.ts";
 import { type TokenProblem, verifyToken } from "../shared/approvals/token.ts";
@@ -43,6 +43,8 @@ export interface ApprovalDeps {
   signingKey: string | undefined;
   now: () => Date;
   log: Pick<InvocationContext, "log" | "warn">;
+  /** The platform's settings (WEBSITE_*): whether App Service authentication vouches for the principal. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 type Request = Pick<HttpRequest, "headers" | "params" | "query" | "text" | "url">;
@@ -122,7 +124,7 @@ export async function showApproval(request: Request, deps: ApprovalDeps): Promis
   if (await store.isUsed(verified.claims.jti)) return answer(409, "This link was used", "a decision was already made with this link", true);
   const plan = await store.planOf(instanceId, found.status.round);
   if (plan === undefined) return answer(409, "No decision awaited", "the request of this approval is not recorded yet", true);
-  const principal = principalFromHeaders(request.headers);
+  const principal = principalTrust(deps.env ?? process.env).trusted ? principalFromHeaders(request.headers) : undefined;
   const intent = request.query.get("intent") ?? undefined;
   const url = new URL(request.url);
   const body = approvalPage({
@@ -154,6 +156,8 @@ export async function decideApproval(request: Request, deps: ApprovalDeps): Prom
   if ("error" in form)
     return refuse(contentType && !/json|x-www-form-urlencoded/i.test(contentType) ? 415 : 400, "Unreadable decision", form.error);
 
+  const trust = principalTrust(deps.env ?? process.env);
+  if (!trust.trusted) return refuse(401, "Sign-in is not in front of Governor", trust.reason);
   const principal = principalFromHeaders(request.headers);
   if (principal === undefined) return refuse(401, "Sign in first", "nobody is signed in: sign in, then open the link again");
 

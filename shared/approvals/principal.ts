@@ -60,6 +60,23 @@ export function principalFromHeaders(headers: { get(name: string): string | null
   };
 }
 
+/**
+ * Whether `x-ms-client-principal` can be believed. App Service strips client-sent principal headers
+ * only while its authentication is on (it then sets WEBSITE_AUTH_ENABLED=True); on an app where
+ * someone turned it off, or deployed without it, anyone could send the header and pose as an
+ * approver. Off App Service (no WEBSITE_SITE_NAME: the local host) the host itself drops what
+ * clients send and signs the configured identity in.
+ */
+export function principalTrust(env: Readonly<Record<string, string | undefined>>): { trusted: true } | { trusted: false; reason: string } {
+  if (!env.WEBSITE_SITE_NAME?.trim()) return { trusted: true };
+  if (env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === "true") return { trusted: true };
+  return {
+    trusted: false,
+    reason:
+      "App Service authentication is off on this app, so the signed-in identity could have been sent by anyone: turn it on (the template's authsettingsV2, see the README) and sign in again",
+  };
+}
+
 /** The headers App Service would inject for this identity (what the local host sends on). */
 export function principalHeaders(identity: { name: string; roles: string[] }): Record<string, string> {
   const principal: ClientPrincipal = {

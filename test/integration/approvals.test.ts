@@ -194,6 +194,31 @@ describe("links that are refused change nothing", () => {
     await unchanged();
   });
 
+  it("on App Service with its authentication off, even an approver's principal is refused with 401: anyone could have sent it", async () => {
+    // The handlers run in this process: what App Service sets in the app's environment is read here.
+    const saved = { site: process.env.WEBSITE_SITE_NAME, auth: process.env.WEBSITE_AUTH_ENABLED };
+    process.env.WEBSITE_SITE_NAME = "func-governor";
+    try {
+      delete process.env.WEBSITE_AUTH_ENABLED;
+      const response = await post(pending.link, { decision: "approve" });
+      expect(response.status).toBe(401);
+      expect((await response.json()) as { error: string }).toMatchObject({
+        error: expect.stringMatching(/App Service authentication is off/) as string,
+      });
+      const page = await (await fetch(pending.link)).text();
+      expect(page).not.toMatch(/maria@nordwind\.example/);
+    } finally {
+      for (const [name, value] of [
+        ["WEBSITE_SITE_NAME", saved.site],
+        ["WEBSITE_AUTH_ENABLED", saved.auth],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    await unchanged();
+  });
+
   it("a decision naming a resource outside the plan is refused with 400", async () => {
     const response = await post(pending.link, {
       decision: "approve",

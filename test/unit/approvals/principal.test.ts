@@ -1,6 +1,6 @@
 /** The deciding identity as App Service authentication passes it, and whether it may approve. */
 import { describe, expect, it } from "vitest";
-import { isApprover, principalFromHeaders, principalHeaders } from "../../../shared/approvals/principal.ts";
+import { isApprover, principalFromHeaders, principalHeaders, principalTrust } from "../../../shared/approvals/principal.ts";
 
 const headers = (values: Record<string, string>) => new Headers(values);
 /** The decoded `x-ms-client-principal` of a Microsoft Entra sign-in, in the documented shape. */
@@ -44,5 +44,20 @@ describe("the signed-in approver", () => {
   it("the local host's headers read back as the configured identity", () => {
     const principal = principalFromHeaders(headers(principalHeaders({ name: "dev@localhost.example", roles: ["platform-team"] })));
     expect(principal).toMatchObject({ name: "dev@localhost.example", roles: ["platform-team"] });
+  });
+});
+
+describe("whether the principal headers can be believed", () => {
+  it("off App Service (the local host drops what clients send) they can", () => {
+    expect(principalTrust({})).toEqual({ trusted: true });
+  });
+
+  it("on App Service only while its authentication is on", () => {
+    expect(principalTrust({ WEBSITE_SITE_NAME: "func-governor", WEBSITE_AUTH_ENABLED: "True" })).toEqual({ trusted: true });
+    expect(principalTrust({ WEBSITE_SITE_NAME: "func-governor", WEBSITE_AUTH_ENABLED: "False" })).toMatchObject({ trusted: false });
+    expect(principalTrust({ WEBSITE_SITE_NAME: "func-governor" })).toMatchObject({
+      trusted: false,
+      reason: expect.stringMatching(/authentication is off/) as string,
+    });
   });
 });
