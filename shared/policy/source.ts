@@ -201,7 +201,9 @@ export function createPolicySource(options: PolicySourceOptions): PolicySource {
     try {
       const set = parsePolicyText(text, name, options.registry);
       const enforced = set.policies.filter((policy) => policy.mode === "enforce").length;
-      log("info", `policies: ${name} version ${version} loaded: ${set.policies.length} policies (${enforced} enforce)`);
+      // A first load is the ordinary start and says nothing (a CLI's --json output stays JSON); a
+      // new version taking over is news.
+      if (good) log("info", `policies: ${name} version ${version} loaded: ${set.policies.length} policies (${enforced} enforce)`);
       good = { set, version, since: now().toISOString() };
       return set;
     } catch (error) {
