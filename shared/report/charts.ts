@@ -3,9 +3,10 @@
  * (`renderToSVGString`: no DOM, no script in the page). ECharts is imported on first use, so a
  * function that never draws a chart never loads it.
  */
+import type * as ECharts from "echarts";
 import type { EChartsOption } from "echarts";
 
-let loading: Promise<typeof import("echarts")> | undefined;
+let loading: Promise<typeof ECharts> | undefined;
 
 export interface ChartSize {
   width: number;

@@ -14,7 +14,8 @@ const WIDE = { width: 1000, height: 320 };
 const DAY_MS = 86_400_000;
 
 const money = (amount: number, currency: string): string => escapeHtml(formatMoney(amount, currency));
-const text = (value: unknown): string => escapeHtml(value === undefined || value === null ? "-" : String(value));
+const text = (value: string | number | boolean | undefined | null): string =>
+  escapeHtml(value === undefined || value === null ? "-" : String(value));
 const nameOf = (resourceId: string | undefined): string => resourceId?.split("/").filter(Boolean).at(-1) ?? "-";
 const when = (iso: string | undefined): string => (iso === undefined ? "-" : escapeHtml(`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`));
 const minutes = (seconds: number | undefined): string => (seconds === undefined ? "-" : `${(seconds / 60).toFixed(1)} min`);
