@@ -65,7 +65,7 @@ describe("the savings ledger's realised saving", () => {
     const compute = await computeClient(target);
     const vm = emulator.core.store.list({ type: "Microsoft.Compute/virtualMachines" }).find((item) => item.arm.name === "vm-odoo-dev-01");
     if (!vm) throw new Error("the sample estate has no vm-odoo-dev-01");
-    await compute.virtualMachines.beginDeallocateAndWait(vm.arm.resourceGroup ?? "rg-odoo-dev", vm.arm.name, { updateIntervalInMs: 10 });
+    await compute.virtualMachines.beginDeallocateAndWait("rg-odoo-dev", vm.arm.name, { updateIntervalInMs: 10 });
     const appliedAt = clock.now().toISOString();
     const trail = TableAuditTrail.fromConnectionString(azurite.connectionString, { table: "GovernorLedgerAudit" });
     // Delivered twice: the trail keeps one record, the ledger one row.
