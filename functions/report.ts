@@ -9,7 +9,7 @@
  * inline SVG charts; never cached, never framed, no referrer. The report modules (and ECharts)
  * are imported on the first request, so other functions' cold start does not pay for them.
  */
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { app } from "@azure/functions";
 import { principalFromHeaders } from "../shared/approvals/principal.ts";
 import { now } from "../shared/clock.ts";
@@ -65,10 +65,14 @@ export async function serveReport(
   return body === undefined ? message(404, "No such page", name) : { status: 200, headers: REPORT_HEADERS, body };
 }
 
-app.http("report", { route: "report", methods: ["GET"], authLevel: "anonymous", handler: (request: HttpRequest) => serveReport(request) });
-app.http("reportPage", {
-  route: "report/{page}",
-  methods: ["GET"],
-  authLevel: "anonymous",
-  handler: (request: HttpRequest) => serveReport(request),
-});
+async function handle(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    return await serveReport(request);
+  } catch (error) {
+    context.error(`report: ${error instanceof Error ? error.message : String(error)}`);
+    return message(500, "The report could not be built", "the audit trail or the savings ledger could not be read; the app's log says why");
+  }
+}
+
+app.http("report", { route: "report", methods: ["GET"], authLevel: "anonymous", handler: handle });
+app.http("reportPage", { route: "report/{page}", methods: ["GET"], authLevel: "anonymous", handler: handle });

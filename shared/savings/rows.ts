@@ -5,7 +5,8 @@
  * `deallocate`, `stop` or `delete`. The row's id is that record's id, so a record delivered twice
  * (the trail keeps one) and a ledger refreshed twice make one row. Its estimate is the one Governor
  * decided with: `details.estimatedMonthlySavings` of the plan's `decision` record for the same
- * instance and resource. A later applied `start` of the same resource ends a stop's saving.
+ * instance and resource. A later applied `start` of the same resource ends a stop's saving (a later
+ * applied stop of it too: it ran again in between).
  *
  * Realised saving: the resource's actual cost over N whole UTC days after the day of the change
  * against its cost over the N days before it (the day of the change itself is partial and left
@@ -97,7 +98,9 @@ export function estimatedBetween(row: LedgerRow, fromMs: number, toMs: number): 
  */
 export function deriveRows(records: readonly AuditRecord[], currency: string, now: Date, previous: readonly LedgerRow[] = []): LedgerRow[] {
   const decisions = new Map(records.filter((record) => record.kind === "decision").map((record) => [record.id, record]));
-  const outcomes = records
+  // An id is one record, however often it was read.
+  const unique = [...new Map(records.map((record) => [record.id, record])).values()];
+  const outcomes = unique
     .filter((record) => record.kind === "outcome" && record.resourceId !== undefined && record.action !== undefined)
     .sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   const kept = new Map(previous.map((row) => [row.id, row]));
@@ -109,21 +112,17 @@ export function deriveRows(records: readonly AuditRecord[], currency: string, no
     const decision = outcome.instanceId === undefined ? undefined : decisions.get(`${outcome.instanceId}:plan:${key}`);
     const estimate = estimateOf(decision);
     const endingAction = ENDED_BY[outcome.action as string];
+    // A later start ends the saving; so does a later applied change of the same kind, which means
+    // the resource ran again in between (started by someone, or by a start the trail lacks).
     const ending = endingAction
       ? outcomes.find(
           (later) =>
-            later.action === endingAction &&
-            (later.outcome === "applied" || later.outcome === "already-done") &&
             later.resourceId?.toLowerCase() === key &&
-            later.at > outcome.at,
+            later.at > outcome.at &&
+            ((later.action === endingAction && (later.outcome === "applied" || later.outcome === "already-done")) ||
+              (later.action === outcome.action && later.outcome === "applied")),
         )
       : undefined;
-    // A second stop of a resource already stopped by an earlier row is that row's saving, not a new one.
-    const overlapping = rows.find(
-      (row) =>
-        row.resourceId.toLowerCase() === key && (row.endedAt === undefined || row.endedAt > outcome.at) && row.action === outcome.action,
-    );
-    if (overlapping) continue;
     const before = kept.get(outcome.id);
     const endMs = ending ? Date.parse(ending.at) : now.getTime();
     const row: LedgerRow = {
