@@ -1,5 +1,5 @@
 /**
- * `savingsLedger`, a timer every six hours (the 06:15 run ahead of the 07:00 digest): starts the
+ * `savingsLedgerRefresh`, a timer every six hours (the 06:15 run ahead of the 07:00 digest): starts the
  * `savingsLedger` workflow that refreshes the ledger from the audit trail and Cost Management.
  * The instance id names the slot: a timer firing twice finds its workflow already started.
  */
@@ -12,7 +12,7 @@ import { startOrFind } from "../shared/triggers/workflows.ts";
 
 export const SAVINGS_LEDGER_SCHEDULE = "0 15 0,6,12,18 * * *";
 
-app.timer("savingsLedger", {
+app.timer("savingsLedgerRefresh", {
   schedule: SAVINGS_LEDGER_SCHEDULE,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {

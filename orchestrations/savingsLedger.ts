@@ -1,7 +1,7 @@
 /**
  * The savings ledger's refresh: derives its rows from the audit trail's applied changes and
  * measures their realised savings through Cost Management (`updateSavingsLedger`). Started by the
- * `savingsLedger` timer; one activity, decoupled from the remediation workflows, so a change is
+ * `savingsLedgerRefresh` timer; one activity, decoupled from the remediation workflows, so a change is
  * counted however it was recorded and a refresh run twice writes the same rows.
  */
 import * as df from "durable-functions";

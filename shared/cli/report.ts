@@ -6,7 +6,7 @@
  *   `governor apply --emulator --auto-approve`), the savings ledger refreshed against the
  *   emulated Cost Management, then the report of that trail and ledger.
  * - `--storage <connection string>` (or the app's `AzureWebJobsStorage`): a deployment's audit
- *   trail and savings ledger, as stored (the `savingsLedger` timer keeps the ledger current).
+ *   trail and savings ledger, as stored (the `savingsLedgerRefresh` timer keeps the ledger current).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

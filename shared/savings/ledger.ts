@@ -180,7 +180,7 @@ export async function refreshSavingsLedger(options: RefreshOptions): Promise<Ref
 /**
  * This month's savings from the ledger on the app's storage (AzureWebJobsStorage), estimated and
  * realised with their currency; undefined when no change saved anything this month or no storage
- * is configured. Reads the ledger as last refreshed (the `savingsLedger` timer); calls no Azure API.
+ * is configured. Reads the ledger as last refreshed (the `savingsLedgerRefresh` timer); calls no Azure API.
  */
 export async function monthToDate(
   now: Date,
