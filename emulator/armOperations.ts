@@ -118,6 +118,9 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "budgets.get": fixed("Microsoft.Consumption/budgets/read"),
   "budgets.createOrUpdate": fixed("Microsoft.Consumption/budgets/write"),
   "budgets.delete": fixed("Microsoft.Consumption/budgets/delete"),
+  // A query is a POST that reads: Azure checks the query action, which Reader's */read does not grant.
+  "costManagement.query": fixed("Microsoft.CostManagement/query/action"),
+  "costManagement.queryResourceGroup": fixed("Microsoft.CostManagement/query/action"),
 };
 
 /** The operation a logged request stands for; an unmatched request or an unmapped route is an error naming it. */

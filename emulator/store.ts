@@ -49,6 +49,8 @@ export class ResourceStore {
   readonly subscriptions = new Set<string>();
   readonly #groups = new Map<string, ArmResource>();
   readonly #resources = new Map<string, StoredResource>();
+  /** Resources deleted, as they were, with `sim.deletedAt` once the deletion's change is emitted: what they cost until then (emulator/costs.ts). */
+  readonly #removed = new Map<string, StoredResource>();
   readonly changes = new EventEmitter<{ change: [ResourceChange] }>();
 
   addSubscription(subscriptionId: string): void {
@@ -105,6 +107,8 @@ export class ResourceStore {
 
   delete(id: string): boolean {
     const key = idKey(id);
+    const gone = this.#resources.get(key);
+    if (gone) this.#removed.set(key, gone);
     const removed = this.#resources.delete(key);
     // Child resources (agent pools, protected items) go with their parent, as in ARM.
     for (const childKey of this.#resources.keys()) {
@@ -146,7 +150,16 @@ export class ResourceStore {
     return this.#resources.size;
   }
 
+  /** Resources deleted since the emulator started (each as it last was). */
+  removed(): StoredResource[] {
+    return [...this.#removed.values()];
+  }
+
   emitChange(change: ResourceChange): void {
+    if (change.kind === "delete") {
+      const gone = this.#removed.get(idKey(change.resourceId));
+      if (gone && gone.sim.deletedAt === undefined && !this.#resources.has(idKey(change.resourceId))) gone.sim.deletedAt = change.at;
+    }
     const caller = change.caller ?? currentCaller();
     this.changes.emit("change", caller ? { ...change, caller } : change);
   }

@@ -9,6 +9,7 @@ export const ORCHESTRATIONS = {
   restoreDrill: "restoreDrill",
   drillSweeper: "drillSweeper",
   drillHeartbeat: "drillHeartbeat",
+  savingsLedger: "savingsLedger",
 } as const;
 
 export const ACTIVITIES = {
@@ -32,6 +33,7 @@ export const ACTIVITIES = {
   recordDrill: "recordDrill",
   sweepExpiredDrills: "sweepExpiredDrills",
   writeDrillHeartbeats: "writeDrillHeartbeats",
+  updateSavingsLedger: "updateSavingsLedger",
 } as const;
 
 export const EVENTS = {

@@ -11,6 +11,7 @@ import { resourceGraphRoutes } from "./resourceGraph.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { consumptionRoutes, consumptionTypes } from "./consumption.ts";
 import { communicationRoutes } from "./communication.ts";
+import { costManagementRoutes } from "./costManagement.ts";
 
 export function allRoutes(): RouteDefinition[] {
   return [
@@ -24,6 +25,7 @@ export function allRoutes(): RouteDefinition[] {
     ...metricsRoutes(),
     ...consumptionRoutes(),
     ...communicationRoutes(),
+    ...costManagementRoutes(),
   ];
 }
 

@@ -135,6 +135,13 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
     },
   ],
   writeDrillHeartbeats: [READ_ANY],
+  updateSavingsLedger: [
+    {
+      operation: "Microsoft.CostManagement/query/action",
+      why: "read the daily actual cost of the resources Governor stopped or deleted, for the savings ledger's realised saving (a Cost Management query is a POST, which */read does not grant)",
+      evidence: "request",
+    },
+  ],
 };
 
 /** The actions Governor's roles must hold together: the union over activities and scopes, sorted. */

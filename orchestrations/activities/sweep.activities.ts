@@ -9,7 +9,8 @@ import { now } from "../../shared/clock.ts";
 import { plan } from "../../shared/plan.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
-import type { Finding, PolicySet, Verdict } from "../../shared/policy/types.ts";
+import { inheritedTag } from "../../shared/policy/environment.ts";
+import type { Finding, Inventory, PolicySet, Settings, Verdict } from "../../shared/policy/types.ts";
 import { ACTIVITIES, drillInstanceId } from "../names.ts";
 import type { DrillInput } from "../restoreDrill.ts";
 import { restoreDrillAction } from "../../shared/policy/actions/restoreDrill.ts";
@@ -19,8 +20,36 @@ import { dependencies } from "./remediation.activities.ts";
 
 const GOVERNOR = { type: "governor", id: "governor" } as const;
 
+/** Who a finding's resource belongs to, from its tags (or its resource group's): what the report groups findings by. */
+export interface FindingLabels {
+  environment?: string;
+  owner?: string;
+  costCenter?: string;
+}
+
+/** The labels of every resource of an inventory, by lower-case id. */
+export function labelsOf(inventory: Inventory, settings: Settings): Map<string, FindingLabels> {
+  const labels = new Map<string, FindingLabels>();
+  for (const resource of inventory.resources) {
+    const environment = inheritedTag(resource, settings.tags.environment, { inventory }).value;
+    const owner = inheritedTag(resource, settings.tags.owner, { inventory }).value;
+    const costCenter = inheritedTag(resource, settings.tags.costCenter, { inventory }).value;
+    labels.set(resource.id.toLowerCase(), {
+      ...(environment === undefined ? {} : { environment }),
+      ...(owner === undefined ? {} : { owner }),
+      ...(costCenter === undefined ? {} : { costCenter }),
+    });
+  }
+  return labels;
+}
+
 /** One record per finding, with an id from the sweep and the resource: a retried activity records once. */
-export function findingRecords(input: PlanPolicyInput, findings: readonly Finding[], at: string): AuditRecord[] {
+export function findingRecords(
+  input: PlanPolicyInput,
+  findings: readonly Finding[],
+  at: string,
+  labels: ReadonlyMap<string, FindingLabels> = new Map(),
+): AuditRecord[] {
   return findings.map((finding) => ({
     id: `${input.instanceId}:finding:${finding.resourceId.toLowerCase()}`,
     at,
@@ -36,6 +65,7 @@ export function findingRecords(input: PlanPolicyInput, findings: readonly Findin
     details: {
       estimatedMonthlySavings: finding.estimatedMonthlySavings,
       ...(finding.guard === undefined ? {} : { guard: finding.guard }),
+      ...labels.get(finding.resourceId.toLowerCase()),
     },
   }));
 }
@@ -53,6 +83,7 @@ export async function planPolicy(
   policySet: PolicySet,
   planOf: (set: PolicySet) => Promise<Evaluation>,
   at: string,
+  labels?: () => ReadonlyMap<string, FindingLabels>,
 ): Promise<PolicyPlan & { records: AuditRecord[] }> {
   const counts: Record<Verdict, number> = { remediate: 0, "needs-approval": 0, audit: 0, blocked: 0 };
   const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
@@ -101,7 +132,7 @@ export async function planPolicy(
     reason: `${policy.name}: ${describe(counts)}; ${acting}`,
     counts,
     estimatedMonthlySavings: evaluation.summary.estimatedMonthlySavings,
-    records: findingRecords(input, findings, at),
+    records: findingRecords(input, findings, at, labels?.()),
   };
   if (start) result.start = start;
   if (drills.length > 0) result.drills = drills;
@@ -111,11 +142,17 @@ export async function planPolicy(
 async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
   const { target, policySet, trail } = await dependencies();
   const at = now();
+  let inventory: Inventory | undefined;
   const { records, ...planned } = await planPolicy(
     input,
     policySet,
-    async (set) => (await plan(target, set, at, builtinRegistry())).evaluation,
+    async (set) => {
+      const result = await plan(target, set, at, builtinRegistry());
+      inventory = result.inventory;
+      return result.evaluation;
+    },
     at.toISOString(),
+    () => (inventory ? labelsOf(inventory, policySet.settings) : new Map()),
   );
   if (records.length > 0) await trail.append(records);
   return planned;

@@ -10,6 +10,7 @@
  *   governor apply --emulator [--policies FILE] [--auto-approve]
  *   governor drill --emulator --server NAME [--restore-point latest|30m] [--json]
  *   governor drills [--emulator | --storage S] [--server NAME] [--limit N] [--json]
+ *   governor report [--emulator [--days N] | --storage S] [--out DIR]
  */
 import { auditCommand } from "./audit.ts";
 import { holidaysCommand } from "./holidays.ts";
@@ -36,7 +37,9 @@ const USAGE = `Usage:
   governor drill --emulator --server NAME [--policies FILE] [--restore-point latest|30m] [--json]
       Restore a PostgreSQL server to a point in time into a drill server, verify and measure it, delete it; print the record.
   governor drills [--emulator | --storage S] [--server NAME] [--limit N] [--json]
-      Past restore drills: outcome, RTO, RPO, checks and teardown, from the audit trail.`;
+      Past restore drills: outcome, RTO, RPO, checks and teardown, from the audit trail.
+  governor report [--emulator [--days N] | --storage S] [--out DIR] [--policies FILE]
+      The report as static HTML (default out/report/): compliance, savings ledger, offenders, backup, drills, approvals.`;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   plan: planCommand,
@@ -50,6 +53,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   apply: async (args) => (await import("./apply.ts")).applyCommand(args),
   drill: async (args) => (await import("./drill.ts")).drillCommand(args),
   drills: async (args) => (await import("./drill.ts")).drillsCommand(args),
+  report: async (args) => (await import("./report.ts")).reportCommand(args),
 };
 
 const [name, ...args] = process.argv.slice(2);

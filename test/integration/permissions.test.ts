@@ -227,6 +227,10 @@ describe("the RBAC operations the activities perform", () => {
     });
     ids.push(exempting);
     await settle(app, "GovernorPermissions");
+    // Two days on, the savings ledger measures the changes above: its cost query is evidence too.
+    app.clock.advance(2 * 86_400_000);
+    await app.runtime.startNew(ORCHESTRATIONS.savingsLedger, { instanceId: "savings-ledger:permissions", input: {} });
+    await settle(app, "GovernorPermissions");
     await queue;
     unattributed = app.emulator.core.log
       .entries({ since: start })

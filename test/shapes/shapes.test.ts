@@ -9,6 +9,7 @@ import { compareShapes, EXAMPLES_DIR, readExample, referenceBody, type ShapeFami
 import { backupShapes } from "./backup.cases.ts";
 import { computeShapes } from "./compute.cases.ts";
 import { consumptionShapes } from "./consumption.cases.ts";
+import { costManagementShapes } from "./costManagement.cases.ts";
 import { containerServiceShapes } from "./containerService.cases.ts";
 import { monitorShapes } from "./monitor.cases.ts";
 import { postgresShapes } from "./postgres.cases.ts";
@@ -24,6 +25,7 @@ const families: ShapeFamily[] = [
   resourceGraphShapes,
   monitorShapes,
   consumptionShapes,
+  costManagementShapes,
 ];
 
 /** Reference payloads that describe something other than an emulated operation, and why. */
@@ -38,8 +40,6 @@ const WITHOUT_ROUTE: Record<string, string> = {
   "monitor/common-alert-schema-metric-alert-context-static-threshold.json": "an alert fragment Governor receives",
   "cost-management/costmanagement-budget-create-or-update.json":
     "Governor reads budgets through Microsoft.Consumption; the infra template creates them",
-  "cost-management/query-usage-subscription-daily.json": "cost queries are not used by Governor",
-  "cost-management/query-usage-subscription-grouped-by-resource-group.json": "cost queries are not used by Governor",
   "cost-management/consumption-usage-details-list-per-resource.json": "usage details are not used by Governor",
   "aks/agent-pool-start.json": "Governor stops and starts whole clusters, not single agent pools",
   "aks/agent-pool-stop.json": "Governor stops and starts whole clusters, not single agent pools",

@@ -32,6 +32,7 @@ import {
   VM_TYPE,
 } from "./common.ts";
 import { powerStateOf, vmInstanceView } from "./instanceView.ts";
+import { setPowerState } from "../../powerHistory.ts";
 import { claimDisks, diskHeldElsewhere, managedDiskIds, releaseDisks } from "./links.ts";
 
 const VM_PATH = `${RG_PATH}/providers/Microsoft.Compute/virtualMachines/{vmName}`;
@@ -395,10 +396,7 @@ function powerActionRoute(action: PowerAction): RouteDefinition {
       const settle = (emit: boolean): undefined => {
         const now = findResource(core, ref);
         if (!now) return undefined;
-        if (now.sim.powerState === action.transitional) {
-          now.sim.powerState = action.final;
-          now.sim.powerStateChangedAt = core.nowIso();
-        }
+        if (now.sim.powerState === action.transitional) setPowerState(core, now, action.final);
         if (emit) emitChange(core, "action", now.arm, `${action.name}/action`);
         return undefined;
       };
@@ -412,8 +410,7 @@ function powerActionRoute(action: PowerAction): RouteDefinition {
           `Operation '${action.name}' is not allowed on VM '${vm.arm.name}' since another operation is in progress (the VM is ${current}). Retry after it completes.`,
         );
       }
-      vm.sim.powerState = action.transitional;
-      vm.sim.powerStateChangedAt = core.nowIso();
+      setPowerState(core, vm, action.transitional);
       return startOperation(ctx, vm.arm.location, () => settle(true), { finalStatus: 200 });
     },
   };
@@ -449,10 +446,7 @@ function createOrUpdate(ctx: RouteContext): RouteResult {
       const current = findResource(core, ref);
       if (!current) return undefined;
       (current.arm.properties ??= {}).provisioningState = "Succeeded";
-      if (!existing && current.sim.powerState === "starting") {
-        current.sim.powerState = "running";
-        current.sim.powerStateChangedAt = core.nowIso();
-      }
+      if (!existing && current.sim.powerState === "starting") setPowerState(core, current, "running");
       createImplicitDisks(core, current);
       emitChange(core, "write", current.arm, "write");
       return vmBody(core, current);

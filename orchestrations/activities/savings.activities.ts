@@ -1,0 +1,27 @@
+/**
+ * The savings ledger's activity: reads the audit trail, queries Cost Management for the realised
+ * savings, writes the ledger (shared/savings/ledger.ts). Its only Azure request is the cost query.
+ */
+import * as df from "durable-functions";
+import { now } from "../../shared/clock.ts";
+import { costManagementSource } from "../../shared/savings/costQuery.ts";
+import { refreshSavingsLedger, SavingsLedger } from "../../shared/savings/ledger.ts";
+import { ACTIVITIES } from "../names.ts";
+import type { SavingsLedgerResult } from "../savingsLedger.ts";
+import { dependencies } from "./remediation.activities.ts";
+
+async function updateSavingsLedgerActivity(): Promise<SavingsLedgerResult> {
+  const { target, policySet, trail } = await dependencies();
+  const ledger = await SavingsLedger.fromEnv(process.env);
+  if (!ledger) throw new Error("no storage for the savings ledger: set AzureWebJobsStorage");
+  const result = await refreshSavingsLedger({
+    trail,
+    ledger,
+    currency: policySet.settings.currency,
+    now: now(),
+    costs: await costManagementSource(target),
+  });
+  return { rows: result.rows.length, measured: result.measured, ...(result.costError ? { costError: result.costError } : {}) };
+}
+
+df.app.activity(ACTIVITIES.updateSavingsLedger, { handler: () => updateSavingsLedgerActivity() });
