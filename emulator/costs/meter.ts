@@ -68,7 +68,7 @@ export function costBetween(resource: StoredResource, fromMs: number, toMs: numb
   const segments: Array<{ fromMs: number; state: string | undefined }> = [
     {
       fromMs: Number.NEGATIVE_INFINITY,
-      state: history.length === 0 ? (resource.sim.powerState) : initialPowerState(resource),
+      state: history.length === 0 ? resource.sim.powerState : initialPowerState(resource),
     },
     ...history.map((change) => ({ fromMs: Date.parse(change.at), state: change.state })),
   ];

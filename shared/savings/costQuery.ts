@@ -54,7 +54,7 @@ export function addRows(into: DailyCosts, result: QueryResult): void {
     const id = row[resource];
     const day = dayOfUsageDate(row[date]);
     if (typeof amount !== "number" || typeof id !== "string" || day === undefined) continue;
-    const rowCurrency = currency >= 0 && typeof row[currency] === "string" ? (row[currency]) : undefined;
+    const rowCurrency = currency >= 0 && typeof row[currency] === "string" ? row[currency] : undefined;
     if (rowCurrency !== undefined) {
       if (into.currency !== undefined && into.currency !== rowCurrency)
         throw new CostQueryError(
