@@ -416,10 +416,10 @@ describe("sign-in in front of the approval page", () => {
     inner(template).resources.find((resource) => resource.type === "Microsoft.Web/sites/config" && resource.name.includes("appsettings"))!
       .properties as Record<string, string>;
 
-  it("the code's HTTP surface: the approval page is a person's route, budget alerts, instance status and Event Grid hold keys", () => {
+  it("the code's HTTP surface: the approval page and the report are a person's routes, budget alerts, instance status and Event Grid hold keys", () => {
     expect(surface).toEqual({
       keyAuthenticated: ["/api/budget-alerts", "/api/instances/*", EVENT_GRID_WEBHOOK],
-      personRoutes: ["/api/approvals/{instanceId}"],
+      personRoutes: ["/api/approvals/{instanceId}", "/api/report", "/api/report/{page}"],
       problems: [],
     });
   });
@@ -511,6 +511,8 @@ describe("sign-in in front of the approval page", () => {
       "/api/budget-alerts is key-authenticated in functions/ but not excluded: its callers would be sent to sign in",
       "/api/instances/* is key-authenticated in functions/ but not excluded: its callers would be sent to sign in",
       "excluded path /api/* lets the person route /api/approvals/{instanceId} through without sign-in",
+      "excluded path /api/* lets the person route /api/report through without sign-in",
+      "excluded path /api/* lets the person route /api/report/{page} through without sign-in",
     ]);
   });
 
