@@ -285,6 +285,10 @@ try {
     notices: records.filter((record) => record.kind === "notice").length,
   };
   mkdirSync(values.out, { recursive: true });
+  const { writeLocalReport } = await import("../cli/report.ts");
+  const report = await writeLocalReport(app, { outDir: join(values.out, "report"), currency: policySet.settings.currency });
+  Object.assign(summary, { report });
+  say(`report written to ${report}`);
   const file = join(values.out, "summary.json");
   writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
   say(`summary written to ${file}`);

@@ -123,6 +123,7 @@ console.log(`Governor is running locally.
   PostgreSQL     ${app.postgres ? "real databases behind the servers tagged governor-drill (restore drills run for real)" : "none"}
   Event Grid     ${events ? "the emulator's resource events go to resourceEvents" : "no resourceEvents function yet"}
   approvals      cards to ${process.env.GOVERNOR_TEAMS_WEBHOOK_URL}, emails via ${app.emulator.url}; you decide as ${process.env.GOVERNOR_LOCAL_APPROVER} (${process.env.GOVERNOR_LOCAL_APPROVER_ROLES || "no roles"})
+  report         ${host.url}/api/report  (compliance, savings ledger, offenders, backup coverage, drills, approvals)
   host log       ${values.verbose ? "here" : `${hostLog} (--verbose prints it here)`}
 
 What happens now: every policy is swept once (then on its schedule, on the virtual clock), and

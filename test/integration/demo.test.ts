@@ -21,6 +21,7 @@ interface Summary {
   workflows: { started: number; completed: number; failed: number; byName: Record<string, number> };
   actions: { applied: number; skipped: number; skippedByGuard: Record<string, number> };
   drills: Array<{ server: string; outcome: string }>;
+  report: string;
 }
 
 it("plays the scripted day, exits 0 and writes a summary of events, findings, workflows, actions and drills", async () => {
@@ -44,4 +45,8 @@ it("plays the scripted day, exits 0 and writes a summary of events, findings, wo
   expect(summary.findings).toBeGreaterThan(0);
   expect(summary.actions.applied).toBeGreaterThan(0);
   expect(Object.keys(summary.actions.skippedByGuard)).not.toContain("unknown");
+  // The day's report, written beside the summary, charts as inline SVG.
+  expect(summary.report).toBe(join(out, "report", "index.html"));
+  expect(readFileSync(summary.report, "utf8")).toMatch(/Governor report/);
+  expect(readFileSync(join(out, "report", "compliance.html"), "utf8")).toMatch(/<svg[\s\S]*<\/svg>/);
 }, 300_000);
