@@ -9,6 +9,7 @@ import type { OrchestrationContext, OrchestrationHandler } from "durable-functio
 import type { RemediationOutcome } from "../shared/remediation/types.ts";
 import type { ActionSpec, ApprovalSpec } from "../shared/policy/types.ts";
 import type { ApprovalDecision, ApprovalInput } from "./approval.ts";
+import type { ScheduleStart } from "./activities/remediation.activities.ts";
 import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
 
 export interface RemediateInput {
@@ -143,11 +144,19 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
     .filter((outcome) => outcome.outcome === "applied" || outcome.outcome === "already-done")
     .map((outcome) => outcome.resourceId);
   if (input.restartAtScheduleStart && stopped.length > 0) {
-    const starts = (yield context.df.callActivity(ACTIVITIES.nextScheduleStarts, { resourceIds: stopped })) as Array<{
-      resourceId: string;
-      at: string;
-    }>;
-    result.restarts = [];
+    const found = (yield context.df.callActivity(ACTIVITIES.nextScheduleStarts, { resourceIds: stopped })) as ScheduleStart[];
+    const starts = found.filter((start): start is Extract<ScheduleStart, { at: string }> => "at" in start);
+    // A schedule that could not be read is that resource's failed start, reported now: the others still sleep until their window.
+    result.restarts = found
+      .filter((start): start is Extract<ScheduleStart, { errorCode: string }> => "errorCode" in start)
+      .map((start) => ({
+        resourceId: start.resourceId,
+        policy: input.policy,
+        action: "start",
+        outcome: "failed",
+        reason: start.reason,
+        errorCode: start.errorCode,
+      }));
     // Durable timers, one per distinct start time, in order: the workflow sleeps until the window opens.
     for (const at of [...new Set(starts.map((start) => start.at))].sort()) {
       context.df.setCustomStatus({ stage: "waiting-for-schedule", policy: input.policy, until: at });

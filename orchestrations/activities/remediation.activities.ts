@@ -17,6 +17,14 @@ import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
 import { applyRemediation } from "../../shared/remediation/apply.ts";
+import {
+  azureFailure,
+  type RemediationOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  retryingRead,
+} from "../../shared/remediation/executors/common.ts";
+import { createLimiter, mapLimit } from "../../shared/inventory/concurrency.ts";
 import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
 import type { ApprovalDecision } from "../approval.ts";
 import { ACTIVITIES } from "../names.ts";
@@ -54,38 +62,95 @@ export async function dependencies(): Promise<Loaded & { config: GovernorConfig 
   return { ...(await loaded.value), config };
 }
 
+/** Against the emulator, poll operations and back off quickly: its clock is virtual. In Azure, Retry-After sets the pace. */
+function remediationOptions(config: GovernorConfig): RemediationOptions | undefined {
+  return config.emulator ? { pollIntervalMs: 50, retryDelayMs: 200, maxRetryDelayMs: 2_000 } : undefined;
+}
+
+/** Reads around a change in flight at once within one activity: ARM's read budget is shared by the subscription. */
+const READ_CONCURRENCY = 8;
+
+/** A failure of one resource as its outcome, with Azure's error code: never an exception that fails the workflow. */
+export function failedOutcome(
+  base: Pick<RemediationOutcome, "resourceId" | "action"> & Partial<RemediationOutcome>,
+  error: unknown,
+  doing: string,
+): RemediationOutcome {
+  const failure = azureFailure(error);
+  const code = failure.code === "Error" && error instanceof Error && error.name !== "Error" ? error.name : failure.code;
+  return { ...base, outcome: "failed", reason: `${doing}: ${code}: ${failure.message}`, errorCode: code };
+}
+
 async function applyRemediationActivity(request: RemediationRequest): Promise<RemediationOutcome> {
-  const { target, config, policySet } = await dependencies();
-  // Against the emulator, poll operations quickly: its clock is virtual. In Azure, Retry-After sets the pace.
-  const options = config.emulator ? { pollIntervalMs: 50, retryDelayMs: 200, maxRetryDelayMs: 2_000 } : undefined;
-  return applyRemediation(request, { target, config, policySet, registry: builtinRegistry(), now, ...(options ? { options } : {}) });
+  try {
+    const { target, config, policySet } = await dependencies();
+    const options = remediationOptions(config);
+    return await applyRemediation(request, {
+      target,
+      config,
+      policySet,
+      registry: builtinRegistry(),
+      now,
+      ...(options ? { options } : {}),
+    });
+  } catch (error) {
+    // Even a malformed request or a broken dependency is this resource's outcome: the others go on.
+    return failedOutcome(
+      {
+        resourceId: String(request?.resourceId ?? "unknown"),
+        action: String(request?.action?.type ?? "unknown"),
+        ...(typeof request?.policy === "string" ? { policy: request.policy } : {}),
+      },
+      error,
+      "could not carry the change out",
+    );
+  }
+}
+
+async function readsOptions(): Promise<ResolvedOptions> {
+  const { config } = await dependencies();
+  return resolveOptions(remediationOptions(config));
 }
 
 const EXPECTED_POWER: Record<string, string> = { deallocate: "deallocated", stop: "stopped", start: "running" };
 
-/** Re-reads each resource an action was applied to and checks that Azure shows the result. */
+/**
+ * Re-reads each resource an action was applied to and checks that Azure shows the result. Each
+ * read is retried like every other (throttling, 5xx, `Retry-After`), a few at a time; one that
+ * still fails is that resource's `failed` outcome with Azure's error code.
+ */
 async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[] }): Promise<RemediationOutcome[]> {
   const { target } = await dependencies();
-  return Promise.all(
-    input.outcomes.map(async (outcome): Promise<RemediationOutcome> => {
-      if (outcome.outcome !== "applied") return outcome;
-      const fresh = await readResource(target, outcome.resourceId);
-      if (outcome.action === "delete") {
-        return fresh === undefined
-          ? outcome
-          : { ...outcome, outcome: "failed", reason: `verification: ${outcome.resourceId} still exists after delete` };
-      }
-      const expected = EXPECTED_POWER[outcome.action];
-      if (expected !== undefined && fresh?.powerState !== expected) {
-        return {
-          ...outcome,
-          outcome: "failed",
-          reason: `verification: power state is ${fresh?.powerState ?? "unknown"}, expected ${expected}`,
-        };
-      }
-      return outcome;
-    }),
-  );
+  const options = await readsOptions();
+  return mapLimit(input.outcomes, createLimiter(READ_CONCURRENCY), async (outcome): Promise<RemediationOutcome> => {
+    if (outcome.outcome !== "applied") return outcome;
+    let fresh: Awaited<ReturnType<typeof readResource>>;
+    try {
+      fresh = await retryingRead(() => readResource(target, outcome.resourceId), options);
+    } catch (error) {
+      return failedOutcome(outcome, error, "verification: could not read the resource again");
+    }
+    if (outcome.action === "delete") {
+      return fresh === undefined
+        ? outcome
+        : {
+            ...outcome,
+            outcome: "failed",
+            reason: `verification: ${outcome.resourceId} still exists after delete`,
+            errorCode: "VerificationFailed",
+          };
+    }
+    const expected = EXPECTED_POWER[outcome.action];
+    if (expected !== undefined && fresh?.powerState !== expected) {
+      return {
+        ...outcome,
+        outcome: "failed",
+        reason: `verification: power state is ${fresh?.powerState ?? "unknown"}, expected ${expected}`,
+        errorCode: "VerificationFailed",
+      };
+    }
+    return outcome;
+  });
 }
 
 type AuditStage =
@@ -162,31 +227,48 @@ async function recordAuditActivity(input: AuditStage): Promise<{ recorded: numbe
   return { recorded: result.recorded.length };
 }
 
-/** When each resource's schedule window next begins, from its governor-schedule tag (or its resource group's). */
-async function nextScheduleStartsActivity(input: { resourceIds: string[] }): Promise<Array<{ resourceId: string; at: string }>> {
+export type ScheduleStart = { resourceId: string; at: string } | { resourceId: string; errorCode: string; reason: string };
+
+/**
+ * When each resource's schedule window next begins, from its governor-schedule tag (or its
+ * resource group's). Reads are retried like every other, a few at a time; a resource whose
+ * schedule could not be read says so (its start is then reported failed), the others go on.
+ */
+async function nextScheduleStartsActivity(input: { resourceIds: string[] }): Promise<ScheduleStart[]> {
   const { target, policySet } = await dependencies();
+  const options = await readsOptions();
   const settings = policySet.settings;
-  const starts: Array<{ resourceId: string; at: string }> = [];
-  for (const resourceId of input.resourceIds) {
-    const resource = await readResource(target, resourceId);
-    if (!resource) continue;
-    const group = await readResourceGroup(target, resource.resourceGroup);
-    const tag = inheritedTag(resource, settings.tags.schedule, {
-      inventory: {
-        subscriptionId: target.subscriptionId,
-        resources: [],
-        resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
-      },
-    }).value;
-    if (tag === undefined) continue;
-    try {
-      const at = nextScheduleStart(parseSchedule(tag), now(), settings.holidays);
-      if (at) starts.push({ resourceId, at: at.toISOString() });
-    } catch {
-      // An unreadable schedule never stopped anything (the off-hours filter answers unknown), so there is nothing to start.
-    }
-  }
-  return starts;
+  const starts = await mapLimit(
+    input.resourceIds,
+    createLimiter(READ_CONCURRENCY),
+    async (resourceId): Promise<ScheduleStart | undefined> => {
+      let tag: string | undefined;
+      try {
+        const resource = await retryingRead(() => readResource(target, resourceId), options);
+        if (!resource) return undefined;
+        const group = await retryingRead(() => readResourceGroup(target, resource.resourceGroup), options);
+        tag = inheritedTag(resource, settings.tags.schedule, {
+          inventory: {
+            subscriptionId: target.subscriptionId,
+            resources: [],
+            resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
+          },
+        }).value;
+      } catch (error) {
+        const failed = failedOutcome({ resourceId, action: "start" }, error, "could not read the schedule");
+        return { resourceId, errorCode: failed.errorCode ?? "Error", reason: failed.reason };
+      }
+      if (tag === undefined) return undefined;
+      try {
+        const at = nextScheduleStart(parseSchedule(tag), now(), settings.holidays);
+        return at ? { resourceId, at: at.toISOString() } : undefined;
+      } catch {
+        // An unreadable schedule never stopped anything (the off-hours filter answers unknown), so there is nothing to start.
+        return undefined;
+      }
+    },
+  );
+  return starts.filter((start): start is ScheduleStart => start !== undefined);
 }
 
 df.app.activity(ACTIVITIES.applyRemediation, { handler: (input: unknown) => applyRemediationActivity(input as RemediationRequest) });
