@@ -26,6 +26,7 @@ import {
 } from "../../shared/remediation/executors/common.ts";
 import { createLimiter, mapLimit } from "../../shared/inventory/concurrency.ts";
 import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
+import { appPlanStore, type PlannedChange } from "../../shared/remediation/planStore.ts";
 import type { ApprovalDecision } from "../approval.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { RemediateInput } from "../remediate.ts";
@@ -154,7 +155,7 @@ async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[]
 }
 
 type AuditStage =
-  | ({ stage: "plan"; instanceId: string } & Pick<RemediateInput, "policy" | "trigger" | "resources"> & { action: string })
+  | ({ stage: "plan"; instanceId: string; resources: PlannedChange[] } & Pick<RemediateInput, "policy" | "trigger"> & { action: string })
   | ({ stage: "approval"; instanceId: string; approval: ApprovalDecision } & Pick<RemediateInput, "policy" | "trigger"> & {
         action: string;
       })
@@ -220,9 +221,14 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
   }
 }
 
-async function recordAuditActivity(input: AuditStage): Promise<{ recorded: number }> {
+/** A plan's stage record names the chunk of the plan store it covers rather than carrying it. */
+type AuditInput = AuditStage | (Omit<Extract<AuditStage, { stage: "plan" }>, "resources"> & { plan: { planId: string; chunk: number } });
+
+async function recordAuditActivity(input: AuditInput): Promise<{ recorded: number }> {
   const { trail } = await dependencies();
-  const records = auditRecords(input, now().toISOString());
+  const stage: AuditStage =
+    "plan" in input ? { ...input, resources: await (await appPlanStore()).chunk(input.plan.planId, input.plan.chunk) } : input;
+  const records = auditRecords(stage, now().toISOString());
   const result = await trail.append(records);
   return { recorded: result.recorded.length };
 }
@@ -275,7 +281,13 @@ df.app.activity(ACTIVITIES.applyRemediation, { handler: (input: unknown) => appl
 df.app.activity(ACTIVITIES.verifyRemediation, {
   handler: (input: unknown) => verifyRemediationActivity(input as { outcomes: RemediationOutcome[] }),
 });
-df.app.activity(ACTIVITIES.recordAudit, { handler: (input: unknown) => recordAuditActivity(input as AuditStage) });
+df.app.activity(ACTIVITIES.recordAudit, { handler: (input: unknown) => recordAuditActivity(input as AuditInput) });
+df.app.activity(ACTIVITIES.loadPlanChunk, {
+  handler: async (input: unknown) => {
+    const { planId, chunk } = input as { planId: string; chunk: number };
+    return (await appPlanStore()).chunk(planId, chunk);
+  },
+});
 df.app.activity(ACTIVITIES.nextScheduleStarts, {
   handler: (input: unknown) => nextScheduleStartsActivity(input as { resourceIds: string[] }),
 });
