@@ -22,7 +22,7 @@ import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/index.ts";
 import { parseResourceId, readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
-import { evaluate, evaluateCondition } from "../policy/evaluate.ts";
+import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
 import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "../policy/registry.ts";
@@ -177,8 +177,12 @@ function decide(
   }
   if (policy.limits?.maxResources !== undefined && policy.limits.maxResources < 1)
     return new Skip("cap", `blast-radius cap: ${policy.name} allows no resources per run`);
-  if (set.settings.maxChangesPerRun !== undefined && set.settings.maxChangesPerRun < 1)
-    return new Skip("cap", "blast-radius cap: settings allow no changes per run");
+  if (
+    set.settings.maxChangesPerRun !== undefined &&
+    set.settings.maxChangesPerRun < 1 &&
+    disruptive(registry.action(policy.action.type)?.effect ?? "none")
+  )
+    return new Skip("cap", "blast-radius cap: settings allow no disruptive or destructive changes per run");
   return undefined;
 }
 
