@@ -125,6 +125,11 @@ async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[]
   const options = await readsOptions();
   return mapLimit(input.outcomes, createLimiter(READ_CONCURRENCY), async (outcome): Promise<RemediationOutcome> => {
     if (outcome.outcome !== "applied") return outcome;
+    // The change was verified by a read made after Azure said it was done (`after`): that read is the evidence, not read twice.
+    const expectedPower = EXPECTED_POWER[outcome.action];
+    if (outcome.after !== undefined && outcome.action !== "delete" && expectedPower === undefined) return outcome;
+    if (outcome.after !== undefined && outcome.action === "delete" && !outcome.after.exists) return outcome;
+    if (outcome.after !== undefined && expectedPower !== undefined && outcome.after.powerState === expectedPower) return outcome;
     let fresh: Awaited<ReturnType<typeof readResource>>;
     try {
       fresh = await retryingRead(() => readResource(target, outcome.resourceId), options);

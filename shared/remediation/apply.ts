@@ -26,7 +26,8 @@ import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
 import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "../policy/registry.ts";
-import type { Inventory, InventoryResource, Policy, PolicySet, Settings } from "../policy/types.ts";
+import type { Inventory, InventoryResource, InventoryResourceGroup, Policy, PolicySet, Settings } from "../policy/types.ts";
+import { gatherBackupFactsOf } from "../inventory/backup.ts";
 import { requestsByKind } from "../plan.ts";
 import {
   type Assessment,
@@ -93,7 +94,7 @@ async function evaluationContext(
   options: ResolvedOptions,
 ): Promise<EvaluationContext> {
   const read = <T>(call: () => Promise<T>): Promise<T> => retryingRead(call, options);
-  const group = await read(() => readResourceGroup(target, resource.resourceGroup));
+  const group = await read(() => resourceGroupOf(target, resource.resourceGroup));
   const related: InventoryResource[] = [];
   const sourceId = resource.kind === "snapshot" ? snapshotSourceId(resource) : undefined;
   if (sourceId !== undefined && /^\/subscriptions\/([^/]+)\//i.exec(sourceId)?.[1]?.toLowerCase() === target.subscriptionId.toLowerCase()) {
@@ -110,8 +111,40 @@ async function evaluationContext(
     resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
   };
   const requests = requestsByKind({ ...set, policies: [policy] }, registry);
-  const facts = await read(() => gatherFacts(target, { ...inventory, resources: [resource] }, requests, now));
+  // The facts of this one resource: its CPU through one batch metrics call, its own backup item by name.
+  const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));
+  const withoutBackup = Object.fromEntries(
+    Object.entries(requests).map(([kind, kindRequests]) => [kind, kindRequests?.filter((request) => request.type !== "backup")]),
+  ) as typeof requests;
+  const [gathered, backup] = await Promise.all([
+    read(() => gatherFacts(target, { ...inventory, resources: [resource] }, withoutBackup, now)),
+    wantsBackup ? read(() => gatherBackupFactsOf(target, resource)) : Promise.resolve(undefined),
+  ]);
+  const facts = backup ? { ...gathered, ...backup } : gathered;
   return { now, inventory, facts, settings, index: buildIndex(inventory) };
+}
+
+/**
+ * How long a resource group read is shared by the changes of one worker. A sweep changes many
+ * resources of few groups at once; the group's tags (inherited environment, owner) are read again
+ * at most this long after they were last read, which is still a read made after the plan and the
+ * approval, not the plan's.
+ */
+export const RESOURCE_GROUP_TTL_MS = 15_000;
+
+const groups = new Map<string, { at: number; value: Promise<InventoryResourceGroup | undefined> }>();
+
+function resourceGroupOf(target: AzureTarget, name: string): Promise<InventoryResourceGroup | undefined> {
+  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}|${name.toLowerCase()}`;
+  const cached = groups.get(key);
+  if (cached && Date.now() - cached.at < RESOURCE_GROUP_TTL_MS) return cached.value;
+  const value = readResourceGroup(target, name);
+  groups.set(key, { at: Date.now(), value });
+  // A failed read is not shared: the next change reads again (and retries as every read does).
+  value.catch(() => {
+    if (groups.get(key)?.value === value) groups.delete(key);
+  });
+  return value;
 }
 
 /** A snapshot's source disk; a source that is no resource id at all (an imported VHD) is no disk. */
