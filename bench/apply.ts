@@ -6,7 +6,7 @@
  *
  * Prints one JSON line per run:
  * `{ resources, subscriptions, faults, changes, seconds, writesPerSecond, armWriteLimitPerSecond,
- *    throttled, failed, changedTwice, peakRssMb, readsPerChange, workflows, largestStoredEntityChars }`.
+ *    throttled, failed, changedTwice, peakRssMb, readsPerChange, pollsPerChange, workflows, largestStoredEntityChars }`.
  * `changes` are the emulator's change events (one per resource and operation), `changedTwice`
  * those it saw more than once, `throttled` the requests the emulator's token buckets refused,
  * `failed` the failed outcomes plus workflows that did not complete, `readsPerChange` the GETs
@@ -35,7 +35,22 @@ import { finishWorkflows, startLocalApp } from "../shared/runtime/localApp.ts";
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 /** Reads the workflows send that are not GETs: the batch metrics API answers a POST. */
 const READ_POSTS = new Set(["metrics.batch", "resourceGraph.resources"]);
+const POLLS = new Set([
+  "operations.status",
+  "operations.result",
+  "protectedItemOperationStatuses.get",
+  "protectedItemOperationResults.get",
+]);
 
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000" },
+    large: { type: "boolean", default: false },
+    faults: { type: "string", default: "both" },
+    /** Requests of the workflows by route, on stderr. */
+    detail: { type: "boolean", default: false },
+  },
+});
 async function run(size: number, faults: boolean): Promise<void> {
   const estate = generateEstate({ resources: size });
   const app = await startLocalApp({
@@ -92,22 +107,23 @@ async function run(size: number, faults: boolean): Promise<void> {
       // maxRSS is in kibibytes.
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       readsPerChange: changeCount === 0 ? 0 : Math.round((reads / changeCount) * 100) / 100,
+      // Of those reads, the status polls of long-running operations (what Azure's async operations force).
+      pollsPerChange:
+        changeCount === 0 ? 0 : Math.round((entries.filter((entry) => POLLS.has(entry.route)).length / changeCount) * 100) / 100,
       workflows: statuses.length,
       largestStoredEntityChars: app.runtime.storeStats.largestEntityChars,
     };
     console.log(JSON.stringify(line));
+    if (values.detail) {
+      const byRoute: Record<string, number> = {};
+      for (const entry of entries) byRoute[`${entry.method} ${entry.route}`] = (byRoute[`${entry.method} ${entry.route}`] ?? 0) + 1;
+      console.error(JSON.stringify(Object.fromEntries(Object.entries(byRoute).sort(([, a], [, b]) => b - a))));
+    }
   } finally {
     await app.close();
   }
 }
 
-const { values } = parseArgs({
-  options: {
-    sizes: { type: "string", default: "1000" },
-    large: { type: "boolean", default: false },
-    faults: { type: "string", default: "both" },
-  },
-});
 const sizes = values.sizes.split(",").map(Number);
 if (values.large && !sizes.includes(10_000)) sizes.push(10_000);
 const modes = values.faults === "on" ? [true] : values.faults === "off" ? [false] : [false, true];

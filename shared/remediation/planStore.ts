@@ -23,6 +23,8 @@ import {
 
 export const PLANS_TABLE = "GovernorPlans";
 export { PLAN_CHUNK };
+/** Characters of JSON a plan may take inline in a workflow's input; a larger one is staged. */
+export const MAX_INLINE_PLAN_CHARS = 32_000;
 /** A reason is evidence for people, kept whole in the findings' records; the plan keeps this much. */
 const MAX_REASON = 2_000;
 
@@ -160,7 +162,8 @@ export async function stagePlan<T extends { instanceId: string; input: { resourc
   store: Pick<PlanStore, "save">,
 ): Promise<T> {
   const resources = start.input.resources;
-  if (resources.length <= PLAN_CHUNK) return start;
+  // Reasons carry the values that matched and can be long: a plan is staged by its size in text too.
+  if (resources.length <= PLAN_CHUNK && JSON.stringify(resources).length <= MAX_INLINE_PLAN_CHARS) return start;
   const plan = await store.save(start.instanceId, resources);
   return { ...start, input: { ...start.input, resources: [], plan } };
 }
