@@ -16,7 +16,7 @@ import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-f
 import type { RemediationOutcome } from "../shared/remediation/types.ts";
 import type { ActionSpec, ApprovalSpec } from "../shared/policy/types.ts";
 import type { ApprovalDecision, ApprovalInput } from "./approval.ts";
-import { PLAN_CHUNK } from "../shared/remediation/chunks.ts";
+import { PLAN_CHUNK, plannedCount } from "../shared/remediation/chunks.ts";
 import type { PlannedChange, PlanRef } from "../shared/remediation/planStore.ts";
 import type { ScheduleStart } from "./activities/remediation.activities.ts";
 import { ACTIVITIES, ORCHESTRATIONS, remediationChunkInstanceId } from "./names.ts";
@@ -101,9 +101,7 @@ export function chunkSources(input: RemediateInput): RemediateChunkInput["source
   return sources;
 }
 
-export function plannedCount(input: Pick<RemediateInput, "plan" | "resources">): number {
-  return input.plan?.resources ?? input.resources.length;
-}
+export { plannedCount };
 
 /**
  * Task.all gives up at the first failure: the others are waited for each on its own, and a

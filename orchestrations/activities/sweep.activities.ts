@@ -14,7 +14,7 @@ import { ACTIVITIES, drillInstanceId } from "../names.ts";
 import type { DrillInput } from "../restoreDrill.ts";
 import { restoreDrillAction } from "../../shared/policy/actions/restoreDrill.ts";
 import { remediationsFor } from "../remediations.ts";
-import { plannedCount } from "../remediate.ts";
+import { plannedCount } from "../../shared/remediation/chunks.ts";
 import type { PlanPolicyInput, PolicyPlan } from "../sweep.ts";
 import { dependencies } from "./remediation.activities.ts";
 import { appPlanStore, stagePlan } from "../../shared/remediation/planStore.ts";
