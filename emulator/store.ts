@@ -45,12 +45,29 @@ export interface ResourceChange {
   caller?: Caller;
 }
 
+/** The ids a resource id sits under, down to the top-level resource: `…/vaults/v/backupFabrics/Azure` and `…/vaults/v` for an item. */
+function ancestorsOf(key: string): string[] {
+  const providers = key.lastIndexOf("/providers/");
+  if (providers < 0) return [];
+  const segments = key.slice(providers + "/providers/".length).split("/");
+  // namespace, then type/name pairs: a top-level resource has 3 segments, each child level two more.
+  const ancestors: string[] = [];
+  for (let length = segments.length - 2; length >= 3; length -= 2) {
+    ancestors.push(`${key.slice(0, providers)}/providers/${segments.slice(0, length).join("/")}`);
+  }
+  return ancestors;
+}
+
 export class ResourceStore {
   readonly subscriptions = new Set<string>();
   readonly #groups = new Map<string, ArmResource>();
   readonly #resources = new Map<string, StoredResource>();
   /** Resources deleted, as they were, with `sim.deletedAt` once the deletion's change is emitted: what they cost until then (emulator/costs.ts). */
   readonly #removed = new Map<string, StoredResource>();
+  /** Keys of the resources under each resource (children, grandchildren…), so lookups by parent never scan the store. */
+  readonly #descendants = new Map<string, Set<string>>();
+  /** Keys by lower-case type. */
+  readonly #byType = new Map<string, Set<string>>();
   readonly changes = new EventEmitter<{ change: [ResourceChange] }>();
 
   addSubscription(subscriptionId: string): void {
@@ -102,18 +119,44 @@ export class ResourceStore {
   }
 
   put(resource: StoredResource): void {
-    this.#resources.set(idKey(resource.arm.id), resource);
+    const key = idKey(resource.arm.id);
+    const previous = this.#resources.get(key);
+    this.#resources.set(key, resource);
+    // The same id and type is indexed already, where it was (lists keep their order).
+    if (previous?.arm.type.toLowerCase() === resource.arm.type.toLowerCase()) return;
+    if (previous) this.#unindex(key, previous);
+    const type = resource.arm.type.toLowerCase();
+    let typed = this.#byType.get(type);
+    if (!typed) this.#byType.set(type, (typed = new Set()));
+    typed.add(key);
+    for (const ancestor of ancestorsOf(key)) {
+      let under = this.#descendants.get(ancestor);
+      if (!under) this.#descendants.set(ancestor, (under = new Set()));
+      under.add(key);
+    }
+  }
+
+  #unindex(key: string, resource: StoredResource): void {
+    this.#byType.get(resource.arm.type.toLowerCase())?.delete(key);
+    for (const ancestor of ancestorsOf(key)) this.#descendants.get(ancestor)?.delete(key);
+  }
+
+  #remove(key: string): boolean {
+    const resource = this.#resources.get(key);
+    if (!resource) return false;
+    this.#unindex(key, resource);
+    this.#resources.delete(key);
+    return true;
   }
 
   delete(id: string): boolean {
     const key = idKey(id);
     const gone = this.#resources.get(key);
     if (gone) this.#removed.set(key, gone);
-    const removed = this.#resources.delete(key);
+    const removed = this.#remove(key);
     // Child resources (agent pools, protected items) go with their parent, as in ARM.
-    for (const childKey of this.#resources.keys()) {
-      if (childKey.startsWith(`${key}/`)) this.#resources.delete(childKey);
-    }
+    for (const childKey of [...(this.#descendants.get(key) ?? [])]) this.#remove(childKey);
+    this.#descendants.delete(key);
     return removed;
   }
 
@@ -128,7 +171,11 @@ export class ResourceStore {
     const type = filter.type?.toLowerCase();
     const location = filter.location?.toLowerCase();
     const result: StoredResource[] = [];
-    for (const [key, resource] of this.#resources) {
+    // By type through the index: listing one type never walks the others.
+    const keys: Iterable<string> = type === undefined ? this.#resources.keys() : [...(this.#byType.get(type) ?? [])];
+    for (const key of keys) {
+      const resource = this.#resources.get(key);
+      if (!resource) continue;
       if (prefix !== undefined && !key.startsWith(prefix)) continue;
       if (type !== undefined && resource.arm.type.toLowerCase() !== type) continue;
       if (location !== undefined && resource.arm.location?.toLowerCase() !== location) continue;
@@ -137,13 +184,15 @@ export class ResourceStore {
     return result;
   }
 
-  /** Direct children of a resource of one child type (e.g. a cluster's agent pools). */
+  /** Resources under a resource of one child type (a cluster's agent pools, a vault's protected items), from the index. */
   children(parentId: string, childType: string): StoredResource[] {
-    const prefix = `${idKey(parentId)}/`;
     const type = childType.toLowerCase();
-    return [...this.#resources.entries()]
-      .filter(([key, resource]) => key.startsWith(prefix) && resource.arm.type.toLowerCase() === type)
-      .map(([, resource]) => resource);
+    const result: StoredResource[] = [];
+    for (const key of this.#descendants.get(idKey(parentId)) ?? []) {
+      const resource = this.#resources.get(key);
+      if (resource && resource.arm.type.toLowerCase() === type) result.push(resource);
+    }
+    return result;
   }
 
   get size(): number {

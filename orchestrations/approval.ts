@@ -21,7 +21,10 @@ export type { ApprovalEvent, ApprovalRequestResult };
 export interface ApprovalInput {
   policy: string;
   action: string;
+  /** The plan, or for a plan larger than one chunk its first chunk (what the request shows row by row). */
   resources: Array<{ resourceId: string; resourceName: string; reason: string; estimatedMonthlySavings: number }>;
+  /** The whole plan's size and savings when `resources` shows only its first chunk. */
+  total?: { resources: number; estimatedMonthlySavings: number };
   approvers: string[];
   /** Asked once when nobody answered the approvers in time; empty: no escalation. */
   escalation?: string[];
@@ -31,6 +34,9 @@ export interface ApprovalInput {
 
 export interface ApprovalDecision {
   outcome: "approved" | "rejected" | "partially-approved" | "exempted" | "timed-out" | "undelivered";
+  /** The whole plan is approved, including resources the request did not list one by one. */
+  approvedAll?: boolean;
+  /** Approved resources among those the request listed (a large plan approved whole: see `approvedAll`). */
   approvedResourceIds: string[];
   /** Resources exempted by the decision (skipped, with an exemption written until `exemptUntil`). */
   exemptedResourceIds?: string[];
@@ -111,8 +117,10 @@ export function decide(input: ApprovalInput, event: unknown): ApprovalDecision {
     chosen.length === planned.length
       ? "approved"
       : `approved ${chosen.length} of ${planned.length}${exempted.length > 0 ? `, exempted ${exempted.length} until ${exempt?.until}` : ""}`;
+  const whole = chosen.length === planned.length;
   return {
-    outcome: chosen.length === planned.length ? "approved" : "partially-approved",
+    outcome: whole ? "approved" : "partially-approved",
+    ...(whole ? { approvedAll: true } : {}),
     approvedResourceIds: chosen,
     ...(exempted.length > 0 ? { exemptedResourceIds: exempted, exemptUntil: exempt?.until } : {}),
     decidedBy: candidate.decidedBy,
@@ -140,7 +148,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
 
   for (;;) {
     const approvers = escalated ? [...input.approvers, ...escalation.filter((name) => !input.approvers.includes(name))] : input.approvers;
-    context.df.setCustomStatus({ stage: "requesting", approvers, resources: input.resources.length, round });
+    context.df.setCustomStatus({ stage: "requesting", approvers, resources: input.total?.resources ?? input.resources.length, round });
     const expiresAt = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs).toISOString();
     const request: ApprovalRequestInput = {
       ...input,
@@ -164,7 +172,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     const status: AwaitingApprovalStatus = {
       stage: "awaiting-approval",
       approvers,
-      resources: input.resources.length,
+      resources: input.total?.resources ?? input.resources.length,
       round,
       planHash: sent.planHash,
       expiresAt,
@@ -188,7 +196,13 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
           reason: `snoozed by ${by} until ${until.toISOString()}: asked again then`,
           decidedBy: by,
         });
-        context.df.setCustomStatus({ stage: "snoozed", approvers, resources: input.resources.length, round, until: until.toISOString() });
+        context.df.setCustomStatus({
+          stage: "snoozed",
+          approvers,
+          resources: input.total?.resources ?? input.resources.length,
+          round,
+          until: until.toISOString(),
+        });
         yield context.df.createTimer(until);
         decision = context.df.waitForExternalEvent(EVENTS.approvalDecision);
         round += 1;
@@ -217,6 +231,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
     if (input.onTimeout === "approve") {
       return {
         outcome: "approved",
+        approvedAll: true,
         approvedResourceIds: input.resources.map((resource) => resource.resourceId),
         decidedBy: "governor (policy onTimeout: approve)",
         reason: `no decision before the timeout${escalated ? " nor after escalation" : ""}; the policy approves on timeout`,

@@ -1,6 +1,7 @@
 /** Names of Governor's orchestrations, activities and events: the contract between them and the triggers. */
 export const ORCHESTRATIONS = {
   remediate: "remediate",
+  remediateChunk: "remediateChunk",
   approval: "approval",
   costContainment: "costContainment",
   costNotice: "costNotice",
@@ -16,6 +17,7 @@ export const ACTIVITIES = {
   applyRemediation: "applyRemediation",
   verifyRemediation: "verifyRemediation",
   recordAudit: "recordAudit",
+  loadPlanChunk: "loadPlanChunk",
   requestApproval: "requestApproval",
   writeExemptions: "writeExemptions",
   recordApprovalStep: "recordApprovalStep",
@@ -52,6 +54,11 @@ export function remediationInstanceId(policy: string, scope: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9:._-]+/g, "-")
     .slice(0, 256);
+}
+
+/** A chunk of a remediation's plan, carried out by a sub-orchestration of its own. */
+export function remediationChunkInstanceId(remediationId: string, chunk: number): string {
+  return bounded(`${remediationId}:chunk-${chunk}`, 256);
 }
 
 /** Longest instance id of a check or of a remediation it starts (Durable allows 256; remediate adds `:approval`). */

@@ -41,7 +41,13 @@ async function readPlan(input: ApprovalRequestInput): Promise<ApprovalPlan> {
       return { ...resource, state };
     }),
   );
-  return { policy: input.policy, action: input.action, resources, currency: policySet.settings.currency };
+  return {
+    policy: input.policy,
+    action: input.action,
+    resources,
+    currency: policySet.settings.currency,
+    ...(input.total === undefined ? {} : { total: input.total }),
+  };
 }
 
 /** Delivery is quick against local servers and patient in Azure. */
@@ -123,7 +129,7 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
     policy: input.policy,
     action: input.action,
     instanceId: input.instanceId,
-    reason: `${result.delivery === "failed" ? "approval request could NOT be delivered anywhere: " : ""}${input.escalated ? "escalated: " : ""}approval requested from ${input.audience.join(", ")} for ${input.resources.length} resource(s), until ${input.expiresAt}; ${how}`,
+    reason: `${result.delivery === "failed" ? "approval request could NOT be delivered anywhere: " : ""}${input.escalated ? "escalated: " : ""}approval requested from ${input.audience.join(", ")} for ${input.total?.resources ?? input.resources.length} resource(s), until ${input.expiresAt}; ${how}`,
     trigger: { type: "approval" },
     actor: GOVERNOR,
     details: {

@@ -18,7 +18,16 @@ import { appPolicies } from "../../shared/policy/appSource.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
 import { applyRemediation } from "../../shared/remediation/apply.ts";
+import {
+  azureFailure,
+  type RemediationOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  retryingRead,
+} from "../../shared/remediation/executors/common.ts";
+import { createLimiter, mapLimit } from "../../shared/inventory/concurrency.ts";
 import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
+import { appPlanStore, type PlannedChange } from "../../shared/remediation/planStore.ts";
 import type { ApprovalDecision } from "../approval.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { RemediateInput } from "../remediate.ts";
@@ -48,47 +57,111 @@ export async function dependencies(): Promise<Loaded & { config: GovernorConfig;
   return { ...clients, policySet, config };
 }
 
+/** Against the emulator, poll operations and back off quickly: its clock is virtual. In Azure, Retry-After sets the pace. */
+function remediationOptions(config: GovernorConfig): RemediationOptions | undefined {
+  return config.emulator ? { pollIntervalMs: 50, retryDelayMs: 200, maxRetryDelayMs: 2_000 } : undefined;
+}
+
+/** Reads around a change in flight at once within one activity: ARM's read budget is shared by the subscription. */
+const READ_CONCURRENCY = 8;
+
+/** A failure of one resource as its outcome, with Azure's error code: never an exception that fails the workflow. */
+export function failedOutcome(
+  base: Pick<RemediationOutcome, "resourceId" | "action"> & Partial<RemediationOutcome>,
+  error: unknown,
+  doing: string,
+): RemediationOutcome {
+  const failure = azureFailure(error);
+  const code = failure.code === "Error" && error instanceof Error && error.name !== "Error" ? error.name : failure.code;
+  return { ...base, outcome: "failed", reason: `${doing}: ${code}: ${failure.message}`, errorCode: code };
+}
+
 async function applyRemediationActivity(request: RemediationRequest): Promise<RemediationOutcome> {
-  const { target, config, policySet } = await dependencies();
-  // Against the emulator, poll operations quickly: its clock is virtual. In Azure, Retry-After sets the pace.
-  const options = config.emulator ? { pollIntervalMs: 50, retryDelayMs: 200, maxRetryDelayMs: 2_000 } : undefined;
-  return applyRemediation(request, { target, config, policySet, registry: builtinRegistry(), now, ...(options ? { options } : {}) });
+  try {
+    const { target, config, policySet } = await dependencies();
+    const options = remediationOptions(config);
+    return await applyRemediation(request, {
+      target,
+      config,
+      policySet,
+      registry: builtinRegistry(),
+      now,
+      ...(options ? { options } : {}),
+    });
+  } catch (error) {
+    // Even a malformed request or a broken dependency is this resource's outcome: the others go on.
+    return failedOutcome(
+      {
+        resourceId: String(request?.resourceId ?? "unknown"),
+        action: String(request?.action?.type ?? "unknown"),
+        ...(typeof request?.policy === "string" ? { policy: request.policy } : {}),
+      },
+      error,
+      "could not carry the change out",
+    );
+  }
+}
+
+async function readsOptions(): Promise<ResolvedOptions> {
+  const { config } = await dependencies();
+  return resolveOptions(remediationOptions(config));
 }
 
 const EXPECTED_POWER: Record<string, string> = { deallocate: "deallocated", stop: "stopped", start: "running" };
 
-/** Re-reads each resource an action was applied to and checks that Azure shows the result. */
+/**
+ * Re-reads each resource an action was applied to and checks that Azure shows the result. Each
+ * read is retried like every other (throttling, 5xx, `Retry-After`), a few at a time; one that
+ * still fails is that resource's `failed` outcome with Azure's error code.
+ */
 async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[] }): Promise<RemediationOutcome[]> {
   const { target } = await dependencies();
-  return Promise.all(
-    input.outcomes.map(async (outcome): Promise<RemediationOutcome> => {
-      if (outcome.outcome !== "applied") return outcome;
-      const fresh = await readResource(target, outcome.resourceId);
-      if (outcome.action === "delete") {
-        return fresh === undefined
-          ? outcome
-          : { ...outcome, outcome: "failed", reason: `verification: ${outcome.resourceId} still exists after delete` };
-      }
-      const expected = EXPECTED_POWER[outcome.action];
-      if (expected !== undefined && fresh?.powerState !== expected) {
-        return {
-          ...outcome,
-          outcome: "failed",
-          reason: `verification: power state is ${fresh?.powerState ?? "unknown"}, expected ${expected}`,
-        };
-      }
-      return outcome;
-    }),
-  );
+  const options = await readsOptions();
+  return mapLimit(input.outcomes, createLimiter(READ_CONCURRENCY), async (outcome): Promise<RemediationOutcome> => {
+    if (outcome.outcome !== "applied") return outcome;
+    // The change was verified by a read made after Azure said it was done (`after`): that read is the evidence, not read twice.
+    const expectedPower = EXPECTED_POWER[outcome.action];
+    if (outcome.after !== undefined && outcome.action !== "delete" && expectedPower === undefined) return outcome;
+    if (outcome.after !== undefined && outcome.action === "delete" && !outcome.after.exists) return outcome;
+    if (outcome.after !== undefined && expectedPower !== undefined && outcome.after.powerState === expectedPower) return outcome;
+    let fresh: Awaited<ReturnType<typeof readResource>>;
+    try {
+      fresh = await retryingRead(() => readResource(target, outcome.resourceId), options);
+    } catch (error) {
+      return failedOutcome(outcome, error, "verification: could not read the resource again");
+    }
+    if (outcome.action === "delete") {
+      return fresh === undefined
+        ? outcome
+        : {
+            ...outcome,
+            outcome: "failed",
+            reason: `verification: ${outcome.resourceId} still exists after delete`,
+            errorCode: "VerificationFailed",
+          };
+    }
+    const expected = EXPECTED_POWER[outcome.action];
+    if (expected !== undefined && fresh?.powerState !== expected) {
+      return {
+        ...outcome,
+        outcome: "failed",
+        reason: `verification: power state is ${fresh?.powerState ?? "unknown"}, expected ${expected}`,
+        errorCode: "VerificationFailed",
+      };
+    }
+    return outcome;
+  });
 }
 
 type AuditStage =
-  | ({ stage: "plan"; instanceId: string } & Pick<RemediateInput, "policy" | "trigger" | "resources"> & { action: string })
+  | ({ stage: "plan"; instanceId: string; resources: PlannedChange[] } & Pick<RemediateInput, "policy" | "trigger"> & { action: string })
   | ({ stage: "approval"; instanceId: string; approval: ApprovalDecision } & Pick<RemediateInput, "policy" | "trigger"> & {
         action: string;
       })
   | ({ stage: "outcome"; instanceId: string; outcomes: RemediationOutcome[] } & Pick<RemediateInput, "policy" | "trigger"> & {
         action: string;
+        /** A later step's outcomes on the same resources (the restart at the schedule's start): their own ids. */
+        step?: "restart";
       });
 
 const GOVERNOR = { type: "governor", id: "governor" } as const;
@@ -130,7 +203,7 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
     case "outcome":
       return input.outcomes.map((outcome) => ({
         ...base,
-        id: `${input.instanceId}:outcome:${outcome.resourceId.toLowerCase()}`,
+        id: `${input.instanceId}:${input.step ?? "outcome"}:${outcome.resourceId.toLowerCase()}`,
         kind: "outcome",
         resourceId: outcome.resourceId,
         outcome: outcome.outcome,
@@ -149,45 +222,73 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
   }
 }
 
-async function recordAuditActivity(input: AuditStage): Promise<{ recorded: number }> {
+/** A plan's stage record names the chunk of the plan store it covers rather than carrying it. */
+type AuditInput = AuditStage | (Omit<Extract<AuditStage, { stage: "plan" }>, "resources"> & { plan: { planId: string; chunk: number } });
+
+async function recordAuditActivity(input: AuditInput): Promise<{ recorded: number }> {
   const { trail } = await dependencies();
-  const records = auditRecords(input, now().toISOString());
+  const stage: AuditStage =
+    "plan" in input ? { ...input, resources: await (await appPlanStore()).chunk(input.plan.planId, input.plan.chunk) } : input;
+  const records = auditRecords(stage, now().toISOString());
   const result = await trail.append(records);
   return { recorded: result.recorded.length };
 }
 
-/** When each resource's schedule window next begins, from its governor-schedule tag (or its resource group's). */
-async function nextScheduleStartsActivity(input: { resourceIds: string[] }): Promise<Array<{ resourceId: string; at: string }>> {
+export type ScheduleStart = { resourceId: string; at: string } | { resourceId: string; errorCode: string; reason: string };
+
+/**
+ * When each resource's schedule window next begins, from its governor-schedule tag (or its
+ * resource group's). Reads are retried like every other, a few at a time; a resource whose
+ * schedule could not be read says so (its start is then reported failed), the others go on.
+ */
+async function nextScheduleStartsActivity(input: { resourceIds: string[] }): Promise<ScheduleStart[]> {
   const { target, policySet } = await dependencies();
+  const options = await readsOptions();
   const settings = policySet.settings;
-  const starts: Array<{ resourceId: string; at: string }> = [];
-  for (const resourceId of input.resourceIds) {
-    const resource = await readResource(target, resourceId);
-    if (!resource) continue;
-    const group = await readResourceGroup(target, resource.resourceGroup);
-    const tag = inheritedTag(resource, settings.tags.schedule, {
-      inventory: {
-        subscriptionId: target.subscriptionId,
-        resources: [],
-        resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
-      },
-    }).value;
-    if (tag === undefined) continue;
-    try {
-      const at = nextScheduleStart(parseSchedule(tag), now(), settings.holidays);
-      if (at) starts.push({ resourceId, at: at.toISOString() });
-    } catch {
-      // An unreadable schedule never stopped anything (the off-hours filter answers unknown), so there is nothing to start.
-    }
-  }
-  return starts;
+  const starts = await mapLimit(
+    input.resourceIds,
+    createLimiter(READ_CONCURRENCY),
+    async (resourceId): Promise<ScheduleStart | undefined> => {
+      let tag: string | undefined;
+      try {
+        const resource = await retryingRead(() => readResource(target, resourceId), options);
+        if (!resource) return undefined;
+        const group = await retryingRead(() => readResourceGroup(target, resource.resourceGroup), options);
+        tag = inheritedTag(resource, settings.tags.schedule, {
+          inventory: {
+            subscriptionId: target.subscriptionId,
+            resources: [],
+            resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
+          },
+        }).value;
+      } catch (error) {
+        const failed = failedOutcome({ resourceId, action: "start" }, error, "could not read the schedule");
+        return { resourceId, errorCode: failed.errorCode ?? "Error", reason: failed.reason };
+      }
+      if (tag === undefined) return undefined;
+      try {
+        const at = nextScheduleStart(parseSchedule(tag), now(), settings.holidays);
+        return at ? { resourceId, at: at.toISOString() } : undefined;
+      } catch {
+        // An unreadable schedule never stopped anything (the off-hours filter answers unknown), so there is nothing to start.
+        return undefined;
+      }
+    },
+  );
+  return starts.filter((start): start is ScheduleStart => start !== undefined);
 }
 
 df.app.activity(ACTIVITIES.applyRemediation, { handler: (input: unknown) => applyRemediationActivity(input as RemediationRequest) });
 df.app.activity(ACTIVITIES.verifyRemediation, {
   handler: (input: unknown) => verifyRemediationActivity(input as { outcomes: RemediationOutcome[] }),
 });
-df.app.activity(ACTIVITIES.recordAudit, { handler: (input: unknown) => recordAuditActivity(input as AuditStage) });
+df.app.activity(ACTIVITIES.recordAudit, { handler: (input: unknown) => recordAuditActivity(input as AuditInput) });
+df.app.activity(ACTIVITIES.loadPlanChunk, {
+  handler: async (input: unknown) => {
+    const { planId, chunk } = input as { planId: string; chunk: number };
+    return (await appPlanStore()).chunk(planId, chunk);
+  },
+});
 df.app.activity(ACTIVITIES.nextScheduleStarts, {
   handler: (input: unknown) => nextScheduleStartsActivity(input as { resourceIds: string[] }),
 });

@@ -15,8 +15,10 @@ import { ACTIVITIES, drillInstanceId } from "../names.ts";
 import type { DrillInput } from "../restoreDrill.ts";
 import { restoreDrillAction } from "../../shared/policy/actions/restoreDrill.ts";
 import { remediationsFor } from "../remediations.ts";
+import { plannedCount } from "../../shared/remediation/chunks.ts";
 import type { PlanPolicyInput, PolicyPlan } from "../sweep.ts";
 import { dependencies } from "./remediation.activities.ts";
+import { appPlanStore, stagePlan } from "../../shared/remediation/planStore.ts";
 
 const GOVERNOR = { type: "governor", id: "governor" } as const;
 
@@ -124,7 +126,7 @@ export async function planPolicy(
     drills.length > 0
       ? `restore drill of ${drills.length} server(s)`
       : start
-        ? `${policy.action.type} ${start.input.resources.length} resource(s)${start.input.approval?.required && !start.input.autoApprove ? " once approved" : ""}`
+        ? `${policy.action.type} ${plannedCount(start.input)} resource(s)${start.input.approval?.required && !start.input.autoApprove ? " once approved" : ""}`
         : "nothing to act on";
   const result: PolicyPlan & { records: AuditRecord[] } = {
     policy: policy.name,
@@ -155,6 +157,8 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
     () => (inventory ? labelsOf(inventory, policySet.settings) : new Map()),
   );
   if (records.length > 0) await trail.append(records);
+  // A plan larger than a chunk waits in the plan store: this activity's output stays small whatever the estate.
+  if (planned.start) planned.start = await stagePlan(planned.start, await appPlanStore());
   return planned;
 }
 

@@ -4,7 +4,7 @@
  * `Action.OpenUrl` to the approval page (with the decision preselected), never `Action.Execute`:
  * the decision is taken and confirmed on the page, by a signed-in approver.
  */
-import { describeState, formatMoney, planTitle, totalSavings } from "./plan.ts";
+import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./plan.ts";
 import { type ApprovalRequest, formatDeadline, linkWithIntent } from "./request.ts";
 
 /** Rows shown on the card; the page lists the rest (Teams limits a card's size). */
@@ -35,7 +35,7 @@ export function approvalCard(request: ApprovalRequest): AdaptiveCard {
       { type: "TextBlock", text: resource.reason, wrap: true, spacing: "Small", size: "Small" },
     ],
   }));
-  const more = plan.resources.length - rows.length;
+  const more = plannedResources(plan) - rows.length;
   return {
     type: "AdaptiveCard",
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -48,7 +48,7 @@ export function approvalCard(request: ApprovalRequest): AdaptiveCard {
         facts: [
           { title: "Policy", value: plan.policy },
           { title: "Action", value: plan.action },
-          { title: "Resources", value: String(plan.resources.length) },
+          { title: "Resources", value: String(plannedResources(plan)) },
           { title: "Saves", value: `about ${formatMoney(totalSavings(plan), plan.currency)} a month` },
           { title: "Decide by", value: `${formatDeadline(request.expiresAt)} (then: nothing is done)` },
           { title: "Approvers", value: request.approvers.join(", ") },

@@ -4,7 +4,7 @@
  * scanner following them decides nothing.
  */
 import { escapeHtml } from "./html.ts";
-import { describeState, formatMoney, planTitle, totalSavings } from "./plan.ts";
+import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./plan.ts";
 import { type ApprovalRequest, formatDeadline, linkWithIntent } from "./request.ts";
 
 export interface EmailContent {
@@ -29,7 +29,7 @@ export function approvalEmail(request: ApprovalRequest): EmailContent {
   const button = (label: string, intent: "approve" | "reject" | "snooze" | "exempt") =>
     `<a href="${escapeHtml(linkWithIntent(request.link, intent))}" style="display:inline-block;padding:8px 14px;margin:4px;border:1px solid #555;border-radius:4px;text-decoration:none">${label}</a>`;
   const html = `<!doctype html><html><body style="font-family:Segoe UI,Arial,sans-serif">
-<p>${request.escalated ? "<b>Escalated:</b> the first approvers did not answer in time.<br>" : ""}Policy <b>${escapeHtml(plan.policy)}</b> asks to <b>${escapeHtml(plan.action)}</b> ${plan.resources.length} resource(s).</p>
+<p>${request.escalated ? "<b>Escalated:</b> the first approvers did not answer in time.<br>" : ""}Policy <b>${escapeHtml(plan.policy)}</b> asks to <b>${escapeHtml(plan.action)}</b> ${plannedResources(plan)} resource(s)${plannedResources(plan) > plan.resources.length ? ` (the first ${plan.resources.length} listed below)` : ""}.</p>
 <h2 style="font-size:18px">${escapeHtml(title)}</h2>
 <table style="border-collapse:collapse" border="1"><thead><tr><th>Resource</th><th>Why</th><th>Saves a month</th></tr></thead><tbody>
 ${rows}

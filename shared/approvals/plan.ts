@@ -19,6 +19,13 @@ export interface ApprovalPlan {
   action: string;
   resources: PlannedResource[];
   currency: string;
+  /** A plan too large to list whole: `resources` is its first part, this is all of it. */
+  total?: { resources: number; estimatedMonthlySavings: number };
+}
+
+/** How many resources the plan covers, listed or not. */
+export function plannedResources(plan: ApprovalPlan): number {
+  return plan.total?.resources ?? plan.resources.length;
 }
 
 /** JSON with sorted keys: the same plan gives the same text, whatever order its fields were built in. */
@@ -39,11 +46,12 @@ export function planHash(plan: ApprovalPlan): string {
     .map((resource) => ({ ...resource, resourceId: resource.resourceId.toLowerCase() }))
     .sort((a, b) => (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0));
   return createHash("sha256")
-    .update(canonical({ policy: plan.policy, action: plan.action, currency: plan.currency, resources }))
+    .update(canonical({ policy: plan.policy, action: plan.action, currency: plan.currency, resources, total: plan.total }))
     .digest("base64url");
 }
 
 export function totalSavings(plan: ApprovalPlan): number {
+  if (plan.total !== undefined) return Math.round(plan.total.estimatedMonthlySavings * 100) / 100;
   return Math.round(plan.resources.reduce((sum, resource) => sum + resource.estimatedMonthlySavings, 0) * 100) / 100;
 }
 
@@ -53,7 +61,7 @@ export function formatMoney(amount: number, currency: string): string {
 
 /** "Deallocate 6 VMs under stop-idle-nonprod-vms: saves about 410 EUR a month" */
 export function planTitle(plan: ApprovalPlan): string {
-  const count = plan.resources.length;
+  const count = plannedResources(plan);
   const verb = plan.action.charAt(0).toUpperCase() + plan.action.slice(1).replace(/-/g, " ");
   const savings = totalSavings(plan);
   return `${verb} ${count} resource${count === 1 ? "" : "s"} (${plan.policy})${savings > 0 ? `: saves about ${formatMoney(savings, plan.currency)} a month` : ""}`;

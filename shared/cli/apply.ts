@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { RemediateResult } from "../../orchestrations/remediate.ts";
+import { plannedCount } from "../remediation/chunks.ts";
+import { appPlanStore, stagePlan } from "../remediation/planStore.ts";
 import { remediationsFor } from "../../orchestrations/remediations.ts";
 import { emulatorTarget } from "../azure/target.ts";
 import { plan } from "../plan.ts";
@@ -43,18 +45,21 @@ export async function applyCommand(args: string[]): Promise<number> {
       `Emulated subscription ${app.sample.subscriptionId} on ${app.emulator.url}; Azurite on port ${app.azurite.port}; clock ${now.toISOString()}`,
     );
     const { evaluation } = await plan(emulatorTarget(app.emulator, app.sample.subscriptionId), set, now, builtinRegistry());
-    const starts = remediationsFor(evaluation, set, {
-      scope: now.toISOString(),
-      trigger: { type: "cli" },
-      autoApprove: values["auto-approve"],
-    });
+    const plans = await appPlanStore();
+    const starts = await Promise.all(
+      remediationsFor(evaluation, set, {
+        scope: now.toISOString(),
+        trigger: { type: "cli" },
+        autoApprove: values["auto-approve"],
+      }).map((start) => stagePlan(start, plans)),
+    );
     if (starts.length === 0) {
       console.log("Nothing to act on.");
       return 0;
     }
     for (const start of starts) {
       await app.runtime.startNew("remediate", { instanceId: start.instanceId, input: start.input });
-      console.log(`started ${start.instanceId}: ${start.input.action.type} on ${start.input.resources.length} resource(s)`);
+      console.log(`started ${start.instanceId}: ${start.input.action.type} on ${plannedCount(start.input)} resource(s)`);
     }
     await app.runtime.whenIdle();
     const waiting = [];

@@ -56,6 +56,21 @@ export function renderPlan(evaluation: Evaluation): string {
       `${total("remediate")} to act on, ${total("needs-approval")} awaiting approval, ${total("audit")} reported, ${total("blocked")} blocked by guards.`,
   );
   lines.push(`Estimated savings of what Governor would act on: ${money(summary.estimatedMonthlySavings, summary.currency)} a month.`);
+  const capped = evaluation.findings.filter((finding) => finding.guard === "cap");
+  if (capped.length > 0) {
+    // Which findings a blast-radius cap held back and why: the guard text, once per distinct reason.
+    const byReason = new Map<string, Map<string, number>>();
+    for (const finding of capped) {
+      const reason = finding.reason.split("; ").find((part) => part.startsWith("blast-radius cap")) ?? "blast-radius cap";
+      const policies = byReason.get(reason) ?? new Map<string, number>();
+      policies.set(finding.policy, (policies.get(finding.policy) ?? 0) + 1);
+      byReason.set(reason, policies);
+    }
+    for (const [reason, policies] of byReason) {
+      const list = [...policies].map(([policy, count]) => `${policy} ${count}`).join(", ");
+      lines.push(`Held back by the cap (${[...policies.values()].reduce((sum, count) => sum + count, 0)}: ${list}): ${reason}.`);
+    }
+  }
   if (summary.dryRun) lines.push("Dry-run is on in the settings: workflows would record their decisions and change nothing.");
   for (const note of summary.expiredExemptions) lines.push(`Expired exemption (no longer honoured): ${note}`);
   lines.push("This was a plan: nothing was changed.");

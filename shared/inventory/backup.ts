@@ -140,3 +140,97 @@ export async function gatherBackupFacts(
   }
   return { backup: backupFacts, vaults: perVault.map(({ vault }) => vault) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// One VM, just before acting on it
+
+/** Azure Backup's names of a VM's container and item: `iaasvmcontainer;iaasvmcontainerv2;{rg};{vm}`, `vm;iaasvmcontainerv2;{rg};{vm}`. */
+export function protectedItemNames(vmId: string): { container: string; item: string } {
+  const match = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i.exec(vmId.trim());
+  if (!match) throw new Error(`not the id of a virtual machine: ${vmId}`);
+  const suffix = `iaasvmcontainerv2;${(match[1] as string).toLowerCase()};${(match[2] as string).toLowerCase()}`;
+  return { container: `iaasvmcontainer;${suffix}`, item: `vm;${suffix}` };
+}
+
+/**
+ * How long the vaults and their backup policies are reused before being listed again. They are
+ * configuration, not state (a vault or a policy is created once and kept), and a choice made on
+ * a stale list fails safely: Azure refuses a protection with a policy that no longer exists.
+ */
+export const VAULT_LIST_TTL_MS = 5 * 60_000;
+
+const vaultLists = new Map<string, { at: number; value: Promise<Facts["vaults"]> }>();
+
+/** The subscription's vaults with their VM backup policies, listed at most once per VAULT_LIST_TTL_MS per process. */
+export function vaultsWithPolicies(target: AzureTarget, options: BackupOptions = {}): Promise<Facts["vaults"]> {
+  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`;
+  const cached = vaultLists.get(key);
+  if (cached && Date.now() - cached.at < VAULT_LIST_TTL_MS) return cached.value;
+  const value = (async (): Promise<Facts["vaults"]> => {
+    const run = options.limiter ?? createLimiter();
+    const policies = options.policies ?? [];
+    const [vaultClient, backup] = await Promise.all([vaultsClient(target, policies), protectionClient(target, policies)]);
+    const vaults = await run(() => collect(vaultClient.vaults.listBySubscriptionId()));
+    return Promise.all(
+      vaults.flatMap((vault) =>
+        vault.id === undefined || vault.name === undefined
+          ? []
+          : [
+              (async () => ({
+                id: vault.id as string,
+                name: vault.name as string,
+                location: normaliseLocation(vault.location),
+                policies: (
+                  await run(() =>
+                    collect(backup.backupPolicies.list(vault.name as string, resourceGroupOf(vault.id as string), { filter: VM_FILTER })),
+                  )
+                ).flatMap((policy) => policy.id ?? []),
+              }))(),
+            ],
+      ),
+    );
+  })();
+  vaultLists.set(key, { at: Date.now(), value });
+  // A failed listing is not kept: the next call lists again.
+  value.catch(() => {
+    if (vaultLists.get(key)?.value === value) vaultLists.delete(key);
+  });
+  return value;
+}
+
+/**
+ * Backup facts of one VM, for a change about to be made: its own protected item, read by name
+ * (`protectedItems.get`) in each vault of its region (a VM can be protected only there), never
+ * the vaults' whole listings. With the vaults from `vaultsWithPolicies`, for enrolment.
+ */
+export async function gatherBackupFactsOf(
+  target: AzureTarget,
+  vm: InventoryResource,
+  options: BackupOptions & { vaults?: Facts["vaults"]; only?: string } = {},
+): Promise<Pick<Facts, "backup" | "vaults">> {
+  const vaults = options.vaults ?? (await vaultsWithPolicies(target, options));
+  const key = vm.id.toLowerCase();
+  if (vm.kind !== "virtual-machine") return { backup: {}, vaults };
+  const client = await protectionClient(target, options.policies ?? []);
+  const { container, item } = protectedItemNames(vm.id);
+  const region = normaliseLocation(vm.location);
+  const candidates = vaults.filter((vault) =>
+    options.only === undefined ? normaliseLocation(vault.location) === region : vault.id.toLowerCase() === options.only.toLowerCase(),
+  );
+  let fact: BackupFact = { protected: false };
+  for (const vault of candidates) {
+    let found: Awaited<ReturnType<typeof client.protectedItems.get>> | undefined;
+    try {
+      found = await client.protectedItems.get(vault.name, resourceGroupOf(vault.id), "Azure", container, item);
+    } catch (error) {
+      if ((error as { statusCode?: number } | null)?.statusCode === 404) continue;
+      throw error;
+    }
+    const properties = found.properties;
+    const state = (properties as { protectionState?: string } | undefined)?.protectionState ?? "";
+    const backingUp = !NOT_BACKING_UP.has(state.toLowerCase());
+    fact = { protected: backingUp, vaultId: vault.id, ...(properties?.policyId ? { policyId: properties.policyId } : {}) };
+    if (backingUp) break;
+  }
+  return { backup: { [key]: fact }, vaults };
+}

@@ -7,6 +7,7 @@ import { resourceGuards } from "./guards.ts";
 import { buildIndex } from "./inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "./registry.ts";
 import type {
+  ActionEffect,
   Condition,
   ConditionResult,
   Facts,
@@ -45,9 +46,21 @@ export interface Evaluation {
     currency: string;
     dryRun: boolean;
     expiredExemptions: string[];
-    /** Resources left out by the run-wide cap (settings.maxChangesPerRun). */
+    /** Disruptive or destructive changes held back by the run-wide cap (settings.maxChangesPerRun). */
     cappedByRun: number;
+    /** The same, by policy. */
+    cappedByRunByPolicy: Record<string, number>;
   };
+}
+
+/** What the run-wide cap counts: changes that stop, deallocate or delete. */
+export function disruptive(effect: ActionEffect): boolean {
+  return effect === "disruptive" || effect === "destructive";
+}
+
+/** The guard text of a finding the run-wide cap held back. */
+export function runCapReason(max: number): string {
+  return `blast-radius cap: at most ${max} disruptive or destructive changes (stop, deallocate, delete) per run, already planned; tag merges and other non-disruptive changes do not count`;
 }
 
 /** A condition's outcome with its reason; `all`, `any` and `not` combine their parts' reasons. */
@@ -126,6 +139,7 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
   const expired = new Set<string>();
   let runChanges = 0;
   let cappedByRun = 0;
+  const cappedByPolicy: Record<string, number> = {};
 
   for (const policy of set.policies) {
     const action = registry.action(policy.action.type);
@@ -191,9 +205,14 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
       if (policy.mode === "enforce" && !guard && action.effect !== "none") {
         if (policy.limits?.maxResources !== undefined && policyChanges >= policy.limits.maxResources) {
           guard = { guard: "cap", reason: `blast-radius cap: at most ${policy.limits.maxResources} resources per run for this policy` };
-        } else if (set.settings.maxChangesPerRun !== undefined && runChanges >= set.settings.maxChangesPerRun) {
-          guard = { guard: "cap", reason: `blast-radius cap: at most ${set.settings.maxChangesPerRun} changes per run` };
+        } else if (
+          disruptive(action.effect) &&
+          set.settings.maxChangesPerRun !== undefined &&
+          runChanges >= set.settings.maxChangesPerRun
+        ) {
+          guard = { guard: "cap", reason: runCapReason(set.settings.maxChangesPerRun) };
           cappedByRun += 1;
+          cappedByPolicy[policy.name] = (cappedByPolicy[policy.name] ?? 0) + 1;
         }
       }
       if (policy.mode === "audit") {
@@ -204,10 +223,9 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
         finding.guard = guard.guard;
       } else {
         finding.verdict = policy.approval?.required ? "needs-approval" : "remediate";
-        if (action.effect !== "none") {
-          policyChanges += 1;
-          runChanges += 1;
-        }
+        if (action.effect !== "none") policyChanges += 1;
+        // The run-wide cap is about safety: only stops, deallocations and deletes spend it, never a tag merge.
+        if (disruptive(action.effect)) runChanges += 1;
       }
       finding.reason = [
         ...reasons,
@@ -239,6 +257,7 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
       dryRun: set.settings.dryRun,
       expiredExemptions: [...expired].sort(),
       cappedByRun,
+      cappedByRunByPolicy: cappedByPolicy,
     },
   };
 }

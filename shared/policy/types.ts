@@ -193,7 +193,7 @@ export interface Settings {
   holidays?: string;
   /** IANA time zone of blackouts (schedule tags name their own). */
   timeZone: string;
-  /** Cap of changes per run across all policies. */
+  /** Cap of disruptive and destructive changes (stop, deallocate, delete) per run across all policies; tag merges and enrolments do not count. */
   maxChangesPerRun?: number;
   dryRun: boolean;
   /** Hourly list prices by VM size or AKS node size, overriding the bundled table. */

@@ -22,11 +22,12 @@ import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/index.ts";
 import { parseResourceId, readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
-import { evaluate, evaluateCondition } from "../policy/evaluate.ts";
+import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
 import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "../policy/registry.ts";
-import type { Inventory, InventoryResource, Policy, PolicySet, Settings } from "../policy/types.ts";
+import type { Inventory, InventoryResource, InventoryResourceGroup, Policy, PolicySet, Settings } from "../policy/types.ts";
+import { gatherBackupFactsOf } from "../inventory/backup.ts";
 import { requestsByKind } from "../plan.ts";
 import {
   type Assessment,
@@ -93,7 +94,10 @@ async function evaluationContext(
   options: ResolvedOptions,
 ): Promise<EvaluationContext> {
   const read = <T>(call: () => Promise<T>): Promise<T> => retryingRead(call, options);
-  const group = await read(() => readResourceGroup(target, resource.resourceGroup));
+  // A stop or delete reads the group itself: its tags may make the resource production, and that
+  // guard is the one that never rests on a shared read. Tags and enrolments share it for a moment.
+  const shared = !disruptive(registry.action(policy.action.type)?.effect ?? "none");
+  const group = await read(() => resourceGroupOf(target, resource.resourceGroup, shared));
   const related: InventoryResource[] = [];
   const sourceId = resource.kind === "snapshot" ? snapshotSourceId(resource) : undefined;
   if (sourceId !== undefined && /^\/subscriptions\/([^/]+)\//i.exec(sourceId)?.[1]?.toLowerCase() === target.subscriptionId.toLowerCase()) {
@@ -110,8 +114,40 @@ async function evaluationContext(
     resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
   };
   const requests = requestsByKind({ ...set, policies: [policy] }, registry);
-  const facts = await read(() => gatherFacts(target, { ...inventory, resources: [resource] }, requests, now));
+  // The facts of this one resource: its CPU through one batch metrics call, its own backup item by name.
+  const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));
+  const withoutBackup = Object.fromEntries(
+    Object.entries(requests).map(([kind, kindRequests]) => [kind, kindRequests?.filter((request) => request.type !== "backup")]),
+  ) as typeof requests;
+  const [gathered, backup] = await Promise.all([
+    read(() => gatherFacts(target, { ...inventory, resources: [resource] }, withoutBackup, now)),
+    wantsBackup ? read(() => gatherBackupFactsOf(target, resource)) : Promise.resolve(undefined),
+  ]);
+  const facts = backup ? { ...gathered, ...backup } : gathered;
   return { now, inventory, facts, settings, index: buildIndex(inventory) };
+}
+
+/**
+ * How long a resource group read is shared by the non-disruptive changes (tag merges, backup
+ * enrolment) of one worker. A sweep tags many resources of few groups at once; the group's tags
+ * are read again at most this long after they were last read, which is still a read made after
+ * the plan and the approval, not the plan's. Disruptive and destructive changes never share it.
+ */
+export const RESOURCE_GROUP_TTL_MS = 15_000;
+
+const groups = new Map<string, { at: number; value: Promise<InventoryResourceGroup | undefined> }>();
+
+function resourceGroupOf(target: AzureTarget, name: string, shared: boolean): Promise<InventoryResourceGroup | undefined> {
+  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}|${name.toLowerCase()}`;
+  const cached = groups.get(key);
+  if (shared && cached && Date.now() - cached.at < RESOURCE_GROUP_TTL_MS) return cached.value;
+  const value = readResourceGroup(target, name);
+  groups.set(key, { at: Date.now(), value });
+  // A failed read is not shared: the next change reads again (and retries as every read does).
+  value.catch(() => {
+    if (groups.get(key)?.value === value) groups.delete(key);
+  });
+  return value;
 }
 
 /** A snapshot's source disk; a source that is no resource id at all (an imported VHD) is no disk. */
@@ -177,8 +213,12 @@ function decide(
   }
   if (policy.limits?.maxResources !== undefined && policy.limits.maxResources < 1)
     return new Skip("cap", `blast-radius cap: ${policy.name} allows no resources per run`);
-  if (set.settings.maxChangesPerRun !== undefined && set.settings.maxChangesPerRun < 1)
-    return new Skip("cap", "blast-radius cap: settings allow no changes per run");
+  if (
+    set.settings.maxChangesPerRun !== undefined &&
+    set.settings.maxChangesPerRun < 1 &&
+    disruptive(registry.action(policy.action.type)?.effect ?? "none")
+  )
+    return new Skip("cap", "blast-radius cap: settings allow no disruptive or destructive changes per run");
   return undefined;
 }
 

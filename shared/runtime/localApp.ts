@@ -138,8 +138,10 @@ export async function finishWorkflows(
     const running = statuses.filter(
       (status) => status !== undefined && !["Completed", "Failed", "Terminated"].includes(status.runtimeStatus),
     );
-    const sleeping = running
-      .map((status) => status?.customStatus as { stage?: string; until?: string } | undefined)
+    // A workflow's sub-orchestrations (the chunks of a large plan) sleep on timers of their own.
+    const customs = running.length === 0 ? [] : [...(await app.runtime.runningCustomStatuses()).values()];
+    const sleeping = customs
+      .map((custom) => custom as { stage?: string; until?: string } | undefined)
       // A workflow sleeping on a durable timer (a schedule window, a restore's next status check) says until when.
       .filter((custom) => custom?.stage?.startsWith("waiting-for-") === true && custom.until !== undefined)
       .map((custom) => new Date(custom?.until as string).getTime());

@@ -231,6 +231,12 @@ describe("the RBAC operations the activities perform", () => {
     app.clock.advance(2 * 86_400_000);
     await app.runtime.startNew(ORCHESTRATIONS.savingsLedger, { instanceId: "savings-ledger:permissions", input: {} });
     await settle(app, "GovernorPermissions");
+    // Verification trusts the read made after a change; an outcome without one (an older worker's) is read again.
+    const verify = registrations.find((candidate) => candidate.name === "verifyRemediation");
+    await verify?.handler(
+      { outcomes: [{ resourceId: vm.arm.id, action: "deallocate", outcome: "applied", reason: "permissions evidence" }] },
+      undefined as never,
+    );
     await queue;
     unattributed = app.emulator.core.log
       .entries({ since: start })

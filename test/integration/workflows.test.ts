@@ -68,6 +68,17 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     expect(app.clock.now().toISOString() >= "2026-11-24T07:00:00.000Z").toBe(true);
   });
 
+  it("records the stop and the start that undid it as two outcomes in the audit trail", async () => {
+    const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString, { table: "GovernorAudit" });
+    const recorded = await trail.query({ policy: "stop-offhours-nonprod-aks", kind: "outcome" });
+    expect(
+      recorded.filter((record) => record.resourceId?.endsWith("/aks-odoo-dev")).map((record) => [record.action, record.outcome]),
+    ).toEqual([
+      ["stop", "applied"],
+      ["start", "applied"],
+    ]);
+  });
+
   it("deletes expired snapshots and keeps the kept ones", () => {
     expect(exists(app, "snap-odoo-dev-01-2026-05-12")).toBe(false);
     expect(exists(app, "snap-odoo-dev-legacy-db")).toBe(false);

@@ -108,6 +108,11 @@ export interface Executor {
   change(ctx: ExecutorContext, accepted: () => void): Promise<void>;
   /** Reads again what `assess` decides on; `undefined` when the resource is gone. */
   refresh(ctx: ExecutorContext): Promise<ExecutorContext | undefined>;
+  /**
+   * Reads what shows the change done, once Azure said it is (default `refresh`): only what the
+   * change is about (a protected item for an enrolment), no more.
+   */
+  verify?(ctx: ExecutorContext): Promise<ExecutorContext | undefined>;
   state(ctx: ExecutorContext): ResourceState;
 }
 
@@ -375,7 +380,7 @@ export async function carryOut(executor: Executor, initial: ExecutorContext, hoo
     // Verify: Azure said it is done; the resource must say so too.
     let next: ExecutorContext | undefined;
     try {
-      next = await retryingRead(() => executor.refresh(ctx), options);
+      next = await retryingRead(() => (executor.verify ?? executor.refresh)(ctx), options);
     } catch (error) {
       if (isProgrammingError(error)) throw error;
       return failed(azureFailure(error), "the change was sent but could not be verified: ");

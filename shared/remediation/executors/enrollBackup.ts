@@ -7,7 +7,7 @@
  * after the change, so the outcome says where the VM is protected now.
  */
 import { backupClient } from "../../azure/clients.ts";
-import { gatherBackupFacts } from "../../inventory/backup.ts";
+import { gatherBackupFactsOf, protectedItemNames } from "../../inventory/backup.ts";
 import { parseResourceId, readResource } from "../../inventory/readResource.ts";
 import { enrollmentTarget, type EnrollBackupArgs } from "../../policy/actions/enrollBackup.ts";
 import { nameOfId } from "../../policy/filters/format.ts";
@@ -27,12 +27,7 @@ function targetOf(ctx: ExecutorContext) {
   return enrollmentTarget(ctx.resource, ctx.args as unknown as EnrollBackupArgs, ctx.evaluation);
 }
 
-/** Azure Backup's names of the VM's container and item: `iaasvmcontainer;iaasvmcontainerv2;{rg};{vm}`. */
-export function protectedItemNames(vmId: string): { container: string; item: string } {
-  const { resourceGroup, name } = parseResourceId(vmId);
-  const suffix = `iaasvmcontainerv2;${resourceGroup.toLowerCase()};${name.toLowerCase()}`;
-  return { container: `iaasvmcontainer;${suffix}`, item: `vm;${suffix}` };
-}
+export { protectedItemNames };
 
 function retryAfterMs(value: string | undefined): number | undefined {
   const seconds = Number(value);
@@ -131,9 +126,18 @@ export const enrollBackupExecutor: Executor = {
   async refresh(ctx) {
     const resource = await readResource(ctx.target, ctx.resource.id);
     if (!resource) return undefined;
-    const facts = await gatherBackupFacts(ctx.target, [resource]);
+    const facts = await gatherBackupFactsOf(ctx.target, resource, { vaults: ctx.evaluation.facts.vaults });
     const evaluation = withResource(ctx.evaluation, resource);
     return { ...ctx, resource, evaluation: { ...evaluation, facts: { ...evaluation.facts, ...facts } } };
+  },
+  async verify(ctx) {
+    // The change is the protected item: read it, in the vault it was enrolled in, and nothing else.
+    const target = targetOf(ctx);
+    const facts = await gatherBackupFactsOf(ctx.target, ctx.resource, {
+      vaults: ctx.evaluation.facts.vaults,
+      ...("problem" in target ? {} : { only: target.vault.id }),
+    });
+    return { ...ctx, evaluation: { ...ctx.evaluation, facts: { ...ctx.evaluation.facts, ...facts } } };
   },
   state(ctx) {
     const protection = protectionOf(ctx);

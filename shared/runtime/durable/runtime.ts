@@ -66,6 +66,7 @@ import {
   PayloadTooLargeError,
   type RuntimeStatus,
   type StoredEvent,
+  type StoreStats,
 } from "./store.ts";
 
 // @azure/functions is a webpack bundle: Node's ESM loader cannot see its named exports.
@@ -332,6 +333,8 @@ function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T>
 
 export class LocalDurableRuntime {
   readonly #store: DurableStore;
+  /** What the store wrote: sizes of inputs, outputs and history rows (see `StoreStats`). */
+  readonly storeStats: StoreStats;
   readonly #clock: RuntimeClock;
   readonly #log: RuntimeLogger;
   readonly #orchestrators: Map<string, Registration>;
@@ -357,6 +360,7 @@ export class LocalDurableRuntime {
 
   constructor(options: LocalDurableRuntimeOptions) {
     this.#store = options.store;
+    this.storeStats = options.store.stats;
     this.#clock = options.clock;
     this.#log = options.logger ?? consoleLogger;
     this.#limit = createLimiter(options.maxConcurrentActivities ?? 8);
@@ -452,6 +456,12 @@ export class LocalDurableRuntime {
       status.history = rows.map((row) => ({ ...row.event, sequence: row.seq, EventType: historyEventTypeName(row.event.EventType) }));
     }
     return status;
+  }
+
+  /** The custom status of every instance still Pending or Running (sub-orchestrations included), by instance id. */
+  async runningCustomStatuses(): Promise<Map<string, unknown>> {
+    const records = await this.#store.listInstances(["Pending", "Running"]);
+    return new Map(records.map((record) => [record.instanceId, parseJson(record.customStatus)]));
   }
 
   /** Resolves with the status once the instance is Completed, Failed or Terminated; rejects after timeoutMs (real time). */
@@ -621,7 +631,9 @@ export class LocalDurableRuntime {
   async #saveRecord(loaded: Loaded, changes: Partial<InstanceRecord>): Promise<void> {
     const record: InstanceRecord = { ...loaded.record, ...changes, lastUpdatedTime: this.#clock.now().toISOString() };
     for (const key of ["input", "output", "customStatus"] as const) if (record[key] === undefined) delete record[key];
-    await this.#store.putInstance(record);
+    // The input is written when the instance is created or continues as new; other updates leave it as stored.
+    if (record.input === loaded.record.input) await this.#store.updateInstance(record);
+    else await this.#store.putInstance(record);
     loaded.record = record;
     if (isTerminal(record.runtimeStatus)) this.#disarmTimers(record.instanceId);
     this.#emit(record);

@@ -135,7 +135,8 @@ function putText(entity: Record<string, unknown>, property: string, text: string
 
 function getText(entity: Record<string, unknown>, property: string): string | undefined {
   const count = entity[`${property}Parts`];
-  if (typeof count !== "number") return undefined;
+  // 0 parts: cleared by a merge (see `updateInstance`).
+  if (typeof count !== "number" || count === 0) return undefined;
   let text = "";
   for (let index = 0; index < count; index += 1) {
     const part = entity[index === 0 ? property : `${property}_${index}`];
@@ -260,8 +261,34 @@ function estimatedBytes(entity: Record<string, unknown>): number {
   return bytes;
 }
 
+/** What the store wrote since it was opened: how much, and the largest single entity's JSON text. */
+export interface StoreStats {
+  instanceWrites: number;
+  instanceChars: number;
+  historyRows: number;
+  historyChars: number;
+  /** The most JSON text one entity (instance or history row) carried, in UTF-16 code units. */
+  largestEntityChars: number;
+  largestEntity: string;
+}
+
+function textOf(entity: Record<string, unknown>): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(entity))
+    if (/^(Input|Output|CustomStatus|Event)(_\d+)?$/.test(key) && typeof value === "string") total += value.length;
+  return total;
+}
+
 export class DurableStore {
   readonly taskHub: string;
+  readonly stats: StoreStats = {
+    instanceWrites: 0,
+    instanceChars: 0,
+    historyRows: 0,
+    historyChars: 0,
+    largestEntityChars: 0,
+    largestEntity: "",
+  };
   readonly instances: TableClient;
   readonly history: TableClient;
 
@@ -296,7 +323,38 @@ export class DurableStore {
 
   /** Writes the whole record (replace). Throws PayloadTooLargeError before writing anything too big. */
   async putInstance(record: InstanceRecord): Promise<void> {
-    await this.instances.upsertEntity(instanceEntity(record), "Replace");
+    const entity = instanceEntity(record);
+    this.#count("instance", `instance ${record.instanceId}`, entity);
+    await this.instances.upsertEntity(entity, "Replace");
+  }
+
+  #count(kind: "instance" | "history", what: string, entity: Record<string, unknown>): void {
+    const chars = textOf(entity);
+    if (kind === "instance") {
+      this.stats.instanceWrites += 1;
+      this.stats.instanceChars += chars;
+    } else {
+      this.stats.historyRows += 1;
+      this.stats.historyChars += chars;
+    }
+    if (chars > this.stats.largestEntityChars) {
+      this.stats.largestEntityChars = chars;
+      this.stats.largestEntity = what;
+    }
+  }
+
+  /**
+   * Writes the record's status, output, custom status and links, leaving its input as stored
+   * (merge): an instance's input is written once, when it is created or continues as new, not
+   * at every episode. Throws PayloadTooLargeError before writing anything too big.
+   */
+  async updateInstance(record: InstanceRecord): Promise<void> {
+    const entity = instanceEntity(record);
+    for (const key of Object.keys(entity)) if (key === "Input" || key === "InputParts" || /^Input_\d+$/.test(key)) delete entity[key];
+    // A merge keeps properties it does not name: a cleared output or status is written as 0 parts.
+    for (const property of ["Output", "CustomStatus"]) if (entity[`${property}Parts`] === undefined) entity[`${property}Parts`] = 0;
+    this.#count("instance", `instance ${record.instanceId}`, entity);
+    await this.instances.upsertEntity(entity, "Merge");
   }
 
   /** Checks that a record would fit, without writing it. */
@@ -333,6 +391,8 @@ export class DurableStore {
    */
   async appendHistory(instanceId: string, rows: readonly HistoryRow[]): Promise<void> {
     const entities = rows.map((row) => historyEntity(instanceId, row, historyEventTypeName(row.event.EventType)));
+    for (const [index, entity] of entities.entries())
+      this.#count("history", `instance ${instanceId}: history event ${rows[index]?.seq}`, entity);
     if (entities.length === 1 && entities[0]) {
       await this.history.upsertEntity(entities[0], "Replace");
       return;

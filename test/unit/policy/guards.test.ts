@@ -149,7 +149,54 @@ describe("blast-radius caps and dry-run", () => {
 
   it("2. the run-wide cap counts changes across policies", () => {
     const yaml = STOP_RUNNING("", "settings:\n  maxChangesPerRun: 3\n");
-    expect(findings(yaml, vms).findings.filter((finding) => finding.verdict === "remediate")).toHaveLength(3);
+    const result = findings(yaml, vms).findings;
+    expect(result.filter((finding) => finding.verdict === "remediate")).toHaveLength(3);
+    const capped = result.filter((finding) => finding.guard === "cap");
+    expect(capped).toHaveLength(2);
+    expect(capped[0]?.reason).toContain("at most 3 disruptive or destructive changes (stop, deallocate, delete) per run");
+  });
+
+  it("tag merges earlier in the policy order do not spend the run-wide cap of deallocations", () => {
+    const yaml = `settings:
+  maxChangesPerRun: 3
+policies:
+  - name: tag-owner
+    resource: virtual-machine
+    mode: enforce
+    when: [{ tag: owner, present: false }]
+    action: { type: tag, inherit: [owner] }
+  - name: stop-running
+    resource: virtual-machine
+    mode: enforce
+    when:
+      - power-state: running
+    action: deallocate
+`;
+    const set = parsePolicyText(yaml, "test.yaml", registry);
+    const ctx = context({ resources: vms, groups: [{ name: "rg-dev", tags: { environment: "dev", owner: "ops@example.com" } }] });
+    const evaluation = evaluate(set, ctx.inventory, ctx.facts, NOW, registry);
+    const verdicts = (policy: string) =>
+      evaluation.findings.filter((finding) => finding.policy === policy).map((finding) => finding.verdict);
+    expect(verdicts("tag-owner")).toEqual(Array(5).fill("remediate"));
+    expect(verdicts("stop-running").filter((verdict) => verdict === "remediate")).toHaveLength(3);
+    expect(evaluation.summary.cappedByRun).toBe(2);
+    expect(evaluation.summary.cappedByRunByPolicy).toEqual({ "stop-running": 2 });
+  });
+
+  it("a run-wide cap of 0 stops no tag merge: only a policy's own limit caps those", () => {
+    const yaml = `settings:
+  maxChangesPerRun: 0
+policies:
+  - name: tag-owner
+    resource: virtual-machine
+    mode: enforce
+    when: [{ tag: owner, present: false }]
+    action: { type: tag, inherit: [owner] }
+    limits: { maxResources: 4 }
+`;
+    const result = findings(yaml, vms).findings;
+    expect(result.filter((finding) => finding.verdict === "remediate")).toHaveLength(4);
+    expect(result.filter((finding) => finding.guard === "cap")[0]?.reason).toContain("at most 4 resources per run for this policy");
   });
 
   it("3. dry-run blocks every change and says so", () => {

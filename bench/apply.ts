@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:apply`: the built-in pack's whole plan carried out, auto-approved, by the
+ * remediation workflows on the local Durable runtime (Azurite), against the emulator with ARM
+ * throttling on (its default limits: 200 writes, refilled at 10 a second, per subscription), on
+ * generated estates, with and without 10 % of requests failing (429 and 5xx).
+ *
+ * Prints one JSON line per run:
+ * `{ resources, subscriptions, faults, changes, seconds, writesPerSecond, armWriteLimitPerSecond,
+ *    throttled, failed, changedTwice, peakRssMb, readsPerChange, pollsPerChange, workflows, largestStoredEntityChars }`.
+ * `changes` are the emulator's change events (one per resource and operation), `changedTwice`
+ * those it saw more than once, `throttled` the requests the emulator's token buckets refused,
+ * `failed` the failed outcomes plus workflows that did not complete, `readsPerChange` the GETs
+ * (and metric batch reads) the workflows sent per change, retries included. `seconds` is from the
+ * first workflow started to the last one finished; planning is not counted. The emulator runs in
+ * the same process, so `peakRssMb` is both together.
+ *
+ * Usage: node bench/apply.ts [--sizes 1000] [--large] (adds 10,000) [--faults both|on|off]
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { generateEstate } from "../emulator/estate/generate.ts";
+import { ARM_THROTTLE_LIMITS } from "../emulator/faults.ts";
+import type { RemediateResult } from "../orchestrations/remediate.ts";
+import { remediationsFor } from "../orchestrations/remediations.ts";
+import { emulatorTarget } from "../shared/azure/target.ts";
+import { DEFAULT_POLICIES } from "../shared/cli/plan.ts";
+import { plan } from "../shared/plan.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../shared/policy/loader.ts";
+import { openPlanStore, stagePlan } from "../shared/remediation/planStore.ts";
+import { finishWorkflows, startLocalApp } from "../shared/runtime/localApp.ts";
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+/** Reads the workflows send that are not GETs: the batch metrics API answers a POST. */
+const READ_POSTS = new Set(["metrics.batch", "resourceGraph.resources"]);
+const POLLS = new Set([
+  "operations.status",
+  "operations.result",
+  "protectedItemOperationStatuses.get",
+  "protectedItemOperationResults.get",
+]);
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000" },
+    large: { type: "boolean", default: false },
+    faults: { type: "string", default: "both" },
+    /** Requests of the workflows by route, on stderr. */
+    detail: { type: "boolean", default: false },
+  },
+});
+async function run(size: number, faults: boolean): Promise<void> {
+  const estate = generateEstate({ resources: size });
+  const app = await startLocalApp({
+    workDir: mkdtempSync(join(tmpdir(), "governor-bench-apply-")),
+    sample: estate,
+    logger: quiet,
+    taskHub: `BenchApply${size}${faults ? "F" : "C"}`,
+  });
+  try {
+    const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+    const target = emulatorTarget(app.emulator, estate.subscriptionId);
+    const { evaluation, inventory } = await plan(target, set, app.clock.now(), builtinRegistry());
+    const plans = await openPlanStore(process.env);
+    const starts = await Promise.all(
+      remediationsFor(evaluation, set, { scope: "bench", trigger: { type: "cli" }, autoApprove: true }).map((start) =>
+        stagePlan(start, plans),
+      ),
+    );
+    const changes = new Map<string, number>();
+    app.emulator.core.store.changes.on("change", (change) => {
+      const key = `${change.resourceId.toLowerCase()} ${change.operationName}`;
+      changes.set(key, (changes.get(key) ?? 0) + 1);
+    });
+    if (faults) app.emulator.core.faults.add({ rate429: 0.05, rate5xx: 0.05, retryAfterSeconds: 1 });
+    const since = app.emulator.core.log.total;
+    const started = performance.now();
+    for (const start of starts) await app.runtime.startNew("remediate", { instanceId: start.instanceId, input: start.input });
+    const statuses = await finishWorkflows(
+      app,
+      starts.map((start) => start.instanceId),
+      { timeoutMs: 60 * 60_000 },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    app.emulator.core.faults.clear();
+
+    const entries = app.emulator.core.log.entries({ since });
+    const reads = entries.filter((entry) => entry.method === "GET" || READ_POSTS.has(entry.route)).length;
+    const writes = entries.filter((entry) => entry.method !== "GET" && !READ_POSTS.has(entry.route)).length;
+    const changeCount = [...changes.values()].reduce((sum, count) => sum + count, 0);
+    const failedOutcomes = statuses
+      .filter((status) => status.runtimeStatus === "Completed")
+      .reduce((sum, status) => sum + (status.output as RemediateResult).counts.failed, 0);
+    const line = {
+      resources: inventory.resources.length,
+      subscriptions: 1,
+      faults: faults ? 0.1 : 0,
+      changes: changeCount,
+      seconds: Math.round(seconds * 100) / 100,
+      writesPerSecond: Math.round((writes / seconds) * 100) / 100,
+      armWriteLimitPerSecond: ARM_THROTTLE_LIMITS.write.refillPerSecond,
+      throttled: entries.filter((entry) => entry.fault === "throttled").length,
+      failed: failedOutcomes + statuses.filter((status) => status.runtimeStatus !== "Completed").length,
+      changedTwice: [...changes.values()].filter((count) => count > 1).length,
+      // maxRSS is in kibibytes.
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      readsPerChange: changeCount === 0 ? 0 : Math.round((reads / changeCount) * 100) / 100,
+      // Of those reads, the status polls of long-running operations (what Azure's async operations force).
+      pollsPerChange:
+        changeCount === 0 ? 0 : Math.round((entries.filter((entry) => POLLS.has(entry.route)).length / changeCount) * 100) / 100,
+      workflows: statuses.length,
+      largestStoredEntityChars: app.runtime.storeStats.largestEntityChars,
+    };
+    console.log(JSON.stringify(line));
+    if (values.detail) {
+      const byRoute: Record<string, number> = {};
+      for (const entry of entries) byRoute[`${entry.method} ${entry.route}`] = (byRoute[`${entry.method} ${entry.route}`] ?? 0) + 1;
+      console.error(JSON.stringify(Object.fromEntries(Object.entries(byRoute).sort(([, a], [, b]) => b - a))));
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+const sizes = values.sizes.split(",").map(Number);
+if (values.large && !sizes.includes(10_000)) sizes.push(10_000);
+const modes = values.faults === "on" ? [true] : values.faults === "off" ? [false] : [false, true];
+for (const size of sizes) for (const faults of modes) await run(size, faults);
+process.exit(0);
