@@ -10,7 +10,7 @@ import type { AuditRecord } from "../../shared/audit/record.ts";
 import { resourcesClient } from "../../shared/azure/clients.ts";
 import { now } from "../../shared/clock.ts";
 import { approvalCard, teamsMessage } from "../../shared/approvals/card.ts";
-import { type ChannelReport, DEFAULT_RETRY, postToTeams, type RetryOptions, sendEmail } from "../../shared/approvals/delivery.ts";
+import { type ChannelReport, postToTeams, retryFor, sendEmail } from "../../shared/notifications/channels.ts";
 import { approvalEmail } from "../../shared/approvals/email.ts";
 import { type ApprovalPlan, type PlannedResource, planHash } from "../../shared/approvals/plan.ts";
 import { type ApprovalRequest, approvalLink } from "../../shared/approvals/request.ts";
@@ -42,11 +42,6 @@ async function readPlan(input: ApprovalRequestInput): Promise<ApprovalPlan> {
     }),
   );
   return { policy: input.policy, action: input.action, resources, currency: policySet.settings.currency };
-}
-
-/** Delivery is quick against local servers and patient in Azure. */
-function retryFor(local: boolean): RetryOptions {
-  return local ? { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 } : DEFAULT_RETRY;
 }
 
 async function requestApprovalActivity(input: ApprovalRequestInput): Promise<ApprovalRequestResult> {

@@ -50,3 +50,13 @@ export async function defaultCredential(): Promise<TokenCredential> {
   const { DefaultAzureCredential } = await import("@azure/identity");
   return new DefaultAzureCredential();
 }
+
+/** A table of the app's storage, reached as the host reaches `AzureWebJobsStorage`; `purpose` names it in the error. */
+export async function appTableClient(env: Record<string, string | undefined>, table: string, purpose: string): Promise<TableClient> {
+  const setting = appStorageSetting(env);
+  if (setting === undefined) throw new Error(`set AzureWebJobsStorage (or AzureWebJobsStorage__accountName) for ${purpose}`);
+  if (isTableEndpoint(setting)) return tableFromEndpoint(setting, table, await defaultCredential());
+  // Never echo the setting: it holds the account key.
+  if (!isConnectionString(setting)) throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
+  return tableFromConnectionString(setting, table);
+}
