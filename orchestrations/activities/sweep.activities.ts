@@ -9,7 +9,8 @@ import { now } from "../../shared/clock.ts";
 import { plan } from "../../shared/plan.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
-import type { Finding, PolicySet, Verdict } from "../../shared/policy/types.ts";
+import { type NoticeTargets, noticeTargets, notifyAction } from "../../shared/policy/actions/notify.ts";
+import type { Finding, Inventory, PolicySet, Verdict } from "../../shared/policy/types.ts";
 import { ACTIVITIES, drillInstanceId } from "../names.ts";
 import type { DrillInput } from "../restoreDrill.ts";
 import { restoreDrillAction } from "../../shared/policy/actions/restoreDrill.ts";
@@ -19,25 +20,48 @@ import { dependencies } from "./remediation.activities.ts";
 
 const GOVERNOR = { type: "governor", id: "governor" } as const;
 
-/** One record per finding, with an id from the sweep and the resource: a retried activity records once. */
-export function findingRecords(input: PlanPolicyInput, findings: readonly Finding[], at: string): AuditRecord[] {
-  return findings.map((finding) => ({
-    id: `${input.instanceId}:finding:${finding.resourceId.toLowerCase()}`,
-    at,
-    kind: "finding",
-    policy: finding.policy,
-    resourceId: finding.resourceId,
-    action: finding.action,
-    verdict: finding.verdict,
-    reason: finding.reason.length > 8000 ? `${finding.reason.slice(0, 7997)}...` : finding.reason,
-    instanceId: input.instanceId,
-    trigger: input.trigger,
-    actor: GOVERNOR,
-    details: {
-      estimatedMonthlySavings: finding.estimatedMonthlySavings,
-      ...(finding.guard === undefined ? {} : { guard: finding.guard }),
-    },
-  }));
+/** Who an owner's notice of a `notify` finding goes to, resolved from the inventory the sweep read. */
+export type NoticeTargetsOf = (finding: Finding) => NoticeTargets | undefined;
+
+/**
+ * One record per finding, with an id from the sweep and the resource: a retried activity records
+ * once. A `notify` finding carries its notice's recipients (`details.notify`): the owners' notices
+ * are sent from the trail, without reading the subscription again.
+ */
+export function findingRecords(
+  input: PlanPolicyInput,
+  findings: readonly Finding[],
+  at: string,
+  targetsOf?: NoticeTargetsOf,
+): AuditRecord[] {
+  return findings.map((finding) => {
+    const targets = finding.action === "notify" ? targetsOf?.(finding) : undefined;
+    return {
+      id: `${input.instanceId}:finding:${finding.resourceId.toLowerCase()}`,
+      at,
+      kind: "finding",
+      policy: finding.policy,
+      resourceId: finding.resourceId,
+      action: finding.action,
+      verdict: finding.verdict,
+      reason: finding.reason.length > 8000 ? `${finding.reason.slice(0, 7997)}...` : finding.reason,
+      instanceId: input.instanceId,
+      trigger: input.trigger,
+      actor: GOVERNOR,
+      details: {
+        estimatedMonthlySavings: finding.estimatedMonthlySavings,
+        ...(finding.guard === undefined ? {} : { guard: finding.guard }),
+        ...(targets === undefined
+          ? {}
+          : {
+              notify: {
+                addresses: targets.addresses,
+                ...(targets.platformNote === undefined ? {} : { platformNote: targets.platformNote }),
+              },
+            }),
+      },
+    } satisfies AuditRecord;
+  });
 }
 
 function describe(counts: Record<Verdict, number>): string {
@@ -53,6 +77,7 @@ export async function planPolicy(
   policySet: PolicySet,
   planOf: (set: PolicySet) => Promise<Evaluation>,
   at: string,
+  targetsOf?: NoticeTargetsOf,
 ): Promise<PolicyPlan & { records: AuditRecord[] }> {
   const counts: Record<Verdict, number> = { remediate: 0, "needs-approval": 0, audit: 0, blocked: 0 };
   const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
@@ -101,7 +126,7 @@ export async function planPolicy(
     reason: `${policy.name}: ${describe(counts)}; ${acting}`,
     counts,
     estimatedMonthlySavings: evaluation.summary.estimatedMonthlySavings,
-    records: findingRecords(input, findings, at),
+    records: findingRecords(input, findings, at, targetsOf),
   };
   if (start) result.start = start;
   if (drills.length > 0) result.drills = drills;
@@ -111,11 +136,26 @@ export async function planPolicy(
 async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
   const { target, policySet, trail } = await dependencies();
   const at = now();
+  let inventory: Inventory | undefined;
+  let byId: Map<string, Inventory["resources"][number]> | undefined;
+  const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
   const { records, ...planned } = await planPolicy(
     input,
     policySet,
-    async (set) => (await plan(target, set, at, builtinRegistry())).evaluation,
+    async (set) => {
+      const result = await plan(target, set, at, builtinRegistry());
+      inventory = result.inventory;
+      return result.evaluation;
+    },
     at.toISOString(),
+    (finding) => {
+      if (!inventory || policy?.action.type !== "notify") return undefined;
+      byId ??= new Map(inventory.resources.map((resource) => [resource.id.toLowerCase(), resource]));
+      const resource = byId.get(finding.resourceId.toLowerCase());
+      if (!resource) return undefined;
+      const args = notifyAction.parse?.(policy.action.args) ?? { to: ["owner"], remindAfterMs: 0 };
+      return noticeTargets(resource, args, { inventory, settings: policySet.settings });
+    },
   );
   if (records.length > 0) await trail.append(records);
   return planned;
