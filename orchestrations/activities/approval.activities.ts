@@ -126,6 +126,7 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
       escalated: input.escalated,
       delivery: result.delivery,
       planHash: hash,
+      expiresAt: input.expiresAt,
       channels: channels.map((channel) => ({ ...channel, error: channel.error ?? null })),
       resources: input.resources.map((resource) => resource.resourceId),
     },

@@ -64,6 +64,22 @@ export function findingRecords(
   });
 }
 
+/** The record that a policy was swept, with its counts: `kind: notice`, `action: sweep`. */
+export function sweepMark(input: PlanPolicyInput, planned: PolicyPlan, at: string): AuditRecord {
+  return {
+    id: `${input.instanceId}:swept`,
+    at,
+    kind: "notice",
+    policy: input.policy,
+    action: "sweep",
+    reason: planned.reason.length > 8000 ? `${planned.reason.slice(0, 7997)}...` : planned.reason,
+    instanceId: input.instanceId,
+    trigger: input.trigger,
+    actor: GOVERNOR,
+    details: { found: planned.found, counts: planned.counts },
+  };
+}
+
 function describe(counts: Record<Verdict, number>): string {
   const parts = (Object.entries(counts) as Array<[Verdict, number]>)
     .filter(([, count]) => count > 0)
@@ -157,7 +173,8 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
       return noticeTargets(resource, args, { inventory, settings: policySet.settings });
     },
   );
-  if (records.length > 0) await trail.append(records);
+  // Every sweep leaves a mark, findings or none: a finding its policy's latest sweep no longer has is resolved (the digest, the owners' notices).
+  await trail.append([...records, sweepMark(input, planned, at.toISOString())]);
   return planned;
 }
 

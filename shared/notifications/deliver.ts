@@ -100,7 +100,8 @@ export async function deliverNotification(message: Notification, deps: DeliveryD
   const retry = deps.retry ?? retryFor(false);
   const pacer = deps.pacer ?? new EmailPacer(deps.store, { now: deps.now });
   const jobs: Array<Promise<ChannelOutcome | undefined>> = [];
-  const teamsUrl = message.audience.type === "address" ? undefined : deps.channels.teamsWebhookUrl;
+  // Owners' notices are personal: by email only, never to the team's channel.
+  const teamsUrl = message.audience.type === "address" || message.kind === "owner-notice" ? undefined : deps.channels.teamsWebhookUrl;
   if (teamsUrl !== undefined)
     jobs.push(deliverOn("teams", message, deps, () => postToTeams(teamsUrl, teamsMessage(notificationCard(message)), retry)));
   const email = deps.channels.email;

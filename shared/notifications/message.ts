@@ -7,6 +7,10 @@
 import { escapeHtml } from "../approvals/html.ts";
 import type { EmailContent } from "./channels.ts";
 
+export type Line = string | { text: string; url: string };
+
+const textOf = (line: Line): string => (typeof line === "string" ? line : line.text);
+
 export type NotificationKind = "digest" | "owner-notice" | "budget-notice" | "alert";
 
 /** Who reads it: the platform team (Teams and GOVERNOR_EMAIL_TO), the escalation recipients (Teams and GOVERNOR_EMAIL_ESCALATION_TO), or one address (email only). */
@@ -23,7 +27,8 @@ export interface Notification {
   /** `attention` marks alerts: the card's title is shown in the attention colour. */
   severity?: "default" | "attention";
   facts?: Array<{ title: string; value: string }>;
-  sections?: Array<{ heading: string; lines: string[] }>;
+  /** A line is text, or text with a link (a pending approval's page). */
+  sections?: Array<{ heading: string; lines: Line[] }>;
   links?: Array<{ title: string; url: string }>;
 }
 
@@ -40,13 +45,27 @@ const KIND_LABEL: Record<NotificationKind, string> = {
   alert: "Governor alert",
 };
 
+/** A link's text in markdown: square brackets would end it early. */
+function linkText(text: string): string {
+  return text.replace(/\[/g, "(").replace(/\]/g, ")");
+}
+
 export function notificationCard(message: Notification): NotificationCard {
   const sections = (message.sections ?? []).flatMap((section) => {
     const shown = section.lines.slice(0, CARD_MAX_LINES);
     const more = section.lines.length - shown.length;
     return [
       { type: "TextBlock", text: section.heading, weight: "Bolder", wrap: true, separator: true, spacing: "Medium" },
-      ...(shown.length > 0 ? [{ type: "TextBlock", text: shown.map((line) => `- ${line}`).join("\n"), wrap: true, spacing: "Small" }] : []),
+      ...(shown.length > 0
+        ? [
+            {
+              type: "TextBlock",
+              text: shown.map((line) => `- ${typeof line === "string" ? line : `[${linkText(line.text)}](${line.url})`}`).join("\n"),
+              wrap: true,
+              spacing: "Small",
+            },
+          ]
+        : []),
       ...(more > 0 ? [{ type: "TextBlock", text: `and ${more} more (in the email and the report)`, isSubtle: true, wrap: true }] : []),
     ];
   });
@@ -85,7 +104,7 @@ export function notificationEmail(message: Notification): EmailContent {
 <h2 style="font-size:18px${message.severity === "attention" ? ";color:#b00020" : ""}">${escapeHtml(message.title)}</h2>
 <p>${escapeHtml(message.summary)}</p>
 ${facts.length > 0 ? `<table style="border-collapse:collapse">${facts.map((fact) => `<tr><td style="padding:2px 8px"><b>${escapeHtml(fact.title)}</b></td><td style="padding:2px 8px">${escapeHtml(fact.value)}</td></tr>`).join("")}</table>` : ""}
-${sections.map((section) => `<h3 style="font-size:15px">${escapeHtml(section.heading)}</h3>${section.lines.length > 0 ? `<ul>${section.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>` : ""}`).join("\n")}
+${sections.map((section) => `<h3 style="font-size:15px">${escapeHtml(section.heading)}</h3>${section.lines.length > 0 ? `<ul>${section.lines.map((line) => `<li>${typeof line === "string" ? escapeHtml(line) : `<a href="${escapeHtml(line.url)}">${escapeHtml(line.text)}</a>`}</li>`).join("")}</ul>` : ""}`).join("\n")}
 ${links.length > 0 ? `<p>${links.map((link) => `<a href="${escapeHtml(link.url)}">${escapeHtml(link.title)}</a>`).join(" &middot; ")}</p>` : ""}
 </body></html>`;
   const plainText = [
@@ -93,7 +112,11 @@ ${links.length > 0 ? `<p>${links.map((link) => `<a href="${escapeHtml(link.url)}
     "",
     message.summary,
     ...(facts.length > 0 ? ["", ...facts.map((fact) => `${fact.title}: ${fact.value}`)] : []),
-    ...sections.flatMap((section) => ["", section.heading, ...section.lines.map((line) => `- ${line}`)]),
+    ...sections.flatMap((section) => [
+      "",
+      section.heading,
+      ...section.lines.map((line) => (typeof line === "string" ? `- ${line}` : `- ${textOf(line)}: ${line.url}`)),
+    ]),
     ...(links.length > 0 ? ["", ...links.map((link) => `${link.title}: ${link.url}`)] : []),
   ].join("\n");
   return { subject, html, plainText };
