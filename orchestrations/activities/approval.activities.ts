@@ -17,6 +17,8 @@ import { type ApprovalRequest, approvalLink } from "../../shared/approvals/reque
 import { appApprovalStore } from "../../shared/approvals/store.ts";
 import { signToken } from "../../shared/approvals/token.ts";
 import { readResource } from "../../shared/inventory/readResource.ts";
+import { undeliveredApprovalAlert } from "../../shared/notifications/alerts.ts";
+import { sendNotification } from "../../shared/notifications/send.ts";
 import { tagValue } from "../../shared/policy/settings.ts";
 import type { ApprovalRequestInput, ApprovalRequestResult } from "../approval.ts";
 import { ACTIVITIES } from "../names.ts";
@@ -133,6 +135,13 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
   };
   await trail.append([record]);
   await approvals.recordRequest(input.instanceId, input.round, result, plan);
+  // Nobody could be asked: the escalation recipients hear of it at once (the alert's own delivery is recorded apart).
+  if (result.delivery === "failed")
+    await sendNotification(undeliveredApprovalAlert(input.instanceId, input.round, input.policy, input.resources.length, how), {
+      config,
+      trail,
+      trigger: { type: "approval", id: input.instanceId },
+    });
   return result;
 }
 

@@ -16,6 +16,8 @@ import { nextScheduleStart, parseSchedule } from "../../shared/time/schedule.ts"
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
+import { remediationAlert } from "../../shared/notifications/alerts.ts";
+import { sendNotification } from "../../shared/notifications/send.ts";
 import { applyRemediation } from "../../shared/remediation/apply.ts";
 import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
 import type { ApprovalDecision } from "../approval.ts";
@@ -156,9 +158,17 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
 }
 
 async function recordAuditActivity(input: AuditStage): Promise<{ recorded: number }> {
-  const { trail } = await dependencies();
+  const { trail, config } = await dependencies();
   const records = auditRecords(input, now().toISOString());
   const result = await trail.append(records);
+  // Changes that failed are an alert, one per workflow and action: a person looks at them now, not in tomorrow's digest.
+  const failed = input.stage === "outcome" ? input.outcomes.filter((outcome) => outcome.outcome === "failed") : [];
+  if (failed.length > 0)
+    await sendNotification(remediationAlert(input.instanceId, input.policy, input.action, failed), {
+      config,
+      trail,
+      trigger: { type: input.trigger.type, ...(input.trigger.id === undefined ? {} : { id: input.trigger.id }) },
+    });
   return { recorded: result.recorded.length };
 }
 

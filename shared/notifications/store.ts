@@ -58,7 +58,7 @@ export class NotificationStore {
   async #get<T extends object>(partitionKey: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
     await this.#table();
     try {
-      return (await this.client.getEntity<T>(partitionKey, rowKey));
+      return await this.client.getEntity<T>(partitionKey, rowKey);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
