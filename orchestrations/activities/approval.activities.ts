@@ -18,6 +18,8 @@ import { appApprovalStore } from "../../shared/approvals/store.ts";
 import { signToken } from "../../shared/approvals/token.ts";
 import { readResource } from "../../shared/inventory/readResource.ts";
 import { undeliveredApprovalAlert } from "../../shared/notifications/alerts.ts";
+import { pacerOf } from "../../shared/notifications/pacer.ts";
+import { appNotificationStore } from "../../shared/notifications/store.ts";
 import { sendNotification } from "../../shared/notifications/send.ts";
 import { tagValue } from "../../shared/policy/settings.ts";
 import type { ApprovalRequestInput, ApprovalRequestResult } from "../approval.ts";
@@ -79,17 +81,26 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
     if (settings.teamsWebhookUrl) sends.push(postToTeams(settings.teamsWebhookUrl, teamsMessage(approvalCard(request)), retry));
     if (settings.email) {
       const to = input.escalated && settings.email.escalationTo.length > 0 ? settings.email.escalationTo : settings.email.to;
+      const email = settings.email;
+      // Counted with every other email of Governor's, inside the service's quota (shared/notifications/pacer.ts).
+      const pacer = pacerOf(await appNotificationStore(), now);
       sends.push(
-        sendEmail(
-          {
-            connectionString: settings.email.connectionString,
-            sender: settings.email.sender,
-            to,
-            ...(config.emulator ? { tlsCa: config.emulator.ca, pollIntervalMs: 50 } : {}),
-          },
-          approvalEmail(request),
-          retry,
-        ),
+        pacer
+          .send(`approval:${input.instanceId}:${input.round}`, "prompt", () =>
+            sendEmail(
+              {
+                connectionString: email.connectionString,
+                sender: email.sender,
+                to,
+                ...(config.emulator ? { tlsCa: config.emulator.ca, pollIntervalMs: 50 } : {}),
+              },
+              approvalEmail(request),
+              retry,
+            ),
+          )
+          .then((paced): ChannelReport =>
+            paced.sent ? paced.value : { channel: "email", delivered: false, attempts: 0, error: paced.reason },
+          ),
       );
     }
     channels.push(...(await Promise.all(sends)));

@@ -10,7 +10,7 @@ import type { AuditTrail } from "../audit/trail.ts";
 import type { GovernorConfig } from "../config.ts";
 import { type ChannelReport, postToTeams, type RetryOptions, retryFor, sendEmail, teamsMessage } from "./channels.ts";
 import { type Notification, notificationCard, notificationEmail } from "./message.ts";
-import { EmailPacer } from "./pacer.ts";
+import { type EmailPacer, pacerOf } from "./pacer.ts";
 import type { DeliveryStatus, NotificationStore } from "./store.ts";
 
 export interface NotificationChannels {
@@ -98,7 +98,7 @@ function statusOf(report: ChannelReport): DeliveryStatus {
 /** Delivers a message to every channel its audience reads; never throws for a channel's failure. */
 export async function deliverNotification(message: Notification, deps: DeliveryDependencies): Promise<DeliveryReport> {
   const retry = deps.retry ?? retryFor(false);
-  const pacer = deps.pacer ?? new EmailPacer(deps.store, { now: deps.now });
+  const pacer = deps.pacer ?? pacerOf(deps.store, deps.now);
   const jobs: Array<Promise<ChannelOutcome | undefined>> = [];
   // Owners' notices are personal: by email only, never to the team's channel.
   const teamsUrl = message.audience.type === "address" || message.kind === "owner-notice" ? undefined : deps.channels.teamsWebhookUrl;

@@ -99,3 +99,15 @@ export class EmailPacer {
     return run;
   }
 }
+
+const pacers = new WeakMap<NotificationStore, EmailPacer>();
+
+/** The one pacer of a store in this process: every email of the process waits in its queue. */
+export function pacerOf(store: NotificationStore, now: () => Date): EmailPacer {
+  let pacer = pacers.get(store);
+  if (!pacer) {
+    pacer = new EmailPacer(store, { now });
+    pacers.set(store, pacer);
+  }
+  return pacer;
+}
