@@ -9,6 +9,12 @@ import type { CostNoticeInput } from "../../orchestrations/costContainment.ts";
 import { ACTIVITIES } from "../../orchestrations/names.ts";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import type { DrillFacts } from "../../shared/drills/record.ts";
+import { tableFromConnectionString } from "../../shared/azure/tables.ts";
+import { loadConfig } from "../../shared/config.ts";
+import { retryFor } from "../../shared/notifications/channels.ts";
+import { channelsFromConfig, deliverNotification } from "../../shared/notifications/deliver.ts";
+import type { Notification } from "../../shared/notifications/message.ts";
+import { NOTIFICATIONS_TABLE, NotificationStore } from "../../shared/notifications/store.ts";
 import { notificationCounts } from "../../shared/notifications/summary.ts";
 import { cardOf, cardProblems, cardText } from "../support/adaptiveCards.ts";
 import { type NotificationsHarness, startNotificationsHarness } from "../support/notifications.ts";
@@ -253,4 +259,39 @@ describe("the daily digest", () => {
     expect(delivered.teams).toBeGreaterThanOrEqual(2);
     expect(byChannel(await deliveries("digest:2027-03-28"))).toEqual({ teams: "delivered", email: "delivered" });
   }, 60_000);
+});
+
+describe("the email quota", () => {
+  it("owners' notices past 10 in a minute are held, not sent, and go out once the minute has passed", async () => {
+    // The day's digest goes out at 12:00 (the timer's first wake-up today); the minute after is quiet.
+    await h.clockTo("2027-03-29T12:00:00.000Z");
+    await h.clockTo("2027-03-29T12:02:00.000Z");
+    const store = new NotificationStore(tableFromConnectionString(h.app.azurite.connectionString, NOTIFICATIONS_TABLE));
+    const deps = {
+      channels: channelsFromConfig(loadConfig(process.env)),
+      store,
+      trail: h.trail,
+      now: () => h.app.clock.now(),
+      retry: retryFor(true),
+      trigger: { type: "timer" as const, id: "test" },
+    };
+    const notice = (index: number): Notification => ({
+      id: `owner-notice:2027-03-29:owner-${index}@nordwind.example`,
+      kind: "owner-notice",
+      audience: { type: "address", address: `owner-${index}@nordwind.example` },
+      title: "1 finding about resources you own",
+      summary: "s",
+    });
+    const emails = (await h.emails()).length;
+    const first = await Promise.all(Array.from({ length: 12 }, (_, index) => deliverNotification(notice(index), deps)));
+    const statuses = first.map((report) => report.channels[0]?.status);
+    expect(statuses.filter((status) => status === "delivered")).toHaveLength(10);
+    expect(statuses.filter((status) => status === "held")).toHaveLength(2);
+    expect((await h.emails()).length - emails).toBe(10);
+
+    await h.clockTo("2027-03-29T12:03:01.000Z");
+    const again = await Promise.all(Array.from({ length: 12 }, (_, index) => deliverNotification(notice(index), deps)));
+    expect(again.map((report) => report.channels[0]?.status).sort()).toEqual([...Array(10).fill("already-sent"), "delivered", "delivered"]);
+    expect((await h.emails()).length - emails).toBe(12);
+  }, 30_000);
 });
