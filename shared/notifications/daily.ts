@@ -101,17 +101,20 @@ export async function runDailyNotifications(deps: DailyDependencies): Promise<Da
   const due = digestDue(at, timeZone);
   if (!due) return { digest: "not-due", owners: "not-due" };
   const run: DailyRun = { date: due.date, digest: "sent-before", owners: "done-before" };
+  const [digestSent, ownersDone] = await Promise.all([deps.store.state(`digest:${due.date}`), deps.store.state(`owners:${due.date}`)]);
+  // Most wake-ups of the day find both sent: they read nothing else.
+  if (digestSent === "sent" && ownersDone === "done") return run;
   const end = new Date(at.getTime() + 1);
   const [findings, notices] = await Promise.all([
     deps.trail.query({ since: new Date(due.previous.getTime() - SWEEP_LOOK_BACK_MS), until: end, kind: "finding" }),
     deps.trail.query({ since: new Date(due.previous.getTime() - SWEEP_LOOK_BACK_MS), until: end, kind: "notice" }),
   ]);
   const sweeps = [...findings, ...notices];
-  if ((await deps.store.state(`digest:${due.date}`)) !== "sent") {
+  if (digestSent !== "sent") {
     run.digest = await sendDigest(deps, due, at, sweeps, notices);
     if (run.digest.channels.every((channel) => channel.status !== "held")) await deps.store.setState(`digest:${due.date}`, "sent");
   }
-  if ((await deps.store.state(`owners:${due.date}`)) !== "done") {
+  if (ownersDone !== "done") {
     const owners = await sendOwnerNotices(deps, due.date, at, sweeps);
     run.owners = owners;
     if (owners.held === 0) await deps.store.setState(`owners:${due.date}`, "done");
