@@ -15,6 +15,7 @@ import { retryFor } from "../../shared/notifications/channels.ts";
 import { channelsFromConfig, deliverNotification } from "../../shared/notifications/deliver.ts";
 import type { Notification } from "../../shared/notifications/message.ts";
 import { NOTIFICATIONS_TABLE, NotificationStore } from "../../shared/notifications/store.ts";
+import { checkKillSwitch } from "../../shared/notifications/killSwitch.ts";
 import { notificationCounts } from "../../shared/notifications/summary.ts";
 import { cardOf, cardProblems, cardText } from "../support/adaptiveCards.ts";
 import { type NotificationsHarness, startNotificationsHarness } from "../support/notifications.ts";
@@ -259,6 +260,24 @@ describe("the daily digest", () => {
     expect(delivered.teams).toBeGreaterThanOrEqual(2);
     expect(byChannel(await deliveries("digest:2027-03-28"))).toEqual({ teams: "delivered", email: "delivered" });
   }, 60_000);
+});
+
+describe("the kill switch", () => {
+  it("turned on, then off, alerts once each time the sweeps timer sees the change; the first sight of it off says nothing", async () => {
+    const store = new NotificationStore(tableFromConnectionString(h.app.azurite.connectionString, "GovernorKillSwitchTest"));
+    const config = (killSwitch: "on" | "off") => loadConfig({ ...process.env, GOVERNOR_KILL_SWITCH: killSwitch });
+    const alerts = async () => (await h.emails()).filter((email) => email.subject.includes("Kill switch"));
+    const before = (await alerts()).length;
+    expect((await checkKillSwitch(config("off"), store, h.trail, h.app.clock.now())).alerted).toBeUndefined();
+    expect((await checkKillSwitch(config("on"), store, h.trail, h.app.clock.now())).alerted).toMatch(/teams: delivered.*email: delivered/);
+    expect((await checkKillSwitch(config("on"), store, h.trail, h.app.clock.now())).alerted).toBeUndefined();
+    expect((await checkKillSwitch(config("off"), store, h.trail, h.app.clock.now())).alerted).toMatch(/email: delivered/);
+    const sent = (await alerts()).slice(before);
+    expect(sent.map((email) => [email.to, email.subject])).toEqual([
+      [["oncall@nordwind.example"], "[Alert] Governor: Kill switch ON: Governor changes nothing"],
+      [["oncall@nordwind.example"], "Governor: Kill switch OFF: Governor acts again"],
+    ]);
+  }, 30_000);
 });
 
 describe("the email quota", () => {
