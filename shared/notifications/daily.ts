@@ -214,6 +214,8 @@ async function sendOwnerNotices(
   at: Date,
   sweeps: AuditRecord[],
 ): Promise<{ reports: DeliveryReport[]; held: number }> {
+  // Owners' notices are emails: without the email service they are the audit trail's findings only, every day the same.
+  if (deps.channels.email === undefined) return { reports: [], held: 0 };
   const notifyPolicies = new Map<string, Policy>(
     deps.policySet.policies.filter((policy) => policy.action.type === "notify").map((policy) => [policy.name, policy]),
   );
