@@ -13,7 +13,10 @@
 import type { InvocationContext, Timer } from "@azure/functions";
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
+import { openAuditTrail } from "../shared/audit/storage.ts";
 import { now } from "../shared/clock.ts";
+import { checkKillSwitch } from "../shared/notifications/killSwitch.ts";
+import { appNotificationStore } from "../shared/notifications/store.ts";
 import { loadConfig } from "../shared/config.ts";
 import { appPolicies } from "../shared/policy/appSource.ts";
 import type { PolicySet } from "../shared/policy/types.ts";
@@ -108,6 +111,14 @@ app.timer("sweeps", {
     const set = await appPolicies(config);
     const run = await startDueSweeps({ set, last: timer.scheduleStatus?.last, now: now() }, df.getClient(context), context);
     context.log(`sweeps: ${run.window}: ${run.started.length} started, ${run.found.length} already started, ${run.failed.length} failed`);
+    // The kill switch changes by an app setting, which calls nobody: this timer notices and tells people.
+    const killSwitch = await checkKillSwitch(
+      config,
+      await appNotificationStore(),
+      await openAuditTrail(process.env, { table: config.auditTable }),
+      now(),
+    );
+    if (killSwitch.alerted) context.log(`sweeps: kill switch turned ${killSwitch.state}: ${killSwitch.alerted}`);
     // A failed start shows as a failed invocation; the sweep runs at the policy's next slot.
     if (run.failed.length > 0)
       throw new Error(`sweeps could not be started: ${run.failed.map((failure) => `${failure.instanceId}: ${failure.error}`).join("; ")}`);

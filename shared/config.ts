@@ -31,6 +31,8 @@ export interface GovernorConfig {
     outboundIp?: string;
   };
   approvals: ApprovalSettings;
+  /** Notifications go to the approvals' channels; the report they link to. */
+  notifications: { reportUrl?: string };
 }
 
 /** Where approval requests go and how their links are signed (see shared/approvals). */
@@ -92,6 +94,10 @@ export const SETTINGS = {
   GOVERNOR_EMAIL_SENDER: { required: false, description: "sender address of approval emails (a verified ACS domain)" },
   GOVERNOR_EMAIL_TO: { required: false, description: "comma-separated recipients of approval emails" },
   GOVERNOR_EMAIL_ESCALATION_TO: { required: false, description: "comma-separated recipients of escalated approval emails" },
+  GOVERNOR_REPORT_URL: {
+    required: false,
+    description: "URL of the report the digest links to (default $GOVERNOR_APPROVAL_BASE_URL/api/report)",
+  },
   GOVERNOR_LOCAL_APPROVER: { required: false, description: "local only: the signed-in identity the local host presents" },
   GOVERNOR_LOCAL_APPROVER_ROLES: { required: false, description: "local only: comma-separated roles of the local identity" },
 } as const;
@@ -155,6 +161,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!(error instanceof PolicyLocationError)) throw error;
     problems.push(`GOVERNOR_POLICY_FILE=${error.message}`);
   }
+  const reportSetting = env.GOVERNOR_REPORT_URL?.trim();
+  if (reportSetting && !/^https:\/\/[^/]+/.test(reportSetting) && !LOCAL_URL.test(reportSetting))
+    problems.push(`GOVERNOR_REPORT_URL="${reportSetting}" must be https (or http on 127.0.0.1 locally)`);
+  const reportUrl = reportSetting || (approvals.baseUrl ? `${approvals.baseUrl}/api/report` : undefined);
 
   if (problems.length > 0) throw new ConfigError(problems);
   const drills: GovernorConfig["drills"] = { resourceGroup: drillGroup };
@@ -175,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(emulator ? { emulator } : {}),
     drills: Object.freeze(drills),
     approvals,
+    notifications: reportUrl ? { reportUrl } : {},
   };
   return Object.freeze(config);
 }

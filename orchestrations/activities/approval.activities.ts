@@ -10,13 +10,17 @@ import type { AuditRecord } from "../../shared/audit/record.ts";
 import { resourcesClient } from "../../shared/azure/clients.ts";
 import { now } from "../../shared/clock.ts";
 import { approvalCard, teamsMessage } from "../../shared/approvals/card.ts";
-import { type ChannelReport, DEFAULT_RETRY, postToTeams, type RetryOptions, sendEmail } from "../../shared/approvals/delivery.ts";
+import { type ChannelReport, postToTeams, retryFor, sendEmail } from "../../shared/notifications/channels.ts";
 import { approvalEmail } from "../../shared/approvals/email.ts";
 import { type ApprovalPlan, type PlannedResource, planHash } from "../../shared/approvals/plan.ts";
 import { type ApprovalRequest, approvalLink } from "../../shared/approvals/request.ts";
 import { appApprovalStore } from "../../shared/approvals/store.ts";
 import { signToken } from "../../shared/approvals/token.ts";
 import { readResource } from "../../shared/inventory/readResource.ts";
+import { undeliveredApprovalAlert } from "../../shared/notifications/alerts.ts";
+import { pacerOf } from "../../shared/notifications/pacer.ts";
+import { appNotificationStore } from "../../shared/notifications/store.ts";
+import { sendNotification } from "../../shared/notifications/send.ts";
 import { tagValue } from "../../shared/policy/settings.ts";
 import type { ApprovalRequestInput, ApprovalRequestResult } from "../approval.ts";
 import { ACTIVITIES } from "../names.ts";
@@ -48,11 +52,6 @@ async function readPlan(input: ApprovalRequestInput): Promise<ApprovalPlan> {
     currency: policySet.settings.currency,
     ...(input.total === undefined ? {} : { total: input.total }),
   };
-}
-
-/** Delivery is quick against local servers and patient in Azure. */
-function retryFor(local: boolean): RetryOptions {
-  return local ? { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 } : DEFAULT_RETRY;
 }
 
 async function requestApprovalActivity(input: ApprovalRequestInput): Promise<ApprovalRequestResult> {
@@ -88,17 +87,26 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
     if (settings.teamsWebhookUrl) sends.push(postToTeams(settings.teamsWebhookUrl, teamsMessage(approvalCard(request)), retry));
     if (settings.email) {
       const to = input.escalated && settings.email.escalationTo.length > 0 ? settings.email.escalationTo : settings.email.to;
+      const email = settings.email;
+      // Counted with every other email of Governor's, inside the service's quota (shared/notifications/pacer.ts).
+      const pacer = pacerOf(await appNotificationStore(), now);
       sends.push(
-        sendEmail(
-          {
-            connectionString: settings.email.connectionString,
-            sender: settings.email.sender,
-            to,
-            ...(config.emulator ? { tlsCa: config.emulator.ca, pollIntervalMs: 50 } : {}),
-          },
-          approvalEmail(request),
-          retry,
-        ),
+        pacer
+          .send(`approval:${input.instanceId}:${input.round}`, "prompt", () =>
+            sendEmail(
+              {
+                connectionString: email.connectionString,
+                sender: email.sender,
+                to,
+                ...(config.emulator ? { tlsCa: config.emulator.ca, pollIntervalMs: 50 } : {}),
+              },
+              approvalEmail(request),
+              retry,
+            ),
+          )
+          .then((paced): ChannelReport =>
+            paced.sent ? paced.value : { channel: "email", delivered: false, attempts: 0, error: paced.reason },
+          ),
       );
     }
     channels.push(...(await Promise.all(sends)));
@@ -137,12 +145,20 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
       escalated: input.escalated,
       delivery: result.delivery,
       planHash: hash,
+      expiresAt: input.expiresAt,
       channels: channels.map((channel) => ({ ...channel, error: channel.error ?? null })),
       resources: input.resources.map((resource) => resource.resourceId),
     },
   };
   await trail.append([record]);
   await approvals.recordRequest(input.instanceId, input.round, result, plan);
+  // Nobody could be asked: the escalation recipients hear of it at once (the alert's own delivery is recorded apart).
+  if (result.delivery === "failed")
+    await sendNotification(undeliveredApprovalAlert(input.instanceId, input.round, input.policy, input.resources.length, how), {
+      config,
+      trail,
+      trigger: { type: "approval", id: input.instanceId },
+    });
   return result;
 }
 

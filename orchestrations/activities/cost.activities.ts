@@ -1,7 +1,7 @@
 /**
  * The activities of the budget responses: plan the cost policies, and record the notice (the
- * forecast or spend with the proposals) for people. Delivery to Teams and email is a seam
- * (`deliverCostNotice`) that the notifications work completes.
+ * forecast or spend with the proposals) and send it to people (Teams and email, through the one
+ * delivery module of shared/notifications).
  */
 import * as df from "durable-functions";
 import type { AuditRecord, Json } from "../../shared/audit/record.ts";
@@ -19,6 +19,8 @@ import type {
   NoticeDelivery,
   PlanCostResponseInput,
 } from "../costContainment.ts";
+import { budgetNotice } from "../../shared/notifications/budget.ts";
+import { sendNotification } from "../../shared/notifications/send.ts";
 import { ACTIVITIES } from "../names.ts";
 import { remediationsFor } from "../remediations.ts";
 import { dependencies } from "./remediation.activities.ts";
@@ -137,20 +139,35 @@ export function costNoticeRecord(input: CostNoticeInput, at: string): AuditRecor
   };
 }
 
-/**
- * Delivery of a notice to people: the notifications work posts it to the Teams channel (a
- * Workflows webhook with an Adaptive Card) and mails it (Azure Communication Services). Until
- * then the notice is in the audit trail only, and the result says so.
- */
-export async function deliverCostNotice(_notice: AuditRecord): Promise<NoticeDelivery> {
-  return { delivered: false, channels: [], reason: "delivery to Teams and email is not built yet: the notice is in the audit trail" };
+/** Delivers the notice to the Teams channel and the platform team's email (shared/notifications). */
+export async function deliverCostNotice(input: CostNoticeInput): Promise<NoticeDelivery> {
+  const { config, trail } = await dependencies();
+  const { report, summary } = await sendNotification(
+    budgetNotice({
+      instanceId: input.instanceId,
+      response: input.response,
+      alert: input.alert,
+      reason: input.reason,
+      proposals: input.plan.proposals,
+      estimatedMonthlySavings: input.plan.estimatedMonthlySavings,
+      currency: input.plan.currency,
+      ...(input.remediations ? { remediations: input.remediations } : {}),
+    }),
+    { config, trail, trigger: { type: "budget-alert", id: input.instanceId } },
+  );
+  const channels = report?.channels ?? [];
+  return {
+    delivered: channels.some((channel) => channel.status === "delivered" || (channel.status === "already-sent" && !channel.error)),
+    channels: channels.map((channel) => `${channel.channel}: ${channel.status}`),
+    reason: summary,
+  };
 }
 
 async function recordCostNoticeActivity(input: CostNoticeInput): Promise<CostNoticeResult> {
   const { trail } = await dependencies();
   const record = costNoticeRecord(input, now().toISOString());
   await trail.append([record]);
-  return { id: record.id, recorded: true, delivery: await deliverCostNotice(record) };
+  return { id: record.id, recorded: true, delivery: await deliverCostNotice(input) };
 }
 
 df.app.activity(ACTIVITIES.planCostResponse, { handler: (input: unknown) => planCostResponseActivity(input as PlanCostResponseInput) });

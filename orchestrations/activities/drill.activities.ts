@@ -5,6 +5,8 @@
  * keeps one entry per drill. Inputs and outputs are plain JSON (a poller travels as its
  * serialised state).
  */
+import { drillAlert } from "../../shared/notifications/alerts.ts";
+import { sendNotification } from "../../shared/notifications/send.ts";
 import type { PostgreSQLManagementFlexibleServerClient, Server } from "@azure/arm-postgresql-flexible";
 import * as df from "durable-functions";
 import type pg from "pg";
@@ -305,7 +307,7 @@ export async function recordDrill(request: {
   trigger: { type: "timer" | "cli" | "manual"; id?: string };
   facts: DrillFacts;
 }): Promise<DrillRecord> {
-  const { trail } = await dependencies();
+  const { trail, config } = await dependencies();
   const record = drillRecord(request.facts);
   const records: AuditRecord[] = [
     drillAuditRecord(record, { instanceId: request.instanceId, trigger: request.trigger, at: now().toISOString() }),
@@ -325,6 +327,9 @@ export async function recordDrill(request: {
     });
   }
   await trail.append(records);
+  // A failed drill (a check failed, RTO or RPO missed) is an alert: to the channel and the escalation recipients, at once.
+  if (record.outcome === "failed")
+    await sendNotification(drillAlert(request.instanceId, record), { config, trail, trigger: request.trigger });
   return record;
 }
 

@@ -17,6 +17,8 @@ import { nextScheduleStart, parseSchedule } from "../../shared/time/schedule.ts"
 import { appPolicies } from "../../shared/policy/appSource.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
+import { remediationAlert } from "../../shared/notifications/alerts.ts";
+import { sendNotification } from "../../shared/notifications/send.ts";
 import { applyRemediation } from "../../shared/remediation/apply.ts";
 import {
   azureFailure,
@@ -226,11 +228,19 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
 type AuditInput = AuditStage | (Omit<Extract<AuditStage, { stage: "plan" }>, "resources"> & { plan: { planId: string; chunk: number } });
 
 async function recordAuditActivity(input: AuditInput): Promise<{ recorded: number }> {
-  const { trail } = await dependencies();
+  const { trail, config } = await dependencies();
   const stage: AuditStage =
     "plan" in input ? { ...input, resources: await (await appPlanStore()).chunk(input.plan.planId, input.plan.chunk) } : input;
   const records = auditRecords(stage, now().toISOString());
   const result = await trail.append(records);
+  // Changes that failed are an alert, one per workflow and action: a person looks at them now, not in tomorrow's digest.
+  const failed = stage.stage === "outcome" ? stage.outcomes.filter((outcome) => outcome.outcome === "failed") : [];
+  if (failed.length > 0)
+    await sendNotification(remediationAlert(input.instanceId, input.policy, input.action, failed), {
+      config,
+      trail,
+      trigger: { type: input.trigger.type, ...(input.trigger.id === undefined ? {} : { id: input.trigger.id }) },
+    });
   return { recorded: result.recorded.length };
 }
 

@@ -10,6 +10,7 @@ import { plan } from "../../shared/plan.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { inheritedTag } from "../../shared/policy/environment.ts";
+import { type NoticeTargets, noticeTargets, notifyAction } from "../../shared/policy/actions/notify.ts";
 import type { Finding, Inventory, PolicySet, Settings, Verdict } from "../../shared/policy/types.ts";
 import { ACTIVITIES, drillInstanceId } from "../names.ts";
 import type { DrillInput } from "../restoreDrill.ts";
@@ -45,31 +46,72 @@ export function labelsOf(inventory: Inventory, settings: Settings): Map<string, 
   return labels;
 }
 
-/** One record per finding, with an id from the sweep and the resource: a retried activity records once. */
+/** Who an owner's notice of a `notify` finding goes to, resolved from the inventory the sweep read. */
+export type NoticeTargetsOf = (finding: Finding) => NoticeTargets | undefined;
+
+/** What the sweep read besides the findings: the resources' labels, and the notices' recipients. */
+export interface FindingContext {
+  labels?: ReadonlyMap<string, FindingLabels>;
+  targetsOf?: NoticeTargetsOf;
+}
+
+/**
+ * One record per finding, with an id from the sweep and the resource: a retried activity records
+ * once. A finding carries its resource's labels (what the report groups by); a `notify` finding
+ * carries its notice's recipients (`details.notify`): the owners' notices are sent from the
+ * trail, without reading the subscription again.
+ */
 export function findingRecords(
   input: PlanPolicyInput,
   findings: readonly Finding[],
   at: string,
-  labels: ReadonlyMap<string, FindingLabels> = new Map(),
+  context: FindingContext = {},
 ): AuditRecord[] {
-  return findings.map((finding) => ({
-    id: `${input.instanceId}:finding:${finding.resourceId.toLowerCase()}`,
+  return findings.map((finding) => {
+    const targets = finding.action === "notify" ? context.targetsOf?.(finding) : undefined;
+    return {
+      id: `${input.instanceId}:finding:${finding.resourceId.toLowerCase()}`,
+      at,
+      kind: "finding",
+      policy: finding.policy,
+      resourceId: finding.resourceId,
+      action: finding.action,
+      verdict: finding.verdict,
+      reason: finding.reason.length > 8000 ? `${finding.reason.slice(0, 7997)}...` : finding.reason,
+      instanceId: input.instanceId,
+      trigger: input.trigger,
+      actor: GOVERNOR,
+      details: {
+        estimatedMonthlySavings: finding.estimatedMonthlySavings,
+        ...(finding.guard === undefined ? {} : { guard: finding.guard }),
+        ...context.labels?.get(finding.resourceId.toLowerCase()),
+        ...(targets === undefined
+          ? {}
+          : {
+              notify: {
+                addresses: targets.addresses,
+                ...(targets.platformNote === undefined ? {} : { platformNote: targets.platformNote }),
+              },
+            }),
+      },
+    } satisfies AuditRecord;
+  });
+}
+
+/** The record that a policy was swept, with its counts: `kind: notice`, `action: sweep`. */
+export function sweepMark(input: PlanPolicyInput, planned: PolicyPlan, at: string): AuditRecord {
+  return {
+    id: `${input.instanceId}:swept`,
     at,
-    kind: "finding",
-    policy: finding.policy,
-    resourceId: finding.resourceId,
-    action: finding.action,
-    verdict: finding.verdict,
-    reason: finding.reason.length > 8000 ? `${finding.reason.slice(0, 7997)}...` : finding.reason,
+    kind: "notice",
+    policy: input.policy,
+    action: "sweep",
+    reason: planned.reason.length > 8000 ? `${planned.reason.slice(0, 7997)}...` : planned.reason,
     instanceId: input.instanceId,
     trigger: input.trigger,
     actor: GOVERNOR,
-    details: {
-      estimatedMonthlySavings: finding.estimatedMonthlySavings,
-      ...(finding.guard === undefined ? {} : { guard: finding.guard }),
-      ...labels.get(finding.resourceId.toLowerCase()),
-    },
-  }));
+    details: { found: planned.found, counts: planned.counts },
+  };
 }
 
 function describe(counts: Record<Verdict, number>): string {
@@ -85,7 +127,7 @@ export async function planPolicy(
   policySet: PolicySet,
   planOf: (set: PolicySet) => Promise<Evaluation>,
   at: string,
-  labels?: () => ReadonlyMap<string, FindingLabels>,
+  context?: () => FindingContext,
 ): Promise<PolicyPlan & { records: AuditRecord[] }> {
   const counts: Record<Verdict, number> = { remediate: 0, "needs-approval": 0, audit: 0, blocked: 0 };
   const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
@@ -134,7 +176,7 @@ export async function planPolicy(
     reason: `${policy.name}: ${describe(counts)}; ${acting}`,
     counts,
     estimatedMonthlySavings: evaluation.summary.estimatedMonthlySavings,
-    records: findingRecords(input, findings, at, labels?.()),
+    records: findingRecords(input, findings, at, context?.()),
   };
   if (start) result.start = start;
   if (drills.length > 0) result.drills = drills;
@@ -145,6 +187,8 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
   const { target, policySet, trail } = await dependencies();
   const at = now();
   let inventory: Inventory | undefined;
+  let byId: Map<string, Inventory["resources"][number]> | undefined;
+  const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
   const { records, ...planned } = await planPolicy(
     input,
     policySet,
@@ -154,9 +198,20 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
       return result.evaluation;
     },
     at.toISOString(),
-    () => (inventory ? labelsOf(inventory, policySet.settings) : new Map()),
+    () => ({
+      labels: inventory ? labelsOf(inventory, policySet.settings) : new Map(),
+      targetsOf: (finding) => {
+        if (!inventory || policy?.action.type !== "notify") return undefined;
+        byId ??= new Map(inventory.resources.map((resource) => [resource.id.toLowerCase(), resource]));
+        const resource = byId.get(finding.resourceId.toLowerCase());
+        if (!resource) return undefined;
+        const args = notifyAction.parse?.(policy.action.args) ?? { to: ["owner"], remindAfterMs: 0 };
+        return noticeTargets(resource, args, { inventory, settings: policySet.settings });
+      },
+    }),
   );
-  if (records.length > 0) await trail.append(records);
+  // Every sweep leaves a mark, findings or none: a finding its policy's latest sweep no longer has is resolved (the digest, the owners' notices).
+  await trail.append([...records, sweepMark(input, planned, at.toISOString())]);
   // A plan larger than a chunk waits in the plan store: this activity's output stays small whatever the estate.
   if (planned.start) planned.start = await stagePlan(planned.start, await appPlanStore());
   return planned;

@@ -66,10 +66,5 @@ export function approvalCard(request: ApprovalRequest): AdaptiveCard {
   };
 }
 
-/** The body a Teams Workflows webhook takes: a message with the card as its one attachment. */
-export function teamsMessage(card: AdaptiveCard): Record<string, unknown> {
-  return {
-    type: "message",
-    attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: card }],
-  };
-}
+/** The Workflows envelope is the notifications' (one delivery module for every message). */
+export { teamsMessage } from "../notifications/channels.ts";

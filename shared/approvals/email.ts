@@ -3,15 +3,12 @@
  * get the same plan), with the links to the approval page. Links only open the page: a mail
  * scanner following them decides nothing.
  */
+import type { EmailContent } from "../notifications/channels.ts";
 import { escapeHtml } from "./html.ts";
 import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./plan.ts";
 import { type ApprovalRequest, formatDeadline, linkWithIntent } from "./request.ts";
 
-export interface EmailContent {
-  subject: string;
-  html: string;
-  plainText: string;
-}
+export type { EmailContent } from "../notifications/channels.ts";
 
 export function approvalEmail(request: ApprovalRequest): EmailContent {
   const { plan } = request;

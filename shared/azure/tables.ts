@@ -4,7 +4,13 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
-import { appStorageSetting as storageSetting, isLocalStorage, isServiceEndpoint } from "./storage.ts";
+import {
+  appStorageSetting as storageSetting,
+  defaultCredential,
+  isConnectionString,
+  isLocalStorage,
+  isServiceEndpoint,
+} from "./storage.ts";
 
 export { defaultCredential, isConnectionString } from "./storage.ts";
 
@@ -21,4 +27,14 @@ export function tableFromConnectionString(connectionString: string, table: strin
 
 export function tableFromEndpoint(endpoint: string, table: string, credential: TokenCredential): TableClient {
   return new TableClient(endpoint, table, credential, clientOptions(endpoint));
+}
+
+/** A table of the app's storage, reached as the host reaches `AzureWebJobsStorage`; `purpose` names it in the error. */
+export async function appTableClient(env: Record<string, string | undefined>, table: string, purpose: string): Promise<TableClient> {
+  const setting = appStorageSetting(env);
+  if (setting === undefined) throw new Error(`set AzureWebJobsStorage (or AzureWebJobsStorage__accountName) for ${purpose}`);
+  if (isTableEndpoint(setting)) return tableFromEndpoint(setting, table, await defaultCredential());
+  // Never echo the setting: it holds the account key.
+  if (!isConnectionString(setting)) throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
+  return tableFromConnectionString(setting, table);
 }

@@ -428,6 +428,12 @@ describe("delivery", () => {
       expect(result.counts).toMatchObject({ applied: 0, skipped: 5 });
       const [notice] = await trail.query({ instanceId: `${instanceId}:approval`, kind: "notice" });
       expect(notice?.reason).toMatch(/^approval request could NOT be delivered anywhere/);
+      // The escalation recipients are alerted; with both channels down, that alert is recorded undeliverable too.
+      const alert = (await trail.query({ kind: "notice" })).filter(
+        (record) =>
+          (record.details as { messageId?: string } | undefined)?.messageId === `alert:approval-undelivered:${instanceId}:approval:0`,
+      );
+      expect(alert.map((record) => (record.details as { status: string }).status).sort()).toEqual(["undeliverable", "undeliverable"]);
     } finally {
       h.teams.failNext(0);
       h.app.emulator.core.faults.clear();

@@ -10,11 +10,17 @@ import { join } from "node:path";
 import type * as AzureFunctions from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleBudgetAlert } from "../../functions/budgetAlerts.ts";
-import { recordDailyDigest } from "../../functions/dailyDigest.ts";
 import type { CostResponseResult } from "../../orchestrations/costContainment.ts";
 import { remediationInstanceId } from "../../orchestrations/names.ts";
 import type { SweepInput, SweepResult } from "../../orchestrations/sweep.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
+import { loadConfig } from "../../shared/config.ts";
+import { runDailyNotifications } from "../../shared/notifications/daily.ts";
+import { NotificationStore } from "../../shared/notifications/store.ts";
+import { tableFromConnectionString } from "../../shared/azure/tables.ts";
+import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import { DurableStore } from "../../shared/runtime/durable/index.ts";
 import { finishWorkflows, type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
 import { sweepInstanceId } from "../../shared/triggers/sweeps.ts";
@@ -218,8 +224,22 @@ describe("a scheduled sweep, and a containment cut short, on the local runtime",
     ]);
 
     // The morning digest says what waits.
-    const digest = await recordDailyDigest(trail, app.clock.now(), "EUR");
-    expect(digest.details).toMatchObject({ findings: { total: 6, "needs-approval": 5, blocked: 1 }, approvalsPending: [remediation] });
+    const run = await runDailyNotifications({
+      config: loadConfig(process.env),
+      policySet: await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry()),
+      trail,
+      store: new NotificationStore(tableFromConnectionString(app.azurite.connectionString, "GovernorNotifications")),
+      channels: {},
+      now: () => app.clock.now(),
+    });
+    const digest = (await trail.query({ kind: "notice", since: app.clock.now() })).find((record) => record.id === `digest:${run.date}`);
+    expect(digest?.details).toMatchObject({
+      opened: expect.arrayContaining([
+        { policy: "stop-idle-nonprod-vms", verdict: "needs-approval", count: 5 },
+        { policy: "stop-idle-nonprod-vms", verdict: "blocked", count: 1 },
+      ]) as unknown,
+      pending: [{ instanceId: remediation, policy: "stop-idle-nonprod-vms", resources: 5 }],
+    });
 
     await app.runtime.raiseEvent(`${remediation}:approval`, "ApprovalDecision", {
       decision: "reject",

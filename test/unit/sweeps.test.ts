@@ -6,8 +6,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type * as DailyDigestModule from "../../functions/dailyDigest.ts";
 import type * as SweepTimerModule from "../../functions/sweepTimer.ts";
-import type { AuditRecord } from "../../shared/audit/record.ts";
-import { validateAuditRecord } from "../../shared/audit/record.ts";
 import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
@@ -177,14 +175,15 @@ describe("the sweeps timer and the daily digest", () => {
     };
   }
 
-  it("are timers: sweeps every five minutes with a Durable client, the digest every morning", () => {
+  it("are timers: sweeps every five minutes with a Durable client, the daily notifications every 15 minutes (UTC: the digest waits for 07:00 in the policies' zone)", () => {
     const sweeps = registrations.find((registration) => registration.name === "sweeps");
     expect(sweeps?.triggerType).toBe("timerTrigger");
     expect(sweeps?.options.trigger).toMatchObject({ schedule: "0 */5 * * * *" });
     expect(sweeps?.options.extraInputs?.map((input) => input.type)).toEqual(["durableClient"]);
     expect(registrations.find((registration) => registration.name === "dailyDigest")?.options.trigger).toMatchObject({
-      schedule: "0 0 7 * * *",
+      schedule: "0 */15 * * * *",
     });
+    expect(digest.DIGEST_SCHEDULE).toBe("0 */15 * * * *");
   });
 
   it("starts each due sweep once: a timer that fires again, or an overlapping window, finds it started", async () => {
@@ -267,103 +266,5 @@ describe("the sweeps timer and the daily digest", () => {
     const run = await timer.startDueSweeps({ set, last: "2026-11-23T17:55:00.000Z", now: at("2026-11-23T18:00:00.400Z") }, client, log);
     expect(run.started).toHaveLength(3);
     expect(run.failed).toEqual([{ instanceId: "sweep:backup-production-vms:2026-11-23T18:00:00.000Z", error: "task hub unreachable" }]);
-  });
-
-  it("the digest counts distinct findings, changes, pending approvals and the savings of what was applied", () => {
-    const base = { trigger: { type: "timer" as const }, actor: { type: "governor" as const, id: "governor" } };
-    const vm = (name: string) => `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`;
-    const recent: AuditRecord[] = [
-      {
-        ...base,
-        id: "s1:finding:a",
-        at: "2026-11-23T18:00:00Z",
-        kind: "finding",
-        policy: "p",
-        resourceId: vm("a"),
-        verdict: "audit",
-        reason: "r",
-      },
-      {
-        ...base,
-        id: "s2:finding:a",
-        at: "2026-11-23T19:00:00Z",
-        kind: "finding",
-        policy: "p",
-        resourceId: vm("A"),
-        verdict: "needs-approval",
-        reason: "r",
-      },
-      {
-        ...base,
-        id: "s2:finding:b",
-        at: "2026-11-23T19:00:00Z",
-        kind: "finding",
-        policy: "p",
-        resourceId: vm("b"),
-        verdict: "blocked",
-        reason: "r",
-      },
-      {
-        ...base,
-        id: "r1:outcome:a",
-        at: "2026-11-23T20:00:00Z",
-        kind: "outcome",
-        instanceId: "r1",
-        resourceId: vm("a"),
-        action: "deallocate",
-        outcome: "applied",
-        reason: "r",
-      },
-      {
-        ...base,
-        id: "r1:outcome:a:start",
-        at: "2026-11-24T06:00:00Z",
-        kind: "outcome",
-        instanceId: "r1",
-        resourceId: vm("a"),
-        action: "start",
-        outcome: "applied",
-        reason: "r",
-      },
-      {
-        ...base,
-        id: "r1:outcome:b",
-        at: "2026-11-23T20:00:00Z",
-        kind: "outcome",
-        instanceId: "r1",
-        resourceId: vm("b"),
-        action: "deallocate",
-        outcome: "failed",
-        reason: "r",
-      },
-      { ...base, id: "budget:x:notice", at: "2026-11-23T20:00:00Z", kind: "notice", trigger: { type: "budget-alert" }, reason: "r" },
-    ];
-    const lookBack: AuditRecord[] = [
-      {
-        ...base,
-        id: `r1:plan:${vm("a").toLowerCase()}`,
-        at: "2026-11-21T20:00:00Z",
-        kind: "decision",
-        instanceId: "r1",
-        details: { estimatedMonthlySavings: 154.76 },
-        reason: "r",
-      },
-      { ...base, id: "r1:approval:approval-requested", at: "2026-11-21T20:00:00Z", kind: "notice", instanceId: "r1:approval", reason: "r" },
-      { ...base, id: "r1:approval", at: "2026-11-23T19:55:00Z", kind: "approval", instanceId: "r1", reason: "r" },
-      { ...base, id: "r2:approval:approval-requested", at: "2026-11-23T21:00:00Z", kind: "notice", instanceId: "r2:approval", reason: "r" },
-    ];
-    const counts = digest.composeDigest(recent, lookBack, { since: at("2026-11-23T07:00:00Z"), until: at("2026-11-24T07:00:00Z") }, "EUR");
-    expect(counts).toMatchObject({
-      findings: { total: 2, "needs-approval": 1, blocked: 1, audit: 0, remediate: 0 },
-      actions: { applied: 2, failed: 1, skipped: 0, "already-done": 0 },
-      approvalsPending: ["r2"],
-      budgetResponses: 1,
-      estimatedMonthlySavings: 154.76,
-    });
-    const record = digest.digestRecord(counts);
-    expect(validateAuditRecord(record)).toEqual([]);
-    expect(record.id).toBe("digest:2026-11-24");
-    expect(record.reason).toContain("2 finding(s) (1 need approval");
-    expect(record.reason).toContain("1 approval(s) pending");
   });
 });

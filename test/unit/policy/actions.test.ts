@@ -5,7 +5,7 @@ import { deallocateAction } from "../../../shared/policy/actions/deallocate.ts";
 import { deleteAction } from "../../../shared/policy/actions/delete.ts";
 import { enrollBackupAction, enrollmentTarget } from "../../../shared/policy/actions/enrollBackup.ts";
 import { builtinActions } from "../../../shared/policy/actions/index.ts";
-import { notifyAction, recipients } from "../../../shared/policy/actions/notify.ts";
+import { noticeTargets, notifyAction, recipients } from "../../../shared/policy/actions/notify.ts";
 import { restoreDrillAction } from "../../../shared/policy/actions/restoreDrill.ts";
 import { stopAction } from "../../../shared/policy/actions/stop.ts";
 import { plannedTags, tagAction } from "../../../shared/policy/actions/tag.ts";
@@ -235,6 +235,29 @@ describe("notify", () => {
       "notify finance@nordwind.example (no owner tag on the resource or its resource group)",
     );
     expect(notifyAction.effect).toBe("none");
+  });
+
+  it("3. reminds after 7 days unless the policy says otherwise, and refuses a reminder that is not a duration", () => {
+    expect(actionArgs(notifyAction, "{ type: notify }")).toEqual({ to: ["owner"], remindAfterMs: 7 * 86_400_000 });
+    expect(actionArgs(notifyAction, "{ type: notify, to: [owner], remindAfter: 36h }")).toMatchObject({ remindAfterMs: 36 * 3_600_000 });
+    expect(() => actionArgs(notifyAction, "{ type: notify, remindAfter: a week }")).toThrow(/schema: .*pattern/);
+  });
+
+  it("4. an owner tag that is an email address is the recipient; a team name or no owner goes to the platform team, saying what was found", () => {
+    const tagged = (owner: string | undefined) => resource({ resourceGroup: "rg-none", tags: owner === undefined ? {} : { owner } });
+    const ctxOf = (vm: ReturnType<typeof resource>) => context({ resources: [vm] });
+    const mail = tagged("Lea@Nordwind.example");
+    expect(noticeTargets(mail, { to: ["owner"] }, ctxOf(mail))).toEqual({ addresses: ["lea@nordwind.example"] });
+    const team = tagged("team-erp");
+    expect(noticeTargets(team, { to: ["owner"] }, ctxOf(team))).toEqual({
+      addresses: [],
+      platformNote: 'owner tag "team-erp" is not an email address',
+    });
+    const nobody = tagged(undefined);
+    expect(noticeTargets(nobody, { to: ["owner", "finance@nordwind.example"] }, ctxOf(nobody))).toEqual({
+      addresses: ["finance@nordwind.example"],
+      platformNote: "no owner tag on the resource or its resource group",
+    });
   });
 });
 

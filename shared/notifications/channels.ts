@@ -1,16 +1,23 @@
 /**
- * Delivering a request: the card to a Teams Workflows webhook over HTTPS, the email through Azure
+ * The two channels every message of Governor's goes through, approval requests and notifications
+ * alike: an Adaptive Card to a Teams Workflows webhook over HTTPS, and an email through Azure
  * Communication Services with the real `EmailClient` (a long-running send it polls to the end).
  * Each channel is tried a few times with backoff (a 429's Retry-After honoured, capped); what
  * happened comes back as data, never as an exception, so the caller records it.
  */
-import type { EmailContent } from "./email.ts";
+export interface EmailContent {
+  subject: string;
+  html: string;
+  plainText: string;
+}
 
 export interface ChannelReport {
   channel: "teams" | "email";
   delivered: boolean;
   attempts: number;
   error?: string;
+  /** The channel refused the message for good (a 4xx other than 408/429, a send that ended Failed): retrying would not help. */
+  permanent?: boolean;
 }
 
 export interface RetryOptions {
@@ -20,6 +27,11 @@ export interface RetryOptions {
 }
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 30_000 };
+
+/** Delivery is quick against local servers and patient in Azure. */
+export function retryFor(local: boolean): RetryOptions {
+  return local ? { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 } : DEFAULT_RETRY;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -37,7 +49,8 @@ async function withRetries(
       return { channel, delivered: true, attempts: index };
     } catch (error) {
       lastError = (error as Error).message;
-      if (error instanceof Permanent || index === retry.attempts) return { channel, delivered: false, attempts: index, error: lastError };
+      if (error instanceof Permanent) return { channel, delivered: false, attempts: index, error: lastError, permanent: true };
+      if (index === retry.attempts) return { channel, delivered: false, attempts: index, error: lastError };
       const hinted = (error as { retryAfterMs?: number }).retryAfterMs;
       await sleep(Math.min(retry.maxDelayMs, hinted ?? retry.baseDelayMs * 2 ** (index - 1)));
     }
@@ -104,4 +117,12 @@ export function sendEmail(target: EmailTarget, content: EmailContent, retry: Ret
       );
     }
   });
+}
+
+/** The body a Teams Workflows webhook takes: a message with the card as its one attachment. */
+export function teamsMessage(card: Record<string, unknown>): Record<string, unknown> {
+  return {
+    type: "message",
+    attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: card }],
+  };
 }

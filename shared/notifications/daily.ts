@@ -1,0 +1,301 @@
+/**
+ * What the daily timer sends, each time it wakes (every 15 minutes, in UTC as Flex Consumption
+ * fires timers): once the wall clock of the policy file's time zone has passed 07:00, the day's
+ * digest if it was not sent yet, and the owners' notices not sent yet. Idempotent by the local
+ * date: the digest's id is `digest:<date>`, an owner's notice `owner-notice:<date>:<recipient>`,
+ * and each is claimed per channel before it is sent. Owners' notices the email pacer holds go out
+ * at the next wake-up.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { AuditRecord, Json } from "../audit/record.ts";
+import type { AuditTrail } from "../audit/trail.ts";
+import { approvalLink } from "../approvals/request.ts";
+import { signToken } from "../approvals/token.ts";
+import type { GovernorConfig } from "../config.ts";
+import type { Policy, PolicySet } from "../policy/types.ts";
+import { notifyAction } from "../policy/actions/notify.ts";
+import { addDays, type CivilDate, formatIsoDate } from "../time/holidays.ts";
+import { instantsAt, wallClock, zoneDay } from "../time/schedule.ts";
+import type { RetryOptions } from "./channels.ts";
+import { type DeliveryReport, deliverNotification, type NotificationChannels } from "./deliver.ts";
+import {
+  budgetStatus,
+  type DigestContent,
+  digestMessage,
+  estimatedSavings,
+  findingChanges,
+  findingsAsOf,
+  lastDrills,
+  pendingApprovals,
+  type SavingsSummarySource,
+} from "./digest.ts";
+import type { Line, Notification } from "./message.ts";
+import type { NotificationStore } from "./store.ts";
+
+/** Every 15 minutes: the timer fires in UTC, the digest follows the policies' wall clock (any offset is a multiple of 15 minutes). */
+export const DAILY_TIMER_SCHEDULE = "0 */15 * * * *";
+export const DIGEST_HOUR = 7;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Sweeps looked back over to know each policy's latest (the pack's least frequent sweep is weekly). */
+const SWEEP_LOOK_BACK_MS = 8 * DAY_MS;
+const DRILL_LOOK_BACK_MS = 35 * DAY_MS;
+const APPROVAL_LOOK_BACK_MS = 7 * DAY_MS;
+
+/** The instant the wall clock of the zone shows 07:00 on a date (on a day that skips it, the first instant after). */
+export function digestInstant(date: CivilDate, timeZone: string): Date {
+  const day = zoneDay(date, timeZone);
+  const [first] = instantsAt(day, DIGEST_HOUR * HOUR_MS);
+  return new Date(first ?? day.transition ?? day.localMidnight + DIGEST_HOUR * HOUR_MS - day.offsetBefore);
+}
+
+/** Today's local date and its 07:00 when that has passed at `at`; undefined before 07:00. */
+export function digestDue(at: Date, timeZone: string): { date: string; slot: Date; previous: Date } | undefined {
+  const today = wallClock(at, timeZone).date;
+  const slot = digestInstant(today, timeZone);
+  if (at.getTime() < slot.getTime()) return undefined;
+  return { date: formatIsoDate(today), slot, previous: digestInstant(addDays(today, -1), timeZone) };
+}
+
+/** The default savings: the plans' estimates of the changes applied since the 1st of the month, nothing realised yet. */
+export function trailSavingsSource(trail: AuditTrail, currency: string, timeZone: string): SavingsSummarySource {
+  return {
+    async monthToDate(now: Date) {
+      const { year, month } = wallClock(now, timeZone).date;
+      const monthStart = digestInstant({ year, month, day: 1 }, timeZone);
+      const start = new Date(monthStart.getTime() - DIGEST_HOUR * HOUR_MS);
+      const end = new Date(now.getTime() + 1);
+      const [outcomes, decisions] = await Promise.all([
+        trail.query({ since: start, until: end, kind: "outcome" }),
+        trail.query({ since: new Date(start.getTime() - APPROVAL_LOOK_BACK_MS), until: end, kind: "decision" }),
+      ]);
+      return { currency, estimated: estimatedSavings(outcomes, decisions), realised: undefined };
+    },
+  };
+}
+
+export interface DailyDependencies {
+  config: GovernorConfig;
+  policySet: PolicySet;
+  trail: AuditTrail;
+  store: NotificationStore;
+  channels: NotificationChannels;
+  now: () => Date;
+  savings?: SavingsSummarySource;
+  retry?: RetryOptions;
+}
+
+export interface DailyRun {
+  date?: string;
+  digest: "not-due" | "sent-before" | DeliveryReport;
+  owners: "not-due" | "done-before" | { reports: DeliveryReport[]; held: number };
+}
+
+const TRIGGER = { type: "timer", id: "dailyDigest" } as const;
+
+/** The timer's work at one wake-up. */
+export async function runDailyNotifications(deps: DailyDependencies): Promise<DailyRun> {
+  const at = deps.now();
+  const timeZone = deps.policySet.settings.timeZone;
+  const due = digestDue(at, timeZone);
+  if (!due) return { digest: "not-due", owners: "not-due" };
+  const run: DailyRun = { date: due.date, digest: "sent-before", owners: "done-before" };
+  const [digestSent, ownersDone] = await Promise.all([deps.store.state(`digest:${due.date}`), deps.store.state(`owners:${due.date}`)]);
+  // Most wake-ups of the day find both sent: they read nothing else.
+  if (digestSent === "sent" && ownersDone === "done") return run;
+  const end = new Date(at.getTime() + 1);
+  const [findings, notices] = await Promise.all([
+    deps.trail.query({ since: new Date(due.previous.getTime() - SWEEP_LOOK_BACK_MS), until: end, kind: "finding" }),
+    deps.trail.query({ since: new Date(due.previous.getTime() - SWEEP_LOOK_BACK_MS), until: end, kind: "notice" }),
+  ]);
+  const sweeps = [...findings, ...notices];
+  if (digestSent !== "sent") {
+    run.digest = await sendDigest(deps, due, at, sweeps, notices);
+    if (run.digest.channels.every((channel) => channel.status !== "held")) await deps.store.setState(`digest:${due.date}`, "sent");
+  }
+  if (ownersDone !== "done") {
+    const owners = await sendOwnerNotices(deps, due.date, at, sweeps);
+    run.owners = owners;
+    if (owners.held === 0) await deps.store.setState(`owners:${due.date}`, "done");
+  }
+  return run;
+}
+
+async function sendDigest(
+  deps: DailyDependencies,
+  due: { date: string; previous: Date },
+  at: Date,
+  sweeps: AuditRecord[],
+  notices: AuditRecord[],
+): Promise<DeliveryReport> {
+  const { trail, policySet, config } = deps;
+  const timeZone = policySet.settings.timeZone;
+  const end = new Date(at.getTime() + 1);
+  const since = due.previous;
+  const { year, month } = wallClock(at, timeZone).date;
+  const [outcomes, approvals, drills] = await Promise.all([
+    trail.query({ since, until: end, kind: "outcome" }),
+    trail.query({ since: new Date(at.getTime() - APPROVAL_LOOK_BACK_MS), until: end, kind: "approval" }),
+    trail.query({ since: new Date(at.getTime() - DRILL_LOOK_BACK_MS), until: end, kind: "drill" }),
+  ]);
+  const changes = { applied: 0, failed: 0, skipped: 0, "already-done": 0 };
+  for (const record of outcomes) if (record.outcome) changes[record.outcome] += 1;
+  const recentNotices = notices.filter((record) => Date.parse(record.at) >= at.getTime() - APPROVAL_LOOK_BACK_MS);
+  const savings = await (deps.savings ?? trailSavingsSource(trail, policySet.settings.currency, timeZone)).monthToDate(at);
+  const content: DigestContent = {
+    date: due.date,
+    timeZone,
+    since: since.toISOString(),
+    until: at.toISOString(),
+    ...findingChanges(sweeps, since, at),
+    changes,
+    failedChanges: outcomes
+      .filter((record) => record.outcome === "failed")
+      .map((record) => ({ policy: record.policy ?? "", resource: record.resourceId?.split("/").at(-1) ?? "", reason: record.reason })),
+    pending: pendingApprovals([...recentNotices, ...approvals], at).map(({ planHash, approvalId, ...pending }) => {
+      const { signingKey, baseUrl } = config.approvals;
+      if (!signingKey || !baseUrl || !planHash || !pending.expiresAt) return pending;
+      const token = signToken({ jti: randomUUID(), instanceId: approvalId, planHash, exp: Date.parse(pending.expiresAt) }, signingKey);
+      return { ...pending, link: approvalLink(baseUrl, approvalId, token) };
+    }),
+    drills: lastDrills(drills),
+    budget: budgetStatus(notices, digestInstant({ year, month, day: 1 }, timeZone)),
+    savings,
+    ...(config.notifications.reportUrl ? { reportUrl: config.notifications.reportUrl } : {}),
+  };
+  const message = digestMessage(content);
+  // The digest as the trail keeps it: its figures without the links (they are signed, and single use).
+  await trail.append([digestNotice(content, message, at)]);
+  return deliverNotification(message, { ...deliveryDeps(deps), trigger: TRIGGER });
+}
+
+function digestNotice(content: DigestContent, message: Notification, at: Date): AuditRecord {
+  const details = JSON.parse(
+    JSON.stringify({ ...content, pending: content.pending.map(({ link: _link, ...pending }) => pending) }),
+  ) as Json;
+  return {
+    id: message.id,
+    at: at.toISOString(),
+    kind: "notice",
+    action: "digest",
+    reason: message.summary,
+    trigger: TRIGGER,
+    actor: { type: "governor", id: "governor" },
+    details,
+  };
+}
+
+function deliveryDeps(deps: DailyDependencies) {
+  return { channels: deps.channels, store: deps.store, trail: deps.trail, now: deps.now, ...(deps.retry ? { retry: deps.retry } : {}) };
+}
+
+/** What makes a finding "changed" for its owner: its verdict and reason, less elapsed times in parentheses ("(3 days ago)"). */
+export function findingFingerprint(record: Pick<AuditRecord, "verdict" | "reason">): string {
+  return createHash("sha256")
+    .update(`${record.verdict ?? ""}\n${record.reason.replace(/\s*\([^)]*\)/g, "")}`, "utf8")
+    .digest("hex")
+    .slice(0, 32);
+}
+
+export const PLATFORM_RECIPIENT = "platform-team";
+
+interface Due {
+  record: AuditRecord;
+  recipient: string;
+  note?: string;
+  reminder: boolean;
+}
+
+/** The owners' notices of the day: per recipient, the findings new, changed, or due for a reminder. */
+async function sendOwnerNotices(
+  deps: DailyDependencies,
+  date: string,
+  at: Date,
+  sweeps: AuditRecord[],
+): Promise<{ reports: DeliveryReport[]; held: number }> {
+  // Owners' notices are emails: without the email service they are the audit trail's findings only, every day the same.
+  if (deps.channels.email === undefined) return { reports: [], held: 0 };
+  const notifyPolicies = new Map<string, Policy>(
+    deps.policySet.policies.filter((policy) => policy.action.type === "notify").map((policy) => [policy.name, policy]),
+  );
+  const current = [...findingsAsOf(sweeps, at).values()].filter(
+    (record) => record.policy !== undefined && notifyPolicies.has(record.policy),
+  );
+  const byRecipient = new Map<string, Due[]>();
+  for (const record of current) {
+    const policy = notifyPolicies.get(record.policy as string) as Policy;
+    const remindAfterMs = (notifyAction.parse?.(policy.action.args) ?? { remindAfterMs: 7 * DAY_MS }).remindAfterMs;
+    const targets = (record.details as { notify?: { addresses?: string[]; platformNote?: string } } | undefined)?.notify ?? {
+      addresses: [],
+      platformNote: "no recipients recorded with the finding",
+    };
+    const recipients: Array<{ recipient: string; note?: string }> = (targets.addresses ?? []).map((address) => ({ recipient: address }));
+    if (targets.platformNote !== undefined) recipients.push({ recipient: PLATFORM_RECIPIENT, note: targets.platformNote });
+    for (const { recipient, note } of recipients) {
+      const told = await deps.store.ownerFinding({ policy: record.policy as string, resourceId: record.resourceId as string, recipient });
+      const changed = told === undefined || told.fingerprint !== findingFingerprint(record);
+      const reminder = !changed && at.getTime() - Date.parse(told.sentAt) >= remindAfterMs;
+      if (!changed && !reminder) continue;
+      const list = byRecipient.get(recipient) ?? [];
+      list.push({ record, recipient, ...(note === undefined ? {} : { note }), reminder });
+      byRecipient.set(recipient, list);
+    }
+  }
+  const reports: DeliveryReport[] = [];
+  let held = 0;
+  for (const [recipient, due] of [...byRecipient.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const message = ownerNotice(date, recipient, due, notifyPolicies);
+    const report = await deliverNotification(message, { ...deliveryDeps(deps), trigger: TRIGGER });
+    reports.push(report);
+    if (report.channels.some((channel) => channel.status === "held")) {
+      held += 1;
+      continue;
+    }
+    if (report.channels.some((channel) => channel.status === "delivered"))
+      for (const item of due)
+        await deps.store.recordOwnerFinding(
+          { policy: item.record.policy as string, resourceId: item.record.resourceId as string, recipient },
+          { sentAt: at.toISOString(), fingerprint: findingFingerprint(item.record) },
+        );
+  }
+  // Resolved findings are forgotten: told again only if they come back.
+  const swept = new Set(sweeps.filter((record) => record.kind === "notice" && record.action === "sweep").map((record) => record.policy));
+  const open = new Set(current.map((record) => `${record.policy}|${record.resourceId?.toLowerCase()}`));
+  for (const told of await deps.store.ownerFindings())
+    if (swept.has(told.policy) && !open.has(`${told.policy}|${told.resourceId.toLowerCase()}`)) await deps.store.forgetOwnerFinding(told);
+  return { reports, held };
+}
+
+export function ownerNotice(date: string, recipient: string, due: readonly Due[], policies: ReadonlyMap<string, Policy>): Notification {
+  const platform = recipient === PLATFORM_RECIPIENT;
+  const byPolicy = new Map<string, Due[]>();
+  for (const item of due) byPolicy.set(item.record.policy as string, [...(byPolicy.get(item.record.policy as string) ?? []), item]);
+  const sections = [...byPolicy.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([policy, items]) => ({
+      heading: policies.get(policy)?.description?.trim().split("\n")[0]
+        ? `${policy}: ${policies.get(policy)?.description?.trim().split("\n")[0]}`
+        : policy,
+      lines: items
+        .sort((a, b) => (a.record.resourceId ?? "").localeCompare(b.record.resourceId ?? ""))
+        .map((item): Line => {
+          const parts = (item.record.resourceId ?? "").split("/");
+          const group = parts[4] ?? "";
+          return `${parts.at(-1) ?? ""} (${group}): ${item.record.reason}${item.reminder ? " (reminder)" : ""}${platform && item.note ? `; ${item.note}` : ""}`;
+        }),
+    }));
+  const count = due.length;
+  return {
+    id: `owner-notice:${date}:${recipient}`,
+    kind: "owner-notice",
+    audience: platform ? { type: "platform" } : { type: "address", address: recipient },
+    title: platform
+      ? `${count} finding${count === 1 ? "" : "s"} with no owner address to tell`
+      : `${count} finding${count === 1 ? "" : "s"} about resources you own`,
+    summary: platform
+      ? "These resources have no owner tag that is an email address, so their notice comes to the platform team. Governor changed nothing."
+      : "Governor's policies report these resources of yours; nothing was changed. Fix them, or ask the platform team for an exemption if they are as intended.",
+    sections,
+  };
+}

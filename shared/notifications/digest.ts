@@ -1,0 +1,287 @@
+/**
+ * The daily digest as a message: what changed since yesterday's digest, from the audit trail.
+ * Pure: records in, the digest's figures and its `Notification` out; the daily timer
+ * (shared/notifications/daily.ts) reads the trail and sends it.
+ *
+ * Findings are compared as each policy's latest sweep saw them: now, and at yesterday's digest.
+ * A finding the latest sweep has and the earlier one had not is new; one the earlier had and the
+ * latest has not is resolved (every sweep leaves a `sweep` mark, findings or none).
+ */
+import type { AuditRecord } from "../audit/record.ts";
+import type { Verdict } from "../policy/types.ts";
+import { formatIsoDate } from "../time/holidays.ts";
+import { wallClock } from "../time/schedule.ts";
+import type { Line, Notification } from "./message.ts";
+
+export interface SavingsSummary {
+  currency: string;
+  /** What the changes applied this month save a month, as estimated when they were decided. */
+  estimated: number;
+  /** Measured from Cost Management once it can be; undefined: not measured yet. */
+  realised: number | undefined;
+}
+
+/** Where the digest's savings come from: the savings ledger once it exists, the trail's estimates until then. */
+export interface SavingsSummarySource {
+  monthToDate(now: Date): Promise<SavingsSummary | undefined>;
+}
+
+export interface FindingCount {
+  policy: string;
+  verdict: Verdict;
+  count: number;
+}
+
+export interface PendingApproval {
+  instanceId: string;
+  policy: string;
+  resources: number;
+  expiresAt?: string;
+  link?: string;
+}
+
+export interface DrillStatus {
+  server: string;
+  at: string;
+  outcome: string;
+  rtoSeconds?: number;
+  rpoSeconds?: number;
+  rtoMinutes?: number;
+  rpoMinutes?: number;
+  rtoMet?: boolean;
+  rpoMet?: boolean;
+  failures: string[];
+}
+
+export interface DigestContent {
+  /** The local date of the digest (the policy file's time zone). */
+  date: string;
+  timeZone: string;
+  since: string;
+  until: string;
+  opened: FindingCount[];
+  resolved: FindingCount[];
+  changes: { applied: number; failed: number; skipped: number; "already-done": number };
+  failedChanges: Array<{ policy: string; resource: string; reason: string }>;
+  pending: PendingApproval[];
+  drills: DrillStatus[];
+  budget: string;
+  savings: SavingsSummary | undefined;
+  reportUrl?: string;
+}
+
+const key = (record: AuditRecord): string => `${record.policy ?? ""}|${(record.resourceId ?? "").toLowerCase()}`;
+const nameOf = (resourceId: string | undefined): string => resourceId?.split("/").at(-1) ?? "";
+
+/**
+ * The findings of each policy's latest sweep at or before `at`, by policy and resource: what the
+ * subscription looked like to Governor then. Records of event checks are left out (they see one
+ * resource, not the policy's whole scope).
+ */
+export function findingsAsOf(records: readonly AuditRecord[], at: Date): Map<string, AuditRecord> {
+  const latest = new Map<string, { instanceId: string; at: string }>();
+  for (const record of records) {
+    const swept = record.kind === "notice" && record.action === "sweep";
+    if (!swept || record.policy === undefined || record.instanceId === undefined || Date.parse(record.at) > at.getTime()) continue;
+    const seen = latest.get(record.policy);
+    if (!seen || seen.at < record.at) latest.set(record.policy, { instanceId: record.instanceId, at: record.at });
+  }
+  const sweeps = new Set([...latest.values()].map((sweep) => sweep.instanceId));
+  const findings = new Map<string, AuditRecord>();
+  for (const record of records)
+    if (record.kind === "finding" && record.instanceId !== undefined && sweeps.has(record.instanceId)) findings.set(key(record), record);
+  return findings;
+}
+
+function countBy(records: Iterable<AuditRecord>): FindingCount[] {
+  const counts = new Map<string, FindingCount>();
+  for (const record of records) {
+    const verdict = record.verdict ?? "audit";
+    const id = `${record.policy}|${verdict}`;
+    const entry = counts.get(id) ?? { policy: record.policy ?? "", verdict, count: 0 };
+    entry.count += 1;
+    counts.set(id, entry);
+  }
+  return [...counts.values()].sort((a, b) => a.policy.localeCompare(b.policy) || a.verdict.localeCompare(b.verdict));
+}
+
+/** New and resolved findings between two instants, by policy and verdict. */
+export function findingChanges(
+  records: readonly AuditRecord[],
+  since: Date,
+  until: Date,
+): { opened: FindingCount[]; resolved: FindingCount[] } {
+  const before = findingsAsOf(records, since);
+  const now = findingsAsOf(records, until);
+  return {
+    opened: countBy([...now.entries()].filter(([id]) => !before.has(id)).map(([, record]) => record)),
+    resolved: countBy([...before.entries()].filter(([id]) => !now.has(id)).map(([, record]) => record)),
+  };
+}
+
+/** The last drill of each server, from its `drill` records. */
+export function lastDrills(records: readonly AuditRecord[]): DrillStatus[] {
+  const latest = new Map<string, AuditRecord>();
+  for (const record of records) {
+    if (record.kind !== "drill" || record.resourceId === undefined) continue;
+    const id = record.resourceId.toLowerCase();
+    const seen = latest.get(id);
+    if (!seen || seen.at < record.at) latest.set(id, record);
+  }
+  return [...latest.values()]
+    .map((record): DrillStatus => {
+      const details = (record.details ?? {}) as {
+        server?: { name?: string };
+        outcome?: string;
+        rtoSeconds?: number;
+        rpoSeconds?: number;
+        rtoMet?: boolean;
+        rpoMet?: boolean;
+        objectives?: { rtoMinutes?: number; rpoMinutes?: number };
+        failures?: string[];
+      };
+      return {
+        server: details.server?.name ?? nameOf(record.resourceId),
+        at: record.at,
+        outcome: details.outcome ?? record.outcome ?? "unknown",
+        ...(details.rtoSeconds === undefined ? {} : { rtoSeconds: details.rtoSeconds }),
+        ...(details.rpoSeconds === undefined ? {} : { rpoSeconds: details.rpoSeconds }),
+        ...(details.objectives?.rtoMinutes === undefined ? {} : { rtoMinutes: details.objectives.rtoMinutes }),
+        ...(details.objectives?.rpoMinutes === undefined ? {} : { rpoMinutes: details.objectives.rpoMinutes }),
+        ...(details.rtoMet === undefined ? {} : { rtoMet: details.rtoMet }),
+        ...(details.rpoMet === undefined ? {} : { rpoMet: details.rpoMet }),
+        failures: details.failures ?? [],
+      };
+    })
+    .sort((a, b) => a.server.localeCompare(b.server));
+}
+
+/**
+ * Approvals asked and not yet decided nor expired, with the details of their latest request
+ * (round): the plan hash and deadline a fresh link is signed for.
+ */
+export function pendingApprovals(
+  lookBack: readonly AuditRecord[],
+  at: Date,
+): Array<PendingApproval & { planHash?: string; approvalId: string }> {
+  const decided = new Set(lookBack.filter((record) => record.kind === "approval").map((record) => record.instanceId));
+  const latest = new Map<string, AuditRecord>();
+  for (const record of lookBack) {
+    if (record.kind !== "notice" || !/:approval-requested(:\d+)?$/.test(record.id) || !record.instanceId?.endsWith(":approval")) continue;
+    const seen = latest.get(record.instanceId);
+    if (!seen || seen.at < record.at) latest.set(record.instanceId, record);
+  }
+  const pending: Array<PendingApproval & { planHash?: string; approvalId: string }> = [];
+  for (const [approvalId, record] of latest) {
+    const workflow = approvalId.slice(0, -":approval".length);
+    const details = (record.details ?? {}) as { expiresAt?: string; planHash?: string; resources?: unknown[]; delivery?: string };
+    if (decided.has(workflow)) continue;
+    if (details.expiresAt !== undefined && Date.parse(details.expiresAt) <= at.getTime()) continue;
+    pending.push({
+      instanceId: workflow,
+      approvalId,
+      policy: record.policy ?? "",
+      resources: Array.isArray(details.resources) ? details.resources.length : 0,
+      ...(details.expiresAt === undefined ? {} : { expiresAt: details.expiresAt }),
+      ...(details.planHash === undefined ? {} : { planHash: details.planHash }),
+    });
+  }
+  return pending.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+}
+
+/** The budget's state this month, from the latest budget response in the trail. */
+export function budgetStatus(notices: readonly AuditRecord[], monthStart: Date): string {
+  const responses = notices
+    .filter((record) => record.kind === "notice" && record.trigger.type === "budget-alert" && record.action !== "deliver")
+    .filter((record) => Date.parse(record.at) >= monthStart.getTime())
+    .sort((a, b) => a.at.localeCompare(b.at));
+  const last = responses.at(-1);
+  if (!last) return "no budget alert this month";
+  return `${responses.length} budget alert(s) this month; the latest (${last.at.slice(0, 10)}): ${last.reason.split(". ")[0] ?? last.reason}`;
+}
+
+/** The estimate of what the changes applied since an instant save a month: the plans' estimates, starts not counted. */
+export function estimatedSavings(outcomes: readonly AuditRecord[], decisions: readonly AuditRecord[]): number {
+  const byId = new Map(decisions.filter((record) => record.kind === "decision").map((record) => [record.id, record]));
+  let total = 0;
+  for (const record of outcomes) {
+    if (record.kind !== "outcome" || record.outcome !== "applied" || record.action === "start" || record.resourceId === undefined) continue;
+    const estimate = (
+      byId.get(`${record.instanceId}:plan:${record.resourceId.toLowerCase()}`)?.details as { estimatedMonthlySavings?: unknown } | undefined
+    )?.estimatedMonthlySavings;
+    if (typeof estimate === "number") total += estimate;
+  }
+  return Math.round(total * 100) / 100;
+}
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? "" : "s"}`;
+const money = (value: number, currency: string): string => `${Math.round(value).toLocaleString("en-US")} ${currency}`;
+
+function minutes(seconds: number | undefined): string {
+  if (seconds === undefined) return "unknown";
+  return seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 6) / 10} min`;
+}
+
+export function drillLine(drill: DrillStatus): string {
+  const rto = `RTO ${minutes(drill.rtoSeconds)}${drill.rtoMinutes === undefined ? "" : ` (objective ${drill.rtoMinutes} min${drill.rtoMet === false ? ", MISSED" : ""})`}`;
+  const rpo = `RPO ${minutes(drill.rpoSeconds)}${drill.rpoMinutes === undefined ? "" : ` (objective ${drill.rpoMinutes} min${drill.rpoMet === false ? ", MISSED" : ""})`}`;
+  return `${drill.server}: ${drill.outcome} on ${drill.at.slice(0, 10)}; ${rto}, ${rpo}`;
+}
+
+/** Nothing opened, resolved, changed or waiting: the day the digest says so in one line. */
+export function isEmptyDay(content: DigestContent): boolean {
+  const { changes } = content;
+  return (
+    content.opened.length === 0 &&
+    content.resolved.length === 0 &&
+    changes.applied + changes.failed + changes.skipped + changes["already-done"] === 0 &&
+    content.pending.length === 0
+  );
+}
+
+const total = (counts: readonly FindingCount[]): number => counts.reduce((sum, count) => sum + count.count, 0);
+
+export function digestMessage(content: DigestContent): Notification {
+  const wall = wallClock(new Date(content.until), content.timeZone);
+  const title = `Daily digest, ${formatIsoDate(wall.date)}`;
+  const links = content.reportUrl ? [{ title: "Open the report", url: content.reportUrl }] : [];
+  const base = { id: `digest:${content.date}`, kind: "digest" as const, audience: { type: "platform" as const }, title, links };
+  if (isEmptyDay(content))
+    return { ...base, summary: "Nothing new since yesterday: no finding opened or resolved, no change made, no approval waiting." };
+  const { changes } = content;
+  const summary =
+    `${plural(total(content.opened), "new finding")}, ${total(content.resolved)} resolved; ` +
+    `${plural(changes.applied, "change")} applied, ${changes.failed} failed, ${changes.skipped} skipped; ` +
+    `${plural(content.pending.length, "approval")} waiting.`;
+  const findingLine = (count: FindingCount): string => `${count.policy} (${count.verdict}): ${count.count}`;
+  const sections: Array<{ heading: string; lines: Line[] }> = [];
+  if (content.opened.length > 0) sections.push({ heading: "New since yesterday", lines: content.opened.map(findingLine) });
+  if (content.resolved.length > 0) sections.push({ heading: "Resolved since yesterday", lines: content.resolved.map(findingLine) });
+  sections.push({
+    heading: "Changes",
+    lines: [
+      `applied ${changes.applied}, already done ${changes["already-done"]}, skipped ${changes.skipped}, failed ${changes.failed}`,
+      ...content.failedChanges.map((failure) => `FAILED ${failure.resource} (${failure.policy}): ${failure.reason}`),
+    ],
+  });
+  if (content.pending.length > 0)
+    sections.push({
+      heading: "Waiting for approval",
+      lines: content.pending.map((pending) => {
+        const text = `${pending.policy}: ${plural(pending.resources, "resource")}${pending.expiresAt ? `, until ${pending.expiresAt.slice(0, 16).replace("T", " ")} UTC` : ""}`;
+        return pending.link ? { text, url: pending.link } : `${text} (no link: the approval key or base URL is not set)`;
+      }),
+    });
+  if (content.drills.length > 0)
+    sections.push({ heading: "Restore drills (the last of each server)", lines: content.drills.map(drillLine) });
+  const facts = [
+    { title: "Budget", value: content.budget },
+    {
+      title: "Savings this month",
+      value: content.savings
+        ? `${money(content.savings.estimated, content.savings.currency)} a month estimated; realised: ${content.savings.realised === undefined ? "not measured yet" : money(content.savings.realised, content.savings.currency)}`
+        : "none recorded",
+    },
+  ];
+  return { ...base, summary, facts, sections };
+}
