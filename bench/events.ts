@@ -30,7 +30,7 @@ import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 import { handleResourceEvents } from "../functions/resourceEvents.ts";
 import { entryFiles } from "../shared/runtime/entries.ts";
-import { MemorySeenEvents } from "../shared/triggers/seenEvents.ts";
+import { MemorySeenEvents } from "../test/support/seenEvents.ts";
 
 const BATCH = 10_000;
 const RELEVANT = 0.05;
