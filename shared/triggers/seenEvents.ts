@@ -30,7 +30,8 @@
  * the same RowKey. While a day still holds such entries (checked once per day and 5 minutes), an
  * event of that day that was claimed anew is also looked up under the old key, and counts as seen
  * when it is there. Redeliveries end 24 hours after an event, so from the second UTC midnight
- * after the upgrade no lookup is made.
+ * after the upgrade no lookup is made. When the lookup fails the new claim stands: a double start
+ * is coalesced by the check's instance id, while an event called seen by mistake would be lost.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { TokenCredential } from "@azure/core-auth";
@@ -315,12 +316,9 @@ export class TableSeenEvents implements SeenEvents {
     const holding = new Set<string>();
     await Promise.all(
       days.map(async (day) => {
-        try {
-          if (await this.#dayHoldsLegacy(day)) holding.add(day);
-        } catch {
-          // Cannot tell: look every event of that day up.
-          holding.add(day);
-        }
+        // Cannot tell (storage failing): the claim stands. A double start is coalesced by the check's
+        // instance id; calling a claimed event seen, or failing it after its entry was written, would lose it.
+        if (await this.#dayHoldsLegacy(day).catch(() => false)) holding.add(day);
       }),
     );
     if (holding.size === 0) return;
@@ -333,11 +331,8 @@ export class TableSeenEvents implements SeenEvents {
             try {
               await this.client.getEntity(seenDay(event.eventTime), seenRowKey(event.eventId), { queryOptions: { select: ["RowKey"] } });
               results[index] = "seen";
-            } catch (error) {
-              if (statusOf(error).status === 404) return;
-              // Our new entry stays: the redelivery then meets it. Give it back so that redelivery claims it.
-              await this.release(event).catch(() => undefined);
-              results[index] = asError(error);
+            } catch {
+              // Not there (404), or cannot tell: the claim stands, as above.
             }
           }),
         ),
