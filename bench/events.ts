@@ -12,15 +12,23 @@
  *    the built-in pack's policies, on the JSON as the Functions host hands it over. The seen store
  *    is the in-memory one and the starter records the starts: their network round trips (one per
  *    relevant event) are Table Storage's and the task hub's, not the filtering path's.
- *    Prints `{ "events", "eventsPerSecond", "p99BatchMs" }`: events per batch, the rate of the
- *    median batch, and the 99th percentile of batch times.
- * 2. Cold start: the time to import functions/resourceEvents.ts, and all the entry files of
+ *    Prints `{ "store": "memory", "events", "eventsPerSecond", "p99BatchMs" }`: events per batch,
+ *    the rate of the median batch, and the 99th percentile of batch times.
+ * 2. The same with the seen store as deployed, `TableSeenEvents` on Azurite (one table kept across
+ *    batches, ids new in each): the mixed batches above, then deliveries of 5,000 events (Event
+ *    Grid's largest) every one relevant and new, then those again with one createEntity per
+ *    event as before the batching (`store: "table-per-entity"`), for the speed-up. Prints
+ *    `{ "store", "events", "claims", "eventsPerSecond", "claimsPerSecond", "p99BatchMs",
+ *    "partitions", "transactions" }` (partitions and transactions: median per batch).
+ * 3. A deployment's burst: 500 write events in deliveries of 50, claimed on Azurite and started
+ *    through the local Durable runtime (stand-in checkResource), then redelivered (nothing starts).
+ * 4. Cold start: the time to import functions/resourceEvents.ts, and all the entry files of
  *    package.json's `main`, against importing `@azure/functions` and `durable-functions` alone,
  *    each in a fresh child process (median of several), the process's own start-up left out.
  *    Prints `{ "coldStartMs", "allEntriesMs", "baselineMs", "ratio", "allEntriesRatio" }`; the
  *    target is a ratio under 2.
  *
- * Usage: node bench/events.ts [--batches 60] [--imports 7]
+ * Usage: node bench/events.ts [--batches 60] [--table-batches 10] [--per-entity-batches 3] [--burst-delivery 50] [--imports 7]
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
