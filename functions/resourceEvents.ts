@@ -45,9 +45,9 @@ export type DeliveryOutcome =
   | { status: "validation"; validationResponse: string }
   | {
       status: "handled";
-      started: Array<{ instanceId: string; resourceId: string; eventIds: string[] }>;
+      started: StartedCheck[];
       /** Events for a resource whose check was still running: that check covers them. */
-      coalesced: Array<{ instanceId: string; resourceId: string; eventIds: string[] }>;
+      coalesced: StartedCheck[];
       /** Events handled before (a redelivery): nothing started. */
       alreadySeen: string[];
       dropped: DroppedEvent[];
@@ -55,10 +55,18 @@ export type DeliveryOutcome =
 
 const FINISHED = new Set(["Completed", "Failed", "Terminated", "Canceled"]);
 
-/** Claims in flight at once (each is one Table Storage request). */
-const CLAIMS_AT_ONCE = 16;
+/** Checks being started at once (each a status read and a start on the task hub). */
+const STARTS_AT_ONCE = 16;
 
-/** A delivery, handled: see the module's comment. Throws when a check could not be started (its events stay unclaimed, so Event Grid's retry starts it). */
+type StartedCheck = { instanceId: string; resourceId: string; eventIds: string[] };
+
+/**
+ * A delivery, handled: see the module's comment. The delivery's relevant events are claimed in
+ * one call (transactions per partition). Events whose claim could not be written start nothing
+ * and fail the delivery once the others are started: Event Grid's retry claims them then, and
+ * finds the others seen. Throws as well when a check could not be started (its events are
+ * released, so the retry starts it).
+ */
 export async function handleResourceEvents(delivery: unknown, deps: ResourceEventsDeps): Promise<DeliveryOutcome> {
   const triage = triageDelivery(delivery, { identity: deps.identity, subscriptionId: deps.subscriptionId, policies: deps.policies });
   if (triage.status === "rejected") {
@@ -71,77 +79,99 @@ export async function handleResourceEvents(delivery: unknown, deps: ResourceEven
   }
   for (const drop of triage.dropped) deps.log("info", `event ${drop.eventId} dropped: ${drop.reason}`);
 
-  const limit = createLimiter(CLAIMS_AT_ONCE);
-  const claims = await Promise.all(
-    triage.relevant.map((relevant) =>
-      limit(() =>
-        deps.seen.claim({
-          eventId: relevant.event.eventId,
-          eventTime: relevant.event.eventTime,
-          eventType: relevant.event.eventType,
-          resourceId: relevant.resourceId,
-        }),
-      ),
-    ),
+  const claims = await deps.seen.claimAll(
+    triage.relevant.map((relevant) => ({
+      eventId: relevant.event.eventId,
+      eventTime: relevant.event.eventTime,
+      eventType: relevant.event.eventType,
+      resourceId: relevant.resourceId,
+    })),
   );
+  const unclaimed: Error[] = [];
   const alreadySeen: string[] = [];
   const byResource = new Map<string, RelevantEvent[]>();
   triage.relevant.forEach((relevant, index) => {
-    if (!claims[index]) {
+    const claim = claims[index];
+    if (claim instanceof Error || claim === undefined) {
+      const failure = claim ?? new Error("the seen store gave no answer");
+      unclaimed.push(failure);
+      deps.log("error", `event ${relevant.event.eventId} could not be claimed, nothing started (to be redelivered): ${failure.message}`);
+      return;
+    }
+    if (claim === "seen") {
       alreadySeen.push(relevant.event.eventId);
       deps.log("info", `event ${relevant.event.eventId} already handled: nothing started (redelivery)`);
       return;
     }
     const key = relevant.resourceId.toLowerCase();
-    byResource.set(key, [...(byResource.get(key) ?? []), relevant]);
+    const events = byResource.get(key);
+    if (events) events.push(relevant);
+    else byResource.set(key, [relevant]);
   });
 
-  const started: Extract<DeliveryOutcome, { status: "handled" }>["started"] = [];
-  const coalesced: Extract<DeliveryOutcome, { status: "handled" }>["coalesced"] = [];
+  // Checks start a few at a time (each is a status read and a start on the task hub); outcomes are kept in the delivery's order.
+  const limit = createLimiter(STARTS_AT_ONCE);
+  const outcomes = await Promise.all([...byResource.values()].map((events) => limit(() => startCheck(events, deps))));
+  const started: StartedCheck[] = [];
+  const coalesced: StartedCheck[] = [];
   const failures: Error[] = [];
-  for (const events of byResource.values()) {
-    const first = events[0] as RelevantEvent;
-    const instanceId = checkInstanceId(first.resourceId);
-    const eventIds = events.map((relevant) => relevant.event.eventId);
-    try {
-      const status = await deps.starter.status(instanceId);
-      if (status !== undefined && !FINISHED.has(status)) {
-        coalesced.push({ instanceId, resourceId: first.resourceId, eventIds });
-        deps.log("info", `event ${eventIds.join(", ")} for ${first.resourceId}: check ${instanceId} is already ${status}, it covers them`);
-        continue;
-      }
-      const creator = events.find((relevant) => relevant.event.creator !== undefined)?.event.creator;
-      const input: CheckResourceInput = {
-        resourceId: first.resourceId,
-        policies: [...new Set(events.flatMap((relevant) => relevant.policies))],
-        event: {
-          id: first.event.eventId,
-          type: first.event.eventType,
-          time: first.event.eventTime,
-          operationName: first.event.operationName,
-        },
-        ...(creator === undefined ? {} : { creator }),
-        ...(events.length > 1 ? { coalescedEventIds: eventIds.slice(1) } : {}),
-      };
-      await deps.starter.start(instanceId, input);
-      started.push({ instanceId, resourceId: first.resourceId, eventIds });
-      deps.log(
-        "info",
-        `event ${eventIds.join(", ")} (${first.event.operationName}): started ${ORCHESTRATIONS.checkResource} ${instanceId} for ${input.policies.join(", ")}`,
-      );
-    } catch (error) {
-      // Give the claims back: Event Grid's retry of this delivery starts the check.
-      await Promise.allSettled(
-        events.map((relevant) => deps.seen.release({ eventId: relevant.event.eventId, eventTime: relevant.event.eventTime })),
-      );
-      const failure = error instanceof Error ? error : new Error(String(error));
-      failures.push(failure);
-      deps.log("error", `event ${eventIds.join(", ")} for ${first.resourceId}: could not start ${instanceId}: ${failure.message}`);
-    }
+  for (const outcome of outcomes) {
+    if ("started" in outcome) started.push(outcome.started);
+    else if ("coalesced" in outcome) coalesced.push(outcome.coalesced);
+    else failures.push(outcome.failure);
   }
-  if (failures.length > 0)
-    throw new AggregateError(failures, `${failures.length} check(s) could not be started; the delivery is to be retried`);
+  if (failures.length > 0 || unclaimed.length > 0) {
+    const parts = [
+      ...(unclaimed.length > 0 ? [`${unclaimed.length} event(s) could not be claimed`] : []),
+      ...(failures.length > 0 ? [`${failures.length} check(s) could not be started`] : []),
+    ];
+    throw new AggregateError([...unclaimed, ...failures], `${parts.join(", ")}; the delivery is to be retried`);
+  }
   return { status: "handled", started, coalesced, alreadySeen, dropped: triage.dropped };
+}
+
+/** Starts the check of one resource for its claimed events, or finds it running; a failure gives the claims back. */
+async function startCheck(
+  events: RelevantEvent[],
+  deps: ResourceEventsDeps,
+): Promise<{ started: StartedCheck } | { coalesced: StartedCheck } | { failure: Error }> {
+  const first = events[0] as RelevantEvent;
+  const instanceId = checkInstanceId(first.resourceId);
+  const eventIds = events.map((relevant) => relevant.event.eventId);
+  try {
+    const status = await deps.starter.status(instanceId);
+    if (status !== undefined && !FINISHED.has(status)) {
+      deps.log("info", `event ${eventIds.join(", ")} for ${first.resourceId}: check ${instanceId} is already ${status}, it covers them`);
+      return { coalesced: { instanceId, resourceId: first.resourceId, eventIds } };
+    }
+    const creator = events.find((relevant) => relevant.event.creator !== undefined)?.event.creator;
+    const input: CheckResourceInput = {
+      resourceId: first.resourceId,
+      policies: [...new Set(events.flatMap((relevant) => relevant.policies))],
+      event: {
+        id: first.event.eventId,
+        type: first.event.eventType,
+        time: first.event.eventTime,
+        operationName: first.event.operationName,
+      },
+      ...(creator === undefined ? {} : { creator }),
+      ...(events.length > 1 ? { coalescedEventIds: eventIds.slice(1) } : {}),
+    };
+    await deps.starter.start(instanceId, input);
+    deps.log(
+      "info",
+      `event ${eventIds.join(", ")} (${first.event.operationName}): started ${ORCHESTRATIONS.checkResource} ${instanceId} for ${input.policies.join(", ")}`,
+    );
+    return { started: { instanceId, resourceId: first.resourceId, eventIds } };
+  } catch (error) {
+    // Give the claims back: Event Grid's retry of this delivery starts the check.
+    await Promise.allSettled(
+      events.map((relevant) => deps.seen.release({ eventId: relevant.event.eventId, eventTime: relevant.event.eventTime })),
+    );
+    const failure = error instanceof Error ? error : new Error(String(error));
+    deps.log("error", `event ${eventIds.join(", ")} for ${first.resourceId}: could not start ${instanceId}: ${failure.message}`);
+    return { failure };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ import {
   type Triage,
   triageDelivery,
 } from "../../shared/triggers/resourceEvents.ts";
-import { MemorySeenEvents, seenPartition, seenRowKey } from "../../shared/triggers/seenEvents.ts";
+import { SEEN_BUCKETS, type SeenEvent, seenDay, seenPartition, seenRowKey } from "../../shared/triggers/seenEvents.ts";
+import { MemorySeenEvents } from "../support/seenEvents.ts";
 
 const EXAMPLES = new URL("../fixtures/azure-examples/event-grid/", import.meta.url);
 const example = (name: string): Array<Record<string, unknown>> =>
@@ -383,17 +384,30 @@ describe("instance ids and seen-store keys", () => {
     expect(child).toMatch(/^[^/\\#?]+$/);
   });
 
-  it("the seen store keys an event by its day and its id, whatever characters the id holds", async () => {
-    expect(seenPartition("2026-11-23T23:30:00-02:00")).toBe("2026-11-24");
+  it("the seen store keys an event by its day, a bucket of its id's hash, and its id, whatever characters the id holds", async () => {
+    expect(seenDay("2026-11-23T23:30:00-02:00")).toBe("2026-11-24");
+    expect(seenPartition({ eventId: "e-1", eventTime: "2026-11-23T23:30:00-02:00" })).toMatch(/^2026-11-24~[0-9a-f]$/);
+    expect(seenPartition({ eventId: "e-1", eventTime: "2026-11-24T08:00:00Z" })).toBe(
+      seenPartition({ eventId: "e-1", eventTime: "2026-11-23T23:30:00-02:00" }),
+    );
+    expect(() => seenPartition({ eventId: "e-1", eventTime: "yesterday" })).toThrow('eventTime "yesterday" is not a date-time');
+    // Ids spread over all the day's buckets, none holding much more than its share.
+    const buckets = new Map<string, number>();
+    for (let index = 0; index < 1600; index += 1) {
+      const partition = seenPartition({ eventId: `id-${index}`, eventTime: "2026-11-23T09:00:00Z" });
+      buckets.set(partition, (buckets.get(partition) ?? 0) + 1);
+    }
+    expect(buckets.size).toBe(SEEN_BUCKETS);
+    expect(Math.max(...buckets.values())).toBeLessThan(2 * (1600 / SEEN_BUCKETS));
     expect(seenRowKey("a/b#c?d")).toBe("a%2Fb%23c%3Fd");
     expect(seenRowKey("x".repeat(1000))).toHaveLength(320 + 1 + 64);
     const seen = new MemorySeenEvents();
     const event = { eventId: "e-1", eventTime: "2026-11-23T09:15:00Z" };
-    expect(await seen.claim(event)).toBe(true);
-    expect(await seen.claim(event)).toBe(false);
+    expect(await seen.claimAll([event, { ...event, eventId: "e-2" }])).toEqual(["claimed", "claimed"]);
+    expect(await seen.claimAll([event])).toEqual(["seen"]);
     await seen.release(event);
-    expect(await seen.claim(event)).toBe(true);
-    expect(await seen.purge(new Date("2026-11-24T00:00:00Z"))).toBe(1);
+    expect(await seen.claimAll([event])).toEqual(["claimed"]);
+    expect(await seen.purge(new Date("2026-11-24T00:00:00Z"))).toBe(2);
   });
 });
 
@@ -497,6 +511,34 @@ describe("the trigger (functions/resourceEvents.ts)", () => {
     const retry = recorder();
     await entry.handleResourceEvents([resourceEvent({ id: "unlucky" })], { ...deps, starter: retry.starter, log: retry.log });
     expect(retry.starts.map((start) => start.instanceId)).toEqual([id]);
+  });
+
+  it("an event whose claim could not be written starts nothing and fails the delivery; the others start, and the retry starts only it", async () => {
+    const memory = new MemorySeenEvents();
+    let storageDown = true;
+    // The store answers per event: the event of the second VM could not be written this time.
+    const seen = {
+      claimAll: async (events: readonly SeenEvent[]) => {
+        const results = await memory.claimAll(events.filter((event) => !(storageDown && event.eventId === "unlucky")));
+        return events.map((event) => (storageDown && event.eventId === "unlucky" ? new Error("503 ServerBusy") : results.shift()!));
+      },
+      release: (event: SeenEvent) => memory.release(event),
+      purge: (before: Date) => memory.purge(before),
+    };
+    const delivery = [resourceEvent({ id: "lucky" }), resourceEvent({ id: "unlucky", resourceId: VM("vm-odoo-test-new-02") })];
+    const first = recorder();
+    const deps = { seen, policies: POLICIES, identity: GOVERNOR, log: first.log };
+    await expect(entry.handleResourceEvents(delivery, { ...deps, starter: first.starter })).rejects.toThrow(
+      "1 event(s) could not be claimed; the delivery is to be retried",
+    );
+    expect(first.starts.map((start) => start.input.event.id)).toEqual(["lucky"]);
+    expect(first.lines).toContain("error: event unlucky could not be claimed, nothing started (to be redelivered): 503 ServerBusy");
+
+    storageDown = false;
+    const retry = recorder();
+    const outcome = await entry.handleResourceEvents(delivery, { ...deps, starter: retry.starter, log: retry.log });
+    expect(outcome).toMatchObject({ status: "handled", alreadySeen: ["lucky"], started: [{ eventIds: ["unlucky"] }] });
+    expect(retry.starts.map((start) => start.instanceId)).toEqual([checkInstanceId(VM("vm-odoo-test-new-02"))]);
   });
 
   it("a refused delivery claims nothing and starts nothing; the refusal is logged with its reasons", async () => {
