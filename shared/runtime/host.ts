@@ -30,6 +30,10 @@ export interface LocalHostOptions {
   functionKey: string;
   /** Virtual clock the timers follow. */
   clock: { now(): Date; onChange(listener: (now: Date) => void): () => void };
+  /**
+   * The zone timer schedules are read in. In Azure, Flex Consumption (Linux) does not support
+   * WEBSITE_TIME_ZONE and runs timers in UTC: "UTC" is what the deployed app gets.
+   */
   timeZone: string;
   port?: number;
   logger?: HostLogger;
