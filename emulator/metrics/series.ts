@@ -254,20 +254,22 @@ export function queryMetric(subject: MetricSubject, definition: MetricDefinition
   const aggregations = request.aggregations ?? [definition.primaryAggregation];
   const sampleEvery = definition.sampleEveryMs ?? MINUTE_MS;
   const context: SampleContext = { seed: hashString(subject.id.toLowerCase()), profile: subject.profile, memoryBytes: subject.memoryBytes };
-  const firstSample = Math.floor(request.startMs / MINUTE_MS) * MINUTE_MS;
+  // Azure Monitor starts the buckets at the window's start rounded down to the minute, not at whole
+  // hours or days: a 3-day window at P1D asked at 09:17:23 has buckets from 09:17 three days ago.
+  const firstBucket = Math.floor(request.startMs / MINUTE_MS) * MINUTE_MS;
 
   const buckets: Array<{ stamp: number; from: number; to: number }> = [];
   if (grain === "FULL") {
-    buckets.push({ stamp: request.startMs, from: firstSample, to: request.endMs });
+    buckets.push({ stamp: request.startMs, from: firstBucket, to: request.endMs });
   } else {
-    const count = Math.ceil((request.endMs - Math.floor(request.startMs / grain) * grain) / grain);
+    const count = Math.ceil((request.endMs - firstBucket) / grain);
     if (count > MAX_POINTS_PER_SERIES) {
       throw new MetricsQueryError(
         `The time range and interval ${formatIsoDuration(grain)} would return ${count} data points per series (at most ${MAX_POINTS_PER_SERIES}): use a larger interval.`,
       );
     }
-    for (let stamp = Math.floor(request.startMs / grain) * grain; stamp < request.endMs; stamp += grain) {
-      buckets.push({ stamp, from: Math.max(stamp, firstSample), to: Math.min(stamp + grain, request.endMs) });
+    for (let stamp = firstBucket; stamp < request.endMs; stamp += grain) {
+      buckets.push({ stamp, from: stamp, to: Math.min(stamp + grain, request.endMs) });
     }
   }
 

@@ -27,6 +27,9 @@ import { createLimiter, type Limiter, mapLimit } from "./concurrency.ts";
 export const MAX_RESOURCES_PER_BATCH = 50;
 export const MAX_METRICS_PER_BATCH = 20;
 const HOUR_MS = 3_600_000;
+/** The grain facts are read at: hourly, as Advisor reads CPU. */
+const QUERY_GRAIN = "PT1H";
+const QUERY_GRAIN_MS = HOUR_MS;
 
 type MetricKind = MetricRequest["kind"];
 
@@ -130,13 +133,43 @@ export function planMetricBatches(resources: readonly InventoryResource[], reque
   return batches;
 }
 
-/** The values an aggregation reads from the hourly points inside its window (hours without data left out). */
-export function aggregatePoints(points: readonly MetricValue[], aggregation: MetricAggregation, windowStartMs: number): number[] {
+/** A request's window: from its start to the end of the query (now), in ms. */
+export interface MetricWindow {
+  startMs: number;
+  endMs: number;
+}
+
+/** `PT1H`, `P1D`, `PT5M` as milliseconds; undefined for anything else. */
+export function grainMs(granularity: string | undefined): number | undefined {
+  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(granularity?.trim() ?? "");
+  if (!match || !/\d/.test(granularity ?? "")) return undefined;
+  const [, days, hours, minutes, seconds] = match;
+  const ms = (((Number(days ?? 0) * 24 + Number(hours ?? 0)) * 60 + Number(minutes ?? 0)) * 60 + Number(seconds ?? 0)) * 1000;
+  return ms > 0 ? ms : undefined;
+}
+
+/**
+ * The values an aggregation reads from the points of its window (buckets without data left out).
+ * A point stands for its bucket, `[timeStamp, timeStamp + grain)` cut at the end of the query, and
+ * counts when most of that bucket lies inside the window. Azure Monitor starts the buckets at the
+ * query's start rounded down to the minute, so the first one starts a little before the window,
+ * and a shorter window read from a longer query cuts a bucket anywhere: neither may lose a bucket
+ * that is mostly the window's, nor take one that is mostly before it, whatever the alignment.
+ */
+export function aggregatePoints(
+  points: readonly MetricValue[],
+  aggregation: MetricAggregation,
+  window: MetricWindow,
+  bucketMs: number,
+): number[] {
   const field = POINT_FIELD[aggregation];
   const values: number[] = [];
   for (const point of points) {
     const value = point[field];
-    if (typeof value === "number" && Number.isFinite(value) && new Date(point.timeStamp).getTime() >= windowStartMs) values.push(value);
+    if (typeof value !== "number" || !Number.isFinite(value)) continue;
+    const stamp = new Date(point.timeStamp).getTime();
+    const middle = (stamp + Math.min(stamp + bucketMs, window.endMs)) / 2;
+    if (middle >= window.startMs && middle < window.endMs) values.push(value);
   }
   return values;
 }
@@ -212,7 +245,7 @@ export async function gatherMetricFacts(
     const results = await client.queryResources(batch.metricIds, batch.metricNames, batch.namespace, {
       startTime: new Date(now.getTime() - batch.windowMs),
       endTime: now,
-      interval: "PT1H",
+      interval: QUERY_GRAIN,
       aggregation: batch.aggregations.join(","),
     });
     for (const result of results) {
@@ -225,7 +258,8 @@ export async function gatherMetricFacts(
         // A metric that failed for this resource alone (errorCode) has no data: its fact stays null.
         // Without a dimension filter Azure answers one series per metric.
         const points = metric?.errorCode !== undefined && metric.errorCode !== "Success" ? [] : (metric?.timeseries[0]?.data ?? []);
-        const values = aggregatePoints(points, request.aggregation, now.getTime() - request.windowMs);
+        const window = { startMs: now.getTime() - request.windowMs, endMs: now.getTime() };
+        const values = aggregatePoints(points, request.aggregation, window, grainMs(result.granularity) ?? QUERY_GRAIN_MS);
         entry[metricKey(request)] = metricFact(values, request.aggregation, request.windowMs);
       }
     }

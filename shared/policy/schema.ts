@@ -108,7 +108,10 @@ export function policyFieldsSchema(): Record<string, JsonSchema> {
       additionalProperties: false,
       properties: { maxResources: { type: "integer", minimum: 0, description: "Blast-radius cap per run." } },
     },
-    schedule: { type: "string", description: "NCRONTAB (six fields) of the sweep, e.g. '0 0 19 * * 1-5'." },
+    schedule: {
+      type: "string",
+      description: "NCRONTAB of the sweep (six fields, or five without the seconds), in settings.timeZone, e.g. '0 0 19 * * 1-5'.",
+    },
     exemptions: { type: "array", items: exemptionSchema },
     includeProduction: {
       type: "boolean",

@@ -153,7 +153,7 @@ export interface Policy {
   action: ActionSpec;
   approval?: ApprovalSpec;
   limits?: { maxResources?: number };
-  /** NCRONTAB of the sweep (six fields, as Azure Functions timers). */
+  /** NCRONTAB of the sweep (six fields, or five without the seconds, as Azure Functions timers), in `settings.timeZone`. */
   schedule?: string;
   exemptions: Exemption[];
   /** Set when the policy deliberately acts on production (still only with approval). */

@@ -93,7 +93,7 @@ const host = await startLocalHost({
   taskHub: TASK_HUB,
   functionKey: "demo",
   clock: app.clock,
-  timeZone: "Europe/Brussels",
+  timeZone: "UTC", // as Flex Consumption runs timers
   port: 0,
   authentication: () => loadConfig(process.env).approvals.localApprover,
   logger: {

@@ -30,6 +30,10 @@ export interface LocalHostOptions {
   functionKey: string;
   /** Virtual clock the timers follow. */
   clock: { now(): Date; onChange(listener: (now: Date) => void): () => void };
+  /**
+   * The zone timer schedules are read in. In Azure, Flex Consumption (Linux) does not support
+   * WEBSITE_TIME_ZONE and runs timers in UTC: "UTC" is what the deployed app gets.
+   */
   timeZone: string;
   port?: number;
   logger?: HostLogger;
@@ -204,9 +208,21 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       log.info(`event grid: subscription validation answered for ${String(name)}`);
       return json(200, { validationResponse: first.data.validationCode });
     }
-    // The Functions host invokes an Event Grid trigger once per event of a delivery.
-    for (const event of events) await handlerOf(registration)(event, invocationContext(registration));
-    return { status: 200 };
+    // The Functions host invokes an Event Grid trigger once per event of a delivery, every one of
+    // them, then answers 202; when one threw it answers 500 with that error's message, and Event
+    // Grid delivers the whole batch again (Microsoft.Azure.WebJobs.Extensions.EventGrid).
+    const failures: Error[] = [];
+    for (const event of events) {
+      try {
+        await handlerOf(registration)(event, invocationContext(registration));
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        log.error(`event grid: ${String(name)} failed: ${failure.stack ?? failure.message}`);
+        failures.push(failure);
+      }
+    }
+    if (failures.length > 0) return { status: 500, body: (failures[0] as Error).message };
+    return { status: 202 };
   }
 
   async function http(request: IncomingMessage, url: URL, body: string): Promise<Answer> {

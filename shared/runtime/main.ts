@@ -96,7 +96,8 @@ const host = await startLocalHost({
   taskHub: app.settings.GOVERNOR_TASK_HUB as string,
   functionKey,
   clock: app.clock,
-  timeZone: policies.settings.timeZone,
+  // As Flex Consumption runs timers: in UTC. Local times (the digest at 07:00, sweep slots) are Governor's own reckoning.
+  timeZone: "UTC",
   port,
   logger: { info: hostInfo, warn: (message) => log(`warning: ${message}`), error: (message) => log(`error: ${message}`) },
   // App Service authentication's part: the configured local identity is the one signed in.

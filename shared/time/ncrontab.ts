@@ -1,6 +1,7 @@
 /**
  * Azure Functions timer schedules: NCRONTAB with six fields,
- * `{second} {minute} {hour} {day} {month} {day-of-week}`, e.g. `0 0 19 * * 1-5` (weekdays at 19:00).
+ * `{second} {minute} {hour} {day} {month} {day-of-week}`, e.g. `0 0 19 * * 1-5` (weekdays at 19:00),
+ * or five, without the seconds (`0 19 * * 1-5`, at second 0), as the Functions host accepts them.
  *
  * Each field takes `*`, a value, a range `a-b`, a step `*\/n`, `a-b/n` or `a/n` (from a to the
  * end), and comma lists of those; months and days of the week also take names (`JAN`, `MON`,
@@ -8,10 +9,20 @@
  * As in NCrontab, and unlike Unix cron, a day and a day of the week restrict together: `0 0 0 13 * FRI`
  * is Friday the 13th only.
  *
- * Occurrences are computed on the wall clock of a time zone, as the Functions host does with
- * WEBSITE_TIME_ZONE: a time the clock skips in spring fires as much later as the clock jumped
- * (02:30 → 03:30), and in the hour repeated in autumn an interval schedule (`*`, `-` or `/` in its
- * second, minute or hour) runs in both passes, a point-in-time schedule in the first only.
+ * Occurrences are computed on the wall clock of a time zone, following the Functions host's rules
+ * at daylight saving changes (Azure/azure-webjobs-sdk-extensions, `CronSchedule`):
+ * - spring forward: the first occurrence inside the skipped hour fires as much later as the clock
+ *   jumped (02:15 → 03:15); the host then goes on from the new wall time, so the others in the
+ *   skipped hour do not fire (`0 15,45 2 * * *` fires 03:15 only);
+ * - fall back: in the repeated hour an interval schedule runs in both passes, a point-in-time
+ *   schedule in the first only. Which it is, the host reads from NCrontab's *expanded* form of
+ *   the second, minute and hour fields (minute and hour for five fields): a `*` or a range there
+ *   makes an interval. `*\/2` in the hours expands to the list `0,2,4,…,22` (point in time);
+ *   `1,2` expands to the range `1-2` (interval).
+ *
+ * Where the schedule's zone comes from is the caller's business: on Flex Consumption (Linux) the
+ * host does not support WEBSITE_TIME_ZONE and runs the Functions timers themselves in UTC, so
+ * Governor evaluates policy schedules in the policy file's time zone itself.
  */
 import { addDays, daysInMonth, isoWeekday } from "./holidays.ts";
 import type { CivilDate } from "./holidays.ts";
@@ -27,6 +38,8 @@ export interface NcrontabExpression {
   months: number[];
   /** 0 = Sunday … 6 = Saturday. */
   daysOfWeek: number[];
+  /** NCrontab's expanded form (`0 0 0,2,4,6,8,10,12,14,16,18,20,22 * * *`), as the host logs it. */
+  expanded: string;
   /** Whether the host treats it as an interval (runs through both passes of a repeated hour). */
   interval: boolean;
 }
@@ -126,26 +139,54 @@ function parseField(spec: FieldSpec, field: string, fail: (problem: string) => n
   return [...values].sort((a, b) => a - b);
 }
 
-/** Parses a six-field NCRONTAB expression; throws an Error naming the field that is wrong. */
+/**
+ * One field as NCrontab writes it back: `*` for every value, consecutive values as a range
+ * (`1-2`, `8-10`), the rest listed (`0,2,4`). Steps are never written: `*\/15` is `0,15,30,45`.
+ */
+function expandField(spec: FieldSpec, values: readonly number[]): string {
+  if (values.length === spec.max - spec.min + 1) return "*";
+  const runs: string[] = [];
+  for (let index = 0; index < values.length;) {
+    let end = index;
+    while (end + 1 < values.length && (values[end + 1] as number) === (values[end] as number) + 1) end += 1;
+    runs.push(end === index ? String(values[index]) : `${values[index] as number}-${values[end] as number}`);
+    index = end + 1;
+  }
+  return runs.join(",");
+}
+
+/** Parses an NCRONTAB expression of six fields, or five without the seconds; throws an Error naming the field that is wrong. */
 export function parseNcrontab(text: string): NcrontabExpression {
   const written = typeof text === "string" ? text.trim() : String(text);
   const fail = (problem: string): never => {
     throw new NcrontabError(written, problem);
   };
   const fields = written.split(/\s+/).filter((field) => field !== "");
-  if (fields.length !== 6) {
-    const hint = fields.length === 5 ? `; Azure Functions timers start with seconds: "0 ${fields.join(" ")}"` : "";
-    fail(`expected six fields (second minute hour day month day-of-week), got ${fields.length}${hint}`);
+  if (fields.length !== 6 && fields.length !== 5) {
+    fail(
+      `expected six fields (second minute hour day month day-of-week) or five (minute hour day month day-of-week), got ${fields.length}`,
+    );
   }
-  const [seconds, minutes, hours, days, months, daysOfWeek] = FIELDS.map((spec, index) =>
-    parseField(spec, fields[index] as string, fail),
-  ) as [number[], number[], number[], number[], number[], number[]];
+  const withSeconds = fields.length === 6;
+  const specs = withSeconds ? FIELDS : FIELDS.slice(1);
+  const values = specs.map((spec, index) => parseField(spec, fields[index] as string, fail));
+  // Five fields fire at second 0, as NCrontab does without seconds.
+  const [seconds, minutes, hours, days, months, daysOfWeek] = (withSeconds ? values : [[0], ...values]) as [
+    number[],
+    number[],
+    number[],
+    number[],
+    number[],
+    number[],
+  ];
   // February counts 29 days: a leap year comes round.
   if (!months.some((month) => days.some((day) => day <= daysInMonth(2000, month)))) {
-    fail(`day field "${fields[3] as string}" never occurs in month field "${fields[4] as string}"`);
+    fail(`day field "${fields[withSeconds ? 3 : 2] as string}" never occurs in month field "${fields[withSeconds ? 4 : 3] as string}"`);
   }
-  const interval = fields.slice(0, 3).some((field) => /[*/-]/.test(field));
-  return { text: written, seconds, minutes, hours, days, months, daysOfWeek, interval };
+  const expandedFields = specs.map((spec, index) => expandField(spec, values[index] as number[]));
+  // The host's test, on the expanded form: a `*` or a range in the time-of-day fields is an interval.
+  const interval = expandedFields.slice(0, withSeconds ? 3 : 2).some((field) => /[*-]/.test(field));
+  return { text: written, seconds, minutes, hours, days, months, daysOfWeek, expanded: expandedFields.join(" "), interval };
 }
 
 function parsed(expression: NcrontabExpression | string): NcrontabExpression {
@@ -166,16 +207,33 @@ function* timesOfDay(expression: NcrontabExpression, fromMs: number): Generator<
   }
 }
 
+/**
+ * The local time of the day's first occurrence inside the hour the clock skips, if any: the one
+ * the host fires, shifted. Read from the day alone, not from `after`, so that every caller sees
+ * the same occurrences (the host, running since before the change, computed it before the gap).
+ */
+function firstSkipped(expression: NcrontabExpression, day: ZoneDay): number | undefined {
+  if (day.transition === undefined || day.offsetAfter <= day.offsetBefore) return undefined;
+  const gapStart = day.transition + day.offsetBefore - day.localMidnight;
+  const gapEnd = day.transition + day.offsetAfter - day.localMidnight;
+  const first = timesOfDay(expression, Math.max(0, gapStart)).next();
+  return first.done === true || first.value >= gapEnd ? undefined : first.value;
+}
+
 /** The first occurrence on a day strictly after `after`, following the host's daylight saving rules. */
 function firstOnDay(expression: NcrontabExpression, day: ZoneDay, after: number): number | undefined {
   // An instant after `after` shows a local time after `after` plus the smaller offset of the day.
   const fromMs = after + Math.min(day.offsetBefore, day.offsetAfter) - day.localMidnight;
+  const shifted = firstSkipped(expression, day);
   let best: number | undefined;
   for (const local of timesOfDay(expression, Math.max(0, fromMs))) {
     let instants = instantsAt(day, local);
     const skipped = instants.length === 0;
-    // Skipped by spring forward: fire as much later as the clock jumped.
-    if (skipped) instants = [day.localMidnight + local - day.offsetBefore];
+    if (skipped) {
+      // Skipped by spring forward: only the first fires, as much later as the clock jumped.
+      if (local !== shifted) continue;
+      instants = [day.localMidnight + local - day.offsetBefore];
+    }
     // Repeated by fall back: a point-in-time schedule runs in the first pass only.
     if (instants.length === 2 && !expression.interval) instants = instants.slice(0, 1);
     const earliest = instants[0] as number;
@@ -195,7 +253,7 @@ function matchesDate(expression: NcrontabExpression, date: CivilDate): boolean {
   );
 }
 
-/** The first occurrence strictly after `after`, on the wall clock of `timeZone` (WEBSITE_TIME_ZONE). */
+/** The first occurrence strictly after `after`, on the wall clock of `timeZone` (an IANA name). */
 export function nextOccurrence(expression: NcrontabExpression | string, after: Date, timeZone: string): Date {
   const cron = parsed(expression);
   const zone = canonicalTimeZone(timeZone);

@@ -6,7 +6,8 @@
  *
  * - the legacy `AIP Budget Notification`: amounts as plain numbers in strings, the threshold as a
  *   fraction of the budget (`"0.8"` is 80 %: Microsoft's budget tutorial compares it with 0.8 and
- *   1), the start date as M/D/YYYY, and no threshold type: it predates forecast notifications, so
+ *   1), the start date as M/D/YYYY (the action group's test action adds a time and an offset:
+ *   `6/1/2018 12:00:00 AM -08:00`), and no threshold type: it predates forecast notifications, so
  *   it is read as Actual;
  * - the common alert schema with `essentials.monitoringService: CostAlerts`: amounts formatted
  *   with a currency symbol and thousands separators (`$11,111.00`), the threshold as an amount
@@ -116,18 +117,101 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-/** `2022-11-01`, `2022-11-01T00:00:00Z` or the legacy `6/1/2018` (month/day/year) as YYYY-MM-DD. */
-export function parseBudgetDate(value: unknown): string | undefined {
+/** A date and, when written, a time and an offset, as the payloads write them. */
+interface WrittenDateTime {
+  year: number;
+  month: number;
+  day: number;
+  /** Milliseconds after midnight, when a time is written. */
+  timeMs?: number;
+  /** Minutes ahead of UTC, when an offset is written (`Z` is 0). */
+  offsetMinutes?: number;
+}
+
+const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?`;
+const OFFSET = String.raw`Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?`;
+/** `2022-11-01`, `2022-11-01T00:00:00Z`, `2022-11-01 00:00:00.0000000+00:00`. */
+const ISO_DATE_TIME = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})(?:[T ]${TIME}\s*(${OFFSET})?)?$`, "i");
+/**
+ * US month/day/year, as .NET's en-US culture writes a date and a DateTimeOffset: `6/1/2018`,
+ * `6/1/2018 12:00:00 AM -08:00` (the legacy payload as the action group's test action sends it),
+ * `06/01/2018 00:00:00`.
+ */
+const US_DATE_TIME = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+${TIME}(?:\s*([AP])\.?M\.?)?\s*(${OFFSET})?)?$`, "i");
+
+function offsetMinutes(written: string | undefined): number | undefined | null {
+  if (written === undefined) return undefined;
+  if (/^(z|utc|gmt)$/i.test(written)) return 0;
+  const match = /^([+-])(\d{2}):?(\d{2})?$/.exec(written);
+  if (!match) return null;
+  const hours = Number(match[2]);
+  const minutes = Number(match[3] ?? 0);
+  if (hours > 14 || minutes > 59) return null;
+  return (match[1] === "-" ? -1 : 1) * (hours * 60 + minutes);
+}
+
+function readDateTime(value: unknown): WrittenDateTime | undefined {
   const written = text(value);
   if (written === undefined) return undefined;
-  let parts: [number, number, number] | undefined;
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/i.exec(written);
-  const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+[\d:]+(?:\s*[AP]M)?)?$/i.exec(written);
-  if (iso) parts = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
-  else if (us) parts = [Number(us[3]), Number(us[1]), Number(us[2])];
-  if (!parts || !isCalendarDate(...parts)) return undefined;
-  const [year, month, day] = parts;
-  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+  const iso = ISO_DATE_TIME.exec(written);
+  const us = iso ? null : US_DATE_TIME.exec(written);
+  let date: [number, number, number];
+  let time: { hour: string | undefined; minute: string | undefined; second: string | undefined; fraction: string | undefined };
+  let meridiem: string | undefined;
+  let offset: string | undefined;
+  if (iso) {
+    date = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+    time = { hour: iso[4], minute: iso[5], second: iso[6], fraction: iso[7] };
+    offset = iso[8];
+  } else if (us) {
+    date = [Number(us[3]), Number(us[1]), Number(us[2])];
+    time = { hour: us[4], minute: us[5], second: us[6], fraction: us[7] };
+    meridiem = us[8]?.toUpperCase();
+    offset = us[9];
+  } else return undefined;
+  if (!isCalendarDate(...date)) return undefined;
+  const result: WrittenDateTime = { year: date[0], month: date[1], day: date[2] };
+  if (time.hour !== undefined) {
+    let hour = Number(time.hour);
+    const minute = Number(time.minute);
+    const second = Number(time.second ?? 0);
+    if (meridiem !== undefined) {
+      // 12:00:00 AM is midnight, 12:00:00 PM noon.
+      if (hour < 1 || hour > 12) return undefined;
+      hour = (hour % 12) + (meridiem === "P" ? 12 : 0);
+    }
+    if (hour > 23 || minute > 59 || second > 59) return undefined;
+    const milliseconds = Math.floor(Number(`0.${time.fraction ?? "0"}`) * 1000);
+    result.timeMs = ((hour * 60 + minute) * 60 + second) * 1000 + milliseconds;
+  }
+  const minutes = offsetMinutes(offset);
+  if (minutes === null) return undefined;
+  if (minutes !== undefined) result.offsetMinutes = minutes;
+  return result;
+}
+
+/**
+ * A budget's start date as YYYY-MM-DD, from any form the payloads write it in: `2022-11-01`,
+ * `2022-11-01T00:00:00Z`, the legacy `6/1/2018`, or `6/1/2018 12:00:00 AM -08:00` as the action
+ * group's test action sends it. The date is the one written: a time and an offset that come
+ * with it say where it was written (the budget starts on that day), not another day in UTC.
+ */
+export function parseBudgetDate(value: unknown): string | undefined {
+  const written = readDateTime(value);
+  if (written === undefined) return undefined;
+  return `${written.year}-${String(written.month).padStart(2, "0")}-${String(written.day).padStart(2, "0")}`;
+}
+
+/**
+ * An instant the payloads write (`essentials.firedDateTime`), as ISO in UTC: ISO 8601 or the US
+ * form, with or without an offset. Without one it is read as UTC, as Azure writes it; a date
+ * alone is its midnight.
+ */
+export function parseAlertTime(value: unknown): string | undefined {
+  const written = readDateTime(value);
+  if (written === undefined) return undefined;
+  const local = Date.UTC(written.year, written.month - 1, written.day) + (written.timeMs ?? 0);
+  return new Date(local - (written.offsetMinutes ?? 0) * 60_000).toISOString();
 }
 
 /** Percent to two decimals, so 9,600 of 12,000 is 80 and not 80.00000000000001. */
@@ -161,7 +245,8 @@ function parseLegacy(data: unknown): BudgetAlertParse {
       `data.NotificationThresholdAmount: a fraction of the budget above 0 (0.8 is 80 %), not ${quote(data.NotificationThresholdAmount)}`,
     );
   const periodStart = parseBudgetDate(data.BudgetStartDate);
-  if (periodStart === undefined) problems.push(`data.BudgetStartDate: a date (6/1/2018 or 2018-06-01), not ${quote(data.BudgetStartDate)}`);
+  if (periodStart === undefined)
+    problems.push(`data.BudgetStartDate: a date (6/1/2018, 6/1/2018 12:00:00 AM -08:00 or 2018-06-01), not ${quote(data.BudgetStartDate)}`);
   if (problems.length > 0) return { kind: "invalid", reason: `budget alert (${LEGACY_SCHEMA}): ${problems.join("; ")}` };
 
   // Budget notification thresholds run from 0.01 % to 1000 %: a fraction is at most 10. Anything
@@ -226,9 +311,9 @@ function parseCommon(data: unknown): BudgetAlertParse {
   const periodStart = parseBudgetDate(alertData.BudgetStartDate);
   if (periodStart === undefined) problems.push(`${at}.BudgetStartDate: a date (2022-11-01), not ${quote(alertData.BudgetStartDate)}`);
   const fired = text(essentials.firedDateTime);
-  const firedAt = fired === undefined ? undefined : new Date(fired);
-  if (firedAt !== undefined && Number.isNaN(firedAt.getTime()))
-    problems.push(`data.essentials.firedDateTime: an ISO date-time, not ${quote(essentials.firedDateTime)}`);
+  const firedAt = fired === undefined ? undefined : parseAlertTime(fired);
+  if (fired !== undefined && firedAt === undefined)
+    problems.push(`data.essentials.firedDateTime: a date-time (2022-12-07T21:13:20.645Z), not ${quote(essentials.firedDateTime)}`);
   if (problems.length > 0) return { kind: "invalid", reason: `budget alert (common alert schema): ${problems.join("; ")}` };
 
   const alert: BudgetAlert = {
@@ -246,7 +331,7 @@ function parseCommon(data: unknown): BudgetAlertParse {
   if (subscriptionId !== undefined) alert.subscriptionId = subscriptionId;
   const alertId = text(essentials.alertId);
   if (alertId !== undefined) alert.alertId = alertId;
-  if (firedAt !== undefined) alert.firedAt = firedAt.toISOString();
+  if (firedAt !== undefined) alert.firedAt = firedAt;
   const scope = text(alertData.Scope);
   if (scope !== undefined) alert.scope = scope;
   return { kind: "alert", alert };

@@ -4,8 +4,10 @@
  *
  * 1. `parseDelivery`: a delivery is a JSON array of events in the Event Grid schema (`eventType`,
  *    `eventTime`, `subject`, `topic`) or in the CloudEvents 1.0 schema (`type`, `time`, `source`,
- *    `specversion`), as in the reference payloads. One malformed event refuses the whole delivery,
- *    every problem named: a delivery we cannot read changes nothing.
+ *    `specversion`), as in the reference payloads, `data.claims` an object or, in the older
+ *    format, its JSON text. One malformed event refuses the whole delivery, every problem named: a
+ *    delivery we cannot read changes nothing. A refusal is an answer, not an error: the trigger
+ *    logs it and returns, since Event Grid would only deliver the same bytes again for 24 hours.
  * 2. Only `Microsoft.Resources.Resource{Write,Delete,Action}Success` are kept; the subscription
  *    validation event is recognised (`isValidationEvent`) and answered by whoever serves the webhook.
  * 3. Events caused by Governor's own identity (its tag writes raise events too) are dropped, so it
@@ -321,7 +323,28 @@ function readEnvelope(raw: unknown, index: number, problems: string[]): Envelope
   return { index, id: id as string, type: type as string, timeMs, schema, data: isObject(data) ? data : undefined };
 }
 
-/** The data of a resource event, or its problems. */
+/**
+ * An object member that the older event format writes as JSON text: the 2018-01-01 schema of the
+ * subscription's events types `claims`, `authorization` and `httpRequest` as strings, and events
+ * in that form still arrive (`"claims": "{\"aud\":…}"`). The object either way; absent for
+ * nothing or an empty string; a problem for anything else.
+ */
+function jsonMember(value: unknown): { value: Json | undefined } | { problem: string } {
+  if (value === undefined || value === null) return { value: undefined };
+  if (isObject(value)) return { value };
+  if (typeof value === "string") {
+    if (value.trim() === "") return { value: undefined };
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (isObject(parsed)) return { value: parsed };
+    } catch {
+      // Not JSON: said below.
+    }
+  }
+  return { problem: `${describe(value)}, neither an object nor the JSON text of one` };
+}
+
+/** The data of a resource event, or its problems. Governor reads the caller from `claims`; `authorization` and `httpRequest` it does not read, in either form. */
 function readResourceData(
   envelope: Envelope,
   problems: string[],
@@ -335,13 +358,14 @@ function readResourceData(
   if (typeof operationName !== "string" || operationName === "")
     problems.push(`${at}: data.operationName is ${describe(operationName)}, not a non-empty string`);
   if (status !== undefined && typeof status !== "string") problems.push(`${at}: data.status is ${describe(status)}, not a string`);
-  if (claims !== undefined && !isObject(claims)) problems.push(`${at}: data.claims is ${describe(claims)}, not an object`);
-  if (problems.length > before) return undefined;
+  const readClaims = jsonMember(claims);
+  if ("problem" in readClaims) problems.push(`${at}: data.claims is ${readClaims.problem}`);
+  if (problems.length > before || "problem" in readClaims) return undefined;
   return {
     resourceUri: resourceUri as string,
     operationName: operationName as string,
     status: status as string | undefined,
-    claims: claims as Json | undefined,
+    claims: readClaims.value,
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * Which policy sweeps are due. A timer wakes every few minutes; each policy's own NCRONTAB
- * `schedule`, on the wall clock of the policy file's time zone (as the Functions host reads a
- * timer with WEBSITE_TIME_ZONE), says whether one of its slots passed since the last run. Pure:
- * the policies, the window and the zone in, the sweeps out.
+ * `schedule`, on the wall clock of the policy file's time zone and with the Functions host's rules
+ * at clock changes (shared/time/ncrontab.ts), says whether one of its slots passed since the last
+ * run. The local times are Governor's own reckoning: on Flex Consumption (Linux) the host does not
+ * support WEBSITE_TIME_ZONE and fires the timer itself in UTC. Pure: the policies, the window and
+ * the zone in, the sweeps out.
  *
  * Each due policy runs once per wake-up, for its latest slot: slots missed while the app was down
  * run once, not once per slot. The instance id names the policy and the slot, so a timer that

@@ -76,8 +76,26 @@ describe("the Event Grid webhook", () => {
       "/runtime/webhooks/eventgrid?functionName=fixtureEvents",
       readFileSync(new URL("resource-write-success.eventgrid-schema.json", EXAMPLES), "utf8"),
     );
-    expect(response.status).toBe(200);
+    // As the Functions host answers a delivery its function handled.
+    expect(response.status).toBe(202);
     expect(received.length - before).toBe(1);
+  });
+
+  it("answers 500 when the function throws, as the Functions host does, so Event Grid delivers again; the other events still run", async () => {
+    const events = JSON.parse(readFileSync(new URL("resource-write-success.eventgrid-schema.json", EXAMPLES), "utf8")) as Array<
+      Record<string, unknown>
+    >;
+    const good = events[0] as Record<string, unknown>;
+    const delivery = [
+      { ...good, id: "fails", subject: "fail" },
+      { ...good, id: "after-the-failure" },
+    ];
+    const before = received.length;
+    const response = await post("/runtime/webhooks/eventgrid?functionName=fixtureFailingEvents", JSON.stringify(delivery));
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain("could not handle fails");
+    // The host invokes every event of the delivery before it answers.
+    expect(received.slice(before).map((event) => (event as { id: string }).id)).toEqual(["after-the-failure"]);
   });
 
   it("refuses malformed JSON, a wrong content type and an oversized body, and invokes nothing", async () => {

@@ -329,19 +329,31 @@ describe("metric facts from hourly points", () => {
     values.map((value, index) => ({ timeStamp: new Date(startMs + index * HOUR_MS), ...(value === undefined ? {} : { [field]: value }) }));
 
   it("averages only the hours with data, and counts them against the hours of the window", () => {
-    const values = aggregatePoints(hours([2, undefined, 4, undefined], "average"), "average", 0);
+    const values = aggregatePoints(hours([2, undefined, 4, undefined], "average"), "average", { startMs: 0, endMs: 4 * HOUR_MS }, HOUR_MS);
     expect(metricFact(values, "average", 4 * HOUR_MS)).toEqual({ value: 3, points: 2, expectedPoints: 4 });
   });
 
   it("takes the 95th percentile of hourly maxima by nearest rank, so one busy hour in twenty does not count", () => {
     const maxima = [...Array.from({ length: 19 }, () => 1), 90];
-    expect(metricFact(aggregatePoints(hours(maxima, "maximum"), "p95-of-max", 0), "p95-of-max", 20 * HOUR_MS).value).toBe(1);
+    expect(
+      metricFact(
+        aggregatePoints(hours(maxima, "maximum"), "p95-of-max", { startMs: 0, endMs: 20 * HOUR_MS }, HOUR_MS),
+        "p95-of-max",
+        20 * HOUR_MS,
+      ).value,
+    ).toBe(1);
     const twoBusy = [...Array.from({ length: 18 }, () => 1), 80, 90];
-    expect(metricFact(aggregatePoints(hours(twoBusy, "maximum"), "p95-of-max", 0), "p95-of-max", 20 * HOUR_MS).value).toBe(80);
+    expect(
+      metricFact(
+        aggregatePoints(hours(twoBusy, "maximum"), "p95-of-max", { startMs: 0, endMs: 20 * HOUR_MS }, HOUR_MS),
+        "p95-of-max",
+        20 * HOUR_MS,
+      ).value,
+    ).toBe(80);
   });
 
   it("leaves out the hours before a shorter window, and has no value without data", () => {
-    const values = aggregatePoints(hours([50, 50, 1, 1], "maximum"), "maximum", 2 * HOUR_MS);
+    const values = aggregatePoints(hours([50, 50, 1, 1], "maximum"), "maximum", { startMs: 2 * HOUR_MS, endMs: 4 * HOUR_MS }, HOUR_MS);
     expect(metricFact(values, "maximum", 2 * HOUR_MS)).toEqual({ value: 1, points: 2, expectedPoints: 2 });
     expect(metricFact([], "total", 6 * HOUR_MS)).toEqual({ value: null, points: 0, expectedPoints: 6 });
   });

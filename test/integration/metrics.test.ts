@@ -5,6 +5,7 @@ import type { EstateDefinition, EstateResource } from "../../emulator/estate/loa
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import type { WorkloadProfile } from "../../emulator/store.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
+import { aggregatePoints, grainMs } from "../../shared/inventory/metrics.ts";
 import { monitorShapes, vmPercentageCpuOldShape } from "../shapes/monitor.cases.ts";
 
 const SUB = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
@@ -233,5 +234,90 @@ describe("the ARM metrics API at api-version 2018-01-01", () => {
     expect(data[0]?.timeStamp).toBe("2026-11-23T07:48:00Z");
     expect(data).toHaveLength(61);
     for (const point of data) expect(point.average).toBeLessThan(3);
+  });
+});
+
+describe("buckets as Azure Monitor makes them: from the window's start rounded down to the minute", () => {
+  // Off the hour and the minute, as a sweep's "now" is: whole-hour buckets would not start here.
+  const NOW = "2026-11-23T09:17:23Z";
+  let aligned: Emulator;
+  let batch: MetricsClient;
+  let arm: MonitorClient;
+  beforeAll(async () => {
+    aligned = await startEmulator({ throttle: false, estate });
+    aligned.core.clock.set(NOW);
+    const target = emulatorTarget(aligned, SUB);
+    batch = new MetricsClient(target.metricsEndpoint("westeurope"), target.credential, target.clientOptions);
+    arm = new MonitorClient(target.credential, SUB, { endpoint: target.armEndpoint, ...target.clientOptions });
+  });
+  afterAll(async () => aligned.close());
+
+  const stamps = (data: ReadonlyArray<{ timeStamp: Date }>): string[] => data.map((point) => point.timeStamp.toISOString());
+  const withData = (data: ReadonlyArray<{ average?: number }>): number => data.filter((point) => typeof point.average === "number").length;
+
+  async function bothDoors(windowMs: number, interval: string) {
+    const end = new Date(NOW);
+    const start = new Date(end.getTime() - windowMs);
+    const [fromBatch] = await batch.queryResources([vmId("vm-test-01")], ["Percentage CPU"], VM_NAMESPACE, {
+      startTime: start,
+      endTime: end,
+      interval,
+      aggregation: "average",
+    });
+    const fromArm = await arm.metrics.list(vmId("vm-test-01"), {
+      metricnames: "Percentage CPU",
+      timespan: `${start.toISOString()}/${end.toISOString()}`,
+      interval,
+      aggregation: "average",
+      metricnamespace: VM_NAMESPACE,
+    });
+    return {
+      window: { startMs: start.getTime(), endMs: end.getTime() },
+      batch: { data: fromBatch?.metrics[0]?.timeseries[0]?.data ?? [], grain: fromBatch?.granularity },
+      arm: { data: fromArm.value[0]?.timeseries?.[0]?.data ?? [], grain: fromArm.interval },
+    };
+  }
+
+  it("a 2-hour window at PT1H: buckets from 07:17, both hours with data, and Governor's aggregation keeps both", async () => {
+    const answer = await bothDoors(2 * HOUR, "PT1H");
+    for (const door of [answer.batch, answer.arm]) {
+      expect(door.grain).toBe("PT1H");
+      // The last bucket holds the 23 seconds up to now, which have no data yet.
+      expect(stamps(door.data)).toEqual(["2026-11-23T07:17:00.000Z", "2026-11-23T08:17:00.000Z", "2026-11-23T09:17:00.000Z"]);
+      expect(withData(door.data)).toBe(2);
+      // The first bucket starts 23 seconds before the window: it is still the window's hour.
+      expect((door.data[0]?.timeStamp.getTime() ?? 0) < answer.window.startMs).toBe(true);
+      expect(aggregatePoints(door.data, "average", answer.window, grainMs(door.grain) ?? 0)).toHaveLength(2);
+    }
+  });
+
+  it("a 3-day window at P1D: a bucket from 09:17 on each of the three days, and Governor's aggregation keeps all three", async () => {
+    const answer = await bothDoors(72 * HOUR, "P1D");
+    for (const door of [answer.batch, answer.arm]) {
+      expect(door.grain).toBe("P1D");
+      expect(stamps(door.data)).toEqual([
+        "2026-11-20T09:17:00.000Z",
+        "2026-11-21T09:17:00.000Z",
+        "2026-11-22T09:17:00.000Z",
+        "2026-11-23T09:17:00.000Z",
+      ]);
+      expect(withData(door.data)).toBe(3);
+      expect(aggregatePoints(door.data, "average", answer.window, grainMs(door.grain) ?? 0)).toHaveLength(3);
+    }
+  });
+
+  it("each bucket holds the minutes from its own start: the batch and ARM doors agree on every value", async () => {
+    const answer = await bothDoors(2 * HOUR, "PT1H");
+    expect(answer.batch.data.map((point) => point.average)).toEqual(answer.arm.data.map((point) => point.average));
+    const perMinute = await batch.queryResources([vmId("vm-test-01")], ["Percentage CPU"], VM_NAMESPACE, {
+      startTime: new Date(answer.window.startMs),
+      endTime: new Date(answer.window.startMs + HOUR),
+      interval: "PT1M",
+      aggregation: "average",
+    });
+    const minutes = perMinute[0]?.metrics[0]?.timeseries[0]?.data ?? [];
+    // 07:17 to 08:17: the sixty minutes of the first hourly bucket (the 61st, 08:17, is the next bucket's).
+    const firstHour = minutes.slice(0, 60).map((point) => point.average as number);
+    expect(answer.batch.data[0]?.average).toBeCloseTo(firstHour.reduce((sum, value) => sum + value, 0) / 60, 9);
   });
 });

@@ -330,7 +330,7 @@ describe("the resourceEvents function deciding from the policies in the blob", (
       headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
       body: JSON.stringify(events),
     });
-    expect(response.status, await response.text()).toBe(200);
+    expect(response.status, await response.text()).toBe(202);
   }
   const pushToApp = async (name: string, text: string): Promise<string> => {
     const path = join(dir, name);

@@ -105,7 +105,7 @@ async function deliver(events: unknown[]): Promise<void> {
     headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
     body: JSON.stringify(events),
   });
-  expect(response.status, await response.text()).toBe(200);
+  expect(response.status, await response.text()).toBe(202);
 }
 
 const tagsOf = (resourceId: string): Record<string, string> | undefined => app.emulator.core.store.get(resourceId)?.arm.tags;

@@ -95,7 +95,7 @@ describe("Event Grid reference payloads posted to the webhook", () => {
 
   it("a write in the Event Grid schema starts the check of that resource, which completes", async () => {
     const response = await postEvents(JSON.stringify(estateEvents("resource-write-success.eventgrid-schema.json")), notification);
-    expect(response.status, await response.text()).toBe(200);
+    expect(response.status, await response.text()).toBe(202);
     const status = await app.runtime.waitForCompletion(checkInstanceId(STORAGE_ID()), { timeoutMs: 60_000 });
     expect(status.runtimeStatus, JSON.stringify(status.output)).toBe("Completed");
     expect(status.output).toMatchObject({ resourceId: expect.stringMatching(/stodootestexports$/i) as unknown, exists: true });
@@ -107,17 +107,60 @@ describe("Event Grid reference payloads posted to the webhook", () => {
     const response = await postEvents(JSON.stringify(estateEvents("resource-write-success.cloudevents-schema.json")), {
       "content-type": "application/cloudevents-batch+json; charset=utf-8",
     });
-    expect(response.status, await response.text()).toBe(200);
+    expect(response.status, await response.text()).toBe(202);
     await app.runtime.whenIdle();
     expect(await instanceNames()).toEqual(before);
     expect(writes(since)).toEqual([]);
     expect(lines.some((line) => line.includes("4db48cba-50a2-455a-93b4-de41a3b5b7f6 already handled"))).toBe(true);
   });
 
+  /** The reference write in the older format: claims, authorization and httpRequest as JSON text (the 2018-01-01 schema types them as strings). */
+  function olderFormat(id: string): Json[] {
+    const [deleted] = estateEvents("resource-delete-success.eventgrid-schema.json") as [{ data: { httpRequest: Json } }];
+    return estateEvents("resource-write-success.eventgrid-schema.json").map((event) => {
+      const data = event.data as Json;
+      return {
+        ...event,
+        id,
+        data: {
+          ...data,
+          claims: JSON.stringify(data.claims),
+          authorization: JSON.stringify(data.authorization),
+          httpRequest: JSON.stringify({ ...deleted.data.httpRequest, method: "PUT" }),
+        },
+      };
+    });
+  }
+
+  it("a write in the older format, its claims, authorization and httpRequest JSON text, starts the check as the current format does", async () => {
+    await app.runtime.whenIdle();
+    const response = await postEvents(JSON.stringify(olderFormat("0c5e3f1a-older-format-write")), notification);
+    expect(response.status, await response.text()).toBe(202);
+    expect(lines).toContainEqual(
+      expect.stringContaining("event 0c5e3f1a-older-format-write (Microsoft.Storage/storageAccounts/write): started"),
+    );
+    const status = await app.runtime.waitForCompletion(checkInstanceId(STORAGE_ID()), { timeoutMs: 60_000 });
+    expect(status.runtimeStatus, JSON.stringify(status.output)).toBe("Completed");
+  }, 90_000);
+
+  it("an event Governor cannot use is acknowledged (202) and logged, so Event Grid does not retry it for a day; it starts nothing", async () => {
+    await app.runtime.whenIdle();
+    const before = await instanceNames();
+    const [unusable] = olderFormat("7d2a9b4e-unreadable-claims") as [Json];
+    (unusable.data as Json).claims = '{"aud": "https://management.core.windows.net/", "name": ';
+    const response = await postEvents(JSON.stringify([unusable]), notification);
+    expect(response.status, await response.text()).toBe(202);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/delivery refused, nothing started: event 0 \(7d2a9b4e-unreadable-claims\): data\.claims is/),
+    );
+    await app.runtime.whenIdle();
+    expect(await instanceNames()).toEqual(before);
+  });
+
   it("a delete is acknowledged and dropped with its reason: there is nothing left to check", async () => {
     const before = await instanceNames();
     const response = await postEvents(JSON.stringify(estateEvents("resource-delete-success.eventgrid-schema.json")), notification);
-    expect(response.status, await response.text()).toBe(200);
+    expect(response.status, await response.text()).toBe(202);
     await app.runtime.whenIdle();
     expect(await instanceNames()).toEqual(before);
     expect(lines.some((line) => line.includes("19a69642-1aad-4a96-a5ab-8d05494513ce dropped"))).toBe(true);
@@ -162,6 +205,22 @@ describe("budget alert reference payloads posted to the webhook", () => {
     const body = (await response.json()) as { response: string; instanceId: string; started: boolean };
     expect(body).toMatchObject({ response: "contain", started: true });
     expect((await app.runtime.getStatus(body.instanceId))?.name).toBe("costContainment");
+  });
+
+  it("the legacy payload as the action group's test action sends it (a time and an offset in BudgetStartDate) is the same notification", async () => {
+    const plain = readExample("cost-management/budget-alert-action-group-payload.legacy-aip-schema.json");
+    const tested = structuredClone(plain);
+    (tested.data as Json).BudgetStartDate = "6/1/2018 12:00:00 AM -08:00";
+    const [response, again] = [await post(JSON.stringify(tested)), await post(JSON.stringify(plain))];
+    expect([response.status, again.status]).toEqual([202, 202]);
+    const [body, plainBody] = (await Promise.all([response.json(), again.json()])) as Array<{
+      response: string;
+      instanceId: string;
+      started: boolean;
+    }>;
+    // The containment the plain payload started, found again: not refused, not started twice.
+    expect(body).toMatchObject({ response: "contain", started: false, instanceId: plainBody?.instanceId });
+    expect((await app.runtime.getStatus(body?.instanceId as string))?.name).toBe("costContainment");
   });
 
   it("the common alert schema starts a notice for a forecast and a containment for actual spend", async () => {

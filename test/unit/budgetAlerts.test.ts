@@ -20,6 +20,7 @@ import {
   budgetInstanceId,
   costPolicies,
   decideBudgetResponse,
+  parseAlertTime,
   parseAmount,
   parseBudgetAlert,
   parseBudgetDate,
@@ -147,6 +148,62 @@ describe("reading budget alerts", () => {
     expect(parseBudgetDate("6/1/2018")).toBe("2018-06-01");
     expect(parseBudgetDate("2022-11-01T00:00:00Z")).toBe("2022-11-01");
     expect(parseBudgetDate("2/30/2024")).toBeUndefined();
+  });
+
+  it("reads the legacy payload as the action group's test action sends it: BudgetStartDate with a time and an offset", () => {
+    // The published payload, its start date written as .NET's en-US culture writes a DateTimeOffset.
+    const tested = legacy();
+    (tested.data as Json).BudgetStartDate = "6/1/2018 12:00:00 AM -08:00";
+    expect(alertOf(tested)).toEqual(alertOf(legacy()));
+    // The same notification as the plain payload: a redelivery in either form finds the same instance.
+    expect(budgetInstanceId(alertOf(tested), RECEIVED)).toBe(budgetInstanceId(alertOf(legacy()), RECEIVED));
+    expect(decideBudgetResponse(alertOf(tested), RECEIVED).response).toBe("contain");
+  });
+
+  it("reads the budget's start date in every form the payloads write it, as the date written", () => {
+    expect(
+      [
+        "6/1/2018 12:00:00 AM -08:00",
+        "6/1/2018 11:59:59 PM +01:00",
+        "6/1/2018 12:00:00 PM",
+        "06/01/2018 00:00:00",
+        "6/1/2018 0:00:00 Z",
+        "2018-06-01T00:00:00.0000000+00:00",
+        "2018-06-01T00:00:00-08:00",
+        "2018-06-01 00:00:00Z",
+        "2018-06-01T00:00",
+      ].map(parseBudgetDate),
+    ).toEqual(Array.from({ length: 9 }, () => "2018-06-01"));
+    for (const wrong of [
+      "6/1/2018 13:00:00 PM",
+      "6/1/2018 0:00:00 AM",
+      "6/1/2018 24:00:00",
+      "6/1/2018 12:60:00 AM",
+      "6/1/2018 12:00:00 AM -15:00",
+      "6/1/2018 noon",
+      "June 1, 2018",
+      "2018-06-01T00:00:00+2",
+      "31/12/2018",
+    ])
+      expect(parseBudgetDate(wrong), wrong).toBeUndefined();
+  });
+
+  it("reads when a common-schema alert fired in ISO or US form, with or without an offset (UTC without one)", () => {
+    expect(parseAlertTime("2022-12-07T21:13:20.645Z")).toBe("2022-12-07T21:13:20.645Z");
+    expect(parseAlertTime("2022-12-07T21:13:20.6453246Z")).toBe("2022-12-07T21:13:20.645Z");
+    expect(parseAlertTime("12/7/2022 1:13:20 PM -08:00")).toBe("2022-12-07T21:13:20.000Z");
+    expect(parseAlertTime("12/7/2022 9:13:20 PM")).toBe("2022-12-07T21:13:20.000Z");
+    expect(parseAlertTime("2022-12-07")).toBe("2022-12-07T00:00:00.000Z");
+    expect(parseAlertTime("Wed Dec 07 2022")).toBeUndefined();
+
+    const tested = common();
+    essentials(tested).firedDateTime = "12/7/2022 1:13:20 PM -08:00";
+    alertData(tested).BudgetStartDate = "11/1/2022 12:00:00 AM -08:00";
+    expect(alertOf(tested)).toMatchObject({ firedAt: "2022-12-07T21:13:20.000Z", periodStart: "2022-11-01" });
+    essentials(tested).firedDateTime = "yesterday";
+    expect((parseBudgetAlert(tested) as { reason: string }).reason).toContain(
+      'data.essentials.firedDateTime: a date-time (2022-12-07T21:13:20.645Z), not "yesterday"',
+    );
   });
 });
 

@@ -114,6 +114,25 @@ describe("the reference payloads", () => {
     });
   });
 
+  it("the same write in the older format, with claims, authorization and httpRequest as JSON text, parses into the same event", () => {
+    // The 2018-01-01 schema of these events types the three members as strings; such events still arrive.
+    const older = example(WRITE_EG).map((event) => {
+      const data = event.data as Record<string, unknown>;
+      const [deleted] = example(DELETE_EG) as [{ data: { httpRequest: Record<string, unknown> } }];
+      return {
+        ...event,
+        data: {
+          ...data,
+          claims: JSON.stringify(data.claims),
+          authorization: JSON.stringify(data.authorization),
+          httpRequest: JSON.stringify({ ...deleted.data.httpRequest, method: "PUT" }),
+        },
+      };
+    });
+    expect(typeof (older[0]?.data as Record<string, unknown>).claims).toBe("string");
+    expect(parseDelivery(older)).toEqual(parseDelivery(example(WRITE_EG)));
+  });
+
   it("the same write in the CloudEvents 1.0 schema parses into the same event", () => {
     const eventGrid = parseDelivery(example(WRITE_EG));
     const cloudEvents = parseDelivery(example(WRITE_CE));
@@ -196,7 +215,7 @@ describe("malformed deliveries are refused whole, with reasons", () => {
     expect(problems).toEqual([
       "event 0: id is a number, not a non-empty string",
       'event 1: eventTime is "yesterday", not an ISO 8601 date-time with a zone',
-      'event 2 (bad-claims): data.claims is "alice", not an object',
+      'event 2 (bad-claims): data.claims is "alice", neither an object nor the JSON text of one',
       "event 3 (bad-operation): data.operationName is a number, not a non-empty string",
       'event 4: not an object but "not an event"',
     ]);
@@ -231,6 +250,19 @@ describe("filtering", () => {
       ["by-object-id", "by-oid", "by-appid"].map((eventId) => ({ eventId, reason: "caused by Governor's own identity" })),
     );
     expect(result.relevant.map((relevant) => relevant.event.eventId)).toEqual(["by-a-person"]);
+  });
+
+  it("drops Governor's own events in the older format too: claims as JSON text name the caller", () => {
+    const asText = (event: Record<string, unknown>) => {
+      const data = event.data as Record<string, unknown>;
+      return { ...event, data: { ...data, claims: JSON.stringify(data.claims) } };
+    };
+    const own = resourceEvent({ id: "own-as-text", operationName: "Microsoft.Resources/tags/write", claims: { oid: GOVERNOR.objectId } });
+    const result = accepted(triage([asText(own), asText(resourceEvent({ id: "person-as-text" }))]));
+    expect(result.dropped).toEqual([{ eventId: "own-as-text", reason: "caused by Governor's own identity" }]);
+    expect(result.relevant.map((relevant) => [relevant.event.eventId, relevant.event.creator])).toEqual([
+      ["person-as-text", "maria@nordwind.example"],
+    ]);
   });
 
   it("drops what no policy acts on: other event types, unlisted actions, children, extension resources, deployments", () => {
@@ -555,6 +587,26 @@ describe("the trigger (functions/resourceEvents.ts)", () => {
     expect(seen.entries.size).toBe(0);
     expect(run.starts).toEqual([]);
     expect(run.lines[0]).toMatch(/^error: delivery refused, nothing started: event 1: eventType is missing/);
+  });
+
+  it("never throws on an event it cannot use: claims that are neither an object nor JSON are logged, and the delivery acknowledged", async () => {
+    const seen = new MemorySeenEvents();
+    const run = recorder();
+    const unreadable = resourceEvent({ id: "unreadable-claims" });
+    (unreadable.data as Record<string, unknown>).claims = '{"aud": "truncated';
+    const outcome = await entry.handleResourceEvents([unreadable], {
+      starter: run.starter,
+      seen,
+      policies: POLICIES,
+      identity: GOVERNOR,
+      log: run.log,
+    });
+    expect(outcome).toEqual({
+      status: "rejected",
+      problems: [`event 0 (unreadable-claims): data.claims is "{"aud": "truncated", neither an object nor the JSON text of one`],
+    });
+    expect(run.starts).toEqual([]);
+    expect(run.lines).toEqual([expect.stringMatching(/^error: delivery refused, nothing started: event 0 \(unreadable-claims\)/)]);
   });
 
   it("reads an unknown instance from the Durable client as none (durable-functions answers it with a 404 error)", async () => {

@@ -172,13 +172,13 @@ policies: []
   });
 
   it("checks the holiday calendar and each policy's NCRONTAB schedule", () => {
-    const text = `settings:\n  holidays: XX\n${GOOD.replace("version: 1\n", "").replace("    action: deallocate\n", '    action: deallocate\n    schedule: "0 19 * * 1-5"\n')}`;
+    const text = `settings:\n  holidays: XX\n${GOOD.replace("version: 1\n", "").replace("    action: deallocate\n", '    action: deallocate\n    schedule: "0 0 25 * * 1-5"\n')}`;
     const issues = issuesOf(text);
     expect(issues.map((issue) => issue.path)).toEqual(["settings.holidays", "policies[1].schedule"]);
     expect(issues[0]?.message).toMatch(
       /^unknown holiday country "XX": expected a two-letter ISO 3166 country code .*npx governor holidays/,
     );
-    expect(issues[1]?.message).toMatch(/0 19 \* \* 1-5/);
+    expect(issues[1]?.message).toMatch(/"0 0 25 \* \* 1-5": hour field "25": 25 is out of range 0-23/);
   });
 });
 
