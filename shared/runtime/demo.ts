@@ -32,6 +32,7 @@ import { emulatorUserCredential } from "../../emulator/identity.ts";
 import { ORCHESTRATIONS } from "../../orchestrations/names.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import { TableAuditTrail } from "../audit/trail.ts";
+import { notificationCounts } from "../notifications/summary.ts";
 import { sweepInstanceId } from "../triggers/sweeps.ts";
 import { computeClient } from "../azure/clients.ts";
 import { DEFAULT_POLICIES } from "../cli/plan.ts";
@@ -283,6 +284,7 @@ try {
       records: records.filter((record) => record.kind === "approval").length,
     },
     notices: records.filter((record) => record.kind === "notice").length,
+    notifications: notificationCounts(records),
   };
   mkdirSync(values.out, { recursive: true });
   const { writeLocalReport } = await import("../cli/report.ts");

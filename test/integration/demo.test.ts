@@ -22,6 +22,7 @@ interface Summary {
   actions: { applied: number; skipped: number; skippedByGuard: Record<string, number> };
   drills: Array<{ server: string; outcome: string }>;
   report: string;
+  notifications: { teams: number; email: number; undeliverable: number };
 }
 
 it("plays the scripted day, exits 0 and writes a summary of events, findings, workflows, actions and drills", async () => {
@@ -45,6 +46,10 @@ it("plays the scripted day, exits 0 and writes a summary of events, findings, wo
   expect(summary.findings).toBeGreaterThan(0);
   expect(summary.actions.applied).toBeGreaterThan(0);
   expect(Object.keys(summary.actions.skippedByGuard)).not.toContain("unknown");
+  // Approval requests at least, delivered to both channels (the digest comes at 07:00, after these nine hours).
+  expect(summary.notifications.teams).toBeGreaterThan(0);
+  expect(summary.notifications.email).toBeGreaterThan(0);
+  expect(summary.notifications.undeliverable).toBe(0);
   // The day's report, written beside the summary, charts as inline SVG.
   expect(summary.report).toBe(join(out, "report", "index.html"));
   expect(readFileSync(summary.report, "utf8")).toMatch(/Governor report/);
