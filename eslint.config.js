@@ -31,6 +31,16 @@ const NODE_BUILTINS = [
   "zlib",
 ];
 
+/**
+ * What ships (functions/, orchestrations/, shared/) never imports what does not: the emulator, the
+ * local runtime and host, the CLI, tests and benchmarks. One stray import would put them in the
+ * bundle (durable-functions internals that fail at cold start); the bundle test checks the rest.
+ */
+export const SHIPPED_BOUNDARY = {
+  regex: "^(\\.\\./)+(emulator|local|cli|test|bench)(/|$)",
+  message: "Shipped code must not import local tools (emulator/, local/, cli/, test/, bench/): pass what it needs in instead.",
+};
+
 /** Orchestrators replay: no I/O, no clock, no randomness of their own (context.df provides them). */
 export const orchestratorRules = {
   "no-restricted-imports": [
@@ -38,6 +48,7 @@ export const orchestratorRules = {
     {
       paths: NODE_BUILTINS.map((name) => ({ name, message: "Orchestrators must not do I/O: use an activity." })),
       patterns: [
+        SHIPPED_BOUNDARY,
         { group: ["node:*"], message: "Orchestrators must not import Node built-ins: use an activity." },
         {
           group: [
@@ -100,6 +111,11 @@ export default tseslint.config(
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    files: ["functions/**/*.ts", "orchestrations/**/*.ts", "shared/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [SHIPPED_BOUNDARY] }] },
+  },
+  // After the boundary: an orchestrator's rule holds the boundary too (a later rule replaces an earlier one).
   {
     files: ["orchestrations/**/*.ts"],
     ignores: ["orchestrations/**/activities/**", "orchestrations/**/*.activities.ts"],

@@ -25,12 +25,12 @@ import { ARM_THROTTLE_LIMITS } from "../emulator/faults.ts";
 import type { RemediateResult } from "../orchestrations/remediate.ts";
 import { remediationsFor } from "../orchestrations/remediations.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
-import { DEFAULT_POLICIES } from "../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../cli/plan.ts";
 import { plan } from "../shared/plan.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 import { openPlanStore, stagePlan } from "../shared/remediation/planStore.ts";
-import { finishWorkflows, startLocalApp } from "../shared/runtime/localApp.ts";
+import { finishWorkflows, startLocalApp } from "../local/localApp.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 /** Reads the workflows send that are not GETs: the batch metrics API answers a POST. */

@@ -18,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { buildPackage } from "../build/package.ts";
-import { REPO_ROOT } from "../shared/runtime/entries.ts";
+import { REPO_ROOT } from "../local/entries.ts";
 
 const run = promisify(execFile);
 const LOADER = join(REPO_ROOT, "build/loadAsWorker.ts");

@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { drillInstanceId } from "../orchestrations/names.ts";
 import type { DrillInput } from "../orchestrations/restoreDrill.ts";
 import type { DrillRecord } from "../shared/drills/record.ts";
-import { finishWorkflows, startLocalApp } from "../shared/runtime/localApp.ts";
+import { finishWorkflows, startLocalApp } from "../local/localApp.ts";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "100000,1000000" } } });
 const sizes = values.sizes.split(",").map((size) => Number(size.trim()));

@@ -36,19 +36,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_POLICIES } from "../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../cli/plan.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 import { handleResourceEvents } from "../functions/resourceEvents.ts";
-import { entryFiles } from "../shared/runtime/entries.ts";
+import { entryFiles } from "../local/entries.ts";
 import type { TableClient } from "@azure/data-tables";
 import * as df from "durable-functions";
 import type { OrchestrationContext } from "durable-functions";
 import { ORCHESTRATIONS } from "../orchestrations/names.ts";
 import { tableFromConnectionString } from "../shared/azure/tables.ts";
 import { createLimiter } from "../shared/inventory/concurrency.ts";
-import { type Azurite, startAzurite } from "../shared/runtime/azurite.ts";
-import { captureRegistrations, DurableStore, LocalDurableRuntime } from "../shared/runtime/durable/index.ts";
+import { type Azurite, startAzurite } from "../local/azurite.ts";
+import { captureRegistrations, DurableStore, LocalDurableRuntime } from "../local/durable/index.ts";
 import {
   type ClaimResult,
   SEEN_BUCKETS,

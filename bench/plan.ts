@@ -22,7 +22,7 @@ import { generateEstate } from "../emulator/estate/generate.ts";
 import { resourceGraphTables } from "../emulator/routes/resourceGraph.ts";
 import { startEmulator } from "../emulator/server.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
-import { DEFAULT_POLICIES } from "../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../cli/plan.ts";
 import { createRequestCounter } from "../shared/inventory/index.ts";
 import { plan } from "../shared/plan.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { createPolicySource } from "../shared/policy/source.ts";
-import { startAzurite } from "../shared/runtime/azurite.ts";
+import { startAzurite } from "../local/azurite.ts";
 
 const PACK = fileURLToPath(new URL("../policies/odoo-distribution.yaml", import.meta.url));
 const text = readFileSync(PACK, "utf8");

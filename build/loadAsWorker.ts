@@ -72,7 +72,7 @@ try {
           .map((file) => join(folder, "chunks", file)),
       );
   } else if (mode === "sources") {
-    const { entryFiles, REPO_ROOT } = await import("../shared/runtime/entries.ts");
+    const { entryFiles, REPO_ROOT } = await import("../local/entries.ts");
     files = entryFiles(where === undefined ? REPO_ROOT : resolve(where));
   } else throw new Error(`usage: loadAsWorker.ts package <folder> | chunks <folder> | sources [root], not ${String(mode)}`);
   const started = performance.now();

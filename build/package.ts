@@ -16,7 +16,7 @@
 import { cpSync, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
-import { entryFiles, REPO_ROOT } from "../shared/runtime/entries.ts";
+import { entryFiles, REPO_ROOT } from "../local/entries.ts";
 
 /** Provided by the Functions worker at run time; never bundled. */
 export const WORKER_PROVIDED = ["@azure/functions-core"];
@@ -36,9 +36,19 @@ export interface PackageResult {
   entries: string[];
   /** What the bundle imports from outside itself (esbuild's metafile): Node built-ins and what the worker provides. */
   externalImports: string[];
+  /** The repository's files the bundle holds (esbuild's metafile inputs), relative to the root. */
+  sourceFiles: string[];
   /** Bytes of the bundle and its chunks (JavaScript only). */
   bundleBytes: number;
   zipBytes: number;
+}
+
+/** Folders that never ship: the emulator, the local runtime and host, the CLI, tests and benchmarks. */
+export const LOCAL_ONLY = ["emulator", "local", "cli", "test", "bench"];
+
+/** The files of `sourceFiles` (metafile inputs, relative to the root) that belong to a local-only folder. */
+export function localToolsIn(sourceFiles: readonly string[]): string[] {
+  return sourceFiles.filter((file) => LOCAL_ONLY.includes(file.split("/")[0] ?? ""));
 }
 
 function filesUnder(folder: string): string[] {
@@ -133,11 +143,17 @@ export async function buildPackage(options: { root?: string; outDir?: string; zi
       Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((item) => item.external).map((item) => item.path)),
     ),
   ].sort();
+  // esbuild names inputs relative to its working directory; the repository's own are what matter here.
+  const sourceFiles = Object.keys(result.metafile.inputs)
+    .map((input) => relative(root, join(process.cwd(), input)).split(sep).join("/"))
+    .filter((file) => !file.startsWith("..") && !file.startsWith("node_modules/") && !file.includes("governor-entries.ts"))
+    .sort();
   return {
     outDir,
     zipFile,
     entries: entries.map((file) => relative(root, file)),
     externalImports,
+    sourceFiles,
     bundleBytes,
     zipBytes: statSync(zipFile).size,
   };

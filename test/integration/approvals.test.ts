@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApprovalRequestInput } from "../../orchestrations/approval.ts";
 import { ACTIVITIES } from "../../orchestrations/names.ts";
 import type { RemediateResult } from "../../orchestrations/remediate.ts";
-import { workflowRegistrations } from "../../shared/runtime/localApp.ts";
+import { workflowRegistrations } from "../../local/localApp.ts";
 import { resourcesClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 import { emulatorUserCredential } from "../../emulator/identity.ts";

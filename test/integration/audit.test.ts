@@ -14,9 +14,9 @@ import {
   TableAuditTrail,
   validateAuditRecord,
 } from "../../shared/audit/index.ts";
-import { type Azurite, startAzurite } from "../../shared/runtime/azurite.ts";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
 
-const CLI = fileURLToPath(new URL("../../shared/cli/governor.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/governor.ts", import.meta.url));
 const SUBSCRIPTION = "/subscriptions/6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 const VM_DEV = `${SUBSCRIPTION}/resourceGroups/rg-odoo-dev/providers/Microsoft.Compute/virtualMachines/vm-odoo-dev-01`;
 const VM_TEST = `${SUBSCRIPTION}/resourceGroups/rg-odoo-test/providers/Microsoft.Compute/virtualMachines/vm-odoo-test-01`;

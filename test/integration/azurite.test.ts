@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
-import { startAzurite } from "../../shared/runtime/azurite.ts";
+import { startAzurite } from "../../local/azurite.ts";
 
 describe("Azurite table storage", () => {
   it("stores entities that survive a restart on the same folder, and stops its own process", async () => {

@@ -18,11 +18,11 @@ import { loadConfig } from "../../shared/config.ts";
 import { runDailyNotifications } from "../../shared/notifications/daily.ts";
 import { NotificationStore } from "../../shared/notifications/store.ts";
 import { tableFromConnectionString } from "../../shared/azure/tables.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
-import { DurableStore } from "../../shared/runtime/durable/index.ts";
-import { finishWorkflows, type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
+import { DurableStore } from "../../local/durable/index.ts";
+import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";
 import { sweepInstanceId } from "../../shared/triggers/sweeps.ts";
 import { readExample } from "../support/shapes.ts";
 

@@ -11,8 +11,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BUNDLE, buildPackage, OPTIONAL_NATIVE, type PackageResult, REQUIRED_ON_FIRST_USE, WORKER_PROVIDED } from "../../build/package.ts";
-import { REPO_ROOT } from "../../shared/runtime/entries.ts";
+import {
+  BUNDLE,
+  buildPackage,
+  localToolsIn,
+  OPTIONAL_NATIVE,
+  type PackageResult,
+  REQUIRED_ON_FIRST_USE,
+  WORKER_PROVIDED,
+} from "../../build/package.ts";
+import { REPO_ROOT } from "../../local/entries.ts";
 
 const run = promisify(execFile);
 const LOADER = join(REPO_ROOT, "build/loadAsWorker.ts");
@@ -93,6 +101,28 @@ describe("the deployable package", () => {
     );
     expect(built.externalImports).toEqual(expect.arrayContaining(WORKER_PROVIDED));
     expect(outside).toEqual([]);
+  });
+
+  it("holds the shipped code only: nothing of the emulator, the local runtime, the CLI, tests or benchmarks", () => {
+    expect(built.sourceFiles).toEqual(
+      expect.arrayContaining(["functions/resourceEvents.ts", "orchestrations/remediate.ts", "shared/clock.ts"]),
+    );
+    expect(localToolsIn(built.sourceFiles)).toEqual([]);
+  });
+
+  it("the same check finds a local tool that a planted import pulls into a bundle", async () => {
+    const { build } = await import("esbuild");
+    const planted = await build({
+      stdin: { contents: 'import "./shared/clock.ts"; import "./emulator/clock.ts";', resolveDir: REPO_ROOT, loader: "ts" },
+      absWorkingDir: REPO_ROOT,
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "esm",
+      platform: "node",
+      logLevel: "silent",
+    });
+    expect(localToolsIn(Object.keys(planted.metafile.inputs))).toEqual(["emulator/clock.ts"]);
   });
 
   it("carries date-holidays outside the bundle, where the require() of the first calendar it serves finds it", async () => {

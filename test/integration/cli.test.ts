@@ -8,7 +8,7 @@ import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 
-const CLI = fileURLToPath(new URL("../../shared/cli/governor.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/governor.ts", import.meta.url));
 const PACK = fileURLToPath(new URL("../../policies/odoo-distribution.yaml", import.meta.url));
 
 function governor(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

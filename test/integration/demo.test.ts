@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { REPO_ROOT } from "../../shared/runtime/entries.ts";
+import { REPO_ROOT } from "../../local/entries.ts";
 
 const run = promisify(execFile);
 
@@ -27,7 +27,7 @@ interface Summary {
 
 it("plays the scripted day, exits 0 and writes a summary of events, findings, workflows, actions and drills", async () => {
   const out = mkdtempSync(join(tmpdir(), "governor-demo-out-"));
-  await run(process.execPath, [join(REPO_ROOT, "shared/runtime/demo.ts"), "--hours", "9", "--quiet", "--out", out], {
+  await run(process.execPath, [join(REPO_ROOT, "local/demo.ts"), "--hours", "9", "--quiet", "--out", out], {
     cwd: REPO_ROOT,
     maxBuffer: 16 * 1024 * 1024,
   });

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { DrillRecord } from "../../shared/drills/record.ts";
 
-const CLI = fileURLToPath(new URL("../../shared/cli/governor.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/governor.ts", import.meta.url));
 const data = mkdtempSync(join(tmpdir(), "governor-drill-cli-"));
 afterAll(() => rmSync(data, { recursive: true, force: true }));
 

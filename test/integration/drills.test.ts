@@ -18,7 +18,7 @@ import { emulatorTarget } from "../../shared/azure/target.ts";
 import { writeHeartbeat } from "../../shared/drills/heartbeat.ts";
 import type { DrillRecord } from "../../shared/drills/record.ts";
 import type { RestoreDrillArgs } from "../../shared/policy/actions/restoreDrill.ts";
-import { finishWorkflows, type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
+import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const MINUTE_MS = 60_000;

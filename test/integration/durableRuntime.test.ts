@@ -12,7 +12,7 @@ import { odata } from "@azure/data-tables";
 import * as df from "durable-functions";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../emulator/clock.ts";
-import { type Azurite, startAzurite } from "../../shared/runtime/azurite.ts";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
 import {
   captureRegistrations,
   DurableStore,
@@ -24,7 +24,7 @@ import {
   type Registration,
   type RuntimeClock,
   type RuntimeLogger,
-} from "../../shared/runtime/durable/index.ts";
+} from "../../local/durable/index.ts";
 import { concurrency, executionCount, hold, resetControl, whenStarted } from "../fixtures/runtime/control.ts";
 
 const MINUTE = 60_000;

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../orchestrations/names.ts";
-import { REPO_ROOT } from "../../shared/runtime/entries.ts";
+import { REPO_ROOT } from "../../local/entries.ts";
 
 const run = promisify(execFile);
-const LISTER = join(REPO_ROOT, "shared/runtime/listEntries.ts");
+const LISTER = join(REPO_ROOT, "local/listEntries.ts");
 
 interface Listing {
   files: string[];

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const CLI = fileURLToPath(new URL("../../shared/cli/governor.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/governor.ts", import.meta.url));
 
 function governor(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

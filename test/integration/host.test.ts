@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../emulator/clock.ts";
-import { startAzurite, type Azurite } from "../../shared/runtime/azurite.ts";
-import { captureRegistrations, DurableStore, LocalDurableRuntime, type Registration } from "../../shared/runtime/durable/index.ts";
-import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
+import { startAzurite, type Azurite } from "../../local/azurite.ts";
+import { captureRegistrations, DurableStore, LocalDurableRuntime, type Registration } from "../../local/durable/index.ts";
+import { type LocalHost, startLocalHost } from "../../local/host.ts";
 
 const EXAMPLES = new URL("../fixtures/azure-examples/event-grid/", import.meta.url);
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };

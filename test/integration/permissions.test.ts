@@ -24,12 +24,12 @@ import type { CheckResourceInput } from "../../orchestrations/checkResource.ts";
 import type { CostResponseInput } from "../../orchestrations/costContainment.ts";
 import { checkInstanceId, EVENTS, ORCHESTRATIONS } from "../../orchestrations/names.ts";
 import type { SweepInput } from "../../orchestrations/sweep.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { loadConfig } from "../../shared/config.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
-import { DurableStore, type FunctionHandler, type Registration } from "../../shared/runtime/durable/index.ts";
-import { type LocalApp, startLocalApp, workflowRegistrations } from "../../shared/runtime/localApp.ts";
+import { DurableStore, type FunctionHandler, type Registration } from "../../local/durable/index.ts";
+import { type LocalApp, startLocalApp, workflowRegistrations } from "../../local/localApp.ts";
 import { parseBudgetAlert } from "../../shared/triggers/budgetAlerts.ts";
 import { policiesFor } from "../../shared/triggers/resourceEvents.ts";
 

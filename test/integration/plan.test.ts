@@ -8,7 +8,7 @@ import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate, type ViolationKind } from "../../emulator/estate/sample.ts";
 import { startEmulator, type Emulator } from "../../emulator/server.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { plan, type PlanResult } from "../../shared/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";

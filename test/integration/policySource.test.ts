@@ -20,13 +20,13 @@ import { appPolicies } from "../../shared/policy/appSource.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { PolicyLoadError } from "../../shared/policy/loader.ts";
 import { createPolicySource, type PolicySourceOptions } from "../../shared/policy/source.ts";
-import { type Azurite, startAzurite } from "../../shared/runtime/azurite.ts";
-import { entryFilesIn, loadEntries } from "../../shared/runtime/entries.ts";
-import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
-import { type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
+import { entryFilesIn, loadEntries } from "../../local/entries.ts";
+import { type LocalHost, startLocalHost } from "../../local/host.ts";
+import { type LocalApp, startLocalApp } from "../../local/localApp.ts";
 import { readExample } from "../support/shapes.ts";
 
-const CLI = fileURLToPath(new URL("../../shared/cli/governor.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/governor.ts", import.meta.url));
 const PACK = fileURLToPath(new URL("../../policies/odoo-distribution.yaml", import.meta.url));
 const PACK_TEXT = readFileSync(PACK, "utf8");
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };

@@ -12,7 +12,7 @@ import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import type { ResourceChange } from "../../emulator/store.ts";
 import { resourcesClient } from "../../shared/azure/clients.ts";
 import { type AzureTarget, emulatorTarget } from "../../shared/azure/target.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { plan } from "../../shared/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";

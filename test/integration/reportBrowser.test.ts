@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../emulator/clock.ts";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
-import { type Azurite, startAzurite } from "../../shared/runtime/azurite.ts";
-import { DurableStore, LocalDurableRuntime } from "../../shared/runtime/durable/index.ts";
-import { loadEntries } from "../../shared/runtime/entries.ts";
-import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
+import { DurableStore, LocalDurableRuntime } from "../../local/durable/index.ts";
+import { loadEntries } from "../../local/entries.ts";
+import { type LocalHost, startLocalHost } from "../../local/host.ts";
 import { launchChromium } from "../support/chromium.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -36,7 +36,7 @@ beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), "governor-report-out-"));
   const { stdout } = await promisify(execFile)(
     join(ROOT, "node_modules/.bin/node"),
-    [join(ROOT, "shared/cli/governor.ts"), "report", "--emulator", "--days", "2", "--out", outDir],
+    [join(ROOT, "cli/governor.ts"), "report", "--emulator", "--days", "2", "--out", outDir],
     { cwd: ROOT, timeout: 120_000 },
   );
   const workDir = /audit trail in (\S+)\)/.exec(stdout)?.[1];

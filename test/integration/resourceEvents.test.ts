@@ -13,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResourceResult } from "../../orchestrations/checkResource.ts";
 import { checkInstanceId } from "../../orchestrations/names.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
-import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
-import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
-import { finishWorkflows, type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
-import { createUntaggedVm as createPersonVm } from "../../shared/runtime/people.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { captureRegistrations } from "../../local/durable/index.ts";
+import { type LocalHost, startLocalHost } from "../../local/host.ts";
+import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";
+import { createUntaggedVm as createPersonVm } from "../../local/people.ts";
 
 const EXAMPLES = new URL("../fixtures/azure-examples/event-grid/", import.meta.url);
 const OID = "http://schemas.microsoft.com/identity/claims/objectidentifier";

@@ -13,7 +13,7 @@ import type { AuditRecord } from "../../shared/audit/record.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
 import { computeClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
-import { type Azurite, startAzurite } from "../../shared/runtime/azurite.ts";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
 import { costManagementSource } from "../../shared/savings/costQuery.ts";
 import { monthToDate, refreshSavingsLedger, SavingsLedger } from "../../shared/savings/ledger.ts";
 import { mkdtempSync } from "node:fs";

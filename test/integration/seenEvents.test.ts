@@ -12,7 +12,7 @@ import { RestError, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleResourceEvents } from "../../functions/resourceEvents.ts";
 import type { CheckResourceInput } from "../../orchestrations/checkResource.ts";
-import { type Azurite, startAzurite } from "../../shared/runtime/azurite.ts";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
 import {
   type SeenEvent,
   SEEN_BUCKETS,

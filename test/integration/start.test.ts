@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { REPO_ROOT } from "../../shared/runtime/entries.ts";
+import { REPO_ROOT } from "../../local/entries.ts";
 
 /** What the first minute must show, each as a line of the terminal. */
 const JOURNEY = {
@@ -30,7 +30,7 @@ const refused = (port: number): Promise<boolean> =>
 
 it("shows the first journey within a minute, serves the app's routes, and stops on a terminal's Ctrl-C with exit code 0", async () => {
   // Its own process group, as a shell gives a foreground job: Ctrl-C signals the whole group.
-  const child = spawn(process.execPath, [join(REPO_ROOT, "shared/runtime/main.ts"), "--port", "0"], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, "local/main.ts"), "--port", "0"], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

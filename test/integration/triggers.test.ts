@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkInstanceId } from "../../orchestrations/names.ts";
-import { DurableStore, type Registration } from "../../shared/runtime/durable/index.ts";
-import { entryFilesIn, loadEntries } from "../../shared/runtime/entries.ts";
-import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
-import { type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
+import { DurableStore, type Registration } from "../../local/durable/index.ts";
+import { entryFilesIn, loadEntries } from "../../local/entries.ts";
+import { type LocalHost, startLocalHost } from "../../local/host.ts";
+import { type LocalApp, startLocalApp } from "../../local/localApp.ts";
 import { readExample } from "../support/shapes.ts";
 
 type Json = Record<string, unknown>;
@@ -68,7 +68,7 @@ const instanceNames = async (): Promise<string[]> =>
 const writes = (since: number) => app.emulator.core.log.entries({ since }).filter((entry) => entry.method !== "GET");
 
 describe("the app's entry files on the local host", () => {
-  it("serve every trigger the app registers: Event Grid, the budget webhook, the approval routes, the status route and the timers", () => {
+  it("serve every trigger the app registers: Event Grid, the budget webhook, the approval and report routes, the status route and the timers", () => {
     expect(registrations.map((registration) => `${registration.name} ${registration.triggerType}`).sort()).toEqual([
       "approvalDecision httpTrigger",
       "approvalPage httpTrigger",
@@ -77,7 +77,10 @@ describe("the app's entry files on the local host", () => {
       "drillHeartbeats timerTrigger",
       "drillSweeps timerTrigger",
       "instanceStatus httpTrigger",
+      "report httpTrigger",
+      "reportPage httpTrigger",
       "resourceEvents eventGridTrigger",
+      "savingsLedgerRefresh timerTrigger",
       "sweeps timerTrigger",
     ]);
   });

@@ -10,12 +10,12 @@ import type { RemediateResult } from "../../orchestrations/remediate.ts";
 import { remediationsFor } from "../../orchestrations/remediations.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { plan } from "../../shared/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
-import { finishWorkflows, type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
+import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 

@@ -10,14 +10,14 @@ import type { RemediateInput } from "../../orchestrations/remediate.ts";
 import { remediationsFor } from "../../orchestrations/remediations.ts";
 import type { AwaitingApprovalStatus } from "../../orchestrations/approval.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { plan } from "../../shared/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
-import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
-import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
-import { type LocalApp, startLocalApp } from "../../shared/runtime/localApp.ts";
-import { startWebhookCapture, type WebhookCapture } from "../../shared/runtime/webhookCapture.ts";
+import { captureRegistrations } from "../../local/durable/index.ts";
+import { type LocalHost, startLocalHost } from "../../local/host.ts";
+import { type LocalApp, startLocalApp } from "../../local/localApp.ts";
+import { startWebhookCapture, type WebhookCapture } from "../../local/webhookCapture.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 

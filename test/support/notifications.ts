@@ -9,10 +9,10 @@ import { join } from "node:path";
 import type { SentEmail } from "../../emulator/communication.ts";
 import type { SampleEstate } from "../../emulator/estate/sample.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
-import { captureRegistrations, type Registration } from "../../shared/runtime/durable/index.ts";
-import { type LocalHost, startLocalHost } from "../../shared/runtime/host.ts";
-import { type LocalApp, startLocalApp, workflowRegistrations } from "../../shared/runtime/localApp.ts";
-import { startWebhookCapture, type WebhookCapture } from "../../shared/runtime/webhookCapture.ts";
+import { captureRegistrations, type Registration } from "../../local/durable/index.ts";
+import { type LocalHost, startLocalHost } from "../../local/host.ts";
+import { type LocalApp, startLocalApp, workflowRegistrations } from "../../local/localApp.ts";
+import { startWebhookCapture, type WebhookCapture } from "../../local/webhookCapture.ts";
 import { rawRequest } from "./http.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };

@@ -6,7 +6,7 @@
  * find, so a test can prove each check bites on a mutated copy of the template.
  */
 import { readFileSync } from "node:fs";
-import type { Registration } from "../../shared/runtime/durable/index.ts";
+import type { Registration } from "../../local/durable/index.ts";
 import { Opaque } from "./arm/expressions.ts";
 import { type ArmResource, evaluatedResource, resourcesOfType, type TemplateInScope } from "./arm/template.ts";
 import { siteConfig, templateAppSettings } from "./governorTemplate.ts";

@@ -10,11 +10,11 @@ import { costNoticeRecord, proposalsOf } from "../../orchestrations/activities/c
 import { CONTAINMENT_APPROVAL, requireApproval } from "../../orchestrations/costContainment.ts";
 import type { RemediateInput } from "../../orchestrations/remediate.ts";
 import { validateAuditRecord } from "../../shared/audit/record.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { Finding, PolicySet } from "../../shared/policy/types.ts";
-import { type Registration, captureRegistrations } from "../../shared/runtime/durable/index.ts";
+import { type Registration, captureRegistrations } from "../../local/durable/index.ts";
 import {
   type BudgetAlert,
   budgetInstanceId,

@@ -6,7 +6,7 @@ import { ESLint } from "eslint";
 import tseslint from "typescript-eslint";
 import { describe, expect, it } from "vitest";
 import { orchestratorRules } from "../../eslint.config.js";
-import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
+import { captureRegistrations } from "../../local/durable/index.ts";
 
 const functions = createRequire(import.meta.url)("@azure/functions") as typeof AzureFunctions;
 

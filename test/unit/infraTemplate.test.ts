@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { requiredActionsByScope } from "../../orchestrations/activities/permissions.ts";
-import { entryFilesIn, loadEntries } from "../../shared/runtime/entries.ts";
+import { entryFilesIn, loadEntries } from "../../local/entries.ts";
 import { eventSubscriptionFilter } from "../../shared/triggers/resourceEvents.ts";
 import { APPROVALS_TABLE } from "../../shared/approvals/store.ts";
 import { DEFAULT_SEEN_EVENTS_TABLE } from "../../shared/triggers/seenEvents.ts";

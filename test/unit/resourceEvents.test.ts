@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type * as ResourceEventsModule from "../../functions/resourceEvents.ts";
 import type { CheckResourceInput } from "../../orchestrations/checkResource.ts";
 import { checkInstanceId, checkRemediationInstanceId, instanceIdPart } from "../../orchestrations/names.ts";
-import type { Registration } from "../../shared/runtime/durable/index.ts";
-import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
+import type { Registration } from "../../local/durable/index.ts";
+import { captureRegistrations } from "../../local/durable/index.ts";
 import type { Policy } from "../../shared/policy/types.ts";
 import { ARM_TYPE_OF_KIND } from "../../shared/policy/types.ts";
 import {

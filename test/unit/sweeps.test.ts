@@ -6,11 +6,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type * as DailyDigestModule from "../../functions/dailyDigest.ts";
 import type * as SweepTimerModule from "../../functions/sweepTimer.ts";
-import { DEFAULT_POLICIES } from "../../shared/cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { Policy, PolicySet } from "../../shared/policy/types.ts";
-import { type Registration, captureRegistrations } from "../../shared/runtime/durable/index.ts";
+import { type Registration, captureRegistrations } from "../../local/durable/index.ts";
 import { occurrencesBetween } from "../../shared/time/ncrontab.ts";
 import { dueSweeps, occurrencesIn, slotsAwaitingApproval, sweepInstanceId, sweepWindowStart } from "../../shared/triggers/sweeps.ts";
 

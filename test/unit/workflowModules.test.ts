@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { ACTIVITIES, ORCHESTRATIONS } from "../../orchestrations/names.ts";
-import { captureRegistrations } from "../../shared/runtime/durable/index.ts";
-import { entryFilesIn, loadEntries } from "../../shared/runtime/entries.ts";
+import { captureRegistrations } from "../../local/durable/index.ts";
+import { entryFilesIn, loadEntries } from "../../local/entries.ts";
 
 describe("registered workflow names", () => {
   it("every orchestration and activity named in names.ts is registered by the orchestrations' entry files", async () => {

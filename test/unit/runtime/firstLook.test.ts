@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../../shared/audit/record.ts";
-import { describeRecords } from "../../../shared/runtime/firstLook.ts";
+import { describeRecords } from "../../../local/firstLook.ts";
 
 const vm = (name: string) => `/subscriptions/s/resourceGroups/rg-odoo-dev/providers/Microsoft.Compute/virtualMachines/${name}`;
 const finding = (name: string, verdict: AuditRecord["verdict"], reason: string): AuditRecord => ({

@@ -7,12 +7,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { VirtualClock } from "../../emulator/clock.ts";
-import { sampleEstate, type SampleEstate } from "../../emulator/estate/sample.ts";
-import { GOVERNOR_EMULATOR_IDENTITY } from "../../emulator/identity.ts";
-import { type Emulator, startEmulator } from "../../emulator/server.ts";
-import { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "../../emulator/postgres/backend.ts";
-import { useClock } from "../clock.ts";
+import { VirtualClock } from "../emulator/clock.ts";
+import { sampleEstate, type SampleEstate } from "../emulator/estate/sample.ts";
+import { GOVERNOR_EMULATOR_IDENTITY } from "../emulator/identity.ts";
+import { type Emulator, startEmulator } from "../emulator/server.ts";
+import { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "../emulator/postgres/backend.ts";
+import { useClock } from "../shared/clock.ts";
 import { type Azurite, startAzurite } from "./azurite.ts";
 import { entryFilesIn, loadEntries } from "./entries.ts";
 import { DurableStore, LocalDurableRuntime, type OrchestrationStatus, type Registration, type RuntimeLogger } from "./durable/index.ts";

@@ -13,10 +13,10 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { appBlobSetting, BlobStorageError, blobServiceFor } from "../azure/blobs.ts";
-import { builtinRegistry } from "../policy/builtins.ts";
-import { parsePolicyText, PolicyLoadError } from "../policy/loader.ts";
-import { DEFAULT_POLICY_BLOB, formatPolicyLocation, isBlobLocation, parsePolicyLocation, PolicyLocationError } from "../policy/location.ts";
+import { appBlobSetting, BlobStorageError, blobServiceFor } from "../shared/azure/blobs.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { parsePolicyText, PolicyLoadError } from "../shared/policy/loader.ts";
+import { DEFAULT_POLICY_BLOB, formatPolicyLocation, isBlobLocation, parsePolicyLocation, PolicyLocationError } from "../shared/policy/location.ts";
 
 const USAGE = `Usage:
   governor policies push FILE [--to blob:<container>/<blob name>] [--storage <connection string | blob endpoint | account>]

@@ -3,9 +3,9 @@
  * demo: the emulator raises the Event Grid events with their claims, as Azure would.
  */
 import type { VirtualMachine } from "@azure/arm-compute";
-import { emulatorUserCredential } from "../../emulator/identity.ts";
-import { computeClient } from "../azure/clients.ts";
-import { emulatorTarget } from "../azure/target.ts";
+import { emulatorUserCredential } from "../emulator/identity.ts";
+import { computeClient } from "../shared/azure/clients.ts";
+import { emulatorTarget } from "../shared/azure/target.ts";
 import type { LocalApp } from "./localApp.ts";
 
 /** Creates a VM without tags in `group`, as `upn` would from the portal or the CLI; returns it as ARM answered. */

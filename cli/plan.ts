@@ -5,13 +5,13 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type AzureTarget, azureTarget, emulatorTarget } from "../azure/target.ts";
-import { builtinRegistry } from "../policy/builtins.ts";
-import { plan } from "../plan.ts";
+import { type AzureTarget, azureTarget, emulatorTarget } from "../shared/azure/target.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { plan } from "../shared/plan.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
 import { renderPlan } from "./render.ts";
 
-export const DEFAULT_POLICIES = fileURLToPath(new URL("../../policies/odoo-distribution.yaml", import.meta.url));
+export const DEFAULT_POLICIES = fileURLToPath(new URL("../policies/odoo-distribution.yaml", import.meta.url));
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function planCommand(args: string[]): Promise<number> {
@@ -47,10 +47,10 @@ export async function planCommand(args: string[]): Promise<number> {
   let close = async (): Promise<void> => {};
   if (values.emulator) {
     // Loaded only here: the emulator is a development tool, never part of the deployed app.
-    const { startEmulator } = await import("../../emulator/server.ts");
-    const { VirtualClock } = await import("../../emulator/clock.ts");
-    const { sampleEstate } = await import("../../emulator/estate/sample.ts");
-    const { generateEstate } = await import("../../emulator/estate/generate.ts");
+    const { startEmulator } = await import("../emulator/server.ts");
+    const { VirtualClock } = await import("../emulator/clock.ts");
+    const { sampleEstate } = await import("../emulator/estate/sample.ts");
+    const { generateEstate } = await import("../emulator/estate/generate.ts");
     const sample = estateSize === undefined ? sampleEstate() : generateEstate({ resources: estateSize });
     const emulator = await startEmulator({
       estate: sample.estate,

@@ -3,7 +3,7 @@
  * authentication's part in Azure) holding every approver role the policies name, so each
  * request can be decided locally.
  */
-import type { Policy } from "../policy/types.ts";
+import type { Policy } from "../shared/policy/types.ts";
 
 /** GOVERNOR_LOCAL_APPROVER_ROLES for these policies: their approver and escalation roles (not people), comma-separated. */
 export function localApproverRoles(policies: ReadonlyArray<Pick<Policy, "approval">>): string {

@@ -1,6 +1,6 @@
 /** `governor schema`: the JSON Schema of policy files, generated from the registry. */
-import { builtinRegistry } from "../policy/builtins.ts";
-import { generateSchema } from "../policy/schema.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { generateSchema } from "../shared/policy/schema.ts";
 
 export async function schemaCommand(args: string[]): Promise<number> {
   if (args.length > 0) {

@@ -13,19 +13,19 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ORCHESTRATIONS } from "../../orchestrations/names.ts";
-import type { SweepInput } from "../../orchestrations/sweep.ts";
-import { AuditStorageError, openAuditTrail } from "../audit/storage.ts";
-import { checkTableName, DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../audit/trail.ts";
-import { emulatorTarget } from "../azure/target.ts";
-import { buildReport, writeReportFolder } from "../report/build.ts";
-import type { LocalApp } from "../runtime/localApp.ts";
-import { costManagementSource } from "../savings/costQuery.ts";
-import { refreshSavingsLedger, SavingsLedger } from "../savings/ledger.ts";
+import { ORCHESTRATIONS } from "../orchestrations/names.ts";
+import type { SweepInput } from "../orchestrations/sweep.ts";
+import { AuditStorageError, openAuditTrail } from "../shared/audit/storage.ts";
+import { checkTableName, DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../shared/audit/trail.ts";
+import { emulatorTarget } from "../shared/azure/target.ts";
+import { buildReport, writeReportFolder } from "../shared/report/build.ts";
+import type { LocalApp } from "../local/localApp.ts";
+import { costManagementSource } from "../shared/savings/costQuery.ts";
+import { refreshSavingsLedger, SavingsLedger } from "../shared/savings/ledger.ts";
 import { DEFAULT_POLICIES } from "./plan.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const DEFAULT_REPORT_DIR = join(ROOT, "out", "report");
 const DAY_MS = 86_400_000;
 /**
@@ -34,7 +34,7 @@ const DAY_MS = 86_400_000;
  * moved to its time.
  */
 async function settle(app: LocalApp, taskHub: string, timeoutMs: number): Promise<void> {
-  const { DurableStore } = await import("../runtime/durable/index.ts");
+  const { DurableStore } = await import("../local/durable/index.ts");
   const store = await DurableStore.open({ connectionString: app.azurite.connectionString, taskHub });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -129,7 +129,7 @@ export async function reportCommand(args: string[], env: NodeJS.ProcessEnv = pro
     return 0;
   }
 
-  const { startLocalApp } = await import("../runtime/localApp.ts");
+  const { startLocalApp } = await import("../local/localApp.ts");
   const workDir = mkdtempSync(join(tmpdir(), "governor-report-"));
   const app = await startLocalApp({ workDir, policyFile: values.policies, logger: quiet, taskHub: TASK_HUB });
   try {

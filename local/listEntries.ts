@@ -1,7 +1,7 @@
 /**
  * Prints, as JSON, every function, orchestration and activity the entry files register, loaded
  * on plain Node the way the worker loads them (package.json `main`). Exits 1 naming the file that
- * fails to import. `node shared/runtime/listEntries.ts [root]`.
+ * fails to import. `node local/listEntries.ts [root]`.
  */
 import { relative } from "node:path";
 import { entryFiles, loadEntries, REPO_ROOT } from "./entries.ts";

@@ -8,8 +8,8 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { principalHeaders } from "../approvals/principal.ts";
-import { nextOccurrence } from "../time/ncrontab.ts";
+import { principalHeaders } from "../shared/approvals/principal.ts";
+import { nextOccurrence } from "../shared/time/ncrontab.ts";
 import type * as AzureFunctions from "@azure/functions";
 import type { LocalDurableRuntime, Registration } from "./durable/index.ts";
 

@@ -5,8 +5,8 @@
  *   governor holidays DE           Germany's regions (DE-BY…)
  *   governor holidays DE-BY 2027   the holidays of a calendar in a year
  */
-import { HOLIDAY_COUNTRIES, holidayCountry, holidaysFor } from "../time/holidays.ts";
-import { libraryCountries, libraryRegions } from "../time/holidaysLibrary.ts";
+import { HOLIDAY_COUNTRIES, holidayCountry, holidaysFor } from "../shared/time/holidays.ts";
+import { libraryCountries, libraryRegions } from "../shared/time/holidaysLibrary.ts";
 
 const OWN = new Set(HOLIDAY_COUNTRIES);
 

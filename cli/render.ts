@@ -1,6 +1,6 @@
 /** The readable form of a plan: one block per policy, one line per finding, totals at the end. */
-import type { Evaluation } from "../policy/evaluate.ts";
-import type { Finding } from "../policy/types.ts";
+import type { Evaluation } from "../shared/policy/evaluate.ts";
+import type { Finding } from "../shared/policy/types.ts";
 
 const VERDICT_LABEL: Record<Finding["verdict"], string> = {
   remediate: "ACT",

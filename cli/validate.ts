@@ -1,6 +1,6 @@
 /** `governor validate FILE...`: loads each file as `plan` would, and names every mistake. */
-import { builtinRegistry } from "../policy/builtins.ts";
-import { loadPolicyFile, PolicyLoadError } from "../policy/loader.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { loadPolicyFile, PolicyLoadError } from "../shared/policy/loader.ts";
 
 export async function validateCommand(files: string[]): Promise<number> {
   if (files.length === 0) {

@@ -13,17 +13,17 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { forwardEvents } from "../../emulator/eventGrid.ts";
-import { generateEstate } from "../../emulator/estate/generate.ts";
-import { ORCHESTRATIONS } from "../../orchestrations/names.ts";
-import { TableAuditTrail } from "../audit/trail.ts";
-import { builtinRegistry } from "../policy/builtins.ts";
-import { loadPolicyFile } from "../policy/loader.ts";
+import { forwardEvents } from "../emulator/eventGrid.ts";
+import { generateEstate } from "../emulator/estate/generate.ts";
+import { ORCHESTRATIONS } from "../orchestrations/names.ts";
+import { TableAuditTrail } from "../shared/audit/trail.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../shared/policy/loader.ts";
 import { entryFilesIn, loadEntries } from "./entries.ts";
 import { startLocalHost } from "./host.ts";
 import { startLocalApp } from "./localApp.ts";
 import { localApproverRoles } from "./localApprover.ts";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../shared/config.ts";
 import { startWebhookCapture } from "./webhookCapture.ts";
 import { followAuditTrail, sweepEveryPolicyNow } from "./firstLook.ts";
 import { createUntaggedVm } from "./people.ts";
@@ -42,7 +42,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--por
 if (!Number.isFinite(speed) || speed <= 0 || speed > 100_000)
   throw new Error(`--speed must be a positive factor (1 = real time), not "${values.speed}"`);
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
+const root = fileURLToPath(new URL("../", import.meta.url));
 const workDir = join(root, ".governor", new Date().toISOString().replace(/[:.]/g, "-"));
 mkdirSync(workDir, { recursive: true });
 const log = (message: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${message}`);

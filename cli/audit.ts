@@ -8,10 +8,10 @@
  * Shows the newest `--limit` records (default 200) that match, in time order, oldest first.
  */
 import { parseArgs } from "node:util";
-import { AUDIT_KINDS, type AuditKind, type AuditRecord, parseIsoDateTime } from "../audit/record.ts";
-import { checkTableName, DEFAULT_AUDIT_TABLE } from "../audit/trail.ts";
-import { AuditStorageError, openAuditTrail } from "../audit/storage.ts";
-import { parseDuration } from "../time/duration.ts";
+import { AUDIT_KINDS, type AuditKind, type AuditRecord, parseIsoDateTime } from "../shared/audit/record.ts";
+import { checkTableName, DEFAULT_AUDIT_TABLE } from "../shared/audit/trail.ts";
+import { AuditStorageError, openAuditTrail } from "../shared/audit/storage.ts";
+import { parseDuration } from "../shared/time/duration.ts";
 
 export const DEFAULT_LIMIT = 200;
 

@@ -8,7 +8,7 @@ import { join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { captureRegistrations, type Registration } from "./durable/index.ts";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /** The `main` glob of a package.json, refused with a reason when it is missing or not a string. */
 export function mainGlob(root: string = REPO_ROOT): string {

@@ -1,7 +1,7 @@
 /** Loads a policy file for a command: a bad file is reported with every mistake, and the command exits 1. */
-import { builtinRegistry } from "../policy/builtins.ts";
-import { loadPolicyFile, PolicyLoadError } from "../policy/loader.ts";
-import type { PolicySet } from "../policy/types.ts";
+import { builtinRegistry } from "../shared/policy/builtins.ts";
+import { loadPolicyFile, PolicyLoadError } from "../shared/policy/loader.ts";
+import type { PolicySet } from "../shared/policy/types.ts";
 
 export async function loadPoliciesOrReport(file: string): Promise<PolicySet | undefined> {
   try {

@@ -25,7 +25,7 @@ const LIB = "durable-functions/lib/src";
 const installed = (require("durable-functions/package.json") as { version: string }).version;
 if (installed !== SUPPORTED_DURABLE_FUNCTIONS_VERSION) {
   throw new Error(
-    `shared/runtime/durable/internals.ts adapts durable-functions ${SUPPORTED_DURABLE_FUNCTIONS_VERSION} internals, ` +
+    `local/durable/internals.ts adapts durable-functions ${SUPPORTED_DURABLE_FUNCTIONS_VERSION} internals, ` +
       `but ${installed} is installed: re-check the adapter against the new package before changing the pin`,
   );
 }

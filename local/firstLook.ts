@@ -4,10 +4,10 @@
  * it. The lines come from the audit trail, so the terminal says exactly what Governor found and
  * did, no more.
  */
-import type { AuditRecord } from "../audit/record.ts";
-import type { AuditTrail } from "../audit/trail.ts";
-import type { Policy } from "../policy/types.ts";
-import { sweepInstanceId } from "../triggers/sweeps.ts";
+import type { AuditRecord } from "../shared/audit/record.ts";
+import type { AuditTrail } from "../shared/audit/trail.ts";
+import type { Policy } from "../shared/policy/types.ts";
+import { sweepInstanceId } from "../shared/triggers/sweeps.ts";
 import type { LocalDurableRuntime } from "./durable/index.ts";
 
 /** Lines listed per sweep or workflow before "and N more". */

@@ -12,18 +12,18 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { drillInstanceId } from "../../orchestrations/names.ts";
-import type { DrillInput } from "../../orchestrations/restoreDrill.ts";
-import type { AuditRecord } from "../audit/record.ts";
-import { openAuditTrail } from "../audit/storage.ts";
-import { DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../audit/trail.ts";
-import { drillSummary, type DrillRecord } from "../drills/record.ts";
-import { restoreDrillAction } from "../policy/actions/restoreDrill.ts";
-import { startAzurite } from "../runtime/azurite.ts";
+import { drillInstanceId } from "../orchestrations/names.ts";
+import type { DrillInput } from "../orchestrations/restoreDrill.ts";
+import type { AuditRecord } from "../shared/audit/record.ts";
+import { openAuditTrail } from "../shared/audit/storage.ts";
+import { DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../shared/audit/trail.ts";
+import { drillSummary, type DrillRecord } from "../shared/drills/record.ts";
+import { restoreDrillAction } from "../shared/policy/actions/restoreDrill.ts";
+import { startAzurite } from "../local/azurite.ts";
 import { DEFAULT_POLICIES } from "./plan.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** Where the emulator drills keep their audit trail between runs. */
 export const EMULATOR_DRILLS_DIR = join(ROOT, ".governor", "drills");
 const SERVER_TYPE = "microsoft.dbforpostgresql/flexibleservers";
@@ -82,7 +82,7 @@ export async function drillCommand(args: string[]): Promise<number> {
   }
 
   // Named before anything starts: the sample estate is what the emulator will serve.
-  const { sampleEstate } = await import("../../emulator/estate/sample.ts");
+  const { sampleEstate } = await import("../emulator/estate/sample.ts");
   const servers = sampleEstate()
     .estate.resources.filter((resource) => resource.type.toLowerCase() === SERVER_TYPE)
     .map((resource) => resource.name);
@@ -100,7 +100,7 @@ export async function drillCommand(args: string[]): Promise<number> {
   }
 
   // Loaded here: it brings the emulator, Azurite, PostgreSQL and the local runtime.
-  const { finishWorkflows, startLocalApp } = await import("../runtime/localApp.ts");
+  const { finishWorkflows, startLocalApp } = await import("../local/localApp.ts");
   const log = values.json ? () => {} : (message: string) => console.error(message);
   const app = await startLocalApp({
     workDir: values.data,
