@@ -16,7 +16,13 @@ import { parseArgs } from "node:util";
 import { appBlobSetting, BlobStorageError, blobServiceFor } from "../shared/azure/blobs.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { parsePolicyText, PolicyLoadError } from "../shared/policy/loader.ts";
-import { DEFAULT_POLICY_BLOB, formatPolicyLocation, isBlobLocation, parsePolicyLocation, PolicyLocationError } from "../shared/policy/location.ts";
+import {
+  DEFAULT_POLICY_BLOB,
+  formatPolicyLocation,
+  isBlobLocation,
+  parsePolicyLocation,
+  PolicyLocationError,
+} from "../shared/policy/location.ts";
 
 const USAGE = `Usage:
   governor policies push FILE [--to blob:<container>/<blob name>] [--storage <connection string | blob endpoint | account>]
