@@ -1,5 +1,5 @@
 /** What ships never imports local tools: the linter says so on every shipped folder. */
-import { ESLint } from "eslint";
+import { ESLint, type Linter } from "eslint";
 import tseslint from "typescript-eslint";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../local/entries.ts";
@@ -13,7 +13,7 @@ export const used = [startEmulator, startLocalApp, planCommand, clock];
 
 async function restrictedIn(filePath: string): Promise<string[]> {
   // The project's own configuration decides which rule holds for the file.
-  const config = (await new ESLint({ cwd: REPO_ROOT }).calculateConfigForFile(filePath)) as { rules?: Record<string, unknown> };
+  const config = (await new ESLint({ cwd: REPO_ROOT }).calculateConfigForFile(filePath)) as { rules?: Record<string, Linter.RuleEntry> };
   const rule = config.rules?.["no-restricted-imports"];
   if (rule === undefined) return [];
   const eslint = new ESLint({
