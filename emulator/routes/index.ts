@@ -11,10 +11,15 @@ import { resourceGraphRoutes } from "./resourceGraph.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { consumptionRoutes, consumptionTypes } from "./consumption.ts";
 import { communicationRoutes } from "./communication.ts";
+import { policyRoutes } from "./policy.ts";
+import { policyInsightsRoutes } from "./policyInsights.ts";
 
 export function allRoutes(): RouteDefinition[] {
   return [
     ...operationRoutes(),
+    // Before the generic resource routes: a policy object at a resource's scope matches both, and the first registered wins a tie.
+    ...policyRoutes(),
+    ...policyInsightsRoutes(),
     ...resourceManagerRoutes(),
     ...computeRoutes(),
     ...containerServiceRoutes(),
