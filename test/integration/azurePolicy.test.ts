@@ -14,6 +14,9 @@ import { VirtualClock } from "../../emulator/clock.ts";
 import { GOVERNOR_ASSIGNMENT_NAME } from "../../shared/azurePolicy/names.ts";
 import { computeClient, policyClient, policyExemptionsClient, policyInsightsClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget, type AzureTarget } from "../../shared/azure/target.ts";
+import { plan } from "../../shared/plan.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { parsePolicyText } from "../../shared/policy/loader.ts";
 import { deployExport, packEnforcing } from "../support/azurePolicy.ts";
 import { BUILTINS_DIR } from "../support/azurePolicyBuiltins.ts";
 
@@ -218,5 +221,35 @@ describe("Azure Policy in the emulator", () => {
         exemptionCategory: "Waiver",
       }),
     ).rejects.toMatchObject({ statusCode: 404, code: "PolicyAssignmentNotFound" });
+  });
+
+  it("governor plan honours an exemption created in the portal (by the SDK): the finding is blocked with the exemption's name and end", async () => {
+    const pack = parsePolicyText(packEnforcing(), "pack.yaml", builtinRegistry());
+    const untagged = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/vm-odoo-test-02`;
+    const before = await plan(target, pack, sample.now, builtinRegistry());
+    const finding = (evaluation: typeof before.evaluation) =>
+      evaluation.findings.find(
+        (candidate) => candidate.policy === "required-tags" && candidate.resourceId.toLowerCase() === untagged.toLowerCase(),
+      );
+    expect(finding(before.evaluation)?.verdict).toBe("remediate");
+
+    const exemptions = await policyExemptionsClient(target);
+    await exemptions.policyExemptions.createOrUpdate(untagged, "tags-after-migration", {
+      policyAssignmentId: ASSIGNMENT_ID,
+      policyDefinitionReferenceIds: ["required-tags.require-owner", "required-tags.inherit-owner"],
+      exemptionCategory: "Mitigated",
+      expiresOn: new Date("2026-12-20T00:00:00Z"),
+      metadata: { reason: "tagged by the migration tool" },
+    });
+    const after = await plan(target, pack, sample.now, builtinRegistry());
+    expect(after.inventory.policyExemptions?.map((exemption) => exemption.name)).toEqual(["tags-after-migration"]);
+    expect(finding(after.evaluation)).toMatchObject({
+      verdict: "blocked",
+      guard: "exemption",
+      reason: expect.stringContaining(
+        "exempt: Azure Policy exemption tags-after-migration until 2026-12-20T00:00:00.000Z (Mitigated: tagged by the migration tool)",
+      ) as string,
+    });
+    await exemptions.policyExemptions.delete(untagged, "tags-after-migration");
   });
 });
