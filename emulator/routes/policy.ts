@@ -372,7 +372,12 @@ export function policyRoutes(): RouteDefinition[] {
       method: "DELETE",
       pattern: `/{*scope}/${AUTH}/policyAssignments/{name}`,
       name: "policyAssignments.delete",
-      handler: (ctx) => deleteFrom(ctx.core.policy.assignments, assignmentId(ctx)),
+      handler: (ctx) => {
+        // ARM answers the delete of an assignment with the assignment it deleted.
+        const existing = ctx.core.policy.assignments.get(idKey(assignmentId(ctx)));
+        ctx.core.policy.assignments.delete(idKey(assignmentId(ctx)));
+        return existing ? { status: 200, body: existing } : { status: 204 };
+      },
     },
     {
       method: "GET",

@@ -70,9 +70,3 @@ export async function writeFormalExemption(target: AzureTarget, exemption: Forma
     return { written: false, reason: `the Azure Policy exemption could not be written: ${(error as Error).message}` };
   }
 }
-
-/** Ends a formal exemption early (its Governor exemption ended); one already gone is done. */
-export async function removeFormalExemption(target: AzureTarget, resourceId: string, policy: string): Promise<void> {
-  const client = await policyExemptionsClient(target);
-  await client.policyExemptions.delete(resourceId, exemptionName(policy));
-}

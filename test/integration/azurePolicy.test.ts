@@ -15,6 +15,7 @@ import { GOVERNOR_ASSIGNMENT_NAME } from "../../shared/azurePolicy/names.ts";
 import { computeClient, policyClient, policyExemptionsClient, policyInsightsClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget, type AzureTarget } from "../../shared/azure/target.ts";
 import { plan } from "../../shared/plan.ts";
+import { policyCompliance } from "../../shared/azurePolicy/compliance.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { parsePolicyText } from "../../shared/policy/loader.ts";
 import { deployExport, packEnforcing } from "../support/azurePolicy.ts";
@@ -251,5 +252,35 @@ describe("Azure Policy in the emulator", () => {
       ) as string,
     });
     await exemptions.policyExemptions.delete(untagged, "tags-after-migration");
+  });
+
+  it("policyCompliance reads the non-compliant counts per assignment and reference, naming the Governor policy of each", async () => {
+    const client = await policyClient(target);
+    // Someone else's assignment beside Governor's: the report can keep Governor's alone.
+    await client.policyAssignments.create(`/subscriptions/${SUB}`, "security-locations", {
+      policyDefinitionId: "/providers/Microsoft.Authorization/policyDefinitions/e56962a6-4747-49cd-b67b-bf8b01975c4c",
+      parameters: { listOfAllowedLocations: { value: ["westeurope"] } },
+      enforcementMode: "DoNotEnforce",
+    });
+    const all = await policyCompliance(target);
+    expect(all.assignments.map((assignment) => [assignment.assignmentId.split("/").at(-1), assignment.governor]).sort()).toEqual([
+      ["governor-baseline", true],
+      ["security-locations", false],
+    ]);
+    const governor = all.assignments.find((assignment) => assignment.governor)!;
+    const regions = governor.references.find((reference) => reference.referenceId === "allowed-regions");
+    expect(regions).toMatchObject({ governorPolicy: "allowed-regions", effect: "deny", groups: ["security"], nonCompliantResources: 4 });
+    expect(governor.references.find((reference) => reference.referenceId === "required-tags.require-owner")?.governorPolicy).toBe(
+      "required-tags",
+    );
+    expect(governor.nonCompliantResources).toBeGreaterThanOrEqual(regions!.nonCompliantResources);
+    // North Europe is outside the other assignment's list: it counts more resources than Governor's reference.
+    const other = all.assignments.find((assignment) => !assignment.governor)!;
+    expect(other.references[0]?.nonCompliantResources).toBeGreaterThan(regions!.nonCompliantResources);
+    expect(other.references[0]?.governorPolicy).toBeUndefined();
+    const ours = await policyCompliance(target, { governorOnly: true });
+    expect(ours.assignments.map((assignment) => assignment.governor)).toEqual([true]);
+    expect(ours.nonCompliantResources).toBe(governor.nonCompliantResources);
+    await client.policyAssignments.delete(`/subscriptions/${SUB}`, "security-locations");
   });
 });
