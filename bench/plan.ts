@@ -68,7 +68,9 @@ function minimalRequests(tables: ReturnType<typeof resourceGraphTables>): number
     runningVmsByRegion.set(region, (runningVmsByRegion.get(region) ?? 0) + 1);
   }
   const metricBatches = [...runningVmsByRegion.values()].reduce((sum, count) => sum + ceilDiv(count, METRICS_BATCH), 0);
-  return graphPages + metricBatches + 1 + 2 * vaults;
+  // One page of Azure Policy exemptions per subscription (the guards honour them).
+  const exemptionPages = 1;
+  return graphPages + metricBatches + 1 + 2 * vaults + exemptionPages;
 }
 
 async function runEmulator(size: number): Promise<void> {

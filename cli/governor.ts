@@ -5,6 +5,7 @@
  *   governor validate FILE...
  *   governor policies push FILE [--to blob:<container>/<blob name>] [--storage S]
  *   governor schema
+ *   governor export azure-policy [--policies FILE] [--out DIR] [--scope SCOPE] [--backup-policy REGION=ID]...
  *   governor holidays [CODE [YEAR]]
  *   governor audit [...]
  *   governor apply --emulator [--policies FILE] [--auto-approve]
@@ -28,6 +29,9 @@ const USAGE = `Usage:
       the app loads it within a minute, no rebuild. A file with a mistake is refused and nothing is uploaded.
   governor schema
       Print the JSON Schema of policy files (for editors: governor schema > policy.schema.json).
+  governor export azure-policy [--policies FILE] [--out DIR] [--scope SCOPE] [--backup-policy REGION=ID]...
+      Compile the policies Azure Policy can express into definitions and one initiative grouped by domain
+      (DIR, default ./azure-policy); the others stay Governor's, each listed with the reason.
   governor holidays [CODE [YEAR]]
       The holiday calendars settings.holidays accepts: every country, a country's regions (DE), a calendar's days (DE-BY 2027).
   governor audit [--since 24h|7d|ISO] [--until ISO] [--resource ID] [--policy NAME] [--json] [--limit N]
@@ -46,6 +50,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   validate: validateCommand,
   schema: schemaCommand,
   holidays: holidaysCommand,
+  export: async (args) => (await import("./exportAzurePolicy.ts")).exportCommand(args),
   audit: auditCommand,
   // Loaded only when used: it brings the Blob Storage client.
   policies: async (args) => (await import("./policyPush.ts")).policiesCommand(args),

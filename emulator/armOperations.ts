@@ -42,6 +42,7 @@ const AKS = "Microsoft.ContainerService/managedClusters";
 const PG = "Microsoft.DBforPostgreSQL/flexibleServers";
 const VAULT = "Microsoft.RecoveryServices/Vaults";
 const ITEM = `${VAULT}/backupFabrics/protectionContainers/protectedItems`;
+const POLICY = "Microsoft.Authorization";
 
 export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "operations.status": locationOperation("operations"),
@@ -121,6 +122,27 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   // A query is a POST that reads: Azure checks the query action, which Reader's */read does not grant.
   "costManagement.query": fixed("Microsoft.CostManagement/query/action"),
   "costManagement.queryResourceGroup": fixed("Microsoft.CostManagement/query/action"),
+  "policyDefinitions.createOrUpdate": fixed(`${POLICY}/policyDefinitions/write`),
+  "policyDefinitions.get": fixed(`${POLICY}/policyDefinitions/read`),
+  "policyDefinitions.list": fixed(`${POLICY}/policyDefinitions/read`),
+  "policyDefinitions.delete": fixed(`${POLICY}/policyDefinitions/delete`),
+  "policyDefinitions.getBuiltIn": fixed(`${POLICY}/policyDefinitions/read`),
+  "policyDefinitions.listBuiltIn": fixed(`${POLICY}/policyDefinitions/read`),
+  "policySetDefinitions.createOrUpdate": fixed(`${POLICY}/policySetDefinitions/write`),
+  "policySetDefinitions.get": fixed(`${POLICY}/policySetDefinitions/read`),
+  "policySetDefinitions.list": fixed(`${POLICY}/policySetDefinitions/read`),
+  "policySetDefinitions.delete": fixed(`${POLICY}/policySetDefinitions/delete`),
+  "policyAssignments.create": fixed(`${POLICY}/policyAssignments/write`),
+  "policyAssignments.get": fixed(`${POLICY}/policyAssignments/read`),
+  "policyAssignments.list": fixed(`${POLICY}/policyAssignments/read`),
+  "policyAssignments.delete": fixed(`${POLICY}/policyAssignments/delete`),
+  "policyExemptions.createOrUpdate": fixed(`${POLICY}/policyExemptions/write`),
+  "policyExemptions.get": fixed(`${POLICY}/policyExemptions/read`),
+  "policyExemptions.list": fixed(`${POLICY}/policyExemptions/read`),
+  "policyExemptions.delete": fixed(`${POLICY}/policyExemptions/delete`),
+  // POSTs that Azure authorises as reads: Reader sees compliance.
+  "policyStates.summarize": fixed("Microsoft.PolicyInsights/policyStates/summarize/read"),
+  "policyStates.queryResults": fixed("Microsoft.PolicyInsights/policyStates/queryResults/read"),
 };
 
 /** The operation a logged request stands for; an unmatched request or an unmapped route is an error naming it. */

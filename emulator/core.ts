@@ -6,6 +6,7 @@ import { VirtualClock } from "./clock.ts";
 import { EmulatedEmail } from "./communication.ts";
 import { ArmThrottle, ARM_THROTTLE_LIMITS, FaultInjector, type ThrottleSettings } from "./faults.ts";
 import { LroManager } from "./lro.ts";
+import { PolicyState } from "./policy/state.ts";
 import { RequestLog } from "./requestLog.ts";
 import { type ArmResource, ResourceStore, type SimulationState, type StoredResource } from "./store.ts";
 
@@ -67,6 +68,8 @@ export class EmulatorCore {
   readonly throttle: ArmThrottle;
   readonly log = new RequestLog();
   readonly email = new EmulatedEmail();
+  /** Azure Policy: definitions, initiatives, assignments and exemptions. */
+  readonly policy = new PolicyState();
   readonly listPageSize: number;
   /** Undefined when the quota is off. */
   readonly resourceGraphQuota: ResourceGraphQuota | undefined;

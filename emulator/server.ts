@@ -11,6 +11,7 @@ import { EmulatorCore, type EmulatorOptions } from "./core.ts";
 import { ArmError, badRequest } from "./errors.ts";
 import { type EstateDefinition, loadEstate } from "./estate/load.ts";
 import { adminRoutes } from "./admin.ts";
+import { admitPut } from "./policy/evaluation.ts";
 import { Router, type RouteContext, type RouteResult } from "./router.ts";
 import { allResourceTypes, allRoutes } from "./routes/index.ts";
 import { createEmulatorTls } from "./tls.ts";
@@ -190,6 +191,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       const body = parseJson(text);
       const ctx: RouteContext = { params: match.params, query: url.searchParams, body, headers: request.headers, baseUrl, path, core };
       const route = match.route;
+      // Azure Policy sees every create and update before its resource provider does.
+      if (method === "PUT") admitPut(core, path, body);
       const result = await withCaller(callerFromAuthorization(authorization), () => route.handler(ctx));
       status = result.status;
       send(response, { ...result, headers: { ...rateHeaders, ...result.headers } });

@@ -4,6 +4,7 @@
  */
 import type { AzureTarget } from "./azure/target.ts";
 import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/index.ts";
+import { listPolicyExemptions } from "./inventory/policyExemptions.ts";
 import { type Evaluation, evaluate, factRequests } from "./policy/evaluate.ts";
 import type { Registry } from "./policy/registry.ts";
 import { ARM_TYPE_OF_KIND, type Inventory, type PolicySet, type ResourceKind } from "./policy/types.ts";
@@ -33,7 +34,12 @@ export async function plan(
   registry: Registry,
   options: GatherOptions = {},
 ): Promise<PlanResult> {
-  const inventory = await gatherInventory(target, options);
+  // Azure Policy exemptions are one more list of the subscription, read beside the inventory.
+  const [gathered, policyExemptions] = await Promise.all([
+    gatherInventory(target, options),
+    listPolicyExemptions(target, [...(options.requestCounter ? [options.requestCounter.policy] : []), ...(options.pipelinePolicies ?? [])]),
+  ]);
+  const inventory = { ...gathered, policyExemptions };
   const facts = await gatherFacts(target, inventory, requestsByKind(set, registry), now, options);
   return { evaluation: evaluate(set, inventory, facts, now, registry), inventory };
 }

@@ -12,10 +12,15 @@ import { metricsRoutes } from "./metrics.ts";
 import { consumptionRoutes, consumptionTypes } from "./consumption.ts";
 import { communicationRoutes } from "./communication.ts";
 import { costManagementRoutes } from "./costManagement.ts";
+import { policyRoutes } from "./policy.ts";
+import { policyInsightsRoutes } from "./policyInsights.ts";
 
 export function allRoutes(): RouteDefinition[] {
   return [
     ...operationRoutes(),
+    // Before the generic resource routes: a policy object at a resource's scope matches both, and the first registered wins a tie.
+    ...policyRoutes(),
+    ...policyInsightsRoutes(),
     ...resourceManagerRoutes(),
     ...computeRoutes(),
     ...containerServiceRoutes(),

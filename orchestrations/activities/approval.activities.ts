@@ -16,6 +16,8 @@ import { type ApprovalPlan, type PlannedResource, planHash } from "../../shared/
 import { type ApprovalRequest, approvalLink } from "../../shared/approvals/request.ts";
 import { appApprovalStore } from "../../shared/approvals/store.ts";
 import { signToken } from "../../shared/approvals/token.ts";
+import { exportAzurePolicy, referencesOf } from "../../shared/azurePolicy/export.ts";
+import { writeFormalExemption } from "../../shared/azurePolicy/exemptions.ts";
 import { readResource } from "../../shared/inventory/readResource.ts";
 import { undeliveredApprovalAlert } from "../../shared/notifications/alerts.ts";
 import { pacerOf } from "../../shared/notifications/pacer.ts";
@@ -172,10 +174,15 @@ interface ExemptionInput {
   reason: string;
 }
 
-/** Writes `governor-exempt-until` (and why, by whom) on each exempted resource, merging, never replacing tags. */
+/**
+ * Writes `governor-exempt-until` (and why, by whom) on each exempted resource, merging, never
+ * replacing tags; and, where the policy has an Azure Policy equivalent, the formal exemption of
+ * Governor's assignment on the resource, so the portal's compliance view shows it too.
+ */
 async function writeExemptionsActivity(input: ExemptionInput): Promise<Array<{ resourceId: string; written: boolean; reason: string }>> {
   const { target, trail, policySet, config } = await dependencies();
   const client = await resourcesClient(target);
+  const referenceIds = referencesOf(exportAzurePolicy(policySet), input.policy);
   const why = `${input.reason} (exempted by ${input.decidedBy} from approval ${input.instanceId})`.slice(0, TAG_VALUE_MAX);
   const tags = { [policySet.settings.tags.exemptUntil]: input.until, "governor-exempt-reason": why };
   const results = await Promise.all(
@@ -186,10 +193,24 @@ async function writeExemptionsActivity(input: ExemptionInput): Promise<Array<{ r
           { operation: "Merge", properties: { tags } },
           config.emulator ? { updateIntervalInMs: 50 } : {},
         );
-        return { resourceId, written: true, reason: `exempt until ${input.until}: ${why}` };
       } catch (error) {
         return { resourceId, written: false, reason: `the exemption could not be written: ${(error as Error).message}` };
       }
+      const formal = await writeFormalExemption(target, {
+        resourceId,
+        policy: input.policy,
+        referenceIds,
+        until: input.until,
+        approver: input.decidedBy,
+        reason: input.reason,
+        approvalInstance: input.instanceId,
+      });
+      return {
+        resourceId,
+        written: true,
+        reason: `exempt until ${input.until}: ${why}; ${formal.reason}`,
+        ...(formal.id === undefined ? {} : { policyExemptionId: formal.id }),
+      };
     }),
   );
   const at = now().toISOString();
@@ -206,7 +227,7 @@ async function writeExemptionsActivity(input: ExemptionInput): Promise<Array<{ r
       trigger: { type: "approval" },
       actor: { type: "person", id: input.decidedBy },
       outcome: result.written ? "applied" : "failed",
-      details: { until: input.until },
+      details: { until: input.until, ...("policyExemptionId" in result ? { policyExemptionId: result.policyExemptionId } : {}) },
     })),
   );
   return results;

@@ -83,6 +83,11 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
       why: "merge governor-exempt-until onto the resources an approver exempts",
       evidence: "request",
     },
+    {
+      operation: "Microsoft.Authorization/policyExemptions/write",
+      why: "write the Azure Policy exemption (Waiver, expiring with Governor's) of the Governor baseline on a resource an approver exempts from a policy with an Azure Policy equivalent",
+      evidence: "request",
+    },
   ],
   recordApprovalStep: [],
   nextScheduleStarts: [READ_ANY],

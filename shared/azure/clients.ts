@@ -5,6 +5,9 @@
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { MonitorClient } from "@azure/arm-monitor";
+import type { PolicyClient } from "@azure/arm-policy";
+import type { PolicyInsightsClient } from "@azure/arm-policyinsights";
+import type { PolicyClient as PolicyExemptionsClient } from "arm-policy-exemptions";
 import type { PostgreSQLManagementFlexibleServerClient } from "@azure/arm-postgresql-flexible";
 import type { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
 import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
@@ -53,4 +56,26 @@ export async function monitorClient(target: AzureTarget): Promise<MonitorClient>
 export async function metricsClient(target: AzureTarget, region: string): Promise<MetricsClient> {
   const { MetricsClient } = await import("@azure/monitor-query-metrics");
   return new MetricsClient(target.metricsEndpoint(region), target.credential, target.clientOptions);
+}
+
+/** Azure Policy definitions, initiatives and assignments (@azure/arm-policy). */
+export async function policyClient(target: AzureTarget): Promise<PolicyClient> {
+  const { PolicyClient } = await import("@azure/arm-policy");
+  return new PolicyClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+/**
+ * Azure Policy exemptions. @azure/arm-policy dropped its exemptions operations after 5.1.0, and no
+ * newer package of Microsoft's has them; 5.1.0 is installed under the name `arm-policy-exemptions`
+ * (an npm alias) for its `policyExemptions` alone.
+ */
+export async function policyExemptionsClient(target: AzureTarget): Promise<PolicyExemptionsClient> {
+  const { PolicyClient } = await import("arm-policy-exemptions");
+  return new PolicyClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+/** Policy Insights: compliance states and remediation tasks (@azure/arm-policyinsights). */
+export async function policyInsightsClient(target: AzureTarget): Promise<PolicyInsightsClient> {
+  const { PolicyInsightsClient } = await import("@azure/arm-policyinsights");
+  return new PolicyInsightsClient(target.credential, target.subscriptionId, armOptions(target));
 }

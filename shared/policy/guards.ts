@@ -7,7 +7,8 @@ import { activeBlackout } from "../time/blackouts.ts";
 import { environmentOf, isProductionOrUnknown } from "./environment.ts";
 import type { EvaluationContext } from "./registry.ts";
 import { tagValue } from "./settings.ts";
-import type { ActionEffect, InventoryResource, Policy } from "./types.ts";
+import { isGovernorAssignment, policyOfReference } from "../azurePolicy/names.ts";
+import type { ActionEffect, AzurePolicyExemption, InventoryResource, Policy } from "./types.ts";
 
 export interface GuardBlock {
   guard: "exemption" | "production" | "change-window" | "cap" | "dry-run";
@@ -29,7 +30,58 @@ function parseDate(text: string): Date | undefined {
 const changesAzure = (effect: ActionEffect): boolean => effect !== "none";
 const stopsOrDeletes = (effect: ActionEffect): boolean => effect === "disruptive" || effect === "destructive";
 
-/** Exempt by the resource's `governor-exempt-until` tag or by the policy's exemptions list, until a date (inclusive). */
+const within = (scope: string, id: string): boolean => {
+  const outer = scope.toLowerCase().replace(/\/+$/, "");
+  const inner = id.toLowerCase();
+  return inner === outer || inner.startsWith(`${outer}/`);
+};
+
+/**
+ * Azure Policy exemptions of Governor's assignment on the resource (or its group or subscription)
+ * that name one of this policy's references in the initiative, or none (the whole assignment).
+ */
+export function azurePolicyExemptionsFor(
+  resource: InventoryResource,
+  policy: Policy,
+  exemptions: readonly AzurePolicyExemption[],
+): AzurePolicyExemption[] {
+  return exemptions.filter(
+    (exemption) =>
+      isGovernorAssignment(exemption.policyAssignmentId) &&
+      within(exemption.scope, resource.id) &&
+      (exemption.policyDefinitionReferenceIds.length === 0 ||
+        exemption.policyDefinitionReferenceIds.some(
+          (reference) => policyOfReference(reference).toLowerCase() === policy.name.toLowerCase(),
+        )),
+  );
+}
+
+/** Exempt by an Azure Policy exemption (formal, seen in the portal) until it expires. */
+function azurePolicyExemptionGuard(
+  resource: InventoryResource,
+  policy: Policy,
+  ctx: EvaluationContext,
+  pass: GuardPass,
+): GuardBlock | undefined {
+  for (const exemption of azurePolicyExemptionsFor(resource, policy, ctx.inventory.policyExemptions ?? [])) {
+    const why = exemption.reason ? `: ${exemption.reason}` : "";
+    if (exemption.expiresOn === undefined)
+      return { guard: "exemption", reason: `exempt: Azure Policy exemption ${exemption.name} (${exemption.category}, no end date${why})` };
+    if (Date.parse(exemption.expiresOn) > ctx.now.getTime())
+      return {
+        guard: "exemption",
+        reason: `exempt: Azure Policy exemption ${exemption.name} until ${exemption.expiresOn} (${exemption.category}${why})`,
+      };
+    pass.expiredExemptions.push(`${resource.name}: Azure Policy exemption ${exemption.name} until ${exemption.expiresOn} has expired`);
+    pass.notes.push(`Azure Policy exemption until ${exemption.expiresOn} expired`);
+  }
+  return undefined;
+}
+
+/**
+ * Exempt by the resource's `governor-exempt-until` tag or by the policy's exemptions list, until a
+ * date (inclusive), or by an Azure Policy exemption of Governor's assignment until it expires.
+ */
 export function exemptionGuard(
   resource: InventoryResource,
   policy: Policy,
@@ -62,7 +114,9 @@ export function exemptionGuard(
     pass.expiredExemptions.push(`${resource.name}: exemption until ${candidate.until} (${candidate.source}) has expired`);
     pass.notes.push(`exemption until ${candidate.until} expired`);
   }
-  if (candidates.length === 0) pass.notes.push("not exempt");
+  const formal = azurePolicyExemptionGuard(resource, policy, ctx, pass);
+  if (formal) return formal;
+  if (candidates.length === 0 && !pass.notes.some((note) => note.startsWith("Azure Policy exemption"))) pass.notes.push("not exempt");
   return undefined;
 }
 

@@ -68,6 +68,25 @@ export interface Inventory {
   resources: InventoryResource[];
   /** By lower-case resource group name. */
   resourceGroups: Record<string, InventoryResourceGroup>;
+  /** Azure Policy exemptions at or below the subscription, when they were read (the guards honour Governor's). */
+  policyExemptions?: AzurePolicyExemption[];
+}
+
+/** An Azure Policy exemption (Microsoft.Authorization/policyExemptions), as the guards need it. */
+export interface AzurePolicyExemption {
+  id: string;
+  name: string;
+  /** What it is on: the subscription, a resource group or a resource (the id before `/providers/Microsoft.Authorization/`). */
+  scope: string;
+  policyAssignmentId: string;
+  /** The initiative's references it exempts from; empty: all of the assignment. */
+  policyDefinitionReferenceIds: string[];
+  /** ISO time; absent: no end. */
+  expiresOn?: string;
+  category: string;
+  displayName?: string;
+  /** `metadata.reason`, else the description. */
+  reason?: string;
 }
 
 /** A metric the evaluation needs, for every resource of a kind. */

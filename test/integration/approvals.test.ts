@@ -9,12 +9,15 @@ import type { ApprovalRequestInput } from "../../orchestrations/approval.ts";
 import { ACTIVITIES } from "../../orchestrations/names.ts";
 import type { RemediateResult } from "../../orchestrations/remediate.ts";
 import { workflowRegistrations } from "../../local/localApp.ts";
-import { resourcesClient } from "../../shared/azure/clients.ts";
+import { policyExemptionsClient, resourcesClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 import { emulatorUserCredential } from "../../emulator/identity.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
 import { readToken, signToken } from "../../shared/approvals/token.ts";
 import { approvalStage, type ApprovalsHarness, linkFromTeams, startApprovalsHarness } from "../support/approvals.ts";
+import { deployExport } from "../support/azurePolicy.ts";
+import { readFileSync } from "node:fs";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 
 const HOUR = 3_600_000;
 let h: ApprovalsHarness;
@@ -344,6 +347,57 @@ describe("decisions", () => {
     expect(power("vm-odoo-dev-02")).toBe("running");
     const [action] = await trail.query({ instanceId: `${instanceId}:approval`, kind: "action" });
     expect(action).toMatchObject({ action: "exempt", outcome: "applied", actor: { type: "person", id: "maria@nordwind.example" } });
+  }, 120_000);
+
+  it("exempt until a date from a policy with an Azure Policy equivalent also writes the policy exemption: Waiver, expiresOn, approver", async () => {
+    const subscriptionId = h.app.sample.subscriptionId;
+    await deployExport(h.app.emulator, subscriptionId, readFileSync(DEFAULT_POLICIES, "utf8"), "DoNotEnforce");
+    const vm = h.app.emulator.core.store
+      .list({ type: "Microsoft.Compute/virtualMachines" })
+      .find((item) => item.arm.name === "vm-odoo-prod-app-01")!;
+    // Backup enrolment where a policy asks a person first.
+    const approvalId = "remediate:backup-production-vms:formal-exempt:approval";
+    await h.app.runtime.startNew("approval", {
+      instanceId: approvalId,
+      input: {
+        policy: "backup-production-vms",
+        action: "enroll-backup",
+        resources: [{ resourceId: vm.arm.id, resourceName: vm.arm.name, reason: "no backup", estimatedMonthlySavings: 0 }],
+        approvers: ["platform-team"],
+        timeoutMs: 8 * HOUR,
+        onTimeout: "skip",
+      },
+    });
+    await approvalStage(h.app, approvalId, "awaiting-approval");
+    const response = await post(linkFromTeams(h.teams, approvalId), {
+      decision: "exempt",
+      exempt: vm.arm.id,
+      exemptUntil: "2026-12-04",
+      comment: "vault migration this week",
+    });
+    expect(response.status).toBe(202);
+    expect((await h.app.runtime.waitForCompletion(approvalId, { timeoutMs: 90_000 })).runtimeStatus).toBe("Completed");
+
+    const exemptions = await policyExemptionsClient(emulatorTarget(h.app.emulator, subscriptionId));
+    const exemption = await exemptions.policyExemptions.get(vm.arm.id, "governor-backup-production-vms");
+    expect(exemption).toMatchObject({
+      policyAssignmentId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/policyAssignments/governor-baseline`,
+      policyDefinitionReferenceIds: ["backup-production-vms.northeurope", "backup-production-vms.westeurope"],
+      exemptionCategory: "Waiver",
+      metadata: {
+        approver: "maria@nordwind.example",
+        reason: "vault migration this week",
+        approvalInstance: approvalId,
+        governorPolicy: "backup-production-vms",
+      },
+    });
+    expect(exemption.expiresOn?.toISOString()).toBe("2026-12-04T23:59:59.000Z");
+    const [action] = await trail.query({ instanceId: approvalId, kind: "action" });
+    expect(action?.details).toMatchObject({
+      until: "2026-12-04",
+      policyExemptionId: `${vm.arm.id}/providers/Microsoft.Authorization/policyExemptions/governor-backup-production-vms`,
+    });
+    expect(action?.reason).toContain("Azure Policy exemption until 2026-12-04T23:59:59.000Z");
   }, 120_000);
 
   it("approve: each resource is read again first; one whose state changed since the plan is skipped with the reason", async () => {

@@ -107,3 +107,42 @@ describe("governor schema", () => {
     expect(validate(pack)).toBe(false);
   });
 });
+
+describe("governor export azure-policy", () => {
+  it("writes the definitions, the initiative and the summary of the built-in pack, and lists what stays Governor's", async () => {
+    const out = mkdtempSync(join(tmpdir(), "governor-export-"));
+    const { code, stdout } = await governor("export", "azure-policy", "--out", out);
+    expect(code).toBe(0);
+    const initiative = JSON.parse(readFileSync(join(out, "initiative.json"), "utf8")) as {
+      name: string;
+      properties: { policyDefinitions: Array<{ policyDefinitionReferenceId: string }> };
+    };
+    expect(initiative.name).toBe("governor-baseline");
+    expect(initiative.properties.policyDefinitions.map((reference) => reference.policyDefinitionReferenceId)).toContain("allowed-regions");
+    const definition = JSON.parse(readFileSync(join(out, "definitions", "governor-allowed-vm-sizes.json"), "utf8")) as {
+      properties: { policyRule: unknown };
+    };
+    expect(definition.properties.policyRule).toBeDefined();
+    const summary = JSON.parse(readFileSync(join(out, "export.json"), "utf8")) as { notExported: Array<{ policy: string }> };
+    expect(summary.notExported.map((entry) => entry.policy)).toContain("stop-idle-nonprod-vms");
+    expect(stdout).toContain("Stay Governor's (no Azure Policy equivalent):");
+    expect(stdout).toMatch(/stop-idle-nonprod-vms: .*metrics over time/);
+  });
+
+  it("refers to custom definitions at --scope, and refuses a scope or backup policy it cannot read, writing nothing", async () => {
+    const out = mkdtempSync(join(tmpdir(), "governor-export-"));
+    const scope = "/subscriptions/6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
+    expect((await governor("export", "azure-policy", "--out", out, "--scope", scope)).code).toBe(0);
+    expect(readFileSync(join(out, "initiative.json"), "utf8")).toContain(
+      `${scope}/providers/Microsoft.Authorization/policyDefinitions/governor-allowed-vm-sizes`,
+    );
+    const refused = join(out, "refused");
+    const badScope = await governor("export", "azure-policy", "--out", refused, "--scope", "rg-prod");
+    expect(badScope).toMatchObject({ code: 2 });
+    expect(badScope.stderr).toContain("--scope must be /subscriptions/<id>");
+    const badBackup = await governor("export", "azure-policy", "--out", refused, "--backup-policy", "westeurope");
+    expect(badBackup.stderr).toContain("--backup-policy takes <region>=<backup policy id>");
+    expect(() => readFileSync(join(refused, "initiative.json"))).toThrow();
+    expect((await governor("export", "terraform")).code).toBe(2);
+  });
+});

@@ -31,6 +31,7 @@ import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import { DurableStore, type FunctionHandler, type Registration } from "../../local/durable/index.ts";
 import { type LocalApp, startLocalApp, workflowRegistrations } from "../../local/localApp.ts";
 import { parseBudgetAlert } from "../../shared/triggers/budgetAlerts.ts";
+import { deployExport } from "../support/azurePolicy.ts";
 import { policiesFor } from "../../shared/triggers/resourceEvents.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -134,6 +135,8 @@ describe("the RBAC operations the activities perform", () => {
       };
     }
 
+    // The Governor baseline assigned, as the template deploys it: an exemption decision then writes its formal exemption.
+    await deployExport(app.emulator, app.sample.subscriptionId, readFileSync(policyFile, "utf8"), "DoNotEnforce");
     const start = app.emulator.core.log.mark;
     const set = await loadPolicyFile(policyFile, builtinRegistry());
     const ids: string[] = [];
@@ -226,6 +229,32 @@ describe("the RBAC operations the activities perform", () => {
       decidedBy: "maria@nordwind.example",
     });
     ids.push(exempting);
+    // Backup enrolment waiting for a person (where a policy says so): exempting from it writes the Azure Policy exemption too.
+    const prodVm = app.emulator.core.store
+      .list({ type: "Microsoft.Compute/virtualMachines" })
+      .find((item) => item.arm.name === "vm-odoo-prod-app-01");
+    if (!prodVm) throw new Error("the sample estate has no vm-odoo-prod-app-01");
+    const formal = "remediate:backup-production-vms:permissions-exempt:approval";
+    await app.runtime.startNew(ORCHESTRATIONS.approval, {
+      instanceId: formal,
+      input: {
+        policy: "backup-production-vms",
+        action: "enroll-backup",
+        resources: [
+          { resourceId: prodVm.arm.id, resourceName: prodVm.arm.name, reason: "permissions evidence", estimatedMonthlySavings: 0 },
+        ],
+        approvers: ["platform-team"],
+        timeoutMs: 8 * 3_600_000,
+        onTimeout: "skip",
+      },
+    });
+    await app.runtime.whenIdle();
+    await app.runtime.raiseEvent(formal, EVENTS.approvalDecision, {
+      decision: "exempt",
+      exempt: { resourceIds: [prodVm.arm.id], until: "2026-12-31" },
+      decidedBy: "maria@nordwind.example",
+    });
+    ids.push(formal);
     await settle(app, "GovernorPermissions");
     // Two days on, the savings ledger measures the changes above: its cost query is evidence too.
     app.clock.advance(2 * 86_400_000);

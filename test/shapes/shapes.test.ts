@@ -12,6 +12,7 @@ import { consumptionShapes } from "./consumption.cases.ts";
 import { costManagementShapes } from "./costManagement.cases.ts";
 import { containerServiceShapes } from "./containerService.cases.ts";
 import { monitorShapes } from "./monitor.cases.ts";
+import { policyShapes } from "./policy.cases.ts";
 import { postgresShapes } from "./postgres.cases.ts";
 import { resourceGraphShapes } from "./resourceGraph.cases.ts";
 import { resourcesShapes } from "./resources.cases.ts";
@@ -26,6 +27,7 @@ const families: ShapeFamily[] = [
   monitorShapes,
   consumptionShapes,
   costManagementShapes,
+  policyShapes,
 ];
 
 /** Reference payloads that describe something other than an emulated operation, and why. */
@@ -61,7 +63,7 @@ const AWAITING_ROUTE: Array<[prefix: string, reason: string]> = [
   ["monitor/diagnostic-setting", "the diagnostic settings baseline (breadth)"],
   ["network/", "orphaned network resources (breadth)"],
   ["web/", "empty App Service plans (breadth)"],
-  ["policy/", "Azure Policy as the preventive layer"],
+  ["policy/remediation-", "Azure Policy remediation tasks started through Governor's approvals (issue 17, part 4)"],
   ["postgresql-flexible/server-st", "PostgreSQL stop and start schedules (breadth)"],
 ];
 const awaitingRoute = (file: string): string | undefined => AWAITING_ROUTE.find(([prefix]) => file.startsWith(prefix))?.[1];

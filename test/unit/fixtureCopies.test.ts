@@ -2,6 +2,7 @@
  * The repository carries its own copies of Microsoft's reference payloads (test/fixtures), so a
  * fresh clone tests alone. Where the workplace's originals sit beside the repository, the copies
  * must be the same bytes: a copy edited by hand would let the emulator drift from Azure unseen.
+ * The same holds for Microsoft's built-in policy definitions (azure-policy-builtins) the export is checked against.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -9,8 +10,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const COPIES = fileURLToPath(new URL("../fixtures/azure-examples/", import.meta.url));
-const ORIGINALS = fileURLToPath(new URL("../../../shared/azure-examples/", import.meta.url));
+/** Each folder of copies, its originals beside the repository, and how many JSON files it holds at least. */
+const FOLDERS = [
+  { name: "azure-examples", minimum: 40 },
+  { name: "azure-policy-builtins", minimum: 10 },
+].map((folder) => ({
+  ...folder,
+  copies: fileURLToPath(new URL(`../fixtures/${folder.name}/`, import.meta.url)),
+  originals: fileURLToPath(new URL(`../../../shared/${folder.name}/`, import.meta.url)),
+}));
 
 function digests(root: string): Map<string, string> {
   const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((file) => statSync(join(root, file)).isFile());
@@ -24,20 +32,20 @@ function digests(root: string): Map<string, string> {
   );
 }
 
-describe("reference payload copies", () => {
+describe.each(FOLDERS)("reference copies of $name", ({ name, minimum, copies, originals }) => {
   it("keeps the copies' sources and licences beside them", () => {
-    const sources = readFileSync(join(COPIES, "SOURCES.md"), "utf8");
-    const listed = [...digests(COPIES).keys()].filter((file) => file.endsWith(".json"));
+    const sources = readFileSync(join(copies, "SOURCES.md"), "utf8");
+    const listed = [...digests(copies).keys()].filter((file) => file.endsWith(".json"));
     const unlisted = listed.filter((file) => !sources.includes(`\`${file}\``));
-    expect(listed.length).toBeGreaterThan(40);
+    expect(listed.length).toBeGreaterThan(minimum);
     expect(unlisted).toEqual([]);
   });
 
-  it.runIf(existsSync(ORIGINALS))("are byte for byte the payloads of ../shared/azure-examples", () => {
-    const originals = digests(ORIGINALS);
-    const copies = digests(COPIES);
-    const differing = [...originals].filter(([file, digest]) => copies.get(file) !== digest).map(([file]) => file);
-    const extra = [...copies.keys()].filter((file) => !originals.has(file));
+  it.runIf(existsSync(originals))(`are byte for byte the files of ../shared/${name}`, () => {
+    const original = digests(originals);
+    const copied = digests(copies);
+    const differing = [...original].filter(([file, digest]) => copied.get(file) !== digest).map(([file]) => file);
+    const extra = [...copied.keys()].filter((file) => !original.has(file));
     expect({ differing, extra }).toEqual({ differing: [], extra: [] });
   });
 });

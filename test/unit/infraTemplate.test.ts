@@ -33,6 +33,12 @@ import {
   TEST_SCOPE,
   templateAppSettings,
 } from "../support/governorTemplate.ts";
+import { readFileSync } from "node:fs";
+import { exportAzurePolicy } from "../../shared/azurePolicy/export.ts";
+import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { parsePolicyText } from "../../shared/policy/loader.ts";
+import { baselineProblems, evaluatedBaseline } from "../support/policyTemplate.ts";
 import { EVENT_GRID_WEBHOOK, FIC_ASSERTION_SETTING, hostRoutePrefix, httpSurface, signInProblems } from "../support/signInTemplate.ts";
 
 // Every function of functions/, registered once for the whole file: a module imported once registers once.
@@ -225,7 +231,10 @@ describe("what the template deploys", () => {
   });
 
   it("the operator role assigned to the app's identity at the subscription, the drill role at the drill resource group, nothing broader", () => {
-    const assignments = resourcesOfType(entries, "Microsoft.Authorization/roleAssignments");
+    // The Governor baseline's own identity (the policy assignment's) has its roles checked with the baseline below.
+    const assignments = resourcesOfType(entries, "Microsoft.Authorization/roleAssignments").filter(
+      (found) => !String((evaluateAssignment(found).properties as { principalId: unknown }).principalId).includes("policyAssignments"),
+    );
     const atSubscription = assignments.filter(({ entry }) => entry.path === "root");
     expect(atSubscription).toHaveLength(1);
     const roleDefinitionId = (evaluateAssignment(atSubscription[0]).properties as { roleDefinitionId: string }).roleDefinitionId;
@@ -585,5 +594,108 @@ describe("sign-in in front of the approval page", () => {
       "authsettingsV2 does not depend on the Function App",
       "the package is installed without waiting for authsettingsV2: the app would run, for a while, without sign-in",
     ]);
+  });
+});
+
+describe("the Governor baseline (Azure Policy) the template deploys", () => {
+  const exported = exportAzurePolicy(parsePolicyText(readFileSync(DEFAULT_POLICIES, "utf8"), "odoo-distribution.yaml", builtinRegistry()));
+  const root = () => scoped()[0]!;
+  const ofType = (resources: ArmResource[], type: string) => resources.filter((resource) => resource.type === type);
+
+  it("is exactly what governor export azure-policy writes for the built-in pack: definitions, initiative, assignment, roles", () => {
+    expect(baselineProblems(readTemplate(), exported)).toEqual([]);
+  });
+
+  it("reaches Azure Policy as the export wrote it: every rule expression escaped, only the custom definitions' ids evaluated", () => {
+    const baseline = evaluatedBaseline(root());
+    for (const definition of exported.definitions) {
+      const deployed = ofType(baseline, "Microsoft.Authorization/policyDefinitions").find((resource) => resource.name === definition.name);
+      expect(deployed?.properties).toEqual(definition.properties);
+    }
+    const initiative = ofType(baseline, "Microsoft.Authorization/policySetDefinitions")[0]!;
+    const references = (initiative.properties as { policyDefinitions: Array<{ policyDefinitionId: string }> }).policyDefinitions;
+    expect(references.map((reference) => reference.policyDefinitionId)).toEqual(
+      exported.initiative.properties.policyDefinitions.map((reference) =>
+        reference.policyDefinitionId.replace(
+          /^\[subscriptionResourceId\('Microsoft.Authorization\/policyDefinitions', '(.+)'\)\]$/,
+          `/subscriptions/${TEST_SCOPE.subscriptionId}/providers/Microsoft.Authorization/policyDefinitions/$1`,
+        ),
+      ),
+    );
+  });
+
+  it("assigns the initiative at the subscription in DoNotEnforce unless the deployment says Default, with a managed identity", () => {
+    const assignment = ofType(evaluatedBaseline(root()), "Microsoft.Authorization/policyAssignments")[0]!;
+    expect(assignment.properties).toMatchObject({
+      enforcementMode: "DoNotEnforce",
+      policyDefinitionId: `/subscriptions/${TEST_SCOPE.subscriptionId}/providers/Microsoft.Authorization/policySetDefinitions/governor-baseline`,
+    });
+    expect(assignment.identity).toEqual({ type: "SystemAssigned" });
+    const enforced = ofType(
+      evaluatedBaseline(scoped(mutable(), { policyEnforcementMode: "Default" })[0]!),
+      "Microsoft.Authorization/policyAssignments",
+    )[0]!;
+    expect((enforced.properties as { enforcementMode: string }).enforcementMode).toBe("Default");
+  });
+
+  it("gives the assignment's identity the roles its modify and deploy-if-not-exists built-ins declare, and no other", () => {
+    const roles = ofType(evaluatedBaseline(root()), "Microsoft.Authorization/roleAssignments").map(
+      (resource) => resource.properties as { roleDefinitionId: string; principalId: unknown },
+    );
+    expect(
+      roles.map((role) => `/providers/microsoft.authorization/roledefinitions/${role.roleDefinitionId.split("/").at(-1)}`).sort(),
+    ).toEqual(exported.roleDefinitionIds);
+    for (const role of roles)
+      expect(String(role.principalId)).toMatch(
+        /^<reference\(\/subscriptions\/[^)]*\/policyAssignments\/governor-baseline\)\.identity\.principalId>$/,
+      );
+  });
+
+  it("the check bites: a reference dropped, a rule unescaped, a role missing, the audit-first default changed, an extra assignment", () => {
+    const broken = (change: (template: ArmTemplate) => void): string[] => {
+      const template = mutable();
+      change(template);
+      return baselineProblems(template, exported);
+    };
+    const find = (template: ArmTemplate, type: string) => template.resources.find((resource) => resource.type === type)!;
+    expect(
+      broken((template) => {
+        const initiative = find(template, "Microsoft.Authorization/policySetDefinitions");
+        (initiative.properties as { policyDefinitions: unknown[] }).policyDefinitions.pop();
+      }),
+    ).toEqual(["Microsoft.Authorization/policySetDefinitions governor-baseline: differs from what governor export writes"]);
+    expect(
+      broken((template) => {
+        const definition = find(template, "Microsoft.Authorization/policyDefinitions");
+        (definition.properties as { policyRule: { then: { effect: string } } }).policyRule.then.effect = "[parameters('effect')]";
+      }),
+    ).toEqual(["Microsoft.Authorization/policyDefinitions governor-allowed-vm-sizes: differs from what governor export writes"]);
+    expect(
+      broken((template) => {
+        template.resources = template.resources.filter(
+          (resource) =>
+            !(
+              resource.type === "Microsoft.Authorization/roleAssignments" && String(resource.name).includes("governor-baseline', '9980e02c")
+            ),
+        );
+      }),
+    ).toEqual([
+      "Microsoft.Authorization/roleAssignments [guid(subscription().id, 'governor-baseline', '9980e02c-c2be-4d73-94e8-173b1dc7cf3c')]: governor export writes it, the template does not deploy it",
+    ]);
+    expect(
+      broken((template) => {
+        (find(template, "Microsoft.Authorization/policyAssignments").properties as { enforcementMode: string }).enforcementMode = "Default";
+      }),
+    ).toEqual(["Microsoft.Authorization/policyAssignments governor-baseline: differs from what governor export writes"]);
+    expect(
+      broken((template) => {
+        template.resources.push({ ...find(template, "Microsoft.Authorization/policyAssignments"), name: "another" });
+      }),
+    ).toEqual(["Microsoft.Authorization/policyAssignments another: in the template, not in governor export's"]);
+    // Unescaped, the deployment would evaluate the rule's own expression and fail on it.
+    const unescaped = mutable();
+    const definition = find(unescaped, "Microsoft.Authorization/policyDefinitions");
+    (definition.properties as { policyRule: { then: { effect: string } } }).policyRule.then.effect = "[parameters('effect')]";
+    expect(() => evaluatedBaseline(scoped(unescaped)[0]!)).toThrow("parameters('effect') is not declared");
   });
 });

@@ -7,12 +7,17 @@ import { describe, expect, it } from "vitest";
 import { builtinRegistry } from "../../../shared/policy/builtins.ts";
 import { evaluate } from "../../../shared/policy/evaluate.ts";
 import { parsePolicyText } from "../../../shared/policy/loader.ts";
-import type { Finding, InventoryResource } from "../../../shared/policy/types.ts";
-import { context, NOW, resource } from "./support.ts";
+import type { AzurePolicyExemption, Finding, InventoryResource } from "../../../shared/policy/types.ts";
+import { context, NOW, resource, SUBSCRIPTION } from "./support.ts";
 
 const registry = builtinRegistry();
 
-function findings(yaml: string, resources: InventoryResource[], now = NOW): { findings: Finding[]; expired: string[] } {
+function findings(
+  yaml: string,
+  resources: InventoryResource[],
+  now = NOW,
+  policyExemptions?: AzurePolicyExemption[],
+): { findings: Finding[]; expired: string[] } {
   const set = parsePolicyText(yaml, "test.yaml", registry);
   const ctx = context({
     resources,
@@ -21,7 +26,8 @@ function findings(yaml: string, resources: InventoryResource[], now = NOW): { fi
       { name: "rg-dev", tags: { environment: "dev" } },
     ],
   });
-  const evaluation = evaluate(set, ctx.inventory, ctx.facts, now, registry);
+  const inventory = policyExemptions === undefined ? ctx.inventory : { ...ctx.inventory, policyExemptions };
+  const evaluation = evaluate(set, inventory, ctx.facts, now, registry);
   return { findings: evaluation.findings, expired: evaluation.summary.expiredExemptions };
 }
 
@@ -106,6 +112,57 @@ describe("exemptions", () => {
     expect(result.findings[0]).toMatchObject({ verdict: "remediate" });
     expect(result.findings[0]?.reason).toContain("exemption until 2026-11-01 expired");
     expect(result.expired).toEqual(["vm-e: exemption until 2026-11-01 (tag governor-exempt-until) has expired"]);
+  });
+});
+
+describe("Azure Policy exemptions", () => {
+  const assignment = (name = "governor-baseline") =>
+    `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/policyAssignments/${name}`;
+  const on = (target: InventoryResource | string, fields: Partial<AzurePolicyExemption> = {}): AzurePolicyExemption => {
+    const scope = typeof target === "string" ? target : target.id;
+    return {
+      id: `${scope}/providers/Microsoft.Authorization/policyExemptions/waiver`,
+      name: "waiver",
+      scope,
+      policyAssignmentId: assignment(),
+      policyDefinitionReferenceIds: [],
+      expiresOn: "2026-12-31T23:59:59.000Z",
+      category: "Waiver",
+      reason: "load tests",
+      ...fields,
+    };
+  };
+
+  it("an exemption of Governor's assignment on the resource blocks the change until it expires, with its name and reason", () => {
+    const target = vm("vm-p", "rg-dev");
+    const [finding] = findings(STOP_RUNNING(), [target], NOW, [on(target)]).findings;
+    expect(finding).toMatchObject({ verdict: "blocked", guard: "exemption" });
+    expect(finding?.reason).toContain("exempt: Azure Policy exemption waiver until 2026-12-31T23:59:59.000Z (Waiver: load tests)");
+  });
+
+  it("counts on the resource group or subscription too, and for the policy's own references only", () => {
+    const target = vm("vm-q", "rg-dev");
+    const group = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-dev`;
+    expect(findings(STOP_RUNNING(), [target], NOW, [on(group)]).findings[0]?.verdict).toBe("blocked");
+    expect(findings(STOP_RUNNING(), [target], NOW, [on(`/subscriptions/${SUBSCRIPTION}`)]).findings[0]?.verdict).toBe("blocked");
+    const ours = on(target, { policyDefinitionReferenceIds: ["stop-running.weekdays"] });
+    expect(findings(STOP_RUNNING(), [target], NOW, [ours]).findings[0]?.verdict).toBe("blocked");
+    const another = on(target, { policyDefinitionReferenceIds: ["allowed-regions"] });
+    expect(findings(STOP_RUNNING(), [target], NOW, [another]).findings[0]?.verdict).toBe("remediate");
+  });
+
+  it("ignores exemptions of other assignments and of other resources", () => {
+    const target = vm("vm-r", "rg-dev");
+    const elsewhere = on(vm("vm-other", "rg-dev"));
+    const otherAssignment = on(target, { policyAssignmentId: assignment("security-benchmark") });
+    expect(findings(STOP_RUNNING(), [target], NOW, [elsewhere, otherAssignment]).findings[0]?.verdict).toBe("remediate");
+  });
+
+  it("an expired Azure Policy exemption no longer counts, and is reported", () => {
+    const target = vm("vm-s", "rg-dev");
+    const result = findings(STOP_RUNNING(), [target], NOW, [on(target, { expiresOn: "2026-11-01T00:00:00.000Z" })]);
+    expect(result.findings[0]).toMatchObject({ verdict: "remediate" });
+    expect(result.expired).toEqual(["vm-s: Azure Policy exemption waiver until 2026-11-01T00:00:00.000Z has expired"]);
   });
 });
 

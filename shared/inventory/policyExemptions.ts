@@ -1,0 +1,38 @@
+/**
+ * Azure Policy exemptions of the subscription in one paged list (the subscription's list holds
+ * those of its resource groups and resources too), for the guards: an exemption granted in the
+ * portal is honoured by Governor as one Governor granted.
+ */
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { policyExemptionsClient } from "../azure/clients.ts";
+import type { AzureTarget } from "../azure/target.ts";
+import type { AzurePolicyExemption } from "../policy/types.ts";
+
+/** The scope an exemption is on: its id before `/providers/Microsoft.Authorization/policyExemptions/`. */
+export function exemptionScope(id: string): string {
+  const index = id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/policyexemptions/");
+  return index < 0 ? id : id.slice(0, index);
+}
+
+export async function listPolicyExemptions(target: AzureTarget, policies: readonly PipelinePolicy[] = []): Promise<AzurePolicyExemption[]> {
+  const client = await policyExemptionsClient(target);
+  for (const policy of policies) client.pipeline.addPolicy(policy, { afterPhase: "Retry" });
+  const exemptions: AzurePolicyExemption[] = [];
+  for await (const exemption of client.policyExemptions.list()) {
+    if (exemption.id === undefined || exemption.name === undefined) continue;
+    const metadata = (exemption.metadata ?? {}) as Record<string, unknown>;
+    const reason = typeof metadata.reason === "string" ? metadata.reason : exemption.description;
+    exemptions.push({
+      id: exemption.id,
+      name: exemption.name,
+      scope: exemptionScope(exemption.id),
+      policyAssignmentId: exemption.policyAssignmentId,
+      policyDefinitionReferenceIds: exemption.policyDefinitionReferenceIds ?? [],
+      ...(exemption.expiresOn === undefined ? {} : { expiresOn: new Date(exemption.expiresOn).toISOString() }),
+      category: exemption.exemptionCategory,
+      ...(exemption.displayName === undefined ? {} : { displayName: exemption.displayName }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+  return exemptions;
+}
