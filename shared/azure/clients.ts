@@ -4,7 +4,6 @@
  */
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
-import type { MonitorClient } from "@azure/arm-monitor";
 import type { PostgreSQLManagementFlexibleServerClient } from "@azure/arm-postgresql-flexible";
 import type { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
 import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
@@ -42,11 +41,6 @@ export async function backupClient(target: AzureTarget): Promise<RecoveryService
 export async function resourceGraphClient(target: AzureTarget): Promise<ResourceGraphClient> {
   const { ResourceGraphClient } = await import("@azure/arm-resourcegraph");
   return new ResourceGraphClient(target.credential, armOptions(target));
-}
-
-export async function monitorClient(target: AzureTarget): Promise<MonitorClient> {
-  const { MonitorClient } = await import("@azure/arm-monitor");
-  return new MonitorClient(target.credential, target.subscriptionId, armOptions(target));
 }
 
 /** Batch metrics are regional: one client per region (the emulator serves every region). */
