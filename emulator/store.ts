@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import { notFound, resourceGroupNotFound } from "./errors.ts";
 import type { Caller } from "./identity.ts";
 import { currentCaller } from "./requestContext.ts";
-import { idKey, parseResourceId, resourceGroupId } from "./resourceIds.ts";
+import { idKey, parseArmId, resourceGroupId } from "../shared/azure/resourceId.ts";
 
 export interface ArmResource {
   id: string;
@@ -111,7 +111,7 @@ export class ResourceStore {
     if (found && (expectedType === undefined || found.arm.type.toLowerCase() === expectedType.toLowerCase())) {
       return found;
     }
-    const parsed = parseResourceId(id);
+    const parsed = parseArmId(id);
     if (parsed.resourceGroup !== undefined && !this.getGroup(parsed.subscriptionId, parsed.resourceGroup)) {
       throw resourceGroupNotFound(parsed.resourceGroup);
     }

@@ -1,4 +1,5 @@
 /** Names of Governor's orchestrations, activities and events: the contract between them and the triggers. */
+import { resourceNameOf } from "../shared/azure/resourceId.ts";
 export const ORCHESTRATIONS = {
   remediate: "remediate",
   remediateChunk: "remediateChunk",
@@ -109,6 +110,6 @@ export function checkRemediationInstanceId(checkId: string, eventId: string, pol
 
 /** A restore drill of one server in one run (a sweep's slot, or a CLI run). */
 export function drillInstanceId(serverId: string, scope: string): string {
-  const server = serverId.split("/").filter(Boolean).at(-1) ?? serverId;
+  const server = resourceNameOf(serverId);
   return bounded(`drill:${instanceIdPart(server)}:${instanceIdPart(scope)}`, MAX_CHECK_ID);
 }

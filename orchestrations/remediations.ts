@@ -4,20 +4,14 @@
  * alerts) starts workflows the same way.
  */
 import type { Evaluation } from "../shared/policy/evaluate.ts";
+import { filtersOf } from "../shared/policy/conditions.ts";
 import type { Condition, PolicySet } from "../shared/policy/types.ts";
 import { remediationInstanceId } from "./names.ts";
 import type { RemediateInput } from "./remediate.ts";
 
-function usesOffHours(conditions: Condition[]): boolean {
-  return conditions.some((condition) =>
-    "all" in condition
-      ? usesOffHours(condition.all)
-      : "any" in condition
-        ? usesOffHours(condition.any)
-        : "not" in condition
-          ? false
-          : condition.filter === "off-hours",
-  );
+/** Whether a filter of the policy reads the off-hours schedule, negated or not: then a stop is undone when the schedule starts. */
+export function usesOffHours(conditions: Condition[]): boolean {
+  return filtersOf(conditions).some((condition) => condition.filter === "off-hours");
 }
 
 export interface RemediationStart {

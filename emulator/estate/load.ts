@@ -3,7 +3,7 @@
  * and go through the same resource-type handlers as a PUT, so the estate has ARM's shapes.
  */
 import type { EmulatorCore } from "../core.ts";
-import { resourceGroupId } from "../resourceIds.ts";
+import { resourceGroupId } from "../../shared/azure/resourceId.ts";
 import type { SimulationState } from "../store.ts";
 
 export interface EstateResourceGroup {

@@ -5,7 +5,7 @@
  */
 import type { EmulatorCore } from "../core.ts";
 import { ArmError } from "../errors.ts";
-import { parseResourceId } from "../resourceIds.ts";
+import { parseArmId as parseResourceId } from "../../shared/azure/resourceId.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
 import { asText, evaluateExpression } from "./expressions.ts";
 import { fieldValue, type PolicyResource } from "./rules.ts";

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { idKey } from "../resourceIds.ts";
+import { idKey } from "../../shared/azure/resourceId.ts";
 import { asText, evaluateExpression } from "./expressions.ts";
 import { effectOf, evaluateCondition, type PolicyResource, type RuleScope } from "./rules.ts";
 

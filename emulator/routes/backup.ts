@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import type { EmulatorCore, MaterialiseInput, ResourceTypeHandler } from "../core.ts";
 import { ArmError, badRequest } from "../errors.ts";
 import { pagedList } from "../paging.ts";
-import { idKey, parseResourceId, resourceGroupId } from "../resourceIds.ts";
+import { idKey, parseArmId, resourceGroupId } from "../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
 import { asObject, asString, type Json } from "../json.ts";
@@ -101,7 +101,7 @@ function protectedItemId(vaultId: string, ref: VmRef): string {
 }
 
 function vmRefOf(vmId: string): VmRef {
-  const parsed = parseResourceId(vmId);
+  const parsed = parseArmId(vmId);
   return { resourceGroup: parsed.resourceGroup ?? "", vm: parsed.name ?? "" };
 }
 
@@ -234,7 +234,7 @@ function materialiseProtectedItem(input: MaterialiseInput): StoredResource {
   const segments = id.split("/");
   const vaultId = vaultIdOf(id);
   const ref = parseNames(segments.at(-3) as string, segments.at(-1) as string);
-  const subscriptionId = parseResourceId(id).subscriptionId;
+  const subscriptionId = parseArmId(id).subscriptionId;
   const sourceResourceId =
     asString(sent.sourceResourceId) ??
     asString(previous.sourceResourceId) ??

@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import type { EmulatorCore, MaterialiseInput, ResourceTypeHandler } from "../core.ts";
 import { ArmError, badRequest } from "../errors.ts";
 import { pagedList } from "../paging.ts";
-import { idKey, parseResourceId, resourceGroupId } from "../resourceIds.ts";
+import { idKey, parseArmId, resourceGroupId } from "../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
 import { asNumber, asObject, asString, stableGuid, stableHex, type Json } from "../json.ts";
@@ -167,7 +167,7 @@ function defaultNetworkProfile(sent: Json | undefined, previous: Json | undefine
     const publicIPs = Array.isArray(sentPublicIPs) ? (sentPublicIPs as unknown[]) : undefined;
     if (publicIPs === undefined && asObject(lb.managedOutboundIPs) === undefined) lb.managedOutboundIPs = { count: 1 };
     const managedCount = asNumber(asObject(lb.managedOutboundIPs)?.count) ?? 1;
-    const subscriptionId = parseResourceId(id).subscriptionId;
+    const subscriptionId = parseArmId(id).subscriptionId;
     lb.effectiveOutboundIPs =
       publicIPs ??
       Array.from({ length: managedCount }, (_, index) => ({
@@ -201,7 +201,7 @@ function materialiseCluster(input: MaterialiseInput): StoredResource {
   const { id, name, body, existing, core } = input;
   const previous = existing ? propertiesOf(existing) : {};
   const sent = asObject(body.properties) ?? {};
-  const { subscriptionId, resourceGroup } = parseResourceId(id);
+  const { subscriptionId, resourceGroup } = parseArmId(id);
   const location = normaliseLocation(asString(body.location) ?? existing?.arm.location ?? "westeurope");
   const kubernetesVersion = asString(sent.kubernetesVersion) ?? asString(previous.kubernetesVersion) ?? DEFAULT_KUBERNETES_VERSION;
   const dnsPrefix =

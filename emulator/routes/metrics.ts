@@ -18,7 +18,7 @@ import {
   queryMetric,
   subjectOf,
 } from "../metrics/series.ts";
-import { idKey, parseResourceId, resourceGroupId } from "../resourceIds.ts";
+import { idKey, parseArmId, resourceGroupId } from "../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { StoredResource } from "../store.ts";
 
@@ -196,7 +196,7 @@ function batchMetrics(ctx: RouteContext): RouteResult {
   const resources = ids.map((id) => {
     let parsed;
     try {
-      parsed = parseResourceId(id);
+      parsed = parseArmId(id);
     } catch {
       throw badRequest(`'${id}' is not a resource id.`);
     }

@@ -11,7 +11,7 @@ import { ArmError, badRequest } from "../errors.ts";
 import { pagedList } from "../paging.ts";
 import { missingParameters, type PolicyObject, scopeOfExtension } from "../policy/state.ts";
 import { currentCaller } from "../requestContext.ts";
-import { idKey } from "../resourceIds.ts";
+import { idKey } from "../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 
 const AUTH = "providers/Microsoft.Authorization";

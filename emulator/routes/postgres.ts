@@ -22,7 +22,7 @@
 import type { EmulatorCore, MaterialiseInput, ResourceTypeHandler } from "../core.ts";
 import { ArmError, badRequest } from "../errors.ts";
 import { pagedList } from "../paging.ts";
-import { parseResourceId, resourceGroupId } from "../resourceIds.ts";
+import { parseArmId, resourceGroupId } from "../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
 import { asNumber, asObject, asString, normaliseLocation, stableGuid, type Json } from "../json.ts";
@@ -381,7 +381,7 @@ function planRestore(core: EmulatorCore, body: Json, sent: Json): RestorePlan {
   }
   let parsedType: string | undefined;
   try {
-    parsedType = parseResourceId(sourceId).type;
+    parsedType = parseArmId(sourceId).type;
   } catch {
     parsedType = undefined;
   }

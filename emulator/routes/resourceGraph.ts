@@ -10,7 +10,7 @@ import { ArmError } from "../errors.ts";
 import { KqlError } from "../kql/errors.ts";
 import { type Column, type QueryResult, type Row, rowsAsJson, runQuery, type Table } from "../kql/evaluate.ts";
 import { toJsonValue } from "../kql/values.ts";
-import { parseResourceId } from "../resourceIds.ts";
+import { parseArmId } from "../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
 import { POWER_DISPLAY } from "./compute/instanceView.ts";
@@ -108,7 +108,7 @@ const normaliseLocation = (location: unknown): string => stringOr(location, "").
 /** One resource as a `Resources` row. */
 export function resourceRow(resource: StoredResource, tenantId: string): Row {
   const { arm, sim } = resource;
-  const parsed = parseResourceId(arm.id);
+  const parsed = parseArmId(arm.id);
   const type = arm.type.toLowerCase();
   let properties: unknown = arm.properties ?? {};
   if (type === "microsoft.compute/virtualmachines") {

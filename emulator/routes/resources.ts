@@ -5,7 +5,7 @@
 import type { ResourceTypeHandler } from "../core.ts";
 import { badRequest } from "../errors.ts";
 import { pagedList } from "../paging.ts";
-import { parseResourceId, resourceGroupId } from "../resourceIds.ts";
+import { parseArmId, resourceGroupId } from "../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
 
@@ -123,7 +123,7 @@ function tagsTarget(ctx: RouteContext): {
   type: string;
 } {
   const scope = `/${(ctx.params.scope as string).replace(/^\/+/, "")}`;
-  const parsed = parseResourceId(scope);
+  const parsed = parseArmId(scope);
   if (parsed.type?.toLowerCase() === "microsoft.resources/resourcegroups") {
     const group = ctx.core.store.requireGroup(parsed.subscriptionId, parsed.resourceGroup as string);
     return { id: group.id, type: group.type, tags: group.tags ?? {}, set: (tags) => void (group.tags = tags) };

@@ -9,7 +9,8 @@
 import * as df from "durable-functions";
 import { now } from "../../shared/clock.ts";
 import { gatherFacts } from "../../shared/inventory/index.ts";
-import { parseResourceId, readResource, readResourceGroup, readSnapshotsOfDisk } from "../../shared/inventory/readResource.ts";
+import { parseResourceId, sameResourceId } from "../../shared/azure/resourceId.ts";
+import { readResource, readResourceGroup, readSnapshotsOfDisk } from "../../shared/inventory/readResource.ts";
 import { requestsByKind } from "../../shared/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { evaluate } from "../../shared/policy/evaluate.ts";
@@ -41,8 +42,6 @@ export interface EvaluateResourceResult {
   notEvaluated: Array<{ policy: string; reason: string }>;
 }
 
-const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-
 /** The snapshot's source disk and the disk's other snapshots, as ARM lists them now (whether it is the newest decides). */
 async function relatedOf(
   target: Awaited<ReturnType<typeof dependencies>>["target"],
@@ -51,13 +50,13 @@ async function relatedOf(
   const sourceId = resource.kind === "snapshot" ? snapshotSourceId(resource) : undefined;
   if (sourceId === undefined) return [];
   try {
-    if (!sameId(parseResourceId(sourceId).subscriptionId, target.subscriptionId)) return [];
+    if (!sameResourceId(parseResourceId(sourceId).subscriptionId, target.subscriptionId)) return [];
   } catch {
     // Imported from a VHD or another kind of source: no disk to read.
     return [];
   }
   const [disk, siblings] = await Promise.all([readResource(target, sourceId), readSnapshotsOfDisk(target, sourceId)]);
-  return [...(disk ? [disk] : []), ...siblings.filter((sibling) => !sameId(sibling.id, resource.id))];
+  return [...(disk ? [disk] : []), ...siblings.filter((sibling) => !sameResourceId(sibling.id, resource.id))];
 }
 
 export async function evaluateResourceActivity(input: EvaluateResourceInput): Promise<EvaluateResourceResult> {
@@ -94,7 +93,7 @@ export async function evaluateResourceActivity(input: EvaluateResourceInput): Pr
   const evaluation = evaluate(set, inventory, facts, at, registry);
   const findings = evaluation.findings.filter(
     (finding) =>
-      sameId(finding.resourceId, resource.id) &&
+      sameResourceId(finding.resourceId, resource.id) &&
       (finding.verdict === "remediate" || finding.verdict === "needs-approval") &&
       finding.effect !== "none",
   );

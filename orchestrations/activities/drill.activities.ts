@@ -12,6 +12,7 @@ import * as df from "durable-functions";
 import type pg from "pg";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { postgresClient } from "../../shared/azure/clients.ts";
+import { parseResourceId } from "../../shared/azure/resourceId.ts";
 import type { AzureTarget } from "../../shared/azure/target.ts";
 import { now } from "../../shared/clock.ts";
 import type { GovernorConfig } from "../../shared/config.ts";
@@ -41,12 +42,6 @@ import { dependencies } from "./remediation.activities.ts";
 const SERVER_TYPE = "microsoft.dbforpostgresql/flexibleservers";
 const FIREWALL_RULE = "governor-drill";
 
-function parts(id: string): { resourceGroup: string; name: string } {
-  const segments = id.split("/");
-  const rgIndex = segments.findIndex((segment) => segment.toLowerCase() === "resourcegroups");
-  return { resourceGroup: segments[rgIndex + 1] ?? "", name: segments.at(-1) ?? "" };
-}
-
 function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number }).statusCode === 404;
 }
@@ -61,7 +56,7 @@ function lroOptions(config: GovernorConfig): { updateIntervalInMs?: number } {
 }
 
 async function getServer(client: PostgreSQLManagementFlexibleServerClient, id: string): Promise<Server | undefined> {
-  const { resourceGroup, name } = parts(id);
+  const { resourceGroup, name } = parseResourceId(id);
   try {
     return await client.servers.get(resourceGroup, name);
   } catch (error) {
@@ -106,7 +101,7 @@ export async function prepareDrill(request: { instanceId: string; input: DrillIn
   const { target, config } = await dependencies();
   const client = await postgresClient(target);
   const at = now();
-  const { name } = parts(request.input.serverId);
+  const { name } = parseResourceId(request.input.serverId);
   const runId = request.instanceId;
   const drillName = drillServerName(name, runId);
   const resourceGroup = config.drills.resourceGroup;
@@ -270,7 +265,7 @@ export async function verifyDrill(prep: DrillPreparation): Promise<Verification>
 // Teardown, record, sweeper, heartbeat
 
 async function deleteServer(client: PostgreSQLManagementFlexibleServerClient, config: GovernorConfig, id: string): Promise<void> {
-  const { resourceGroup, name } = parts(id);
+  const { resourceGroup, name } = parseResourceId(id);
   await client.servers.beginDeleteAndWait(resourceGroup, name, lroOptions(config));
 }
 
@@ -365,7 +360,7 @@ export async function sweepExpiredDrills(request: { instanceId: string }): Promi
       kind: "action",
       resourceId: id,
       action: "delete",
-      reason: `drill server ${parts(id).name} expired (${servers.find((server) => server.id === id)?.tags?.["governor-drill-expires"]}) and was left behind by its drill: deleted by the drill sweeper`,
+      reason: `drill server ${parseResourceId(id).name} expired (${servers.find((server) => server.id === id)?.tags?.["governor-drill-expires"]}) and was left behind by its drill: deleted by the drill sweeper`,
       instanceId: request.instanceId,
       trigger: { type: "timer", id: request.instanceId },
       actor: { type: "governor", id: "governor" },

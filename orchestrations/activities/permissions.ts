@@ -150,11 +150,6 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
   ],
 };
 
-/** The actions Governor's roles must hold together: the union over activities and scopes, sorted. */
-export function requiredActions(manifest: Record<string, readonly ArmPermission[]> = ACTIVITY_PERMISSIONS): string[] {
-  return [...new Set(Object.values(manifest).flatMap((permissions) => permissions.map((permission) => permission.operation)))].sort();
-}
-
 /**
  * The actions each role must hold, by the scope it is assigned at, sorted. An action some
  * activity needs subscription-wide is held there only: the narrower role would add nothing.

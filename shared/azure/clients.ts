@@ -4,7 +4,6 @@
  */
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
-import type { MonitorClient } from "@azure/arm-monitor";
 import type { PolicyClient } from "@azure/arm-policy";
 import type { PolicyInsightsClient } from "@azure/arm-policyinsights";
 import type { PolicyClient as PolicyExemptionsClient } from "arm-policy-exemptions";
@@ -45,11 +44,6 @@ export async function backupClient(target: AzureTarget): Promise<RecoveryService
 export async function resourceGraphClient(target: AzureTarget): Promise<ResourceGraphClient> {
   const { ResourceGraphClient } = await import("@azure/arm-resourcegraph");
   return new ResourceGraphClient(target.credential, armOptions(target));
-}
-
-export async function monitorClient(target: AzureTarget): Promise<MonitorClient> {
-  const { MonitorClient } = await import("@azure/arm-monitor");
-  return new MonitorClient(target.credential, target.subscriptionId, armOptions(target));
 }
 
 /** Batch metrics are regional: one client per region (the emulator serves every region). */

@@ -7,6 +7,7 @@ import type { RecoveryServicesClient } from "@azure/arm-recoveryservices";
 import type { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { backupClient } from "../azure/clients.ts";
+import { parseResourceId } from "../azure/resourceId.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { BackupFact, Facts, InventoryResource } from "../policy/types.ts";
 import { createLimiter, type Limiter } from "./concurrency.ts";
@@ -40,13 +41,7 @@ interface Protection {
 
 const normaliseLocation = (location: string | undefined): string => (location ?? "").replace(/\s+/g, "").toLowerCase();
 
-function resourceGroupOf(id: string): string {
-  const segments = id.split("/");
-  const index = segments.findIndex((segment) => segment.toLowerCase() === "resourcegroups");
-  const group = index >= 0 ? segments[index + 1] : undefined;
-  if (group === undefined) throw new Error(`not a resource group scoped id: ${id}`);
-  return group;
-}
+const resourceGroupOf = (id: string): string => parseResourceId(id).resourceGroup;
 
 async function vaultsClient(target: AzureTarget, policies: readonly PipelinePolicy[]): Promise<RecoveryServicesClient> {
   // Not among the shared client factories: only backup facts list vaults.

@@ -15,34 +15,13 @@ import { computeClient, containerServiceClient, postgresClient, resourcesClient 
 import type { AzureTarget } from "../azure/target.ts";
 import type { InventoryResource, InventoryResourceGroup } from "../policy/types.ts";
 import { RESOURCES_QUERY, resourceFromRow } from "./resourceGraph.ts";
+import { parseResourceId, type ResourceIdParts } from "../azure/resourceId.ts";
 
 type Json = Record<string, unknown>;
 
 export interface ReadOptions {
   /** Added to each client's pipeline once per attempt (request counting). */
   policies?: readonly PipelinePolicy[];
-}
-
-export interface ResourceIdParts {
-  subscriptionId: string;
-  resourceGroup: string;
-  /** `Microsoft.Compute/virtualMachines`, as written in the id. */
-  type: string;
-  name: string;
-}
-
-/** The parts of a resource id of a resource in a resource group; child resources keep their full type. */
-export function parseResourceId(id: string): ResourceIdParts {
-  const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/(.+)$/i.exec(id.trim());
-  const rest = match?.[4]?.split("/").filter((segment) => segment !== "");
-  if (!match || !rest || rest.length < 2 || rest.length % 2 !== 0) throw new Error(`not the id of a resource in a resource group: ${id}`);
-  const types = rest.filter((_, index) => index % 2 === 0);
-  return {
-    subscriptionId: match[1] as string,
-    resourceGroup: match[2] as string,
-    type: [match[3] as string, ...types].join("/"),
-    name: rest.at(-1) as string,
-  };
 }
 
 /** The projection of the inventory's query, `p_<column> = properties.<path>`, read from the query so the two cannot drift. */

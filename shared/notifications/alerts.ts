@@ -3,6 +3,7 @@
  * escalation recipients. Each alert's id derives from what happened (the drill, the workflow, the
  * approval round, the kill switch's change), so a redelivered activity alerts once.
  */
+import { resourceNameOf } from "../azure/resourceId.ts";
 import type { DrillRecord } from "../drills/record.ts";
 import type { RemediationOutcome } from "../remediation/types.ts";
 import { drillLine } from "./digest.ts";
@@ -70,8 +71,7 @@ export function remediationAlert(instanceId: string, policy: string, action: str
       {
         heading: "Failed",
         lines: failed.map(
-          (outcome) =>
-            `${outcome.resourceId.split("/").at(-1) ?? outcome.resourceId}: ${outcome.errorCode ? `${outcome.errorCode}: ` : ""}${outcome.reason}`,
+          (outcome) => `${resourceNameOf(outcome.resourceId)}: ${outcome.errorCode ? `${outcome.errorCode}: ` : ""}${outcome.reason}`,
         ),
       },
     ],

@@ -6,6 +6,7 @@
  * and each is claimed per channel before it is sent. Owners' notices the email pacer holds go out
  * at the next wake-up.
  */
+import { resourceNameOf } from "../azure/resourceId.ts";
 import { createHash, randomUUID } from "node:crypto";
 import type { AuditRecord, Json } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
@@ -152,7 +153,7 @@ async function sendDigest(
     changes,
     failedChanges: outcomes
       .filter((record) => record.outcome === "failed")
-      .map((record) => ({ policy: record.policy ?? "", resource: record.resourceId?.split("/").at(-1) ?? "", reason: record.reason })),
+      .map((record) => ({ policy: record.policy ?? "", resource: resourceNameOf(record.resourceId ?? ""), reason: record.reason })),
     pending: pendingApprovals([...recentNotices, ...approvals], at).map(({ planHash, approvalId, ...pending }) => {
       const { signingKey, baseUrl } = config.approvals;
       if (!signingKey || !baseUrl || !planHash || !pending.expiresAt) return pending;

@@ -7,6 +7,7 @@
  * A finding the latest sweep has and the earlier one had not is new; one the earlier had and the
  * latest has not is resolved (every sweep leaves a `sweep` mark, findings or none).
  */
+import { resourceNameOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import type { Verdict } from "../policy/types.ts";
 import { formatIsoDate } from "../time/holidays.ts";
@@ -71,7 +72,7 @@ export interface DigestContent {
 }
 
 const key = (record: AuditRecord): string => `${record.policy ?? ""}|${(record.resourceId ?? "").toLowerCase()}`;
-const nameOf = (resourceId: string | undefined): string => resourceId?.split("/").at(-1) ?? "";
+const nameOf = (resourceId: string | undefined): string => resourceNameOf(resourceId ?? "");
 
 /**
  * The findings of each policy's latest sweep at or before `at`, by policy and resource: what the

@@ -3,6 +3,7 @@
  * Each finding names the resource, the policy, the verdict, the proposed action and a reason
  * with the values that matched and the guards that passed or blocked.
  */
+import { filtersOf } from "./conditions.ts";
 import { resourceGuards } from "./guards.ts";
 import { buildIndex } from "./inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "./registry.ts";
@@ -104,14 +105,10 @@ export function factRequests(set: PolicySet, registry: Registry): Array<{ kind: 
   const requests = new Map<string, { kind: ResourceKind; request: FactRequest }>();
   const add = (kind: ResourceKind, request: FactRequest): void =>
     void requests.set(`${kind}|${JSON.stringify(request)}`, { kind, request });
-  const walk = (condition: Condition, kind: ResourceKind): void => {
-    if ("all" in condition) condition.all.forEach((inner) => walk(inner, kind));
-    else if ("any" in condition) condition.any.forEach((inner) => walk(inner, kind));
-    else if ("not" in condition) walk(condition.not, kind);
-    else for (const request of registry.filter(condition.filter)?.facts?.(condition.args, kind) ?? []) add(kind, request);
-  };
   for (const policy of set.policies) {
-    policy.when.forEach((condition) => walk(condition, policy.resource));
+    for (const condition of filtersOf(policy.when))
+      for (const request of registry.filter(condition.filter)?.facts?.(condition.args, policy.resource) ?? [])
+        add(policy.resource, request);
     for (const request of registry.action(policy.action.type)?.facts?.(policy.action.args, policy.resource) ?? [])
       add(policy.resource, request);
   }

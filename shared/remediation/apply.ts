@@ -21,7 +21,8 @@
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/index.ts";
-import { parseResourceId, readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
+import { parseResourceId } from "../azure/resourceId.ts";
+import { readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
 import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
 import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";

@@ -3,6 +3,7 @@
  * charts. The same pages make the static folder (`governor report`) and `GET /api/report`; only
  * the links differ.
  */
+import { resourceNameOf } from "../azure/resourceId.ts";
 import type { EChartsOption } from "echarts";
 import { formatMoney } from "../policy/prices.ts";
 import { estimatedBetween, type LedgerRow } from "../savings/rows.ts";
@@ -16,7 +17,7 @@ const DAY_MS = 86_400_000;
 const money = (amount: number, currency: string): string => escapeHtml(formatMoney(amount, currency));
 const text = (value: string | number | boolean | undefined | null): string =>
   escapeHtml(value === undefined || value === null ? "-" : String(value));
-const nameOf = (resourceId: string | undefined): string => resourceId?.split("/").filter(Boolean).at(-1) ?? "-";
+const nameOf = (resourceId: string | undefined): string => (resourceId === undefined ? "-" : resourceNameOf(resourceId));
 const when = (iso: string | undefined): string => (iso === undefined ? "-" : escapeHtml(`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`));
 const minutes = (seconds: number | undefined): string => (seconds === undefined ? "-" : `${(seconds / 60).toFixed(1)} min`);
 const titleOf = (file: PageFile): string => PAGES.find((entry) => entry.file === file)?.title ?? file;

@@ -14,6 +14,7 @@
  * is paired with day k before, so a month's share of the realised saving is the pairs whose
  * "after" day falls in that month.
  */
+import { resourceNameOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import { HOURS_PER_MONTH } from "../policy/prices.ts";
 
@@ -128,7 +129,7 @@ export function deriveRows(records: readonly AuditRecord[], currency: string, no
     const row: LedgerRow = {
       id: outcome.id,
       resourceId,
-      resourceName: resourceId.split("/").filter(Boolean).at(-1) ?? resourceId,
+      resourceName: resourceNameOf(resourceId),
       action: outcome.action as string,
       policy: outcome.policy ?? "-",
       instanceId: outcome.instanceId ?? "-",

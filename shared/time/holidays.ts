@@ -54,11 +54,6 @@ export function addDays(date: CivilDate, days: number): CivilDate {
   return fromDayNumber(dayNumber(date) + days);
 }
 
-/** Days from `a` to `b` (negative when `b` is earlier). */
-export function daysBetween(a: CivilDate, b: CivilDate): number {
-  return dayNumber(b) - dayNumber(a);
-}
-
 /** ISO weekday: 1 = Monday … 7 = Sunday. */
 export function isoWeekday(date: CivilDate): number {
   // Day 0 (1970-01-01) was a Thursday.

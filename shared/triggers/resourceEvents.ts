@@ -19,6 +19,7 @@
  * 5. Events are deduplicated by id within the delivery and put in `eventTime` order (Event Grid
  *    may reorder).
  */
+import { parseResourceId, parseTopLevelResourceId } from "../azure/resourceId.ts";
 import { kindOfArmType, type Policy, type ResourceKind } from "../policy/types.ts";
 
 export const RESOURCE_EVENT_TYPES = [
@@ -139,32 +140,6 @@ export function eventSubscriptionFilter(): {
 
 const TAGS_SCOPE_SUFFIX = /\/providers\/Microsoft\.Resources\/tags\/default$/i;
 
-/** `/subscriptions/{s}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}`: a top-level resource in a group. */
-function topLevelResource(id: string): { subscriptionId: string; type: string } | undefined {
-  const parts = id.split("/");
-  // ["", "subscriptions", s, "resourceGroups", rg, "providers", namespace, type, name]
-  if (parts.length !== 9 || parts[0] !== "") return undefined;
-  const [, subscriptions, subscriptionId, groups, group, providers, namespace, type, name] = parts as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  if (
-    subscriptions.toLowerCase() !== "subscriptions" ||
-    groups.toLowerCase() !== "resourcegroups" ||
-    providers.toLowerCase() !== "providers"
-  )
-    return undefined;
-  if (subscriptionId === "" || group === "" || namespace === "" || type === "" || name === "") return undefined;
-  return { subscriptionId, type: `${namespace}/${type}` };
-}
-
 export type OperationDecision =
   | { handled: true; resourceId: string; kind: Exclude<ResourceKind, "any"> | undefined; rule: HandledOperation }
   | { handled: false; reason: string };
@@ -178,7 +153,7 @@ export function classifyOperation(eventType: ResourceEventType, operationName: s
   const operation = operationName.toLowerCase();
   if (operation === TAGS_WRITE) {
     const resourceId = resourceUri.replace(TAGS_SCOPE_SUFFIX, "");
-    const resource = topLevelResource(resourceId);
+    const resource = parseTopLevelResourceId(resourceId);
     if (!resource) return { handled: false, reason: `tags written at ${resourceUri}: not a resource in a resource group` };
     return {
       handled: true,
@@ -187,7 +162,7 @@ export function classifyOperation(eventType: ResourceEventType, operationName: s
       rule: TAGS_RULE,
     };
   }
-  const resource = topLevelResource(resourceUri);
+  const resource = parseTopLevelResourceId(resourceUri);
   if (!resource)
     return {
       handled: false,
@@ -471,7 +446,7 @@ export function triageDelivery(delivery: unknown, options: TriageOptions): Triag
       dropped.push({ eventId: event.eventId, reason: "caused by Governor's own identity" });
       continue;
     }
-    if (subscription !== undefined && decision.resourceId.split("/")[2]?.toLowerCase() !== subscription) {
+    if (subscription !== undefined && parseResourceId(decision.resourceId).subscriptionId.toLowerCase() !== subscription) {
       dropped.push({
         eventId: event.eventId,
         reason: `${decision.resourceId} is not in the governed subscription ${options.subscriptionId}`,

@@ -4,7 +4,7 @@
  */
 import type { EmulatorCore } from "../../core.ts";
 import { ArmError, badRequest } from "../../errors.ts";
-import { resourceGroupId } from "../../resourceIds.ts";
+import { resourceGroupId } from "../../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteResult } from "../../router.ts";
 import type { ArmResource, ResourceChange, StoredResource } from "../../store.ts";
 

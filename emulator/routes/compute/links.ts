@@ -4,7 +4,7 @@
  * until the copy's create operation completes.
  */
 import type { EmulatorCore } from "../../core.ts";
-import { idKey } from "../../resourceIds.ts";
+import { idKey } from "../../../shared/azure/resourceId.ts";
 import type { StoredResource } from "../../store.ts";
 import { asObject, asString, DISK_TYPE, type Json, sameId, VM_TYPE } from "./common.ts";
 

@@ -6,7 +6,7 @@
 import type { EmulatorCore, MaterialiseInput, ResourceTypeHandler } from "../../core.ts";
 import { ArmError, badRequest } from "../../errors.ts";
 import { pagedList } from "../../paging.ts";
-import { parseResourceId, resourceGroupId } from "../../resourceIds.ts";
+import { parseArmId, resourceGroupId } from "../../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../../router.ts";
 import type { ArmResource, SimulationState, StoredResource } from "../../store.ts";
 import {
@@ -167,7 +167,7 @@ function nextEtag(previous: unknown): string {
 /** Turns a PUT body (or an estate entry) into the VM ARM returns, and claims the managed disks it names. */
 export function materialiseVirtualMachine(input: MaterialiseInput): StoredResource {
   const { id, name, body, existing, core } = input;
-  const parsed = parseResourceId(id);
+  const parsed = parseArmId(id);
   const disksPrefix = `${resourceGroupId(parsed.subscriptionId, parsed.resourceGroup ?? "")}/providers/Microsoft.Compute/disks`;
   const previous = existing?.arm.properties ?? {};
   const given: Json = { ...previous, ...(asObject(body.properties) ?? {}) };
@@ -323,7 +323,7 @@ function createImplicitDisks(core: EmulatorCore, vm: StoredResource): void {
   const properties = vm.arm.properties ?? {};
   const storage = asObject(properties.storageProfile) ?? {};
   const image = asObject(storage.imageReference);
-  const parsed = parseResourceId(vm.arm.id);
+  const parsed = parseArmId(vm.arm.id);
   const osDisk = asObject(storage.osDisk);
   const candidates: Array<{ model: Json; os: boolean }> = [
     ...(osDisk ? [{ model: osDisk, os: true }] : []),

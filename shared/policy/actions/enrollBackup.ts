@@ -14,7 +14,7 @@
  */
 import { environmentOf } from "../environment.ts";
 import { normaliseRegion } from "../filters/location.ts";
-import { nameOfId } from "../filters/format.ts";
+import { resourceNameOf } from "../../azure/resourceId.ts";
 import type { ActionDefinition, EvaluationContext } from "../registry.ts";
 import type { Facts, InventoryResource } from "../types.ts";
 
@@ -36,7 +36,7 @@ function tierFor(resource: InventoryResource, args: EnrollBackupArgs, ctx: Pick<
 
 function findPolicy(vault: Vault, tier: string): string | undefined {
   const wanted = [tier.toLowerCase(), `policy-${tier.toLowerCase()}`];
-  return vault.policies.find((policy) => wanted.includes(nameOfId(policy).toLowerCase()));
+  return vault.policies.find((policy) => wanted.includes(resourceNameOf(policy).toLowerCase()));
 }
 
 /** The vault and policy a VM is to be enrolled with, or why there is none. */
@@ -59,7 +59,7 @@ export function enrollmentTarget(
     const policy = findPolicy(vault, tier);
     if (policy !== undefined) return { vault, policy };
   }
-  const available = vaults.map((vault) => `${vault.name}: ${vault.policies.map(nameOfId).join(", ") || "no policies"}`).join("; ");
+  const available = vaults.map((vault) => `${vault.name}: ${vault.policies.map(resourceNameOf).join(", ") || "no policies"}`).join("; ");
   return { problem: `no ${tier} backup policy in the vaults of ${region} (${available})` };
 }
 
@@ -91,9 +91,10 @@ export const enrollBackupAction: ActionDefinition<EnrollBackupArgs> = {
   },
   describe(resource, args, ctx) {
     const current = ctx.facts.backup[resource.id.toLowerCase()];
-    if (current?.protected) return `already protected${current.vaultId ? ` in vault ${nameOfId(current.vaultId)}` : ""}: nothing to enrol`;
+    if (current?.protected)
+      return `already protected${current.vaultId ? ` in vault ${resourceNameOf(current.vaultId)}` : ""}: nothing to enrol`;
     const target = enrollmentTarget(resource, args, ctx);
     if ("problem" in target) return `cannot enrol in Azure Backup: ${target.problem}`;
-    return `enrol in Azure Backup: vault ${target.vault.name} (${normaliseRegion(target.vault.location)}), policy ${nameOfId(target.policy)}`;
+    return `enrol in Azure Backup: vault ${target.vault.name} (${normaliseRegion(target.vault.location)}), policy ${resourceNameOf(target.policy)}`;
   },
 };

@@ -9,7 +9,7 @@
  * is `unknown`, never "unprotected": enrolling it again on a gap in our own data would be wrong.
  */
 import type { FilterDefinition } from "../registry.ts";
-import { nameOfId } from "./format.ts";
+import { resourceNameOf } from "../../azure/resourceId.ts";
 
 export interface BackupArgs {
   protected: boolean;
@@ -35,7 +35,7 @@ export const backupFilter: FilterDefinition<BackupArgs> = {
   evaluate(resource, args, ctx) {
     const fact = ctx.facts.backup[resource.id.toLowerCase()];
     if (fact === undefined) return { outcome: "unknown", reason: "backup status of this VM was not gathered" };
-    const where = [fact.vaultId && `vault ${nameOfId(fact.vaultId)}`, fact.policyId && `policy ${nameOfId(fact.policyId)}`]
+    const where = [fact.vaultId && `vault ${resourceNameOf(fact.vaultId)}`, fact.policyId && `policy ${resourceNameOf(fact.policyId)}`]
       .filter(Boolean)
       .join(", ");
     const reason = fact.protected ? `protected by Azure Backup${where ? ` (${where})` : ""}` : "not protected by Azure Backup";

@@ -12,7 +12,7 @@
  */
 import type { FilterDefinition } from "../registry.ts";
 import type { InventoryResource } from "../types.ts";
-import { nameOfId } from "./format.ts";
+import { resourceNameOf } from "../../azure/resourceId.ts";
 
 export interface DiskAttachedArgs {
   attached: boolean;
@@ -21,9 +21,10 @@ export interface DiskAttachedArgs {
 type Attachment = { attached: true; to: string } | { attached: false } | { inUse: string };
 
 function attachmentOf(disk: InventoryResource): Attachment {
-  if (disk.managedBy) return { attached: true, to: nameOfId(disk.managedBy) };
+  if (disk.managedBy) return { attached: true, to: resourceNameOf(disk.managedBy) };
   const extended = disk.properties.managedByExtended;
-  if (Array.isArray(extended) && extended.length > 0) return { attached: true, to: extended.map((id) => nameOfId(String(id))).join(", ") };
+  if (Array.isArray(extended) && extended.length > 0)
+    return { attached: true, to: extended.map((id) => resourceNameOf(String(id))).join(", ") };
   const state = disk.properties.diskState;
   if (state === undefined || state === "Unattached") return { attached: false };
   if (state === "Attached" || state === "Reserved") return { attached: true, to: `a VM (disk state ${state})` };

@@ -30,8 +30,3 @@ export function formatElapsed(ms: number): string {
 export function formatDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
-
-/** The last segment of an ARM id: the resource's name, for reasons. */
-export function nameOfId(id: string): string {
-  return id.split("/").filter(Boolean).at(-1) ?? id;
-}

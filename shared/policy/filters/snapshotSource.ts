@@ -12,7 +12,7 @@
 import type { EvaluationContext, FilterDefinition } from "../registry.ts";
 import { snapshotSourceId } from "../inventoryIndex.ts";
 import type { InventoryResource } from "../types.ts";
-import { nameOfId } from "./format.ts";
+import { resourceNameOf } from "../../azure/resourceId.ts";
 
 export type SourceStatus =
   | { status: "none" }
@@ -28,7 +28,7 @@ function subscriptionOf(id: string): string | undefined {
 export function snapshotSourceStatus(resource: InventoryResource, ctx: Pick<EvaluationContext, "index" | "inventory">): SourceStatus {
   const id = snapshotSourceId(resource);
   if (id === undefined) return { status: "none" };
-  const name = nameOfId(id);
+  const name = resourceNameOf(id);
   if (ctx.index.byId.has(id.toLowerCase())) return { status: "exists", id, name };
   const subscription = subscriptionOf(id);
   if (subscription !== undefined && subscription !== ctx.inventory.subscriptionId.toLowerCase()) return { status: "elsewhere", id, name };

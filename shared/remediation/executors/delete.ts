@@ -4,8 +4,8 @@
  * policy says (Azure would refuse it too).
  */
 import { computeClient } from "../../azure/clients.ts";
-import { nameOfId } from "../../policy/filters/format.ts";
-import { parseResourceId } from "../../inventory/readResource.ts";
+import { resourceNameOf } from "../../azure/resourceId.ts";
+import { parseResourceId } from "../../azure/resourceId.ts";
 import { type Executor, followOperation, lroOptions } from "./common.ts";
 import { refreshResource } from "./refresh.ts";
 
@@ -16,7 +16,7 @@ export const deleteExecutor: Executor = {
   assess(ctx) {
     const attachedTo = ctx.resource.managedBy;
     if (ctx.resource.kind === "disk" && attachedTo) {
-      return { status: "refused", reason: `disk ${ctx.resource.name} is attached to VM ${nameOfId(attachedTo)}: never deleted` };
+      return { status: "refused", reason: `disk ${ctx.resource.name} is attached to VM ${resourceNameOf(attachedTo)}: never deleted` };
     }
     return { status: "todo" };
   },

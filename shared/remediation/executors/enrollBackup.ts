@@ -8,9 +8,10 @@
  */
 import { backupClient } from "../../azure/clients.ts";
 import { gatherBackupFactsOf, protectedItemNames } from "../../inventory/backup.ts";
-import { parseResourceId, readResource } from "../../inventory/readResource.ts";
+import { parseResourceId } from "../../azure/resourceId.ts";
+import { readResource } from "../../inventory/readResource.ts";
 import { enrollmentTarget, type EnrollBackupArgs } from "../../policy/actions/enrollBackup.ts";
-import { nameOfId } from "../../policy/filters/format.ts";
+import { resourceNameOf } from "../../azure/resourceId.ts";
 import { normaliseRegion } from "../../policy/filters/location.ts";
 import { azureFailure, backoffMs, type Executor, type ExecutorContext, isProgrammingError, sleep } from "./common.ts";
 import { withResource } from "./refresh.ts";
@@ -43,7 +44,7 @@ export const enrollBackupExecutor: Executor = {
     if (protection?.protected) {
       return {
         status: "done",
-        reason: `${ctx.resource.name} is already protected${protection.vaultId ? ` in vault ${nameOfId(protection.vaultId)}` : ""}`,
+        reason: `${ctx.resource.name} is already protected${protection.vaultId ? ` in vault ${resourceNameOf(protection.vaultId)}` : ""}`,
       };
     }
     const target = targetOf(ctx);
@@ -53,7 +54,7 @@ export const enrollBackupExecutor: Executor = {
   describe(ctx) {
     const target = targetOf(ctx);
     if ("problem" in target) return `enrolled ${ctx.resource.name} in Azure Backup`;
-    return `enrolled ${ctx.resource.name} in Azure Backup: vault ${target.vault.name} (${normaliseRegion(target.vault.location)}), policy ${nameOfId(target.policy)}`;
+    return `enrolled ${ctx.resource.name} in Azure Backup: vault ${target.vault.name} (${normaliseRegion(target.vault.location)}), policy ${resourceNameOf(target.policy)}`;
   },
   async change(ctx, accepted) {
     const target = targetOf(ctx);

@@ -5,7 +5,7 @@
  * nothing); one in the transitional state has the same change under way, which the next request
  * joins (Compute completes it; AKS answers 409 `AnotherOperationInProgress`, waited out).
  */
-import { parseResourceId } from "../../inventory/readResource.ts";
+import { parseResourceId } from "../../azure/resourceId.ts";
 import type { ActionEffect, PowerState, ResourceKind } from "../../policy/types.ts";
 import type { Assessment, Executor, ExecutorContext } from "./common.ts";
 import { powerState, refreshResource } from "./refresh.ts";
