@@ -4,41 +4,10 @@
  * drops what it does not know, so the card must survive a parse and serialise unchanged), no
  * feature beyond the declared version. The same check is shown to catch each kind of mistake.
  */
-import { createRequire } from "node:module";
-import type * as AdaptiveCards from "adaptivecards";
 import { describe, expect, it } from "vitest";
 import { approvalCard, CARD_MAX_ROWS, teamsMessage } from "../../../shared/approvals/card.ts";
 import type { ApprovalRequest } from "../../../shared/approvals/request.ts";
-
-// The package's ESM build imports without file extensions; its UMD bundle loads under Node.
-const AC = createRequire(import.meta.url)("adaptivecards/dist/adaptivecards.js") as typeof AdaptiveCards;
-
-function parserProblems(card: Record<string, unknown>): string[] {
-  const declared = AC.Version.parse(String(card.version), new AC.SerializationContext());
-  if (!declared?.isValid) return [`version ${String(card.version)} is not a version`];
-  const problems: string[] = [];
-  if (declared.major > 1 || (declared.major === 1 && declared.minor > 5))
-    problems.push(`declares ${declared.toString()}: Teams renders up to 1.5`);
-  const context = new AC.SerializationContext(declared);
-  const parsed = new AC.AdaptiveCard();
-  parsed.parse(card, context);
-  for (let index = 0; index < context.eventCount; index += 1) problems.push(context.getEventAt(index).message);
-  const roundTrip = parsed.toJSON(context) as Record<string, unknown>;
-  if (JSON.stringify(sorted(roundTrip)) !== JSON.stringify(sorted(card))) problems.push("properties the parser does not know were dropped");
-  return problems;
-}
-
-function sorted(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sorted);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, item]) => item !== undefined)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, item]) => [name, sorted(item)]),
-    );
-  return value;
-}
+import { cardProblems as parserProblems } from "../../support/adaptiveCards.ts";
 
 const VM = (index: number) => `/subscriptions/s/resourceGroups/rg-odoo-dev/providers/Microsoft.Compute/virtualMachines/vm-dev-${index}`;
 const request = (count: number): ApprovalRequest => ({
