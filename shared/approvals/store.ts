@@ -8,14 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
-import {
-  appStorageSetting,
-  defaultCredential,
-  isConnectionString,
-  isTableEndpoint,
-  tableFromConnectionString,
-  tableFromEndpoint,
-} from "../azure/tables.ts";
+import { appTableClient, oncePerStorageSetting, tableCreatedOnce } from "../azure/tables.ts";
 import type { ApprovalRequestResult } from "./decision.ts";
 import type { ApprovalPlan } from "./plan.ts";
 
@@ -31,21 +24,13 @@ const requestKey = (instanceId: string, round: number): string =>
 
 export class ApprovalStore {
   readonly client: TableClient;
-  #ready: Promise<void> | undefined;
+
+  /** Creates the table on first use (again after a failure). */
+  readonly #table: () => Promise<void>;
 
   constructor(client: TableClient) {
     this.client = client;
-  }
-
-  async #table(): Promise<void> {
-    this.#ready ??= this.client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        this.#ready = undefined;
-        throw error;
-      },
-    );
-    return this.#ready;
+    this.#table = tableCreatedOnce(client);
   }
 
   /** True when this call used the token first; false when it was used before. */
@@ -124,25 +109,8 @@ export class ApprovalStore {
 
 /** The store on the app's storage, read as the Functions host reads `AzureWebJobsStorage`. */
 export async function openApprovalStore(env: Record<string, string | undefined>, table = APPROVALS_TABLE): Promise<ApprovalStore> {
-  const setting = appStorageSetting(env);
-  if (setting === undefined) throw new Error("set AzureWebJobsStorage (or AzureWebJobsStorage__accountName) for the approvals store");
-  if (isTableEndpoint(setting)) return new ApprovalStore(tableFromEndpoint(setting, table, await defaultCredential()));
-  // Never echo the setting: it holds the account key.
-  if (!isConnectionString(setting)) throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
-  return new ApprovalStore(tableFromConnectionString(setting, table));
+  return new ApprovalStore(await appTableClient(env, table, "the approvals store"));
 }
-
-let opened: { key: string; value: Promise<ApprovalStore> } | undefined;
 
 /** The store of the app's storage, opened once per process and storage setting. */
-export function appApprovalStore(env: Record<string, string | undefined> = process.env): Promise<ApprovalStore> {
-  const key = JSON.stringify([env.AzureWebJobsStorage, env.AzureWebJobsStorage__accountName, env.AzureWebJobsStorage__tableServiceUri]);
-  if (opened?.key !== key) {
-    const value = openApprovalStore(env);
-    opened = { key, value };
-    value.catch(() => {
-      if (opened?.value === value) opened = undefined;
-    });
-  }
-  return opened.value;
-}
+export const appApprovalStore = oncePerStorageSetting((env) => openApprovalStore(env));

@@ -27,7 +27,7 @@
 import { createHash } from "node:crypto";
 import type { TokenCredential } from "@azure/core-auth";
 import { odata, type TableClient } from "@azure/data-tables";
-import { tableFromConnectionString, tableFromEndpoint } from "../azure/tables.ts";
+import { tableCreatedOnce, tableFromConnectionString, tableFromEndpoint } from "../azure/tables.ts";
 import { mapLimit } from "../inventory/concurrency.ts";
 import { type AuditKind, type AuditRecord, type Json, normaliseAuditRecords, parseIsoDateTime } from "./record.ts";
 
@@ -286,11 +286,13 @@ export class TableAuditTrail implements AuditTrail {
   readonly client: TableClient;
   readonly #concurrency: number;
   readonly #now: () => Date;
-  #tableReady: Promise<void> | undefined;
+  /** Creates the table if it is missing, once per trail object (again after a failure). */
+  readonly ensureTable: () => Promise<void>;
 
   /** A client already made for the trail's table. */
   constructor(client: TableClient, options: Omit<TableAuditTrailOptions, "table"> = {}) {
     this.client = client;
+    this.ensureTable = tableCreatedOnce(client);
     this.#concurrency = options.concurrency ?? 8;
     this.#now = options.now ?? (() => new Date());
   }
@@ -309,18 +311,6 @@ export class TableAuditTrail implements AuditTrail {
     const problem = checkTableName(table);
     if (problem) throw new RangeError(problem);
     return new TableAuditTrail(tableFromEndpoint(endpoint, table, credential), options);
-  }
-
-  /** Creates the table if it is missing, once per trail object (again after a failure). */
-  async ensureTable(): Promise<void> {
-    this.#tableReady ??= this.client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        this.#tableReady = undefined;
-        throw error;
-      },
-    );
-    return this.#tableReady;
   }
 
   async append(records: readonly AuditRecord[]): Promise<AppendResult> {

@@ -38,3 +38,42 @@ export async function appTableClient(env: Record<string, string | undefined>, ta
   if (!isConnectionString(setting)) throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
   return tableFromConnectionString(setting, table);
 }
+
+/**
+ * Creates `client`'s table on the first call (createTable answers an existing table without
+ * error) and resolves at once after that; a failed attempt is tried again on the next call.
+ */
+export function tableCreatedOnce(client: TableClient): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    ready ??= client.createTable().then(
+      () => undefined,
+      (error: unknown) => {
+        ready = undefined;
+        throw error;
+      },
+    );
+    return ready;
+  };
+}
+
+/**
+ * `open`, called once per process and storage setting: a store of the app's storage is shared by
+ * every invocation of this worker; a failed open is tried again on the next call.
+ */
+export function oncePerStorageSetting<T>(
+  open: (env: Record<string, string | undefined>) => Promise<T>,
+): (env?: Record<string, string | undefined>) => Promise<T> {
+  let opened: { key: string; value: Promise<T> } | undefined;
+  return (env = process.env) => {
+    const key = JSON.stringify([env.AzureWebJobsStorage, env.AzureWebJobsStorage__accountName, env.AzureWebJobsStorage__tableServiceUri]);
+    if (opened?.key !== key) {
+      const value = open(env);
+      opened = { key, value };
+      value.catch(() => {
+        if (opened?.value === value) opened = undefined;
+      });
+    }
+    return opened.value;
+  };
+}

@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
-import { appTableClient } from "../azure/tables.ts";
+import { appTableClient, oncePerStorageSetting, tableCreatedOnce } from "../azure/tables.ts";
 
 export const NOTIFICATIONS_TABLE = "GovernorNotifications";
 
@@ -38,21 +38,13 @@ const STALE_CLAIM_MS = 10 * 60_000;
 
 export class NotificationStore {
   readonly client: TableClient;
-  #ready: Promise<void> | undefined;
+
+  /** Creates the table on first use (again after a failure). */
+  readonly #table: () => Promise<void>;
 
   constructor(client: TableClient) {
     this.client = client;
-  }
-
-  async #table(): Promise<void> {
-    this.#ready ??= this.client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        this.#ready = undefined;
-        throw error;
-      },
-    );
-    return this.#ready;
+    this.#table = tableCreatedOnce(client);
   }
 
   async #get<T extends object>(partitionKey: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
@@ -183,17 +175,7 @@ export class NotificationStore {
   }
 }
 
-let opened: { key: string; value: Promise<NotificationStore> } | undefined;
-
 /** The store of the app's storage, opened once per process and storage setting. */
-export function appNotificationStore(env: Record<string, string | undefined> = process.env): Promise<NotificationStore> {
-  const key = JSON.stringify([env.AzureWebJobsStorage, env.AzureWebJobsStorage__accountName, env.AzureWebJobsStorage__tableServiceUri]);
-  if (opened?.key !== key) {
-    const value = appTableClient(env, NOTIFICATIONS_TABLE, "the notifications store").then((client) => new NotificationStore(client));
-    opened = { key, value };
-    value.catch(() => {
-      if (opened?.value === value) opened = undefined;
-    });
-  }
-  return opened.value;
-}
+export const appNotificationStore = oncePerStorageSetting(
+  async (env) => new NotificationStore(await appTableClient(env, NOTIFICATIONS_TABLE, "the notifications store")),
+);

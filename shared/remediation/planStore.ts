@@ -12,14 +12,7 @@
 import { createHash } from "node:crypto";
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { PLAN_CHUNK } from "./chunks.ts";
-import {
-  appStorageSetting,
-  isConnectionString,
-  isTableEndpoint,
-  tableFromConnectionString,
-  tableFromEndpoint,
-  defaultCredential,
-} from "../azure/tables.ts";
+import { appTableClient, oncePerStorageSetting, tableCreatedOnce } from "../azure/tables.ts";
 
 export const PLANS_TABLE = "GovernorPlans";
 export { PLAN_CHUNK };
@@ -62,21 +55,13 @@ export function planRefOf(id: string, resources: readonly PlannedChange[]): Plan
 
 export class PlanStore {
   readonly client: TableClient;
-  #ready: Promise<void> | undefined;
+
+  /** Creates the table on first use (again after a failure). */
+  readonly #table: () => Promise<void>;
 
   constructor(client: TableClient) {
     this.client = client;
-  }
-
-  async #table(): Promise<void> {
-    this.#ready ??= this.client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        this.#ready = undefined;
-        throw error;
-      },
-    );
-    return this.#ready;
+    this.#table = tableCreatedOnce(client);
   }
 
   /** Writes the plan (idempotent) and returns its reference. */
@@ -130,28 +115,11 @@ export class PlanStore {
 }
 
 export async function openPlanStore(env: Record<string, string | undefined>, table = PLANS_TABLE): Promise<PlanStore> {
-  const setting = appStorageSetting(env);
-  if (setting === undefined) throw new Error("set AzureWebJobsStorage (or AzureWebJobsStorage__accountName) for the plan store");
-  if (isTableEndpoint(setting)) return new PlanStore(tableFromEndpoint(setting, table, await defaultCredential()));
-  // Never echo the setting: it holds the account key.
-  if (!isConnectionString(setting)) throw new Error("AzureWebJobsStorage is neither a storage connection string nor a table endpoint URL");
-  return new PlanStore(tableFromConnectionString(setting, table));
+  return new PlanStore(await appTableClient(env, table, "the plan store"));
 }
-
-let opened: { key: string; value: Promise<PlanStore> } | undefined;
 
 /** The store of the app's storage, opened once per process and storage setting. */
-export function appPlanStore(env: Record<string, string | undefined> = process.env): Promise<PlanStore> {
-  const key = JSON.stringify([env.AzureWebJobsStorage, env.AzureWebJobsStorage__accountName, env.AzureWebJobsStorage__tableServiceUri]);
-  if (opened?.key !== key) {
-    const value = openPlanStore(env);
-    opened = { key, value };
-    value.catch(() => {
-      if (opened?.value === value) opened = undefined;
-    });
-  }
-  return opened.value;
-}
+export const appPlanStore = oncePerStorageSetting((env) => openPlanStore(env));
 
 /**
  * A workflow start whose plan is larger than one chunk, with the plan moved to the store: its

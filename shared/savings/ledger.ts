@@ -10,7 +10,14 @@
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import type { AuditTrail } from "../audit/trail.ts";
-import { appStorageSetting, defaultCredential, isTableEndpoint, tableFromConnectionString, tableFromEndpoint } from "../azure/tables.ts";
+import {
+  appStorageSetting,
+  defaultCredential,
+  isTableEndpoint,
+  tableCreatedOnce,
+  tableFromConnectionString,
+  tableFromEndpoint,
+} from "../azure/tables.ts";
 import type { CostSource } from "./costQuery.ts";
 import { deriveRows, type LedgerRow, measurementWindow, type MonthToDate, monthToDateOf, needsMeasuring, realisedFrom } from "./rows.ts";
 
@@ -24,10 +31,12 @@ const rowKey = (id: string): string => createHash("sha256").update(id, "utf8").d
 
 export class SavingsLedger {
   readonly #table: TableClient;
-  #created = false;
+  /** Creates the table on first use (again after a failure). */
+  readonly #ensureTable: () => Promise<void>;
 
   constructor(table: TableClient) {
     this.#table = table;
+    this.#ensureTable = tableCreatedOnce(table);
   }
 
   static fromConnectionString(connectionString: string, table = SAVINGS_TABLE): SavingsLedger {
@@ -40,16 +49,6 @@ export class SavingsLedger {
     if (setting === undefined) return undefined;
     if (isTableEndpoint(setting)) return new SavingsLedger(tableFromEndpoint(setting, SAVINGS_TABLE, await defaultCredential()));
     return SavingsLedger.fromConnectionString(setting);
-  }
-
-  async #ensureTable(): Promise<void> {
-    if (this.#created) return;
-    try {
-      await this.#table.createTable();
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
-    }
-    this.#created = true;
   }
 
   /** Every row, oldest change first. */

@@ -41,6 +41,7 @@ import {
   defaultCredential,
   isConnectionString,
   isTableEndpoint,
+  tableCreatedOnce,
   tableFromConnectionString,
   tableFromEndpoint,
 } from "../azure/tables.ts";
@@ -158,11 +159,14 @@ export interface SeenCounts {
 export class TableSeenEvents implements SeenEvents {
   readonly client: TableClient;
   readonly counts: SeenCounts = { transactions: 0, singleCreates: 0, readBacks: 0, legacyReads: 0, partitions: 0 };
-  #tableReady: Promise<void> | undefined;
   readonly #legacyDays = new Map<string, { holds: Promise<boolean>; until: number }>();
+
+  /** Creates the table if it is missing, once per store (again after a failure). */
+  readonly #ensureTable: () => Promise<void>;
 
   constructor(client: TableClient) {
     this.client = client;
+    this.#ensureTable = tableCreatedOnce(client);
   }
 
   static fromConnectionString(connectionString: string, table = DEFAULT_SEEN_EVENTS_TABLE): TableSeenEvents {
@@ -171,18 +175,6 @@ export class TableSeenEvents implements SeenEvents {
 
   static fromEndpoint(endpoint: string, credential: TokenCredential, table = DEFAULT_SEEN_EVENTS_TABLE): TableSeenEvents {
     return new TableSeenEvents(tableFromEndpoint(endpoint, table, credential));
-  }
-
-  /** Creates the table if it is missing (createTable answers an existing table without error), once per store. */
-  async #ensureTable(): Promise<void> {
-    this.#tableReady ??= this.client.createTable().then(
-      () => undefined,
-      (error: unknown) => {
-        this.#tableReady = undefined;
-        throw error;
-      },
-    );
-    return this.#tableReady;
   }
 
   async claimAll(events: readonly SeenEvent[]): Promise<ClaimResult[]> {
