@@ -57,6 +57,7 @@ import {
   type RetryPolicy,
   type ScheduledAction,
 } from "./internals.ts";
+import { createLimiter, type Limiter } from "../../shared/inventory/concurrency.ts";
 import type { Registration } from "./registrations.ts";
 import {
   type DurableStore,
@@ -313,24 +314,6 @@ function retryDelay(policy: RetryPolicy, failedAttempt: number): number {
   return max !== undefined && max > 0 ? Math.min(delay, max) : delay;
 }
 
-function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError(`maxConcurrentActivities must be a whole number of at least 1, not ${limit}`);
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active += 1;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active -= 1;
-    }
-  };
-}
-
 export class LocalDurableRuntime {
   readonly #store: DurableStore;
   /** What the store wrote: sizes of inputs, outputs and history rows (see `StoreStats`). */
@@ -339,7 +322,7 @@ export class LocalDurableRuntime {
   readonly #log: RuntimeLogger;
   readonly #orchestrators: Map<string, Registration>;
   readonly #activities: Map<string, Registration>;
-  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+  readonly #limit: Limiter;
   readonly #drainTimeoutMs: number;
 
   readonly #cache = new Map<string, Loaded>();
@@ -363,7 +346,10 @@ export class LocalDurableRuntime {
     this.storeStats = options.store.stats;
     this.#clock = options.clock;
     this.#log = options.logger ?? consoleLogger;
-    this.#limit = createLimiter(options.maxConcurrentActivities ?? 8);
+    const activities = options.maxConcurrentActivities ?? 8;
+    if (!Number.isInteger(activities) || activities < 1)
+      throw new RangeError(`maxConcurrentActivities must be a whole number of at least 1, not ${activities}`);
+    this.#limit = createLimiter(activities);
     this.#drainTimeoutMs = options.stopDrainTimeoutMs ?? 30_000;
     this.#orchestrators = new Map();
     this.#activities = new Map();
