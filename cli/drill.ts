@@ -18,7 +18,7 @@ import type { AuditRecord } from "../shared/audit/record.ts";
 import { openAuditTrail } from "../shared/audit/storage.ts";
 import { DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../shared/audit/trail.ts";
 import { drillSummary, type DrillRecord } from "../shared/drills/record.ts";
-import { restoreDrillAction } from "../shared/policy/actions/restoreDrill.ts";
+import { restoreDrillAction } from "../shared/actions/restoreDrill.ts";
 import { startAzurite } from "../local/azurite.ts";
 import { DEFAULT_POLICIES } from "./plan.ts";
 import { loadPoliciesOrReport } from "./policies.ts";

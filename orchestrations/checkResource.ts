@@ -8,6 +8,7 @@
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import { actionModule } from "../shared/actions/index.ts";
 import type { EvaluateResourceInput, EvaluateResourceResult } from "./activities/check.activities.ts";
 import { ACTIVITIES, checkRemediationInstanceId, ORCHESTRATIONS } from "./names.ts";
 import type { RemediateInput, RemediateResult } from "./remediate.ts";
@@ -41,7 +42,7 @@ const RETRY = new df.RetryOptions(2_000, 3);
 
 /** Only a tag action that takes the owner from the event needs the creator; no other workflow carries it. */
 function wantsCreator(remediation: RemediateInput): boolean {
-  return remediation.action.type === "tag" && remediation.action.args.creatorFromEvent === true;
+  return actionModule(remediation.action.type)?.needsCreator?.(remediation.action.args) === true;
 }
 
 export const checkResourceOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {

@@ -3,13 +3,14 @@
  * with the findings Governor would act on. Pure, so every trigger (CLI, timers, events, budget
  * alerts) starts workflows the same way.
  */
+import { undoneBy } from "../shared/actions/index.ts";
 import type { Evaluation } from "../shared/policy/evaluate.ts";
 import { filtersOf } from "../shared/policy/conditions.ts";
 import type { Condition, PolicySet } from "../shared/policy/types.ts";
 import { remediationInstanceId } from "./names.ts";
 import type { RemediateInput } from "./remediate.ts";
 
-/** Whether a filter of the policy reads the off-hours schedule, negated or not: then a stop is undone when the schedule starts. */
+/** Whether a filter of the policy reads the off-hours schedule, negated or not: then what undoes its action (a start) runs when the schedule starts. */
 export function usesOffHours(conditions: Condition[]): boolean {
   return filtersOf(conditions).some((condition) => condition.filter === "off-hours");
 }
@@ -45,8 +46,7 @@ export function remediationsFor(
       })),
     };
     if (policy.approval) input.approval = policy.approval;
-    if (usesOffHours(policy.when) && (policy.action.type === "deallocate" || policy.action.type === "stop"))
-      input.restartAtScheduleStart = true;
+    if (usesOffHours(policy.when) && undoneBy(policy.action.type) !== undefined) input.restartAtScheduleStart = true;
     if (options.autoApprove) input.autoApprove = true;
     starts.push({ instanceId: remediationInstanceId(policy.name, options.scope), input });
   }

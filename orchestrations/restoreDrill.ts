@@ -9,7 +9,7 @@
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import type { RestoreDrillArgs } from "../shared/policy/actions/restoreDrill.ts";
+import type { RestoreDrillArgs } from "../shared/actions/restoreDrill.ts";
 import { type DrillOptions, RESTORE_TIMEOUT_MS } from "../shared/drills/plan.ts";
 import type { DrillFacts, DrillRecord } from "../shared/drills/record.ts";
 import type { CheckResult, RecoveryPointEvidence, SourceExpectations } from "../shared/drills/types.ts";

@@ -16,7 +16,7 @@ import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { evaluate } from "../../shared/policy/evaluate.ts";
 import { snapshotSourceId } from "../../shared/policy/inventoryIndex.ts";
 import type { Finding, Inventory, InventoryResource, PolicySet } from "../../shared/policy/types.ts";
-import { executorFor } from "../../shared/remediation/executors/index.ts";
+import { executorFor } from "../../shared/actions/index.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { RemediateInput } from "../remediate.ts";
 import { remediationsFor } from "../remediations.ts";

@@ -31,7 +31,7 @@ import {
 import { drillAuditRecord, drillRecord, type DrillFacts, type DrillRecord } from "../../shared/drills/record.ts";
 import type { SourceExpectations } from "../../shared/drills/types.ts";
 import { runChecks, unreachable } from "../../shared/drills/verify.ts";
-import { restoreDrillAction } from "../../shared/policy/actions/restoreDrill.ts";
+import { restoreDrillAction } from "../../shared/actions/restoreDrill.ts";
 import { formatDuration } from "../../shared/time/duration.ts";
 import type { DrillSweepResult } from "../drillSweeper.ts";
 import type { HeartbeatResult } from "../drillHeartbeat.ts";

@@ -17,61 +17,15 @@
  * Storage (the task hub, the audit trail) is not here: the app reaches it through data-plane
  * roles on its own storage account, assigned by the template.
  */
+import { ACTION_PERMISSIONS } from "../../shared/actions/index.ts";
+import { type ArmPermission, type PermissionScope, READ_ANY, scopeOf } from "../../shared/azure/permissions.ts";
 import type { ACTIVITIES } from "../names.ts";
 
-/** Where a permission is granted: the whole subscription, or the drill resource group only. */
-export type PermissionScope = "subscription" | "drill-resource-group";
-
-export interface ArmPermission {
-  /** The RBAC action, as a role definition spells it. */
-  operation: string;
-  why: string;
-  /**
-   * `request`: a request of Governor's is authorised by it (the emulator's log shows it).
-   * `linked`: Azure checks it on another resource than the one the request names (a linked
-   * access check), so no request shows it; `source` says where Azure documents it.
-   */
-  evidence: "request" | "linked";
-  source?: string;
-  /** Where the role holding it is assigned; `subscription` when absent. */
-  scope?: PermissionScope;
-}
-
-const scopeOf = (permission: ArmPermission): PermissionScope => permission.scope ?? "subscription";
-
-const READ_ANY: ArmPermission = {
-  operation: "*/read",
-  why: "read resources, resource groups, Resource Graph, metrics, backup items and operation status",
-  evidence: "request",
-};
+export type { ArmPermission, PermissionScope };
 
 export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIVITIES], readonly ArmPermission[]> = {
-  applyRemediation: [
-    READ_ANY,
-    { operation: "Microsoft.Compute/virtualMachines/deallocate/action", why: "deallocate idle or off-hours VMs", evidence: "request" },
-    {
-      operation: "Microsoft.Compute/virtualMachines/start/action",
-      why: "start VMs again when their schedule window opens",
-      evidence: "request",
-    },
-    { operation: "Microsoft.ContainerService/managedClusters/stop/action", why: "stop off-hours AKS clusters", evidence: "request" },
-    { operation: "Microsoft.ContainerService/managedClusters/start/action", why: "start AKS clusters again", evidence: "request" },
-    { operation: "Microsoft.Compute/snapshots/delete", why: "delete expired snapshots", evidence: "request" },
-    { operation: "Microsoft.Compute/disks/delete", why: "delete expired unattached disks", evidence: "request" },
-    { operation: "Microsoft.Resources/tags/write", why: "merge missing tags (the tags API at the resource's scope)", evidence: "request" },
-    {
-      operation: "Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/write",
-      why: "enrol a VM in its region's Recovery Services vault",
-      evidence: "request",
-    },
-    {
-      operation: "Microsoft.Compute/virtualMachines/write",
-      why: "Azure Backup checks that whoever enables protection of a VM may write the VM (no request of ours writes it)",
-      evidence: "linked",
-      source:
-        "https://learn.microsoft.com/azure/backup/backup-rbac-rs-vault (minimum role requirements for Azure VM backup: Virtual Machine Contributor on the VM)",
-    },
-  ],
+  // What each action module says its executor sends (shared/actions/).
+  applyRemediation: [READ_ANY, ...ACTION_PERMISSIONS],
   verifyRemediation: [READ_ANY],
   recordAudit: [],
   loadPlanChunk: [],

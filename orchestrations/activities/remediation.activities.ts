@@ -19,6 +19,7 @@ import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import type { PolicySet } from "../../shared/policy/types.ts";
 import { remediationAlert } from "../../shared/notifications/alerts.ts";
 import { sendNotification } from "../../shared/notifications/send.ts";
+import { actionModule } from "../../shared/actions/index.ts";
 import { applyRemediation } from "../../shared/remediation/apply.ts";
 import {
   azureFailure,
@@ -26,7 +27,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
   retryingRead,
-} from "../../shared/remediation/executors/common.ts";
+} from "../../shared/remediation/executor.ts";
 import { createLimiter, mapLimit } from "../../shared/inventory/concurrency.ts";
 import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
 import { appPlanStore, type PlannedChange } from "../../shared/remediation/planStore.ts";
@@ -109,49 +110,47 @@ async function readsOptions(): Promise<ResolvedOptions> {
   return resolveOptions(remediationOptions(config));
 }
 
-const EXPECTED_POWER: Record<string, string> = { deallocate: "deallocated", stop: "stopped", start: "running" };
-
 /**
- * Re-reads each resource an action was applied to and checks that Azure shows the result. Each
- * read is retried like every other (throttling, 5xx, `Retry-After`), a few at a time; one that
- * still fails is that resource's `failed` outcome with Azure's error code.
+ * Re-reads each resource an action was applied to and checks that Azure shows what its module
+ * says the change leaves (a power state, or no resource). Each read is retried like every other
+ * (throttling, 5xx, `Retry-After`), a few at a time; one that still fails is that resource's
+ * `failed` outcome with Azure's error code.
  */
 async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[] }): Promise<RemediationOutcome[]> {
   const { target } = await dependencies();
   const options = await readsOptions();
   return mapLimit(input.outcomes, createLimiter(READ_CONCURRENCY), async (outcome): Promise<RemediationOutcome> => {
     if (outcome.outcome !== "applied") return outcome;
+    // Without `leaves`, the executor's own read after Azure said it was done is the evidence.
+    const leaves = actionModule(outcome.action)?.leaves;
+    if (leaves === undefined) return outcome;
+    const shows = (state: { exists: boolean; powerState?: string } | undefined): boolean =>
+      "powerState" in leaves ? state?.exists === true && state.powerState === leaves.powerState : state?.exists !== true;
     // The change was verified by a read made after Azure said it was done (`after`): that read is the evidence, not read twice.
-    const expectedPower = EXPECTED_POWER[outcome.action];
-    if (outcome.after !== undefined && outcome.action !== "delete" && expectedPower === undefined) return outcome;
-    if (outcome.after !== undefined && outcome.action === "delete" && !outcome.after.exists) return outcome;
-    if (outcome.after !== undefined && expectedPower !== undefined && outcome.after.powerState === expectedPower) return outcome;
+    if (outcome.after !== undefined && shows(outcome.after)) return outcome;
     let fresh: Awaited<ReturnType<typeof readResource>>;
     try {
       fresh = await retryingRead(() => readResource(target, outcome.resourceId), options);
     } catch (error) {
       return failedOutcome(outcome, error, "verification: could not read the resource again");
     }
-    if (outcome.action === "delete") {
-      return fresh === undefined
-        ? outcome
-        : {
-            ...outcome,
-            outcome: "failed",
-            reason: `verification: ${outcome.resourceId} still exists after delete`,
-            errorCode: "VerificationFailed",
-          };
-    }
-    const expected = EXPECTED_POWER[outcome.action];
-    if (expected !== undefined && fresh?.powerState !== expected) {
-      return {
-        ...outcome,
-        outcome: "failed",
-        reason: `verification: power state is ${fresh?.powerState ?? "unknown"}, expected ${expected}`,
-        errorCode: "VerificationFailed",
-      };
-    }
-    return outcome;
+    if (
+      shows(
+        fresh === undefined
+          ? { exists: false }
+          : { exists: true, ...(fresh.powerState === undefined ? {} : { powerState: fresh.powerState }) },
+      )
+    )
+      return outcome;
+    return {
+      ...outcome,
+      outcome: "failed",
+      reason:
+        "powerState" in leaves
+          ? `verification: power state is ${fresh?.powerState ?? "unknown"}, expected ${leaves.powerState}`
+          : `verification: ${outcome.resourceId} still exists after ${outcome.action}`,
+      errorCode: "VerificationFailed",
+    };
   });
 }
 

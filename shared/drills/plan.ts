@@ -3,7 +3,7 @@
  * (pure): the objectives, the restore point, the checks, the drill server's name and tags, and
  * when it expires (after which the sweeper deletes it, whatever became of the drill).
  */
-import { drillTargets, serverDrillArgs, type RestoreDrillArgs } from "../policy/actions/restoreDrill.ts";
+import { drillTargets, serverDrillArgs, type RestoreDrillArgs } from "../actions/restoreDrill.ts";
 import { parseDuration } from "../time/duration.ts";
 import type { Objectives } from "./measure.ts";
 import { CHECK_NAMES, type CheckName } from "./types.ts";

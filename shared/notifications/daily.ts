@@ -14,7 +14,7 @@ import { approvalLink } from "../approvals/request.ts";
 import { signToken } from "../approvals/token.ts";
 import type { GovernorConfig } from "../config.ts";
 import type { Policy, PolicySet } from "../policy/types.ts";
-import { notifyAction } from "../policy/actions/notify.ts";
+import { notifyAction } from "../actions/notify.ts";
 import { addDays, type CivilDate, formatIsoDate } from "../time/holidays.ts";
 import { instantsAt, wallClock, zoneDay } from "../time/schedule.ts";
 import type { RetryOptions } from "./channels.ts";

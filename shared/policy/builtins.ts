@@ -1,5 +1,5 @@
 /** The registry of Governor's built-in filters and actions. */
-import { builtinActions } from "./actions/index.ts";
+import { POLICY_ACTIONS } from "../actions/index.ts";
 import { builtinFilters } from "./filters/index.ts";
 import { Registry } from "./registry.ts";
 
@@ -9,7 +9,7 @@ export function builtinRegistry(): Registry {
   if (!builtin) {
     const registry = new Registry();
     for (const filter of builtinFilters) registry.addFilter(filter);
-    for (const action of builtinActions) registry.addAction(action);
+    for (const action of POLICY_ACTIONS) registry.addAction(action);
     builtin = registry;
   }
   return builtin;

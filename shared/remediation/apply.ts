@@ -41,8 +41,9 @@ import {
   type ResolvedOptions,
   resolveOptions,
   retryingRead,
-} from "./executors/common.ts";
-import { executorFor } from "./executors/index.ts";
+  removes,
+} from "./executor.ts";
+import { executorFor, undoesSomething, undoneBy } from "../actions/index.ts";
 import type { RemediationOutcome, RemediationRequest } from "./types.ts";
 
 export interface RemediationDeps {
@@ -53,9 +54,6 @@ export interface RemediationDeps {
   now: () => Date;
   options?: RemediationOptions;
 }
-
-/** The policy actions a `start` undoes: a schedule policy stops what `start` brings back. */
-const STARTED_AFTER = new Set(["deallocate", "stop"]);
 
 class Skip {
   readonly guard: string;
@@ -264,13 +262,14 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
   const policy = deps.policySet.policies.find((candidate) => candidate.name === request.policy);
   if (!policy)
     return skipped(new Skip("policy", `policy ${request.policy} is no longer in the policy set (${deps.policySet.sources.join(", ")})`));
-  const starting = executor.action === "start";
-  if (starting ? !STARTED_AFTER.has(policy.action.type) : policy.action.type !== executor.action) {
+  // The executor is the policy's action, or what undoes it (a `start` when a schedule's window opens).
+  const starting = executor.action !== policy.action.type && undoesSomething(executor.action);
+  if (starting ? undoneBy(policy.action.type) !== executor.action : policy.action.type !== executor.action) {
     return skipped(
       new Skip(
         "policy",
         starting
-          ? `${policy.name} does not stop anything (its action is ${policy.action.type}): it has nothing to start again`
+          ? `${policy.name} does not stop anything (its action is ${policy.action.type}): it has nothing to ${executor.action} again`
           : `${policy.name}'s action is ${policy.action.type}, not ${executor.action}`,
       ),
     );
@@ -284,8 +283,7 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
     return failed(error, "could not read the resource");
   }
   if (!resource) {
-    if (executor.action === "delete")
-      return { ...base, outcome: "already-done", reason: "the resource no longer exists", after: { exists: false } };
+    if (removes(executor)) return { ...base, outcome: "already-done", reason: "the resource no longer exists", after: { exists: false } };
     return skipped(new Skip("gone", "the resource no longer exists"), { after: { exists: false } });
   }
   const kindOk = (kinds: readonly string[]): boolean =>

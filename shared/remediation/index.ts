@@ -3,6 +3,6 @@
  * resource, one outcome; re-read, re-decided, idempotent, retried and verified.
  */
 export { applyRemediation, type RemediationDeps } from "./apply.ts";
-export { EXECUTORS, executorFor } from "./executors/index.ts";
-export type { Executor, RemediationOptions } from "./executors/common.ts";
+export { executorFor } from "../actions/index.ts";
+export type { Executor, RemediationOptions } from "./executor.ts";
 export type { OutcomeKind, RemediationOutcome, RemediationRequest, ResourceState } from "./types.ts";

@@ -14,13 +14,11 @@
  * is paired with day k before, so a month's share of the realised saving is the pairs whose
  * "after" day falls in that month.
  */
+import { saves, undoneBy } from "../actions/index.ts";
 import { resourceNameOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import { HOURS_PER_MONTH } from "../policy/prices.ts";
 
-export const SAVING_ACTIONS = new Set(["deallocate", "stop", "delete"]);
-/** What ends a saving of each action: a deleted resource stays deleted. */
-const ENDED_BY: Record<string, string | undefined> = { deallocate: "start", stop: "start", delete: undefined };
 export const MAX_MEASURED_DAYS = 30;
 /** Cost Management may still revise recent days: a measurement is final once its last day is this old. */
 export const SETTLE_DAYS = 3;
@@ -107,12 +105,12 @@ export function deriveRows(records: readonly AuditRecord[], currency: string, no
   const kept = new Map(previous.map((row) => [row.id, row]));
   const rows: LedgerRow[] = [];
   for (const outcome of outcomes) {
-    if (outcome.outcome !== "applied" || !SAVING_ACTIONS.has(outcome.action as string)) continue;
+    if (outcome.outcome !== "applied" || !saves(outcome.action as string)) continue;
     const resourceId = outcome.resourceId as string;
     const key = resourceId.toLowerCase();
     const decision = outcome.instanceId === undefined ? undefined : decisions.get(`${outcome.instanceId}:plan:${key}`);
     const estimate = estimateOf(decision);
-    const endingAction = ENDED_BY[outcome.action as string];
+    const endingAction = undoneBy(outcome.action as string);
     // A later start ends the saving; so does a later applied change of the same kind, which means
     // the resource ran again in between (started by someone, or by a start the trail lacks).
     const ending = endingAction

@@ -20,6 +20,7 @@
  * policies as proposals); actual spend at a threshold of 100 % or more asks for approval to stop
  * idle and off-hours non-production compute (contain); below 100 % it notifies.
  */
+import { containmentKinds } from "../actions/index.ts";
 import type { Policy, PolicySet } from "../policy/types.ts";
 
 export type ThresholdType = "Actual" | "Forecasted";
@@ -436,17 +437,14 @@ export function decideBudgetResponse(alert: BudgetAlert, receivedAt: Date): Budg
   };
 }
 
-/** The actions a budget response may take: stopping compute, which a person can start again. */
-const CONTAINMENT_ACTIONS = new Set(["deallocate", "stop"]);
-const COMPUTE_KINDS = new Set<Policy["resource"]>(["virtual-machine", "aks-cluster"]);
-
 /**
  * The cost policies of a pack: non-production compute that a policy deallocates or stops. A
  * policy that names production is never one, whatever else it says.
  */
 export function costPolicies(set: PolicySet, names?: readonly string[]): { policies: Policy[]; notUsed: string[] } {
   const eligible = (policy: Policy): boolean =>
-    CONTAINMENT_ACTIONS.has(policy.action.type) && COMPUTE_KINDS.has(policy.resource) && !policy.includeProduction;
+    // What a budget response may take: stopping compute, which a person can start again (the action modules say which).
+    containmentKinds(policy.action.type).includes(policy.resource) && !policy.includeProduction;
   if (names === undefined) return { policies: set.policies.filter(eligible), notUsed: [] };
   const policies: Policy[] = [];
   const notUsed: string[] = [];

@@ -17,7 +17,7 @@ import { postgresClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 import { writeHeartbeat } from "../../shared/drills/heartbeat.ts";
 import type { DrillRecord } from "../../shared/drills/record.ts";
-import type { RestoreDrillArgs } from "../../shared/policy/actions/restoreDrill.ts";
+import type { RestoreDrillArgs } from "../../shared/actions/restoreDrill.ts";
 import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };

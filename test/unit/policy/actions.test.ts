@@ -1,21 +1,21 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { deallocateAction } from "../../../shared/policy/actions/deallocate.ts";
-import { deleteAction } from "../../../shared/policy/actions/delete.ts";
-import { enrollBackupAction, enrollmentTarget } from "../../../shared/policy/actions/enrollBackup.ts";
-import { builtinActions } from "../../../shared/policy/actions/index.ts";
-import { noticeTargets, notifyAction, recipients } from "../../../shared/policy/actions/notify.ts";
-import { restoreDrillAction } from "../../../shared/policy/actions/restoreDrill.ts";
-import { stopAction } from "../../../shared/policy/actions/stop.ts";
-import { plannedTags, tagAction } from "../../../shared/policy/actions/tag.ts";
+import { deallocateAction } from "../../../shared/actions/deallocate.ts";
+import { deleteAction } from "../../../shared/actions/delete.ts";
+import { enrollBackupAction, enrollmentTarget } from "../../../shared/actions/enrollBackup.ts";
+import { POLICY_ACTIONS } from "../../../shared/actions/index.ts";
+import { noticeTargets, notifyAction, recipients } from "../../../shared/actions/notify.ts";
+import { restoreDrillAction } from "../../../shared/actions/restoreDrill.ts";
+import { stopAction } from "../../../shared/actions/stop.ts";
+import { plannedTags, tagAction } from "../../../shared/actions/tag.ts";
 import { actionObjectSchema } from "../../../shared/policy/schema.ts";
 import { actionArgs, context, resource } from "./support.ts";
 
 const VAULTS = "/subscriptions/s/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults";
 
 describe("built-in actions", () => {
-  it.each(builtinActions.map((action) => [action.name, action] as const))(
+  it.each(POLICY_ACTIONS.map((action) => [action.name, action] as const))(
     "%s: its example is valid and it names what it applies to",
     (_name, action) => {
       const example = parseYaml(action.example) as { action: unknown };

@@ -8,12 +8,17 @@
  *
  * Deallocate, never power off: a powered-off VM stays allocated and is still billed. Disks stay
  * (and stay billed). Savings: the hours it no longer runs each month (all month, 730 h, unless
- * the policy says) × the hourly price of its size.
+ * the policy says) × the hourly price of its size. Undone by `start` (a schedule's window opening,
+ * or a person).
  */
-import type { ActionDefinition, EvaluationContext } from "../registry.ts";
-import type { InventoryResource } from "../types.ts";
-import { computeEstimate, type Estimate } from "./estimate.ts";
-import { hoursOf, hoursPerMonthSchema, parseHours, type HoursArgs } from "./hours.ts";
+import { computeClient } from "../azure/clients.ts";
+import type { EvaluationContext } from "../policy/registry.ts";
+import type { InventoryResource } from "../policy/types.ts";
+import { followOperation, lroOptions } from "../remediation/executor.ts";
+import { computeEstimate, type Estimate } from "./common/estimate.ts";
+import { hoursOf, hoursPerMonthSchema, parseHours, type HoursArgs } from "./common/hours.ts";
+import { powerExecutor } from "./common/power.ts";
+import { defineAction } from "./module.ts";
 
 function vmSize(resource: InventoryResource): string | undefined {
   const size = resource.sku ?? (resource.properties.hardwareProfile as { vmSize?: unknown } | undefined)?.vmSize;
@@ -27,7 +32,7 @@ function estimate(resource: InventoryResource, args: HoursArgs, ctx: EvaluationC
   return computeEstimate([{ size, count: 1 }], hoursOf(args, resource, ctx), ctx.settings);
 }
 
-export const deallocateAction: ActionDefinition<HoursArgs> = {
+export const deallocateAction = defineAction<HoursArgs>({
   name: "deallocate",
   summary: "Deallocate a VM (compute billing stops; disks are kept and still billed). Never power off, which keeps billing.",
   example: "action: deallocate",
@@ -41,4 +46,21 @@ export const deallocateAction: ActionDefinition<HoursArgs> = {
   describe(resource, args, ctx) {
     return `deallocate ${resource.name} (compute billing stops, disks kept): ${estimate(resource, args, ctx).explanation}`;
   },
-};
+  executor: powerExecutor({
+    final: "deallocated",
+    transitional: "deallocating",
+    describe: (ctx) => `deallocated ${ctx.resource.name} (compute billing stops, disks kept)`,
+    async send(ctx, { resourceGroup, name }, accepted) {
+      const client = await computeClient(ctx.target);
+      const { restorePoller } = await import("@azure/arm-compute");
+      const start = () => client.virtualMachines.deallocate(resourceGroup, name, lroOptions(ctx));
+      await followOperation(start, (state) => restorePoller(client, state, start, lroOptions(ctx)), accepted, ctx.options);
+    },
+  }),
+  permissions: [
+    { operation: "Microsoft.Compute/virtualMachines/deallocate/action", why: "deallocate idle or off-hours VMs", evidence: "request" },
+  ],
+  undoneBy: "start",
+  leaves: { powerState: "deallocated" },
+  saves: true,
+});

@@ -1,9 +1,9 @@
 /** The `hoursPerMonth` argument shared by the actions that stop compute. */
 import { parseSchedule, hoursInSchedulePerWeek } from "../../time/schedule.ts";
-import { inheritedTag } from "../environment.ts";
-import type { EvaluationContext, JsonSchema } from "../registry.ts";
-import { HOURS_PER_MONTH } from "../prices.ts";
-import type { InventoryResource } from "../types.ts";
+import { inheritedTag } from "../../policy/environment.ts";
+import type { EvaluationContext, JsonSchema } from "../../policy/registry.ts";
+import { HOURS_PER_MONTH } from "../../policy/prices.ts";
+import type { InventoryResource } from "../../policy/types.ts";
 
 export interface HoursArgs {
   /**

@@ -6,27 +6,21 @@
  * joins (Compute completes it; AKS answers 409 `AnotherOperationInProgress`, waited out).
  */
 import { parseResourceId } from "../../azure/resourceId.ts";
-import type { ActionEffect, PowerState, ResourceKind } from "../../policy/types.ts";
-import type { Assessment, Executor, ExecutorContext } from "./common.ts";
-import { powerState, refreshResource } from "./refresh.ts";
+import type { PowerState } from "../../policy/types.ts";
+import type { ActionExecutor, Assessment, ExecutorContext } from "../../remediation/executor.ts";
+import { powerState, refreshResource } from "../../remediation/refresh.ts";
 
-export interface PowerActionSpec {
-  action: string;
-  kinds: readonly Exclude<ResourceKind, "any">[];
-  effect: ActionEffect;
+export interface PowerActionSpec<A> {
   final: PowerState;
   transitional: PowerState;
   /** `deallocated vm-odoo-dev-01 (compute billing stops, disks kept)` */
-  describe: (ctx: ExecutorContext) => string;
+  describe: (ctx: ExecutorContext<A>) => string;
   /** Sends the action and waits for its long-running operation. */
-  send: (ctx: ExecutorContext, names: { resourceGroup: string; name: string }, accepted: () => void) => Promise<void>;
+  send: (ctx: ExecutorContext<A>, names: { resourceGroup: string; name: string }, accepted: () => void) => Promise<void>;
 }
 
-export function powerExecutor(spec: PowerActionSpec): Executor {
+export function powerExecutor<A>(spec: PowerActionSpec<A>): ActionExecutor<A> {
   return {
-    action: spec.action,
-    kinds: spec.kinds,
-    effect: spec.effect,
     assess(ctx): Assessment {
       const state = ctx.resource.powerState;
       if (state === spec.final) return { status: "done", reason: `${ctx.resource.name} is already ${spec.final}` };

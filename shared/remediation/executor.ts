@@ -11,11 +11,11 @@
  * sends nothing. The SDK's own retry policy (configured in `remediationTarget`) already retries
  * each request; this loop covers what is left over and the operation as a whole.
  */
-import type { AzureTarget } from "../../azure/target.ts";
-import type { GuardBlock } from "../../policy/guards.ts";
-import type { EvaluationContext } from "../../policy/registry.ts";
-import type { ActionEffect, InventoryResource, ResourceKind } from "../../policy/types.ts";
-import type { RemediationRequest, ResourceState } from "../types.ts";
+import type { AzureTarget } from "../azure/target.ts";
+import type { GuardBlock } from "../policy/guards.ts";
+import type { EvaluationContext } from "../policy/registry.ts";
+import type { ActionEffect, InventoryResource, PowerState, ResourceKind } from "../policy/types.ts";
+import type { RemediationRequest, ResourceState } from "./types.ts";
 
 export interface RemediationOptions {
   /** Interval of long-running operation polls when Azure sends no `Retry-After` (the SDK's default, 2 s, when absent). */
@@ -70,13 +70,13 @@ export function remediationTarget(target: AzureTarget): AzureTarget {
   };
 }
 
-export interface ExecutorContext {
+export interface ExecutorContext<A = unknown> {
   target: AzureTarget;
   request: RemediationRequest;
   /** The resource as last read from ARM. */
   resource: InventoryResource;
-  /** The policy's action arguments, parsed (the policy file's, as they are now). */
-  args: Record<string, unknown>;
+  /** The policy's action arguments, as its module's `parse` made them (the policy file's, as they are now). */
+  args: A;
   /** The fresh read as the evaluation sees it: the resource's group, related resources, facts, settings, now. */
   evaluation: EvaluationContext;
   options: ResolvedOptions;
@@ -91,33 +91,46 @@ export type Assessment =
   | { status: "refused"; reason: string }
   | { status: "todo" };
 
-export interface Executor {
+/** What an action module writes to carry itself out in Azure (its name, kinds and effect are the module's). */
+export interface ActionExecutor<A = unknown> {
+  assess(ctx: ExecutorContext<A>): Assessment;
+  /** What it would do, in the past tense: `deallocated vm-odoo-dev-01`, for "kill switch on: would have …". */
+  describe(ctx: ExecutorContext<A>): string;
+  /**
+   * Sends the change and waits until Azure says it is finished; throws Azure's error. Calls
+   * `accepted` once Azure has taken the request (the change may happen even if waiting fails).
+   */
+  change(ctx: ExecutorContext<A>, accepted: () => void): Promise<void>;
+  /** Reads again what `assess` decides on; `undefined` when the resource is gone. */
+  refresh(ctx: ExecutorContext<A>): Promise<ExecutorContext<A> | undefined>;
+  /**
+   * Reads what shows the change done, once Azure said it is (default `refresh`): only what the
+   * change is about (a protected item for an enrolment), no more.
+   */
+  verify?(ctx: ExecutorContext<A>): Promise<ExecutorContext<A> | undefined>;
+  state(ctx: ExecutorContext<A>): ResourceState;
+}
+
+/** What a finished change leaves, as a re-read shows it: a power state, or no resource at all. */
+export type Leaves = { powerState: PowerState } | { exists: false };
+
+/** An action's executor as `applyRemediation` runs it: built from its module (shared/actions/index.ts). */
+export interface Executor<A = unknown> extends ActionExecutor<A> {
   /** The action type it carries out: `deallocate`, `stop`, `start`, `delete`, `tag`, `enroll-backup`. */
   action: string;
   /** The kinds it acts on; `any` for every resource (tags). */
   kinds: readonly ResourceKind[];
   /** For the guards: a start is `modify`, a stop `disruptive`, a delete `destructive`. */
   effect: ActionEffect;
-  assess(ctx: ExecutorContext): Assessment;
-  /** What it would do, in the past tense: `deallocated vm-odoo-dev-01`, for "kill switch on: would have …". */
-  describe(ctx: ExecutorContext): string;
-  /**
-   * Sends the change and waits until Azure says it is finished; throws Azure's error. Calls
-   * `accepted` once Azure has taken the request (the change may happen even if waiting fails).
-   */
-  change(ctx: ExecutorContext, accepted: () => void): Promise<void>;
-  /** Reads again what `assess` decides on; `undefined` when the resource is gone. */
-  refresh(ctx: ExecutorContext): Promise<ExecutorContext | undefined>;
-  /**
-   * Reads what shows the change done, once Azure said it is (default `refresh`): only what the
-   * change is about (a protected item for an enrolment), no more.
-   */
-  verify?(ctx: ExecutorContext): Promise<ExecutorContext | undefined>;
-  state(ctx: ExecutorContext): ResourceState;
+  leaves?: Leaves;
 }
 
+/** Whether the change removes the resource: then a resource found gone is the change done. */
+export const removes = (executor: Pick<Executor, "leaves">): boolean =>
+  executor.leaves !== undefined && "exists" in executor.leaves && !executor.leaves.exists;
+
 /** Options of a long-running operation: the poll interval when Azure sends no `Retry-After`. */
-export function lroOptions(ctx: ExecutorContext): { updateIntervalInMs?: number } {
+export function lroOptions(ctx: Pick<ExecutorContext, "options">): { updateIntervalInMs?: number } {
   return ctx.options.pollIntervalMs === undefined ? {} : { updateIntervalInMs: ctx.options.pollIntervalMs };
 }
 
@@ -316,7 +329,7 @@ export async function carryOut(executor: Executor, initial: ExecutorContext, hoo
     attempts,
   });
   const gone = (): CarryOutResult =>
-    executor.action === "delete"
+    removes(executor)
       ? finished(undefined)
       : {
           outcome: "failed",

@@ -2,8 +2,8 @@
  * Savings estimates of the actions that stop or delete something, with the arithmetic spelled
  * out for the finding's reason, so finance can check a number rather than trust it.
  */
-import { billedDiskSizeGb, formatMoney, hourlyPrice, storagePrice } from "../prices.ts";
-import type { Settings } from "../types.ts";
+import { billedDiskSizeGb, formatMoney, hourlyPrice, storagePrice } from "../../policy/prices.ts";
+import type { Settings } from "../../policy/types.ts";
 
 export interface Estimate {
   /** Per month, in the settings' currency; 0 when nothing could be priced. */

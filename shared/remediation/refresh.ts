@@ -1,10 +1,10 @@
 /** Re-reading the resource an executor works on, and putting the fresh read into its context. */
-import { readResource } from "../../inventory/readResource.ts";
-import { buildIndex } from "../../policy/inventoryIndex.ts";
-import type { EvaluationContext } from "../../policy/registry.ts";
-import type { InventoryResource } from "../../policy/types.ts";
-import type { ResourceState } from "../types.ts";
-import type { ExecutorContext } from "./common.ts";
+import { readResource } from "../inventory/readResource.ts";
+import { buildIndex } from "../policy/inventoryIndex.ts";
+import type { EvaluationContext } from "../policy/registry.ts";
+import type { InventoryResource } from "../policy/types.ts";
+import type { ResourceState } from "./types.ts";
+import type { ExecutorContext } from "./executor.ts";
 
 /** The evaluation context with `resource` in place of its earlier read. */
 export function withResource(evaluation: EvaluationContext, resource: InventoryResource): EvaluationContext {
@@ -15,13 +15,13 @@ export function withResource(evaluation: EvaluationContext, resource: InventoryR
 }
 
 /** The context after reading the resource again from ARM; `undefined` when it is gone. */
-export async function refreshResource(ctx: ExecutorContext): Promise<ExecutorContext | undefined> {
+export async function refreshResource<A>(ctx: ExecutorContext<A>): Promise<ExecutorContext<A> | undefined> {
   const resource = await readResource(ctx.target, ctx.resource.id);
   if (!resource) return undefined;
   return { ...ctx, resource, evaluation: withResource(ctx.evaluation, resource) };
 }
 
 /** Existence and power state, the state the power and delete actions are about. */
-export function powerState(ctx: ExecutorContext): ResourceState {
+export function powerState(ctx: Pick<ExecutorContext, "resource">): ResourceState {
   return { exists: true, ...(ctx.resource.powerState === undefined ? {} : { powerState: ctx.resource.powerState }) };
 }

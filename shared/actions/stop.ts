@@ -9,10 +9,14 @@
  * while stopped. Savings: each pool's node count × the hourly price of its node size × the hours
  * it no longer runs (all month, 730 h, unless the policy says).
  */
-import type { ActionDefinition, EvaluationContext } from "../registry.ts";
-import type { InventoryResource } from "../types.ts";
-import { computeEstimate, type Estimate } from "./estimate.ts";
-import { hoursOf, hoursPerMonthSchema, parseHours, type HoursArgs } from "./hours.ts";
+import { containerServiceClient } from "../azure/clients.ts";
+import type { EvaluationContext } from "../policy/registry.ts";
+import type { InventoryResource } from "../policy/types.ts";
+import { followOperation, lroOptions } from "../remediation/executor.ts";
+import { computeEstimate, type Estimate } from "./common/estimate.ts";
+import { hoursOf, hoursPerMonthSchema, parseHours, type HoursArgs } from "./common/hours.ts";
+import { powerExecutor } from "./common/power.ts";
+import { defineAction } from "./module.ts";
 
 interface Pool {
   size: string;
@@ -37,7 +41,11 @@ function estimate(resource: InventoryResource, args: HoursArgs, ctx: EvaluationC
   return computeEstimate(pools, hoursOf(args, resource, ctx), ctx.settings);
 }
 
-export const stopAction: ActionDefinition<HoursArgs> = {
+function nodeCount(resource: InventoryResource): number {
+  return nodePools(resource).reduce((total, pool) => total + pool.count, 0);
+}
+
+export const stopAction = defineAction<HoursArgs>({
   name: "stop",
   summary: "Stop an AKS cluster (control plane and all node pools); it keeps its state and starts again as it was.",
   example: "action: stop",
@@ -49,7 +57,27 @@ export const stopAction: ActionDefinition<HoursArgs> = {
     return estimate(resource, args, ctx).monthly;
   },
   describe(resource, args, ctx) {
-    const nodes = nodePools(resource).reduce((total, pool) => total + pool.count, 0);
+    const nodes = nodeCount(resource);
     return `stop ${resource.name} (${nodes} node${nodes === 1 ? "" : "s"}): ${estimate(resource, args, ctx).explanation}`;
   },
-};
+  executor: powerExecutor({
+    final: "stopped",
+    transitional: "stopping",
+    describe(ctx) {
+      const nodes = nodeCount(ctx.resource);
+      return `stopped AKS cluster ${ctx.resource.name} (control plane and ${nodes} node${nodes === 1 ? "" : "s"})`;
+    },
+    async send(ctx, { resourceGroup, name }, accepted) {
+      const client = await containerServiceClient(ctx.target);
+      const { restorePoller } = await import("@azure/arm-containerservice");
+      const start = () => client.managedClusters.stop(resourceGroup, name, lroOptions(ctx));
+      await followOperation(start, (state) => restorePoller(client, state, start, lroOptions(ctx)), accepted, ctx.options);
+    },
+  }),
+  permissions: [
+    { operation: "Microsoft.ContainerService/managedClusters/stop/action", why: "stop off-hours AKS clusters", evidence: "request" },
+  ],
+  undoneBy: "start",
+  leaves: { powerState: "stopped" },
+  saves: true,
+});

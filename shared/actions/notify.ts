@@ -11,11 +11,12 @@
  * A finding already told is told again when it changes, or once `remindAfter` (default 7d) has
  * passed since; never once it is resolved.
  */
-import { parseDuration } from "../../time/duration.ts";
-import { inheritedTag } from "../environment.ts";
-import { DURATION_PATTERN } from "../schema.ts";
-import type { ActionDefinition, EvaluationContext } from "../registry.ts";
-import type { InventoryResource } from "../types.ts";
+import { parseDuration } from "../time/duration.ts";
+import { inheritedTag } from "../policy/environment.ts";
+import { DURATION_PATTERN } from "../policy/schema.ts";
+import type { EvaluationContext } from "../policy/registry.ts";
+import type { InventoryResource } from "../policy/types.ts";
+import { defineAction } from "./module.ts";
 
 export interface NotifyArgs {
   to: string[];
@@ -38,7 +39,7 @@ export function recipients(
   });
 }
 
-export const notifyAction: ActionDefinition<NotifyArgs> = {
+export const notifyAction = defineAction<NotifyArgs>({
   name: "notify",
   summary: "Tell the resource's owner (or the listed addresses) about the finding; changes nothing.",
   example: "action: notify",
@@ -72,7 +73,9 @@ export const notifyAction: ActionDefinition<NotifyArgs> = {
     if (people.length === 0) return `notify the platform team (${missing})`;
     return `notify ${people.join(", ")}${missing ? ` (${missing})` : ""}`;
   },
-};
+  // Nothing is changed in Azure: the sweep sends the owners' notices (shared/notifications).
+  permissions: [],
+});
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

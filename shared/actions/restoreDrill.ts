@@ -21,9 +21,9 @@
  * effect is `none` and production may be drilled without an approval. Targets default to the
  * server's `rto-minutes` and `rpo-minutes` tags.
  */
-import type { ActionDefinition } from "../registry.ts";
-import { tagValue } from "../settings.ts";
-import type { InventoryResource } from "../types.ts";
+import { tagValue } from "../policy/settings.ts";
+import type { InventoryResource } from "../policy/types.ts";
+import { defineAction } from "./module.ts";
 
 /** What a drill does to one server; a policy sets it for all and `servers` per server. */
 export interface RestoreDrillServerArgs {
@@ -103,7 +103,7 @@ export function serverDrillArgs(args: RestoreDrillArgs, serverName: string): Res
   return { ...common, ...(own ?? {}) };
 }
 
-export const restoreDrillAction: ActionDefinition<RestoreDrillArgs> = {
+export const restoreDrillAction = defineAction<RestoreDrillArgs>({
   name: "restore-drill",
   summary:
     "Restore a PostgreSQL server to a point in time into a separate server, verify and measure it (RTO, RPO), then delete the copy; the source is never touched.",
@@ -141,4 +141,6 @@ export const restoreDrillAction: ActionDefinition<RestoreDrillArgs> = {
     ];
     return `restore drill: restore ${resource.name} to a point in time into a separate server, verify it, measure ${targets.join(" and ")}, then delete the copy; ${resource.name} itself is not touched`;
   },
-};
+  // The restoreDrill workflow carries it out; its activities declare their own permissions.
+  permissions: [],
+});
