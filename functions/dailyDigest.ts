@@ -4,13 +4,13 @@
  * 07:00, then the owners' notices of `notify` findings (shared/notifications/daily.ts). Both are
  * idempotent by the local date: a wake-up after they went out sends nothing.
  */
+import { platformOf } from "../shared/platform.ts";
 import type { InvocationContext, Timer } from "@azure/functions";
 import { app } from "@azure/functions";
 import { openAuditTrail } from "../shared/audit/storage.ts";
 import { now } from "../shared/clock.ts";
 import { loadConfig } from "../shared/config.ts";
 import { appPolicies } from "../shared/policy/appSource.ts";
-import { retryFor } from "../shared/notifications/channels.ts";
 import { DAILY_TIMER_SCHEDULE, type DailyRun, runDailyNotifications, trailSavingsSource } from "../shared/notifications/daily.ts";
 import { monthToDate as ledgerMonthToDate } from "../shared/savings/ledger.ts";
 import { channelsFromConfig, describeDelivery } from "../shared/notifications/deliver.ts";
@@ -44,7 +44,7 @@ app.timer("dailyDigest", {
       store,
       channels: channelsFromConfig(config),
       now,
-      retry: retryFor(config.emulator !== undefined),
+      retry: platformOf(config).notificationRetry,
       // The ledger's figures (estimated and realised by Cost Management); before its first refresh, the plans' estimates.
       savings: {
         monthToDate: async (at) =>

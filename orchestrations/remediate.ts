@@ -13,6 +13,7 @@
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import { undoneBy } from "../shared/actions/index.ts";
 import type { RemediationOutcome } from "../shared/remediation/types.ts";
 import type { ActionSpec, ApprovalSpec } from "../shared/policy/types.ts";
 import type { ApprovalDecision, ApprovalInput } from "./approval.ts";
@@ -314,9 +315,12 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
   const stopped = verified
     .filter((outcome) => outcome.outcome === "applied" || outcome.outcome === "already-done")
     .map((outcome) => outcome.resourceId);
-  if (input.restartAtScheduleStart && stopped.length > 0) {
+  // What undoes the policy's action (a start, its module says) runs when each resource's schedule window opens.
+  const undo = input.restartAtScheduleStart ? undoneBy(input.action.type) : undefined;
+  if (undo !== undefined && stopped.length > 0) {
     const found = (yield context.df.callActivityWithRetry(ACTIVITIES.nextScheduleStarts, RETRY, {
       resourceIds: stopped,
+      action: undo,
     })) as ScheduleStart[];
     const starts = found.filter((start): start is Extract<ScheduleStart, { at: string }> => "at" in start);
     // A schedule that could not be read is that resource's failed start, reported now: the others still sleep until their window.
@@ -325,7 +329,7 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
       .map((start) => ({
         resourceId: start.resourceId,
         policy: input.policy,
-        action: "start",
+        action: undo,
         outcome: "failed",
         reason: start.reason,
         errorCode: start.errorCode,
@@ -340,7 +344,7 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
         due.map((start) =>
           context.df.callActivityWithRetry(ACTIVITIES.applyRemediation, RETRY, {
             policy: input.policy,
-            action: { type: "start", args: {} },
+            action: { type: undo, args: {} },
             resourceId: start.resourceId,
             instanceId,
             trigger: input.trigger,
@@ -350,9 +354,9 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
         (index, error) => ({
           resourceId: due[index]?.resourceId ?? "unknown",
           policy: input.policy,
-          action: "start",
+          action: undo,
           outcome: "failed",
-          reason: `could not start it again: ${errorText(error)}`,
+          reason: `could not ${undo} it again: ${errorText(error)}`,
           errorCode: "ActivityFailed",
         }),
       );
@@ -362,7 +366,7 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
       ...audit,
       stage: "outcome",
       step: "restart",
-      action: "start",
+      action: undo,
       outcomes: restarts,
     });
     result.restarts = restarts;

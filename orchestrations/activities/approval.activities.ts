@@ -4,13 +4,14 @@
  * All idempotent: a request is made once per instance and round (the approvals store remembers
  * it), exemptions are a tag merge, and audit records carry ids derived from the step.
  */
+import { platformOf } from "../../shared/platform.ts";
 import { randomUUID } from "node:crypto";
 import * as df from "durable-functions";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { resourcesClient } from "../../shared/azure/clients.ts";
 import { now } from "../../shared/clock.ts";
 import { approvalCard, teamsMessage } from "../../shared/approvals/card.ts";
-import { type ChannelReport, postToTeams, retryFor, sendEmail } from "../../shared/notifications/channels.ts";
+import { type ChannelReport, postToTeams, sendEmail } from "../../shared/notifications/channels.ts";
 import { approvalEmail } from "../../shared/approvals/email.ts";
 import { type ApprovalPlan, type PlannedResource, planHash } from "../../shared/approvals/plan.ts";
 import { type ApprovalRequest, approvalLink } from "../../shared/approvals/request.ts";
@@ -84,7 +85,8 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
         channels.push({ channel, delivered: false, attempts: 0, error: `no link can be made: ${missing}` });
   } else if (link !== undefined) {
     const request: ApprovalRequest = { plan, link, expiresAt: input.expiresAt, approvers: input.approvers, escalated: input.escalated };
-    const retry = retryFor(config.emulator !== undefined);
+    const platform = platformOf(config);
+    const retry = platform.notificationRetry;
     const sends: Array<Promise<ChannelReport>> = [];
     if (settings.teamsWebhookUrl) sends.push(postToTeams(settings.teamsWebhookUrl, teamsMessage(approvalCard(request)), retry));
     if (settings.email) {
@@ -100,7 +102,8 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
                 connectionString: email.connectionString,
                 sender: email.sender,
                 to,
-                ...(config.emulator ? { tlsCa: config.emulator.ca, pollIntervalMs: 50 } : {}),
+                ...(platform.tlsCa === undefined ? {} : { tlsCa: platform.tlsCa }),
+                ...(platform.pollIntervalMs === undefined ? {} : { pollIntervalMs: platform.pollIntervalMs }),
               },
               approvalEmail(request),
               retry,
@@ -113,7 +116,8 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
     }
     channels.push(...(await Promise.all(sends)));
     // Locally, the link is what a person uses when no channel is set up (npm start prints it).
-    if (!configured && config.emulator) console.log(`approval requested for ${input.policy} (${input.instanceId}): ${link}`);
+    if (!configured && platform.printsUnsentApprovalLinks)
+      console.log(`approval requested for ${input.policy} (${input.instanceId}): ${link}`);
   }
   const delivered = channels.some((channel) => channel.delivered);
   const result: ApprovalRequestResult = {
@@ -191,7 +195,7 @@ async function writeExemptionsActivity(input: ExemptionInput): Promise<Array<{ r
         await client.tagsOperations.updateAtScope(
           resourceId,
           { operation: "Merge", properties: { tags } },
-          config.emulator ? { updateIntervalInMs: 50 } : {},
+          platformOf(config).pollIntervalMs === undefined ? {} : { updateIntervalInMs: platformOf(config).pollIntervalMs },
         );
       } catch (error) {
         return { resourceId, written: false, reason: `the exemption could not be written: ${(error as Error).message}` };

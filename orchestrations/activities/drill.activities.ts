@@ -5,6 +5,7 @@
  * keeps one entry per drill. Inputs and outputs are plain JSON (a poller travels as its
  * serialised state).
  */
+import { platformOf } from "../../shared/platform.ts";
 import { drillAlert } from "../../shared/notifications/alerts.ts";
 import { sendNotification } from "../../shared/notifications/send.ts";
 import type { PostgreSQLManagementFlexibleServerClient, Server } from "@azure/arm-postgresql-flexible";
@@ -50,9 +51,10 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Against the emulator, poll quickly: its clock is virtual. In Azure, the drill's durable timers set the pace. */
+/** The platform's poll interval (against the emulator, quick: its clock is virtual); in Azure, the drill's durable timers set the pace. */
 function lroOptions(config: GovernorConfig): { updateIntervalInMs?: number } {
-  return config.emulator ? { updateIntervalInMs: 20 } : {};
+  const { pollIntervalMs } = platformOf(config);
+  return pollIntervalMs === undefined ? {} : { updateIntervalInMs: pollIntervalMs };
 }
 
 async function getServer(client: PostgreSQLManagementFlexibleServerClient, id: string): Promise<Server | undefined> {
@@ -219,7 +221,7 @@ export async function openDrillAccess(prep: DrillPreparation): Promise<string> {
   if (server?.network?.delegatedSubnetResourceId || server?.network?.publicNetworkAccess === "Disabled") {
     return "private network: Governor reaches the drill server through its virtual network, no firewall rule";
   }
-  const address = config.drills.outboundIp ?? (config.emulator ? "127.0.0.1" : undefined);
+  const address = config.drills.outboundIp ?? platformOf(config).defaultOutboundIp;
   if (address === undefined) return "no firewall rule: GOVERNOR_OUTBOUND_IP is not set";
   await client.firewallRules.beginCreateOrUpdateAndWait(
     prep.drillServer.resourceGroup,

@@ -8,7 +8,8 @@ import * as df from "durable-functions";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { openAuditTrail } from "../../shared/audit/storage.ts";
 import type { AuditTrail } from "../../shared/audit/trail.ts";
-import { type AzureTarget, targetFromConfig } from "../../shared/azure/target.ts";
+import type { AzureTarget } from "../../shared/azure/target.ts";
+import { platformOf } from "../../shared/platform.ts";
 import { now } from "../../shared/clock.ts";
 import { type GovernorConfig, loadConfig } from "../../shared/config.ts";
 import { readResource, readResourceGroup } from "../../shared/inventory/readResource.ts";
@@ -47,7 +48,7 @@ export async function dependencies(): Promise<Loaded & { config: GovernorConfig;
   const key = JSON.stringify([config.subscriptionId, config.emulator?.armEndpoint, config.auditTable, process.env.AzureWebJobsStorage]);
   if (loaded?.key !== key) {
     const value = (async (): Promise<Loaded> => ({
-      target: await targetFromConfig(config),
+      target: await platformOf(config).target(config.subscriptionId),
       trail: await openAuditTrail(process.env, { table: config.auditTable }),
     }))();
     loaded = { key, value };
@@ -60,9 +61,9 @@ export async function dependencies(): Promise<Loaded & { config: GovernorConfig;
   return { ...clients, policySet, config };
 }
 
-/** Against the emulator, poll operations and back off quickly: its clock is virtual. In Azure, Retry-After sets the pace. */
+/** The pace of polls and retries the platform sets: in Azure, Retry-After sets it. */
 function remediationOptions(config: GovernorConfig): RemediationOptions | undefined {
-  return config.emulator ? { pollIntervalMs: 50, retryDelayMs: 200, maxRetryDelayMs: 2_000 } : undefined;
+  return platformOf(config).remediation;
 }
 
 /** Reads around a change in flight at once within one activity: ARM's read budget is shared by the subscription. */
@@ -250,7 +251,7 @@ export type ScheduleStart = { resourceId: string; at: string } | { resourceId: s
  * resource group's). Reads are retried like every other, a few at a time; a resource whose
  * schedule could not be read says so (its start is then reported failed), the others go on.
  */
-async function nextScheduleStartsActivity(input: { resourceIds: string[] }): Promise<ScheduleStart[]> {
+async function nextScheduleStartsActivity(input: { resourceIds: string[]; action?: string }): Promise<ScheduleStart[]> {
   const { target, policySet } = await dependencies();
   const options = await readsOptions();
   const settings = policySet.settings;
@@ -271,7 +272,7 @@ async function nextScheduleStartsActivity(input: { resourceIds: string[] }): Pro
           },
         }).value;
       } catch (error) {
-        const failed = failedOutcome({ resourceId, action: "start" }, error, "could not read the schedule");
+        const failed = failedOutcome({ resourceId, action: input.action ?? "start" }, error, "could not read the schedule");
         return { resourceId, errorCode: failed.errorCode ?? "Error", reason: failed.reason };
       }
       if (tag === undefined) return undefined;
@@ -299,5 +300,5 @@ df.app.activity(ACTIVITIES.loadPlanChunk, {
   },
 });
 df.app.activity(ACTIVITIES.nextScheduleStarts, {
-  handler: (input: unknown) => nextScheduleStartsActivity(input as { resourceIds: string[] }),
+  handler: (input: unknown) => nextScheduleStartsActivity(input as { resourceIds: string[]; action?: string }),
 });

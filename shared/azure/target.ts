@@ -51,17 +51,3 @@ export async function azureTarget(subscriptionId: string): Promise<AzureTarget> 
     clientOptions: {},
   };
 }
-
-/** Where the app's clients point: the emulator when the local settings name it, Azure otherwise. */
-export async function targetFromConfig(config: {
-  subscriptionId: string;
-  emulator?: { armEndpoint: string; ca: string };
-}): Promise<AzureTarget> {
-  // The emulator's injected faults cost no time to recover from: retry sooner (Retry-After is still honoured).
-  if (config.emulator) {
-    return emulatorTarget({ url: config.emulator.armEndpoint, ca: config.emulator.ca }, config.subscriptionId, {
-      retryOptions: { retryDelayInMs: 100, maxRetryDelayInMs: 1_000 },
-    });
-  }
-  return azureTarget(config.subscriptionId);
-}

@@ -4,10 +4,10 @@
  * identity as the password; locally to wherever the emulator says the server's database listens,
  * with the password from the settings.
  */
-import { request } from "node:https";
 import pg from "pg";
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
+import { platformOf } from "../platform.ts";
 
 /** The scope of Microsoft Entra tokens for Azure Database for PostgreSQL. */
 export const POSTGRES_TOKEN_SCOPE = "https://ossrdbms-aad.database.windows.net/.default";
@@ -16,25 +16,6 @@ export interface ServerAddress {
   name: string;
   fullyQualifiedDomainName?: string;
   administratorLogin?: string;
-}
-
-function getJson(url: string, ca: string): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca, method: "GET", timeout: 10_000 }, (response) => {
-      let text = "";
-      response.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      response.on("end", () => {
-        try {
-          resolve({ status: response.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined });
-        } catch {
-          reject(new Error(`${url} answered ${response.statusCode ?? 0} with something that is not JSON`));
-        }
-      });
-    });
-    req.on("timeout", () => req.destroy(new Error(`no answer from ${url}`)));
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 /** The client configuration for a server's database (not yet connected). */
@@ -47,17 +28,11 @@ export async function connectionConfig(
   const user = config.drills.dbUser ?? server.administratorLogin;
   if (!user) throw new Error(`no database user for ${server.name}: set GOVERNOR_DRILL_DB_USER`);
   const base: pg.ClientConfig = { user, database, connectionTimeoutMillis: 30_000 };
-  if (config.emulator) {
-    const answer = await getJson(
-      `${config.emulator.armEndpoint}/_emulator/postgres/${encodeURIComponent(server.name)}`,
-      config.emulator.ca,
-    );
-    const address = answer.body as { host?: string; port?: number } | undefined;
-    if (answer.status !== 200 || !address?.host || !address.port) throw new Error(`no database runs behind ${server.name} in the emulator`);
+  const endpoint = await platformOf(config).database(server);
+  if (!endpoint.azure) {
     if (config.drills.dbPassword === undefined) throw new Error("GOVERNOR_DRILL_DB_PASSWORD is not set (the local servers' password)");
-    return { ...base, host: address.host, port: address.port, password: config.drills.dbPassword };
+    return { ...base, host: endpoint.host, port: endpoint.port, password: config.drills.dbPassword };
   }
-  if (!server.fullyQualifiedDomainName) throw new Error(`server ${server.name} has no DNS name yet`);
   const password =
     config.drills.dbPassword ??
     (async (): Promise<string> => {
@@ -65,7 +40,7 @@ export async function connectionConfig(
       if (!token) throw new Error("no Microsoft Entra token for Azure Database for PostgreSQL");
       return token.token;
     });
-  return { ...base, host: server.fullyQualifiedDomainName, port: 5432, password, ssl: { rejectUnauthorized: true } };
+  return { ...base, host: endpoint.host, port: endpoint.port, password, ssl: { rejectUnauthorized: true } };
 }
 
 /** Connects, runs `use`, and always closes the connection. */

@@ -28,11 +28,6 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 4, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
-/** Delivery is quick against local servers and patient in Azure. */
-export function retryFor(local: boolean): RetryOptions {
-  return local ? { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 } : DEFAULT_RETRY;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 class Permanent extends Error {}

@@ -5,10 +5,11 @@
  * the audit trail: delivered, failed (the channel refused it, with its reason) or undeliverable
  * (unreachable or failing through every retry, or nowhere to send it).
  */
+import { platformOf } from "../platform.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import type { GovernorConfig } from "../config.ts";
-import { type ChannelReport, postToTeams, type RetryOptions, retryFor, sendEmail, teamsMessage } from "./channels.ts";
+import { type ChannelReport, postToTeams, type RetryOptions, DEFAULT_RETRY, sendEmail, teamsMessage } from "./channels.ts";
 import { type Notification, notificationCard, notificationEmail } from "./message.ts";
 import { type EmailPacer, pacerOf } from "./pacer.ts";
 import type { DeliveryStatus, NotificationStore } from "./store.ts";
@@ -30,6 +31,7 @@ export interface NotificationChannels {
 /** The channels of the app's settings: the approval requests' Teams webhook and email service. */
 export function channelsFromConfig(config: GovernorConfig): NotificationChannels {
   const { teamsWebhookUrl, email } = config.approvals;
+  const platform = platformOf(config);
   return {
     ...(teamsWebhookUrl ? { teamsWebhookUrl } : {}),
     ...(email
@@ -39,7 +41,8 @@ export function channelsFromConfig(config: GovernorConfig): NotificationChannels
             sender: email.sender,
             to: email.to,
             escalationTo: email.escalationTo,
-            ...(config.emulator ? { tlsCa: config.emulator.ca, pollIntervalMs: 50 } : {}),
+            ...(platform.tlsCa === undefined ? {} : { tlsCa: platform.tlsCa }),
+            ...(platform.pollIntervalMs === undefined ? {} : { pollIntervalMs: platform.pollIntervalMs }),
           },
         }
       : {}),
@@ -97,7 +100,7 @@ function statusOf(report: ChannelReport): DeliveryStatus {
 
 /** Delivers a message to every channel its audience reads; never throws for a channel's failure. */
 export async function deliverNotification(message: Notification, deps: DeliveryDependencies): Promise<DeliveryReport> {
-  const retry = deps.retry ?? retryFor(false);
+  const retry = deps.retry ?? DEFAULT_RETRY;
   const pacer = deps.pacer ?? pacerOf(deps.store, deps.now);
   const jobs: Array<Promise<ChannelOutcome | undefined>> = [];
   // Owners' notices are personal: by email only, never to the team's channel.

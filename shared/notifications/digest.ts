@@ -7,6 +7,7 @@
  * A finding the latest sweep has and the earlier one had not is new; one the earlier had and the
  * latest has not is resolved (every sweep leaves a `sweep` mark, findings or none).
  */
+import { saves } from "../actions/index.ts";
 import { resourceNameOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import type { Verdict } from "../policy/types.ts";
@@ -201,12 +202,13 @@ export function budgetStatus(notices: readonly AuditRecord[], monthStart: Date):
   return `${responses.length} budget alert(s) this month; the latest (${last.at.slice(0, 10)}): ${last.reason.split(". ")[0] ?? last.reason}`;
 }
 
-/** The estimate of what the changes applied since an instant save a month: the plans' estimates, starts not counted. */
+/** The estimate of what the changes applied since an instant save a month: the plans' estimates of changes that save (starts do not). */
 export function estimatedSavings(outcomes: readonly AuditRecord[], decisions: readonly AuditRecord[]): number {
   const byId = new Map(decisions.filter((record) => record.kind === "decision").map((record) => [record.id, record]));
   let total = 0;
   for (const record of outcomes) {
-    if (record.kind !== "outcome" || record.outcome !== "applied" || record.action === "start" || record.resourceId === undefined) continue;
+    if (record.kind !== "outcome" || record.outcome !== "applied" || !saves(record.action ?? "") || record.resourceId === undefined)
+      continue;
     const estimate = (
       byId.get(`${record.instanceId}:plan:${record.resourceId.toLowerCase()}`)?.details as { estimatedMonthlySavings?: unknown } | undefined
     )?.estimatedMonthlySavings;

@@ -4,11 +4,11 @@
  * because the store itself is down is logged and reported, never thrown: an alert must not fail
  * the workflow it reports on (the workflow's own records are in the trail already).
  */
+import { platformOf } from "../platform.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import { now } from "../clock.ts";
 import type { GovernorConfig } from "../config.ts";
-import { retryFor } from "./channels.ts";
 import { channelsFromConfig, type DeliveryReport, deliverNotification, describeDelivery } from "./deliver.ts";
 import type { Notification } from "./message.ts";
 import { appNotificationStore } from "./store.ts";
@@ -23,7 +23,7 @@ export async function sendNotification(
       store: await appNotificationStore(),
       trail: context.trail,
       now,
-      retry: retryFor(context.config.emulator !== undefined),
+      retry: platformOf(context.config).notificationRetry,
       trigger: context.trigger,
     });
     return { report, summary: describeDelivery(report) };

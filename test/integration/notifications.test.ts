@@ -4,6 +4,7 @@
  * parser, emails sent by the real EmailClient to the emulated Communication Services and read back
  * through its control route, every delivery in the audit trail of Azurite.
  */
+import { platformOf } from "../../shared/platform.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CostNoticeInput } from "../../orchestrations/costContainment.ts";
 import { ACTIVITIES } from "../../orchestrations/names.ts";
@@ -11,7 +12,6 @@ import type { AuditRecord } from "../../shared/audit/record.ts";
 import type { DrillFacts } from "../../shared/drills/record.ts";
 import { tableFromConnectionString } from "../../shared/azure/tables.ts";
 import { loadConfig } from "../../shared/config.ts";
-import { retryFor } from "../../shared/notifications/channels.ts";
 import { channelsFromConfig, deliverNotification } from "../../shared/notifications/deliver.ts";
 import type { Notification } from "../../shared/notifications/message.ts";
 import { NOTIFICATIONS_TABLE, NotificationStore } from "../../shared/notifications/store.ts";
@@ -291,7 +291,7 @@ describe("the email quota", () => {
       store,
       trail: h.trail,
       now: () => h.app.clock.now(),
-      retry: retryFor(true),
+      retry: platformOf(loadConfig(process.env)).notificationRetry,
       trigger: { type: "timer" as const, id: "test" },
     };
     const notice = (index: number): Notification => ({
