@@ -34,6 +34,7 @@ import {
   templateAppSettings,
 } from "../support/governorTemplate.ts";
 import { readFileSync } from "node:fs";
+import { withRoleActions } from "../../build/roles.ts";
 import { exportAzurePolicy } from "../../shared/azurePolicy/export.ts";
 import { DEFAULT_POLICIES } from "../../cli/plan.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
@@ -332,6 +333,15 @@ describe("the template agrees with the code", () => {
       `the operator role's actions: ${moved} is in the template's role but not in the activities' manifest (scope subscription)`,
       `the drill role's actions: ${moved} is in the activities' manifest (scope drill-resource-group) but not in the template's role`,
     ]);
+  });
+
+  it("npm run infra:roles writes the manifest's actions into roles that drifted, and changes nothing else in the file", () => {
+    const text = readFileSync(new URL("../../infra/azuredeploy.json", import.meta.url), "utf8");
+    expect(withRoleActions(text, requiredActionsByScope())).toBe(text);
+    const drifted = withRoleActions(text, { subscription: ["*/read"], "drill-resource-group": ["Microsoft.Compute/disks/delete"] });
+    expect(roleProblems(scoped(JSON.parse(drifted) as ArmTemplate), requiredActionsByScope()).length).toBeGreaterThan(2);
+    const written = withRoleActions(drifted, requiredActionsByScope());
+    expect(written).toBe(text);
   });
 
   it("the role check fails when the drill role is assigned at the subscription, or deployed to another group", () => {

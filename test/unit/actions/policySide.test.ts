@@ -10,7 +10,7 @@ import { restoreDrillAction } from "../../../shared/actions/restoreDrill.ts";
 import { stopAction } from "../../../shared/actions/stop.ts";
 import { plannedTags, tagAction } from "../../../shared/actions/tag.ts";
 import { actionObjectSchema } from "../../../shared/policy/schema.ts";
-import { actionArgs, context, resource } from "./support.ts";
+import { actionArgs, context, resource } from "../policy/support.ts";
 
 const VAULTS = "/subscriptions/s/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults";
 
