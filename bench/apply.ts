@@ -16,6 +16,7 @@
  *
  * Usage: node bench/apply.ts [--sizes 1000] [--large] (adds 10,000) [--faults both|on|off]
  */
+import { changeKey } from "../emulator/store.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,7 +72,7 @@ async function run(size: number, faults: boolean): Promise<void> {
     );
     const changes = new Map<string, number>();
     app.emulator.core.store.changes.on("change", (change) => {
-      const key = `${change.resourceId.toLowerCase()} ${change.operationName}`;
+      const key = changeKey(change);
       changes.set(key, (changes.get(key) ?? 0) + 1);
     });
     if (faults) app.emulator.core.faults.add({ rate429: 0.05, rate5xx: 0.05, retryAfterSeconds: 1 });

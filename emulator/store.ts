@@ -40,9 +40,19 @@ export interface ResourceChange {
   resourceType: string;
   /** ARM operation name as Event Grid reports it, e.g. `Microsoft.Compute/virtualMachines/deallocate/action`. */
   operationName: string;
+  /** What a change of an operation that can change different things wrote (the tags of a tags write). */
+  detail?: string;
   at: string;
   /** Who made the change (the request's caller); set by the store. */
   caller?: Caller;
+}
+
+/**
+ * One key per distinct change: the resource, the operation and what it wrote. The same key twice
+ * is the same change sent twice; a tag merge and a later tag merge of other tags are two changes.
+ */
+export function changeKey(change: Pick<ResourceChange, "resourceId" | "operationName" | "detail">): string {
+  return `${change.resourceId.toLowerCase()} ${change.operationName}${change.detail === undefined ? "" : ` ${change.detail}`}`;
 }
 
 /** The ids a resource id sits under, down to the top-level resource: `…/vaults/v/backupFabrics/Azure` and `…/vaults/v` for an item. */

@@ -233,6 +233,13 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   plant("disallowed-region", farAway, "eastus is not an allowed region");
   plant("disallowed-size", farAway, "Standard_M64s is not an allowed size");
   plant("idle-vm", farAway, "test VM with average CPU under 5% for days");
+  // QA: busy in office hours, off outside them; only the off-hours policy stops it, so it starts it again.
+  const qa = b.vm("rg-odoo-test", "vm-odoo-qa-01", {
+    size: "Standard_D2s_v5",
+    tags: { ...testTags, "governor-schedule": "Mon-Fri 08:00-18:00 Europe/Brussels" },
+    workload: "business-hours",
+  });
+  plant("off-hours-vm", qa, "test VM running outside its office-hours schedule, busy within it");
   b.generic("Microsoft.Storage/storageAccounts", "rg-odoo-test", "stodootestexports", {
     tags: { environment: "test" },
     sku: { name: "Standard_LRS" },

@@ -142,7 +142,14 @@ function tagsBody(id: string, tags: Record<string, string>): Record<string, unkn
   };
 }
 
-function writeTags(ctx: RouteContext, next: Record<string, string>): RouteResult {
+/** `detail`: what the request wrote (`Merge owner=x`), so a change sent twice is told apart from two different tag changes. */
+const listedTags = (tags: Record<string, string>): string =>
+  Object.entries(tags)
+    .map(([name, value]) => `${name}=${value}`)
+    .sort()
+    .join(",");
+
+function writeTags(ctx: RouteContext, next: Record<string, string>, detail: string): RouteResult {
   if (Object.keys(next).length > MAX_TAGS) {
     throw badRequest(`A resource can have at most ${MAX_TAGS} tags; this request would leave ${Object.keys(next).length}.`, "TooManyTags");
   }
@@ -153,6 +160,7 @@ function writeTags(ctx: RouteContext, next: Record<string, string>): RouteResult
     resourceId: target.id,
     resourceType: target.type,
     operationName: "Microsoft.Resources/tags/write",
+    detail,
     at: ctx.core.nowIso(),
   });
   return { status: 200, body: tagsBody(target.id, next) };
@@ -326,7 +334,8 @@ export function resourceManagerRoutes(): RouteDefinition[] {
       name: "tags.createOrUpdateAtScope",
       handler: (ctx) => {
         const body = (ctx.body ?? {}) as { properties?: { tags?: unknown } };
-        return writeTags(ctx, validateTags(body.properties?.tags ?? {}));
+        const tags = validateTags(body.properties?.tags ?? {});
+        return writeTags(ctx, tags, `Replace ${listedTags(tags)}`);
       },
     },
     {
@@ -338,14 +347,14 @@ export function resourceManagerRoutes(): RouteDefinition[] {
         if (typeof body.operation !== "string") throw badRequest("The 'operation' property (Merge, Replace or Delete) is required.");
         const patch = validateTags(body.properties?.tags ?? {});
         const current = tagsTarget(ctx).tags;
-        return writeTags(ctx, patchTags(current, body.operation, patch));
+        return writeTags(ctx, patchTags(current, body.operation, patch), `${String(body.operation)} ${listedTags(patch)}`);
       },
     },
     {
       method: "DELETE",
       pattern: "/{*scope}/providers/Microsoft.Resources/tags/default",
       name: "tags.deleteAtScope",
-      handler: (ctx) => writeTags(ctx, {}),
+      handler: (ctx) => writeTags(ctx, {}, "Delete all"),
     },
   ];
 }

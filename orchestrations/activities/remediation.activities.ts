@@ -82,12 +82,13 @@ export function failedOutcome(
 
 async function applyRemediationActivity(request: RemediationRequest): Promise<RemediationOutcome> {
   try {
-    const { target, config, policySet } = await dependencies();
+    const { target, config, policySet, trail } = await dependencies();
     const options = remediationOptions(config);
     return await applyRemediation(request, {
       target,
       config,
       policySet,
+      trail,
       registry: builtinRegistry(),
       now,
       ...(options ? { options } : {}),

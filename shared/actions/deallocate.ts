@@ -47,6 +47,7 @@ export const deallocateAction = defineAction<HoursArgs>({
     return `deallocate ${resource.name} (compute billing stops, disks kept): ${estimate(resource, args, ctx).explanation}`;
   },
   executor: powerExecutor({
+    owner: "stop",
     final: "deallocated",
     transitional: "deallocating",
     describe: (ctx) => `deallocated ${ctx.resource.name} (compute billing stops, disks kept)`,
@@ -58,6 +59,11 @@ export const deallocateAction = defineAction<HoursArgs>({
     },
   }),
   permissions: [
+    {
+      operation: "Microsoft.Resources/tags/write",
+      why: "record who stopped it (governor-stopped-by) before deallocating",
+      evidence: "request",
+    },
     { operation: "Microsoft.Compute/virtualMachines/deallocate/action", why: "deallocate idle or off-hours VMs", evidence: "request" },
   ],
   undoneBy: "start",

@@ -16,6 +16,7 @@ export const startAction = defineAction<Record<string, never>>({
   appliesTo: ["virtual-machine", "aks-cluster"],
   internal: true,
   executor: powerExecutor({
+    owner: "start",
     final: "running",
     transitional: "starting",
     describe: (ctx) => `started ${ctx.resource.kind === "aks-cluster" ? "AKS cluster " : ""}${ctx.resource.name}`,
@@ -34,6 +35,7 @@ export const startAction = defineAction<Record<string, never>>({
     },
   }),
   permissions: [
+    { operation: "Microsoft.Resources/tags/write", why: "clear governor-stopped-by once started", evidence: "request" },
     {
       operation: "Microsoft.Compute/virtualMachines/start/action",
       why: "start VMs again when their schedule window opens",

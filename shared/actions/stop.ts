@@ -61,6 +61,7 @@ export const stopAction = defineAction<HoursArgs>({
     return `stop ${resource.name} (${nodes} node${nodes === 1 ? "" : "s"}): ${estimate(resource, args, ctx).explanation}`;
   },
   executor: powerExecutor({
+    owner: "stop",
     final: "stopped",
     transitional: "stopping",
     describe(ctx) {
@@ -75,6 +76,11 @@ export const stopAction = defineAction<HoursArgs>({
     },
   }),
   permissions: [
+    {
+      operation: "Microsoft.Resources/tags/write",
+      why: "record who stopped it (governor-stopped-by) before stopping",
+      evidence: "request",
+    },
     { operation: "Microsoft.ContainerService/managedClusters/stop/action", why: "stop off-hours AKS clusters", evidence: "request" },
   ],
   undoneBy: "start",

@@ -21,12 +21,12 @@
  * the write, so a value someone set since the resource was read is kept. Tags already in place
  * are `done`: nothing is written (every tag write raises an event, even one that changes nothing).
  */
-import { resourcesClient } from "../azure/clients.ts";
 import type { EvaluationContext } from "../policy/registry.ts";
 import { tagValue } from "../policy/settings.ts";
 import type { InventoryResource } from "../policy/types.ts";
-import { type ExecutorContext, followOperation, lroOptions } from "../remediation/executor.ts";
+import type { ExecutorContext } from "../remediation/executor.ts";
 import { refreshResource } from "../remediation/refresh.ts";
+import { currentTags, updateTags } from "../remediation/tags.ts";
 import { defineAction } from "./module.ts";
 
 export interface TagArgs {
@@ -158,15 +158,10 @@ export const tagAction = defineAction<TagArgs>({
       return `merged tags ${listed(changes)} into ${ctx.resource.name}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
     },
     async change(ctx, accepted) {
-      const client = await resourcesClient(ctx.target);
       // The tags as they are now, not as they were read a moment ago: a value set since then is kept.
-      const current = (await client.tagsOperations.getAtScope(ctx.resource.id)).properties?.tags ?? {};
-      const { changes } = planFor(ctx, current);
+      const { changes } = planFor(ctx, await currentTags(ctx));
       if (Object.keys(changes).length === 0) return;
-      const { restorePoller } = await import("@azure/arm-resources");
-      const start = () =>
-        client.tagsOperations.updateAtScope(ctx.resource.id, { operation: "Merge", properties: { tags: changes } }, lroOptions(ctx));
-      await followOperation(start, (state) => restorePoller(client, state, start, lroOptions(ctx)), accepted, ctx.options);
+      await updateTags(ctx, "Merge", changes, accepted);
     },
     refresh: refreshResource,
     state: (ctx) => ({ exists: true, tags: { ...ctx.resource.tags } }),

@@ -44,6 +44,10 @@ import {
   removes,
 } from "./executor.ts";
 import { executorFor, undoesSomething, undoneBy } from "../actions/index.ts";
+import { tagValue } from "../policy/settings.ts";
+import { parseStoppedBy, STOPPED_BY_TAG } from "./stoppedBy.ts";
+import type { AuditRecord } from "../audit/record.ts";
+import type { AuditTrail } from "../audit/trail.ts";
 import type { RemediationOutcome, RemediationRequest } from "./types.ts";
 
 export interface RemediationDeps {
@@ -53,7 +57,12 @@ export interface RemediationDeps {
   registry: Registry;
   now: () => Date;
   options?: RemediationOptions;
+  /** The audit trail, where a start reads which other policies stopped the resource too; without it, only the tag tells. */
+  trail?: Pick<AuditTrail, "query">;
 }
+
+/** How far back a start looks for other policies' stops of its resource. */
+const STOPS_LOOKBACK_MS = 14 * 86_400_000;
 
 class Skip {
   readonly guard: string;
@@ -86,6 +95,8 @@ async function evaluationContext(
   target: AzureTarget,
   resource: InventoryResource,
   policy: Policy,
+  /** Other policies decided on the same read (a start asks whether another would stop the resource again). */
+  others: readonly Policy[],
   set: PolicySet,
   registry: Registry,
   settings: Settings,
@@ -112,7 +123,7 @@ async function evaluationContext(
     resources: [resource, ...related],
     resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
   };
-  const requests = requestsByKind({ ...set, policies: [policy] }, registry);
+  const requests = requestsByKind({ ...set, policies: [policy, ...others] }, registry);
   // The facts of this one resource: its CPU through one batch metrics call, its own backup item by name.
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));
   const withoutBackup = Object.fromEntries(
@@ -222,14 +233,80 @@ function decide(
 }
 
 /**
- * Whether a schedule policy's resource may be started: not while the policy would stop it again
- * (it is still outside its schedule, as if it were running).
+ * The other policies that stop resources of this kind the way this one does (their action is
+ * undone by the same `undo`), and act: their reasons to keep a resource stopped count too.
  */
-function decideStart(policy: Policy, resource: InventoryResource, ctx: EvaluationContext, registry: Registry): Skip | undefined {
+function otherStoppers(policy: Policy, resource: InventoryResource, set: PolicySet, undo: string): Policy[] {
+  return set.policies.filter(
+    (other) =>
+      other !== policy &&
+      other.mode === "enforce" &&
+      undoneBy(other.action.type) === undo &&
+      (other.resource === "any" || other.resource === resource.kind),
+  );
+}
+
+/**
+ * Another policy's stop of the resource since it was last started (the audit trail's outcomes,
+ * oldest first): two policies that stopped one resource at once both own the stop, whichever
+ * wrote the tag last.
+ */
+function alsoStoppedBy(records: readonly AuditRecord[], policy: Policy, undo: string): AuditRecord | undefined {
+  const lastStart = records.findLastIndex((record) => record.action === undo && record.outcome === "applied");
+  return records
+    .slice(lastStart + 1)
+    .find(
+      (record) =>
+        record.policy !== policy.name &&
+        (record.outcome === "applied" || record.outcome === "already-done") &&
+        undoneBy(record.action ?? "") === undo,
+    );
+}
+
+/**
+ * Whether what undoes a schedule policy's stop may run (one owner per stop): only on a stop this
+ * policy made itself (`governor-stopped-by` names it), not while a budget containment's stop holds,
+ * and not while this policy or another that stops it would stop it again (it is still outside its
+ * schedule, or idle, as if it were running).
+ */
+function decideStart(
+  policy: Policy,
+  resource: InventoryResource,
+  ctx: EvaluationContext,
+  set: PolicySet,
+  registry: Registry,
+  undo: string,
+  records: readonly AuditRecord[],
+): Skip | undefined {
+  const owner = parseStoppedBy(tagValue(resource.tags, STOPPED_BY_TAG));
+  if (!owner)
+    return new Skip(
+      "stopped-by",
+      `${resource.name} carries no ${STOPPED_BY_TAG}: ${policy.name} did not stop it (a person or another tool did), so it does not ${undo} it`,
+    );
+  if (owner.budget && ctx.now.toISOString().slice(0, 10) < owner.budget.until)
+    return new Skip(
+      "stopped-by",
+      `${resource.name} was stopped by the containment of budget ${owner.budget.name}: it stays stopped until the budget period ends (${owner.budget.until}) or a person starts it`,
+    );
+  if (owner.policy !== policy.name)
+    return new Skip(
+      "stopped-by",
+      `${resource.name} was stopped by ${owner.policy}, not ${policy.name}: it stays stopped until that reason ends or a person starts it`,
+    );
+  const also = alsoStoppedBy(records, policy, undo);
+  if (also)
+    return new Skip(
+      "stopped-by",
+      `${resource.name} was stopped by ${also.policy} too (${also.at}): it stays stopped until that reason ends or a person starts it`,
+    );
   const asRunning: InventoryResource = { ...resource, powerState: "running" };
   const inventory = { ...ctx.inventory, resources: ctx.inventory.resources.map((other) => (other === resource ? asRunning : other)) };
-  const result = conditionsOf(policy, asRunning, registry, { ...ctx, inventory, index: buildIndex(inventory) });
-  if (result.matched) return new Skip("conditions", `${policy.name} would stop ${resource.name} again now: ${result.reason}`);
+  const running = { ...ctx, inventory, index: buildIndex(inventory) };
+  for (const stopper of [policy, ...otherStoppers(policy, resource, set, undo)]) {
+    const result = conditionsOf(stopper, asRunning, registry, running);
+    if (result.matched) return new Skip("conditions", `${stopper.name} would stop ${resource.name} again now: ${result.reason}`);
+  }
   return undefined;
 }
 
@@ -303,7 +380,8 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
   const settings: Settings = { ...deps.policySet.settings, dryRun: false };
   let ctx: ExecutorContext;
   try {
-    const evaluation = await evaluationContext(target, resource, policy, deps.policySet, deps.registry, settings, now, options);
+    const others = starting ? otherStoppers(policy, resource, deps.policySet, executor.action) : [];
+    const evaluation = await evaluationContext(target, resource, policy, others, deps.policySet, deps.registry, settings, now, options);
     ctx = { target, request, resource, args: policy.action.args, evaluation, options };
   } catch (error) {
     return failed(error, `could not gather what ${policy.name} decides on`);
@@ -322,8 +400,17 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
   if (block) return skipped(new Skip(block.guard, block.reason), { before });
   // A change already under way was decided when it was sent; joining it only waits for it.
   if (assessment.status === "todo") {
+    let records: AuditRecord[] = [];
+    if (starting && deps.trail) {
+      try {
+        const since = new Date(now.getTime() - STOPS_LOOKBACK_MS);
+        records = await retryingRead(() => deps.trail!.query({ resourceId: resource.id, kind: "outcome", since }), options);
+      } catch (error) {
+        return failed(error, "could not read who else stopped it (the audit trail)");
+      }
+    }
     const skip = starting
-      ? decideStart(policy, resource, ctx.evaluation, deps.registry)
+      ? decideStart(policy, resource, ctx.evaluation, deps.policySet, deps.registry, executor.action, records)
       : decide(policy, resource, ctx.evaluation, deps.policySet, deps.registry, request);
     if (skip) return skipped(skip, { before });
   }

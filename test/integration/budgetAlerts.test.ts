@@ -38,10 +38,11 @@ const like = <T extends Record<string, unknown>>(partial: T): T => expect.object
 
 /**
  * The reference common-schema alert, adjusted only in what a sample cannot know: the budget of
- * the sample estate, its subscription (the sample's is all ones), and the threshold (the sample
- * notifies at 50 %; these alerts are at 100 %, the budget itself).
+ * the sample estate, its subscription (the sample's is all ones), the threshold (the sample
+ * notifies at 50 %; these alerts are at 100 %, the budget itself) and, when given, when it fired
+ * (the emulated subscription's day rather than the sample's of 2022).
  */
-function estateAlert(subscriptionId: string, thresholdType: "Actual" | "Forecasted"): Json {
+function estateAlert(subscriptionId: string, thresholdType: "Actual" | "Forecasted", firedAt?: Date): Json {
   const text = JSON.stringify(readExample("cost-management/budget-alert-common-alert-schema-actual.json"))
     .replaceAll("11111111-1111-1111-1111-111111111111", subscriptionId)
     .replaceAll("Test_actual_cost_budget", "budget-nordwind-monthly");
@@ -49,6 +50,7 @@ function estateAlert(subscriptionId: string, thresholdType: "Actual" | "Forecast
   const data = ((payload.data as Json).alertContext as Json).AlertData as Json;
   data.NotificationThresholdAmount = data.BudgetThreshold;
   data.ThresholdType = thresholdType;
+  if (firedAt) ((payload.data as Json).essentials as Json).firedDateTime = firedAt.toISOString();
   return payload;
 }
 
@@ -123,12 +125,12 @@ describe("budget alerts on the local runtime", () => {
   }, 90_000);
 
   it("actual spend at 100 % starts one containment however often it is delivered, and stops nothing until approved", async () => {
-    const alert = estateAlert(app.sample.subscriptionId, "Actual");
+    const alert = estateAlert(app.sample.subscriptionId, "Actual", app.clock.now());
     const first = await handleBudgetAlert(post(alert), deps());
     const second = await handleBudgetAlert(post(alert), deps());
     expect(first).toMatchObject({ status: 202, jsonBody: { response: "contain", started: true } });
     const instanceId = (first.jsonBody as { instanceId: string }).instanceId;
-    expect(instanceId).toBe("budget:budget-nordwind-monthly:actual:100:2022-12-01");
+    expect(instanceId).toBe("budget:budget-nordwind-monthly:actual:100:2026-11-01");
     expect(second).toMatchObject({ status: 202, jsonBody: { instanceId, started: false } });
 
     await app.runtime.whenIdle();
@@ -170,8 +172,17 @@ describe("budget alerts on the local runtime", () => {
     for (const name of NEVER_TOUCHED) expect(power(app, name), name).toBe("running");
     expect(clusterPower(app, "aks-odoo-staging")).toBe("Running");
 
-    // The off-hours workflows start what they stopped when the schedule opens the next morning.
+    // The containment's stops hold until the budget period ends: when the schedule opens the next
+    // morning, the off-hours workflows leave what the budget stopped stopped, and say why.
     const statuses = await finishWorkflows(app, [instanceId, ...remediations]);
+    expect(clusterPower(app, "aks-odoo-dev")).toBe("Stopped");
+    for (const name of IDLE_DEV_VMS) expect(power(app, name), name).toBe("deallocated");
+    const starts = (await trail.query({ kind: "outcome" })).filter((record) => record.action === "start");
+    expect(starts.length).toBeGreaterThan(0);
+    for (const start of starts) {
+      expect(start.outcome, start.resourceId).toBe("skipped");
+      expect(start.reason).toMatch(/budget budget-nordwind-monthly.*until the budget period ends \(2026-12-01\) or a person starts it/);
+    }
     const done = statuses.find((status) => status.instanceId === instanceId);
     expect(done?.runtimeStatus, JSON.stringify(done?.output)).toBe("Completed");
     const result = done?.output as CostResponseResult;
@@ -279,7 +290,8 @@ describe("a scheduled sweep, and a containment cut short, on the local runtime",
     expect(done?.runtimeStatus, JSON.stringify(done?.output)).toBe("Completed");
     expect((done?.output as CostResponseResult).remediations).toEqual([
       like({ instanceId: idle, status: "failed", error: matching(/./) }),
-      like({ instanceId: offHoursVms, status: "completed", counts: like({ applied: 1 }) }),
+      // vm-odoo-training-01 and vm-odoo-qa-01, outside their schedules.
+      like({ instanceId: offHoursVms, status: "completed", counts: like({ applied: 2 }) }),
       like({ instanceId: offHoursAks, status: "completed", counts: like({ applied: 1 }) }),
     ]);
     for (const name of ["vm-odoo-dev-01", "vm-odoo-dev-02", "vm-migration-temp-01"]) expect(power(app, name), name).toBe("running");

@@ -5,6 +5,8 @@
  * keep tag, the kill switch), and injected throttling and 5xx change neither the end state nor
  * the number of real changes.
  */
+import { resourceEndState } from "../support/endState.ts";
+import { changeKey } from "../../emulator/store.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate } from "../../emulator/estate/sample.ts";
@@ -127,8 +129,10 @@ describe("remediation on the sample estate", () => {
     });
     for (const each of requests) {
       expect(powerOf(running, each.resourceId)).toBe("deallocated");
+      // The deallocation, then who stopped it (governor-stopped-by).
       expect(changesOf(running, each.resourceId).map((change) => change.operationName)).toEqual([
         "Microsoft.Compute/virtualMachines/deallocate/action",
+        "Microsoft.Resources/tags/write",
       ]);
     }
 
@@ -138,7 +142,7 @@ describe("remediation on the sample estate", () => {
       ["already-done", "vm-odoo-dev-01 is already deallocated"],
       ["already-done", "vm-odoo-dev-02 is already deallocated"],
     ]);
-    for (const each of requests) expect(changesOf(running, each.resourceId)).toHaveLength(1);
+    for (const each of requests) expect(changesOf(running, each.resourceId)).toHaveLength(2);
     expect(writesSince(running, mark)).toEqual([]);
   });
 
@@ -308,6 +312,7 @@ describe("remediation on the sample estate", () => {
     expect(running.emulator.core.log.entries({ since: mark, route: "operations.status" }).filter((entry) => entry.fault)).toHaveLength(8);
     expect(changesOf(running, planned.resourceId).map((change) => change.operationName)).toEqual([
       "Microsoft.Compute/virtualMachines/deallocate/action",
+      "Microsoft.Resources/tags/write",
     ]);
   });
 
@@ -336,9 +341,15 @@ describe("remediation on the sample estate", () => {
     const morning = new Date("2026-11-24T07:30:00Z");
     const started = await applyRemediation(start, depsFor(running, { now: () => morning }));
     expect(started).toMatchObject({ outcome: "applied", before: { powerState: "stopped" }, after: { powerState: "running" } });
-    expect(changesOf(running, stop.resourceId).map((change) => change.operationName.split("/").at(-2))).toEqual(["stop", "start"]);
+    // The stop and who made it, the start and the owner cleared.
+    expect(changesOf(running, stop.resourceId).map((change) => change.operationName.split("/").at(-2))).toEqual([
+      "stop",
+      "tags",
+      "start",
+      "tags",
+    ]);
     expect(await applyRemediation(start, depsFor(running, { now: () => morning }))).toMatchObject({ outcome: "already-done" });
-    expect(changesOf(running, cluster("rg-odoo-dev", "aks-odoo-dev"))).toHaveLength(2);
+    expect(changesOf(running, cluster("rg-odoo-dev", "aks-odoo-dev"))).toHaveLength(4);
   });
 });
 
@@ -361,7 +372,7 @@ describe("remediation under injected throttling and 5xx", () => {
     const resources = Object.fromEntries(
       requests.map((each) => {
         const stored = running.emulator.core.store.get(each.resourceId);
-        return [each.resourceId.toLowerCase(), stored ? { power: stored.sim.powerState ?? null, tags: stored.arm.tags ?? {} } : "gone"];
+        return [each.resourceId.toLowerCase(), stored ? resourceEndState(stored) : "gone"];
       }),
     );
     const protectedVms = running.emulator.core.store
@@ -423,7 +434,7 @@ describe("remediation under injected throttling and 5xx", () => {
     for (const [key, count] of Object.entries(calmCounts)) expect({ key, count: faultyCounts[key] ?? 0 }).toEqual({ key, count });
     const perOperation = new Map<string, number>();
     for (const change of faulty.changes) {
-      const key = `${change.resourceId.toLowerCase()} ${change.operationName}`;
+      const key = changeKey(change);
       perOperation.set(key, (perOperation.get(key) ?? 0) + 1);
     }
     expect([...perOperation].filter(([, count]) => count > 1)).toEqual([]);

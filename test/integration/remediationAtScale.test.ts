@@ -5,6 +5,8 @@
  * failed, the end state is the fault-free run's, no resource is changed twice, and nothing the
  * local runtime stored grows with the plan.
  */
+import { resourceEndState } from "../support/endState.ts";
+import { changeKey } from "../../emulator/store.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,7 +43,7 @@ async function carryOut(app: LocalApp, scope: string, faults: boolean): Promise<
   const starts = await Promise.all(planned.map((start) => stagePlan(start, plans)));
   const changes = new Map<string, number>();
   app.emulator.core.store.changes.on("change", (change) => {
-    const key = `${change.resourceId.toLowerCase()} ${change.operationName}`;
+    const key = changeKey(change);
     changes.set(key, (changes.get(key) ?? 0) + 1);
   });
   if (faults) app.emulator.core.faults.add({ rate429: 0.05, rate5xx: 0.05, retryAfterSeconds: 1 });
@@ -54,7 +56,7 @@ async function carryOut(app: LocalApp, scope: string, faults: boolean): Promise<
   app.emulator.core.faults.clear();
   const state: Record<string, unknown> = {};
   for (const resource of app.emulator.core.store.list()) {
-    state[resource.arm.id.toLowerCase()] = { power: resource.sim.powerState, tags: resource.arm.tags };
+    state[resource.arm.id.toLowerCase()] = resourceEndState(resource);
   }
   return {
     results: statuses.map((status) => status.output as RemediateResult),

@@ -2,6 +2,8 @@
  * The real orchestrators and activities on the local Durable runtime, against the emulated
  * subscription and Azurite: a plan carried out end to end, as `governor apply` does it.
  */
+import { resourceEndState } from "../support/endState.ts";
+import { changeKey } from "../../emulator/store.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +36,8 @@ async function runPlan(app: LocalApp, set: PolicySet, scope: string): Promise<Re
 
 const power = (app: LocalApp, name: string): string | undefined =>
   app.emulator.core.store.list({ type: "Microsoft.Compute/virtualMachines" }).find((vm) => vm.arm.name === name)?.sim.powerState;
+const tags = (app: LocalApp, name: string): Record<string, string> =>
+  app.emulator.core.store.list().find((resource) => resource.arm.name === name)?.arm.tags ?? {};
 const exists = (app: LocalApp, name: string): boolean => app.emulator.core.store.list().some((resource) => resource.arm.name === name);
 
 describe("remediation workflows on the local runtime (auto-approved)", () => {
@@ -64,8 +68,37 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
       .list({ type: "Microsoft.ContainerService/managedClusters" })
       .find((item) => item.arm.name === "aks-odoo-dev");
     expect((cluster?.arm.properties as { powerState?: { code?: string } }).powerState?.code).toBe("Running");
+    // Started again: the stop's owner is cleared.
+    expect(tags(app, "aks-odoo-dev")["governor-stopped-by"]).toBeUndefined();
     // Mon-Fri 08:00-18:00 Europe/Brussels: Tuesday 24 November, 08:00 local is 07:00 UTC.
     expect(app.clock.now().toISOString() >= "2026-11-24T07:00:00.000Z").toBe(true);
+  });
+
+  it("leaves a VM two policies deallocated stopped in the morning, naming the idle policy as the reason (one owner per stop)", () => {
+    expect(power(app, "vm-odoo-training-01")).toBe("deallocated");
+    const offHours = results.find((result) => result.policy === "stop-offhours-nonprod-vms");
+    const idle = results.find((result) => result.policy === "stop-idle-nonprod-vms");
+    const stops = [...(offHours?.outcomes ?? []), ...(idle?.outcomes ?? [])].filter((outcome) =>
+      outcome.resourceId.endsWith("/vm-odoo-training-01"),
+    );
+    // Both policies find it running; whichever is second joins or finds the first's deallocation.
+    expect(stops.map((outcome) => outcome.outcome)).not.toContain("failed");
+    expect(stops).toHaveLength(2);
+    const restart = offHours?.restarts?.find((outcome) => outcome.resourceId.endsWith("/vm-odoo-training-01"));
+    expect(restart).toMatchObject({ outcome: "skipped", action: "start" });
+    expect(restart?.reason).toContain("stop-idle-nonprod-vms");
+    // Whoever stopped it is on the resource for a person reading the portal.
+    expect(["stop-idle-nonprod-vms", "stop-offhours-nonprod-vms"]).toContain(tags(app, "vm-odoo-training-01")["governor-stopped-by"]);
+  });
+
+  it("starts a VM only the off-hours policy stopped when its schedule window opens, and clears its owner", () => {
+    const offHours = results.find((result) => result.policy === "stop-offhours-nonprod-vms");
+    const qa = (outcomes: RemediateResult["outcomes"] | undefined) =>
+      outcomes?.find((outcome) => outcome.resourceId.endsWith("/vm-odoo-qa-01"));
+    expect(qa(offHours?.outcomes)).toMatchObject({ outcome: "applied", action: "deallocate" });
+    expect(qa(offHours?.restarts)).toMatchObject({ outcome: "applied", action: "start" });
+    expect(power(app, "vm-odoo-qa-01")).toBe("running");
+    expect(tags(app, "vm-odoo-qa-01")["governor-stopped-by"]).toBeUndefined();
   });
 
   it("records the stop and the start that undid it as two outcomes in the audit trail", async () => {
@@ -140,7 +173,7 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
 function finalState(app: LocalApp): Record<string, unknown> {
   const state: Record<string, unknown> = {};
   for (const resource of app.emulator.core.store.list()) {
-    state[resource.arm.id.toLowerCase()] = { power: resource.sim.powerState, tags: resource.arm.tags };
+    state[resource.arm.id.toLowerCase()] = resourceEndState(resource);
   }
   return state;
 }
@@ -165,7 +198,7 @@ describe("remediation workflows with 10% of requests failing (429 and 5xx)", () 
     try {
       const changes = new Map<string, number>();
       stormy.emulator.core.store.changes.on("change", (change) => {
-        const key = `${change.resourceId.toLowerCase()} ${change.operationName}`;
+        const key = changeKey(change);
         changes.set(key, (changes.get(key) ?? 0) + 1);
       });
       stormy.emulator.core.faults.add({ rate429: 0.05, rate5xx: 0.05, retryAfterSeconds: 1 });

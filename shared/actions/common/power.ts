@@ -6,8 +6,11 @@
  * joins (Compute completes it; AKS answers 409 `AnotherOperationInProgress`, waited out).
  */
 import { parseResourceId } from "../../azure/resourceId.ts";
+import { tagValue } from "../../policy/settings.ts";
 import type { PowerState } from "../../policy/types.ts";
-import type { ActionExecutor, Assessment, ExecutorContext } from "../../remediation/executor.ts";
+import { formatStoppedBy, STOPPED_BY_TAG, stoppedByOf } from "../../remediation/stoppedBy.ts";
+import { updateTags } from "../../remediation/tags.ts";
+import { type ActionExecutor, type Assessment, azureFailure, type ExecutorContext, retryingRead } from "../../remediation/executor.ts";
 import { powerState, refreshResource } from "../../remediation/refresh.ts";
 
 export interface PowerActionSpec<A> {
@@ -15,6 +18,11 @@ export interface PowerActionSpec<A> {
   transitional: PowerState;
   /** `deallocated vm-odoo-dev-01 (compute billing stops, disks kept)` */
   describe: (ctx: ExecutorContext<A>) => string;
+  /**
+   * `stop`: a stop writes who stopped it (`governor-stopped-by`) once it is stopped; `start`: a
+   * start clears it once the resource runs.
+   */
+  owner?: "stop" | "start";
   /** Sends the action and waits for its long-running operation. */
   send: (ctx: ExecutorContext<A>, names: { resourceGroup: string; name: string }, accepted: () => void) => Promise<void>;
 }
@@ -31,6 +39,19 @@ export function powerExecutor<A>(spec: PowerActionSpec<A>): ActionExecutor<A> {
     async change(ctx, accepted) {
       const { resourceGroup, name } = parseResourceId(ctx.resource.id);
       await spec.send(ctx, { resourceGroup, name }, accepted);
+      // Recorded once it is stopped, so a stop that failed leaves no trace. A stop whose owner could not be
+      // written is one no start can tell from a person's: it stays stopped, and the start says why.
+      if (spec.owner === "stop") {
+        const owner = { [STOPPED_BY_TAG]: formatStoppedBy(stoppedByOf(ctx.request)) };
+        await retryingRead(() => updateTags(ctx, "Merge", owner), ctx.options).catch((error: unknown) =>
+          console.warn(`${ctx.resource.name} stopped, but ${STOPPED_BY_TAG} was not written: ${azureFailure(error).message}`),
+        );
+      }
+      if (spec.owner === "start") {
+        const value = tagValue(ctx.resource.tags, STOPPED_BY_TAG);
+        // Best effort: the start happened; a tag left behind is overwritten by the next stop.
+        if (value !== undefined) await updateTags(ctx, "Delete", { [STOPPED_BY_TAG]: value }).catch(() => undefined);
+      }
     },
     refresh: refreshResource,
     state: powerState,
