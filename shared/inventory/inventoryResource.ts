@@ -33,7 +33,11 @@ export function stringTags(value: unknown): Record<string, string> {
 }
 
 /** SKU, power state and creation time; a type without a descriptor has Resource Graph's SKU and ARM's usual creation fields. */
-function normalised(type: string, properties: Json, skuName: string | undefined): Pick<InventoryResource, "sku" | "powerState" | "createdAt"> {
+function normalised(
+  type: string,
+  properties: Json,
+  skuName: string | undefined,
+): Pick<InventoryResource, "sku" | "powerState" | "createdAt"> {
   const descriptor = resourceTypeOfArmType(type);
   if (!descriptor) {
     const createdAt = nonEmptyString(properties.timeCreated) ?? nonEmptyString(properties.creationTime);

@@ -26,7 +26,9 @@ export const RESOURCE_TYPES = [
 export type DescribedKind = (typeof RESOURCE_TYPES)[number]["kind"];
 
 const BY_KIND = new Map<string, ResourceTypeDescriptor<DescribedKind>>(RESOURCE_TYPES.map((type) => [type.kind, type]));
-const BY_ARM_TYPE = new Map<string, ResourceTypeDescriptor<DescribedKind>>(RESOURCE_TYPES.map((type) => [type.armType.toLowerCase(), type]));
+const BY_ARM_TYPE = new Map<string, ResourceTypeDescriptor<DescribedKind>>(
+  RESOURCE_TYPES.map((type) => [type.armType.toLowerCase(), type]),
+);
 
 /** The descriptor of a kind; `undefined` for `any` or a name no descriptor has. */
 export function resourceTypeOfKind(kind: string): ResourceTypeDescriptor<DescribedKind> | undefined {

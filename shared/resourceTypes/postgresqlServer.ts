@@ -3,7 +3,12 @@ import type { PowerState } from "../policy/types.ts";
 import { describeResourceType } from "./descriptor.ts";
 
 /** `state`: Ready means the server runs; Stopped servers emit no metrics. */
-const SERVER_STATES: Readonly<Record<string, PowerState>> = { ready: "running", stopped: "stopped", starting: "starting", stopping: "stopping" };
+const SERVER_STATES: Readonly<Record<string, PowerState>> = {
+  ready: "running",
+  stopped: "stopped",
+  starting: "starting",
+  stopping: "stopping",
+};
 
 export const postgresqlServer = describeResourceType({
   kind: "postgresql-server",

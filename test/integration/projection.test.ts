@@ -139,8 +139,14 @@ describe("re-reading a resource of each described type", () => {
         },
       };
       const fresh = await readResource(target, listed.id, { policies: [log] });
-      expect(urls.map((url) => new URL(url).searchParams.get("api-version")), type.kind).toEqual([type.reread.apiVersion]);
-      expect(urls.map((url) => new URL(url).pathname.toLowerCase()), type.kind).toEqual([listed.id.toLowerCase()]);
+      expect(
+        urls.map((url) => new URL(url).searchParams.get("api-version")),
+        type.kind,
+      ).toEqual([type.reread.apiVersion]);
+      expect(
+        urls.map((url) => new URL(url).pathname.toLowerCase()),
+        type.kind,
+      ).toEqual([listed.id.toLowerCase()]);
       expect({ id: fresh?.id.toLowerCase(), kind: fresh?.kind, sku: fresh?.sku, powerState: fresh?.powerState }, type.kind).toEqual({
         id: listed.id.toLowerCase(),
         kind: type.kind,

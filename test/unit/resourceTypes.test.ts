@@ -67,7 +67,8 @@ describe("the descriptors", () => {
     for (const type of RESOURCE_TYPES) {
       const operations = type.events.map((event) => event.operation);
       expect(operations, type.kind).toContain(`${type.armType}/write`);
-      for (const operation of operations) expect(operation.toLowerCase().startsWith(`${type.armType.toLowerCase()}/`), operation).toBe(true);
+      for (const operation of operations)
+        expect(operation.toLowerCase().startsWith(`${type.armType.toLowerCase()}/`), operation).toBe(true);
       for (const event of type.events)
         expect(HANDLED_OPERATIONS).toContainEqual({ operation: event.operation, kind: type.kind, why: event.why });
     }
