@@ -5,9 +5,10 @@
 import type { AzureTarget } from "./azure/target.ts";
 import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/index.ts";
 import { listPolicyExemptions } from "./inventory/policyExemptions.ts";
-import { type Evaluation, evaluate, factRequests } from "./policy/evaluate.ts";
+import { type Evaluation, evaluate, factRequests, pathsRead } from "./policy/evaluate.ts";
 import type { Registry } from "./policy/registry.ts";
 import { ARM_TYPE_OF_KIND, type Inventory, type PolicySet, type ResourceKind } from "./policy/types.ts";
+import { projectionOf } from "./resourceTypes/projection.ts";
 
 export interface PlanResult {
   evaluation: Evaluation;
@@ -35,8 +36,10 @@ export async function plan(
   options: GatherOptions = {},
 ): Promise<PlanResult> {
   // Azure Policy exemptions are one more list of the subscription, read beside the inventory.
+  // The inventory carries every property the policies read, not only what the resource types need.
+  const projection = projectionOf(pathsRead(set, registry));
   const [gathered, policyExemptions] = await Promise.all([
-    gatherInventory(target, options),
+    gatherInventory(target, { ...options, projection }),
     listPolicyExemptions(target, [...(options.requestCounter ? [options.requestCounter.policy] : []), ...(options.pipelinePolicies ?? [])]),
   ]);
   const inventory = { ...gathered, policyExemptions };

@@ -19,6 +19,7 @@ import type { EnvironmentArgs } from "../policy/filters/environment.ts";
 import type { BackupArgs } from "../policy/filters/backup.ts";
 import type { ValueArgs } from "../policy/filters/value.ts";
 import { type Condition, type Policy, type PolicySet } from "../policy/types.ts";
+import { resourceTypeOfKind } from "../resourceTypes/index.ts";
 
 export const DOMAINS = ["tagging", "cost", "security", "resilience"] as const;
 export type Domain = (typeof DOMAINS)[number];
@@ -401,7 +402,8 @@ const valueRule: Rule = (exporter, policy) => {
   const all = leaves(policy.when);
   if (all.length === 0 || !all.every((leaf) => "filter" in leaf && leaf.filter === "value")) return false;
   if (policy.when.length !== 1 && !policy.when.every((condition) => "filter" in condition)) return false;
-  const typeName = CANONICAL_TYPES[policy.resource];
+  const typeName = azurePolicyTypeOf(policy.resource);
+  if (typeName === undefined) return false;
   const tests = all.map((leaf) => ("filter" in leaf ? (leaf.args as ValueArgs) : undefined)).filter((args) => args !== undefined);
   if (!tests.every((test) => test.segments[0] === "properties" && test.segments.length > 1)) return false;
   tests.forEach((test) => {
@@ -447,16 +449,11 @@ const valueRule: Rule = (exporter, policy) => {
   return true;
 };
 
-/** ARM types as Azure Policy aliases spell them. */
-const CANONICAL_TYPES: Record<Exclude<Policy["resource"], "any">, string> = {
-  "virtual-machine": "Microsoft.Compute/virtualMachines",
-  "aks-cluster": "Microsoft.ContainerService/managedClusters",
-  snapshot: "Microsoft.Compute/snapshots",
-  disk: "Microsoft.Compute/disks",
-  "postgresql-server": "Microsoft.DBforPostgreSQL/flexibleServers",
-  "storage-account": "Microsoft.Storage/storageAccounts",
-  "redis-cache": "Microsoft.Cache/Redis",
-};
+/** ARM types as Azure Policy aliases spell them (the descriptors' `azurePolicyType`, else their ARM type). */
+function azurePolicyTypeOf(kind: Exclude<Policy["resource"], "any">): string | undefined {
+  const descriptor = resourceTypeOfKind(kind);
+  return descriptor && (descriptor.azurePolicyType ?? descriptor.armType);
+}
 
 const RULES: Rule[] = [locationRule, vmSizeRule, requiredTagsRule, backupRule, valueRule];
 

@@ -7,6 +7,7 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { AzureTarget } from "../azure/target.ts";
 import type { FactRequest, Facts, Inventory, MetricRequest, ResourceKind } from "../policy/types.ts";
+import type { Projection } from "../resourceTypes/projection.ts";
 import { gatherBackupFacts } from "./backup.ts";
 import { createLimiter, DEFAULT_CONCURRENCY } from "./concurrency.ts";
 import { gatherMetricFacts } from "./metrics.ts";
@@ -50,6 +51,8 @@ export interface GatherOptions {
   requestCounter?: RequestCounter;
   /** Added to every client's pipeline, run once per attempt (to observe or count requests). */
   pipelinePolicies?: readonly PipelinePolicy[];
+  /** What the inventory's query projects of each resource: the descriptors' paths unless told (`projectionOf` the policies' reads). */
+  projection?: Projection;
 }
 
 /** The facts each kind's policies ask for. */
@@ -66,6 +69,7 @@ export async function gatherInventory(target: AzureTarget, options: GatherOption
   const [resources, resourceGroups] = await Promise.all([
     listResources(client, target.subscriptionId, {
       limiter,
+      ...(options.projection ? { projection: options.projection } : {}),
       onPage: ({ rows, totalRecords }) => options.onProgress?.({ stage: "resources", done: rows, total: totalRecords }),
     }),
     listResourceGroups(client, target.subscriptionId, {

@@ -21,6 +21,7 @@ import {
   metricKey,
   type MetricRequest,
 } from "../policy/types.ts";
+import { resourceTypeOfKind } from "../resourceTypes/index.ts";
 import { createLimiter, type Limiter, mapLimit } from "./concurrency.ts";
 
 /** The batch API's limits: resources per call, and metric names per call. */
@@ -33,19 +34,11 @@ const QUERY_GRAIN_MS = HOUR_MS;
 
 type MetricKind = MetricRequest["kind"];
 
-/**
- * Where a kind's metrics live. Mostly the resource itself; a storage account's blob metrics live on
- * its `blobServices/default` child, in that child's namespace.
- */
-const METRIC_SOURCE: Record<MetricKind, { namespace: string; idSuffix: string }> = {
-  "virtual-machine": { namespace: "Microsoft.Compute/virtualMachines", idSuffix: "" },
-  "aks-cluster": { namespace: "Microsoft.ContainerService/managedClusters", idSuffix: "" },
-  snapshot: { namespace: "Microsoft.Compute/snapshots", idSuffix: "" },
-  disk: { namespace: "Microsoft.Compute/disks", idSuffix: "" },
-  "postgresql-server": { namespace: "Microsoft.DBforPostgreSQL/flexibleServers", idSuffix: "" },
-  "storage-account": { namespace: "Microsoft.Storage/storageAccounts/blobServices", idSuffix: "/blobServices/default" },
-  "redis-cache": { namespace: "Microsoft.Cache/redis", idSuffix: "" },
-};
+/** Where a kind's metrics live (its descriptor's `metrics`): mostly the resource itself, in its type's namespace. */
+function metricSourceOf(kind: MetricKind): { namespace: string; idSuffix: string } | undefined {
+  const metrics = resourceTypeOfKind(kind)?.metrics;
+  return metrics && { namespace: metrics.namespace, idSuffix: metrics.idSuffix ?? "" };
+}
 
 /** The field of an hourly point each aggregation reads: Advisor's p95 is over the hourly maxima. */
 const POINT_FIELD: Record<MetricAggregation, "average" | "maximum" | "minimum" | "total"> = {
@@ -110,7 +103,9 @@ export function planMetricBatches(resources: readonly InventoryResource[], reque
     byKind.set(request.kind, kindRequests);
   }
   for (const [kind, kindRequests] of byKind) {
-    const source = METRIC_SOURCE[kind];
+    const source = metricSourceOf(kind);
+    // A type with no metrics namespace has no data to ask for: its facts stay null.
+    if (source === undefined) continue;
     const metricNames = [...new Set(kindRequests.map((request) => request.metric))];
     const aggregations = [...new Set(kindRequests.map((request) => POINT_FIELD[request.aggregation]))];
     const windowMs = Math.max(...kindRequests.map((request) => request.windowMs));
@@ -222,7 +217,7 @@ export async function gatherMetricFacts(
     const entry: Record<string, MetricFact> = {};
     for (const request of kindRequests) entry[metricKey(request)] = metricFact([], request.aggregation, request.windowMs);
     facts[resource.id.toLowerCase()] = entry;
-    resourceByMetricId.set(`${resource.id}${METRIC_SOURCE[kind].idSuffix}`.toLowerCase(), resource);
+    resourceByMetricId.set(`${resource.id}${metricSourceOf(kind)?.idSuffix ?? ""}`.toLowerCase(), resource);
   }
 
   const batches = planMetricBatches(resources, unique);

@@ -2,192 +2,93 @@
  * One resource as Azure Resource Manager says it is NOW: an ARM GET, never Resource Graph, whose
  * results can lag a change by minutes. What a remediation decides on, just before it acts.
  *
- * The answer is the same `InventoryResource` the inventory builds from Resource Graph: the ARM
- * body is put in the shape of a row of `RESOURCES_QUERY` (the same property paths) and mapped by
- * `resourceFromRow`, so a filter reads a fresh resource exactly as it reads an inventoried one.
- * Power state comes from where ARM keeps it: a VM's instance view (`PowerState/<state>`), an AKS
- * cluster's `powerState.code` (Stopping and Starting, which ARM shows only as the cluster's
- * `provisioningState`, read as `stopping` and `starting`). A resource that no longer exists (404)
- * is `undefined`.
+ * A type with a descriptor is read by id at the descriptor's api-version (or through its own
+ * SDK where the descriptor says so: a VM's instance view); any other top-level type through the
+ * generic list, which needs no api-version of its own. The answer is the same `InventoryResource`
+ * the inventory builds from Resource Graph, mapped by the same `inventoryResource`, so a filter
+ * reads a fresh resource as it reads an inventoried one. It keeps every property ARM returned,
+ * not only the inventory's projection: the GET costs the same whatever it holds, and so every
+ * path a loaded policy reads is there, whichever caller re-reads. Power state comes from where
+ * the descriptor says ARM keeps it (a VM's instance view, an AKS cluster's `powerState.code`),
+ * with the transitions ARM shows only as `provisioningState` (an AKS cluster's Stopping and
+ * Starting). A resource that no longer exists (404) is `undefined`.
  */
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { computeClient, containerServiceClient, postgresClient, resourcesClient } from "../azure/clients.ts";
+import { type ArmBody, rawBody, type ReadOptions, unlessNotFound, withPolicies } from "../azure/armRead.ts";
+import { computeClient, resourcesClient } from "../azure/clients.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { InventoryResource, InventoryResourceGroup } from "../policy/types.ts";
-import { RESOURCES_QUERY, resourceFromRow } from "./resourceGraph.ts";
+import { asObject } from "../resourceTypes/descriptor.ts";
+import { resourceTypeOfArmType } from "../resourceTypes/index.ts";
+import { inventoryResource } from "./inventoryResource.ts";
 import { parseResourceId, type ResourceIdParts } from "../azure/resourceId.ts";
 
-type Json = Record<string, unknown>;
-
-export interface ReadOptions {
-  /** Added to each client's pipeline once per attempt (request counting). */
-  policies?: readonly PipelinePolicy[];
-}
-
-/** The projection of the inventory's query, `p_<column> = properties.<path>`, read from the query so the two cannot drift. */
-const PROJECTED_PATHS: ReadonlyArray<{ column: string; path: string }> = [
-  ...RESOURCES_QUERY.matchAll(/\b(p_\w+) = properties\.([\w.]+)/g),
-].map((match) => ({ column: match[1] as string, path: match[2] as string }));
-if (PROJECTED_PATHS.length === 0) throw new Error("readResource: no property paths found in the inventory's Resource Graph query");
-
-/**
- * Types read by id through the generic API, which needs the type's own api-version: those whose
- * properties policies read (a storage account's tier and age, a cache's SKU).
- */
-const GENERIC_API_VERSIONS: Record<string, string> = {
-  "microsoft.storage/storageaccounts": "2023-05-01",
-  "microsoft.cache/redis": "2024-03-01",
-};
-
-function asObject(value: unknown): Json | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function getPath(source: unknown, path: string): unknown {
-  let node: unknown = source;
-  for (const segment of path.split(".")) node = asObject(node)?.[segment];
-  return node;
-}
-
-function statusCodeOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
-/** `undefined` for a 404 (the resource or its group is gone); every other error is thrown. */
-async function unlessNotFound<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (statusCodeOf(error) === 404) return undefined;
-    throw error;
-  }
-}
+export type { ReadOptions } from "../azure/armRead.ts";
 
 /** An ARM body (as ARM sends it, not the SDK's flattened model) as an inventory resource. */
-export function resourceFromArm(body: Json, subscriptionId: string): InventoryResource {
+export function resourceFromArm(body: ArmBody, subscriptionId: string): InventoryResource {
   const id = typeof body.id === "string" ? body.id : "";
-  const properties = asObject(body.properties) ?? {};
-  const row: Json = {
-    id,
-    name: body.name,
-    type: body.type,
-    location: typeof body.location === "string" ? body.location.replace(/\s+/g, "").toLowerCase() : "",
-    // Resource Graph answers resource groups in lower case; so does this.
-    resourceGroup: (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? "").toLowerCase(),
-    subscriptionId: /^\/subscriptions\/([^/]+)/i.exec(id)?.[1] ?? subscriptionId,
-    tags: asObject(body.tags) ?? {},
-    managedBy: body.managedBy,
-    skuName: asObject(body.sku)?.name,
-  };
-  for (const { column, path } of PROJECTED_PATHS) row[column] = getPath(properties, path);
-  const resource = resourceFromRow(row);
+  const descriptor = typeof body.type === "string" ? resourceTypeOfArmType(body.type) : undefined;
+  const armProperties = asObject(body.properties) ?? {};
+  const properties = descriptor?.fromArm ? descriptor.fromArm(armProperties) : { ...armProperties };
+  const resource = inventoryResource(
+    {
+      id,
+      name: body.name,
+      type: body.type,
+      location: typeof body.location === "string" ? body.location.replace(/\s+/g, "").toLowerCase() : "",
+      // Resource Graph answers resource groups in lower case; so does this.
+      resourceGroup: (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? "").toLowerCase(),
+      subscriptionId: /^\/subscriptions\/([^/]+)/i.exec(id)?.[1] ?? subscriptionId,
+      tags: asObject(body.tags) ?? {},
+      managedBy: body.managedBy,
+      skuName: asObject(body.sku)?.name,
+    },
+    properties,
+  );
   const provisioningState = properties.provisioningState;
-  if (typeof provisioningState === "string") resource.properties.provisioningState = provisioningState;
-  if (resource.kind === "aks-cluster" && typeof provisioningState === "string") {
+  const transitions = descriptor?.powerState?.transitions ?? [];
+  if (typeof provisioningState === "string") {
     // A cluster on its way to Stopped still says Running in powerState: the operation is what counts.
-    const transition = provisioningState.toLowerCase();
-    if (transition === "stopping" || transition === "starting") resource.powerState = transition;
+    const transition = transitions.find((state) => state === provisioningState.toLowerCase());
+    if (transition !== undefined) resource.powerState = transition;
   }
   return resource;
 }
 
-/** `PowerState/deallocated` from a VM's instance view, put where Resource Graph has it. */
-function withVmPowerState(body: Json): Json {
-  const properties = asObject(body.properties) ?? {};
-  const statuses = getPath(properties, "instanceView.statuses");
-  const code = Array.isArray(statuses)
-    ? statuses
-        .map((status) => asObject(status)?.code)
-        .find((candidate): candidate is string => typeof candidate === "string" && /^PowerState\//i.test(candidate))
-    : undefined;
-  if (code === undefined) return body;
-  const { instanceView: _instanceView, ...rest } = properties;
-  return { ...body, properties: { ...rest, extended: { instanceView: { powerState: { code } } } } };
-}
-
-function withPolicies<T extends { pipeline: { addPolicy: (policy: PipelinePolicy, options?: { afterPhase?: "Retry" }) => void } }>(
-  client: T,
-  options: ReadOptions,
-): T {
-  for (const policy of options.policies ?? []) client.pipeline.addPolicy(policy, { afterPhase: "Retry" });
-  return client;
-}
-
-/**
- * The JSON ARM answered, as ARM wrote it: the SDKs' models flatten `properties`, and some SDKs
- * hand `parsedBody` over already deserialised, so the text is parsed here.
- */
-async function rawBody(
-  call: (onResponse: (response: { bodyAsText?: string | null; parsedBody?: unknown }) => void) => Promise<unknown>,
-): Promise<Json> {
-  let body: unknown;
-  await call((response) => {
-    body = typeof response.bodyAsText === "string" && response.bodyAsText !== "" ? JSON.parse(response.bodyAsText) : response.parsedBody;
-  });
-  const object = asObject(body);
-  if (!object) throw new Error("ARM answered without a JSON body");
-  return object;
-}
-
-async function readArmBody(target: AzureTarget, parts: ResourceIdParts, options: ReadOptions): Promise<Json | undefined> {
+async function readArmBody(target: AzureTarget, parts: ResourceIdParts, options: ReadOptions): Promise<ArmBody | undefined> {
   const { resourceGroup: rg, name } = parts;
-  switch (parts.type.toLowerCase()) {
-    case "microsoft.compute/virtualmachines": {
-      const client = withPolicies(await computeClient(target), options);
-      const body = await unlessNotFound(() =>
-        rawBody((onResponse) => client.virtualMachines.get(rg, name, { expand: "instanceView", onResponse })),
-      );
-      return body && withVmPowerState(body);
-    }
-    case "microsoft.compute/snapshots": {
-      const client = withPolicies(await computeClient(target), options);
-      return unlessNotFound(() => rawBody((onResponse) => client.snapshots.get(rg, name, { onResponse })));
-    }
-    case "microsoft.compute/disks": {
-      const client = withPolicies(await computeClient(target), options);
-      return unlessNotFound(() => rawBody((onResponse) => client.disks.get(rg, name, { onResponse })));
-    }
-    case "microsoft.containerservice/managedclusters": {
-      const client = withPolicies(await containerServiceClient(target), options);
-      return unlessNotFound(() => rawBody((onResponse) => client.managedClusters.get(rg, name, { onResponse })));
-    }
-    case "microsoft.dbforpostgresql/flexibleservers": {
-      const client = withPolicies(await postgresClient(target), options);
-      return unlessNotFound(() => rawBody((onResponse) => client.servers.get(rg, name, { onResponse })));
-    }
-    default: {
-      const apiVersion = GENERIC_API_VERSIONS[parts.type.toLowerCase()];
-      if (apiVersion !== undefined) {
-        const client = withPolicies(await resourcesClient(target), options);
-        const id = `/subscriptions/${parts.subscriptionId}/resourceGroups/${rg}/providers/${parts.type}/${name}`;
-        return unlessNotFound(() => rawBody((onResponse) => client.resources.getById(id, apiVersion, { onResponse })));
-      }
-      if (parts.type.split("/").length !== 2) throw new Error(`readResource: child resources (${parts.type}) are not read`);
-      // Any other top-level type, through the generic list, which needs no api-version of the type's own.
-      const client = withPolicies(await resourcesClient(target), options);
-      const quote = (text: string): string => text.replaceAll("'", "''");
-      const found = await unlessNotFound(async () => {
-        for await (const item of client.resources.listByResourceGroup(rg, {
-          filter: `resourceType eq '${quote(parts.type)}' and name eq '${quote(name)}'`,
-        })) {
-          if (item.name?.toLowerCase() === name.toLowerCase() && item.type?.toLowerCase() === parts.type.toLowerCase()) return item;
-        }
-        return undefined;
-      });
-      if (!found) return undefined;
-      return {
-        id: found.id,
-        name: found.name,
-        type: found.type,
-        location: found.location,
-        tags: found.tags ?? {},
-        ...(found.managedBy === undefined ? {} : { managedBy: found.managedBy }),
-        ...(found.sku === undefined ? {} : { sku: found.sku }),
-        properties: {},
-      };
-    }
+  const descriptor = resourceTypeOfArmType(parts.type);
+  if (descriptor) {
+    const { apiVersion, read } = descriptor.reread;
+    if (read) return read(target, parts, options);
+    const client = withPolicies(await resourcesClient(target), options);
+    // Without a leading slash: the generic GET puts one before the id itself.
+    const id = `subscriptions/${parts.subscriptionId}/resourceGroups/${rg}/providers/${parts.type}/${name}`;
+    return unlessNotFound(() => rawBody((onResponse) => client.resources.getById(id, apiVersion, { onResponse })));
   }
+  if (parts.type.split("/").length !== 2) throw new Error(`readResource: child resources (${parts.type}) are not read`);
+  // Any other top-level type, through the generic list, which needs no api-version of the type's own.
+  const client = withPolicies(await resourcesClient(target), options);
+  const quote = (text: string): string => text.replaceAll("'", "''");
+  const found = await unlessNotFound(async () => {
+    for await (const item of client.resources.listByResourceGroup(rg, {
+      filter: `resourceType eq '${quote(parts.type)}' and name eq '${quote(name)}'`,
+    })) {
+      if (item.name?.toLowerCase() === name.toLowerCase() && item.type?.toLowerCase() === parts.type.toLowerCase()) return item;
+    }
+    return undefined;
+  });
+  if (!found) return undefined;
+  return {
+    id: found.id,
+    name: found.name,
+    type: found.type,
+    location: found.location,
+    tags: found.tags ?? {},
+    ...(found.managedBy === undefined ? {} : { managedBy: found.managedBy }),
+    ...(found.sku === undefined ? {} : { sku: found.sku }),
+    properties: {},
+  };
 }
 
 /** The resource as ARM says it is now, or `undefined` when it no longer exists. */

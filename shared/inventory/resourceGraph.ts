@@ -2,9 +2,10 @@
  * The estate as Resource Graph sees it: every resource of the subscription and every resource
  * group, read with KQL in pages of 1,000 rows, never one ARM call per resource.
  *
- * Resources come from a single query whose projection carries what each family needs (the VM's
- * size and power state, the snapshot's source disk, the cluster's pools, the server's backup
- * settings...) rather than whole `properties` bags, so pages stay small. A single query, not one
+ * Resources come from a single query whose projection (shared/resourceTypes/projection.ts) carries
+ * what each type's descriptor needs (the VM's size and power state, the snapshot's source disk,
+ * the cluster's pools, the server's backup settings...) and the paths the loaded policies read,
+ * rather than whole `properties` bags, so pages stay small. A single query, not one
  * per family: each query costs at least a page, and Resource Graph allows a user about 15 queries
  * per 5 seconds, so separate family queries would spend the quota on half-empty pages.
  */
@@ -13,52 +14,26 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { resourceGraphClient } from "../azure/clients.ts";
 import type { AzureTarget } from "../azure/target.ts";
-import { type InventoryResource, type InventoryResourceGroup, kindOfArmType, type PowerState } from "../policy/types.ts";
+import type { InventoryResource, InventoryResourceGroup } from "../policy/types.ts";
+import { asObject } from "../resourceTypes/descriptor.ts";
+import { DESCRIBED_PROJECTION, type Projection } from "../resourceTypes/projection.ts";
 import { createLimiter, type Limiter } from "./concurrency.ts";
+import { inventoryResource, stringTags } from "./inventoryResource.ts";
 
 /** Resource Graph's largest page. */
 export const PAGE_SIZE = 1000;
 
-/**
- * The paths under `properties` that policies read, each projected as its own column and put back
- * at the same path in `InventoryResource.properties`.
- */
-const PROPERTY_PATHS = [
-  // Virtual machines: size (allowed sizes, prices), OS (licence in prices), power state, age.
-  "hardwareProfile.vmSize",
-  "storageProfile.osDisk.osType",
-  "extended.instanceView.powerState.code",
-  "timeCreated",
-  // AKS: power state, and the pools (node size and count) that make the cluster's cost.
-  "powerState.code",
-  "agentPoolProfiles",
-  // Disks and snapshots: size, attachment state (shared disks list their VMs), a snapshot's source disk.
-  "diskSizeGB",
-  "diskState",
-  "managedByExtended",
-  "incremental",
-  "creationData.sourceResourceId",
-  // PostgreSQL flexible servers: backup retention and geo-redundancy, Ready or Stopped, exposure.
-  "backup",
-  "state",
-  "network.publicNetworkAccess",
-  // Storage accounts: age and tier. Redis keeps its SKU under properties.
-  "creationTime",
-  "accessTier",
-  "sku",
-] as const;
-
-const columnOf = (path: string): string => `p_${path.replaceAll(".", "_")}`;
-
-/** Every resource of the subscription, with the family-specific fields projected. */
-export const RESOURCES_QUERY = [
-  "Resources",
-  `| project id, name, type, location, resourceGroup, subscriptionId, tags, managedBy, skuName = tostring(sku.name), ${PROPERTY_PATHS.map(
-    (path) => `${columnOf(path)} = properties.${path}`,
-  ).join(", ")}`,
-  // Paging is only stable over a stable order.
-  "| order by id asc",
-].join("\n");
+/** Every resource of the subscription, with the projection's paths under `properties` as columns of their own. */
+export function resourcesQuery(projection: Projection = DESCRIBED_PROJECTION): string {
+  return [
+    "Resources",
+    `| project id, name, type, location, resourceGroup, subscriptionId, tags, managedBy, skuName = tostring(sku.name), ${projection.columns
+      .map(({ column, path }) => `${column} = properties.${path}`)
+      .join(", ")}`,
+    // Paging is only stable over a stable order.
+    "| order by id asc",
+  ].join("\n");
+}
 
 export const RESOURCE_GROUPS_QUERY = [
   "ResourceContainers",
@@ -82,21 +57,7 @@ export interface ResourceGraphOptions {
 
 type Row = Record<string, unknown>;
 
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function stringTags(value: unknown): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const [name, tagValue] of Object.entries(asObject(value) ?? {})) if (typeof tagValue === "string") tags[name] = tagValue;
-  return tags;
-}
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const segments = path.split(".");
@@ -109,82 +70,27 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   node[segments.at(-1) as string] = value;
 }
 
-function getPath(source: Record<string, unknown>, path: string): unknown {
-  let node: unknown = source;
-  for (const segment of path.split(".")) node = asObject(node)?.[segment];
-  return node;
-}
-
-const POWER_STATES: readonly PowerState[] = ["running", "deallocated", "stopped", "starting", "stopping", "deallocating"];
-
-function powerStateOf(word: string): PowerState {
-  const lower = word.toLowerCase();
-  return POWER_STATES.find((state) => state === lower) ?? "unknown";
-}
-
-/** PostgreSQL's `state`: Ready means the server runs; Stopped servers emit no metrics. */
-const POSTGRES_STATES: Record<string, PowerState> = { ready: "running", stopped: "stopped", starting: "starting", stopping: "stopping" };
-
-function familyFields(
-  kind: InventoryResource["kind"],
-  properties: Record<string, unknown>,
-  skuName: string | undefined,
-): Pick<InventoryResource, "sku" | "powerState"> {
-  switch (kind) {
-    case "virtual-machine": {
-      // `PowerState/running`, `PowerState/deallocated`, ...
-      const code = nonEmptyString(getPath(properties, "extended.instanceView.powerState.code"));
-      return {
-        sku: nonEmptyString(getPath(properties, "hardwareProfile.vmSize")),
-        powerState: code === undefined ? undefined : powerStateOf(code.split("/").at(-1) ?? ""),
-      };
-    }
-    case "aks-cluster": {
-      const pools = properties.agentPoolProfiles;
-      const code = nonEmptyString(getPath(properties, "powerState.code"));
-      return {
-        sku: Array.isArray(pools) ? nonEmptyString(asObject(pools[0])?.vmSize) : undefined,
-        powerState: code === undefined ? undefined : powerStateOf(code),
-      };
-    }
-    case "postgresql-server": {
-      const state = nonEmptyString(properties.state);
-      return { sku: skuName, powerState: state === undefined ? undefined : (POSTGRES_STATES[state.toLowerCase()] ?? "unknown") };
-    }
-    case "redis-cache":
-      return { sku: nonEmptyString(getPath(properties, "sku.name")) ?? skuName, powerState: undefined };
-    default:
-      return { sku: skuName, powerState: undefined };
-  }
-}
-
-/** One row of `RESOURCES_QUERY` as an inventory resource. */
-export function resourceFromRow(row: Row): InventoryResource {
-  const type = text(row.type).toLowerCase();
-  const kind = kindOfArmType(type);
+/** One row of `resourcesQuery(projection)` as an inventory resource. */
+export function resourceFromRow(row: Row, projection: Projection = DESCRIBED_PROJECTION): InventoryResource {
   const properties: Record<string, unknown> = {};
-  for (const path of PROPERTY_PATHS) {
-    const value = row[columnOf(path)];
+  for (const { column, path } of projection.columns) {
+    const value = row[column];
     if (value !== null && value !== undefined && value !== "") setPath(properties, path, value);
   }
-  const { sku, powerState } = familyFields(kind, properties, nonEmptyString(row.skuName));
-  const createdAt = nonEmptyString(properties.timeCreated) ?? nonEmptyString(properties.creationTime);
-  const managedBy = nonEmptyString(row.managedBy);
-  return {
-    id: text(row.id),
-    name: text(row.name),
-    type,
-    kind,
-    subscriptionId: text(row.subscriptionId),
-    resourceGroup: text(row.resourceGroup),
-    location: text(row.location),
-    tags: stringTags(row.tags),
-    ...(sku === undefined ? {} : { sku }),
-    ...(powerState === undefined ? {} : { powerState }),
-    ...(createdAt === undefined ? {} : { createdAt }),
-    ...(managedBy === undefined ? {} : { managedBy }),
+  return inventoryResource(
+    {
+      id: row.id,
+      name: row.name,
+      type: row.type,
+      location: row.location,
+      resourceGroup: row.resourceGroup,
+      subscriptionId: row.subscriptionId,
+      tags: row.tags,
+      managedBy: row.managedBy,
+      skuName: row.skuName,
+    },
     properties,
-  };
+  );
 }
 
 /** `hh:mm:ss` (Resource Graph's `x-ms-user-quota-resets-after`) in milliseconds. */
@@ -255,13 +161,14 @@ export async function queryAllRows(
 export async function listResources(
   client: ResourceGraphClient,
   subscriptionId: string,
-  options: ResourceGraphOptions = {},
+  options: ResourceGraphOptions & { projection?: Projection } = {},
 ): Promise<InventoryResource[]> {
-  const rows = await queryAllRows(client, subscriptionId, RESOURCES_QUERY, {
+  const projection = options.projection ?? DESCRIBED_PROJECTION;
+  const rows = await queryAllRows(client, subscriptionId, resourcesQuery(projection), {
     ...(options.limiter ? { limiter: options.limiter } : {}),
     onPage: (rows, totalRecords) => options.onPage?.({ query: "resources", rows, totalRecords }),
   });
-  return rows.map(resourceFromRow);
+  return rows.map((row) => resourceFromRow(row, projection));
 }
 
 /** Resource groups by lower-case name, with their tags (which resources may inherit). */

@@ -115,6 +115,15 @@ export function factRequests(set: PolicySet, registry: Registry): Array<{ kind: 
   return [...requests.values()];
 }
 
+/** The paths into resources that the policies' filters read (`FilterDefinition.reads`), each once: what the inventory must project. */
+export function pathsRead(set: PolicySet, registry: Registry): string[] {
+  const paths = new Set<string>();
+  for (const policy of set.policies)
+    for (const condition of filtersOf(policy.when))
+      for (const path of registry.filter(condition.filter)?.reads?.(condition.args, policy.resource) ?? []) paths.add(path);
+  return [...paths];
+}
+
 /**
  * Savings of what Governor would act on, each resource counted once: a VM both idle and off-hours
  * is deallocated once, so it saves what the larger of the two estimates says, not their sum.

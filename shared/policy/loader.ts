@@ -9,6 +9,7 @@ import { validateBlackout } from "../time/blackouts.ts";
 import { parseDuration } from "../time/duration.ts";
 import { holidayCountry } from "../time/holidays.ts";
 import { parseNcrontab } from "../time/ncrontab.ts";
+import { unprojectablePath } from "../resourceTypes/projection.ts";
 import type { Registry } from "./registry.ts";
 import { actionObjectSchema, policyFieldsSchema, settingsSchema } from "./schema.ts";
 import { DEFAULT_SETTINGS } from "./settings.ts";
@@ -157,10 +158,11 @@ function errorMessage(error: unknown): string {
 function parseCondition(
   raw: unknown,
   path: PathSegment[],
-  kind: ResourceKind,
+  policy: { name: string; kind: ResourceKind },
   registry: Registry,
   checker: Checker,
 ): Condition | undefined {
+  const { kind } = policy;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     checker.report(path, "a condition is an object such as { tag: owner, present: true }");
     return undefined;
@@ -173,7 +175,7 @@ function parseCondition(
         checker.report(path, `"${combinator}" takes a list of conditions and nothing else`);
         return undefined;
       }
-      const parsed = items.map((item, index) => parseCondition(item, [...path, combinator, index], kind, registry, checker));
+      const parsed = items.map((item, index) => parseCondition(item, [...path, combinator, index], policy, registry, checker));
       if (parsed.some((item) => item === undefined)) return undefined;
       return combinator === "all" ? { all: parsed as Condition[] } : { any: parsed as Condition[] };
     }
@@ -183,7 +185,7 @@ function parseCondition(
       checker.report(path, '"not" takes one condition and nothing else');
       return undefined;
     }
-    const inner = parseCondition(condition.not, [...path, "not"], kind, registry, checker);
+    const inner = parseCondition(condition.not, [...path, "not"], policy, registry, checker);
     return inner === undefined ? undefined : { not: inner };
   }
   const keys = Object.keys(condition).filter((key) => registry.filter(key) !== undefined);
@@ -205,12 +207,22 @@ function parseCondition(
     checker.report(path, `the "${key}" filter does not apply to ${kind} (it applies to ${filter.appliesTo.join(", ")})`, key);
     return undefined;
   }
+  let args: unknown;
   try {
-    return { filter: key, args: filter.parse(condition), source: condition };
+    args = filter.parse(condition);
   } catch (error) {
     checker.report(path, errorMessage(error), key);
     return undefined;
   }
+  // A path the inventory cannot project would silently read as not set on every resource.
+  for (const read of filter.reads?.(args, kind) ?? []) {
+    const problem = unprojectablePath(read);
+    if (problem !== undefined) {
+      checker.report(path, `policy "${policy.name}" reads ${read}, which the inventory cannot project: ${problem}`, key);
+      return undefined;
+    }
+  }
+  return { filter: key, args, source: condition };
 }
 
 function parseAction(raw: unknown, path: PathSegment[], kind: ResourceKind, registry: Registry, checker: Checker): ActionSpec | undefined {
@@ -271,7 +283,7 @@ function parsePolicy(raw: Record<string, unknown>, index: number, registry: Regi
   if (!checker.validate(validatePolicyFields, raw, path)) return undefined;
   const kind = raw.resource as ResourceKind;
   const when = ((raw.when as unknown[] | undefined) ?? []).map((condition, conditionIndex) =>
-    parseCondition(condition, [...path, "when", conditionIndex], kind, registry, checker),
+    parseCondition(condition, [...path, "when", conditionIndex], { name: raw.name as string, kind }, registry, checker),
   );
   const action = parseAction(raw.action, [...path, "action"], kind, registry, checker);
   const approval = parseApproval(raw.approval as Record<string, unknown> | undefined, [...path, "approval"], checker);

@@ -8,9 +8,14 @@
  * (size → hourly price in `settings.currency`); the bundled table only applies when that
  * currency is EUR.
  *
+ * Storage prices by the GB-month are each type's own, in its descriptor (shared/resourceTypes);
+ * the hourly prices of compute sizes here serve every type priced by its size (VMs, AKS nodes).
+ *
  * An unknown size is never guessed: the lookup says "no price for <size>", savings count 0 and
  * the action's description (the finding's reason) carries that sentence.
  */
+import type { PriceSpec } from "../resourceTypes/descriptor.ts";
+import { resourceTypeOfKind } from "../resourceTypes/index.ts";
 import type { Settings } from "./types.ts";
 
 export const PRICE_LIST = Object.freeze({ region: "westeurope", currency: "EUR", asOf: "2026-11" });
@@ -66,28 +71,6 @@ const VM_HOURLY: Record<string, number> = {
   Standard_M128ms: 24.73,
 };
 
-/** Price per GB-month of snapshot storage by SKU (incremental snapshots are billed on the data they hold). */
-const SNAPSHOT_GB_MONTH: Record<string, number> = {
-  Standard_LRS: 0.05,
-  Standard_ZRS: 0.063,
-  Premium_LRS: 0.12,
-};
-
-/** Price per GB-month of managed disks by SKU, averaged over the tiers (P10, E10, S10…) of that SKU. */
-const DISK_GB_MONTH: Record<string, number> = {
-  Premium_LRS: 0.14,
-  Premium_ZRS: 0.21,
-  StandardSSD_LRS: 0.075,
-  StandardSSD_ZRS: 0.094,
-  Standard_LRS: 0.044,
-  PremiumV2_LRS: 0.08,
-  UltraSSD_LRS: 0.12,
-};
-
-/** SKUs billed by tier: a 100 GB disk pays for the 128 GB tier. Premium v2 and Ultra are billed per provisioned GB. */
-const TIERED_DISK_SKUS = new Set(["premium_lrs", "premium_zrs", "standardssd_lrs", "standardssd_zrs", "standard_lrs"]);
-const DISK_TIER_SIZES_GB = [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767];
-
 export type PriceLookup = { found: true; price: number; source: "settings" | "list" } | { found: false; reason: string };
 
 type PriceSettings = Pick<Settings, "prices" | "currency">;
@@ -125,16 +108,29 @@ export function hourlyPrice(size: string, settings: PriceSettings): PriceLookup 
   return listed === undefined ? missing(size, settings, true) : { found: true, price: listed, source: "list" };
 }
 
-/** Price per GB-month of a snapshot or managed disk SKU, from the bundled table. */
-export function storagePrice(kind: "snapshot" | "disk", sku: string, settings: PriceSettings): PriceLookup {
-  const listed = bundledApplies(settings) ? lookup(kind === "snapshot" ? SNAPSHOT_GB_MONTH : DISK_GB_MONTH, sku) : undefined;
-  return listed === undefined ? missing(`${kind} storage ${sku}`, settings, false) : { found: true, price: listed, source: "list" };
+/** The GB-month price of a kind whose descriptor prices it so (snapshots, managed disks), from its bundled table. */
+function gbMonthSpec(kind: string): Extract<PriceSpec, { per: "GB-month" }> | undefined {
+  const price = resourceTypeOfKind(kind)?.price;
+  return price?.per === "GB-month" ? price : undefined;
+}
+
+/** Price per GB-month of a snapshot or managed disk SKU (any kind its descriptor prices by the GB-month), from the bundled table. */
+export function storagePrice(kind: string, sku: string, settings: PriceSettings): PriceLookup {
+  const spec = gbMonthSpec(kind);
+  const listed = spec !== undefined && bundledApplies(settings) ? lookup(spec.table, sku) : undefined;
+  return listed === undefined
+    ? missing(`${spec?.what ?? `${kind} storage`} ${sku}`, settings, false)
+    : { found: true, price: listed, source: "list" };
+}
+
+/** The size a resource of `sizeGb` is billed for: what its descriptor says (a disk pays for the tier that holds it), else the size itself. */
+export function billedSizeGb(kind: string, sku: string, sizeGb: number): number {
+  return gbMonthSpec(kind)?.billedSizeGb?.(sku, sizeGb) ?? sizeGb;
 }
 
 /** The size a managed disk is billed for: the smallest tier that holds it, for SKUs billed by tier. */
 export function billedDiskSizeGb(sku: string, sizeGb: number): number {
-  if (!TIERED_DISK_SKUS.has(sku.toLowerCase())) return sizeGb;
-  return DISK_TIER_SIZES_GB.find((tier) => tier >= sizeGb) ?? sizeGb;
+  return billedSizeGb("disk", sku, sizeGb);
 }
 
 /** `140.16 EUR`: two decimals, as findings report savings. */

@@ -38,6 +38,12 @@ export interface FilterDefinition<A = unknown> {
   parse(condition: Record<string, unknown>): A;
   /** Facts the filter reads, so inventory gathers them in bulk before evaluation. */
   facts?(args: A, kind: ResourceKind): FactRequest[];
+  /**
+   * Paths into the resource the filter reads, as `value` spells them (`properties.diskState`,
+   * `tags.owner`, `managedBy`), so the inventory's projection carries them; the loader refuses a
+   * policy whose paths the inventory cannot carry (shared/resourceTypes/projection.ts).
+   */
+  reads?(args: A, kind: ResourceKind): string[];
   evaluate(resource: InventoryResource, args: A, ctx: EvaluationContext): ConditionResult;
 }
 

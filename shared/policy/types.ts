@@ -3,35 +3,20 @@
  * gathered about them, policies as loaded from YAML, and the findings evaluation returns.
  * Everything here is plain data (JSON-serialisable), so it can cross into activities.
  */
+import { type DescribedKind, RESOURCE_TYPES, resourceTypeOfArmType } from "../resourceTypes/index.ts";
 
-/** The resource families policies are written for (`resource:` in a policy). */
-export const RESOURCE_KINDS = [
-  "virtual-machine",
-  "aks-cluster",
-  "snapshot",
-  "disk",
-  "postgresql-server",
-  "storage-account",
-  "redis-cache",
-  "any",
-] as const;
-export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+/** The resource types policies are written for (`resource:` in a policy): the descriptors' kinds (shared/resourceTypes), and `any`. */
+export type ResourceKind = DescribedKind | "any";
+export const RESOURCE_KINDS: readonly ResourceKind[] = [...RESOURCE_TYPES.map((type) => type.kind), "any"];
 
 /** ARM type (lower case) of each kind; `any` matches every resource. */
-export const ARM_TYPE_OF_KIND: Record<Exclude<ResourceKind, "any">, string> = {
-  "virtual-machine": "microsoft.compute/virtualmachines",
-  "aks-cluster": "microsoft.containerservice/managedclusters",
-  snapshot: "microsoft.compute/snapshots",
-  disk: "microsoft.compute/disks",
-  "postgresql-server": "microsoft.dbforpostgresql/flexibleservers",
-  "storage-account": "microsoft.storage/storageaccounts",
-  "redis-cache": "microsoft.cache/redis",
-};
+export const ARM_TYPE_OF_KIND = Object.fromEntries(RESOURCE_TYPES.map((type) => [type.kind, type.armType.toLowerCase()])) as Record<
+  DescribedKind,
+  string
+>;
 
-export function kindOfArmType(type: string): Exclude<ResourceKind, "any"> | undefined {
-  const lower = type.toLowerCase();
-  for (const [kind, armType] of Object.entries(ARM_TYPE_OF_KIND)) if (armType === lower) return kind as Exclude<ResourceKind, "any">;
-  return undefined;
+export function kindOfArmType(type: string): DescribedKind | undefined {
+  return resourceTypeOfArmType(type)?.kind;
 }
 
 export type PowerState = "running" | "deallocated" | "stopped" | "starting" | "stopping" | "deallocating" | "unknown";

@@ -14,13 +14,14 @@
  *    cannot loop.
  * 4. The operation (`data.operationName`) and the resource (`data.resourceUri`) say which policies
  *    care: those written for the resource's kind, or for `any`. Only writes and the actions in
- *    `HANDLED_OPERATIONS` of a resource itself count; children, extension resources, deletes and
+ *    `HANDLED_OPERATIONS` (built from the resource types' descriptors) of a resource itself count; children, extension resources, deletes and
  *    the noise of `listKeys/action` and the like are dropped before anything costly is read.
  * 5. Events are deduplicated by id within the delivery and put in `eventTime` order (Event Grid
  *    may reorder).
  */
 import { parseResourceId, parseTopLevelResourceId } from "../azure/resourceId.ts";
 import { kindOfArmType, type Policy, type ResourceKind } from "../policy/types.ts";
+import { RESOURCE_TYPES } from "../resourceTypes/index.ts";
 
 export const RESOURCE_EVENT_TYPES = [
   "Microsoft.Resources.ResourceWriteSuccess",
@@ -76,27 +77,12 @@ const GENERIC_WRITE = "{provider}/{type}/write";
 const TAGS_WRITE = "microsoft.resources/tags/write";
 
 /**
- * What the event path checks, and why. The infra template's event subscription filters on the
- * same list (`eventSubscriptionFilter`).
+ * What the event path checks, and why: each resource type's own operations (its descriptor's
+ * `events`), then tag writes and every other top-level write. The infra template's event
+ * subscription filters on the same list (`eventSubscriptionFilter`).
  */
 export const HANDLED_OPERATIONS: readonly HandledOperation[] = [
-  { operation: "Microsoft.Compute/virtualMachines/write", kind: "virtual-machine", why: "created or changed: tags, size, region, backup" },
-  {
-    operation: "Microsoft.Compute/virtualMachines/start/action",
-    kind: "virtual-machine",
-    why: "running again: off-hours and idle policies decide on running VMs",
-  },
-  { operation: "Microsoft.Compute/disks/write", kind: "disk", why: "created or changed" },
-  { operation: "Microsoft.Compute/snapshots/write", kind: "snapshot", why: "created or changed" },
-  { operation: "Microsoft.ContainerService/managedClusters/write", kind: "aks-cluster", why: "created or changed" },
-  {
-    operation: "Microsoft.ContainerService/managedClusters/start/action",
-    kind: "aks-cluster",
-    why: "running again: off-hours policies decide on running clusters",
-  },
-  { operation: "Microsoft.DBforPostgreSQL/flexibleServers/write", kind: "postgresql-server", why: "created or changed" },
-  { operation: "Microsoft.Storage/storageAccounts/write", kind: "storage-account", why: "created or changed" },
-  { operation: "Microsoft.Cache/redis/write", kind: "redis-cache", why: "created or changed" },
+  ...RESOURCE_TYPES.flatMap((type) => type.events.map(({ operation, why }) => ({ operation, kind: type.kind, why }))),
   {
     operation: "Microsoft.Resources/tags/write",
     kind: "any",

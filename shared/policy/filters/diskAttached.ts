@@ -45,6 +45,9 @@ export const diskAttachedFilter: FilterDefinition<DiskAttachedArgs> = {
   parse(condition) {
     return { attached: condition["disk-attached"] === true };
   },
+  reads() {
+    return ["managedBy", "properties.managedByExtended", "properties.diskState"];
+  },
   evaluate(resource, args) {
     if (resource.kind !== "disk") return { outcome: "not-applicable", reason: "not a managed disk" };
     const attachment = attachmentOf(resource);

@@ -34,6 +34,9 @@ export const lastSnapshotOfDiskFilter: FilterDefinition<LastSnapshotArgs> = {
   parse(condition) {
     return { last: condition["last-snapshot-of-disk"] === true };
   },
+  reads() {
+    return ["properties.creationData.sourceResourceId", "createdAt"];
+  },
   evaluate(resource, args, ctx) {
     if (resource.kind !== "snapshot") return { outcome: "not-applicable", reason: "not a snapshot" };
     const source = snapshotSourceStatus(resource, ctx);

@@ -6,41 +6,30 @@
  * - power-state: [deallocated, stopped]
  * ```
  *
- * Not applicable to kinds that have no power (snapshots, disks, storage accounts). When the
- * inventory did not record a state, an AKS cluster's `properties.powerState.code` and a
- * PostgreSQL server's `properties.state` are read; otherwise the state is unknown, and an
- * unknown state never matches: stopping a VM that might be off is noise, and one that might be
- * on is worse.
+ * Not applicable to kinds whose type has no power state (snapshots, disks, storage accounts: no
+ * `powerState` in their descriptor). When the inventory did not record a state, it is read where
+ * the type's descriptor says ARM keeps it (an AKS cluster's `properties.powerState.code`, a
+ * PostgreSQL server's `properties.state`); otherwise the state is unknown, and an unknown state
+ * never matches: stopping a VM that might be off is noise, and one that might be on is worse.
  */
+import { getPath, nonEmptyString } from "../../resourceTypes/descriptor.ts";
+import { RESOURCE_TYPES, resourceTypeOfKind } from "../../resourceTypes/index.ts";
 import type { FilterDefinition } from "../registry.ts";
 import type { InventoryResource, PowerState, ResourceKind } from "../types.ts";
 import { formatList } from "./format.ts";
 
 const POWER_STATES: readonly PowerState[] = ["running", "deallocated", "stopped", "starting", "stopping", "deallocating", "unknown"];
-const POWERED_KINDS: readonly ResourceKind[] = ["virtual-machine", "aks-cluster", "postgresql-server"];
+const POWERED_KINDS: readonly ResourceKind[] = RESOURCE_TYPES.filter((type) => type.powerState !== undefined).map((type) => type.kind);
 
 export interface PowerStateArgs {
   states: PowerState[];
 }
 
-/** PostgreSQL Flexible Server states, as power states. */
-const SERVER_STATES: Record<string, PowerState> = {
-  ready: "running",
-  stopped: "stopped",
-  starting: "starting",
-  stopping: "stopping",
-};
-
 function powerStateOf(resource: InventoryResource): PowerState | undefined {
   if (resource.powerState !== undefined) return resource.powerState;
-  const properties = resource.properties;
-  if (resource.kind === "aks-cluster") {
-    const code = (properties.powerState as { code?: unknown } | undefined)?.code;
-    if (code === "Running") return "running";
-    if (code === "Stopped") return "stopped";
-  }
-  if (resource.kind === "postgresql-server" && typeof properties.state === "string") return SERVER_STATES[properties.state.toLowerCase()];
-  return undefined;
+  const source = resource.kind === undefined ? undefined : resourceTypeOfKind(resource.kind)?.powerState;
+  const raw = source === undefined ? undefined : nonEmptyString(getPath(resource.properties, source.path));
+  return source === undefined || raw === undefined ? undefined : source.read(raw);
 }
 
 export const powerStateFilter: FilterDefinition<PowerStateArgs> = {
@@ -61,6 +50,10 @@ export const powerStateFilter: FilterDefinition<PowerStateArgs> = {
   parse(condition) {
     const raw = condition["power-state"];
     return { states: (Array.isArray(raw) ? raw : [raw]) as PowerState[] };
+  },
+  reads(_args, kind) {
+    const types = kind === "any" ? RESOURCE_TYPES : RESOURCE_TYPES.filter((type) => type.kind === kind);
+    return ["powerState", ...types.flatMap((type) => (type.powerState ? [`properties.${type.powerState.path}`] : []))];
   },
   evaluate(resource, args) {
     if (resource.kind === undefined || !POWERED_KINDS.includes(resource.kind)) {

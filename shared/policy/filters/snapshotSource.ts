@@ -53,6 +53,9 @@ export const snapshotSourceFilter: FilterDefinition<SnapshotSourceArgs> = {
   parse(condition) {
     return { exists: condition["snapshot-source"] === "exists" };
   },
+  reads() {
+    return ["properties.creationData.sourceResourceId"];
+  },
   evaluate(resource, args, ctx) {
     if (resource.kind !== "snapshot") return { outcome: "not-applicable", reason: "not a snapshot" };
     const source = snapshotSourceStatus(resource, ctx);

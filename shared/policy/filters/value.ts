@@ -13,6 +13,10 @@
  * because Resource Graph and ARM do not always agree on case. Values compare exactly, except that
  * a number or boolean equals its string form (`7` = `"7"`), as ARM returns either. A property
  * that is not set matches only `present: false`.
+ *
+ * The inventory projects the path for the policies that read it. A path it cannot carry (not
+ * under `properties.` with names Resource Graph can project, nor `tags.<name>`, nor one of the
+ * resource's own fields) is refused when the policy loads: see shared/resourceTypes/projection.ts.
  */
 import type { FilterDefinition } from "../registry.ts";
 import { tagValue } from "../settings.ts";
@@ -97,6 +101,9 @@ export const valueFilter: FilterDefinition<ValueArgs> = {
     const path = String(condition.value);
     const operator = exactlyOneOperator(condition, `value "${path}"`, OPERATORS);
     return { path, segments: path.split("."), test: { operator, expected: condition[operator] } as ValueTest };
+  },
+  reads(args) {
+    return [args.path];
   },
   evaluate(resource, args) {
     const actual = valueAt(resource, args.segments);
