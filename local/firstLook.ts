@@ -7,7 +7,7 @@
 import type { AuditRecord } from "../shared/audit/record.ts";
 import type { AuditTrail } from "../shared/audit/trail.ts";
 import type { Policy } from "../shared/policy/types.ts";
-import { sweepInstanceId } from "../shared/triggers/sweeps.ts";
+import { sweepInstanceId } from "../orchestrations/names.ts";
 import type { LocalDurableRuntime } from "./durable/index.ts";
 
 /** Lines listed per sweep or workflow before "and N more". */
