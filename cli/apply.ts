@@ -4,6 +4,7 @@
  * Durable runtime (history and audit trail in Azurite), printing each workflow's progress and a
  * summary. In Azure the same workflows run on the Functions host, started by timers and events.
  */
+import { resourceNameOf } from "../shared/azure/resourceId.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,9 +92,7 @@ export async function applyCommand(args: string[]): Promise<number> {
       const result = status.output as RemediateResult;
       console.log(`${result.policy} [${result.action}] approval: ${result.approval.outcome} (${result.approval.decidedBy})`);
       for (const outcome of [...result.outcomes, ...(result.restarts ?? [])]) {
-        console.log(
-          `  ${outcome.outcome.padEnd(13)} ${outcome.resourceId.split("/").at(-1) ?? outcome.resourceId}: ${outcome.action} ${outcome.reason}`,
-        );
+        console.log(`  ${outcome.outcome.padEnd(13)} ${resourceNameOf(outcome.resourceId)}: ${outcome.action} ${outcome.reason}`);
         totals[outcome.outcome] += 1;
       }
     }

@@ -9,6 +9,7 @@
 import { backupClient } from "../../azure/clients.ts";
 import { gatherBackupFactsOf, protectedItemNames } from "../../inventory/backup.ts";
 import { parseResourceId } from "../../azure/resourceId.ts";
+import { retryAfterMs } from "../../azure/retryAfter.ts";
 import { readResource } from "../../inventory/readResource.ts";
 import { enrollmentTarget, type EnrollBackupArgs } from "../../policy/actions/enrollBackup.ts";
 import { resourceNameOf } from "../../azure/resourceId.ts";
@@ -29,11 +30,6 @@ function targetOf(ctx: ExecutorContext) {
 }
 
 export { protectedItemNames };
-
-function retryAfterMs(value: string | undefined): number | undefined {
-  const seconds = Number(value);
-  return value !== undefined && value !== "" && Number.isFinite(seconds) ? seconds * 1000 : undefined;
-}
 
 export const enrollBackupExecutor: Executor = {
   action: "enroll-backup",
@@ -78,7 +74,7 @@ export const enrollBackupExecutor: Executor = {
         onResponse: (response) => {
           status = response.status;
           operationUrl = response.headers.get("azure-asyncoperation") ?? response.headers.get("location") ?? undefined;
-          waitMs = retryAfterMs(response.headers.get("retry-after") ?? undefined);
+          waitMs = retryAfterMs(response.headers);
         },
       },
     );
@@ -101,7 +97,7 @@ export const enrollBackupExecutor: Executor = {
           operationId,
           {
             onResponse: (response) => {
-              waitMs = retryAfterMs(response.headers.get("retry-after") ?? undefined);
+              waitMs = retryAfterMs(response.headers);
             },
           },
         );
