@@ -13,7 +13,7 @@ import { resourceNameOf } from "../shared/azure/resourceId.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { drillInstanceId } from "../orchestrations/names.ts";
+import { drillInstanceId, ORCHESTRATIONS } from "../orchestrations/names.ts";
 import type { DrillInput } from "../orchestrations/restoreDrill.ts";
 import type { AuditRecord } from "../shared/audit/record.ts";
 import { openAuditTrail } from "../shared/audit/storage.ts";
@@ -150,7 +150,7 @@ export async function drillCommand(args: string[]): Promise<number> {
       app.clock.advance(now - last);
       last = now;
     }, 100);
-    await app.runtime.startNew("restoreDrill", { instanceId, input });
+    await app.runtime.startNew(ORCHESTRATIONS.restoreDrill, { instanceId, input });
     const [status] = await finishWorkflows(app, [instanceId], { timeoutMs: 60 * 60_000 });
     if (status?.runtimeStatus !== "Completed") {
       console.error(`governor drill: the drill workflow ended ${status?.runtimeStatus ?? "nowhere"}: ${JSON.stringify(status?.output)}`);

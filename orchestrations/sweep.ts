@@ -2,8 +2,7 @@
  * One policy's scheduled sweep: plan that policy against the subscription (`planPolicy`, which
  * also records what it found), then, when something is actionable, carry it out through the
  * `remediate` workflow as a sub-orchestration, with the policy's own approval. One instance per
- * policy and slot (`sweep:<policy>:<slot>`, see shared/triggers/sweeps.ts), started by the
- * `sweeps` timer.
+ * policy and slot (`sweepInstanceId` in names.ts), started by the `sweeps` timer.
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
