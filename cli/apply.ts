@@ -4,6 +4,8 @@
  * Durable runtime (history and audit trail in Azurite), printing each workflow's progress and a
  * summary. In Azure the same workflows run on the Functions host, started by timers and events.
  */
+import { ORCHESTRATIONS } from "../orchestrations/names.ts";
+import { resourceNameOf } from "../shared/azure/resourceId.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,7 +60,7 @@ export async function applyCommand(args: string[]): Promise<number> {
       return 0;
     }
     for (const start of starts) {
-      await app.runtime.startNew("remediate", { instanceId: start.instanceId, input: start.input });
+      await app.runtime.startNew(ORCHESTRATIONS.remediate, { instanceId: start.instanceId, input: start.input });
       console.log(`started ${start.instanceId}: ${start.input.action.type} on ${plannedCount(start.input)} resource(s)`);
     }
     await app.runtime.whenIdle();
@@ -91,9 +93,7 @@ export async function applyCommand(args: string[]): Promise<number> {
       const result = status.output as RemediateResult;
       console.log(`${result.policy} [${result.action}] approval: ${result.approval.outcome} (${result.approval.decidedBy})`);
       for (const outcome of [...result.outcomes, ...(result.restarts ?? [])]) {
-        console.log(
-          `  ${outcome.outcome.padEnd(13)} ${outcome.resourceId.split("/").at(-1) ?? outcome.resourceId}: ${outcome.action} ${outcome.reason}`,
-        );
+        console.log(`  ${outcome.outcome.padEnd(13)} ${resourceNameOf(outcome.resourceId)}: ${outcome.action} ${outcome.reason}`);
         totals[outcome.outcome] += 1;
       }
     }

@@ -7,6 +7,7 @@
  *
  * Shows the newest `--limit` records (default 200) that match, in time order, oldest first.
  */
+import { resourceNameOf } from "../shared/azure/resourceId.ts";
 import { parseArgs } from "node:util";
 import { AUDIT_KINDS, type AuditKind, type AuditRecord, parseIsoDateTime } from "../shared/audit/record.ts";
 import { checkTableName, DEFAULT_AUDIT_TABLE } from "../shared/audit/trail.ts";
@@ -45,7 +46,7 @@ function pad(text: string, width: number): string {
 
 function resourceName(resourceId: string | undefined): string {
   if (resourceId === undefined) return "-";
-  return resourceId.split("/").filter(Boolean).at(-1) ?? resourceId;
+  return resourceNameOf(resourceId);
 }
 
 export function renderAudit(records: AuditRecord[]): string {

@@ -9,10 +9,11 @@
  * elsewhere), which `governor drills --emulator` reads; without --emulator, `governor drills` reads the app's
  * audit trail (AzureWebJobsStorage or --storage), as `governor audit` does.
  */
+import { resourceNameOf } from "../shared/azure/resourceId.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { drillInstanceId } from "../orchestrations/names.ts";
+import { drillInstanceId, ORCHESTRATIONS } from "../orchestrations/names.ts";
 import type { DrillInput } from "../orchestrations/restoreDrill.ts";
 import type { AuditRecord } from "../shared/audit/record.ts";
 import { openAuditTrail } from "../shared/audit/storage.ts";
@@ -149,7 +150,7 @@ export async function drillCommand(args: string[]): Promise<number> {
       app.clock.advance(now - last);
       last = now;
     }, 100);
-    await app.runtime.startNew("restoreDrill", { instanceId, input });
+    await app.runtime.startNew(ORCHESTRATIONS.restoreDrill, { instanceId, input });
     const [status] = await finishWorkflows(app, [instanceId], { timeoutMs: 60 * 60_000 });
     if (status?.runtimeStatus !== "Completed") {
       console.error(`governor drill: the drill workflow ended ${status?.runtimeStatus ?? "nowhere"}: ${JSON.stringify(status?.output)}`);
@@ -171,7 +172,7 @@ function renderDrills(records: AuditRecord[]): string {
     const passed = drill?.checks?.filter((check) => check.status === "pass").length ?? 0;
     return [
       `${record.at.slice(0, 10)} ${record.at.slice(11, 19)}`,
-      drill?.server?.name ?? record.resourceId?.split("/").at(-1) ?? "-",
+      drill?.server?.name ?? (record.resourceId === undefined ? "-" : resourceNameOf(record.resourceId)),
       drill?.outcome ?? record.outcome ?? "-",
       seconds(drill?.rtoSeconds),
       seconds(drill?.rpoSeconds),
@@ -218,7 +219,9 @@ export async function drillsCommand(args: string[], env: NodeJS.ProcessEnv = pro
     const records = (await trail.query({ kind: "drill", order: "newest-first", limit: wanted ? 10_000 : limit }))
       .filter(
         (record) =>
-          !wanted || record.resourceId?.toLowerCase() === wanted || record.resourceId?.split("/").at(-1)?.toLowerCase() === wanted,
+          !wanted ||
+          record.resourceId?.toLowerCase() === wanted ||
+          (record.resourceId !== undefined && resourceNameOf(record.resourceId).toLowerCase() === wanted),
       )
       .slice(0, limit)
       .reverse();

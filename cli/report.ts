@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ORCHESTRATIONS } from "../orchestrations/names.ts";
+import { ORCHESTRATIONS, sweepInstanceId } from "../orchestrations/names.ts";
 import type { SweepInput } from "../orchestrations/sweep.ts";
 import { AuditStorageError, openAuditTrail } from "../shared/audit/storage.ts";
 import { checkTableName, DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../shared/audit/trail.ts";
@@ -143,7 +143,7 @@ export async function reportCommand(args: string[], env: NodeJS.ProcessEnv = pro
       const scope = new Date(at).toISOString().slice(0, 16);
       const ids: string[] = [];
       for (const policy of set.policies) {
-        const instanceId = `sweep:${policy.name}:report-${scope}`;
+        const instanceId = sweepInstanceId(policy.name, `report-${scope}`);
         const input: SweepInput = { policy: policy.name, scope, trigger: { type: "cli" }, autoApprove: true };
         await app.runtime.startNew(ORCHESTRATIONS.sweep, { instanceId, input });
         ids.push(instanceId);

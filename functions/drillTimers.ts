@@ -10,16 +10,11 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { now } from "../shared/clock.ts";
-import { ORCHESTRATIONS } from "../orchestrations/names.ts";
+import { ORCHESTRATIONS, slotInstanceId } from "../orchestrations/names.ts";
 import { startOrFind } from "../shared/triggers/workflows.ts";
 
 export const DRILL_SWEEPER_SCHEDULE = "0 */15 * * * *";
 export const DRILL_HEARTBEAT_SCHEDULE = "0 */5 * * * *";
-
-/** The slot a timer fired for, to the minute: the instance id of that slot's workflow. */
-export function slotInstanceId(prefix: string, at: Date): string {
-  return `${prefix}:${at.toISOString().slice(0, 16)}`;
-}
 
 app.timer("drillSweeps", {
   schedule: DRILL_SWEEPER_SCHEDULE,

@@ -6,7 +6,7 @@
 import type { InvocationContext, Timer } from "@azure/functions";
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
-import { ORCHESTRATIONS } from "../orchestrations/names.ts";
+import { ORCHESTRATIONS, slotInstanceId } from "../orchestrations/names.ts";
 import { now } from "../shared/clock.ts";
 import { startOrFind } from "../shared/triggers/workflows.ts";
 
@@ -16,7 +16,7 @@ app.timer("savingsLedgerRefresh", {
   schedule: SAVINGS_LEDGER_SCHEDULE,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {
-    const instanceId = `savings-ledger:${now().toISOString().slice(0, 16)}`;
+    const instanceId = slotInstanceId("savings-ledger", now());
     const { started } = await startOrFind(df.getClient(context), ORCHESTRATIONS.savingsLedger, instanceId, {});
     if (started) context.log(`savings ledger: started ${instanceId}`);
   },

@@ -21,7 +21,7 @@ import { loadConfig } from "../shared/config.ts";
 import { appPolicies } from "../shared/policy/appSource.ts";
 import type { PolicySet } from "../shared/policy/types.ts";
 import { dueSweeps, slotsAwaitingApproval, sweepWindowStart } from "../shared/triggers/sweeps.ts";
-import { ORCHESTRATIONS, remediationInstanceId } from "../orchestrations/names.ts";
+import { approvalInstanceId, ORCHESTRATIONS, remediationInstanceId } from "../orchestrations/names.ts";
 import type { SweepInput } from "../orchestrations/sweep.ts";
 import { findStatus, startOrFind, type TriggerLog, type WorkflowClient } from "../shared/triggers/workflows.ts";
 
@@ -94,7 +94,7 @@ async function pendingApproval(
 ): Promise<string | undefined> {
   for (const earlier of slotsAwaitingApproval(policy, slot, timeZone)) {
     // The sweep's remediation is named by policy and slot (orchestrations/remediations.ts); its approval is a child.
-    const approvalId = `${remediationInstanceId(policy.name, earlier.toISOString())}:approval`;
+    const approvalId = approvalInstanceId(remediationInstanceId(policy.name, earlier.toISOString()));
     const status = await findStatus(client, approvalId);
     const stage = (status?.customStatus as { stage?: string } | undefined)?.stage;
     if ((status?.runtimeStatus === "Running" || status?.runtimeStatus === "Pending") && stage !== undefined && UNANSWERED.has(stage))

@@ -4,10 +4,11 @@
  * it. The lines come from the audit trail, so the terminal says exactly what Governor found and
  * did, no more.
  */
+import { resourceNameOf } from "../shared/azure/resourceId.ts";
 import type { AuditRecord } from "../shared/audit/record.ts";
 import type { AuditTrail } from "../shared/audit/trail.ts";
 import type { Policy } from "../shared/policy/types.ts";
-import { sweepInstanceId } from "../shared/triggers/sweeps.ts";
+import { sweepInstanceId } from "../orchestrations/names.ts";
 import type { LocalDurableRuntime } from "./durable/index.ts";
 
 /** Lines listed per sweep or workflow before "and N more". */
@@ -15,7 +16,7 @@ const SHOWN_PER_GROUP = 6;
 
 /** The resource's own name, from its ARM id. */
 function nameOf(resourceId: string | undefined): string {
-  return resourceId?.split("/").pop() ?? "(no resource)";
+  return resourceId === undefined ? "(no resource)" : resourceNameOf(resourceId);
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string | undefined): string {

@@ -12,9 +12,11 @@
  *   approved, rather than timing out as though people had been asked.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
 import type { ApprovalEvent, ApprovalRequestResult } from "../shared/approvals/decision.ts";
-import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from "./names.ts";
+import { approvalActivities } from "./activities/approval.activities.ts";
+import { call, registerOrchestration } from "./calls.ts";
+import { EVENTS, ORCHESTRATIONS } from "./names.ts";
 
 export type { ApprovalEvent, ApprovalRequestResult };
 
@@ -137,8 +139,7 @@ export function snoozeEnd(event: unknown, now: Date): Date | undefined {
   return Number.isNaN(until.getTime()) || until.getTime() <= now.getTime() ? undefined : until;
 }
 
-export const approvalOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<ApprovalInput>();
+function* approvalOrchestrator(context: OrchestrationContext, input: ApprovalInput): Generator<Task, ApprovalDecision, unknown> {
   const instanceId = context.df.instanceId;
   const escalation = input.escalation ?? [];
   let escalated = false;
@@ -159,7 +160,7 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       escalated,
       expiresAt,
     };
-    const sent = (yield context.df.callActivityWithRetry(ACTIVITIES.requestApproval, RETRY, request)) as ApprovalRequestResult;
+    const sent = yield* call(context, approvalActivities.requestApproval, request, RETRY);
     if (sent.delivery === "failed") {
       const errors = sent.channels.map((channel) => `${channel.channel}: ${channel.error ?? "not delivered"}`).join("; ");
       return {
@@ -188,14 +189,19 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       const until = snoozeEnd(event, context.df.currentUtcDateTime);
       if (until !== undefined) {
         const by = (event as ApprovalEvent).decidedBy;
-        yield context.df.callActivityWithRetry(ACTIVITIES.recordApprovalStep, RETRY, {
-          instanceId,
-          policy: input.policy,
-          action: input.action,
-          step: `snoozed-${round}`,
-          reason: `snoozed by ${by} until ${until.toISOString()}: asked again then`,
-          decidedBy: by,
-        });
+        yield* call(
+          context,
+          approvalActivities.recordApprovalStep,
+          {
+            instanceId,
+            policy: input.policy,
+            action: input.action,
+            step: `snoozed-${round}`,
+            reason: `snoozed by ${by} until ${until.toISOString()}: asked again then`,
+            decidedBy: by,
+          },
+          RETRY,
+        );
         context.df.setCustomStatus({
           stage: "snoozed",
           approvers,
@@ -209,16 +215,22 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
         continue;
       }
       const decided = decide(input, event);
-      if (decided.exemptedResourceIds !== undefined && decided.exemptedResourceIds.length > 0) {
-        yield context.df.callActivityWithRetry(ACTIVITIES.writeExemptions, RETRY, {
-          instanceId,
-          policy: input.policy,
-          action: input.action,
-          resourceIds: decided.exemptedResourceIds,
-          until: decided.exemptUntil,
-          decidedBy: decided.decidedBy,
-          reason: decided.reason,
-        });
+      // `decide` sets exemptUntil whenever it exempts anything.
+      if (decided.exemptedResourceIds !== undefined && decided.exemptedResourceIds.length > 0 && decided.exemptUntil !== undefined) {
+        yield* call(
+          context,
+          approvalActivities.writeExemptions,
+          {
+            instanceId,
+            policy: input.policy,
+            action: input.action,
+            resourceIds: decided.exemptedResourceIds,
+            until: decided.exemptUntil,
+            decidedBy: decided.decidedBy,
+            reason: decided.reason,
+          },
+          RETRY,
+        );
       }
       return decided;
     }
@@ -244,6 +256,6 @@ export const approvalOrchestrator: OrchestrationHandler = function* (context: Or
       reason: `no decision before the timeout${escalated ? ` nor after escalation to ${escalation.join(", ")}` : ""}: skipped`,
     } satisfies ApprovalDecision;
   }
-};
+}
 
-df.app.orchestration(ORCHESTRATIONS.approval, approvalOrchestrator);
+export const approval = registerOrchestration(ORCHESTRATIONS.approval, approvalOrchestrator);

@@ -7,11 +7,12 @@
  * for a resource whose check is still running find it instead of starting another.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
+import { checkActivities, type EvaluateResourceResult } from "./activities/check.activities.ts";
+import { all, call, orchestrationTask, registerOrchestration } from "./calls.ts";
+import { checkRemediationInstanceId, ORCHESTRATIONS } from "./names.ts";
+import { remediate, type RemediateInput, type RemediateResult } from "./remediate.ts";
 import { actionModule } from "../shared/actions/index.ts";
-import type { EvaluateResourceInput, EvaluateResourceResult } from "./activities/check.activities.ts";
-import { ACTIVITIES, checkRemediationInstanceId, ORCHESTRATIONS } from "./names.ts";
-import type { RemediateInput, RemediateResult } from "./remediate.ts";
 
 export interface CheckResourceInput {
   resourceId: string;
@@ -45,13 +46,19 @@ function wantsCreator(remediation: RemediateInput): boolean {
   return actionModule(remediation.action.type)?.needsCreator?.(remediation.action.args) === true;
 }
 
-export const checkResourceOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<CheckResourceInput>();
+function* checkResourceOrchestrator(
+  context: OrchestrationContext,
+  input: CheckResourceInput,
+): Generator<Task, CheckResourceResult, unknown> {
   const instanceId = context.df.instanceId;
   const trigger: RemediateInput["trigger"] = { type: "event", id: input.event.id };
   context.df.setCustomStatus({ stage: "evaluating", resourceId: input.resourceId, event: input.event.id });
-  const request: EvaluateResourceInput = { resourceId: input.resourceId, policies: input.policies, trigger };
-  const evaluation = (yield context.df.callActivityWithRetry(ACTIVITIES.evaluateResource, RETRY, request)) as EvaluateResourceResult;
+  const evaluation = yield* call(
+    context,
+    checkActivities.evaluateResource,
+    { resourceId: input.resourceId, policies: input.policies, trigger },
+    RETRY,
+  );
 
   const result: CheckResourceResult = {
     resourceId: input.resourceId,
@@ -75,9 +82,10 @@ export const checkResourceOrchestrator: OrchestrationHandler = function* (contex
   context.df.setCustomStatus({ stage: "remediating", resourceId: input.resourceId, policies: children.map((child) => child.input.policy) });
   result.remediations = children.map((child) => ({ instanceId: child.instanceId, policy: child.input.policy }));
   try {
-    const results = (yield context.df.Task.all(
-      children.map((child) => context.df.callSubOrchestrator(ORCHESTRATIONS.remediate, child.input, child.instanceId)),
-    )) as RemediateResult[];
+    const results = yield* all(
+      context,
+      children.map((child) => orchestrationTask(context, remediate, child.input, child.instanceId)),
+    );
     result.remediations = children.map((child, index) => ({
       instanceId: child.instanceId,
       policy: child.input.policy,
@@ -89,6 +97,6 @@ export const checkResourceOrchestrator: OrchestrationHandler = function* (contex
   }
   context.df.setCustomStatus({ stage: "done", resourceId: input.resourceId, remediations: children.length });
   return result;
-};
+}
 
-df.app.orchestration(ORCHESTRATIONS.checkResource, checkResourceOrchestrator);
+export const checkResource = registerOrchestration(ORCHESTRATIONS.checkResource, checkResourceOrchestrator);

@@ -13,12 +13,14 @@
  * Azure sends the alert, there is one response.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
 import type { ApprovalSpec } from "../shared/policy/types.ts";
 import type { BudgetAlert, BudgetResponse } from "../shared/triggers/budgetAlerts.ts";
 import type { ApprovalDecision } from "./approval.ts";
-import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
-import type { RemediateInput, RemediateResult } from "./remediate.ts";
+import { costActivities } from "./activities/cost.activities.ts";
+import { call, orchestrationTask, registerOrchestration, resultOf } from "./calls.ts";
+import { ORCHESTRATIONS } from "./names.ts";
+import { remediate, type RemediateInput, type RemediateResult } from "./remediate.ts";
 import type { RemediationStart } from "./remediations.ts";
 
 export interface CostResponseInput {
@@ -145,22 +147,22 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export const costNoticeOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<CostResponseInput>();
+function* costNoticeOrchestrator(context: OrchestrationContext, input: CostResponseInput): Generator<Task, CostResponseResult, unknown> {
   const instanceId = context.df.instanceId;
   context.df.setCustomStatus({ stage: "planning", budget: input.alert.budgetName });
-  const plan = (yield context.df.callActivityWithRetry(ACTIVITIES.planCostResponse, RETRY, {
-    instanceId,
-    alert: input.alert,
-    ...(input.policies ? { policies: input.policies } : {}),
-  } satisfies PlanCostResponseInput)) as CostPlan;
-  const notice = (yield context.df.callActivity(ACTIVITIES.recordCostNotice, {
+  const plan = yield* call(
+    context,
+    costActivities.planCostResponse,
+    { instanceId, alert: input.alert, ...(input.policies ? { policies: input.policies } : {}) },
+    RETRY,
+  );
+  const notice = yield* call(context, costActivities.recordCostNotice, {
     instanceId,
     response: "notify",
     alert: input.alert,
     reason: input.reason,
     plan: withoutStarts(plan),
-  } satisfies CostNoticeInput)) as CostNoticeResult;
+  });
   const result: CostResponseResult = {
     response: "notify",
     budget: input.alert.budgetName,
@@ -172,34 +174,38 @@ export const costNoticeOrchestrator: OrchestrationHandler = function* (context: 
   };
   context.df.setCustomStatus({ stage: "done", budget: input.alert.budgetName, proposals: plan.proposals.length });
   return result;
-};
+}
 
-export const costContainmentOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<CostResponseInput>();
+function* costContainmentOrchestrator(
+  context: OrchestrationContext,
+  input: CostResponseInput,
+): Generator<Task, CostResponseResult, unknown> {
   const instanceId = context.df.instanceId;
   context.df.setCustomStatus({ stage: "planning", budget: input.alert.budgetName });
-  const plan = (yield context.df.callActivityWithRetry(ACTIVITIES.planCostResponse, RETRY, {
-    instanceId,
-    alert: input.alert,
-    ...(input.policies ? { policies: input.policies } : {}),
-  } satisfies PlanCostResponseInput)) as CostPlan;
+  const plan = yield* call(
+    context,
+    costActivities.planCostResponse,
+    { instanceId, alert: input.alert, ...(input.policies ? { policies: input.policies } : {}) },
+    RETRY,
+  );
   // Whatever the activity planned, the workflows started here ask a person first.
   const starts = plan.starts.map((start) => ({ instanceId: start.instanceId, input: requireApproval(start.input) }));
-  const notice = (yield context.df.callActivity(ACTIVITIES.recordCostNotice, {
+  const notice = yield* call(context, costActivities.recordCostNotice, {
     instanceId,
     response: "contain",
     alert: input.alert,
     reason: input.reason,
     plan: withoutStarts(plan),
     remediations: starts.map((start) => start.instanceId),
-  } satisfies CostNoticeInput)) as CostNoticeResult;
+  });
 
   context.df.setCustomStatus({
     stage: "remediating",
     budget: input.alert.budgetName,
     remediations: starts.map((start) => start.instanceId),
   });
-  const tasks: Task[] = starts.map((start) => context.df.callSubOrchestrator(ORCHESTRATIONS.remediate, start.input, start.instanceId));
+  const running = starts.map((start) => ({ start, task: orchestrationTask(context, remediate, start.input, start.instanceId) }));
+  const tasks = running.map(({ task }) => task);
   if (tasks.length > 0) {
     try {
       yield context.df.Task.all(tasks);
@@ -215,11 +221,10 @@ export const costContainmentOrchestrator: OrchestrationHandler = function* (cont
       }
     }
   }
-  const remediations: NonNullable<CostResponseResult["remediations"]> = starts.map((start, index) => {
-    const task = tasks[index] as Task;
+  const remediations: NonNullable<CostResponseResult["remediations"]> = running.map(({ start, task }) => {
     if (task.isFaulted)
       return { instanceId: start.instanceId, policy: start.input.policy, status: "failed", error: errorMessage(task.result) };
-    const result = task.result as RemediateResult;
+    const result = resultOf(task);
     return {
       instanceId: start.instanceId,
       policy: start.input.policy,
@@ -240,7 +245,7 @@ export const costContainmentOrchestrator: OrchestrationHandler = function* (cont
   };
   context.df.setCustomStatus({ stage: "done", budget: input.alert.budgetName, remediations: remediations.length });
   return result;
-};
+}
 
-df.app.orchestration(ORCHESTRATIONS.costNotice, costNoticeOrchestrator);
-df.app.orchestration(ORCHESTRATIONS.costContainment, costContainmentOrchestrator);
+export const costNotice = registerOrchestration(ORCHESTRATIONS.costNotice, costNoticeOrchestrator);
+export const costContainment = registerOrchestration(ORCHESTRATIONS.costContainment, costContainmentOrchestrator);

@@ -5,8 +5,10 @@
  * `drillHeartbeat` timer.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
+import type { OrchestrationContext, Task } from "durable-functions";
+import { drillActivities } from "./activities/drill.activities.ts";
+import { call, registerOrchestration } from "./calls.ts";
+import { ORCHESTRATIONS } from "./names.ts";
 
 export interface HeartbeatResult {
   written: Array<{ serverId: string; at: string }>;
@@ -15,8 +17,8 @@ export interface HeartbeatResult {
 
 const RETRY = new df.RetryOptions(5_000, 2);
 
-export const drillHeartbeatOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  return (yield context.df.callActivityWithRetry(ACTIVITIES.writeDrillHeartbeats, RETRY, {})) as HeartbeatResult;
-};
+function* drillHeartbeatOrchestrator(context: OrchestrationContext): Generator<Task, HeartbeatResult, unknown> {
+  return yield* call(context, drillActivities.writeDrillHeartbeats, undefined, RETRY);
+}
 
-df.app.orchestration(ORCHESTRATIONS.drillHeartbeat, drillHeartbeatOrchestrator);
+export const drillHeartbeat = registerOrchestration(ORCHESTRATIONS.drillHeartbeat, drillHeartbeatOrchestrator);

@@ -3,8 +3,10 @@
  * terminated drill left behind. Started by the `drillSweeper` timer.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
+import type { OrchestrationContext, Task } from "durable-functions";
+import { drillActivities } from "./activities/drill.activities.ts";
+import { call, registerOrchestration } from "./calls.ts";
+import { ORCHESTRATIONS } from "./names.ts";
 
 export interface DrillSweepResult {
   deleted: string[];
@@ -15,10 +17,8 @@ export interface DrillSweepResult {
 
 const RETRY = new df.RetryOptions(5_000, 4);
 
-export const drillSweeperOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  return (yield context.df.callActivityWithRetry(ACTIVITIES.sweepExpiredDrills, RETRY, {
-    instanceId: context.df.instanceId,
-  })) as DrillSweepResult;
-};
+function* drillSweeperOrchestrator(context: OrchestrationContext): Generator<Task, DrillSweepResult, unknown> {
+  return yield* call(context, drillActivities.sweepExpiredDrills, { instanceId: context.df.instanceId }, RETRY);
+}
 
-df.app.orchestration(ORCHESTRATIONS.drillSweeper, drillSweeperOrchestrator);
+export const drillSweeper = registerOrchestration(ORCHESTRATIONS.drillSweeper, drillSweeperOrchestrator);

@@ -1,5 +1,6 @@
 /** Names of Governor's orchestrations, activities and events: the contract between them and the triggers. */
 import { resourceNameOf } from "../shared/azure/resourceId.ts";
+import type { BudgetAlert } from "../shared/triggers/budgetAlerts.ts";
 export const ORCHESTRATIONS = {
   remediate: "remediate",
   remediateChunk: "remediateChunk",
@@ -57,6 +58,18 @@ export function remediationInstanceId(policy: string, scope: string): string {
     .slice(0, 256);
 }
 
+/** The approval a remediation asks for: its sub-orchestration, one per remediation. */
+export function approvalInstanceId(remediationId: string): string {
+  return `${remediationId}${APPROVAL_SUFFIX}`;
+}
+
+const APPROVAL_SUFFIX = ":approval";
+
+/** The remediation an approval instance belongs to; undefined for an id that is no approval's. */
+export function remediationOfApproval(approvalId: string): string | undefined {
+  return approvalId.endsWith(APPROVAL_SUFFIX) ? approvalId.slice(0, -APPROVAL_SUFFIX.length) : undefined;
+}
+
 /** A chunk of a remediation's plan, carried out by a sub-orchestration of its own. */
 export function remediationChunkInstanceId(remediationId: string, chunk: number): string {
   return bounded(`${remediationId}:chunk-${chunk}`, 256);
@@ -112,4 +125,32 @@ export function checkRemediationInstanceId(checkId: string, eventId: string, pol
 export function drillInstanceId(serverId: string, scope: string): string {
   const server = resourceNameOf(serverId);
   return bounded(`drill:${instanceIdPart(server)}:${instanceIdPart(scope)}`, MAX_CHECK_ID);
+}
+
+/** Durable instance ids cannot hold `/`, `\`, `#`, `?` or control characters. */
+const UNSAFE = /[/\\#?\s\u0000-\u001f\u007f]+/g;
+
+/**
+ * One policy's sweep in one run: a timer's slot (`sweep:<policy>:<slot ISO>`), or a run of its
+ * own named by a label (the CLI's report, `report-<minute>`).
+ */
+export function sweepInstanceId(policy: string, run: Date | string): string {
+  return `sweep:${policy.replace(UNSAFE, "-")}:${typeof run === "string" ? run : run.toISOString()}`.slice(0, 256);
+}
+
+/**
+ * The response to a budget alert: `budget:<budget>:<type>:<threshold>:<period>`, the same for every
+ * delivery of one notification (budget names are case-insensitive).
+ */
+export function budgetInstanceId(alert: Pick<BudgetAlert, "budgetName" | "thresholdType" | "thresholdPercent">, period: string): string {
+  const budget = alert.budgetName.trim().toLowerCase().replace(UNSAFE, "-");
+  return ["budget", budget, alert.thresholdType.toLowerCase(), String(alert.thresholdPercent), period].join(":").slice(0, 256);
+}
+
+/** Workflows a timer starts once per slot. */
+export type SlotWorkflow = "drill-sweeper" | "drill-heartbeat" | "savings-ledger";
+
+/** The slot a timer fired for, to the minute: a timer firing twice finds that slot's workflow already started. */
+export function slotInstanceId(workflow: SlotWorkflow, at: Date): string {
+  return `${workflow}:${at.toISOString().slice(0, 16)}`;
 }

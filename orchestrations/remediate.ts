@@ -12,15 +12,26 @@
  * every chunk and at most `MAX_RESULT_OUTCOMES` outcomes; every outcome is in the audit trail.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
 import { undoneBy } from "../shared/actions/index.ts";
 import type { RemediationOutcome } from "../shared/remediation/types.ts";
 import type { ActionSpec, ApprovalSpec } from "../shared/policy/types.ts";
-import type { ApprovalDecision, ApprovalInput } from "./approval.ts";
+import { approval as approvalWorkflow, type ApprovalDecision, type ApprovalInput } from "./approval.ts";
 import { PLAN_CHUNK, plannedCount } from "../shared/remediation/chunks.ts";
 import type { PlannedChange, PlanRef } from "../shared/remediation/planStore.ts";
-import type { ScheduleStart } from "./activities/remediation.activities.ts";
-import { ACTIVITIES, ORCHESTRATIONS, remediationChunkInstanceId } from "./names.ts";
+import { remediationActivities, type ScheduleStart } from "./activities/remediation.activities.ts";
+import {
+  activityTask,
+  all,
+  call,
+  callOrchestration,
+  orchestrationTask,
+  registerOrchestration,
+  resultOf,
+  type TaskOf,
+  wait,
+} from "./calls.ts";
+import { approvalInstanceId, ORCHESTRATIONS, remediationChunkInstanceId } from "./names.ts";
 
 /** Outcomes a remediation's result lists at most (failed ones first); the counts cover every one. */
 export const MAX_RESULT_OUTCOMES = 200;
@@ -110,17 +121,17 @@ export { plannedCount };
  */
 function* settle<T>(
   context: OrchestrationContext,
-  tasks: Task[],
+  tasks: Array<TaskOf<T>>,
   onFailure: (index: number, error: unknown) => T,
 ): Generator<Task, T[], unknown> {
   if (tasks.length === 0) return [];
   try {
-    return (yield context.df.Task.all(tasks)) as T[];
+    return yield* all(context, tasks);
   } catch {
     const results: T[] = [];
     for (const [index, task] of tasks.entries()) {
       try {
-        results.push((task.isCompleted && !task.isFaulted ? task.result : yield task) as T);
+        results.push(task.isCompleted && !task.isFaulted ? resultOf(task) : yield* wait(task));
       } catch (error) {
         results.push(onFailure(index, error));
       }
@@ -131,8 +142,7 @@ function* settle<T>(
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-export const remediateOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<RemediateInput>();
+function* remediateOrchestrator(context: OrchestrationContext, input: RemediateInput): Generator<Task, RemediateResult, unknown> {
   const instanceId = context.df.instanceId;
   const total = plannedCount(input);
   const sources = chunkSources(input);
@@ -141,11 +151,12 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
   yield* settle(
     context,
     sources.map((source) =>
-      context.df.callActivityWithRetry(ACTIVITIES.recordAudit, RETRY, {
-        ...audit,
-        stage: "plan",
-        ...("resources" in source ? { resources: source.resources } : { plan: source }),
-      }),
+      activityTask(
+        context,
+        remediationActivities.recordAudit,
+        "resources" in source ? { ...audit, stage: "plan", resources: source.resources } : { ...audit, stage: "plan", plan: source },
+        RETRY,
+      ),
     ),
     () => undefined,
   );
@@ -159,7 +170,7 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
         ? []
         : "resources" in first
           ? first.resources
-          : ((yield context.df.callActivityWithRetry(ACTIVITIES.loadPlanChunk, RETRY, first)) as PlannedChange[]);
+          : yield* call(context, remediationActivities.loadPlanChunk, first, RETRY);
     const request: ApprovalInput = {
       policy: input.policy,
       action: input.action.type,
@@ -170,7 +181,7 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
       timeoutMs: input.approval.timeoutMs,
       onTimeout: input.approval.onTimeout,
     };
-    approval = (yield context.df.callSubOrchestrator(ORCHESTRATIONS.approval, request, `${instanceId}:approval`)) as ApprovalDecision;
+    approval = yield* callOrchestration(context, approvalWorkflow, request, approvalInstanceId(instanceId));
   } else {
     approval = {
       outcome: "approved",
@@ -181,15 +192,16 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
       reason: input.autoApprove ? "approved without asking (--auto-approve)" : "the policy requires no approval",
     };
   }
-  yield context.df.callActivityWithRetry(ACTIVITIES.recordAudit, RETRY, { ...audit, stage: "approval", approval });
+  yield* call(context, remediationActivities.recordAudit, { ...audit, stage: "approval", approval }, RETRY);
 
   context.df.setCustomStatus({ stage: "applying", policy: input.policy, chunks: sources.length });
   const chunkIds = sources.map((_, index) => remediationChunkInstanceId(instanceId, index));
   const chunkResults = yield* settle<RemediateChunkResult>(
     context,
     sources.map((source, index) =>
-      context.df.callSubOrchestrator(
-        ORCHESTRATIONS.remediateChunk,
+      orchestrationTask(
+        context,
+        remediateChunk,
         {
           parentInstanceId: instanceId,
           policy: input.policy,
@@ -198,8 +210,8 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
           source,
           approval,
           ...(input.restartAtScheduleStart ? { restartAtScheduleStart: true } : {}),
-        } satisfies RemediateChunkInput,
-        chunkIds[index],
+        },
+        remediationChunkInstanceId(instanceId, index),
       ),
     ),
     // A chunk's orchestration does not fail on a resource's failure; one failing for another reason is reported, not propagated.
@@ -243,18 +255,18 @@ export const remediateOrchestrator: OrchestrationHandler = function* (context: O
   }
   context.df.setCustomStatus({ stage: "done", policy: input.policy, counts: result.counts });
   return result;
-};
+}
 
 /** One chunk of a plan: read it, apply what was approved, verify, record, and start again what a schedule policy stopped. */
-export const remediateChunkOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<RemediateChunkInput>();
+function* remediateChunkOrchestrator(
+  context: OrchestrationContext,
+  input: RemediateChunkInput,
+): Generator<Task, RemediateChunkResult, unknown> {
   const instanceId = input.parentInstanceId;
   const approval = input.approval;
   const audit = { instanceId, policy: input.policy, action: input.action.type, trigger: input.trigger };
   const resources =
-    "resources" in input.source
-      ? input.source.resources
-      : ((yield context.df.callActivityWithRetry(ACTIVITIES.loadPlanChunk, RETRY, input.source)) as PlannedChange[]);
+    "resources" in input.source ? input.source.resources : yield* call(context, remediationActivities.loadPlanChunk, input.source, RETRY);
 
   const approvedIds = new Set(approval.approvedResourceIds.map((id) => id.toLowerCase()));
   const isApproved = (id: string): boolean =>
@@ -264,14 +276,19 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
   const applied = yield* settle<RemediationOutcome>(
     context,
     toApply.map((resource) =>
-      context.df.callActivityWithRetry(ACTIVITIES.applyRemediation, RETRY, {
-        policy: input.policy,
-        action: input.action,
-        resourceId: resource.resourceId,
-        instanceId,
-        trigger: input.trigger,
-        approvedBy: approval.decidedBy,
-      }),
+      activityTask(
+        context,
+        remediationActivities.applyRemediation,
+        {
+          policy: input.policy,
+          action: input.action,
+          resourceId: resource.resourceId,
+          instanceId,
+          trigger: input.trigger,
+          approvedBy: approval.decidedBy,
+        },
+        RETRY,
+      ),
     ),
     (index, error) => ({
       resourceId: toApply[index]?.resourceId ?? "unknown",
@@ -304,12 +321,9 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
     );
 
   context.df.setCustomStatus({ stage: "verifying", policy: input.policy });
-  const verified =
-    applied.length === 0
-      ? []
-      : ((yield context.df.callActivityWithRetry(ACTIVITIES.verifyRemediation, RETRY, { outcomes: applied })) as RemediationOutcome[]);
+  const verified = applied.length === 0 ? [] : yield* call(context, remediationActivities.verifyRemediation, { outcomes: applied }, RETRY);
   const outcomes = [...verified, ...notApproved];
-  yield context.df.callActivityWithRetry(ACTIVITIES.recordAudit, RETRY, { ...audit, stage: "outcome", outcomes });
+  yield* call(context, remediationActivities.recordAudit, { ...audit, stage: "outcome", outcomes }, RETRY);
   const result: RemediateChunkResult = { resources: resources.length, outcomes, counts: counts(outcomes) };
 
   const stopped = verified
@@ -318,10 +332,7 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
   // What undoes the policy's action (a start, its module says) runs when each resource's schedule window opens.
   const undo = input.restartAtScheduleStart ? undoneBy(input.action.type) : undefined;
   if (undo !== undefined && stopped.length > 0) {
-    const found = (yield context.df.callActivityWithRetry(ACTIVITIES.nextScheduleStarts, RETRY, {
-      resourceIds: stopped,
-      action: undo,
-    })) as ScheduleStart[];
+    const found = yield* call(context, remediationActivities.nextScheduleStarts, { resourceIds: stopped, action: undo }, RETRY);
     const starts = found.filter((start): start is Extract<ScheduleStart, { at: string }> => "at" in start);
     // A schedule that could not be read is that resource's failed start, reported now: the others still sleep until their window.
     const restarts: RemediationOutcome[] = found
@@ -342,14 +353,19 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
       const restarted = yield* settle<RemediationOutcome>(
         context,
         due.map((start) =>
-          context.df.callActivityWithRetry(ACTIVITIES.applyRemediation, RETRY, {
-            policy: input.policy,
-            action: { type: undo, args: {} },
-            resourceId: start.resourceId,
-            instanceId,
-            trigger: input.trigger,
-            approvedBy: approval.decidedBy,
-          }),
+          activityTask(
+            context,
+            remediationActivities.applyRemediation,
+            {
+              policy: input.policy,
+              action: { type: undo, args: {} },
+              resourceId: start.resourceId,
+              instanceId,
+              trigger: input.trigger,
+              approvedBy: approval.decidedBy,
+            },
+            RETRY,
+          ),
         ),
         (index, error) => ({
           resourceId: due[index]?.resourceId ?? "unknown",
@@ -362,19 +378,18 @@ export const remediateChunkOrchestrator: OrchestrationHandler = function* (conte
       );
       restarts.push(...restarted);
     }
-    yield context.df.callActivityWithRetry(ACTIVITIES.recordAudit, RETRY, {
-      ...audit,
-      stage: "outcome",
-      step: "restart",
-      action: undo,
-      outcomes: restarts,
-    });
+    yield* call(
+      context,
+      remediationActivities.recordAudit,
+      { ...audit, stage: "outcome", step: "restart", action: undo, outcomes: restarts },
+      RETRY,
+    );
     result.restarts = restarts;
     result.restartCounts = counts(restarts);
   }
   context.df.setCustomStatus({ stage: "done", policy: input.policy, counts: result.counts });
   return result;
-};
+}
 
-df.app.orchestration(ORCHESTRATIONS.remediate, remediateOrchestrator);
-df.app.orchestration(ORCHESTRATIONS.remediateChunk, remediateChunkOrchestrator);
+export const remediate = registerOrchestration(ORCHESTRATIONS.remediate, remediateOrchestrator);
+export const remediateChunk = registerOrchestration(ORCHESTRATIONS.remediateChunk, remediateChunkOrchestrator);

@@ -8,12 +8,14 @@
  * `drillSweeper` workflow deletes it once expired.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
 import type { RestoreDrillArgs } from "../shared/actions/restoreDrill.ts";
 import { type DrillOptions, RESTORE_TIMEOUT_MS } from "../shared/drills/plan.ts";
 import type { DrillFacts, DrillRecord } from "../shared/drills/record.ts";
 import type { CheckResult, RecoveryPointEvidence, SourceExpectations } from "../shared/drills/types.ts";
-import { ACTIVITIES, EVENTS, ORCHESTRATIONS } from "./names.ts";
+import { drillActivities } from "./activities/drill.activities.ts";
+import { call, registerOrchestration } from "./calls.ts";
+import { EVENTS, ORCHESTRATIONS } from "./names.ts";
 
 export interface DrillInput {
   serverId: string;
@@ -77,12 +79,11 @@ export interface Teardown {
 const RETRY = new df.RetryOptions(5_000, 4);
 const DEFAULT_POLL_SECONDS = 30;
 
-export const restoreDrillOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<DrillInput>();
+function* restoreDrillOrchestrator(context: OrchestrationContext, input: DrillInput): Generator<Task, DrillRecord, unknown> {
   const instanceId = context.df.instanceId;
   const pollMs = (input.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
   context.df.setCustomStatus({ stage: "preparing", server: input.serverId });
-  const prep = (yield context.df.callActivityWithRetry(ACTIVITIES.prepareDrill, RETRY, { instanceId, input })) as DrillPreparation;
+  const prep = yield* call(context, drillActivities.prepareDrill, { instanceId, input }, RETRY);
 
   const facts: DrillFacts = {
     runId: prep.runId,
@@ -105,7 +106,7 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
   } else {
     try {
       context.df.setCustomStatus({ stage: "restoring", server: prep.server.name, drillServer: prep.drillServer.name });
-      const started = (yield context.df.callActivityWithRetry(ACTIVITIES.startDrillRestore, RETRY, prep)) as RestoreStarted;
+      const started = yield* call(context, drillActivities.startDrillRestore, prep, RETRY);
       facts.requestSeconds = started.requestSeconds;
       if (started.skipped !== undefined) {
         facts.skipped = started.skipped;
@@ -121,10 +122,12 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
         const giveUpAt = new Date(Date.parse(prep.requestedAt) + RESTORE_TIMEOUT_MS);
         const cancel = context.df.waitForExternalEvent(EVENTS.cancelDrill);
         for (;;) {
-          progress = (yield context.df.callActivityWithRetry(ACTIVITIES.pollDrillRestore, RETRY, {
-            prep,
-            ...(progress.resumeFrom ? { resumeFrom: progress.resumeFrom } : {}),
-          })) as RestoreProgress;
+          progress = yield* call(
+            context,
+            drillActivities.pollDrillRestore,
+            { prep, ...(progress.resumeFrom ? { resumeFrom: progress.resumeFrom } : {}) },
+            RETRY,
+          );
           restoreResume = progress.resumeFrom;
           if (progress.state !== "InProgress") break;
           const until = new Date(context.df.currentUtcDateTime.getTime() + pollMs);
@@ -134,7 +137,7 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
           }
           context.df.setCustomStatus({ stage: "waiting-for-restore", server: prep.server.name, until: until.toISOString() });
           const timer = context.df.createTimer(until);
-          const winner = (yield context.df.Task.any([timer, cancel])) as unknown;
+          const winner: unknown = yield context.df.Task.any([timer, cancel]);
           if (winner === cancel) {
             timer.cancel();
             facts.cancelled = true;
@@ -145,8 +148,8 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
         if (!facts.cancelled && progress.state === "Succeeded") {
           facts.readyAt = progress.at;
           context.df.setCustomStatus({ stage: "verifying", server: prep.server.name, drillServer: prep.drillServer.name });
-          facts.access = (yield context.df.callActivityWithRetry(ACTIVITIES.openDrillAccess, RETRY, prep)) as string;
-          const verification = (yield context.df.callActivityWithRetry(ACTIVITIES.verifyDrill, RETRY, prep)) as Verification;
+          facts.access = yield* call(context, drillActivities.openDrillAccess, prep, RETRY);
+          const verification = yield* call(context, drillActivities.verifyDrill, prep, RETRY);
           facts.verification = verification;
         }
       }
@@ -163,7 +166,7 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
       context.df.setCustomStatus({ stage: "tearing-down", server: prep.server.name, drillServer: prep.drillServer.name });
       let teardown: Teardown;
       try {
-        teardown = (yield context.df.callActivityWithRetry(ACTIVITIES.deleteDrillServer, RETRY, prep)) as Teardown;
+        teardown = yield* call(context, drillActivities.deleteDrillServer, prep, RETRY);
       } catch (error) {
         teardown = {
           confirmed: false,
@@ -178,10 +181,7 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
         break;
       }
       if (restoreResume !== undefined) {
-        const progress = (yield context.df.callActivityWithRetry(ACTIVITIES.pollDrillRestore, RETRY, {
-          prep,
-          resumeFrom: restoreResume,
-        })) as RestoreProgress;
+        const progress = yield* call(context, drillActivities.pollDrillRestore, { prep, resumeFrom: restoreResume }, RETRY);
         restoreResume = progress.resumeFrom;
       }
       context.df.setCustomStatus({ stage: "waiting-for-teardown", server: prep.server.name, until: until.toISOString() });
@@ -189,13 +189,18 @@ export const restoreDrillOrchestrator: OrchestrationHandler = function* (context
     }
   }
 
-  const record = (yield context.df.callActivityWithRetry(ACTIVITIES.recordDrill, RETRY, {
-    instanceId,
-    trigger: input.trigger.type === "timer" ? input.trigger : { type: input.trigger.type, id: input.trigger.id ?? instanceId },
-    facts,
-  })) as DrillRecord;
+  const record = yield* call(
+    context,
+    drillActivities.recordDrill,
+    {
+      instanceId,
+      trigger: input.trigger.type === "timer" ? input.trigger : { type: input.trigger.type, id: input.trigger.id ?? instanceId },
+      facts,
+    },
+    RETRY,
+  );
   context.df.setCustomStatus({ stage: "done", server: prep.server.name, outcome: record.outcome });
   return record;
-};
+}
 
-df.app.orchestration(ORCHESTRATIONS.restoreDrill, restoreDrillOrchestrator);
+export const restoreDrill = registerOrchestration(ORCHESTRATIONS.restoreDrill, restoreDrillOrchestrator);

@@ -5,8 +5,10 @@
  * counted however it was recorded and a refresh run twice writes the same rows.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
+import type { OrchestrationContext, Task } from "durable-functions";
+import { savingsActivities } from "./activities/savings.activities.ts";
+import { call, registerOrchestration } from "./calls.ts";
+import { ORCHESTRATIONS } from "./names.ts";
 
 export interface SavingsLedgerResult {
   rows: number;
@@ -16,10 +18,8 @@ export interface SavingsLedgerResult {
 
 const RETRY = new df.RetryOptions(10_000, 3);
 
-export const savingsLedgerOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  return (yield context.df.callActivityWithRetry(ACTIVITIES.updateSavingsLedger, RETRY, {
-    instanceId: context.df.instanceId,
-  })) as SavingsLedgerResult;
-};
+function* savingsLedgerOrchestrator(context: OrchestrationContext): Generator<Task, SavingsLedgerResult, unknown> {
+  return yield* call(context, savingsActivities.updateSavingsLedger, { instanceId: context.df.instanceId }, RETRY);
+}
 
-df.app.orchestration(ORCHESTRATIONS.savingsLedger, savingsLedgerOrchestrator);
+export const savingsLedger = registerOrchestration(ORCHESTRATIONS.savingsLedger, savingsLedgerOrchestrator);

@@ -2,16 +2,17 @@
  * One policy's scheduled sweep: plan that policy against the subscription (`planPolicy`, which
  * also records what it found), then, when something is actionable, carry it out through the
  * `remediate` workflow as a sub-orchestration, with the policy's own approval. One instance per
- * policy and slot (`sweep:<policy>:<slot>`, see shared/triggers/sweeps.ts), started by the
- * `sweeps` timer.
+ * policy and slot (`sweepInstanceId` in names.ts), started by the `sweeps` timer.
  */
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
 import type { Verdict } from "../shared/policy/types.ts";
-import { ACTIVITIES, ORCHESTRATIONS } from "./names.ts";
-import type { RemediateInput, RemediateResult } from "./remediate.ts";
+import { sweepActivities } from "./activities/sweep.activities.ts";
+import { call, callOrchestration, registerOrchestration } from "./calls.ts";
+import { ORCHESTRATIONS } from "./names.ts";
+import { remediate, type RemediateInput, type RemediateResult } from "./remediate.ts";
 import type { RemediationStart } from "./remediations.ts";
-import type { DrillInput } from "./restoreDrill.ts";
+import { type DrillInput, restoreDrill } from "./restoreDrill.ts";
 import type { DrillRecord } from "../shared/drills/record.ts";
 
 export interface SweepInput {
@@ -57,26 +58,26 @@ export interface SweepResult {
 /** Planning reads the whole inventory: a throttled or failing read is tried again. */
 const RETRY = new df.RetryOptions(5_000, 3);
 
-export const sweepOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<SweepInput>();
+function* sweepOrchestrator(context: OrchestrationContext, input: SweepInput): Generator<Task, SweepResult, unknown> {
   const instanceId = context.df.instanceId;
   context.df.setCustomStatus({ stage: "planning", policy: input.policy });
-  const plan = (yield context.df.callActivityWithRetry(ACTIVITIES.planPolicy, RETRY, {
-    instanceId,
-    policy: input.policy,
-    scope: input.scope,
-    trigger: input.trigger ?? { type: "timer", id: instanceId },
-    ...(input.autoApprove ? { autoApprove: true } : {}),
-  } satisfies PlanPolicyInput)) as PolicyPlan;
+  const plan = yield* call(
+    context,
+    sweepActivities.planPolicy,
+    {
+      instanceId,
+      policy: input.policy,
+      scope: input.scope,
+      trigger: input.trigger ?? { type: "timer", id: instanceId },
+      ...(input.autoApprove ? { autoApprove: true } : {}),
+    },
+    RETRY,
+  );
 
   const result: SweepResult = { policy: input.policy, scope: input.scope, reason: plan.reason, counts: plan.counts };
   if (plan.start) {
     context.df.setCustomStatus({ stage: "remediating", policy: input.policy, remediation: plan.start.instanceId });
-    const remediated = (yield context.df.callSubOrchestrator(
-      ORCHESTRATIONS.remediate,
-      plan.start.input,
-      plan.start.instanceId,
-    )) as RemediateResult;
+    const remediated = yield* callOrchestration(context, remediate, plan.start.input, plan.start.instanceId);
     result.remediation = { instanceId: plan.start.instanceId, approval: remediated.approval, counts: remediated.counts };
   }
   if (plan.drills && plan.drills.length > 0) {
@@ -85,7 +86,7 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
     for (const drill of plan.drills) {
       context.df.setCustomStatus({ stage: "drilling", policy: input.policy, drill: drill.instanceId });
       try {
-        const record = (yield context.df.callSubOrchestrator(ORCHESTRATIONS.restoreDrill, drill.input, drill.instanceId)) as DrillRecord;
+        const record = yield* callOrchestration(context, restoreDrill, drill.input, drill.instanceId);
         result.drills.push({ instanceId: drill.instanceId, server: drill.input.serverId, outcome: record.outcome });
       } catch (error) {
         result.drills.push({
@@ -99,6 +100,6 @@ export const sweepOrchestrator: OrchestrationHandler = function* (context: Orche
   }
   context.df.setCustomStatus({ stage: "done", policy: input.policy, counts: plan.counts });
   return result;
-};
+}
 
-df.app.orchestration(ORCHESTRATIONS.sweep, sweepOrchestrator);
+export const sweep = registerOrchestration(ORCHESTRATIONS.sweep, sweepOrchestrator);

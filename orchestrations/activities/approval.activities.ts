@@ -6,7 +6,6 @@
  */
 import { platformOf } from "../../shared/platform.ts";
 import { randomUUID } from "node:crypto";
-import * as df from "durable-functions";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { resourcesClient } from "../../shared/azure/clients.ts";
 import { now } from "../../shared/clock.ts";
@@ -26,6 +25,7 @@ import { appNotificationStore } from "../../shared/notifications/store.ts";
 import { sendNotification } from "../../shared/notifications/send.ts";
 import { tagValue } from "../../shared/policy/settings.ts";
 import type { ApprovalRequestInput, ApprovalRequestResult } from "../approval.ts";
+import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import { dependencies } from "./remediation.activities.ts";
 
@@ -263,6 +263,9 @@ async function recordApprovalStepActivity(input: StepInput): Promise<void> {
   ]);
 }
 
-df.app.activity(ACTIVITIES.requestApproval, { handler: (input: unknown) => requestApprovalActivity(input as ApprovalRequestInput) });
-df.app.activity(ACTIVITIES.writeExemptions, { handler: (input: unknown) => writeExemptionsActivity(input as ExemptionInput) });
-df.app.activity(ACTIVITIES.recordApprovalStep, { handler: (input: unknown) => recordApprovalStepActivity(input as StepInput) });
+/** The handles the approval workflow calls these activities by. */
+export const approvalActivities = {
+  requestApproval: registerActivity(ACTIVITIES.requestApproval, requestApprovalActivity),
+  writeExemptions: registerActivity(ACTIVITIES.writeExemptions, writeExemptionsActivity),
+  recordApprovalStep: registerActivity(ACTIVITIES.recordApprovalStep, recordApprovalStepActivity),
+};

@@ -6,7 +6,6 @@
  * use decides. What comes back is plain JSON: the findings Governor would act on and the
  * remediation each policy would start.
  */
-import * as df from "durable-functions";
 import { now } from "../../shared/clock.ts";
 import { gatherFacts } from "../../shared/inventory/index.ts";
 import { parseResourceId, sameResourceId } from "../../shared/azure/resourceId.ts";
@@ -17,6 +16,7 @@ import { evaluate } from "../../shared/policy/evaluate.ts";
 import { snapshotSourceId } from "../../shared/policy/inventoryIndex.ts";
 import type { Finding, Inventory, InventoryResource, PolicySet } from "../../shared/policy/types.ts";
 import { executorFor } from "../../shared/actions/index.ts";
+import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { RemediateInput } from "../remediate.ts";
 import { remediationsFor } from "../remediations.ts";
@@ -103,4 +103,7 @@ export async function evaluateResourceActivity(input: EvaluateResourceInput): Pr
   return { ...base, exists: true, resourceName: resource.name, findings, remediations };
 }
 
-df.app.activity(ACTIVITIES.evaluateResource, { handler: (input: unknown) => evaluateResourceActivity(input as EvaluateResourceInput) });
+/** The handle the check workflow calls this activity by. */
+export const checkActivities = {
+  evaluateResource: registerActivity(ACTIVITIES.evaluateResource, evaluateResourceActivity),
+};

@@ -3,7 +3,6 @@
  * forecast or spend with the proposals) and send it to people (Teams and email, through the one
  * delivery module of shared/notifications).
  */
-import * as df from "durable-functions";
 import type { AuditRecord, Json } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
 import { plan } from "../../shared/plan.ts";
@@ -21,6 +20,7 @@ import type {
 } from "../costContainment.ts";
 import { budgetNotice } from "../../shared/notifications/budget.ts";
 import { sendNotification } from "../../shared/notifications/send.ts";
+import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import { remediationsFor } from "../remediations.ts";
 import { dependencies } from "./remediation.activities.ts";
@@ -170,5 +170,8 @@ async function recordCostNoticeActivity(input: CostNoticeInput): Promise<CostNot
   return { id: record.id, recorded: true, delivery: await deliverCostNotice(input) };
 }
 
-df.app.activity(ACTIVITIES.planCostResponse, { handler: (input: unknown) => planCostResponseActivity(input as PlanCostResponseInput) });
-df.app.activity(ACTIVITIES.recordCostNotice, { handler: (input: unknown) => recordCostNoticeActivity(input as CostNoticeInput) });
+/** The handles the budget responses call these activities by. */
+export const costActivities = {
+  planCostResponse: registerActivity(ACTIVITIES.planCostResponse, planCostResponseActivity),
+  recordCostNotice: registerActivity(ACTIVITIES.recordCostNotice, recordCostNoticeActivity),
+};

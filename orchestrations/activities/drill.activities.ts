@@ -9,7 +9,6 @@ import { platformOf } from "../../shared/platform.ts";
 import { drillAlert } from "../../shared/notifications/alerts.ts";
 import { sendNotification } from "../../shared/notifications/send.ts";
 import type { PostgreSQLManagementFlexibleServerClient, Server } from "@azure/arm-postgresql-flexible";
-import * as df from "durable-functions";
 import type pg from "pg";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { postgresClient } from "../../shared/azure/clients.ts";
@@ -36,6 +35,7 @@ import { restoreDrillAction } from "../../shared/actions/restoreDrill.ts";
 import { formatDuration } from "../../shared/time/duration.ts";
 import type { DrillSweepResult } from "../drillSweeper.ts";
 import type { HeartbeatResult } from "../drillHeartbeat.ts";
+import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { DrillInput, DrillPreparation, RestoreProgress, RestoreStarted, Teardown, Verification } from "../restoreDrill.ts";
 import { dependencies } from "./remediation.activities.ts";
@@ -422,16 +422,15 @@ export async function writeDrillHeartbeats(): Promise<HeartbeatResult> {
   return result;
 }
 
-df.app.activity(ACTIVITIES.prepareDrill, { handler: (input: unknown) => prepareDrill(input as { instanceId: string; input: DrillInput }) });
-df.app.activity(ACTIVITIES.startDrillRestore, { handler: (input: unknown) => startDrillRestore(input as DrillPreparation) });
-df.app.activity(ACTIVITIES.pollDrillRestore, {
-  handler: (input: unknown) => pollDrillRestore(input as { prep: DrillPreparation; resumeFrom?: string }),
-});
-df.app.activity(ACTIVITIES.openDrillAccess, { handler: (input: unknown) => openDrillAccess(input as DrillPreparation) });
-df.app.activity(ACTIVITIES.verifyDrill, { handler: (input: unknown) => verifyDrill(input as DrillPreparation) });
-df.app.activity(ACTIVITIES.deleteDrillServer, { handler: (input: unknown) => deleteDrillServer(input as DrillPreparation) });
-df.app.activity(ACTIVITIES.recordDrill, {
-  handler: (input: unknown) => recordDrill(input as Parameters<typeof recordDrill>[0]),
-});
-df.app.activity(ACTIVITIES.sweepExpiredDrills, { handler: (input: unknown) => sweepExpiredDrills(input as { instanceId: string }) });
-df.app.activity(ACTIVITIES.writeDrillHeartbeats, { handler: () => writeDrillHeartbeats() });
+/** The handles the drill workflows call these activities by. */
+export const drillActivities = {
+  prepareDrill: registerActivity(ACTIVITIES.prepareDrill, prepareDrill),
+  startDrillRestore: registerActivity(ACTIVITIES.startDrillRestore, startDrillRestore),
+  pollDrillRestore: registerActivity(ACTIVITIES.pollDrillRestore, pollDrillRestore),
+  openDrillAccess: registerActivity(ACTIVITIES.openDrillAccess, openDrillAccess),
+  verifyDrill: registerActivity(ACTIVITIES.verifyDrill, verifyDrill),
+  deleteDrillServer: registerActivity(ACTIVITIES.deleteDrillServer, deleteDrillServer),
+  recordDrill: registerActivity(ACTIVITIES.recordDrill, recordDrill),
+  sweepExpiredDrills: registerActivity(ACTIVITIES.sweepExpiredDrills, sweepExpiredDrills),
+  writeDrillHeartbeats: registerActivity(ACTIVITIES.writeDrillHeartbeats, writeDrillHeartbeats),
+};

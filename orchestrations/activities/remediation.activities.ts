@@ -4,7 +4,6 @@
  * starts); clients are made once per process and settings, and the policies come from the app's
  * policy source, which follows a replaced policy blob (shared/policy/source.ts).
  */
-import * as df from "durable-functions";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { openAuditTrail } from "../../shared/audit/storage.ts";
 import type { AuditTrail } from "../../shared/audit/trail.ts";
@@ -33,6 +32,7 @@ import { createLimiter, mapLimit } from "../../shared/inventory/concurrency.ts";
 import type { RemediationOutcome, RemediationRequest } from "../../shared/remediation/types.ts";
 import { appPlanStore, type PlannedChange } from "../../shared/remediation/planStore.ts";
 import type { ApprovalDecision } from "../approval.ts";
+import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { RemediateInput } from "../remediate.ts";
 
@@ -289,17 +289,14 @@ async function nextScheduleStartsActivity(input: { resourceIds: string[]; action
   return starts.filter((start): start is ScheduleStart => start !== undefined);
 }
 
-df.app.activity(ACTIVITIES.applyRemediation, { handler: (input: unknown) => applyRemediationActivity(input as RemediationRequest) });
-df.app.activity(ACTIVITIES.verifyRemediation, {
-  handler: (input: unknown) => verifyRemediationActivity(input as { outcomes: RemediationOutcome[] }),
-});
-df.app.activity(ACTIVITIES.recordAudit, { handler: (input: unknown) => recordAuditActivity(input as AuditInput) });
-df.app.activity(ACTIVITIES.loadPlanChunk, {
-  handler: async (input: unknown) => {
-    const { planId, chunk } = input as { planId: string; chunk: number };
-    return (await appPlanStore()).chunk(planId, chunk);
-  },
-});
-df.app.activity(ACTIVITIES.nextScheduleStarts, {
-  handler: (input: unknown) => nextScheduleStartsActivity(input as { resourceIds: string[]; action?: string }),
-});
+/** The handles the remediation workflows call these activities by. */
+export const remediationActivities = {
+  applyRemediation: registerActivity(ACTIVITIES.applyRemediation, applyRemediationActivity),
+  verifyRemediation: registerActivity(ACTIVITIES.verifyRemediation, verifyRemediationActivity),
+  recordAudit: registerActivity(ACTIVITIES.recordAudit, recordAuditActivity),
+  loadPlanChunk: registerActivity(
+    ACTIVITIES.loadPlanChunk,
+    async ({ planId, chunk }: { planId: string; chunk: number }): Promise<PlannedChange[]> => (await appPlanStore()).chunk(planId, chunk),
+  ),
+  nextScheduleStarts: registerActivity(ACTIVITIES.nextScheduleStarts, nextScheduleStartsActivity),
+};

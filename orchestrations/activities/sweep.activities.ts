@@ -3,7 +3,6 @@
  * found (every finding, with its verdict and reason: what the daily digest counts), and return
  * the remediation workflow to start when something is actionable.
  */
-import * as df from "durable-functions";
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
 import { plan } from "../../shared/plan.ts";
@@ -12,6 +11,7 @@ import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { inheritedTag } from "../../shared/policy/environment.ts";
 import { type NoticeTargets, noticeTargets, notifyAction } from "../../shared/actions/notify.ts";
 import type { Finding, Inventory, PolicySet, Settings, Verdict } from "../../shared/policy/types.ts";
+import { registerActivity } from "../calls.ts";
 import { ACTIVITIES, drillInstanceId } from "../names.ts";
 import type { DrillInput } from "../restoreDrill.ts";
 import { restoreDrillAction } from "../../shared/actions/restoreDrill.ts";
@@ -217,4 +217,7 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
   return planned;
 }
 
-df.app.activity(ACTIVITIES.planPolicy, { handler: (input: unknown) => planPolicyActivity(input as PlanPolicyInput) });
+/** The handle the sweep workflow calls this activity by. */
+export const sweepActivities = {
+  planPolicy: registerActivity(ACTIVITIES.planPolicy, planPolicyActivity),
+};

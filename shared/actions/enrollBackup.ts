@@ -19,6 +19,7 @@
  */
 import { backupClient } from "../azure/clients.ts";
 import { parseResourceId, resourceNameOf } from "../azure/resourceId.ts";
+import { retryAfterMs } from "../azure/retryAfter.ts";
 import { gatherBackupFactsOf, protectedItemNames } from "../inventory/backup.ts";
 import { readResource } from "../inventory/readResource.ts";
 import { environmentOf } from "../policy/environment.ts";
@@ -84,11 +85,6 @@ function protectionOf(ctx: ExecutorContext<EnrollBackupArgs>) {
 
 function targetOf(ctx: ExecutorContext<EnrollBackupArgs>) {
   return enrollmentTarget(ctx.resource, ctx.args, ctx.evaluation);
-}
-
-function retryAfterMs(value: string | undefined): number | undefined {
-  const seconds = Number(value);
-  return value !== undefined && value !== "" && Number.isFinite(seconds) ? seconds * 1000 : undefined;
 }
 
 export const enrollBackupAction = defineAction<EnrollBackupArgs>({
@@ -169,7 +165,7 @@ export const enrollBackupAction = defineAction<EnrollBackupArgs>({
           onResponse: (response) => {
             status = response.status;
             operationUrl = response.headers.get("azure-asyncoperation") ?? response.headers.get("location") ?? undefined;
-            waitMs = retryAfterMs(response.headers.get("retry-after") ?? undefined);
+            waitMs = retryAfterMs(response.headers);
           },
         },
       );
@@ -192,7 +188,7 @@ export const enrollBackupAction = defineAction<EnrollBackupArgs>({
             operationId,
             {
               onResponse: (response) => {
-                waitMs = retryAfterMs(response.headers.get("retry-after") ?? undefined);
+                waitMs = retryAfterMs(response.headers);
               },
             },
           );

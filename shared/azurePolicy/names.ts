@@ -2,6 +2,7 @@
  * The names Governor's Azure Policy objects carry, shared by the export, the template, the
  * exemptions Governor writes and the guard that honours exemptions: one initiative, assigned once.
  */
+import { resourceNameOf } from "../azure/resourceId.ts";
 
 /** The initiative (policy set definition) `governor export azure-policy` writes. */
 export const GOVERNOR_INITIATIVE_NAME = "governor-baseline";
@@ -21,4 +22,4 @@ export const policyOfReference = (reference: string): string => reference.split(
 
 /** Whether an ARM policy assignment id names Governor's assignment (ids compare case-insensitively). */
 export const isGovernorAssignment = (assignmentId: string): boolean =>
-  assignmentId.split("/").at(-1)?.toLowerCase() === GOVERNOR_ASSIGNMENT_NAME;
+  resourceNameOf(assignmentId).toLowerCase() === GOVERNOR_ASSIGNMENT_NAME;

@@ -7,6 +7,7 @@
  * that starts with `[` is escaped (`[[`), to reach Azure Policy as written rather than be evaluated
  * by the deployment; only the initiative's references to the custom definitions are evaluated.
  */
+import { resourceNameOf } from "../azure/resourceId.ts";
 import type { AzurePolicyExport } from "./export.ts";
 import { GOVERNOR_ASSIGNMENT_NAME } from "./names.ts";
 
@@ -65,7 +66,7 @@ export function templateResources(exported: AzurePolicyExport): Array<Record<str
     },
   };
   const roles = exported.roleDefinitionIds.map((roleId) => {
-    const guid = roleId.split("/").at(-1) as string;
+    const guid = resourceNameOf(roleId);
     return {
       type: "Microsoft.Authorization/roleAssignments",
       apiVersion: ROLE_ASSIGNMENT_API_VERSION,

@@ -5,6 +5,8 @@
  * Each channel is tried a few times with backoff (a 429's Retry-After honoured, capped); what
  * happened comes back as data, never as an exception, so the caller records it.
  */
+import { retryAfterMs } from "../azure/retryAfter.ts";
+
 export interface EmailContent {
   subject: string;
   html: string;
@@ -71,8 +73,8 @@ export function postToTeams(url: string, message: unknown, retry: RetryOptions =
     if (response.ok) return;
     const detail = `the Teams webhook answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`;
     if (response.status === 408 || response.status === 429 || response.status >= 500) {
-      const seconds = Number(response.headers.get("retry-after"));
-      throw Object.assign(new Error(detail), Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {});
+      const hinted = retryAfterMs(response.headers);
+      throw Object.assign(new Error(detail), hinted !== undefined && hinted > 0 ? { retryAfterMs: hinted } : {});
     }
     throw new Permanent(detail);
   });

@@ -6,7 +6,7 @@
  * and each is claimed per channel before it is sent. Owners' notices the email pacer holds go out
  * at the next wake-up.
  */
-import { resourceNameOf } from "../azure/resourceId.ts";
+import { parseArmId, resourceNameOf } from "../azure/resourceId.ts";
 import { createHash, randomUUID } from "node:crypto";
 import type { AuditRecord, Json } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
@@ -268,6 +268,15 @@ async function sendOwnerNotices(
   return { reports, held };
 }
 
+/** The resource group an id names, or "" (a subscription-level id, or no id): for people to read. */
+function resourceGroupOf(id: string): string {
+  try {
+    return parseArmId(id).resourceGroup ?? "";
+  } catch {
+    return "";
+  }
+}
+
 export function ownerNotice(date: string, recipient: string, due: readonly Due[], policies: ReadonlyMap<string, Policy>): Notification {
   const platform = recipient === PLATFORM_RECIPIENT;
   const byPolicy = new Map<string, Due[]>();
@@ -281,9 +290,8 @@ export function ownerNotice(date: string, recipient: string, due: readonly Due[]
       lines: items
         .sort((a, b) => (a.record.resourceId ?? "").localeCompare(b.record.resourceId ?? ""))
         .map((item): Line => {
-          const parts = (item.record.resourceId ?? "").split("/");
-          const group = parts[4] ?? "";
-          return `${parts.at(-1) ?? ""} (${group}): ${item.record.reason}${item.reminder ? " (reminder)" : ""}${platform && item.note ? `; ${item.note}` : ""}`;
+          const id = item.record.resourceId ?? "";
+          return `${resourceNameOf(id)} (${resourceGroupOf(id)}): ${item.record.reason}${item.reminder ? " (reminder)" : ""}${platform && item.note ? `; ${item.note}` : ""}`;
         }),
     }));
   const count = due.length;

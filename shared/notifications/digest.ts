@@ -8,6 +8,7 @@
  * latest has not is resolved (every sweep leaves a `sweep` mark, findings or none).
  */
 import { saves } from "../actions/index.ts";
+import { remediationOfApproval } from "../../orchestrations/names.ts";
 import { resourceNameOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import type { Verdict } from "../policy/types.ts";
@@ -167,15 +168,17 @@ export function pendingApprovals(
   at: Date,
 ): Array<PendingApproval & { planHash?: string; approvalId: string }> {
   const decided = new Set(lookBack.filter((record) => record.kind === "approval").map((record) => record.instanceId));
-  const latest = new Map<string, AuditRecord>();
+  // Each approval's latest request, by approval instance, with the remediation it belongs to.
+  const latest = new Map<string, { record: AuditRecord; workflow: string }>();
   for (const record of lookBack) {
-    if (record.kind !== "notice" || !/:approval-requested(:\d+)?$/.test(record.id) || !record.instanceId?.endsWith(":approval")) continue;
+    if (record.kind !== "notice" || !/:approval-requested(:\d+)?$/.test(record.id) || record.instanceId === undefined) continue;
+    const workflow = remediationOfApproval(record.instanceId);
+    if (workflow === undefined) continue;
     const seen = latest.get(record.instanceId);
-    if (!seen || seen.at < record.at) latest.set(record.instanceId, record);
+    if (!seen || seen.record.at < record.at) latest.set(record.instanceId, { record, workflow });
   }
   const pending: Array<PendingApproval & { planHash?: string; approvalId: string }> = [];
-  for (const [approvalId, record] of latest) {
-    const workflow = approvalId.slice(0, -":approval".length);
+  for (const [approvalId, { record, workflow }] of latest) {
     const details = (record.details ?? {}) as { expiresAt?: string; planHash?: string; resources?: unknown[]; delivery?: string };
     if (decided.has(workflow)) continue;
     if (details.expiresAt !== undefined && Date.parse(details.expiresAt) <= at.getTime()) continue;

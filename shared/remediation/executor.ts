@@ -11,6 +11,7 @@
  * sends nothing. The SDK's own retry policy (configured in `remediationTarget`) already retries
  * each request; this loop covers what is left over and the operation as a whole.
  */
+import { retryAfterMsOfError } from "../azure/retryAfter.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { GuardBlock } from "../policy/guards.ts";
 import type { EvaluationContext } from "../policy/registry.ts";
@@ -171,16 +172,6 @@ export function isProgrammingError(error: unknown): boolean {
   return error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError || error instanceof RangeError;
 }
 
-function retryAfterMsOf(error: unknown): number | undefined {
-  const headers = (error as { response?: { headers?: { get?: (name: string) => string | undefined | null } } } | null)?.response?.headers;
-  const value = typeof headers?.get === "function" ? headers.get("retry-after") : undefined;
-  if (value === undefined || value === null || value === "") return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
 const OPERATION_FAILED = /^The long-running operation has failed(?:\. ([\w.-]+)\. ([\s\S]*))?$/;
 
 /** Azure's error as plain data, and whether waiting may clear it. */
@@ -203,7 +194,7 @@ export function azureFailure(error: unknown): AzureFailure {
   const statusCode = typeof object.statusCode === "number" ? object.statusCode : undefined;
   const code =
     typeof object.code === "string" && object.code !== "" ? object.code : statusCode !== undefined ? `HTTP${statusCode}` : "Error";
-  const retryAfterMs = retryAfterMsOf(error);
+  const retryAfterMs = retryAfterMsOfError(error);
   const busy = statusCode === 409 && BUSY_CONFLICTS.has(code.toLowerCase());
   const transient =
     (statusCode !== undefined && TRANSIENT_STATUS.has(statusCode)) || busy || NETWORK_CODES.has(code) || object.name === "AbortError";

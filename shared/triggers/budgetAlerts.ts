@@ -21,6 +21,7 @@
  * idle and off-hours non-production compute (contain); below 100 % it notifies.
  */
 import { containmentKinds } from "../actions/index.ts";
+import { budgetInstanceId } from "../../orchestrations/names.ts";
 import type { Policy, PolicySet } from "../policy/types.ts";
 
 export type ThresholdType = "Actual" | "Forecasted";
@@ -366,31 +367,6 @@ export function alertPeriod(alert: BudgetAlert, receivedAt: Date): string {
   return alert.periodStart > month ? alert.periodStart : month;
 }
 
-/** Durable instance ids cannot hold `/`, `\`, `#`, `?` or control characters; budget names are case-insensitive. */
-function idPart(value: string): string {
-  return value
-    .trim()
-    .toLowerCase()
-    .replace(/[/\\#?\s\u0000-\u001f\u007f]+/g, "-");
-}
-
-/**
- * The same key for every delivery of one notification: a budget, a threshold type, a threshold,
- * in one period. Azure evaluates budgets about once a day and may send again; the action group
- * retries; both payload shapes may arrive for one notification.
- */
-export function budgetInstanceId(alert: BudgetAlert, receivedAt: Date): string {
-  return [
-    "budget",
-    idPart(alert.budgetName),
-    alert.thresholdType.toLowerCase(),
-    String(alert.thresholdPercent),
-    alertPeriod(alert, receivedAt),
-  ]
-    .join(":")
-    .slice(0, 256);
-}
-
 function money(amount: number, currency: string | undefined): string {
   const rounded = amount.toLocaleString("en-US", { maximumFractionDigits: 2 });
   return currency ? `${rounded} ${currency}` : rounded;
@@ -398,8 +374,10 @@ function money(amount: number, currency: string | undefined): string {
 
 /** The graduated response: forecast → notify; actual at 100 % or more → contain (with approval); actual below → notify. */
 export function decideBudgetResponse(alert: BudgetAlert, receivedAt: Date): BudgetDecision {
-  const instanceId = budgetInstanceId(alert, receivedAt);
+  // The same key for every delivery of one notification: Azure evaluates budgets about once a day and
+  // may send again, the action group retries, and both payload shapes may arrive for one notification.
   const period = alertPeriod(alert, receivedAt);
+  const instanceId = budgetInstanceId(alert, period);
   const spent = `${money(alert.spend, alert.currency)} of ${money(alert.budgetAmount, alert.currency)}`;
   const ratio = percent(alert.spend / alert.budgetAmount);
   if (alert.thresholdType === "Forecasted") {
@@ -424,7 +402,7 @@ export function decideBudgetResponse(alert: BudgetAlert, receivedAt: Date): Budg
     // threshold's key, so that threshold's own alert finds this containment instead of starting another.
     return {
       response: "contain",
-      instanceId: budgetInstanceId({ ...alert, thresholdPercent: 100 }, receivedAt),
+      instanceId: budgetInstanceId({ ...alert, thresholdPercent: 100 }, period),
       period,
       reason: `budget ${alert.budgetName}: actual spend is past the budget (${spent}, ${ratio} %) in the alert of its ${alert.thresholdPercent} % threshold: approval is asked to stop idle and off-hours non-production compute`,
     };

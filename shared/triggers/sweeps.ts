@@ -10,6 +10,7 @@
  * run once, not once per slot. The instance id names the policy and the slot, so a timer that
  * fires twice, or windows that overlap, find the sweep already started.
  */
+import { sweepInstanceId } from "../../orchestrations/names.ts";
 import type { Policy } from "../policy/types.ts";
 import { type NcrontabExpression, nextOccurrence, occurrencesBetween, parseNcrontab } from "../time/ncrontab.ts";
 
@@ -33,11 +34,6 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** Look-back windows, widening: a frequent schedule never walks a long gap one occurrence at a time. */
 const LOOK_BACK_MS = [MINUTE_MS, 60 * MINUTE_MS, DAY_MS, 8 * DAY_MS, 32 * DAY_MS, 367 * DAY_MS];
-
-/** Durable instance ids cannot hold `/`, `\`, `#`, `?` or control characters. */
-export function sweepInstanceId(policy: string, slot: Date): string {
-  return `sweep:${policy.replace(/[/\\#?\s\u0000-\u001f\u007f]+/g, "-")}:${slot.toISOString()}`.slice(0, 256);
-}
 
 /** The schedule's occurrences in `(after, upTo]`: the first and the latest, or none. */
 export function occurrencesIn(

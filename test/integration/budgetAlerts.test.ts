@@ -11,7 +11,7 @@ import type * as AzureFunctions from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleBudgetAlert } from "../../functions/budgetAlerts.ts";
 import type { CostResponseResult } from "../../orchestrations/costContainment.ts";
-import { remediationInstanceId } from "../../orchestrations/names.ts";
+import { remediationInstanceId, sweepInstanceId } from "../../orchestrations/names.ts";
 import type { SweepInput, SweepResult } from "../../orchestrations/sweep.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
 import { loadConfig } from "../../shared/config.ts";
@@ -23,7 +23,6 @@ import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import { DurableStore } from "../../local/durable/index.ts";
 import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";
-import { sweepInstanceId } from "../../shared/triggers/sweeps.ts";
 import { readExample } from "../support/shapes.ts";
 
 const functions = createRequire(import.meta.url)("@azure/functions") as typeof AzureFunctions;

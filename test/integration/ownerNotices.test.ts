@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleEstate } from "../../emulator/estate/sample.ts";
 import type { SweepInput } from "../../orchestrations/sweep.ts";
-import { sweepInstanceId } from "../../shared/triggers/sweeps.ts";
+import { sweepInstanceId } from "../../orchestrations/names.ts";
 import { type NotificationsHarness, startNotificationsHarness } from "../support/notifications.ts";
 
 const OWNER = "lea@nordwind.example";

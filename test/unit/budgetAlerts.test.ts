@@ -15,9 +15,10 @@ import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { Finding, PolicySet } from "../../shared/policy/types.ts";
 import { type Registration, captureRegistrations } from "../../local/durable/index.ts";
+import { budgetInstanceId } from "../../orchestrations/names.ts";
 import {
+  alertPeriod,
   type BudgetAlert,
-  budgetInstanceId,
   costPolicies,
   decideBudgetResponse,
   parseAlertTime,
@@ -59,6 +60,9 @@ function commonAt(thresholdAmount: string, changes: { type?: string; fired?: str
 }
 
 const RECEIVED = new Date("2022-12-08T06:00:00Z");
+
+/** The instance id of an alert's response, received at `at`: its key and the period it falls in. */
+const keyOf = (alert: BudgetAlert, at: Date): string => budgetInstanceId(alert, alertPeriod(alert, at));
 
 describe("reading budget alerts", () => {
   it("reads the legacy AIP Budget Notification: the threshold is a fraction of the budget, and it is an Actual alert", () => {
@@ -156,7 +160,7 @@ describe("reading budget alerts", () => {
     (tested.data as Json).BudgetStartDate = "6/1/2018 12:00:00 AM -08:00";
     expect(alertOf(tested)).toEqual(alertOf(legacy()));
     // The same notification as the plain payload: a redelivery in either form finds the same instance.
-    expect(budgetInstanceId(alertOf(tested), RECEIVED)).toBe(budgetInstanceId(alertOf(legacy()), RECEIVED));
+    expect(keyOf(alertOf(tested), RECEIVED)).toBe(keyOf(alertOf(legacy()), RECEIVED));
     expect(decideBudgetResponse(alertOf(tested), RECEIVED).response).toBe("contain");
   });
 
@@ -237,22 +241,22 @@ describe("the graduated response", () => {
     });
     const at100 = legacy();
     (at100.data as Json).NotificationThresholdAmount = "1.0";
-    expect(decision.instanceId).toBe(budgetInstanceId(alertOf(at100), RECEIVED));
+    expect(decision.instanceId).toBe(keyOf(alertOf(at100), RECEIVED));
   });
 
   it("one key per budget, threshold type, threshold and period: the same for redeliveries and for both payloads", () => {
-    const first = budgetInstanceId(alertOf(commonAt("$40.00")), RECEIVED);
+    const first = keyOf(alertOf(commonAt("$40.00")), RECEIVED);
     expect(first).toBe("budget:test_actual_cost_budget:actual:80:2022-12-01");
     // Delivered again a day later, in the same month: the same instance.
-    expect(budgetInstanceId(alertOf(commonAt("$40.00")), new Date("2022-12-09T06:00:00Z"))).toBe(first);
+    expect(keyOf(alertOf(commonAt("$40.00")), new Date("2022-12-09T06:00:00Z"))).toBe(first);
 
     const legacyTwin = legacy();
     (legacyTwin.data as Json).BudgetName = "Test_actual_cost_budget";
-    expect(budgetInstanceId(alertOf(legacyTwin), new Date("2022-12-07T22:00:00Z"))).toBe(first);
+    expect(keyOf(alertOf(legacyTwin), new Date("2022-12-07T22:00:00Z"))).toBe(first);
 
-    expect(budgetInstanceId(alertOf(commonAt("$50.00")), RECEIVED)).not.toBe(first);
-    expect(budgetInstanceId(alertOf(commonAt("$40.00", { type: "Forecasted" })), RECEIVED)).not.toBe(first);
-    expect(budgetInstanceId(alertOf(commonAt("$40.00", { fired: "2023-01-07T21:13:20Z" })), RECEIVED)).toBe(
+    expect(keyOf(alertOf(commonAt("$50.00")), RECEIVED)).not.toBe(first);
+    expect(keyOf(alertOf(commonAt("$40.00", { type: "Forecasted" })), RECEIVED)).not.toBe(first);
+    expect(keyOf(alertOf(commonAt("$40.00", { fired: "2023-01-07T21:13:20Z" })), RECEIVED)).toBe(
       "budget:test_actual_cost_budget:actual:80:2023-01-01",
     );
   });
@@ -260,7 +264,7 @@ describe("the graduated response", () => {
   it("keys hold no character a Durable instance id cannot", () => {
     const payload = commonAt("$50.00");
     alertData(payload).BudgetName = "Odoo / Prod #1?\\x";
-    expect(budgetInstanceId(alertOf(payload), RECEIVED)).toBe("budget:odoo-prod-1-x:actual:100:2022-12-01");
+    expect(keyOf(alertOf(payload), RECEIVED)).toBe("budget:odoo-prod-1-x:actual:100:2022-12-01");
   });
 });
 

@@ -12,7 +12,8 @@ import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { Policy, PolicySet } from "../../shared/policy/types.ts";
 import { type Registration, captureRegistrations } from "../../local/durable/index.ts";
 import { occurrencesBetween } from "../../shared/time/ncrontab.ts";
-import { dueSweeps, occurrencesIn, slotsAwaitingApproval, sweepInstanceId, sweepWindowStart } from "../../shared/triggers/sweeps.ts";
+import { sweepInstanceId } from "../../orchestrations/names.ts";
+import { dueSweeps, occurrencesIn, slotsAwaitingApproval, sweepWindowStart } from "../../shared/triggers/sweeps.ts";
 
 const BRUSSELS = "Europe/Brussels";
 const MINUTE = 60_000;
