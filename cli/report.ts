@@ -1,12 +1,15 @@
 /**
  * `governor report`: the report as a self-contained static HTML folder (default `out/report/`).
  *
- * - `--emulator`: the emulated subscription with the sample estate, on the local runtime: every
- *   policy of the pack swept once a virtual day for `--days` days (auto-approved, as
- *   `governor apply --emulator --auto-approve`), the savings ledger refreshed against the
- *   emulated Cost Management, then the report of that trail and ledger.
+ * - `--emulator`: the emulated subscription with the sample estate, on the local runtime, with the
+ *   Governor baseline assigned at DoNotEnforce as the template assigns it: every policy of the
+ *   pack swept once a virtual day for `--days` days (auto-approved, as
+ *   `governor apply --emulator --auto-approve`) and the day's Azure Policy compliance snapshot
+ *   recorded, the savings ledger refreshed against the emulated Cost Management, then the report
+ *   of that trail, ledger and compliance.
  * - `--storage <connection string>` (or the app's `AzureWebJobsStorage`): a deployment's audit
- *   trail and savings ledger, as stored (the `savingsLedgerRefresh` timer keeps the ledger current).
+ *   trail and savings ledger, as stored (the `savingsLedgerRefresh` timer keeps the ledger current),
+ *   and, when GOVERNOR_SUBSCRIPTION_ID names the subscription, its Azure Policy compliance.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +21,8 @@ import type { SweepInput } from "../orchestrations/sweep.ts";
 import { AuditStorageError, openAuditTrail } from "../shared/audit/storage.ts";
 import { checkTableName, DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../shared/audit/trail.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
+import { appComplianceSource, type ComplianceSource, governorCompliance } from "../shared/azurePolicy/complianceHistory.ts";
+import { ComplianceSnapshots } from "../shared/azurePolicy/snapshots.ts";
 import { buildReport, writeReportFolder } from "../shared/report/build.ts";
 import type { LocalApp } from "../local/localApp.ts";
 import { costManagementSource } from "../shared/savings/costQuery.ts";
@@ -61,6 +66,14 @@ const quiet = { info: () => {}, warn: (message: string) => console.error(message
  * app's emulated Cost Management, then writes the report of its audit trail and ledger into
  * `outDir`. Returns the path of index.html.
  */
+/** Azure Policy compliance of a local app: its emulator's Policy Insights, the snapshots on its Azurite. */
+export function localCompliance(app: LocalApp): ComplianceSource {
+  return governorCompliance(
+    emulatorTarget(app.emulator, app.sample.subscriptionId),
+    ComplianceSnapshots.fromConnectionString(app.settings.AzureWebJobsStorage as string),
+  );
+}
+
 export async function writeLocalReport(app: LocalApp, options: { outDir: string; currency: string }): Promise<string> {
   const env = app.settings;
   const trail = TableAuditTrail.fromConnectionString(env.AzureWebJobsStorage as string, {
@@ -77,7 +90,10 @@ export async function writeLocalReport(app: LocalApp, options: { outDir: string;
     costs: await costManagementSource(target),
   });
   if (refreshed.costError) console.error(`savings ledger: realised savings not measured: ${refreshed.costError}`);
-  return writeReportFolder(await buildReport({ trail, ledger, currency: options.currency, now }), options.outDir);
+  return writeReportFolder(
+    await buildReport({ trail, ledger, currency: options.currency, now, azurePolicy: localCompliance(app) }),
+    options.outDir,
+  );
 }
 
 function usage(message: string): number {
@@ -124,7 +140,14 @@ export async function reportCommand(args: string[], env: NodeJS.ProcessEnv = pro
     }
     const ledger = await SavingsLedger.fromEnv(env, values.storage);
     if (!ledger) return usage("give --storage <connection string> or set AzureWebJobsStorage");
-    const index = writeReportFolder(await buildReport({ trail, ledger, currency, now: new Date() }), outDir);
+    // Azure Policy compliance of the subscription the app governs, when it is named; the snapshots beside the trail.
+    const subscriptionId = env.GOVERNOR_SUBSCRIPTION_ID?.trim();
+    const storageEnv = values.storage === undefined ? env : { ...env, AzureWebJobsStorage: values.storage };
+    const azurePolicy = subscriptionId ? appComplianceSource({ subscriptionId }, storageEnv) : undefined;
+    const index = writeReportFolder(
+      await buildReport({ trail, ledger, currency, now: new Date(), ...(azurePolicy ? { azurePolicy } : {}) }),
+      outDir,
+    );
     console.log(`Report written: ${index}`);
     return 0;
   }
@@ -133,6 +156,10 @@ export async function reportCommand(args: string[], env: NodeJS.ProcessEnv = pro
   const workDir = mkdtempSync(join(tmpdir(), "governor-report-"));
   const app = await startLocalApp({ workDir, policyFile: values.policies, logger: quiet, taskHub: TASK_HUB });
   try {
+    // The baseline as the template deploys it (DoNotEnforce): Azure Policy's compliance beside Governor's findings.
+    const { deployBaseline } = await import("../local/azurePolicy.ts");
+    await deployBaseline(app.emulator, app.sample.subscriptionId, set, "DoNotEnforce");
+    const compliance = localCompliance(app);
     console.log(
       `Emulated subscription ${app.sample.subscriptionId}; sweeping ${set.policies.length} policies once a day for ${days} day(s) of virtual time.`,
     );
@@ -151,7 +178,15 @@ export async function reportCommand(args: string[], env: NodeJS.ProcessEnv = pro
       await settle(app, TASK_HUB, 5 * 60_000);
       const statuses = (await Promise.all(ids.map((id) => app.runtime.getStatus(id)))).filter((status) => status !== undefined);
       const failed = statuses.filter((status) => status.runtimeStatus !== "Completed").length;
-      console.log(`day ${day + 1} (${scope}): ${statuses.length - failed} sweeps completed${failed ? `, ${failed} did not` : ""}`);
+      // The day's compliance snapshot, as the daily digest records it.
+      const reading = await compliance(app.clock.now(), 1);
+      const policyState =
+        reading.status === "ok"
+          ? `${reading.snapshot.assignment.nonCompliantResources} resource(s) non-compliant with the Azure Policy baseline`
+          : `Azure Policy compliance ${reading.status === "unavailable" ? `unavailable: ${reading.code}` : reading.status}`;
+      console.log(
+        `day ${day + 1} (${scope}): ${statuses.length - failed} sweeps completed${failed ? `, ${failed} did not` : ""}; ${policyState}`,
+      );
     }
     // The last day's changes are measurable once a whole day has passed after them.
     app.clock.set(Math.max(app.clock.nowMs(), first + days * DAY_MS));

@@ -143,6 +143,9 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   // POSTs that Azure authorises as reads: Reader sees compliance.
   "policyStates.summarize": fixed("Microsoft.PolicyInsights/policyStates/summarize/read"),
   "policyStates.queryResults": fixed("Microsoft.PolicyInsights/policyStates/queryResults/read"),
+  "remediations.createOrUpdate": fixed("Microsoft.PolicyInsights/remediations/write"),
+  "remediations.get": fixed("Microsoft.PolicyInsights/remediations/read"),
+  "remediations.list": fixed("Microsoft.PolicyInsights/remediations/read"),
 };
 
 /** The operation a logged request stands for; an unmatched request or an unmapped route is an error naming it. */

@@ -2,12 +2,14 @@
  * The daily timer: every 15 minutes (Flex Consumption fires timers in UTC, so the schedule cannot
  * say "07:00 in Brussels"), it sends the day's digest once the policy file's time zone has passed
  * 07:00, then the owners' notices of `notify` findings (shared/notifications/daily.ts). Both are
- * idempotent by the local date: a wake-up after they went out sends nothing.
+ * idempotent by the local date: a wake-up after they went out sends nothing. The digest carries
+ * Azure Policy's compliance of the Governor baseline, and records it as the day's snapshot.
  */
 import { platformOf } from "../shared/platform.ts";
 import type { InvocationContext, Timer } from "@azure/functions";
 import { app } from "@azure/functions";
 import { openAuditTrail } from "../shared/audit/storage.ts";
+import { appComplianceSource } from "../shared/azurePolicy/complianceHistory.ts";
 import { now } from "../shared/clock.ts";
 import { loadConfig } from "../shared/config.ts";
 import { appPolicies } from "../shared/policy/appSource.ts";
@@ -45,6 +47,8 @@ app.timer("dailyDigest", {
       channels: channelsFromConfig(config),
       now,
       retry: platformOf(config).notificationRetry,
+      // One summarize request of Policy Insights per digest, recorded as the day's compliance snapshot.
+      azurePolicy: appComplianceSource(config),
       // The ledger's figures (estimated and realised by Cost Management); before its first refresh, the plans' estimates.
       savings: {
         monthToDate: async (at) =>

@@ -1,7 +1,9 @@
 /**
  * The report, served by the app: `GET /api/report` (the overview) and `GET /api/report/{page}`
  * (compliance, savings, offenders, backup, drills, approvals), the same pages `governor report`
- * writes, built at each request from the audit trail and the savings ledger on the app's storage.
+ * writes, built at each request from the audit trail and the savings ledger on the app's storage,
+ * and Azure Policy's compliance read from Policy Insights (one request, recorded as the day's
+ * snapshot beside those the trend is drawn from).
  *
  * The route is anonymous behind App Service authentication, as the approval page is: the report
  * names resources, owners and approvers, so nobody signed in gets a 401 and nothing else. The
@@ -43,16 +45,25 @@ export async function serveReport(
   const name = request.params.page?.toLowerCase().replace(/\.html$/, "") ?? "index";
   if (name !== "index" && !PAGE_NAMES.includes(name))
     return message(404, "No such page", `the report has no page "${name}" (there are: ${PAGE_NAMES.join(", ")})`);
-  const [{ loadConfig }, { openAuditTrail }, { SavingsLedger }, { loadPolicyFile }, { builtinRegistry }, { buildReport }, { routeLinks }] =
-    await Promise.all([
-      import("../shared/config.ts"),
-      import("../shared/audit/storage.ts"),
-      import("../shared/savings/ledger.ts"),
-      import("../shared/policy/loader.ts"),
-      import("../shared/policy/builtins.ts"),
-      import("../shared/report/build.ts"),
-      import("../shared/report/pages.ts"),
-    ]);
+  const [
+    { loadConfig },
+    { openAuditTrail },
+    { SavingsLedger },
+    { loadPolicyFile },
+    { builtinRegistry },
+    { buildReport },
+    { routeLinks },
+    { appComplianceSource },
+  ] = await Promise.all([
+    import("../shared/config.ts"),
+    import("../shared/audit/storage.ts"),
+    import("../shared/savings/ledger.ts"),
+    import("../shared/policy/loader.ts"),
+    import("../shared/policy/builtins.ts"),
+    import("../shared/report/build.ts"),
+    import("../shared/report/pages.ts"),
+    import("../shared/azurePolicy/complianceHistory.ts"),
+  ]);
   const config = loadConfig(env);
   const ledger = await SavingsLedger.fromEnv(env);
   if (!ledger) return message(503, "No storage", "AzureWebJobsStorage is not set: there is no audit trail to report on");
@@ -60,7 +71,10 @@ export async function serveReport(
     openAuditTrail(env, { table: config.auditTable }),
     loadPolicyFile(config.policyFile, builtinRegistry()),
   ]);
-  const pages = await buildReport({ trail, ledger, currency: policySet.settings.currency, now: now() }, routeLinks);
+  const pages = await buildReport(
+    { trail, ledger, currency: policySet.settings.currency, now: now(), azurePolicy: appComplianceSource(config, env) },
+    routeLinks,
+  );
   const body = pages.get(`${name}.html` as Parameters<typeof pages.get>[0]);
   return body === undefined ? message(404, "No such page", name) : { status: 200, headers: REPORT_HEADERS, body };
 }

@@ -27,6 +27,7 @@ export const ACTIVITIES = {
   planCostResponse: "planCostResponse",
   recordCostNotice: "recordCostNotice",
   planPolicy: "planPolicy",
+  syncFormalExemptions: "syncFormalExemptions",
   evaluateResource: "evaluateResource",
   prepareDrill: "prepareDrill",
   startDrillRestore: "startDrillRestore",

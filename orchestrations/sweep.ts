@@ -1,12 +1,17 @@
 /**
  * One policy's scheduled sweep: plan that policy against the subscription (`planPolicy`, which
- * also records what it found), then, when something is actionable, carry it out through the
- * `remediate` workflow as a sub-orchestration, with the policy's own approval. One instance per
+ * also records what it found), bring the Azure Policy exemptions Governor wrote for it in step
+ * with the policy file and the approvers' exemptions (`syncFormalExemptions`, only when they
+ * differ), then, when something is actionable, carry it out through the `remediate` workflow as a
+ * sub-orchestration, with the policy's own approval. One instance per
  * policy and slot (`sweepInstanceId` in names.ts), started by the `sweeps` timer.
  */
 import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
+import type { ExemptionChange } from "../shared/azurePolicy/exemptionSync.ts";
+import type { Outcome } from "../shared/audit/record.ts";
 import type { Verdict } from "../shared/policy/types.ts";
+import { exemptionActivities } from "./activities/exemptions.activities.ts";
 import { sweepActivities } from "./activities/sweep.activities.ts";
 import { call, callOrchestration, registerOrchestration } from "./calls.ts";
 import { ORCHESTRATIONS } from "./names.ts";
@@ -44,6 +49,18 @@ export interface PolicyPlan {
   /** A restore-drill policy: one drill per server it selects. */
   drills?: Array<{ instanceId: string; input: DrillInput }>;
   estimatedMonthlySavings: number;
+  /** Azure Policy exemptions to write or remove so they agree with the policy file and the approvers' exemptions. */
+  exemptions?: ExemptionChange[];
+}
+
+export interface ExemptionSyncInput {
+  instanceId: string;
+  trigger: RemediateInput["trigger"];
+  changes: ExemptionChange[];
+}
+
+export interface ExemptionSyncResult {
+  changes: Array<{ op: ExemptionChange["op"]; resourceId: string; name: string; policy: string; outcome: Outcome; reason: string }>;
 }
 
 export interface SweepResult {
@@ -53,6 +70,7 @@ export interface SweepResult {
   counts: Record<Verdict, number>;
   remediation?: { instanceId: string; approval: RemediateResult["approval"]; counts: RemediateResult["counts"] };
   drills?: Array<{ instanceId: string; server: string; outcome: DrillRecord["outcome"] | "error"; error?: string }>;
+  exemptions?: ExemptionSyncResult["changes"];
 }
 
 /** Planning reads the whole inventory: a throttled or failing read is tried again. */
@@ -75,6 +93,16 @@ function* sweepOrchestrator(context: OrchestrationContext, input: SweepInput): G
   );
 
   const result: SweepResult = { policy: input.policy, scope: input.scope, reason: plan.reason, counts: plan.counts };
+  if (plan.exemptions && plan.exemptions.length > 0) {
+    context.df.setCustomStatus({ stage: "syncing-exemptions", policy: input.policy });
+    const synced = yield* call(
+      context,
+      exemptionActivities.syncFormalExemptions,
+      { instanceId, trigger: input.trigger ?? { type: "timer", id: instanceId }, changes: plan.exemptions },
+      RETRY,
+    );
+    result.exemptions = synced.changes;
+  }
   if (plan.start) {
     context.df.setCustomStatus({ stage: "remediating", policy: input.policy, remediation: plan.start.instanceId });
     const remediated = yield* callOrchestration(context, remediate, plan.start.input, plan.start.instanceId);

@@ -147,6 +147,39 @@ export function admitPut(core: EmulatorCore, path: string, body: unknown): void 
   );
 }
 
+/**
+ * The deployments of a remediation task of a modify reference, as the assignment's identity runs
+ * them: each resource still non-compliant gets the rule's tag operations, whatever the
+ * assignment's enforcement (a remediation task works at DoNotEnforce too).
+ */
+export function remediateWithModify(
+  core: EmulatorCore,
+  assignment: PolicyObject,
+  referenceId: string | null,
+  resourceIds: readonly string[],
+): { succeeded: number; failed: number } {
+  let succeeded = 0;
+  let failed = 0;
+  for (const id of resourceIds) {
+    const stored = core.store.get(id);
+    const resource = stored ? policyResourceOf(core, stored.arm) : undefined;
+    const outcome = resource
+      ? evaluateAssignment(core, assignment, resource).find((candidate) => candidate.reference.referenceId === referenceId)
+      : undefined;
+    if (!stored || !resource || !outcome) {
+      failed += 1;
+      continue;
+    }
+    if (outcome.effect === "modify" && outcome.state === "NonCompliant") {
+      const body: Record<string, unknown> = {};
+      applyModify(outcome, resource, body);
+      if (body.tags !== undefined) core.store.put({ ...stored, arm: { ...stored.arm, tags: body.tags as Record<string, string> } });
+    }
+    succeeded += 1;
+  }
+  return { succeeded, failed };
+}
+
 export interface PolicyStateRecord {
   timestamp: string;
   resourceId: string;

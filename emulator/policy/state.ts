@@ -48,6 +48,8 @@ export class PolicyState {
   readonly setDefinitions = new Map<string, PolicyObject>();
   readonly assignments = new Map<string, PolicyObject>();
   readonly exemptions = new Map<string, PolicyObject>();
+  /** Policy Insights' remediation tasks (`Microsoft.PolicyInsights/remediations`), by lower-case id. */
+  readonly remediations = new Map<string, PolicyObject>();
   #builtins: Map<string, PolicyObject> | undefined;
 
   get builtins(): Map<string, PolicyObject> {

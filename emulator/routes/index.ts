@@ -14,6 +14,7 @@ import { communicationRoutes } from "./communication.ts";
 import { costManagementRoutes } from "./costManagement.ts";
 import { policyRoutes } from "./policy.ts";
 import { policyInsightsRoutes } from "./policyInsights.ts";
+import { remediationRoutes } from "./remediations.ts";
 
 export function allRoutes(): RouteDefinition[] {
   return [
@@ -21,6 +22,7 @@ export function allRoutes(): RouteDefinition[] {
     // Before the generic resource routes: a policy object at a resource's scope matches both, and the first registered wins a tie.
     ...policyRoutes(),
     ...policyInsightsRoutes(),
+    ...remediationRoutes(),
     ...resourceManagerRoutes(),
     ...computeRoutes(),
     ...containerServiceRoutes(),

@@ -39,7 +39,7 @@ function checkName(name: string, what: string): void {
 
 const scopeOf = (ctx: RouteContext): string => `/${(ctx.params.scope as string).replace(/^\/+/, "")}`.replace(/\/+$/, "");
 
-function systemData(ctx: RouteContext, existing?: PolicyObject): Json {
+export function systemData(ctx: RouteContext, existing?: PolicyObject): Json {
   const now = ctx.core.nowIso();
   const caller = currentCaller();
   const who = caller?.upn ?? caller?.objectId ?? "unknown";

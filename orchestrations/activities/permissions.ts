@@ -48,6 +48,24 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
   planCostResponse: [READ_ANY],
   recordCostNotice: [],
   planPolicy: [READ_ANY],
+  syncFormalExemptions: [
+    READ_ANY,
+    {
+      operation: "Microsoft.Authorization/policyExemptions/read",
+      why: "read an Azure Policy exemption again before changing it: only one Governor wrote is changed or removed",
+      evidence: "request",
+    },
+    {
+      operation: "Microsoft.Authorization/policyExemptions/write",
+      why: "write the Azure Policy exemption of a policy file's exemptions entry, or end an approver's early (its expiresOn moved to the governor-exempt-until tag's day)",
+      evidence: "request",
+    },
+    {
+      operation: "Microsoft.Authorization/policyExemptions/delete",
+      why: "remove an Azure Policy exemption Governor wrote once its policy file entry is removed or has ended, or the approver's governor-exempt-until tag is removed",
+      evidence: "request",
+    },
+  ],
   evaluateResource: [READ_ANY],
   prepareDrill: [READ_ANY],
   startDrillRestore: [

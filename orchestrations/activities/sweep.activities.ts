@@ -20,6 +20,9 @@ import { plannedCount } from "../../shared/remediation/chunks.ts";
 import type { PlanPolicyInput, PolicyPlan } from "../sweep.ts";
 import { dependencies } from "./remediation.activities.ts";
 import { appPlanStore, stagePlan } from "../../shared/remediation/planStore.ts";
+import { exportAzurePolicy, referencesOf } from "../../shared/azurePolicy/export.ts";
+import { exemptionChanges } from "../../shared/azurePolicy/exemptionSync.ts";
+import { governorAssignmentId } from "../../shared/azurePolicy/names.ts";
 
 const GOVERNOR = { type: "governor", id: "governor" } as const;
 
@@ -212,6 +215,20 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
   );
   // Every sweep leaves a mark, findings or none: a finding its policy's latest sweep no longer has is resolved (the digest, the owners' notices).
   await trail.append([...records, sweepMark(input, planned, at.toISOString())]);
+  // The Azure Policy exemptions Governor wrote for the policy, against the file and the tags the plan just read.
+  if (inventory && policy) {
+    const exemptions = exemptionChanges({
+      policy,
+      policyNames: new Set(policySet.policies.map((candidate) => candidate.name)),
+      policyFile: policySet.sources[0] ?? "the policy file",
+      referenceIds: referencesOf(exportAzurePolicy(policySet), policy.name),
+      assignmentId: governorAssignmentId(target.subscriptionId),
+      inventory,
+      exemptUntilTag: policySet.settings.tags.exemptUntil,
+      now: at,
+    });
+    if (exemptions.length > 0) planned.exemptions = exemptions;
+  }
   // A plan larger than a chunk waits in the plan store: this activity's output stays small whatever the estate.
   if (planned.start) planned.start = await stagePlan(planned.start, await appPlanStore());
   return planned;

@@ -6,10 +6,9 @@
  * later decision on the same resource and policy replaces it. Only a policy with references in the
  * initiative gets one: an exemption of the whole assignment would waive controls nobody decided on.
  */
-import { RestError } from "@azure/core-rest-pipeline";
 import { policyExemptionsClient } from "../azure/clients.ts";
 import type { AzureTarget } from "../azure/target.ts";
-import { governorAssignmentId } from "./names.ts";
+import { approvalExemptionName, governorAssignmentId } from "./names.ts";
 
 export interface FormalExemption {
   resourceId: string;
@@ -29,8 +28,6 @@ export interface FormalExemptionResult {
   reason: string;
 }
 
-export const exemptionName = (policy: string): string => `governor-${policy}`.slice(0, 64);
-
 /** A date exempts to the end of that day (UTC), as the `governor-exempt-until` tag does. */
 export function expiresOnOf(until: string): Date {
   return new Date(/^\d{4}-\d{2}-\d{2}$/.test(until.trim()) ? `${until.trim()}T23:59:59Z` : until.trim());
@@ -44,7 +41,7 @@ export async function writeFormalExemption(target: AzureTarget, exemption: Forma
   if (Number.isNaN(expiresOn.getTime())) return { written: false, reason: `"${exemption.until}" is not a date: no Azure Policy exemption` };
   const client = await policyExemptionsClient(target);
   try {
-    const written = await client.policyExemptions.createOrUpdate(exemption.resourceId, exemptionName(exemption.policy), {
+    const written = await client.policyExemptions.createOrUpdate(exemption.resourceId, approvalExemptionName(exemption.policy), {
       policyAssignmentId: governorAssignmentId(target.subscriptionId),
       policyDefinitionReferenceIds: exemption.referenceIds,
       exemptionCategory: "Waiver",
@@ -52,6 +49,8 @@ export async function writeFormalExemption(target: AzureTarget, exemption: Forma
       displayName: `Governor: ${exemption.policy} until ${exemption.until}`.slice(0, 128),
       description: exemption.reason.slice(0, 512),
       metadata: {
+        managedBy: "governor",
+        source: "approval",
         approver: exemption.approver,
         reason: exemption.reason,
         approvalInstance: exemption.approvalInstance,
@@ -64,7 +63,9 @@ export async function writeFormalExemption(target: AzureTarget, exemption: Forma
       reason: `Azure Policy exemption until ${expiresOn.toISOString()}`,
     };
   } catch (error) {
-    if (error instanceof RestError && error.statusCode === 404 && error.code === "PolicyAssignmentNotFound") {
+    // Duck-typed: the exemptions client is an older SDK with its own copy of RestError.
+    const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+    if (statusCode === 404 && code === "PolicyAssignmentNotFound") {
       return { written: false, reason: "the Governor baseline is not assigned in this subscription: no Azure Policy exemption" };
     }
     return { written: false, reason: `the Azure Policy exemption could not be written: ${(error as Error).message}` };

@@ -4,8 +4,10 @@
  * portal is honoured by Governor as one Governor granted.
  */
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { PolicyExemption } from "arm-policy-exemptions";
 import { policyExemptionsClient } from "../azure/clients.ts";
 import type { AzureTarget } from "../azure/target.ts";
+import { governorOrigin } from "../azurePolicy/names.ts";
 import type { AzurePolicyExemption } from "../policy/types.ts";
 
 /** The scope an exemption is on: its id before `/providers/Microsoft.Authorization/policyExemptions/`. */
@@ -14,25 +16,33 @@ export function exemptionScope(id: string): string {
   return index < 0 ? id : id.slice(0, index);
 }
 
+/** An exemption as the SDK reads it, as the guards and the exemption sync need it; undefined without an id or name. */
+export function exemptionOf(exemption: PolicyExemption): AzurePolicyExemption | undefined {
+  if (exemption.id === undefined || exemption.name === undefined) return undefined;
+  const metadata = (exemption.metadata ?? {}) as Record<string, unknown>;
+  const reason = typeof metadata.reason === "string" ? metadata.reason : exemption.description;
+  const governor = governorOrigin(exemption.name, exemption.metadata);
+  return {
+    id: exemption.id,
+    name: exemption.name,
+    scope: exemptionScope(exemption.id),
+    policyAssignmentId: exemption.policyAssignmentId,
+    policyDefinitionReferenceIds: exemption.policyDefinitionReferenceIds ?? [],
+    ...(exemption.expiresOn === undefined ? {} : { expiresOn: new Date(exemption.expiresOn).toISOString() }),
+    category: exemption.exemptionCategory,
+    ...(exemption.displayName === undefined ? {} : { displayName: exemption.displayName }),
+    ...(reason === undefined ? {} : { reason }),
+    ...(governor === undefined ? {} : { governor }),
+  };
+}
+
 export async function listPolicyExemptions(target: AzureTarget, policies: readonly PipelinePolicy[] = []): Promise<AzurePolicyExemption[]> {
   const client = await policyExemptionsClient(target);
   for (const policy of policies) client.pipeline.addPolicy(policy, { afterPhase: "Retry" });
   const exemptions: AzurePolicyExemption[] = [];
   for await (const exemption of client.policyExemptions.list()) {
-    if (exemption.id === undefined || exemption.name === undefined) continue;
-    const metadata = (exemption.metadata ?? {}) as Record<string, unknown>;
-    const reason = typeof metadata.reason === "string" ? metadata.reason : exemption.description;
-    exemptions.push({
-      id: exemption.id,
-      name: exemption.name,
-      scope: exemptionScope(exemption.id),
-      policyAssignmentId: exemption.policyAssignmentId,
-      policyDefinitionReferenceIds: exemption.policyDefinitionReferenceIds ?? [],
-      ...(exemption.expiresOn === undefined ? {} : { expiresOn: new Date(exemption.expiresOn).toISOString() }),
-      category: exemption.exemptionCategory,
-      ...(exemption.displayName === undefined ? {} : { displayName: exemption.displayName }),
-      ...(reason === undefined ? {} : { reason }),
-    });
+    const read = exemptionOf(exemption);
+    if (read) exemptions.push(read);
   }
   return exemptions;
 }

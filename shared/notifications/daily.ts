@@ -12,6 +12,7 @@ import type { AuditRecord, Json } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import { approvalLink } from "../approvals/request.ts";
 import { signToken } from "../approvals/token.ts";
+import type { ComplianceSource } from "../azurePolicy/complianceHistory.ts";
 import type { GovernorConfig } from "../config.ts";
 import type { Policy, PolicySet } from "../policy/types.ts";
 import { notifyAction } from "../actions/notify.ts";
@@ -21,6 +22,7 @@ import type { RetryOptions } from "./channels.ts";
 import { type DeliveryReport, deliverNotification, type NotificationChannels } from "./deliver.ts";
 import {
   budgetStatus,
+  digestAzurePolicy,
   type DigestContent,
   digestMessage,
   estimatedSavings,
@@ -43,6 +45,8 @@ const DAY_MS = 86_400_000;
 const SWEEP_LOOK_BACK_MS = 8 * DAY_MS;
 const DRILL_LOOK_BACK_MS = 35 * DAY_MS;
 const APPROVAL_LOOK_BACK_MS = 7 * DAY_MS;
+/** Days of compliance snapshots read: the latest before today's is what "since" compares with, yesterday's unless a digest was missed. */
+const COMPLIANCE_LOOK_BACK_DAYS = 8;
 
 /** The instant the wall clock of the zone shows 07:00 on a date (on a day that skips it, the first instant after). */
 export function digestInstant(date: CivilDate, timeZone: string): Date {
@@ -84,6 +88,8 @@ export interface DailyDependencies {
   channels: NotificationChannels;
   now: () => Date;
   savings?: SavingsSummarySource;
+  /** Azure Policy compliance, read once per digest and recorded as the day's snapshot. */
+  azurePolicy?: ComplianceSource;
   retry?: RetryOptions;
 }
 
@@ -143,7 +149,11 @@ async function sendDigest(
   const changes = { applied: 0, failed: 0, skipped: 0, "already-done": 0 };
   for (const record of outcomes) if (record.outcome) changes[record.outcome] += 1;
   const recentNotices = notices.filter((record) => Date.parse(record.at) >= at.getTime() - APPROVAL_LOOK_BACK_MS);
-  const savings = await (deps.savings ?? trailSavingsSource(trail, policySet.settings.currency, timeZone)).monthToDate(at);
+  const [savings, compliance] = await Promise.all([
+    (deps.savings ?? trailSavingsSource(trail, policySet.settings.currency, timeZone)).monthToDate(at),
+    deps.azurePolicy?.(at, COMPLIANCE_LOOK_BACK_DAYS),
+  ]);
+  const azurePolicy = digestAzurePolicy(compliance);
   const content: DigestContent = {
     date: due.date,
     timeZone,
@@ -163,6 +173,7 @@ async function sendDigest(
     drills: lastDrills(drills),
     budget: budgetStatus(notices, digestInstant({ year, month, day: 1 }, timeZone)),
     savings,
+    ...(azurePolicy ? { azurePolicy } : {}),
     ...(config.notifications.reportUrl ? { reportUrl: config.notifications.reportUrl } : {}),
   };
   const message = digestMessage(content);

@@ -6,11 +6,16 @@
  * Findings are compared as each policy's latest sweep saw them: now, and at yesterday's digest.
  * A finding the latest sweep has and the earlier one had not is new; one the earlier had and the
  * latest has not is resolved (every sweep leaves a `sweep` mark, findings or none).
+ *
+ * Azure Policy's compliance of Governor's assignment comes beside them: today's reading of Policy
+ * Insights against the previous day's snapshot, or "unavailable" with the error's code.
  */
 import { saves } from "../actions/index.ts";
 import { remediationOfApproval } from "../../orchestrations/names.ts";
 import { resourceNameOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
+import { changeText, type ComplianceToday, complianceToday } from "../azurePolicy/complianceChanges.ts";
+import type { ComplianceReading } from "../azurePolicy/complianceHistory.ts";
 import type { Verdict } from "../policy/types.ts";
 import { formatIsoDate } from "../time/holidays.ts";
 import { wallClock } from "../time/schedule.ts";
@@ -70,7 +75,18 @@ export interface DigestContent {
   drills: DrillStatus[];
   budget: string;
   savings: SavingsSummary | undefined;
+  /** Azure Policy compliance of Governor's assignment; absent when the baseline is not assigned (or was not read). */
+  azurePolicy?: DigestAzurePolicy;
   reportUrl?: string;
+}
+
+export type DigestAzurePolicy = { status: "ok"; today: ComplianceToday } | { status: "unavailable"; code: string };
+
+/** What the digest shows of a compliance reading: the baseline not assigned shows nothing. */
+export function digestAzurePolicy(reading: ComplianceReading | undefined): DigestAzurePolicy | undefined {
+  if (reading?.status === "unavailable") return { status: "unavailable", code: reading.code };
+  if (reading?.status !== "ok") return undefined;
+  return { status: "ok", today: complianceToday(reading.snapshot, reading.history) };
 }
 
 const key = (record: AuditRecord): string => `${record.policy ?? ""}|${(record.resourceId ?? "").toLowerCase()}`;
@@ -247,13 +263,42 @@ export function isEmptyDay(content: DigestContent): boolean {
 
 const total = (counts: readonly FindingCount[]): number => counts.reduce((sum, count) => sum + count.count, 0);
 
+/**
+ * The digest's section on Azure Policy: the baseline's count and its change since the previous
+ * snapshot, then each reference with non-compliant resources or a changed count; or why there is none.
+ */
+export function azurePolicySection(azurePolicy: DigestAzurePolicy): { heading: string; lines: Line[] } {
+  const heading = "Azure Policy: the Governor baseline";
+  if (azurePolicy.status === "unavailable") return { heading, lines: [`Azure Policy compliance unavailable: ${azurePolicy.code}`] };
+  const { today } = azurePolicy;
+  const since = (change: number | undefined): string =>
+    change === undefined || today.since === undefined ? "" : `, ${changeText(change)} since ${today.since}`;
+  return {
+    heading,
+    lines: [
+      `${plural(today.nonCompliantResources, "non-compliant resource")}${since(today.change)}`,
+      ...today.references
+        .filter((reference) => reference.nonCompliantResources > 0 || (reference.change ?? 0) !== 0)
+        .map(
+          (reference) =>
+            `${reference.referenceId} (${reference.definition}, ${reference.effect}): ${reference.nonCompliantResources} non-compliant${since(reference.change)}`,
+        ),
+    ],
+  };
+}
+
 export function digestMessage(content: DigestContent): Notification {
   const wall = wallClock(new Date(content.until), content.timeZone);
   const title = `Daily digest, ${formatIsoDate(wall.date)}`;
   const links = content.reportUrl ? [{ title: "Open the report", url: content.reportUrl }] : [];
   const base = { id: `digest:${content.date}`, kind: "digest" as const, audience: { type: "platform" as const }, title, links };
+  const policySections = content.azurePolicy ? [azurePolicySection(content.azurePolicy)] : [];
   if (isEmptyDay(content))
-    return { ...base, summary: "Nothing new since yesterday: no finding opened or resolved, no change made, no approval waiting." };
+    return {
+      ...base,
+      summary: "Nothing new since yesterday: no finding opened or resolved, no change made, no approval waiting.",
+      ...(policySections.length > 0 ? { sections: policySections } : {}),
+    };
   const { changes } = content;
   const summary =
     `${plural(total(content.opened), "new finding")}, ${total(content.resolved)} resolved; ` +
@@ -263,6 +308,8 @@ export function digestMessage(content: DigestContent): Notification {
   const sections: Array<{ heading: string; lines: Line[] }> = [];
   if (content.opened.length > 0) sections.push({ heading: "New since yesterday", lines: content.opened.map(findingLine) });
   if (content.resolved.length > 0) sections.push({ heading: "Resolved since yesterday", lines: content.resolved.map(findingLine) });
+  // Azure Policy's view of the same estate, beside Governor's findings.
+  sections.push(...policySections);
   sections.push({
     heading: "Changes",
     lines: [

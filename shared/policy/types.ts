@@ -72,6 +72,18 @@ export interface AzurePolicyExemption {
   displayName?: string;
   /** `metadata.reason`, else the description. */
   reason?: string;
+  /** Set on the exemptions Governor wrote (its name prefix and metadata say so): the only ones it ever changes or removes. */
+  governor?: GovernorExemptionOrigin;
+}
+
+/** Where a Governor-written Azure Policy exemption comes from: an approver's "exempt until", or an `exemptions:` entry of the policy file. */
+export interface GovernorExemptionOrigin {
+  policy: string;
+  source: "approval" | "policy-file";
+  /** The policy file entry's `resource`, as written. */
+  entry?: string;
+  /** The metadata as written, for a rewrite that changes only the expiry. */
+  metadata: Record<string, string>;
 }
 
 /** A metric the evaluation needs, for every resource of a kind. */

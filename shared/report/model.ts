@@ -13,9 +13,13 @@
  * - backup coverage counts the open findings of `enroll-backup` policies (production resources
  *   without backup) and the enrolments applied;
  * - drills are the `drill` records as recorded; approvals the `approval` records with the request
- *   notices of the same workflow.
+ *   notices of the same workflow;
+ * - Azure Policy compliance is Policy Insights' count for Governor's assignment as read for the
+ *   report, and each day's recorded snapshot for the trend (a day without one is a gap).
  */
 import type { AuditRecord } from "../audit/record.ts";
+import { type ComplianceToday, complianceToday, type ComplianceTrend, complianceTrend } from "../azurePolicy/complianceChanges.ts";
+import type { ComplianceReading } from "../azurePolicy/complianceHistory.ts";
 import type { DrillRecord } from "../drills/record.ts";
 import { type LedgerRow, monthToDateOf, type MonthToDate } from "../savings/rows.ts";
 
@@ -57,6 +61,32 @@ export interface ReportModel {
   };
   drills: Array<{ record: AuditRecord; drill: Partial<DrillRecord> }>;
   approvals: Array<{ record: AuditRecord; requestedAt?: string; requestedFrom?: string; delivery?: string }>;
+  azurePolicy: AzurePolicyModel;
+}
+
+/**
+ * Azure Policy compliance of Governor's assignment, beside Governor's own findings: today's
+ * reading of Policy Insights (or why there is none) and the daily snapshots' trend.
+ */
+export interface AzurePolicyModel {
+  /** `not-read`: the report was built without a reading (no subscription to read). */
+  status: ComplianceReading["status"] | "not-read";
+  code?: string;
+  message?: string;
+  today?: ComplianceToday;
+  trend: ComplianceTrend;
+  notes: string[];
+}
+
+export function azurePolicyModel(reading: ComplianceReading | undefined, now: Date, days: number): AzurePolicyModel {
+  if (!reading) return { status: "not-read", trend: complianceTrend([], now, days), notes: [] };
+  return {
+    status: reading.status,
+    ...(reading.status === "unavailable" ? { code: reading.code, message: reading.message } : {}),
+    ...(reading.status === "ok" ? { today: complianceToday(reading.snapshot, reading.history) } : {}),
+    trend: complianceTrend(reading.history, now, days),
+    notes: reading.notes,
+  };
 }
 
 const label = (value: unknown): string => (typeof value === "string" && value.trim() !== "" ? value : UNKNOWN);
@@ -132,6 +162,8 @@ export interface ReportInput {
   currency: string;
   /** Days of trend (the longest chart): 90. */
   days?: number;
+  /** Azure Policy compliance as read for this report (shared/azurePolicy/complianceHistory.ts). */
+  azurePolicy?: ComplianceReading;
 }
 
 export function reportModel(input: ReportInput): ReportModel {
@@ -217,5 +249,6 @@ export function reportModel(input: ReportInput): ReportModel {
       .map((record) => ({ record, drill: (record.details ?? {}) as Partial<DrillRecord> }))
       .sort((a, b) => b.record.at.localeCompare(a.record.at)),
     approvals,
+    azurePolicy: azurePolicyModel(input.azurePolicy, now, days),
   };
 }

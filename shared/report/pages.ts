@@ -5,11 +5,12 @@
  */
 import { resourceNameOf } from "../azure/resourceId.ts";
 import type { EChartsOption } from "echarts";
+import { changeText } from "../azurePolicy/complianceChanges.ts";
 import { formatMoney } from "../policy/prices.ts";
 import { estimatedBetween, type LedgerRow } from "../savings/rows.ts";
 import { svgChart } from "./charts.ts";
 import { escapeHtml, figure, type LinkTo, page, type PageFile, PAGES, table } from "./layout.ts";
-import type { ReportModel } from "./model.ts";
+import type { AzurePolicyModel, ReportModel } from "./model.ts";
 
 const WIDE = { width: 1000, height: 320 };
 const DAY_MS = 86_400_000;
@@ -34,6 +35,106 @@ export function estimateForMeasuredDays(row: LedgerRow): number | undefined {
   if (row.realised === undefined || first === undefined) return undefined;
   const from = Date.parse(`${first}T00:00:00Z`);
   return Math.round(estimatedBetween(row, from, from + row.realised.days * DAY_MS) * 100) / 100;
+}
+
+/** The overview's figure: the count, or in a few words why there is none. */
+export function azurePolicyFigure(azurePolicy: AzurePolicyModel): string {
+  if (azurePolicy.status === "ok") return String(azurePolicy.today?.nonCompliantResources ?? 0);
+  if (azurePolicy.status === "unavailable") return `unavailable: ${azurePolicy.code ?? "unknown"}`;
+  return azurePolicy.status === "not-assigned" ? "baseline not assigned" : "not read";
+}
+
+/** Non-compliant resources of each reference at the end of each day that has a snapshot (30 and 90 days); none before the first snapshot. */
+async function azurePolicyCharts(azurePolicy: AzurePolicyModel): Promise<{ trend30: string; trend90: string } | undefined> {
+  const { trend } = azurePolicy;
+  if (trend.days.every((point) => point.total === null)) return undefined;
+  const option = (days: number): EChartsOption => {
+    const points = trend.days.slice(-days);
+    return {
+      legend: { bottom: 0, type: "plain" },
+      grid: { left: 48, right: 16, top: 16, bottom: 90 },
+      xAxis: { type: "category", data: points.map((point) => point.day.slice(5)) },
+      yAxis: { type: "value", name: "non-compliant resources", minInterval: 1 },
+      series: [
+        {
+          type: "line",
+          name: "Governor baseline (resources)",
+          showSymbol: true,
+          data: points.map((point) => point.total),
+        },
+        ...trend.references.map((reference) => ({
+          type: "line" as const,
+          name: reference,
+          showSymbol: true,
+          data: points.map((point) => (point.total === null ? null : (point.byReference[reference] ?? 0))),
+        })),
+      ],
+    };
+  };
+  const [trend30, trend90] = await Promise.all([
+    svgChart(option(30), { width: 1000, height: 340 }),
+    svgChart(option(90), { width: 1000, height: 340 }),
+  ]);
+  return { trend30, trend90 };
+}
+
+function azurePolicyBody(azurePolicy: AzurePolicyModel, charts: { trend30: string; trend90: string } | undefined): string {
+  const { today } = azurePolicy;
+  const status =
+    azurePolicy.status === "unavailable"
+      ? `<p class="fail" data-azure-policy="unavailable">Azure Policy compliance unavailable: ${text(azurePolicy.code)}${azurePolicy.message ? ` <span class="note">(${text(azurePolicy.message)})</span>` : ""}</p>`
+      : azurePolicy.status === "not-assigned"
+        ? `<p class="note" data-azure-policy="not-assigned">The Governor baseline is not assigned in this subscription: Policy Insights has no compliance of it to show.</p>`
+        : azurePolicy.status === "not-read"
+          ? `<p class="note" data-azure-policy="not-read">Azure Policy compliance was not read for this report (no subscription to read it from).</p>`
+          : `<p data-azure-policy="ok">Governor baseline (${text(nameOf(today?.initiativeId ?? today?.assignmentId))}): <b data-azure-policy-total>${today?.nonCompliantResources ?? 0}</b> non-compliant resource(s), ${today?.nonCompliantPolicies ?? 0} non-compliant polic${today?.nonCompliantPolicies === 1 ? "y" : "ies"}${today?.since ? `; ${escapeHtml(changeText(today.change))} since ${text(today.since)}` : ""}. Read from Policy Insights ${when(today?.at)}.</p>`;
+  const rows = (today?.references ?? []).map((reference) => [
+    text(reference.governorPolicy),
+    `<span data-reference="${escapeHtml(reference.referenceId)}">${text(reference.referenceId)}</span>`,
+    text(reference.definition),
+    text(reference.effect),
+    text(reference.groups.join(", ")),
+    String(reference.nonCompliantResources),
+    reference.change === undefined ? "-" : escapeHtml(changeText(reference.change)),
+  ]);
+  const table_ =
+    azurePolicy.status === "ok"
+      ? table(
+          [
+            "Governor policy",
+            "Reference",
+            "Definition",
+            "Effect",
+            "Group",
+            { text: "Non-compliant resources", num: true },
+            { text: today?.since ? `Since ${today.since}` : "Change", num: true },
+          ],
+          rows,
+          "The initiative has no references.",
+        )
+      : "";
+  const recorded = azurePolicy.trend.days.filter((point) => point.total !== null).reverse();
+  const snapshotRows = recorded.map((point, index) => {
+    const before = recorded[index + 1]?.total;
+    return [
+      `<span data-snapshot-day="${escapeHtml(point.day)}">${text(point.day)}</span>`,
+      String(point.total),
+      before === undefined || before === null ? "-" : escapeHtml(changeText((point.total ?? 0) - before)),
+    ];
+  });
+  const trend = charts
+    ? `${figure(charts.trend30, "Non-compliant resources of the Governor baseline and of each reference, from the daily snapshots (30 days)", "azure-policy-trend-30")}
+${figure(charts.trend90, "Non-compliant resources of the Governor baseline and of each reference, from the daily snapshots (90 days)", "azure-policy-trend-90")}
+<h3>Daily snapshots</h3>
+${table(["Day (UTC)", { text: "Non-compliant resources", num: true }, { text: "Change", num: true }], snapshotRows, "")}`
+    : `<p class="note">No compliance snapshot recorded yet: the trend starts with the first.</p>`;
+  const notes = azurePolicy.notes.map((note) => `<p class="note">${text(note)}</p>`).join("\n");
+  return `<h2 id="azure-policy">Azure Policy: the Governor baseline</h2>
+${status}
+${table_}
+${trend}
+${notes}
+<p class="note">Azure Policy judges resources as they are created and as it re-evaluates them; Governor's findings above come from its own sweeps. The counts are Policy Insights' summary of the latest states of Governor's assignment; the trend is the last snapshot of each day Governor recorded (at the daily digest and at each report).</p>`;
 }
 
 async function complianceCharts(model: ReportModel): Promise<{ now: string; trend30: string; trend90: string }> {
@@ -85,6 +186,7 @@ function overviewBody(model: ReportModel, link: LinkTo): string {
   }
   const figures = [
     ["Open findings", String(model.compliance.open.length), "compliance.html"],
+    ["Azure Policy: non-compliant resources", azurePolicyFigure(model.azurePolicy), "compliance.html"],
     ["Savings this month (estimated)", mtd ? formatMoney(mtd.estimated, mtd.currency) : formatMoney(0, model.currency), "savings.html"],
     [
       "Savings this month (realised)",
@@ -119,7 +221,11 @@ ${table(["Server", "When", "Outcome", { text: "RTO / objective", num: true }, { 
 <p class="note">Built from ${kinds || "no records"} in the audit trail and ${model.savings.rows.length} ledger row(s). Amounts in ${escapeHtml(model.currency)}.</p>`;
 }
 
-function complianceBody(model: ReportModel, charts: { now: string; trend30: string; trend90: string }): string {
+function complianceBody(
+  model: ReportModel,
+  charts: { now: string; trend30: string; trend90: string },
+  azurePolicyCharts: { trend30: string; trend90: string } | undefined,
+): string {
   const { policies, environments, now, open } = model.compliance;
   const rows = policies.map((policy) => [
     text(policy),
@@ -143,7 +249,8 @@ ${figure(charts.trend30, "Open findings at the end of each day, by policy (30 da
 ${figure(charts.trend90, "Open findings at the end of each day, by policy (90 days)", "compliance-trend-90")}
 <h2>Open findings</h2>
 ${table(["Policy", "Resource", "Environment", "Verdict", "Reason", "Found"], findings, "No open findings.")}
-<p class="note">A finding is open from its sweep until a later sweep of its policy no longer records it, or a change of that policy is applied to the resource. A sweep that finds nothing records nothing, so a policy whose findings all went away at once keeps its last findings here until then.</p>`;
+<p class="note">A finding is open from its sweep until a later sweep of its policy no longer records it, or a change of that policy is applied to the resource. A sweep that finds nothing records nothing, so a policy whose findings all went away at once keeps its last findings here until then.</p>
+${azurePolicyBody(model.azurePolicy, azurePolicyCharts)}`;
 }
 
 async function savingsBody(model: ReportModel): Promise<string> {
@@ -366,10 +473,10 @@ function approvalsBody(model: ReportModel): string {
 
 /** Every page of the report, by file name. */
 export async function reportPages(model: ReportModel, link: LinkTo): Promise<Map<PageFile, string>> {
-  const charts = await complianceCharts(model);
+  const [charts, policyCharts] = await Promise.all([complianceCharts(model), azurePolicyCharts(model.azurePolicy)]);
   const bodies: Record<PageFile, string> = {
     "index.html": overviewBody(model, link),
-    "compliance.html": complianceBody(model, charts),
+    "compliance.html": complianceBody(model, charts, policyCharts),
     "savings.html": await savingsBody(model),
     "offenders.html": await offendersBody(model),
     "backup.html": await backupBody(model),

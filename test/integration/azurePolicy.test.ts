@@ -283,4 +283,68 @@ describe("Azure Policy in the emulator", () => {
     expect(ours.nonCompliantResources).toBe(governor.nonCompliantResources);
     await client.policyAssignments.delete(`/subscriptions/${SUB}`, "security-locations");
   });
+
+  it("a remediation task of a modify reference runs as a long-running operation: Accepted, Evaluating, then Succeeded with the tags inherited", async () => {
+    const insights = await policyInsightsClient(target);
+    const nonCompliant = async () => {
+      const ids: string[] = [];
+      for await (const state of insights.policyStates.listQueryResultsForSubscription("latest", SUB, {
+        queryOptions: {
+          filter: `PolicyAssignmentId eq '${ASSIGNMENT_ID}' and PolicyDefinitionReferenceId eq 'required-tags.inherit-cost-center' and ComplianceState eq 'NonCompliant'`,
+        },
+      }))
+        ids.push(state.resourceId as string);
+      return ids.sort();
+    };
+    const before = await nonCompliant();
+    expect(before.length).toBeGreaterThan(1);
+
+    // Narrowed to one resource by its id, then the rest.
+    const [first, ...rest] = before as [string, ...string[]];
+    const polls = emulator.core.lro.options.polls;
+    emulator.core.lro.options.polls = 1;
+    try {
+      const created = await insights.remediations.createOrUpdateAtSubscription("governor-inherit-cost-center-1", {
+        policyAssignmentId: ASSIGNMENT_ID,
+        policyDefinitionReferenceId: "required-tags.inherit-cost-center",
+        filters: { resourceIds: [first] },
+      });
+      expect(created).toMatchObject({
+        provisioningState: "Accepted",
+        resourceDiscoveryMode: "ExistingNonCompliant",
+        deploymentStatus: { totalDeployments: 1, successfulDeployments: 0, failedDeployments: 0 },
+      });
+      expect((await insights.remediations.getAtSubscription("governor-inherit-cost-center-1")).provisioningState).toBe("Evaluating");
+      expect(await insights.remediations.getAtSubscription("governor-inherit-cost-center-1")).toMatchObject({
+        provisioningState: "Succeeded",
+        deploymentStatus: { totalDeployments: 1, successfulDeployments: 1, failedDeployments: 0 },
+      });
+    } finally {
+      emulator.core.lro.options.polls = polls;
+    }
+    expect(await nonCompliant()).toEqual(rest);
+    const whole = await insights.remediations.createOrUpdateAtSubscription("governor-inherit-cost-center-2", {
+      policyAssignmentId: ASSIGNMENT_ID,
+      policyDefinitionReferenceId: "required-tags.inherit-cost-center",
+    });
+    expect(whole.deploymentStatus?.totalDeployments).toBe(rest.length);
+    expect((await insights.remediations.getAtSubscription("governor-inherit-cost-center-2")).provisioningState).toBe("Succeeded");
+    expect(await nonCompliant()).toEqual([]);
+    // The same task asked for again is the one that ran.
+    expect(
+      (await insights.remediations.createOrUpdateAtSubscription("governor-inherit-cost-center-2", { policyAssignmentId: ASSIGNMENT_ID }))
+        .deploymentStatus?.successfulDeployments,
+    ).toBe(rest.length);
+
+    // Only modify (and, in Azure, deploy-if-not-exists) references are remediated; an initiative needs the reference named.
+    await expect(
+      insights.remediations.createOrUpdateAtSubscription("audit-regions", {
+        policyAssignmentId: ASSIGNMENT_ID,
+        policyDefinitionReferenceId: "allowed-regions",
+      }),
+    ).rejects.toMatchObject({ statusCode: 400, code: "InvalidRemediationRequest" });
+    await expect(
+      insights.remediations.createOrUpdateAtSubscription("no-reference", { policyAssignmentId: ASSIGNMENT_ID }),
+    ).rejects.toMatchObject({ statusCode: 400, code: "InvalidRemediationRequest" });
+  });
 });

@@ -99,9 +99,14 @@ describe("the RBAC operations the activities perform", () => {
 
   beforeAll(async () => {
     const workDir = mkdtempSync(join(tmpdir(), "governor-perm-"));
-    // The pack deletes no disk; a platform team's own policy may, so the evidence includes one.
+    // The pack deletes no disk; a platform team's own policy may, so the evidence includes one. And
+    // a policy file's exemption of a policy with an Azure Policy equivalent: its sweep writes the exemption.
     const policyFile = join(workDir, "policies.yaml");
-    writeFileSync(policyFile, `${readFileSync(DEFAULT_POLICIES, "utf8")}${UNATTACHED_DISKS_POLICY}`);
+    const pack = readFileSync(DEFAULT_POLICIES, "utf8").replace(
+      /(- name: allowed-regions\n(?:.*\n)*?    schedule: .*\n)/,
+      "$1    exemptions: [{ resource: vm-odoo-test-eastus-m64, until: 2026-12-15, reason: load tests }]\n",
+    );
+    writeFileSync(policyFile, `${pack}${UNATTACHED_DISKS_POLICY}`);
     app = await startLocalApp({ workDir, policyFile, logger: quiet, taskHub: "GovernorPermissions" });
     drillGroupId = `/subscriptions/${app.sample.subscriptionId}/resourceGroups/${loadConfig(app.settings).drills.resourceGroup}`;
     registrations = await workflowRegistrations();
@@ -256,6 +261,25 @@ describe("the RBAC operations the activities perform", () => {
     });
     ids.push(formal);
     await settle(app, "GovernorPermissions");
+    // The approver's exemption ends early (its tag removed, in the store: a request of the test's own
+    // would count as unattributed): the next sweep removes the Azure Policy exemption.
+    const tagged = app.emulator.core.store
+      .list({ type: "Microsoft.Compute/virtualMachines" })
+      .find((item) => item.arm.id === prodVm.arm.id);
+    if (!tagged?.arm.tags?.["governor-exempt-until"]) throw new Error("the exemption decision wrote no governor-exempt-until tag");
+    delete tagged.arm.tags["governor-exempt-until"];
+    app.emulator.core.store.put(tagged);
+    await app.runtime.startNew(ORCHESTRATIONS.sweep, {
+      instanceId: "sweep:backup-production-vms:permissions-ended",
+      input: {
+        policy: "backup-production-vms",
+        scope: "permissions-ended",
+        trigger: { type: "cli" },
+        autoApprove: true,
+      } satisfies SweepInput,
+    });
+    ids.push("sweep:backup-production-vms:permissions-ended");
+    await settle(app, "GovernorPermissions");
     // Two days on, the savings ledger measures the changes above: its cost query is evidence too.
     app.clock.advance(2 * 86_400_000);
     await app.runtime.startNew(ORCHESTRATIONS.savingsLedger, { instanceId: "savings-ledger:permissions", input: {} });
@@ -299,6 +323,14 @@ describe("the RBAC operations the activities perform", () => {
         "Microsoft.Compute/virtualMachines/deallocate/action",
         "Microsoft.Compute/snapshots/delete",
         "Microsoft.Resources/tags/write",
+      ]),
+    );
+    // The sweeps' exemption sync wrote the policy file's exemption and removed the approver's that ended early.
+    expect([...(observed.get("syncFormalExemptions") ?? [])].sort()).toEqual(
+      expect.arrayContaining([
+        "Microsoft.Authorization/policyExemptions/delete",
+        "Microsoft.Authorization/policyExemptions/read",
+        "Microsoft.Authorization/policyExemptions/write",
       ]),
     );
   });

@@ -1,11 +1,15 @@
 /**
  * The report in a real browser: `governor report --emulator` (two virtual days of sweeps carried
- * out on the local runtime) writes the static folder; headless Chromium opens it, and the same
- * trail and ledger through `GET /api/report` on the local host. The charts are SVG, the figures
- * are the audit trail's, and screenshots are kept in out/test-artifacts/.
+ * out on the local runtime, the Governor baseline assigned at DoNotEnforce and its compliance
+ * recorded each day) writes the static folder; headless Chromium opens it, and the same trail,
+ * ledger and compliance snapshots through `GET /api/report` on the local host, where Policy
+ * Insights cannot be reached (the emulator has stopped): the page says so and still draws the
+ * trend. The charts are SVG, the figures are the audit trail's, and screenshots are kept in
+ * out/test-artifacts/.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -43,8 +47,22 @@ beforeAll(async () => {
   if (!workDir) throw new Error(`governor report printed no work folder:\n${stdout}`);
   azurite = await startAzurite({ location: join(workDir, "azurite") });
   records = await TableAuditTrail.fromConnectionString(azurite.connectionString).query({});
-  for (const name of ["AzureWebJobsStorage", "GOVERNOR_SUBSCRIPTION_ID", "GOVERNOR_TASK_HUB"]) saved[name] = process.env[name];
+  for (const name of [
+    "AzureWebJobsStorage",
+    "GOVERNOR_SUBSCRIPTION_ID",
+    "GOVERNOR_TASK_HUB",
+    "GOVERNOR_ARM_ENDPOINT",
+    "GOVERNOR_ARM_CA_FILE",
+  ])
+    saved[name] = process.env[name];
   process.env.AzureWebJobsStorage = azurite.connectionString;
+  // The emulator the report command used has stopped: the route's Policy Insights read fails, on a port nothing listens on.
+  const closed = createServer();
+  await new Promise<void>((done) => closed.listen(0, "127.0.0.1", done));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((done) => closed.close(() => done()));
+  process.env.GOVERNOR_ARM_ENDPOINT = `https://127.0.0.1:${port}`;
+  process.env.GOVERNOR_ARM_CA_FILE = join(workDir, "emulator-ca.pem");
   process.env.GOVERNOR_SUBSCRIPTION_ID ??= "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
   process.env.GOVERNOR_TASK_HUB ??= "GovernorReportRoute";
   const clock = new VirtualClock();
@@ -91,8 +109,18 @@ describe("the report in a browser", () => {
       expect(await figure("Restore drills recorded")).toBe(String(records.filter((record) => record.kind === "drill").length));
       await page.screenshot({ path: join(ARTIFACTS, `report-${source}-overview.png`), fullPage: true });
 
+      const azurePolicy = await figure("Azure Policy: non-compliant resources");
+      if (source === "static") expect(azurePolicy).toMatch(/^\d+$/);
+      else expect(azurePolicy).toMatch(/^unavailable: \S+$/);
+
       await page.goto(source === "static" ? `${base}compliance.html` : `${base}compliance`);
-      expect(await page.locator("figure[data-chart] > svg").count()).toBe(3);
+      // Governor's three charts, and Azure Policy's trend over 30 and 90 days from the two days' snapshots.
+      expect(await page.locator("figure[data-chart] > svg").count()).toBe(5);
+      expect(await page.locator("[data-snapshot-day]").allTextContents()).toHaveLength(2);
+      if (source === "static") expect(await page.locator("[data-azure-policy-total]").textContent()).toBe(azurePolicy);
+      else
+        expect(await page.locator('[data-azure-policy="unavailable"]').textContent()).toMatch(/^Azure Policy compliance unavailable: \S+/);
+      await page.screenshot({ path: join(ARTIFACTS, `report-${source}-compliance.png`), fullPage: true });
       await page.goto(source === "static" ? `${base}savings.html` : `${base}savings`);
       expect(await page.locator("figure[data-chart] > svg").count()).toBe(1);
       // Every applied saving change of the trail is a row, with its resource named.

@@ -59,6 +59,30 @@ export const policyShapes: ShapeFamily = {
   },
   cases: [
     {
+      example: "policy/remediation-create-at-subscription.json",
+      status: "201",
+      run: async (emulator) => {
+        // The reference's assignment, of a modify built-in (Inherit a tag from the resource group if missing).
+        await put(emulator, `${AUTH}/policyAssignments/b101830944f246d8a14088c5?${API}`, {
+          properties: {
+            policyDefinitionId: "/providers/Microsoft.Authorization/policyDefinitions/ea3f2387-9b95-492a-a190-fcdc54f7b070",
+            parameters: { tagName: { value: "cost-center" } },
+            enforcementMode: "DoNotEnforce",
+          },
+        });
+        const request = JSON.parse(
+          JSON.stringify(
+            (readExample("policy/remediation-create-at-subscription.json").parameters as { parameters: unknown }).parameters,
+          ).replaceAll("35ee058e-5fa0-414c-8145-3ebb8d09b6e2", SUB),
+        ) as unknown;
+        return put(
+          emulator,
+          `/subscriptions/${SUB}/providers/Microsoft.PolicyInsights/remediations/storageRemediation?api-version=2024-10-01`,
+          request,
+        );
+      },
+    },
+    {
       example: "policy/policy-definition-create-or-update-custom.json",
       status: "201",
       run: (emulator) =>

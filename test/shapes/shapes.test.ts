@@ -63,7 +63,6 @@ const AWAITING_ROUTE: Array<[prefix: string, reason: string]> = [
   ["monitor/diagnostic-setting", "the diagnostic settings baseline (breadth)"],
   ["network/", "orphaned network resources (breadth)"],
   ["web/", "empty App Service plans (breadth)"],
-  ["policy/remediation-", "Azure Policy remediation tasks started through Governor's approvals (issue 17, part 4)"],
   ["postgresql-flexible/server-st", "PostgreSQL stop and start schedules (breadth)"],
 ];
 const awaitingRoute = (file: string): string | undefined => AWAITING_ROUTE.find(([prefix]) => file.startsWith(prefix))?.[1];

@@ -2,11 +2,9 @@
 import { readFileSync } from "node:fs";
 import type { PolicyAssignment } from "@azure/arm-policy";
 import type { Emulator } from "../../emulator/server.ts";
-import { exportAzurePolicy, type AzurePolicyExport } from "../../shared/azurePolicy/export.ts";
-import { GOVERNOR_ASSIGNMENT_NAME } from "../../shared/azurePolicy/names.ts";
-import { policyClient } from "../../shared/azure/clients.ts";
-import { emulatorTarget } from "../../shared/azure/target.ts";
+import type { AzurePolicyExport } from "../../shared/azurePolicy/export.ts";
 import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { deployBaseline } from "../../local/azurePolicy.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { parsePolicyText } from "../../shared/policy/loader.ts";
 
@@ -24,20 +22,5 @@ export async function deployExport(
   policyText: string,
   enforcementMode: "Default" | "DoNotEnforce",
 ): Promise<{ exported: AzurePolicyExport; assignment: PolicyAssignment }> {
-  const set = parsePolicyText(policyText, "policies.yaml", builtinRegistry());
-  const scope = `/subscriptions/${subscriptionId}`;
-  const exported = exportAzurePolicy(set, {
-    definitionId: (name) => `${scope}/providers/Microsoft.Authorization/policyDefinitions/${name}`,
-  });
-  const client = await policyClient(emulatorTarget(emulator, subscriptionId));
-  for (const definition of exported.definitions) await client.policyDefinitions.createOrUpdate(definition.name, definition.properties);
-  const initiative = await client.policySetDefinitions.createOrUpdate(exported.initiative.name, exported.initiative.properties);
-  const assignment = await client.policyAssignments.create(scope, GOVERNOR_ASSIGNMENT_NAME, {
-    location: "westeurope",
-    identity: { type: "SystemAssigned" },
-    displayName: "Governor baseline",
-    policyDefinitionId: initiative.id,
-    enforcementMode,
-  });
-  return { exported, assignment };
+  return deployBaseline(emulator, subscriptionId, parsePolicyText(policyText, "policies.yaml", builtinRegistry()), enforcementMode);
 }
