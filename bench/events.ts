@@ -36,7 +36,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_POLICIES } from "../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../cli/planCommand.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 import { handleResourceEvents } from "../functions/resourceEvents.ts";

@@ -22,9 +22,9 @@ import { generateEstate } from "../emulator/estate/generate.ts";
 import { resourceGraphTables } from "../emulator/routes/resourceGraph.ts";
 import { startEmulator } from "../emulator/server.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
-import { DEFAULT_POLICIES } from "../cli/plan.ts";
-import { createRequestCounter } from "../shared/inventory/index.ts";
-import { plan } from "../shared/plan.ts";
+import { DEFAULT_POLICIES } from "../cli/planCommand.ts";
+import { createRequestCounter } from "../shared/inventory/gather.ts";
+import { plan } from "../shared/planner.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 

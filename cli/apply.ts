@@ -15,10 +15,10 @@ import { plannedCount } from "../shared/remediation/chunks.ts";
 import { appPlanStore, stagePlan } from "../shared/remediation/planStore.ts";
 import { remediationsFor } from "../orchestrations/remediations.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
-import { plan } from "../shared/plan.ts";
+import { plan } from "../shared/planner.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { finishWorkflows, startLocalApp } from "../local/localApp.ts";
-import { DEFAULT_POLICIES } from "./plan.ts";
+import { DEFAULT_POLICIES } from "./planCommand.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
 
 const quiet = { info: () => {}, warn: (message: string) => console.error(message), error: (message: string) => console.error(message) };

@@ -21,7 +21,7 @@ import { DEFAULT_AUDIT_TABLE, TableAuditTrail } from "../shared/audit/trail.ts";
 import { drillSummary, type DrillRecord } from "../shared/drills/record.ts";
 import { restoreDrillAction } from "../shared/actions/restoreDrill.ts";
 import { startAzurite } from "../local/azurite.ts";
-import { DEFAULT_POLICIES } from "./plan.ts";
+import { DEFAULT_POLICIES } from "./planCommand.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

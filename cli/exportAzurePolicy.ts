@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { exportAzurePolicy, templateDefinitionId } from "../shared/azurePolicy/export.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
-import { DEFAULT_POLICIES } from "./plan.ts";
+import { DEFAULT_POLICIES } from "./planCommand.ts";
 
 const SCOPE = /^(\/subscriptions\/[0-9a-f-]{36}|\/providers\/Microsoft\.Management\/managementGroups\/[\w.()-]{1,90})$/i;
 

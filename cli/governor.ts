@@ -15,7 +15,7 @@
  */
 import { auditCommand } from "./audit.ts";
 import { holidaysCommand } from "./holidays.ts";
-import { planCommand } from "./plan.ts";
+import { planCommand } from "./planCommand.ts";
 import { schemaCommand } from "./schema.ts";
 import { validateCommand } from "./validate.ts";
 

@@ -27,7 +27,7 @@ import { buildReport, writeReportFolder } from "../shared/report/build.ts";
 import type { LocalApp } from "../local/localApp.ts";
 import { costManagementSource } from "../shared/savings/costQuery.ts";
 import { refreshSavingsLedger, SavingsLedger } from "../shared/savings/ledger.ts";
-import { DEFAULT_POLICIES } from "./plan.ts";
+import { DEFAULT_POLICIES } from "./planCommand.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

@@ -34,7 +34,7 @@ import type { AuditRecord } from "../shared/audit/record.ts";
 import { TableAuditTrail } from "../shared/audit/trail.ts";
 import { notificationCounts } from "../shared/notifications/summary.ts";
 import { computeClient } from "../shared/azure/clients.ts";
-import { DEFAULT_POLICIES } from "../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../cli/planCommand.ts";
 import { loadConfig } from "../shared/config.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";

@@ -10,7 +10,7 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { RestoreDrillArgs } from "../shared/actions/restoreDrill.ts";
-import { type DrillOptions, RESTORE_TIMEOUT_MS } from "../shared/drills/plan.ts";
+import { type DrillOptions, RESTORE_TIMEOUT_MS } from "../shared/drills/drillOptions.ts";
 import type { DrillFacts, DrillRecord } from "../shared/drills/record.ts";
 import type { CheckResult, RecoveryPointEvidence, SourceExpectations } from "../shared/drills/types.ts";
 import { drillActivities } from "./activities/drill.activities.ts";

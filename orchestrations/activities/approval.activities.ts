@@ -12,7 +12,7 @@ import { now } from "../../shared/clock.ts";
 import { approvalCard, teamsMessage } from "../../shared/approvals/card.ts";
 import { type ChannelReport, postToTeams, sendEmail } from "../../shared/notifications/channels.ts";
 import { approvalEmail } from "../../shared/approvals/email.ts";
-import { type ApprovalPlan, type PlannedResource, planHash } from "../../shared/approvals/plan.ts";
+import { type ApprovalPlan, type PlannedResource, planHash } from "../../shared/approvals/approvalPlan.ts";
 import { type ApprovalRequest, approvalLink } from "../../shared/approvals/request.ts";
 import { appApprovalStore } from "../../shared/approvals/store.ts";
 import { signToken } from "../../shared/approvals/token.ts";

@@ -7,10 +7,10 @@
  * remediation each policy would start.
  */
 import { now } from "../../shared/clock.ts";
-import { gatherFacts } from "../../shared/inventory/index.ts";
+import { gatherFacts } from "../../shared/inventory/gather.ts";
 import { parseResourceId, sameResourceId } from "../../shared/azure/resourceId.ts";
 import { readResource, readResourceGroup, readSnapshotsOfDisk } from "../../shared/inventory/readResource.ts";
-import { requestsByKind } from "../../shared/plan.ts";
+import { requestsByKind } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { evaluate } from "../../shared/policy/evaluate.ts";
 import { snapshotSourceId } from "../../shared/policy/inventoryIndex.ts";

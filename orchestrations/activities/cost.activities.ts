@@ -5,7 +5,7 @@
  */
 import type { AuditRecord, Json } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
-import { plan } from "../../shared/plan.ts";
+import { plan } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import type { Finding, Policy, PolicySet } from "../../shared/policy/types.ts";

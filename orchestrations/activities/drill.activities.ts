@@ -27,7 +27,7 @@ import {
   drillTags,
   isExpiredDrillServer,
   restorePoint,
-} from "../../shared/drills/plan.ts";
+} from "../../shared/drills/drillOptions.ts";
 import { drillAuditRecord, drillRecord, type DrillFacts, type DrillRecord } from "../../shared/drills/record.ts";
 import type { SourceExpectations } from "../../shared/drills/types.ts";
 import { runChecks, unreachable } from "../../shared/drills/verify.ts";
@@ -391,7 +391,7 @@ export async function writeDrillHeartbeats(): Promise<HeartbeatResult> {
   const result: HeartbeatResult = { written: [], failed: [] };
   const policies = policySet.policies.filter((policy) => policy.action.type === "restore-drill");
   if (policies.length === 0) return result;
-  const [{ plan }, { builtinRegistry }] = await Promise.all([import("../../shared/plan.ts"), import("../../shared/policy/builtins.ts")]);
+  const [{ plan }, { builtinRegistry }] = await Promise.all([import("../../shared/planner.ts"), import("../../shared/policy/builtins.ts")]);
   const at = now();
   const evaluation = (await plan(target, { ...policySet, policies }, at, builtinRegistry())).evaluation;
   const client = await postgresClient(target);

@@ -5,7 +5,7 @@
  */
 import type { AuditRecord } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
-import { plan } from "../../shared/plan.ts";
+import { plan } from "../../shared/planner.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { inheritedTag } from "../../shared/policy/environment.ts";

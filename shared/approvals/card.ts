@@ -4,7 +4,7 @@
  * `Action.OpenUrl` to the approval page (with the decision preselected), never `Action.Execute`:
  * the decision is taken and confirmed on the page, by a signed-in approver.
  */
-import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./plan.ts";
+import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./approvalPlan.ts";
 import { type ApprovalRequest, formatDeadline, linkWithIntent } from "./request.ts";
 
 /** Rows shown on the card; the page lists the rest (Teams limits a card's size). */

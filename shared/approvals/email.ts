@@ -5,7 +5,7 @@
  */
 import type { EmailContent } from "../notifications/channels.ts";
 import { escapeHtml } from "./html.ts";
-import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./plan.ts";
+import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./approvalPlan.ts";
 import { type ApprovalRequest, formatDeadline, linkWithIntent } from "./request.ts";
 
 export type { EmailContent } from "../notifications/channels.ts";

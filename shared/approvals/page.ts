@@ -5,7 +5,7 @@
  */
 import { DEFAULT_SNOOZE, EXEMPT_MAX_DAYS } from "./form.ts";
 import { escapeHtml } from "./html.ts";
-import { describeState, formatMoney, planTitle, totalSavings } from "./plan.ts";
+import { describeState, formatMoney, planTitle, totalSavings } from "./approvalPlan.ts";
 import { type ApprovalRequest, formatDeadline } from "./request.ts";
 
 const STYLE = `body{font-family:Segoe UI,Arial,sans-serif;margin:16px;max-width:960px}table{border-collapse:collapse;width:100%}

@@ -1,5 +1,5 @@
 /** One approval request as it is rendered to Teams, email and the page: the plan, the link, the deadline. */
-import type { ApprovalPlan } from "./plan.ts";
+import type { ApprovalPlan } from "./approvalPlan.ts";
 
 export interface ApprovalRequest {
   plan: ApprovalPlan;

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import { appTableClient, oncePerStorageSetting, tableCreatedOnce } from "../azure/tables.ts";
 import type { ApprovalRequestResult } from "./decision.ts";
-import type { ApprovalPlan } from "./plan.ts";
+import type { ApprovalPlan } from "./approvalPlan.ts";
 
 export const APPROVALS_TABLE = "GovernorApprovals";
 const MAX_PROPERTY_CHARS = 30_000;

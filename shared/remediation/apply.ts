@@ -20,7 +20,7 @@
  */
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
-import { gatherFacts } from "../inventory/index.ts";
+import { gatherFacts } from "../inventory/gather.ts";
 import { parseResourceId } from "../azure/resourceId.ts";
 import { readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
 import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
@@ -29,7 +29,7 @@ import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "../policy/registry.ts";
 import type { Inventory, InventoryResource, InventoryResourceGroup, Policy, PolicySet, Settings } from "../policy/types.ts";
 import { gatherBackupFactsOf } from "../inventory/backup.ts";
-import { requestsByKind } from "../plan.ts";
+import { requestsByKind } from "../planner.ts";
 import {
   type Assessment,
   azureFailure,

@@ -17,7 +17,7 @@ import { readToken, signToken } from "../../shared/approvals/token.ts";
 import { approvalStage, type ApprovalsHarness, linkFromTeams, startApprovalsHarness } from "../support/approvals.ts";
 import { deployExport } from "../support/azurePolicy.ts";
 import { readFileSync } from "node:fs";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 
 const HOUR = 3_600_000;
 let h: ApprovalsHarness;

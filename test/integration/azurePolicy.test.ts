@@ -14,7 +14,7 @@ import { VirtualClock } from "../../emulator/clock.ts";
 import { GOVERNOR_ASSIGNMENT_NAME } from "../../shared/azurePolicy/names.ts";
 import { computeClient, policyClient, policyExemptionsClient, policyInsightsClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget, type AzureTarget } from "../../shared/azure/target.ts";
-import { plan } from "../../shared/plan.ts";
+import { plan } from "../../shared/planner.ts";
 import { policyCompliance } from "../../shared/azurePolicy/compliance.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { parsePolicyText } from "../../shared/policy/loader.ts";

@@ -18,7 +18,7 @@ import { loadConfig } from "../../shared/config.ts";
 import { runDailyNotifications } from "../../shared/notifications/daily.ts";
 import { NotificationStore } from "../../shared/notifications/store.ts";
 import { tableFromConnectionString } from "../../shared/azure/tables.ts";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import { DurableStore } from "../../local/durable/index.ts";

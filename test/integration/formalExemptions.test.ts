@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { type LocalApp, startLocalApp } from "../../local/localApp.ts";
 import { EVENTS, ORCHESTRATIONS } from "../../orchestrations/names.ts";
 import type { SweepInput, SweepResult } from "../../orchestrations/sweep.ts";

@@ -11,7 +11,7 @@ import { type EstateDefinition, type EstateResource, estateResourceId } from "..
 import { type SampleEstate, sampleEstate } from "../../emulator/estate/sample.ts";
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import { type AzureTarget, emulatorTarget } from "../../shared/azure/target.ts";
-import { createRequestCounter, type FactRequestsByKind, gatherFacts, gatherInventory } from "../../shared/inventory/index.ts";
+import { createRequestCounter, type FactRequestsByKind, gatherFacts, gatherInventory } from "../../shared/inventory/gather.ts";
 import { aggregatePoints, metricFact } from "../../shared/inventory/metrics.ts";
 import { type Inventory, type InventoryResource, kindOfArmType, metricKey, type ResourceKind } from "../../shared/policy/types.ts";
 

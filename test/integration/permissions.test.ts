@@ -24,7 +24,7 @@ import type { CheckResourceInput } from "../../orchestrations/checkResource.ts";
 import type { CostResponseInput } from "../../orchestrations/costContainment.ts";
 import { checkInstanceId, EVENTS, ORCHESTRATIONS } from "../../orchestrations/names.ts";
 import type { SweepInput } from "../../orchestrations/sweep.ts";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { loadConfig } from "../../shared/config.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";

@@ -8,8 +8,8 @@ import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate, type ViolationKind } from "../../emulator/estate/sample.ts";
 import { startEmulator, type Emulator } from "../../emulator/server.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
-import { plan, type PlanResult } from "../../shared/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
+import { plan, type PlanResult } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 

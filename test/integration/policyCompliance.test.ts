@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { VirtualMachine } from "@azure/arm-compute";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { loadEntries } from "../../local/entries.ts";
 import { type LocalHost, startLocalHost } from "../../local/host.ts";
 import { computeClient } from "../../shared/azure/clients.ts";

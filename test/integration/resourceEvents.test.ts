@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResourceResult } from "../../orchestrations/checkResource.ts";
 import { checkInstanceId } from "../../orchestrations/names.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { captureRegistrations } from "../../local/durable/index.ts";
 import { type LocalHost, startLocalHost } from "../../local/host.ts";
 import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { PolicyAssignment } from "@azure/arm-policy";
 import type { Emulator } from "../../emulator/server.ts";
 import type { AzurePolicyExport } from "../../shared/azurePolicy/export.ts";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { deployBaseline } from "../../local/azurePolicy.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { parsePolicyText } from "../../shared/policy/loader.ts";

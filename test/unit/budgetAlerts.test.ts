@@ -10,7 +10,7 @@ import { costNoticeRecord, proposalsOf } from "../../orchestrations/activities/c
 import { CONTAINMENT_APPROVAL, requireApproval } from "../../orchestrations/costContainment.ts";
 import type { RemediateInput } from "../../orchestrations/remediate.ts";
 import { validateAuditRecord } from "../../shared/audit/record.ts";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { Finding, PolicySet } from "../../shared/policy/types.ts";

@@ -36,7 +36,7 @@ import {
 import { readFileSync } from "node:fs";
 import { withRoleActions } from "../../build/roles.ts";
 import { exportAzurePolicy } from "../../shared/azurePolicy/export.ts";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { parsePolicyText } from "../../shared/policy/loader.ts";
 import { baselineProblems, evaluatedBaseline } from "../support/policyTemplate.ts";

@@ -6,7 +6,7 @@ import { REPO_ROOT } from "../../local/entries.ts";
 
 const PLANTED = `import { startEmulator } from "../emulator/server.ts";
 import { startLocalApp } from "../../local/localApp.ts";
-import { planCommand } from "../cli/plan.ts";
+import { planCommand } from "../cli/planCommand.ts";
 import { clock } from "./clock.ts";
 export const used = [startEmulator, startLocalApp, planCommand, clock];
 `;

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type * as DailyDigestModule from "../../functions/dailyDigest.ts";
 import type * as SweepTimerModule from "../../functions/sweepTimer.ts";
-import { DEFAULT_POLICIES } from "../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { Policy, PolicySet } from "../../shared/policy/types.ts";

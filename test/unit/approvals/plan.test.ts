@@ -1,6 +1,6 @@
 /** The plan hash a token is bound to: the same plan hashes the same, any change to it does not. */
 import { describe, expect, it } from "vitest";
-import { type ApprovalPlan, planHash, planTitle } from "../../../shared/approvals/plan.ts";
+import { type ApprovalPlan, planHash, planTitle } from "../../../shared/approvals/approvalPlan.ts";
 
 const VM = (name: string) =>
   `/subscriptions/6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31/resourceGroups/rg-odoo-dev/providers/Microsoft.Compute/virtualMachines/${name}`;

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BUILTINS, builtinId } from "../../../shared/azurePolicy/builtins.ts";
 import { type AzurePolicyExport, exportAzurePolicy, referencesOf } from "../../../shared/azurePolicy/export.ts";
-import { DEFAULT_POLICIES } from "../../../cli/plan.ts";
+import { DEFAULT_POLICIES } from "../../../cli/planCommand.ts";
 import { builtinRegistry } from "../../../shared/policy/builtins.ts";
 import { parsePolicyText } from "../../../shared/policy/loader.ts";
 import { builtinDefinitions, builtinReferenceProblems, policyRuleValidator } from "../../support/azurePolicyBuiltins.ts";

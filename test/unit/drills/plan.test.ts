@@ -1,6 +1,6 @@
 /** What a drill of one server does: its settings, restore point, drill server name and tags, and expiry. */
 import { describe, expect, it } from "vitest";
-import { drillOptions, drillServerName, drillTags, isExpiredDrillServer, restorePoint } from "../../../shared/drills/plan.ts";
+import { drillOptions, drillServerName, drillTags, isExpiredDrillServer, restorePoint } from "../../../shared/drills/drillOptions.ts";
 import { CHECK_NAMES } from "../../../shared/drills/types.ts";
 
 const now = new Date("2026-11-22T03:00:00Z");

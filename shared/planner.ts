@@ -3,7 +3,7 @@
  * timer sweeps and the event path all decide through here; nothing in it changes Azure.
  */
 import type { AzureTarget } from "./azure/target.ts";
-import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/index.ts";
+import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/gather.ts";
 import { listPolicyExemptions } from "./inventory/policyExemptions.ts";
 import { type Evaluation, evaluate, factRequests, pathsRead } from "./policy/evaluate.ts";
 import type { Registry } from "./policy/registry.ts";

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type AzureTarget, azureTarget, emulatorTarget } from "../shared/azure/target.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
-import { plan } from "../shared/plan.ts";
+import { plan } from "../shared/planner.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
 import { renderPlan } from "./render.ts";
 
