@@ -30,6 +30,11 @@ export interface ResourceTypeHandler {
   /** Full type as ARM spells it, e.g. `Microsoft.Compute/virtualMachines`. */
   type: string;
   materialise(input: MaterialiseInput): StoredResource;
+  /**
+   * The resource as reads answer it, when that differs from what is stored: back-references that
+   * other resources make (a NIC's `virtualMachine`, a plan's `numberOfSites`) are derived here.
+   */
+  view?(core: EmulatorCore, resource: StoredResource): ArmResource;
 }
 
 export interface EmulatorOptions {
@@ -102,6 +107,12 @@ export class EmulatorCore {
     const handler = this.typeHandler(type);
     if (handler) return handler.materialise({ ...input, core: this });
     return genericMaterialise(type, { ...input, core: this });
+  }
+
+  /** The resource as a read answers it: its type's view, or a copy of what is stored. */
+  view(resource: StoredResource): ArmResource {
+    const handler = this.typeHandler(resource.arm.type);
+    return handler?.view ? handler.view(this, resource) : structuredClone(resource.arm);
   }
 
   nowIso(): string {

@@ -4,6 +4,8 @@ import type { RouteDefinition } from "../router.ts";
 import { operationRoutes } from "./operations.ts";
 import { resourceManagerRoutes, resourceManagerTypes } from "./resources.ts";
 import { computeRoutes, computeTypes } from "./compute.ts";
+import { networkRoutes, networkTypes } from "./network.ts";
+import { webRoutes, webTypes } from "./web.ts";
 import { containerServiceRoutes, containerServiceTypes } from "./containerService.ts";
 import { postgresRoutes, postgresTypes } from "./postgres.ts";
 import { backupRoutes, backupTypes } from "./backup.ts";
@@ -23,6 +25,8 @@ export function allRoutes(): RouteDefinition[] {
     ...policyInsightsRoutes(),
     ...resourceManagerRoutes(),
     ...computeRoutes(),
+    ...networkRoutes(),
+    ...webRoutes(),
     ...containerServiceRoutes(),
     ...postgresRoutes(),
     ...backupRoutes(),
@@ -38,6 +42,8 @@ export function allResourceTypes(): ResourceTypeHandler[] {
   return [
     ...resourceManagerTypes(),
     ...computeTypes(),
+    ...networkTypes(),
+    ...webTypes(),
     ...containerServiceTypes(),
     ...postgresTypes(),
     ...backupTypes(),
