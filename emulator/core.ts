@@ -5,6 +5,8 @@
 import { VirtualClock } from "./clock.ts";
 import { EmulatedEmail } from "./communication.ts";
 import { ArmThrottle, ARM_THROTTLE_LIMITS, FaultInjector, type ThrottleSettings } from "./faults.ts";
+import { DiagnosticSettingsState } from "./diagnosticSettings.ts";
+import { LockState } from "./locks.ts";
 import { LroManager } from "./lro.ts";
 import { PolicyState } from "./policy/state.ts";
 import { RequestLog } from "./requestLog.ts";
@@ -75,6 +77,10 @@ export class EmulatorCore {
   readonly email = new EmulatedEmail();
   /** Azure Policy: definitions, initiatives, assignments and exemptions. */
   readonly policy = new PolicyState();
+  /** Management locks at subscription, resource group and resource scope. */
+  readonly locks = new LockState();
+  /** Where each resource's logs and metrics are sent. */
+  readonly diagnosticSettings = new DiagnosticSettingsState();
   readonly listPageSize: number;
   /** Undefined when the quota is off. */
   readonly resourceGraphQuota: ResourceGraphQuota | undefined;

@@ -16,6 +16,8 @@ import { communicationRoutes } from "./communication.ts";
 import { costManagementRoutes } from "./costManagement.ts";
 import { policyRoutes } from "./policy.ts";
 import { policyInsightsRoutes } from "./policyInsights.ts";
+import { lockRoutes } from "./locks.ts";
+import { diagnosticSettingsRoutes } from "./diagnosticSettings.ts";
 
 export function allRoutes(): RouteDefinition[] {
   return [
@@ -23,6 +25,9 @@ export function allRoutes(): RouteDefinition[] {
     // Before the generic resource routes: a policy object at a resource's scope matches both, and the first registered wins a tie.
     ...policyRoutes(),
     ...policyInsightsRoutes(),
+    // Extension resources at a resource's scope, like policy objects: before the generic resource routes.
+    ...lockRoutes(),
+    ...diagnosticSettingsRoutes(),
     ...resourceManagerRoutes(),
     ...computeRoutes(),
     ...networkRoutes(),
