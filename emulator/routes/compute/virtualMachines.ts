@@ -34,6 +34,7 @@ import {
 import { powerStateOf, vmInstanceView } from "./instanceView.ts";
 import { setPowerState } from "../../powerHistory.ts";
 import { declareReferences } from "../../references.ts";
+import { availableSizesBody, checkResize } from "./resize.ts";
 import { claimDisks, diskHeldElsewhere, managedDiskIds, releaseDisks } from "./links.ts";
 
 const VM_PATH = `${RG_PATH}/providers/Microsoft.Compute/virtualMachines/{vmName}`;
@@ -422,14 +423,36 @@ function powerActionRoute(action: PowerAction): RouteDefinition {
   };
 }
 
-function createOrUpdate(ctx: RouteContext): RouteResult {
+/** A PATCH's body laid over the VM's model: objects merge, arrays and values replace. */
+function mergedModel(existing: Json, patch: Json): Json {
+  const merged: Json = { ...existing };
+  for (const [key, value] of Object.entries(patch)) {
+    const before = asObject(merged[key]);
+    const after = asObject(value);
+    merged[key] = before && after ? mergedModel(before, after) : value;
+  }
+  return merged;
+}
+
+function update(ctx: RouteContext): RouteResult {
+  const vm = requireResource(ctx.core, refFromPath(ctx, VM_TYPE, "vmName"));
+  const patch = asObject(ctx.body);
+  if (!patch) throw badRequest("The request content was invalid and could not be deserialized: the body must be a JSON object.");
+  const { id: _id, name: _name, type: _type, location: _location, ...writable } = patch;
+  const model: Json = { location: vm.arm.location, tags: vm.arm.tags ?? {}, properties: structuredClone(vm.arm.properties ?? {}) };
+  for (const key of ["plan", "identity", "zones"] as const) if (vm.arm[key] !== undefined) model[key] = structuredClone(vm.arm[key]);
+  return createOrUpdate(ctx, mergedModel(model, writable));
+}
+
+function createOrUpdate(ctx: RouteContext, sent: unknown = ctx.body): RouteResult {
   const { core } = ctx;
   const ref = refFromPath(ctx, VM_TYPE, "vmName");
   core.store.requireGroup(ref.subscriptionId, ref.resourceGroup);
   const existing = findResource(core, ref);
-  const body = validatePutBody(ctx.body, existing, VM_TYPE);
+  const body = validatePutBody(sent, existing, VM_TYPE);
   validateVmBody(body);
   if (existing) requireNotDeleting(existing, "createOrUpdate");
+  if (existing) checkResize(core, existing, { ...(existing.arm.properties ?? {}), ...(asObject(body.properties) ?? {}) });
   const named = managedDiskIds({ ...(existing?.arm.properties ?? {}), ...(asObject(body.properties) ?? {}) });
   const held = diskHeldElsewhere(core, ref.id, named);
   if (held) {
@@ -550,7 +573,14 @@ export function virtualMachineRoutes(): RouteDefinition[] {
       name: "virtualMachines.instanceView",
       handler: (ctx) => ({ status: 200, body: vmInstanceView(ctx.core, requireResource(ctx.core, refFromPath(ctx, VM_TYPE, "vmName"))) }),
     },
-    { method: "PUT", pattern: VM_PATH, name: "virtualMachines.createOrUpdate", handler: createOrUpdate },
+    { method: "PUT", pattern: VM_PATH, name: "virtualMachines.createOrUpdate", handler: (ctx) => createOrUpdate(ctx) },
+    { method: "PATCH", pattern: VM_PATH, name: "virtualMachines.update", handler: update },
+    {
+      method: "GET",
+      pattern: `${VM_PATH}/vmSizes`,
+      name: "virtualMachines.listAvailableSizes",
+      handler: (ctx) => ({ status: 200, body: availableSizesBody(requireResource(ctx.core, refFromPath(ctx, VM_TYPE, "vmName"))) }),
+    },
     { method: "DELETE", pattern: VM_PATH, name: "virtualMachines.delete", handler: deleteVm },
     ...POWER_ACTIONS.map(powerActionRoute),
   ];
