@@ -29,7 +29,10 @@ function categories(value: unknown, field: "logs" | "metrics"): Json[] {
     const item = asObject(entry);
     const named = asString(item?.category) ?? (field === "logs" ? asString(item?.categoryGroup) : undefined);
     if (!item || named === undefined) {
-      throw badRequest(`'properties.${field}[${index}]' must name a ${field === "logs" ? "category or categoryGroup" : "category"}.`, "BadRequest");
+      throw badRequest(
+        `'properties.${field}[${index}]' must name a ${field === "logs" ? "category or categoryGroup" : "category"}.`,
+        "BadRequest",
+      );
     }
     if (typeof item.enabled !== "boolean") throw badRequest(`'properties.${field}[${index}].enabled' must be true or false.`, "BadRequest");
     return { ...item, retentionPolicy: asObject(item.retentionPolicy) ?? { enabled: false, days: 0 } };
@@ -51,12 +54,19 @@ function put(ctx: RouteContext): RouteResult {
   const metrics = categories(properties.metrics, "metrics");
   const existing = ctx.core.diagnosticSettings.get(resourceId, name);
   if (!existing && ctx.core.diagnosticSettings.list(resourceId).length >= MAX_SETTINGS_PER_RESOURCE) {
-    throw badRequest(`A resource can have at most ${MAX_SETTINGS_PER_RESOURCE} diagnostic settings; '${resourceId}' has them already.`, "BadRequest");
+    throw badRequest(
+      `A resource can have at most ${MAX_SETTINGS_PER_RESOURCE} diagnostic settings; '${resourceId}' has them already.`,
+      "BadRequest",
+    );
   }
   const setting: DiagnosticSetting = {
     resourceId,
     name: existing?.name ?? name,
-    properties: { ...properties, ...(properties.logs === undefined ? {} : { logs }), ...(properties.metrics === undefined ? {} : { metrics }) },
+    properties: {
+      ...properties,
+      ...(properties.logs === undefined ? {} : { logs }),
+      ...(properties.metrics === undefined ? {} : { metrics }),
+    },
   };
   ctx.core.diagnosticSettings.put(setting);
   ctx.core.store.emitChange({

@@ -89,7 +89,13 @@ function emit(core: EmulatorCore, kind: "write" | "delete", arm: ArmResource): v
   core.store.emitChange({ kind, resourceId: arm.id, resourceType: arm.type, operationName: `${arm.type}/${kind}`, at: core.nowIso() });
 }
 
-function startLro(ctx: RouteContext, spec: FamilySpec, location: string | undefined, complete: () => unknown, initial: RouteResult): RouteResult {
+function startLro(
+  ctx: RouteContext,
+  spec: FamilySpec,
+  location: string | undefined,
+  complete: () => unknown,
+  initial: RouteResult,
+): RouteResult {
   const started = ctx.core.lro.start(
     {
       subscriptionId: ctx.params.subscriptionId as string,

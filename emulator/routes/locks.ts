@@ -19,7 +19,10 @@ const LOCKS = "providers/Microsoft.Authorization/locks";
 /** The scope of the request, spelled as the subscription, group or resource is stored; 404 when it does not exist. */
 export function existingScope(core: EmulatorCore, raw: string): string {
   // An SDK with an empty parentResourcePath sends `Microsoft.Storage//storageAccounts/...`.
-  const scope = `/${raw.replace(/^\/+/, "").replace(/\/{2,}/g, "/").replace(/\/+$/, "")}`;
+  const scope = `/${raw
+    .replace(/^\/+/, "")
+    .replace(/\/{2,}/g, "/")
+    .replace(/\/+$/, "")}`;
   let parsed;
   try {
     parsed = parseArmId(scope);
@@ -38,10 +41,7 @@ export function existingScope(core: EmulatorCore, raw: string): string {
 function requireLevel(value: unknown): LockLevel {
   const level = LEVELS.find((candidate) => typeof value === "string" && candidate.toLowerCase() === value.toLowerCase());
   if (!level) {
-    throw badRequest(
-      `The lock level '${String(value ?? "")}' is not valid: it must be one of ${LEVELS.join(", ")}.`,
-      "LockLevelInvalid",
-    );
+    throw badRequest(`The lock level '${String(value ?? "")}' is not valid: it must be one of ${LEVELS.join(", ")}.`, "LockLevelInvalid");
   }
   return level;
 }
@@ -49,7 +49,8 @@ function requireLevel(value: unknown): LockLevel {
 function list(ctx: RouteContext): RouteResult {
   const scope = existingScope(ctx.core, ctx.params.scope as string);
   const filter = (ctx.query.get("$filter") ?? "").replace(/\s+/g, "").toLowerCase();
-  if (filter !== "" && filter !== "atscope()") throw badRequest(`The $filter '${ctx.query.get("$filter")}' is not supported.`, "InvalidFilter");
+  if (filter !== "" && filter !== "atscope()")
+    throw badRequest(`The $filter '${ctx.query.get("$filter")}' is not supported.`, "InvalidFilter");
   const applying = ctx.core.locks.covering(scope);
   const locks = filter === "atscope()" ? applying : [...applying, ...ctx.core.locks.within(scope)];
   return pagedList(ctx, locks.map(lockBody));

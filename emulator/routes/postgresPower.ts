@@ -144,7 +144,12 @@ const PARAMETERS: Record<string, { defaultValue: string; dataType: string; allow
     description: "Whether client connections to the server are required to use some form of secure transport.",
   },
   log_connections: { defaultValue: "on", dataType: "Boolean", allowedValues: "on,off", description: "Logs each successful connection." },
-  max_connections: { defaultValue: "859", dataType: "Integer", allowedValues: "25-5000", description: "Sets the maximum number of concurrent connections." },
+  max_connections: {
+    defaultValue: "859",
+    dataType: "Integer",
+    allowedValues: "25-5000",
+    description: "Sets the maximum number of concurrent connections.",
+  },
 };
 
 function configurationBody(server: StoredResource, name: string): Json {
@@ -180,7 +185,10 @@ export function postgresPowerRoutes(serverPath: string): RouteDefinition[] {
       name: "flexibleServers.replicas.listByServer",
       handler: (ctx) => {
         const server = serverOf(ctx);
-        return pagedList(ctx, replicasOf(ctx.core, server).map((replica) => structuredClone(replica.arm)));
+        return pagedList(
+          ctx,
+          replicasOf(ctx.core, server).map((replica) => structuredClone(replica.arm)),
+        );
       },
     },
     {
@@ -189,7 +197,10 @@ export function postgresPowerRoutes(serverPath: string): RouteDefinition[] {
       name: "flexibleServers.configurations.listByServer",
       handler: (ctx) => {
         const server = serverOf(ctx);
-        return pagedList(ctx, Object.keys(PARAMETERS).map((name) => configurationBody(server, name)));
+        return pagedList(
+          ctx,
+          Object.keys(PARAMETERS).map((name) => configurationBody(server, name)),
+        );
       },
     },
     {
@@ -200,7 +211,10 @@ export function postgresPowerRoutes(serverPath: string): RouteDefinition[] {
         const server = serverOf(ctx);
         const name = (ctx.params.configurationName as string).toLowerCase();
         if (PARAMETERS[name] === undefined) {
-          throw badRequest(`The configuration '${ctx.params.configurationName as string}' is not one the emulator serves.`, "ConfigurationNotExists");
+          throw badRequest(
+            `The configuration '${ctx.params.configurationName as string}' is not one the emulator serves.`,
+            "ConfigurationNotExists",
+          );
         }
         return { status: 200, body: configurationBody(server, name) };
       },

@@ -100,7 +100,9 @@ function materialiseSite(input: MaterialiseInput): StoredResource {
   const planId = asString(given.serverFarmId);
   const host = `${name}.azurewebsites.net`;
   const scm = `${name}.scm.azurewebsites.net`;
-  const outbound = [4, 5].map((octet) => `20.${Number.parseInt(stableHex(id, 2), 16) % 200}.${octet}.${Number.parseInt(stableHex(`${id}/${octet}`, 2), 16)}`);
+  const outbound = [4, 5].map(
+    (octet) => `20.${Number.parseInt(stableHex(id, 2), 16) % 200}.${octet}.${Number.parseInt(stableHex(`${id}/${octet}`, 2), 16)}`,
+  );
   const kind = asString(body.kind) ?? asString(existing?.arm.kind) ?? "app";
   const { provisioningState: _state, ...rest } = given;
   const properties: Json = {

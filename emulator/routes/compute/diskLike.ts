@@ -177,7 +177,13 @@ function validateDiskLikeBody(
 }
 
 /** PUT of a disk or snapshot: 202 with the resource as it is being made; a copy keeps its source busy until done. */
-export function putDiskLike(ctx: RouteContext, type: string, nameParam: string, kind: "disk" | "snapshot", sent: unknown = ctx.body): RouteResult {
+export function putDiskLike(
+  ctx: RouteContext,
+  type: string,
+  nameParam: string,
+  kind: "disk" | "snapshot",
+  sent: unknown = ctx.body,
+): RouteResult {
   const { core } = ctx;
   const ref = refFromPath(ctx, type, nameParam);
   core.store.requireGroup(ref.subscriptionId, ref.resourceGroup);
@@ -230,7 +236,11 @@ export function patchDisk(ctx: RouteContext, type: string, nameParam: string): R
   const existing = findResource(core, ref);
   if (!existing) {
     core.store.requireGroup(ref.subscriptionId, ref.resourceGroup);
-    throw new ArmError(404, "ResourceNotFound", `The Resource '${type}/${ref.name}' under resource group '${ref.resourceGroup}' was not found.`);
+    throw new ArmError(
+      404,
+      "ResourceNotFound",
+      `The Resource '${type}/${ref.name}' under resource group '${ref.resourceGroup}' was not found.`,
+    );
   }
   const patch = asObject(ctx.body);
   if (!patch) throw badRequest("The request content was invalid and could not be deserialized: the body must be a JSON object.");

@@ -51,10 +51,14 @@ export function checkResize(core: EmulatorCore, vm: StoredResource, properties: 
   }
   const current = vmSize(currentName);
   if (current && current.architecture !== target.architecture) {
-    throw refuse(`The VM '${vm.arm.name}' runs on ${current.architecture}; the size ${requested} is ${target.architecture}: its image cannot boot there.`);
+    throw refuse(
+      `The VM '${vm.arm.name}' runs on ${current.architecture}; the size ${requested} is ${target.architecture}: its image cannot boot there.`,
+    );
   }
   if (powerStateOf(vm) !== "deallocated" && !availableSizes(vm).includes(target)) {
-    const here = availableSizes(vm).map((size) => size.name).join(", ");
+    const here = availableSizes(vm)
+      .map((size) => size.name)
+      .join(", ");
     throw refuse(
       `Unable to resize the VM '${vm.arm.name}' because the requested size ${requested} is not available in the current hardware cluster. The available sizes in this cluster are: ${here}. Read more on VM resizing strategy at https://aka.ms/azure-resizevm.`,
     );
@@ -69,10 +73,16 @@ export function checkResize(core: EmulatorCore, vm: StoredResource, properties: 
       /^Premium/i.test(asString(asObject(disk?.managedDisk)?.storageAccountType) ?? ""),
     );
     if (premium) {
-      throw refuse(`The VM size ${requested} does not support premium storage, which disk '${asString(premium.name) ?? "?"}' of VM '${vm.arm.name}' uses.`);
+      throw refuse(
+        `The VM size ${requested} does not support premium storage, which disk '${asString(premium.name) ?? "?"}' of VM '${vm.arm.name}' uses.`,
+      );
     }
   }
-  const nicIds = (Array.isArray(asObject(properties.networkProfile)?.networkInterfaces) ? (asObject(properties.networkProfile)?.networkInterfaces as unknown[]) : [])
+  const nicIds = (
+    Array.isArray(asObject(properties.networkProfile)?.networkInterfaces)
+      ? (asObject(properties.networkProfile)?.networkInterfaces as unknown[])
+      : []
+  )
     .map((nic) => asString(asObject(nic)?.id))
     .filter((id): id is string => id !== undefined);
   if (nicIds.length > target.maxNics) {
@@ -81,7 +91,9 @@ export function checkResize(core: EmulatorCore, vm: StoredResource, properties: 
   if (!target.acceleratedNetworking) {
     const accelerated = nicIds.find((id) => core.store.get(id)?.arm.properties?.enableAcceleratedNetworking === true);
     if (accelerated !== undefined) {
-      throw refuse(`The VM size ${requested} does not support accelerated networking, which network interface '${accelerated}' has enabled.`);
+      throw refuse(
+        `The VM size ${requested} does not support accelerated networking, which network interface '${accelerated}' has enabled.`,
+      );
     }
   }
 }

@@ -79,10 +79,13 @@ export function scaleSetInstanceView(scaleSet: StoredResource): Json {
   const created = asString(scaleSet.arm.properties?.timeCreated) ?? "";
   const profile = asObject(scaleSet.arm.properties?.virtualMachineProfile);
   const extensions = asObject(profile?.extensionProfile)?.extensions;
-  const summary = capacity > 0 ? [
-    { code: `ProvisioningState/${provisioning}`, count: capacity },
-    { code: `PowerState/${powerOf(scaleSet)}`, count: capacity },
-  ] : [];
+  const summary =
+    capacity > 0
+      ? [
+          { code: `ProvisioningState/${provisioning}`, count: capacity },
+          { code: `PowerState/${powerOf(scaleSet)}`, count: capacity },
+        ]
+      : [];
   return {
     virtualMachine: { statusesSummary: summary },
     extensions: (Array.isArray(extensions) ? extensions : []).map((extension) => ({
@@ -142,13 +145,21 @@ export function scaleSetRoutes(): RouteDefinition[] {
       method: "GET",
       pattern: `${SUB_PATH}/providers/Microsoft.Compute/virtualMachineScaleSets`,
       name: "virtualMachineScaleSets.listAll",
-      handler: (ctx) => pagedList(ctx, listOfType(ctx, SCALE_SET_TYPE, "subscription").map((scaleSet) => copyOf(scaleSet.arm))),
+      handler: (ctx) =>
+        pagedList(
+          ctx,
+          listOfType(ctx, SCALE_SET_TYPE, "subscription").map((scaleSet) => copyOf(scaleSet.arm)),
+        ),
     },
     {
       method: "GET",
       pattern: `${RG_PATH}/providers/Microsoft.Compute/virtualMachineScaleSets`,
       name: "virtualMachineScaleSets.list",
-      handler: (ctx) => pagedList(ctx, listOfType(ctx, SCALE_SET_TYPE, "resourceGroup").map((scaleSet) => copyOf(scaleSet.arm))),
+      handler: (ctx) =>
+        pagedList(
+          ctx,
+          listOfType(ctx, SCALE_SET_TYPE, "resourceGroup").map((scaleSet) => copyOf(scaleSet.arm)),
+        ),
     },
     {
       method: "GET",

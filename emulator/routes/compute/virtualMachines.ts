@@ -215,10 +215,19 @@ export function materialiseVirtualMachine(input: MaterialiseInput): StoredResour
     ],
   };
   // The NICs show this VM as their `virtualMachine`.
-  const nicIds = (Array.isArray(asObject(properties.networkProfile)?.networkInterfaces) ? (asObject(properties.networkProfile)?.networkInterfaces as unknown[]) : [])
+  const nicIds = (
+    Array.isArray(asObject(properties.networkProfile)?.networkInterfaces)
+      ? (asObject(properties.networkProfile)?.networkInterfaces as unknown[])
+      : []
+  )
     .map((nic) => asString(asObject(nic)?.id))
     .filter((nicId): nicId is string => nicId !== undefined);
-  declareReferences(core, id, VM_TYPE, nicIds.map((nicId) => ({ targetId: nicId, relation: "virtualMachine", via: id })));
+  declareReferences(
+    core,
+    id,
+    VM_TYPE,
+    nicIds.map((nicId) => ({ targetId: nicId, relation: "virtualMachine", via: id })),
+  );
   properties.diagnosticsProfile = asObject(diagnosticsProfile) ?? { bootDiagnostics: { enabled: true } };
   properties.extensionsTimeBudget = asString(extensionsTimeBudget) ?? "PT1H30M";
   properties.provisioningState = "Succeeded";

@@ -22,13 +22,13 @@ export function weakEtag(seed: string): string {
 /** An address in a public range that is the same for the same resource every run. */
 export function publicAddressOf(id: string): string {
   const hex = stableHex(id, 6);
-  return `20.${Number.parseInt(hex.slice(0, 2), 16) % 200}.${Number.parseInt(hex.slice(2, 4), 16)}.${Number.parseInt(hex.slice(4, 6), 16) % 250 + 4}`;
+  return `20.${Number.parseInt(hex.slice(0, 2), 16) % 200}.${Number.parseInt(hex.slice(2, 4), 16)}.${(Number.parseInt(hex.slice(4, 6), 16) % 250) + 4}`;
 }
 
 /** A private address in 10.0.0.0/8, stable per IP configuration. */
 export function privateAddressOf(id: string): string {
   const hex = stableHex(id, 4);
-  return `10.${Number.parseInt(hex.slice(0, 2), 16) % 250}.${Number.parseInt(hex.slice(2, 4), 16) % 250}.${Number.parseInt(hex, 16) % 250 + 4}`;
+  return `10.${Number.parseInt(hex.slice(0, 2), 16) % 250}.${Number.parseInt(hex.slice(2, 4), 16) % 250}.${(Number.parseInt(hex, 16) % 250) + 4}`;
 }
 
 /** The given sub-resources of a collection, each as ARM shows it, named `{fallback}{n}` when unnamed. */

@@ -13,6 +13,22 @@ import type { StoredResource } from "../../store.ts";
 import { baseResource, type FamilySpec } from "../family.ts";
 import { LOAD_BALANCER_TYPE, privateAddressOf, refId, subResources, weakEtag } from "./common.ts";
 
+/**
+ * Inside one load balancer Azure shows both sides of each link: a rule names its frontend, pool and
+ * probe, and each of those lists the rules that use it (`loadBalancingRules`, `inboundNatRules`).
+ */
+function linkWithin(users: Json[], listName: string, targets: Record<string, Json[]>): void {
+  for (const [field, candidates] of Object.entries(targets)) {
+    for (const candidate of candidates) {
+      const using = users.filter((user) => {
+        const target = refId(asObject(user.properties)?.[field]);
+        return target !== undefined && idKey(target) === idKey(candidate.id as string);
+      });
+      if (using.length > 0) ((candidate.properties ??= {}) as Json)[listName] = using.map((user) => ({ id: user.id }));
+    }
+  }
+}
+
 function materialise(input: MaterialiseInput): StoredResource {
   const { id, body, existing, core } = input;
   const arm = baseResource(input, LOAD_BALANCER_TYPE);
@@ -33,14 +49,32 @@ function materialise(input: MaterialiseInput): StoredResource {
     const { backendIPConfigurations: _members, ...rest } = properties;
     return rest;
   });
+  const rules = sub("loadBalancingRules", "rule");
+  const natRules = sub("inboundNatRules", "natrule");
+  const probes = sub("probes", "probe");
+  linkWithin(rules, "loadBalancingRules", { frontendIPConfiguration: frontends, backendAddressPool: pools, probe: probes });
+  linkWithin(natRules, "inboundNatRules", { frontendIPConfiguration: frontends });
+  const {
+    frontendIPConfigurations: _f,
+    backendAddressPools: _b,
+    loadBalancingRules: _l,
+    probes: _p,
+    inboundNatRules: _n,
+    inboundNatPools: _np,
+    outboundRules: _o,
+    provisioningState: _state,
+    resourceGuid: _guid,
+    ...rest
+  } = given;
   const properties: Json = {
+    ...rest,
     provisioningState: "Succeeded",
     resourceGuid: stableGuid(id),
     frontendIPConfigurations: frontends,
     backendAddressPools: pools,
-    loadBalancingRules: sub("loadBalancingRules", "rule"),
-    probes: sub("probes", "probe"),
-    inboundNatRules: sub("inboundNatRules", "natrule"),
+    loadBalancingRules: rules,
+    probes,
+    inboundNatRules: natRules,
     inboundNatPools: sub("inboundNatPools", "natpool"),
   };
   if (given.outboundRules !== undefined) properties.outboundRules = sub("outboundRules", "outbound");

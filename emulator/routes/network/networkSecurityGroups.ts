@@ -12,11 +12,21 @@ import type { StoredResource } from "../../store.ts";
 import { baseResource, type FamilySpec } from "../family.ts";
 import { NSG_TYPE, subResources, weakEtag } from "./common.ts";
 
-const DEFAULT_RULES: Array<[name: string, description: string, access: string, direction: string, priority: number, source: string, destination: string]> = [
+const DEFAULT_RULES: Array<
+  [name: string, description: string, access: string, direction: string, priority: number, source: string, destination: string]
+> = [
   ["AllowVnetInBound", "Allow inbound traffic from all VMs in VNET", "Allow", "Inbound", 65000, "VirtualNetwork", "VirtualNetwork"],
   ["AllowAzureLoadBalancerInBound", "Allow inbound traffic from azure load balancer", "Allow", "Inbound", 65001, "AzureLoadBalancer", "*"],
   ["DenyAllInBound", "Deny all inbound traffic", "Deny", "Inbound", 65500, "*", "*"],
-  ["AllowVnetOutBound", "Allow outbound traffic from all VMs to all VMs in VNET", "Allow", "Outbound", 65000, "VirtualNetwork", "VirtualNetwork"],
+  [
+    "AllowVnetOutBound",
+    "Allow outbound traffic from all VMs to all VMs in VNET",
+    "Allow",
+    "Outbound",
+    65000,
+    "VirtualNetwork",
+    "VirtualNetwork",
+  ],
   ["AllowInternetOutBound", "Allow outbound traffic from all VMs to Internet", "Allow", "Outbound", 65001, "*", "Internet"],
   ["DenyAllOutBound", "Deny all outbound traffic", "Deny", "Outbound", 65500, "*", "*"],
 ];
@@ -52,7 +62,10 @@ function materialise(input: MaterialiseInput): StoredResource {
     securityRules: subResources(id, given.securityRules, "securityRules", NSG_TYPE, "rule"),
     defaultSecurityRules: defaultRules(id),
   };
-  return { arm: { ...arm, etag: weakEtag(`${id}/${JSON.stringify(properties)}`), properties }, sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}) } };
+  return {
+    arm: { ...arm, etag: weakEtag(`${id}/${JSON.stringify(properties)}`), properties },
+    sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}) },
+  };
 }
 
 function associations(core: EmulatorCore, id: string): { subnets: Array<{ id: string }>; networkInterfaces: Array<{ id: string }> } {

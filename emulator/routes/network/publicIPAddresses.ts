@@ -33,9 +33,15 @@ function materialise(input: MaterialiseInput): StoredResource {
   if (allocation === "Static") properties.ipAddress = asString(rest.ipAddress) ?? publicAddressOf(id);
   const dns = asObject(rest.dnsSettings);
   const label = asString(dns?.domainNameLabel);
-  if (dns && label !== undefined) properties.dnsSettings = { ...dns, fqdn: asString(dns.fqdn) ?? `${label}.${arm.location}.cloudapp.azure.com` };
+  if (dns && label !== undefined)
+    properties.dnsSettings = { ...dns, fqdn: asString(dns.fqdn) ?? `${label}.${arm.location}.cloudapp.azure.com` };
   return {
-    arm: { ...arm, etag: weakEtag(`${id}/${JSON.stringify(properties)}`), sku: { name: skuName, tier: asString(asObject(body.sku)?.tier) ?? "Regional" }, properties },
+    arm: {
+      ...arm,
+      etag: weakEtag(`${id}/${JSON.stringify(properties)}`),
+      sku: { name: skuName, tier: asString(asObject(body.sku)?.tier) ?? "Regional" },
+      properties,
+    },
     sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}) },
   };
 }

@@ -36,7 +36,10 @@ function materialiseVnet(input: MaterialiseInput): StoredResource {
     if (natGateway !== undefined) references.push({ targetId: natGateway, relation: "subnets", via: subnet.id as string });
   }
   declareReferences(core, id, VNET_TYPE, references);
-  return { arm: { ...arm, etag: weakEtag(`${id}/${JSON.stringify(properties)}`), properties }, sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}) } };
+  return {
+    arm: { ...arm, etag: weakEtag(`${id}/${JSON.stringify(properties)}`), properties },
+    sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}) },
+  };
 }
 
 function materialiseNatGateway(input: MaterialiseInput): StoredResource {
@@ -86,7 +89,10 @@ function materialisePrivateEndpoint(input: MaterialiseInput): StoredResource {
     PRIVATE_ENDPOINT_TYPE,
     refIds(properties.networkInterfaces).map((nicId) => ({ targetId: nicId, relation: "privateEndpoint", via: id })),
   );
-  return { arm: { ...arm, etag: weakEtag(`${id}/${JSON.stringify(properties)}`), properties }, sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}) } };
+  return {
+    arm: { ...arm, etag: weakEtag(`${id}/${JSON.stringify(properties)}`), properties },
+    sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}) },
+  };
 }
 
 export const vnetType: ResourceTypeHandler = { type: VNET_TYPE, materialise: materialiseVnet };
