@@ -38,7 +38,7 @@ export class DiagnosticSettingsState {
   put(setting: DiagnosticSetting): { created: boolean } {
     const key = idKey(setting.resourceId);
     let settings = this.#byResource.get(key);
-    if (!settings) this.#byResource.set(key, (settings = new Map()));
+    if (!settings) this.#byResource.set(key, (settings = new Map<string, DiagnosticSetting>()));
     const created = !settings.has(setting.name.toLowerCase());
     settings.set(setting.name.toLowerCase(), setting);
     return { created };

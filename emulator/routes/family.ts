@@ -121,7 +121,7 @@ function createOrUpdate(ctx: RouteContext, spec: FamilySpec): RouteResult {
   const existing = existingAny;
   const body = writableBody(ctx.body, existing, spec.type);
   spec.validate?.(core, body, existing);
-  const name = existing?.arm.name ?? (ctx.params.resourceName as string);
+  const name = existing?.arm.name ?? ctx.params.resourceName ?? "";
   const resource = core.materialise(spec.type, { id: existing?.arm.id ?? id, name, body, ...(existing ? { existing } : {}) });
   if (spec.style === "synchronous") {
     core.store.put(resource);

@@ -7,7 +7,7 @@
  */
 import type { EmulatorCore } from "../core.ts";
 import { ArmError, badRequest } from "../errors.ts";
-import { asObject, asString } from "../json.ts";
+import { asObject } from "../json.ts";
 import { type LockLevel, lockBody, type ManagementLock } from "../locks.ts";
 import { pagedList } from "../paging.ts";
 import { parseArmId } from "../../shared/azure/resourceId.ts";
@@ -41,7 +41,10 @@ export function existingScope(core: EmulatorCore, raw: string): string {
 function requireLevel(value: unknown): LockLevel {
   const level = LEVELS.find((candidate) => typeof value === "string" && candidate.toLowerCase() === value.toLowerCase());
   if (!level) {
-    throw badRequest(`The lock level '${String(value ?? "")}' is not valid: it must be one of ${LEVELS.join(", ")}.`, "LockLevelInvalid");
+    throw badRequest(
+      `The lock level '${typeof value === "string" ? value : JSON.stringify(value ?? null)}' is not valid: it must be one of ${LEVELS.join(", ")}.`,
+      "LockLevelInvalid",
+    );
   }
   return level;
 }
@@ -78,7 +81,7 @@ function put(ctx: RouteContext): RouteResult {
     scope,
     name: existing?.name ?? name,
     level: requireLevel(properties.level),
-    ...(asString(notes) === undefined ? {} : { notes: notes as string }),
+    ...(typeof notes === "string" && notes.length > 0 ? { notes } : {}),
     ...(Array.isArray(properties.owners) ? { owners: properties.owners as ManagementLock["owners"] } : {}),
   };
   const { created } = ctx.core.locks.put(lock);
