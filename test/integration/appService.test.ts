@@ -72,7 +72,11 @@ describe("App Service plans through the real WebSiteManagementClient", () => {
     const sites: Array<{ name?: string; serverFarmId?: string; state?: string }> = [];
     for await (const site of client.webApps.list()) sites.push({ name: site.name, serverFarmId: site.serverFarmId, state: site.state });
     expect(sites).toEqual([
-      { name: "app-edi-partner-portal", serverFarmId: expect.stringMatching(/\/serverfarms\/asp-edi-portal-prod$/), state: "Running" },
+      {
+        name: "app-edi-partner-portal",
+        serverFarmId: `/subscriptions/${emulator.core.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Web/serverfarms/asp-edi-portal-prod`,
+        state: "Running",
+      },
     ]);
   });
 

@@ -104,7 +104,7 @@ describe("management locks through the real ManagementLockClient", () => {
         name: "lock-rg-odoo-dr",
         level: "CanNotDelete",
         notes: "DR standby: never deleted",
-        id: expect.stringMatching(/\/resourceGroups\/rg-odoo-dr\/providers\/Microsoft\.Authorization\/locks\/lock-rg-odoo-dr$/),
+        id: `/subscriptions/${SUB}/resourceGroups/${DR}/providers/Microsoft.Authorization/locks/lock-rg-odoo-dr`,
       },
     ]);
     expect(await names(locks.managementLocks.listAtResourceLevel(PROD, "Microsoft.Cache", "", "redis", "redis-odoo-prod"))).toEqual([]);
@@ -130,7 +130,7 @@ describe("management locks through the real ManagementLockClient", () => {
     expect(read.notes).toBe("production cache");
     await expect(
       locks.managementLocks.createOrUpdateAtResourceLevel(PROD, "Microsoft.Cache", "", "redis", "redis-odoo-prod", "lock-bad", {
-        level: "NotALevel" as "CanNotDelete",
+        level: "NotALevel",
       }),
     ).rejects.toMatchObject({ statusCode: 400 });
     await expect(
