@@ -179,4 +179,32 @@ describe("generated estates", () => {
     expect(untagged.length).toBeGreaterThan(10);
     expect(generated.plantedViolations).toEqual(sampleEstate().plantedViolations);
   });
+
+  it("spread the breadth cases over the business units: orphans, oversized VMs, scale sets, AKS node pools, locks", () => {
+    const generated = generateEstate({ resources: 2_000 });
+    const count = (pattern: RegExp): number => generated.estate.resources.filter((entry) => pattern.test(entry.name)).length;
+    expect({
+      unusedIps: count(/^pip-bu\d+-unused$/) > 3,
+      detachedNics: count(/^nic-bu\d+-detached$/) > 3,
+      unusedBalancers: count(/^lb-bu\d+-unused$/) > 1,
+      unusedNsgs: count(/^nsg-bu\d+-unused$/) > 1,
+      emptyPlans: count(/^asp-bu\d+-empty$/) > 1,
+      detachedDisks: count(/^disk-bu\d+-detached$/) > 1,
+      scaleSets: count(/^vmss-bu\d+-/) > 1,
+      aksNodePools: count(/^aks-system-\d+-vmss$/) > 1,
+    }).toEqual({
+      unusedIps: true,
+      detachedNics: true,
+      unusedBalancers: true,
+      unusedNsgs: true,
+      emptyPlans: true,
+      detachedDisks: true,
+      scaleSets: true,
+      aksNodePools: true,
+    });
+    const oversized = generated.estate.resources.filter((entry) => entry.sim?.workload === "light");
+    expect(oversized.length).toBeGreaterThan(3);
+    expect(generated.estate.resourceGroups.some((group) => /-retired$/.test(group.name))).toBe(true);
+    expect((generated.estate.locks ?? []).length).toBeGreaterThan(sampleEstate().estate.locks?.length ?? 0);
+  });
 });
