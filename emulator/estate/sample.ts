@@ -332,6 +332,7 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   });
   plant("off-hours-postgres", devPg, "dev PostgreSQL server running outside its office-hours schedule (it can be stopped)");
   plant("postgres-tls", devPg, "ssl_min_protocol_version TLSv1 (TLS 1.0)");
+  plant("postgres-backup", devPg, "backup retention 7 days and no geo-redundant backup");
   const devDisk = b.id("rg-odoo-dev", "Microsoft.Compute/disks", "vm-odoo-dev-01_OsDisk_1");
   const oldDevSnapshot = b.snapshot("rg-odoo-dev", "snap-odoo-dev-01-2026-07-01", { sourceDiskId: devDisk, ageDays: 145, tags: devTags });
   const olderDevSnapshot = b.snapshot("rg-odoo-dev", "snap-odoo-dev-01-2026-05-12", { sourceDiskId: devDisk, ageDays: 195, tags: devTags });
@@ -396,6 +397,7 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     highAvailability: "ZoneRedundant",
   });
   plant("postgres-cannot-stop", testHaPg, "non-production server in high-availability mode: Azure cannot stop it");
+  plant("postgres-backup", testHaPg, "backup retention 7 days and no geo-redundant backup");
   const workers = b.scaleSet("rg-odoo-test", "vmss-odoo-test-workers", {
     size: "Standard_D2s_v5",
     capacity: 3,
