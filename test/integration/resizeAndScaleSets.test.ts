@@ -12,6 +12,8 @@ import type { EstateDefinition } from "../../emulator/estate/load.ts";
 import { startEmulator, type Emulator } from "../../emulator/server.ts";
 import type { ResourceChange } from "../../emulator/store.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
+import { costBetween, hourlyCost } from "../../emulator/costs/meter.ts";
+import { hourlyPrice } from "../../shared/policy/prices.ts";
 
 const SUB = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
 const RG = "rg-odoo-test";
@@ -61,6 +63,7 @@ const estate: EstateDefinition = {
   resources: [
     ...vm("vm-odoo-test-reporting-01", "Standard_D16s_v5", "vm-odoo-test-reporting-01_OsDisk_1"),
     ...vm("vm-odoo-test-batch-01", "Standard_D8s_v5", "vm-odoo-test-batch-01_OsDisk_1"),
+    ...vm("vm-odoo-test-billing-01", "Standard_D8s_v5", "vm-odoo-test-billing-01_OsDisk_1"),
     {
       type: "Microsoft.Compute/disks",
       resourceGroup: RG,
@@ -246,5 +249,46 @@ describe("scale sets", () => {
     expect(changes.filter((change) => change.resourceId.endsWith("/vmss-odoo-test-workers")).map((change) => change.operationName)).toEqual(
       ["Microsoft.Compute/virtualMachineScaleSets/deallocate/action", "Microsoft.Compute/virtualMachineScaleSets/start/action"],
     );
+  });
+});
+
+function priceOf(size: string): number {
+  const lookup = hourlyPrice(size, { currency: "EUR" });
+  if (!lookup.found) throw new Error(lookup.reason);
+  return lookup.price;
+}
+
+describe("what the emulated Cost Management bills", () => {
+  const HOUR_MS = 3_600_000;
+
+  it("bills a resized VM at its old size until the resize and at its new size after it", async () => {
+    const start = emulator.core.clock.nowMs();
+    emulator.core.clock.advance(2 * HOUR_MS);
+    await client.virtualMachines.beginUpdateAndWait(
+      RG,
+      "vm-odoo-test-billing-01",
+      { hardwareProfile: { vmSize: "Standard_D4s_v5" } },
+      FAST,
+    );
+    emulator.core.clock.advance(2 * HOUR_MS);
+    const stored = emulator.core.store.get(
+      `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/vm-odoo-test-billing-01`,
+    );
+    if (!stored) throw new Error("the VM is gone");
+    const d8 = hourlyCost(stored, "running", { size: "Standard_D8s_v5" }) as number;
+    const d4 = hourlyCost(stored, "running", { size: "Standard_D4s_v5" }) as number;
+    expect(d4).toBeLessThan(d8);
+    expect(costBetween(stored, start, start + 4 * HOUR_MS)).toBeCloseTo(2 * d8 + 2 * d4, 6);
+  });
+
+  it("bills a scale set for each instance while it runs, and nothing while it is deallocated", async () => {
+    const id = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-odoo-test-workers`;
+    const running = emulator.core.store.get(id);
+    if (!running) throw new Error("the scale set is gone");
+    expect(hourlyCost(running, "running")).toBeCloseTo(3 * priceOf("Standard_D2s_v5"), 6);
+    const start = emulator.core.clock.nowMs();
+    await client.virtualMachineScaleSets.beginDeallocateAndWait(RG, "vmss-odoo-test-workers", FAST);
+    emulator.core.clock.advance(3 * HOUR_MS);
+    expect(costBetween(running, start, start + 3 * HOUR_MS)).toBe(0);
   });
 });

@@ -24,6 +24,7 @@ import {
   validatePutBody,
 } from "./common.ts";
 import { copiesInProgress, markCopySource } from "./links.ts";
+import { recordModelChange } from "../../modelHistory.ts";
 
 const GIB = 1024 ** 3;
 
@@ -192,6 +193,10 @@ export function putDiskLike(
   const source = validateDiskLikeBody(core, body, existing, kind);
   if (kind === "disk" && existing) checkSkuChange(core, existing, asString(asObject(body.sku)?.name));
   const resource = core.materialise(type, { id: ref.id, name: ref.name, body, ...(existing ? { existing } : {}) });
+  if (existing) {
+    const skuOf = (stored: StoredResource): string | undefined => asString(asObject(stored.arm.sku)?.name);
+    recordModelChange(core, { sku: skuOf(existing) }, resource, { sku: skuOf(resource) });
+  }
   (resource.arm.properties ??= {}).provisioningState = "Updating";
   core.store.put(resource);
   const release = source ? markCopySource(core, source.arm.id, ref.id) : () => {};

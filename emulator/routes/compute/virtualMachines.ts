@@ -35,6 +35,7 @@ import { powerStateOf, vmInstanceView } from "./instanceView.ts";
 import { setPowerState } from "../../powerHistory.ts";
 import { declareReferences } from "../../references.ts";
 import { availableSizesBody, checkResize } from "./resize.ts";
+import { recordModelChange } from "../../modelHistory.ts";
 import { claimDisks, diskHeldElsewhere, managedDiskIds, releaseDisks } from "./links.ts";
 
 const VM_PATH = `${RG_PATH}/providers/Microsoft.Compute/virtualMachines/{vmName}`;
@@ -473,6 +474,10 @@ function createOrUpdate(ctx: RouteContext, sent: unknown = ctx.body): RouteResul
   }
 
   const resource = core.materialise(VM_TYPE, { id: ref.id, name: ref.name, body, ...(existing ? { existing } : {}) });
+  if (existing) {
+    const sizeOf = (vm: StoredResource): string | undefined => asString(asObject(vm.arm.properties?.hardwareProfile)?.vmSize);
+    recordModelChange(core, { size: sizeOf(existing) }, resource, { size: sizeOf(resource) });
+  }
   (resource.arm.properties ??= {}).provisioningState = existing ? "Updating" : "Creating";
   if (!existing) resource.sim.powerState = "starting";
   core.store.put(resource);
