@@ -25,7 +25,7 @@ export function modelHistoryOf(resource: StoredResource): ModelChange[] {
 /** The model before the first recorded change. */
 export function initialModel(resource: StoredResource): BilledModel | undefined {
   const before = resource.sim.modelBefore;
-  return before !== null && typeof before === "object" ? (before) : undefined;
+  return before !== null && typeof before === "object" ? before : undefined;
 }
 
 /** Records on `next` (the resource as it is after a write) that its billed model changed from `previous`'s now. */

@@ -80,9 +80,9 @@ export function costBetween(resource: StoredResource, fromMs: number, toMs: numb
     const change = models.filter((entry) => Date.parse(entry.at) <= ms).at(-1);
     return change ? { ...(change.size ? { size: change.size } : {}), ...(change.sku ? { sku: change.sku } : {}) } : firstModel;
   };
-  const breaks = [...new Set([start, ...[...power, ...models].map((change) => Date.parse(change.at)).filter((ms) => ms > start && ms < end)])].sort(
-    (a, b) => a - b,
-  );
+  const breaks = [
+    ...new Set([start, ...[...power, ...models].map((change) => Date.parse(change.at)).filter((ms) => ms > start && ms < end)]),
+  ].sort((a, b) => a - b);
   let total = 0;
   breaks.forEach((from, index) => {
     const to = breaks[index + 1] ?? end;
