@@ -43,6 +43,18 @@ const PG = "Microsoft.DBforPostgreSQL/flexibleServers";
 const VAULT = "Microsoft.RecoveryServices/Vaults";
 const ITEM = `${VAULT}/backupFabrics/protectionContainers/protectedItems`;
 const POLICY = "Microsoft.Authorization";
+const VMSS = "Microsoft.Compute/virtualMachineScaleSets";
+
+/** The read, write and delete of a family of routes (emulator/routes/family.ts) named after `prefix`. */
+function familyOperations(prefix: string, type: string): Record<string, Derive> {
+  return {
+    [`${prefix}.listAll`]: fixed(`${type}/read`),
+    [`${prefix}.list`]: fixed(`${type}/read`),
+    [`${prefix}.get`]: fixed(`${type}/read`),
+    [`${prefix}.createOrUpdate`]: fixed(`${type}/write`),
+    [`${prefix}.delete`]: fixed(`${type}/delete`),
+  };
+}
 
 export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "operations.status": locationOperation("operations"),
@@ -51,6 +63,7 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "resourceGroups.get": fixed("Microsoft.Resources/subscriptions/resourceGroups/read"),
   "resourceGroups.checkExistence": fixed("Microsoft.Resources/subscriptions/resourceGroups/read"),
   "resourceGroups.createOrUpdate": fixed("Microsoft.Resources/subscriptions/resourceGroups/write"),
+  "resourceGroups.delete": fixed("Microsoft.Resources/subscriptions/resourceGroups/delete"),
   "resources.list": fixed("Microsoft.Resources/subscriptions/resources/read"),
   "resources.listByResourceGroup": fixed("Microsoft.Resources/subscriptions/resourceGroups/resources/read"),
   "resources.get": fromResourcePath("read"),
@@ -70,10 +83,21 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "virtualMachines.deallocate": fixed(`${VM}/deallocate/action`),
   "virtualMachines.start": fixed(`${VM}/start/action`),
   "virtualMachines.powerOff": fixed(`${VM}/powerOff/action`),
+  // A resize is a write of the VM's model, by PUT or PATCH.
+  "virtualMachines.update": fixed(`${VM}/write`),
+  "virtualMachines.listAvailableSizes": fixed(`${VM}/vmSizes/read`),
+  "virtualMachineScaleSets.listAll": fixed(`${VMSS}/read`),
+  "virtualMachineScaleSets.list": fixed(`${VMSS}/read`),
+  "virtualMachineScaleSets.get": fixed(`${VMSS}/read`),
+  "virtualMachineScaleSets.getInstanceView": fixed(`${VMSS}/instanceView/read`),
+  "virtualMachineScaleSets.deallocate": fixed(`${VMSS}/deallocate/action`),
+  "virtualMachineScaleSets.start": fixed(`${VMSS}/start/action`),
+  "resourceSkus.list": fixed("Microsoft.Compute/skus/read"),
   "disks.listByResourceGroup": fixed("Microsoft.Compute/disks/read"),
   "disks.list": fixed("Microsoft.Compute/disks/read"),
   "disks.get": fixed("Microsoft.Compute/disks/read"),
   "disks.createOrUpdate": fixed("Microsoft.Compute/disks/write"),
+  "disks.update": fixed("Microsoft.Compute/disks/write"),
   "disks.delete": fixed("Microsoft.Compute/disks/delete"),
   "snapshots.listByResourceGroup": fixed("Microsoft.Compute/snapshots/read"),
   "snapshots.list": fixed("Microsoft.Compute/snapshots/read"),
@@ -94,6 +118,11 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "flexibleServers.get": fixed(`${PG}/read`),
   "flexibleServers.create": fixed(`${PG}/write`),
   "flexibleServers.delete": fixed(`${PG}/delete`),
+  "flexibleServers.stop": fixed(`${PG}/stop/action`),
+  "flexibleServers.start": fixed(`${PG}/start/action`),
+  "flexibleServers.replicas.listByServer": fixed(`${PG}/replicas/read`),
+  "flexibleServers.configurations.listByServer": fixed(`${PG}/configurations/read`),
+  "flexibleServers.configurations.get": fixed(`${PG}/configurations/read`),
   "flexibleServers.backups.listByServer": fixed(`${PG}/backups/read`),
   "flexibleServers.backups.get": fixed(`${PG}/backups/read`),
   "flexibleServers.firewallRules.listByServer": fixed(`${PG}/firewallRules/read`),
@@ -111,6 +140,22 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "protectedItems.get": fixed(`${ITEM}/read`),
   "protectedItemOperationStatuses.get": fixed(`${ITEM}/operationsStatus/read`),
   "protectedItemOperationResults.get": fixed(`${ITEM}/operationResults/read`),
+  ...familyOperations("publicIPAddresses", "Microsoft.Network/publicIPAddresses"),
+  ...familyOperations("networkInterfaces", "Microsoft.Network/networkInterfaces"),
+  ...familyOperations("loadBalancers", "Microsoft.Network/loadBalancers"),
+  ...familyOperations("networkSecurityGroups", "Microsoft.Network/networkSecurityGroups"),
+  ...familyOperations("natGateways", "Microsoft.Network/natGateways"),
+  ...familyOperations("virtualNetworks", "Microsoft.Network/virtualNetworks"),
+  ...familyOperations("appServicePlans", "Microsoft.Web/serverfarms"),
+  ...familyOperations("webApps", "Microsoft.Web/sites"),
+  "managementLocks.list": fixed(`${POLICY}/locks/read`),
+  "managementLocks.get": fixed(`${POLICY}/locks/read`),
+  "managementLocks.createOrUpdate": fixed(`${POLICY}/locks/write`),
+  "managementLocks.delete": fixed(`${POLICY}/locks/delete`),
+  "diagnosticSettings.list": fixed("Microsoft.Insights/diagnosticSettings/read"),
+  "diagnosticSettings.get": fixed("Microsoft.Insights/diagnosticSettings/read"),
+  "diagnosticSettings.createOrUpdate": fixed("Microsoft.Insights/diagnosticSettings/write"),
+  "diagnosticSettings.delete": fixed("Microsoft.Insights/diagnosticSettings/delete"),
   "resourceGraph.resources": fixed("Microsoft.ResourceGraph/resources/read"),
   "metrics.list": fixed("Microsoft.Insights/metrics/read"),
   // The batch API is data plane, authorised by the same read of each resource's metrics.

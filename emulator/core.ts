@@ -5,6 +5,8 @@
 import { VirtualClock } from "./clock.ts";
 import { EmulatedEmail } from "./communication.ts";
 import { ArmThrottle, ARM_THROTTLE_LIMITS, FaultInjector, type ThrottleSettings } from "./faults.ts";
+import { DiagnosticSettingsState } from "./diagnosticSettings.ts";
+import { LockState } from "./locks.ts";
 import { LroManager } from "./lro.ts";
 import { PolicyState } from "./policy/state.ts";
 import { RequestLog } from "./requestLog.ts";
@@ -30,6 +32,11 @@ export interface ResourceTypeHandler {
   /** Full type as ARM spells it, e.g. `Microsoft.Compute/virtualMachines`. */
   type: string;
   materialise(input: MaterialiseInput): StoredResource;
+  /**
+   * The resource as reads answer it, when that differs from what is stored: back-references that
+   * other resources make (a NIC's `virtualMachine`, a plan's `numberOfSites`) are derived here.
+   */
+  view?(core: EmulatorCore, resource: StoredResource): ArmResource;
 }
 
 export interface EmulatorOptions {
@@ -70,6 +77,10 @@ export class EmulatorCore {
   readonly email = new EmulatedEmail();
   /** Azure Policy: definitions, initiatives, assignments and exemptions. */
   readonly policy = new PolicyState();
+  /** Management locks at subscription, resource group and resource scope. */
+  readonly locks = new LockState();
+  /** Where each resource's logs and metrics are sent. */
+  readonly diagnosticSettings = new DiagnosticSettingsState();
   readonly listPageSize: number;
   /** Undefined when the quota is off. */
   readonly resourceGraphQuota: ResourceGraphQuota | undefined;
@@ -102,6 +113,12 @@ export class EmulatorCore {
     const handler = this.typeHandler(type);
     if (handler) return handler.materialise({ ...input, core: this });
     return genericMaterialise(type, { ...input, core: this });
+  }
+
+  /** The resource as a read answers it: its type's view, or a copy of what is stored. */
+  view(resource: StoredResource): ArmResource {
+    const handler = this.typeHandler(resource.arm.type);
+    return handler?.view ? handler.view(this, resource) : structuredClone(resource.arm);
   }
 
   nowIso(): string {

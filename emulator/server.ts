@@ -15,6 +15,7 @@ import { admitPut } from "./policy/evaluation.ts";
 import { Router, type RouteContext, type RouteResult } from "./router.ts";
 import { allResourceTypes, allRoutes } from "./routes/index.ts";
 import { createEmulatorTls } from "./tls.ts";
+import { refusedByLock } from "./locks.ts";
 import { callerFromAuthorization } from "./identity.ts";
 import { withCaller } from "./requestContext.ts";
 
@@ -180,6 +181,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
           });
         }
       }
+
+      // Locks are Resource Manager's, checked before any resource provider sees the request.
+      const locked = refusedByLock(core.locks, match.route.kind, path);
+      if (locked) throw locked;
 
       const text = await readBody(request);
       if (hmac) {

@@ -20,7 +20,7 @@ export interface ArmResource {
 }
 
 /** Workload profiles drive the synthetic metrics of a resource. */
-export type WorkloadProfile = "idle" | "business-hours" | "steady" | "busy" | "nightly-batch";
+export type WorkloadProfile = "idle" | "light" | "business-hours" | "steady" | "busy" | "nightly-batch";
 
 export interface SimulationState {
   /** VM power state code without the prefix: running, deallocated, stopped, deallocating, starting. */

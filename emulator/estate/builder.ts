@@ -17,15 +17,37 @@ export interface VmSpec {
   /** Days before `now` when the VM was created. */
   ageDays?: number;
   dataDisks?: number;
+  /** A public IP (its id) on the VM's NIC. */
+  publicIpId?: string;
+  /** An NSG (its id) on the VM's NIC. */
+  nsgId?: string;
+  /** Load balancer backend pools (their ids) the VM's NIC is in. */
+  backendPoolIds?: string[];
+}
+
+export interface SubnetSpec {
+  name: string;
+  addressPrefix: string;
+  nsgId?: string;
+  natGatewayId?: string;
 }
 
 const DAY_MS = 86_400_000;
+
+/** A stable number from a text (names AKS's scale sets the way its suffix does: the same every run). */
+function hashOf(text: string): number {
+  let hash = 0;
+  for (let index = 0; index < text.length; index += 1) hash = (Math.imul(hash, 31) + text.charCodeAt(index)) | 0;
+  return hash;
+}
 
 export class EstateBuilder {
   readonly subscriptionId: string;
   readonly now: Date;
   readonly estate: EstateDefinition = { resourceGroups: [], resources: [] };
   readonly #groupLocation = new Map<string, string>();
+  /** The subnet new VMs' NICs join, by region. */
+  readonly #subnetByRegion = new Map<string, string>();
 
   constructor(subscriptionId: string, now: Date) {
     this.subscriptionId = subscriptionId;
@@ -97,6 +119,13 @@ export class EstateBuilder {
       };
     });
     const windows = spec.os === "windows";
+    const nicId = this.nic(resourceGroup, `${name}-nic`, {
+      location,
+      tags: spec.tags ?? {},
+      ...(spec.publicIpId === undefined ? {} : { publicIpId: spec.publicIpId }),
+      ...(spec.nsgId === undefined ? {} : { nsgId: spec.nsgId }),
+      ...(spec.backendPoolIds === undefined ? {} : { backendPoolIds: spec.backendPoolIds }),
+    });
     this.add(
       "Microsoft.Compute/virtualMachines",
       resourceGroup,
@@ -122,9 +151,7 @@ export class EstateBuilder {
           },
           osProfile: { computerName: name, adminUsername: "azureuser" },
           networkProfile: {
-            networkInterfaces: [
-              { id: this.id(resourceGroup, "Microsoft.Network/networkInterfaces", `${name}-nic`), properties: { primary: true } },
-            ],
+            networkInterfaces: [{ id: nicId, properties: { primary: true } }],
           },
           timeCreated: created,
         },
@@ -137,7 +164,17 @@ export class EstateBuilder {
   disk(
     resourceGroup: string,
     name: string,
-    spec: { sizeGb: number; sku: string; tags?: Tags; location?: string; managedBy?: string; ageDays?: number; os?: "linux" | "windows" },
+    spec: {
+      sizeGb: number;
+      sku: string;
+      tags?: Tags;
+      location?: string;
+      managedBy?: string;
+      ageDays?: number;
+      os?: "linux" | "windows";
+      /** Days since the disk was last detached from a VM (Azure's `LastOwnershipUpdateTime`). */
+      detachedDaysAgo?: number;
+    },
   ): string {
     const body: Record<string, unknown> = {
       location: this.#location(resourceGroup, spec.location),
@@ -151,7 +188,8 @@ export class EstateBuilder {
       },
     };
     if (spec.managedBy !== undefined) body.managedBy = spec.managedBy;
-    return this.add("Microsoft.Compute/disks", resourceGroup, name, body);
+    const sim = spec.detachedDaysAgo === undefined ? undefined : { lastOwnershipUpdateTime: this.daysAgo(spec.detachedDaysAgo) };
+    return this.add("Microsoft.Compute/disks", resourceGroup, name, body, sim);
   }
 
   snapshot(
@@ -175,9 +213,18 @@ export class EstateBuilder {
   aks(
     resourceGroup: string,
     name: string,
-    spec: { tags?: Tags; nodeSize: string; nodes: number; power?: "Running" | "Stopped"; workload?: WorkloadProfile },
+    spec: {
+      tags?: Tags;
+      nodeSize: string;
+      nodes: number;
+      power?: "Running" | "Stopped";
+      workload?: WorkloadProfile;
+      /** Also write the node resource group (`MC_…`) with the node pool's scale set, as AKS makes them. */
+      nodeResourceGroup?: boolean;
+    },
   ): string {
     const location = this.#location(resourceGroup);
+    if (spec.nodeResourceGroup) this.#aksNodes(resourceGroup, name, location, spec);
     const power = { code: spec.power ?? "Running" };
     const id = this.add(
       "Microsoft.ContainerService/managedClusters",
@@ -232,6 +279,10 @@ export class EstateBuilder {
       geoRedundant: boolean;
       version?: string;
       workload?: WorkloadProfile;
+      highAvailability?: "ZoneRedundant" | "SameZone";
+      publicNetworkAccess?: "Enabled" | "Disabled";
+      /** Server parameters that differ from Azure's defaults, e.g. `ssl_min_protocol_version`. */
+      parameters?: Record<string, string>;
     },
   ): string {
     return this.add(
@@ -247,12 +298,12 @@ export class EstateBuilder {
           administratorLogin: "odooadmin",
           storage: { storageSizeGB: spec.storageGb, autoGrow: "Enabled" },
           backup: { backupRetentionDays: spec.retentionDays, geoRedundantBackup: spec.geoRedundant ? "Enabled" : "Disabled" },
-          highAvailability: { mode: "Disabled" },
-          network: { publicNetworkAccess: "Disabled" },
+          highAvailability: { mode: spec.highAvailability ?? "Disabled" },
+          network: { publicNetworkAccess: spec.publicNetworkAccess ?? "Disabled" },
           createMode: "Create",
         },
       },
-      { workload: spec.workload ?? "steady" },
+      { workload: spec.workload ?? "steady", ...(spec.parameters ? { parameters: spec.parameters } : {}) },
     );
   }
 
@@ -269,6 +320,253 @@ export class EstateBuilder {
       ...(spec.kind ? { kind: spec.kind } : {}),
       properties: spec.properties ?? {},
     });
+  }
+
+  /** The node resource group AKS makes for a cluster, and the node pool's scale set in it, tagged as AKS tags them. */
+  #aksNodes(resourceGroup: string, cluster: string, location: string, spec: { tags?: Tags; nodeSize: string; nodes: number }): void {
+    const nodes = `MC_${resourceGroup}_${cluster}_${location}`;
+    const clusterId = this.id(resourceGroup, "Microsoft.ContainerService/managedClusters", cluster);
+    this.estate.resourceGroups.push({
+      name: nodes,
+      location,
+      tags: { ...(spec.tags ?? {}), "aks-managed-cluster-name": cluster, "aks-managed-cluster-rg": resourceGroup },
+    });
+    this.#groupLocation.set(nodes, location);
+    const suffix = String(Math.abs(hashOf(clusterId)) % 100_000_000).padStart(8, "0");
+    this.scaleSet(nodes, `aks-system-${suffix}-vmss`, {
+      size: spec.nodeSize,
+      capacity: spec.nodes,
+      tags: {
+        ...(spec.tags ?? {}),
+        "aks-managed-poolName": "system",
+        "aks-managed-orchestrator": "Kubernetes:1.33.2",
+        "aks-managed-resourceNameSuffix": suffix,
+        "aks-managed-createOperationID": `${suffix}-0000-4000-8000-000000000000`,
+        "aks-managed-coordination": "true",
+      },
+    });
+  }
+
+  /** A virtual network; its first subnet becomes where new VMs' NICs in that region go. */
+  vnet(
+    resourceGroup: string,
+    name: string,
+    spec: { addressPrefix: string; subnets: SubnetSpec[]; tags?: Tags; location?: string },
+  ): string {
+    const location = this.#location(resourceGroup, spec.location);
+    const id = this.add("Microsoft.Network/virtualNetworks", resourceGroup, name, {
+      location,
+      tags: spec.tags ?? {},
+      properties: {
+        addressSpace: { addressPrefixes: [spec.addressPrefix] },
+        subnets: spec.subnets.map((subnet) => ({
+          name: subnet.name,
+          properties: {
+            addressPrefix: subnet.addressPrefix,
+            ...(subnet.nsgId === undefined ? {} : { networkSecurityGroup: { id: subnet.nsgId } }),
+            ...(subnet.natGatewayId === undefined ? {} : { natGateway: { id: subnet.natGatewayId } }),
+          },
+        })),
+      },
+    });
+    const first = spec.subnets[0];
+    if (first && !this.#subnetByRegion.has(location)) this.#subnetByRegion.set(location, `${id}/subnets/${first.name}`);
+    return id;
+  }
+
+  /** A NIC on the region's subnet (see `vnet`), with what it points at. */
+  nic(
+    resourceGroup: string,
+    name: string,
+    spec: { location?: string; tags?: Tags; publicIpId?: string; nsgId?: string; backendPoolIds?: string[]; subnetId?: string },
+  ): string {
+    const location = this.#location(resourceGroup, spec.location);
+    const subnet = spec.subnetId ?? this.#subnetByRegion.get(location);
+    return this.add("Microsoft.Network/networkInterfaces", resourceGroup, name, {
+      location,
+      tags: spec.tags ?? {},
+      properties: {
+        ...(spec.nsgId === undefined ? {} : { networkSecurityGroup: { id: spec.nsgId } }),
+        ipConfigurations: [
+          {
+            name: "ipconfig1",
+            properties: {
+              ...(subnet === undefined ? {} : { subnet: { id: subnet } }),
+              ...(spec.publicIpId === undefined ? {} : { publicIPAddress: { id: spec.publicIpId } }),
+              ...(spec.backendPoolIds === undefined ? {} : { loadBalancerBackendAddressPools: spec.backendPoolIds.map((id) => ({ id })) }),
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  publicIp(resourceGroup: string, name: string, spec: { tags?: Tags; location?: string; sku?: "Standard" | "Basic" } = {}): string {
+    const sku = spec.sku ?? "Standard";
+    return this.add("Microsoft.Network/publicIPAddresses", resourceGroup, name, {
+      location: this.#location(resourceGroup, spec.location),
+      tags: spec.tags ?? {},
+      sku: { name: sku },
+      properties: { publicIPAllocationMethod: sku === "Standard" ? "Static" : "Dynamic" },
+    });
+  }
+
+  nsg(resourceGroup: string, name: string, spec: { tags?: Tags; location?: string; rules?: Array<Record<string, unknown>> } = {}): string {
+    return this.add("Microsoft.Network/networkSecurityGroups", resourceGroup, name, {
+      location: this.#location(resourceGroup, spec.location),
+      tags: spec.tags ?? {},
+      properties: { securityRules: spec.rules ?? [] },
+    });
+  }
+
+  natGateway(resourceGroup: string, name: string, spec: { publicIpIds: string[]; tags?: Tags; location?: string }): string {
+    return this.add("Microsoft.Network/natGateways", resourceGroup, name, {
+      location: this.#location(resourceGroup, spec.location),
+      tags: spec.tags ?? {},
+      sku: { name: "Standard" },
+      properties: { publicIpAddresses: spec.publicIpIds.map((id) => ({ id })) },
+    });
+  }
+
+  /** A load balancer with one frontend (public when given an IP, else on the region's subnet) and one backend pool. */
+  loadBalancer(resourceGroup: string, name: string, spec: { pool: string; publicIpId?: string; tags?: Tags; location?: string }): string {
+    const location = this.#location(resourceGroup, spec.location);
+    const id = this.id(resourceGroup, "Microsoft.Network/loadBalancers", name);
+    const subnet = this.#subnetByRegion.get(location);
+    this.add("Microsoft.Network/loadBalancers", resourceGroup, name, {
+      location,
+      tags: spec.tags ?? {},
+      sku: { name: "Standard", tier: "Regional" },
+      properties: {
+        frontendIPConfigurations: [
+          {
+            name: "frontend",
+            properties:
+              spec.publicIpId === undefined
+                ? subnet === undefined
+                  ? {}
+                  : { subnet: { id: subnet } }
+                : { publicIPAddress: { id: spec.publicIpId } },
+          },
+        ],
+        backendAddressPools: [{ name: spec.pool }],
+        probes: [
+          { name: "probe-http", properties: { protocol: "Tcp", port: 8069, intervalInSeconds: 15, numberOfProbes: 2, probeThreshold: 1 } },
+        ],
+        loadBalancingRules: [
+          {
+            name: "rule-http",
+            properties: {
+              frontendIPConfiguration: { id: `${id}/frontendIPConfigurations/frontend` },
+              backendAddressPool: { id: `${id}/backendAddressPools/${spec.pool}` },
+              probe: { id: `${id}/probes/probe-http` },
+              protocol: "Tcp",
+              frontendPort: 443,
+              backendPort: 8069,
+              enableFloatingIP: false,
+              idleTimeoutInMinutes: 4,
+              enableTcpReset: true,
+              loadDistribution: "Default",
+            },
+          },
+        ],
+      },
+    });
+    return id;
+  }
+
+  /** A private endpoint to a resource, with the NIC Azure makes for it. */
+  privateEndpoint(resourceGroup: string, name: string, spec: { targetId: string; groupId: string; tags?: Tags }): string {
+    const location = this.#location(resourceGroup);
+    const nicId = this.nic(resourceGroup, `${name}-nic`, { location, tags: spec.tags ?? {} });
+    return this.add("Microsoft.Network/privateEndpoints", resourceGroup, name, {
+      location,
+      tags: spec.tags ?? {},
+      properties: {
+        ...(this.#subnetByRegion.get(location) === undefined ? {} : { subnet: { id: this.#subnetByRegion.get(location) } }),
+        networkInterfaces: [{ id: nicId }],
+        privateLinkServiceConnections: [
+          {
+            name,
+            properties: {
+              privateLinkServiceId: spec.targetId,
+              groupIds: [spec.groupId],
+              privateLinkServiceConnectionState: { status: "Approved" },
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  appServicePlan(resourceGroup: string, name: string, spec: { sku: string; tags?: Tags; linux?: boolean }): string {
+    return this.add("Microsoft.Web/serverfarms", resourceGroup, name, {
+      location: this.#location(resourceGroup),
+      tags: spec.tags ?? {},
+      kind: spec.linux === false ? "app" : "linux",
+      sku: { name: spec.sku, capacity: 1 },
+      properties: {},
+    });
+  }
+
+  webApp(resourceGroup: string, name: string, spec: { planId: string; tags?: Tags }): string {
+    return this.add("Microsoft.Web/sites", resourceGroup, name, {
+      location: this.#location(resourceGroup),
+      tags: spec.tags ?? {},
+      kind: "app,linux",
+      properties: { serverFarmId: spec.planId, httpsOnly: true, siteConfig: { linuxFxVersion: "PYTHON|3.12" } },
+    });
+  }
+
+  scaleSet(
+    resourceGroup: string,
+    name: string,
+    spec: { size: string; capacity: number; tags?: Tags; power?: "running" | "deallocated"; workload?: WorkloadProfile },
+  ): string {
+    return this.add(
+      "Microsoft.Compute/virtualMachineScaleSets",
+      resourceGroup,
+      name,
+      {
+        location: this.#location(resourceGroup),
+        tags: spec.tags ?? {},
+        sku: { name: spec.size, tier: "Standard", capacity: spec.capacity },
+        properties: {
+          orchestrationMode: "Uniform",
+          upgradePolicy: { mode: "Manual" },
+          virtualMachineProfile: {
+            storageProfile: {
+              imageReference: { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" },
+              osDisk: { createOption: "FromImage", caching: "ReadWrite", managedDisk: { storageAccountType: "Premium_LRS" } },
+            },
+            osProfile: { computerNamePrefix: name.slice(0, 9), adminUsername: "azureuser" },
+          },
+          timeCreated: this.daysAgo(120),
+        },
+      },
+      { powerState: spec.power ?? "running", workload: spec.workload ?? "steady" },
+    );
+  }
+
+  lock(scope: string, name: string, level: "CanNotDelete" | "ReadOnly", notes?: string): void {
+    (this.estate.locks ??= []).push({ scope, name, level, ...(notes === undefined ? {} : { notes }) });
+  }
+
+  /** A diagnostic setting sending all logs and metrics to a workspace (or, without one, to a storage account). */
+  diagnosticSetting(resourceId: string, name: string, destination: { workspaceId: string } | { storageAccountId: string }): void {
+    (this.estate.diagnosticSettings ??= []).push({
+      resourceId,
+      name,
+      properties: {
+        ...destination,
+        logs: [{ categoryGroup: "allLogs", enabled: true }],
+        metrics: [{ category: "AllMetrics", enabled: true }],
+      },
+    });
+  }
+
+  groupId(name: string): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${name}`;
   }
 
   vault(resourceGroup: string, name: string, location: string, tags: Tags = {}): string {

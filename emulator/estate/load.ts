@@ -4,6 +4,7 @@
  */
 import type { EmulatorCore } from "../core.ts";
 import { resourceGroupId } from "../../shared/azure/resourceId.ts";
+import type { LockLevel } from "../locks.ts";
 import type { SimulationState } from "../store.ts";
 
 export interface EstateResourceGroup {
@@ -24,9 +25,27 @@ export interface EstateResource {
   sim?: SimulationState;
 }
 
+/** A management lock; `scope` is a resource group or resource id (as `EstateBuilder.id` builds them). */
+export interface EstateLock {
+  scope: string;
+  name: string;
+  level: LockLevel;
+  notes?: string;
+}
+
+/** A diagnostic setting on a resource, with the properties a PUT would send. */
+export interface EstateDiagnosticSetting {
+  resourceId: string;
+  name: string;
+  properties: Record<string, unknown>;
+}
+
 export interface EstateDefinition {
   resourceGroups: EstateResourceGroup[];
   resources: EstateResource[];
+  /** Extension resources, kept apart from the resources (inventory does not list them). */
+  locks?: EstateLock[];
+  diagnosticSettings?: EstateDiagnosticSetting[];
 }
 
 /** Builds a resource id from a type and the slash-separated names of it and its parents. */
@@ -60,5 +79,17 @@ export function loadEstate(core: EmulatorCore, estate: EstateDefinition): void {
     const id = estateResourceId(subscriptionId, entry.resourceGroup, entry.type, entry.name);
     const name = entry.name.split("/").at(-1) as string;
     core.store.put(core.materialise(entry.type, { id, name, body: entry.body, ...(entry.sim ? { sim: entry.sim } : {}) }));
+  }
+  for (const lock of estate.locks ?? []) {
+    if (!core.store.get(lock.scope) && !/^\/subscriptions\/[^/]+(\/resourcegroups\/[^/]+)?$/i.test(lock.scope)) {
+      throw new Error(`estate: lock ${lock.name} is on ${lock.scope}, which the estate does not define`);
+    }
+    core.locks.put({ scope: lock.scope, name: lock.name, level: lock.level, ...(lock.notes === undefined ? {} : { notes: lock.notes }) });
+  }
+  for (const setting of estate.diagnosticSettings ?? []) {
+    if (!core.store.get(setting.resourceId)) {
+      throw new Error(`estate: diagnostic setting ${setting.name} is on ${setting.resourceId}, which the estate does not define`);
+    }
+    core.diagnosticSettings.put({ resourceId: setting.resourceId, name: setting.name, properties: structuredClone(setting.properties) });
   }
 }

@@ -20,7 +20,27 @@ export type ViolationKind =
   | "disallowed-region"
   | "disallowed-size"
   | "expired-resource"
-  | "postgres-backup";
+  | "postgres-backup"
+  | "orphan-public-ip"
+  | "orphan-network-interface"
+  | "orphan-load-balancer"
+  | "orphan-network-security-group"
+  | "empty-app-service-plan"
+  | "empty-resource-group"
+  | "unattached-disk"
+  | "rightsize-vm"
+  | "off-hours-postgres"
+  | "postgres-cannot-stop"
+  | "off-hours-scale-set"
+  | "postgres-public-access"
+  | "postgres-tls"
+  | "postgres-no-ha"
+  | "storage-public-blob"
+  | "storage-tls"
+  | "storage-insecure-transfer"
+  | "redis-non-ssl-port"
+  | "missing-lock"
+  | "missing-diagnostics";
 
 export interface PlantedViolation {
   kind: ViolationKind;
@@ -64,7 +84,40 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     .group("rg-odoo-dr", "northeurope", team("dr", "odoo", "CC-1000"))
     .group("rg-migration", "westeurope", { environment: "dev", "cost-center": "CC-2000" })
     .group("rg-backup", "westeurope", team("prod", "backup", "CC-1000"))
-    .group("rg-governor-drills", "westeurope", team("drill", "governor", "CC-1000"));
+    .group("rg-governor-drills", "westeurope", team("drill", "governor", "CC-1000"))
+    .group("rg-network", "westeurope", team("prod", "network", "CC-1000"))
+    // A proof of concept from last year: everything in it was deleted, the group was not.
+    .group("rg-odoo-poc-2025", "westeurope", team("dev", "odoo", "CC-2000", "dev-team@nordwind.example"));
+  plant("empty-resource-group", b.groupId("rg-odoo-poc-2025"), "resource group with no resources left in it");
+
+  // The network every VM's NIC joins: one VNet per region, NSGs on the subnets, a NAT gateway for outbound traffic.
+  const networkTags = team("prod", "network", "CC-1000");
+  const appNsg = b.nsg("rg-network", "nsg-odoo-app", { tags: networkTags });
+  const dataNsg = b.nsg("rg-network", "nsg-odoo-data", { tags: networkTags });
+  const natIp = b.publicIp("rg-network", "pip-natgw-odoo-westeurope", { tags: networkTags });
+  const natGateway = b.natGateway("rg-network", "natgw-odoo-westeurope", { publicIpIds: [natIp], tags: networkTags });
+  b.vnet("rg-network", "vnet-odoo-westeurope", {
+    addressPrefix: "10.10.0.0/16",
+    tags: networkTags,
+    subnets: [
+      { name: "snet-app", addressPrefix: "10.10.1.0/24", nsgId: appNsg, natGatewayId: natGateway },
+      { name: "snet-data", addressPrefix: "10.10.2.0/24", nsgId: dataNsg },
+    ],
+  });
+  b.vnet("rg-network", "vnet-odoo-northeurope", {
+    addressPrefix: "10.20.0.0/16",
+    location: "northeurope",
+    tags: networkTags,
+    subnets: [{ name: "snet-app", addressPrefix: "10.20.1.0/24" }],
+  });
+  // The test VM deployed in East US by mistake came with its own network there.
+  b.vnet("rg-odoo-test", "vnet-odoo-test-eastus", {
+    addressPrefix: "10.30.0.0/16",
+    location: "eastus",
+    tags: team("test", "odoo", "CC-2000", "maria@nordwind.example"),
+    subnets: [{ name: "default", addressPrefix: "10.30.0.0/24" }],
+  });
+  const prodLb = b.id("rg-odoo-prod", "Microsoft.Network/loadBalancers", "lb-odoo-prod");
 
   // Backup: a vault per region, a policy per tier.
   b.vault("rg-backup", "rsv-odoo-westeurope", "westeurope", team("prod", "backup", "CC-1000"));
@@ -80,12 +133,20 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     tags: prodTags,
     workload: "business-hours",
     dataDisks: 1,
+    backendPoolIds: [`${prodLb}/backendAddressPools/bepool-odoo-app`],
   });
   const app2 = b.vm("rg-odoo-prod", "vm-odoo-prod-app-02", {
     size: "Standard_D8s_v5",
     tags: prodTags,
     workload: "business-hours",
     dataDisks: 1,
+    backendPoolIds: [`${prodLb}/backendAddressPools/bepool-odoo-app`],
+  });
+  // The public entry to Odoo: a load balancer in front of the two app servers.
+  b.loadBalancer("rg-odoo-prod", "lb-odoo-prod", {
+    pool: "bepool-odoo-app",
+    publicIpId: b.publicIp("rg-odoo-prod", "pip-odoo-prod-lb", { tags: prodTags }),
+    tags: prodTags,
   });
   const worker1 = b.vm("rg-odoo-prod", "vm-odoo-prod-worker-01", { size: "Standard_D4s_v5", tags: prodTags, workload: "nightly-batch" });
   // An idle production VM: idle, but production is never stopped by an idle sweep.
@@ -103,18 +164,35 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     retentionDays: 35,
     geoRedundant: true,
     workload: "business-hours",
+    highAvailability: "ZoneRedundant",
   });
   protect(prodPg, "production database");
-  b.generic("Microsoft.Cache/redis", "rg-odoo-prod", "redis-odoo-prod", {
+  // Production's observability and protection as the baselines want them: locked, logs to the workspace, reached privately.
+  const workspace = b.generic("Microsoft.OperationalInsights/workspaces", "rg-odoo-prod", "law-odoo-prod", {
     tags: prodTags,
-    properties: { sku: { name: "Standard", family: "C", capacity: 1 }, redisVersion: "7.2" },
+    properties: { sku: { name: "PerGB2018" }, retentionInDays: 90 },
   });
-  b.generic("Microsoft.Storage/storageAccounts", "rg-odoo-prod", "stodooprodfiles", {
+  b.lock(prodPg, "lock-psql-odoo-prod", "CanNotDelete", "Production database: never deleted");
+  b.diagnosticSetting(prodPg, "diag-psql-odoo-prod", { workspaceId: workspace });
+  b.privateEndpoint("rg-odoo-prod", "pe-psql-odoo-prod", { targetId: prodPg, groupId: "postgresqlServer", tags: prodTags });
+  const prodRedis = b.generic("Microsoft.Cache/redis", "rg-odoo-prod", "redis-odoo-prod", {
+    tags: prodTags,
+    properties: {
+      sku: { name: "Standard", family: "C", capacity: 1 },
+      redisVersion: "7.2",
+      enableNonSslPort: false,
+      minimumTlsVersion: "1.2",
+    },
+  });
+  plant("missing-lock", prodRedis, "production cache without a CanNotDelete lock");
+  const prodFiles = b.generic("Microsoft.Storage/storageAccounts", "rg-odoo-prod", "stodooprodfiles", {
     tags: prodTags,
     sku: { name: "Standard_ZRS" },
     kind: "StorageV2",
-    properties: { accessTier: "Hot", minimumTlsVersion: "TLS1_2" },
+    properties: { accessTier: "Hot", minimumTlsVersion: "TLS1_2", allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true },
   });
+  b.lock(prodFiles, "lock-stodooprodfiles", "CanNotDelete");
+  b.diagnosticSetting(prodFiles, "diag-stodooprodfiles", { workspaceId: workspace });
   const prodDataDisk = b.id("rg-odoo-prod", "Microsoft.Compute/disks", "vm-odoo-prod-app-01_DataDisk_0");
   // Production snapshots past any retention: production is never deleted by a sweep.
   const prodOldSnapshot = b.snapshot("rg-odoo-prod", "snap-odoo-prod-app-01-data-2026-06-30", {
@@ -133,10 +211,13 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
 
   // Integration: EDI gateway and WMS connector (production), an AKS cluster for the connectors.
   const integrationTags = team("prod", "integration", "CC-1100", "integration-team@nordwind.example");
+  // EDI partners reach the gateway over SFTP on its own address, through its own NSG.
   const edi = b.vm("rg-integration-prod", "vm-edi-gateway-01", {
     size: "Standard_D2s_v5",
     tags: { ...integrationTags, application: "edi" },
     workload: "steady",
+    publicIpId: b.publicIp("rg-integration-prod", "pip-edi-gateway-01", { tags: { ...integrationTags, application: "edi" } }),
+    nsgId: b.nsg("rg-integration-prod", "nsg-edi-gateway", { tags: { ...integrationTags, application: "edi" } }),
   });
   b.protect("rg-backup", "rsv-odoo-westeurope", edi, gold);
   const wms = b.vm("rg-integration-prod", "vm-wms-connector-01", {
@@ -152,6 +233,10 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     workload: "steady",
   });
   for (const id of [edi, wms, aksIntegration]) protect(id, "production integration");
+  b.diagnosticSetting(aksIntegration, "diag-aks-integration-prod", { workspaceId: workspace });
+  // The partner portal runs on its own plan.
+  const portalPlan = b.appServicePlan("rg-integration-prod", "asp-edi-portal-prod", { sku: "P1v3", tags: integrationTags });
+  b.webApp("rg-integration-prod", "app-edi-partner-portal", { planId: portalPlan, tags: integrationTags });
 
   // Staging: a copy of production, on during the week.
   const stagingTags = team("staging", "odoo", "CC-1000");
@@ -162,14 +247,27 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   });
   plant("off-hours-vm", staging, "non-production VM running outside its office-hours schedule");
   const stagingPg = b.postgres("rg-odoo-staging", "psql-odoo-staging", {
-    tags: stagingTags,
+    tags: { ...stagingTags, "governor-schedule": "Mon-Fri 07:00-19:00 Europe/Brussels" },
     sku: "Standard_D2ds_v5",
     tier: "GeneralPurpose",
     storageGb: 128,
     retentionDays: 7,
     geoRedundant: false,
+    publicNetworkAccess: "Enabled",
   });
   plant("postgres-backup", stagingPg, "backup retention 7 days and no geo-redundant backup");
+  plant("off-hours-postgres", stagingPg, "non-production PostgreSQL server running outside its office-hours schedule (it can be stopped)");
+  plant("postgres-public-access", stagingPg, "public network access Enabled");
+  // Its logs go to a storage account only: not to central monitoring.
+  b.diagnosticSetting(stagingPg, "diag-psql-odoo-staging-archive", {
+    storageAccountId: b.id("rg-odoo-prod", "Microsoft.Storage/storageAccounts", "stodooprodfiles"),
+  });
+  plant("missing-diagnostics", stagingPg, "diagnostic setting to a storage account only, none to a Log Analytics workspace");
+  const stagingRedis = b.generic("Microsoft.Cache/redis", "rg-odoo-staging", "redis-odoo-staging", {
+    tags: stagingTags,
+    properties: { sku: { name: "Basic", family: "C", capacity: 0 }, redisVersion: "7.2", enableNonSslPort: true, minimumTlsVersion: "1.2" },
+  });
+  plant("redis-non-ssl-port", stagingRedis, "non-TLS port 6379 enabled");
   const aksStaging = b.aks("rg-odoo-staging", "aks-odoo-staging", {
     tags: { ...stagingTags, "governor-schedule": "Mon-Fri 07:00-19:00 Europe/Brussels" },
     nodeSize: "Standard_D4s_v5",
@@ -177,6 +275,7 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     workload: "business-hours",
   });
   plant("off-hours-aks", aksStaging, "non-production AKS cluster with an office-hours schedule");
+  plant("missing-diagnostics", aksStaging, "AKS cluster with no diagnostic setting");
 
   // Development: two VMs left running and idle, one in use, one already deallocated (no metrics).
   const devTags = team("dev", "odoo", "CC-2000", "dev-team@nordwind.example");
@@ -191,8 +290,49 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     nodeSize: "Standard_D2s_v5",
     nodes: 2,
     workload: "idle",
+    nodeResourceGroup: true,
   });
   plant("off-hours-aks", aksDev, "non-production AKS cluster with an office-hours schedule");
+  // Leftovers of a bastion and a VM removed by hand: an address, a NIC, a plan and a data disk nobody uses.
+  plant(
+    "orphan-public-ip",
+    b.publicIp("rg-odoo-dev", "pip-odoo-dev-old-bastion", { tags: devTags }),
+    "Standard public IP with no IP configuration and no NAT gateway",
+  );
+  plant(
+    "orphan-network-interface",
+    b.nic("rg-odoo-dev", "nic-odoo-dev-05-detached", { tags: devTags }),
+    "NIC attached to no VM and no private endpoint",
+  );
+  plant(
+    "empty-app-service-plan",
+    b.appServicePlan("rg-odoo-dev", "asp-odoo-dev-webhooks", { sku: "B1", tags: devTags }),
+    "App Service plan with no apps, still billed",
+  );
+  plant(
+    "unattached-disk",
+    b.disk("rg-odoo-dev", "disk-odoo-dev-02-data-old", {
+      sizeGb: 256,
+      sku: "Premium_LRS",
+      tags: devTags,
+      ageDays: 200,
+      detachedDaysAgo: 40,
+    }),
+    "Premium disk detached 40 days ago (LastOwnershipUpdateTime)",
+  );
+  const devPg = b.postgres("rg-odoo-dev", "psql-odoo-dev", {
+    tags: { ...devTags, "governor-schedule": "Mon-Fri 08:00-18:00 Europe/Brussels" },
+    sku: "Standard_B2s",
+    tier: "Burstable",
+    storageGb: 64,
+    retentionDays: 7,
+    geoRedundant: false,
+    workload: "idle",
+    parameters: { ssl_min_protocol_version: "TLSv1" },
+  });
+  plant("off-hours-postgres", devPg, "dev PostgreSQL server running outside its office-hours schedule (it can be stopped)");
+  plant("postgres-tls", devPg, "ssl_min_protocol_version TLSv1 (TLS 1.0)");
+  plant("postgres-backup", devPg, "backup retention 7 days and no geo-redundant backup");
   const devDisk = b.id("rg-odoo-dev", "Microsoft.Compute/disks", "vm-odoo-dev-01_OsDisk_1");
   const oldDevSnapshot = b.snapshot("rg-odoo-dev", "snap-odoo-dev-01-2026-07-01", { sourceDiskId: devDisk, ageDays: 145, tags: devTags });
   const olderDevSnapshot = b.snapshot("rg-odoo-dev", "snap-odoo-dev-01-2026-05-12", { sourceDiskId: devDisk, ageDays: 195, tags: devTags });
@@ -240,11 +380,44 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     workload: "business-hours",
   });
   plant("off-hours-vm", qa, "test VM running outside its office-hours schedule, busy within it");
-  b.generic("Microsoft.Storage/storageAccounts", "rg-odoo-test", "stodootestexports", {
+  const exportsAccount = b.generic("Microsoft.Storage/storageAccounts", "rg-odoo-test", "stodootestexports", {
     tags: { environment: "test" },
     sku: { name: "Standard_LRS" },
     kind: "StorageV2",
+    properties: { allowBlobPublicAccess: true, minimumTlsVersion: "TLS1_0", supportsHttpsTrafficOnly: false },
   });
+  plant("storage-public-blob", exportsAccount, "allowBlobPublicAccess true");
+  plant("storage-tls", exportsAccount, "minimumTlsVersion TLS1_0");
+  plant("storage-insecure-transfer", exportsAccount, "supportsHttpsTrafficOnly false");
+  plant("missing-diagnostics", exportsAccount, "storage account with no diagnostic setting");
+  // A reporting server sized for a load it never had, and a build server that uses all it has.
+  const oversized = b.vm("rg-odoo-test", "vm-odoo-test-reporting-01", { size: "Standard_D16s_v5", tags: testTags, workload: "light" });
+  plant("rightsize-vm", oversized, "16 vCPUs at a P95 CPU near 10 % and three quarters of its memory free");
+  b.vm("rg-odoo-test", "vm-odoo-test-build-01", { size: "Standard_D4s_v5", tags: testTags, workload: "busy" });
+  const testHaPg = b.postgres("rg-odoo-test", "psql-odoo-test-ha", {
+    tags: { ...testTags, "governor-schedule": "Mon-Fri 08:00-18:00 Europe/Brussels" },
+    sku: "Standard_D2ds_v5",
+    tier: "GeneralPurpose",
+    storageGb: 128,
+    retentionDays: 7,
+    geoRedundant: false,
+    highAvailability: "ZoneRedundant",
+  });
+  plant("postgres-cannot-stop", testHaPg, "non-production server in high-availability mode: Azure cannot stop it");
+  plant("postgres-backup", testHaPg, "backup retention 7 days and no geo-redundant backup");
+  const workers = b.scaleSet("rg-odoo-test", "vmss-odoo-test-workers", {
+    size: "Standard_D2s_v5",
+    capacity: 3,
+    tags: { ...testTags, "governor-schedule": "Mon-Fri 08:00-18:00 Europe/Brussels" },
+    workload: "business-hours",
+  });
+  plant("off-hours-scale-set", workers, "non-production scale set running outside its office-hours schedule");
+  plant(
+    "orphan-load-balancer",
+    b.loadBalancer("rg-odoo-test", "lb-odoo-test-legacy", { pool: "bepool-legacy", tags: testTags }),
+    "load balancer whose only pool has no backends",
+  );
+  plant("orphan-network-security-group", b.nsg("rg-odoo-test", "nsg-odoo-test-old", { tags: testTags }), "NSG on no subnet and no NIC");
   plant(
     "missing-tags",
     b.id("rg-odoo-test", "Microsoft.Storage/storageAccounts", "stodootestexports"),
@@ -285,11 +458,15 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     geoRedundant: false,
   });
   plant("postgres-backup", analyticsPg, "no geo-redundant backup for a production database");
+  plant("postgres-no-ha", analyticsPg, "production server with high availability Disabled");
+  plant("missing-lock", analyticsPg, "production database without a CanNotDelete lock");
+  plant("missing-diagnostics", analyticsPg, "PostgreSQL server with no diagnostic setting");
 
   // DR in North Europe: kept deallocated until needed; never touched by sweeps.
   const drTags = team("dr", "odoo", "CC-1000");
   const drVm = b.vm("rg-odoo-dr", "vm-odoo-dr-app-01", { size: "Standard_D8s_v5", tags: drTags, power: "deallocated", workload: "idle" });
   protect(drVm, "DR standby");
+  b.lock(b.groupId("rg-odoo-dr"), "lock-rg-odoo-dr", "CanNotDelete", "DR standby: never deleted");
 
   b.budget("budget-nordwind-monthly", {
     amount: 12_000,

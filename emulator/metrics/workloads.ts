@@ -6,7 +6,7 @@
  */
 import type { WorkloadProfile } from "../store.ts";
 
-export const WORKLOAD_PROFILES: readonly WorkloadProfile[] = ["idle", "business-hours", "steady", "busy", "nightly-batch"];
+export const WORKLOAD_PROFILES: readonly WorkloadProfile[] = ["idle", "light", "business-hours", "steady", "busy", "nightly-batch"];
 export const DEFAULT_WORKLOAD: WorkloadProfile = "steady";
 
 const MINUTE_MS = 60_000;
@@ -82,7 +82,8 @@ export function isEuropeanBusinessHours(tMs: number): boolean {
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
 
 /**
- * CPU utilisation in percent for one minute. Ranges per profile: idle 0.5-3, steady 20-40,
+ * CPU utilisation in percent for one minute. Ranges per profile: idle 0.5-3, light 4-12 (in use,
+ * but far from what its size offers: a rightsizing candidate, not an idle one), steady 20-40,
  * busy 60-90, business-hours 35-85 in European working hours and 1-6 otherwise,
  * nightly-batch 70-98 from 01:00 to 04:00 local time and 2-8 otherwise.
  */
@@ -96,6 +97,8 @@ export function cpuPercent(profile: WorkloadProfile, seed: number, tMs: number):
   switch (profile) {
     case "idle":
       return clamp(1.5 + 0.4 * bias + 0.4 * drift + 0.4 * noise, 0.5, 2.9);
+    case "light":
+      return clamp(7 + 1 * bias + 1.5 * drift + 1.5 * noise, 4, 12);
     case "steady":
       return clamp(30 + 3 * bias + 3 * daily + 2 * drift + 2 * noise, 20, 40);
     case "busy":

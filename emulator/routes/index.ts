@@ -4,6 +4,8 @@ import type { RouteDefinition } from "../router.ts";
 import { operationRoutes } from "./operations.ts";
 import { resourceManagerRoutes, resourceManagerTypes } from "./resources.ts";
 import { computeRoutes, computeTypes } from "./compute.ts";
+import { networkRoutes, networkTypes } from "./network.ts";
+import { webRoutes, webTypes } from "./web.ts";
 import { containerServiceRoutes, containerServiceTypes } from "./containerService.ts";
 import { postgresRoutes, postgresTypes } from "./postgres.ts";
 import { backupRoutes, backupTypes } from "./backup.ts";
@@ -15,6 +17,8 @@ import { costManagementRoutes } from "./costManagement.ts";
 import { policyRoutes } from "./policy.ts";
 import { policyInsightsRoutes } from "./policyInsights.ts";
 import { remediationRoutes } from "./remediations.ts";
+import { lockRoutes } from "./locks.ts";
+import { diagnosticSettingsRoutes } from "./diagnosticSettings.ts";
 
 export function allRoutes(): RouteDefinition[] {
   return [
@@ -23,8 +27,13 @@ export function allRoutes(): RouteDefinition[] {
     ...policyRoutes(),
     ...policyInsightsRoutes(),
     ...remediationRoutes(),
+    // Extension resources at a resource's scope, like policy objects: before the generic resource routes.
+    ...lockRoutes(),
+    ...diagnosticSettingsRoutes(),
     ...resourceManagerRoutes(),
     ...computeRoutes(),
+    ...networkRoutes(),
+    ...webRoutes(),
     ...containerServiceRoutes(),
     ...postgresRoutes(),
     ...backupRoutes(),
@@ -40,6 +49,8 @@ export function allResourceTypes(): ResourceTypeHandler[] {
   return [
     ...resourceManagerTypes(),
     ...computeTypes(),
+    ...networkTypes(),
+    ...webTypes(),
     ...containerServiceTypes(),
     ...postgresTypes(),
     ...backupTypes(),

@@ -26,6 +26,7 @@ import { parseArmId, resourceGroupId } from "../../shared/azure/resourceId.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import type { ArmResource, StoredResource } from "../store.ts";
 import { asNumber, asObject, asString, normaliseLocation, stableGuid, type Json } from "../json.ts";
+import { ensureAutomaticStart, postgresPowerRoutes } from "./postgresPower.ts";
 
 export const SERVER_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers";
 export const FIREWALL_RULE_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules";
@@ -219,6 +220,8 @@ function materialiseServer(input: MaterialiseInput): StoredResource {
     administratorLoginPassword: _password,
     ...writable
   } = sent;
+  const createMode = (asString(sent.createMode) ?? "").toLowerCase();
+  ensureAutomaticStart(core);
   const location = normaliseLocation(asString(body.location) ?? existing?.arm.location ?? "westeurope");
   const version = asString(writable.version) ?? asString(previous.version) ?? "17";
   const availabilityZone = asString(writable.availabilityZone) ?? asString(previous.availabilityZone) ?? "1";
@@ -253,7 +256,7 @@ function materialiseServer(input: MaterialiseInput): StoredResource {
   const properties: Json = {
     ...previous,
     ...writable,
-    replica: { role: "Primary", capacity: 5 },
+    replica: replicaOf(createMode, previous),
     storage: storageOf(asObject(writable.storage), asObject(previous.storage)),
     network: networkOf(asObject(writable.network), asObject(previous.network)),
     privateEndpointConnections: Array.isArray(previous.privateEndpointConnections) ? previous.privateEndpointConnections : [],
@@ -266,7 +269,8 @@ function materialiseServer(input: MaterialiseInput): StoredResource {
       (version === asString(previous.version) ? asString(previous.minorVersion) : undefined) ??
       MINOR_VERSIONS[version] ??
       "0",
-    state: "Ready",
+    // A write does not start a stopped server.
+    state: asString(previous.state) === "Stopped" ? "Stopped" : "Ready",
     availabilityZone,
     backup: {
       backupRetentionDays: asNumber(backupSent.backupRetentionDays) ?? MIN_RETENTION_DAYS,
@@ -276,9 +280,12 @@ function materialiseServer(input: MaterialiseInput): StoredResource {
     highAvailability,
     maintenanceWindow: asObject(writable.maintenanceWindow) ??
       asObject(previous.maintenanceWindow) ?? { customWindow: "Disabled", dayOfWeek: 0, startHour: 0, startMinute: 0 },
-    replicationRole: "Primary",
+    replicationRole: asString(replicaOf(createMode, previous).role) ?? "Primary",
     replicaCapacity: 5,
   };
+  const source = asString(sent.sourceServerResourceId) ?? asString(previous.sourceServerResourceId);
+  if (createMode === "replica" && source !== undefined) properties.sourceServerResourceId = source;
+  else if (asString(previous.sourceServerResourceId) === undefined) delete properties.sourceServerResourceId;
   const arm: ArmResource = {
     id: existing?.arm.id ?? id,
     name: existing?.arm.name ?? name,
@@ -294,6 +301,12 @@ function materialiseServer(input: MaterialiseInput): StoredResource {
   const server: StoredResource = { arm, sim: { ...(existing?.sim ?? {}), ...(input.sim ?? {}), createdAt } };
   refreshBackupWindow(server, core.clock.nowMs());
   return server;
+}
+
+/** A read replica (made with `createMode: Replica`) stays one; any other server is a primary. */
+function replicaOf(createMode: string, previous: Json): Json {
+  const role = asString(asObject(previous.replica)?.role) ?? (createMode === "replica" ? "AsyncReplica" : "Primary");
+  return role === "Primary" ? { role, capacity: 5 } : { role, capacity: 5, replicationState: "Active" };
 }
 
 function refreshBackupWindow(server: StoredResource, nowMs: number): void {
@@ -702,6 +715,7 @@ export function postgresRoutes(): RouteDefinition[] {
     },
     { method: "PUT", pattern: SERVER_PATH, name: "flexibleServers.create", handler: createOrUpdateServer },
     { method: "DELETE", pattern: SERVER_PATH, name: "flexibleServers.delete", handler: deleteServer },
+    ...postgresPowerRoutes(SERVER_PATH),
     {
       method: "GET",
       pattern: `${SERVER_PATH}/backups`,

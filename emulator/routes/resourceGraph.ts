@@ -213,7 +213,9 @@ export function resourceGraphTables(core: EmulatorCore, subscriptions: string[])
     for (const resource of core.store.list({ subscriptionId })) {
       const type = resource.arm.type.toLowerCase();
       if (NOT_IN_RESOURCES.some((pattern) => pattern.test(type))) continue;
-      resources.push(resourceRow(resource, core.tenantId));
+      // Back-references (a NIC's VM, a public IP's configuration) are part of what Resource Graph shows.
+      const viewed = core.typeHandler(type)?.view ? { arm: core.view(resource), sim: resource.sim } : resource;
+      resources.push(resourceRow(viewed, core.tenantId));
     }
     containers.push(subscriptionRow(subscriptionId.toLowerCase(), core.tenantId));
     for (const group of core.store.listGroups(subscriptionId)) containers.push(groupRow(group, subscriptionId, core.tenantId));

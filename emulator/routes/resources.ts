@@ -21,7 +21,7 @@ function groupBody(group: ArmResource): Record<string, unknown> {
     name: group.name,
     type: "Microsoft.Resources/resourceGroups",
     location: group.location,
-    properties: { provisioningState: "Succeeded" },
+    properties: { provisioningState: (group.properties?.provisioningState as string | undefined) ?? "Succeeded" },
   };
   if (group.tags && Object.keys(group.tags).length > 0) body.tags = group.tags;
   if (group.managedBy !== undefined) body.managedBy = group.managedBy;
@@ -179,6 +179,41 @@ function genericTypeFromPath(provider: string, typeAndName: string): { type: str
   return { type: types.join("/"), names };
 }
 
+/**
+ * DELETE of a resource group, long-running as in Azure: the group shows `Deleting`, and when the
+ * operation completes everything in it is deleted with it (each deletion reported), then the
+ * group. Azure does not refuse a group that still holds resources; a lock in it does (server.ts).
+ */
+function deleteGroup(ctx: RouteContext): RouteResult {
+  const subscriptionId = ctx.params.subscriptionId as string;
+  const group = ctx.core.store.requireGroup(subscriptionId, ctx.params.resourceGroupName as string);
+  group.properties = { ...(group.properties ?? {}), provisioningState: "Deleting" };
+  const emit = (resourceId: string, resourceType: string, operationName: string): void =>
+    ctx.core.store.emitChange({ kind: "delete", resourceId, resourceType, operationName, at: ctx.core.nowIso() });
+  return ctx.core.lro.start(
+    {
+      subscriptionId,
+      provider: "Microsoft.Resources",
+      location: group.location ?? "westeurope",
+      complete: () => {
+        const current = ctx.core.store.getGroup(subscriptionId, group.name);
+        if (!current) return undefined;
+        // Children go with their parents; what is left at the end is deleted on its own.
+        for (const resource of ctx.core.store.list({ subscriptionId, resourceGroup: group.name })) {
+          if (!ctx.core.store.get(resource.arm.id)) continue;
+          ctx.core.store.delete(resource.arm.id);
+          emit(resource.arm.id, resource.arm.type, `${resource.arm.type}/delete`);
+        }
+        ctx.core.store.deleteGroup(current.id);
+        emit(current.id, "Microsoft.Resources/resourceGroups", "Microsoft.Resources/subscriptions/resourceGroups/delete");
+        return undefined;
+      },
+      finalStatus: 200,
+    },
+    ctx.baseUrl,
+  );
+}
+
 export function resourceManagerRoutes(): RouteDefinition[] {
   const rgPath = "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}";
   return [
@@ -236,6 +271,7 @@ export function resourceManagerRoutes(): RouteDefinition[] {
         return { status: existing ? 200 : 201, body: groupBody(group) };
       },
     },
+    { method: "DELETE", pattern: rgPath, name: "resourceGroups.delete", handler: deleteGroup },
     {
       method: "GET",
       pattern: "/subscriptions/{subscriptionId}/resources",

@@ -149,8 +149,8 @@ describe("Azure Policy in the emulator", () => {
     const summary = await insights.policyStates.summarizeForSubscription("latest", SUB);
     const assignment = summary.value?.[0]?.policyAssignments?.find((candidate) => candidate.policyAssignmentId === ASSIGNMENT_ID);
     const regions = assignment?.policyDefinitions?.find((reference) => reference.policyDefinitionReferenceId === "allowed-regions");
-    // Both VMs and their OS disks: Allowed locations judges every resource with a location.
-    expect(regions?.results?.nonCompliantResources).toBe(4);
+    // Both VMs and their OS disks, and the sample VM's NIC and VNet: Allowed locations judges every resource with a location.
+    expect(regions?.results?.nonCompliantResources).toBe(6);
     expect(regions?.effect).toBe("deny");
     expect(assignment?.policyGroups?.map((group) => group.policyGroupName).sort()).toEqual(["cost", "resilience", "security", "tagging"]);
     expect(summary.value?.[0]?.results?.nonCompliantResources).toBeGreaterThan(2);
@@ -269,7 +269,7 @@ describe("Azure Policy in the emulator", () => {
     ]);
     const governor = all.assignments.find((assignment) => assignment.governor)!;
     const regions = governor.references.find((reference) => reference.referenceId === "allowed-regions");
-    expect(regions).toMatchObject({ governorPolicy: "allowed-regions", effect: "deny", groups: ["security"], nonCompliantResources: 4 });
+    expect(regions).toMatchObject({ governorPolicy: "allowed-regions", effect: "deny", groups: ["security"], nonCompliantResources: 6 });
     expect(governor.references.find((reference) => reference.referenceId === "required-tags.require-owner")?.governorPolicy).toBe(
       "required-tags",
     );

@@ -16,6 +16,12 @@ import { policyShapes } from "./policy.cases.ts";
 import { postgresShapes } from "./postgres.cases.ts";
 import { resourceGraphShapes } from "./resourceGraph.cases.ts";
 import { resourcesShapes } from "./resources.cases.ts";
+import { networkShapes } from "./network.cases.ts";
+import { webShapes } from "./web.cases.ts";
+import { locksShapes } from "./locks.cases.ts";
+import { diagnosticSettingsShapes } from "./diagnosticSettings.cases.ts";
+import { scaleSetShapes } from "./scaleSets.cases.ts";
+import { postgresPowerShapes } from "./postgresPower.cases.ts";
 
 const families: ShapeFamily[] = [
   resourcesShapes,
@@ -28,6 +34,12 @@ const families: ShapeFamily[] = [
   consumptionShapes,
   costManagementShapes,
   policyShapes,
+  networkShapes,
+  webShapes,
+  locksShapes,
+  diagnosticSettingsShapes,
+  scaleSetShapes,
+  postgresPowerShapes,
 ];
 
 /** Reference payloads that describe something other than an emulated operation, and why. */
@@ -46,6 +58,7 @@ const WITHOUT_ROUTE: Record<string, string> = {
   "aks/agent-pool-start.json": "Governor stops and starts whole clusters, not single agent pools",
   "aks/agent-pool-stop.json": "Governor stops and starts whole clusters, not single agent pools",
   "aks/agent-pool-update-autoscale.json": "Governor does not change autoscaling",
+  "compute/vmss-update-capacity.json": "Governor schedules scale sets with deallocate and start; it does not change their capacity",
 };
 
 /**
@@ -54,16 +67,7 @@ const WITHOUT_ROUTE: Record<string, string> = {
  */
 const AWAITING_ROUTE: Array<[prefix: string, reason: string]> = [
   ["advisor/", "rightsizing (breadth): Advisor's recommendations beside Governor's own"],
-  ["compute/resource-skus-list.json", "rightsizing (breadth): the target SKU from the Resource SKUs API"],
-  ["compute/vm-list-available-sizes.json", "rightsizing (breadth): sizes a VM can be resized to"],
-  ["compute/vm-update-patch-with-vm-size.json", "rightsizing (breadth): the resize itself"],
-  ["compute/vmss-", "scale-set schedules (breadth)"],
-  ["locks/", "the production lock baseline (breadth)"],
   ["management-groups/", "many subscriptions from one deployment (scale)"],
-  ["monitor/diagnostic-setting", "the diagnostic settings baseline (breadth)"],
-  ["network/", "orphaned network resources (breadth)"],
-  ["web/", "empty App Service plans (breadth)"],
-  ["postgresql-flexible/server-st", "PostgreSQL stop and start schedules (breadth)"],
 ];
 const awaitingRoute = (file: string): string | undefined => AWAITING_ROUTE.find(([prefix]) => file.startsWith(prefix))?.[1];
 

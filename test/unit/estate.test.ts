@@ -50,15 +50,55 @@ describe("sample estate", () => {
         "old-snapshot",
         "postgres-backup",
         "unprotected-prod-vm",
+        "orphan-public-ip",
+        "orphan-network-interface",
+        "orphan-load-balancer",
+        "orphan-network-security-group",
+        "empty-app-service-plan",
+        "empty-resource-group",
+        "unattached-disk",
+        "rightsize-vm",
+        "off-hours-postgres",
+        "postgres-cannot-stop",
+        "off-hours-scale-set",
+        "postgres-public-access",
+        "postgres-tls",
+        "postgres-no-ha",
+        "storage-public-blob",
+        "storage-tls",
+        "storage-insecure-transfer",
+        "redis-non-ssl-port",
+        "missing-lock",
+        "missing-diagnostics",
       ].sort(),
     );
-    for (const violation of sample.plantedViolations) expect(core.store.get(violation.resourceId), violation.resourceId).toBeDefined();
+    for (const violation of sample.plantedViolations) {
+      const group = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(violation.resourceId);
+      const found = group ? core.store.getGroup(group[1] as string, group[2] as string) : core.store.get(violation.resourceId);
+      expect(found, violation.resourceId).toBeDefined();
+    }
   });
 
   it("never plants a disruptive finding on an untouchable resource", () => {
     const untouchable = new Set(sample.untouchable.map((entry) => entry.resourceId.toLowerCase()));
     const disruptive = sample.plantedViolations.filter((violation) =>
-      ["idle-vm", "old-snapshot", "off-hours-aks", "off-hours-vm", "expired-resource"].includes(violation.kind),
+      [
+        "idle-vm",
+        "old-snapshot",
+        "off-hours-aks",
+        "off-hours-vm",
+        "expired-resource",
+        "orphan-public-ip",
+        "orphan-network-interface",
+        "orphan-load-balancer",
+        "orphan-network-security-group",
+        "empty-app-service-plan",
+        "empty-resource-group",
+        "unattached-disk",
+        "rightsize-vm",
+        "off-hours-postgres",
+        "off-hours-scale-set",
+      ].includes(violation.kind),
     );
     for (const violation of disruptive) expect(untouchable.has(violation.resourceId.toLowerCase()), violation.resourceId).toBe(false);
     for (const entry of sample.untouchable) expect(core.store.get(entry.resourceId), entry.resourceId).toBeDefined();
@@ -69,6 +109,32 @@ describe("sample estate", () => {
       const osDisk = (vm.arm.properties?.storageProfile as { osDisk: { managedDisk: { id: string } } }).osDisk.managedDisk.id;
       expect(core.store.get(osDisk)?.arm.managedBy, vm.arm.name).toBe(vm.arm.id);
     }
+  });
+
+  it("gives every VM the NICs it names, each showing that VM, on a subnet of the VM's region", () => {
+    for (const vm of core.store.list({ type: "Microsoft.Compute/virtualMachines" })) {
+      const nics = (vm.arm.properties?.networkProfile as { networkInterfaces: Array<{ id: string }> }).networkInterfaces;
+      expect(nics.length, vm.arm.name).toBeGreaterThan(0);
+      for (const { id } of nics) {
+        const nic = core.store.get(id);
+        expect(nic, `${vm.arm.name}: ${id}`).toBeDefined();
+        const shown = core.view(nic as NonNullable<typeof nic>);
+        expect((shown.properties?.virtualMachine as { id: string }).id).toBe(vm.arm.id);
+        expect(nic?.arm.location).toBe(vm.arm.location);
+        const subnet = (shown.properties?.ipConfigurations as Array<{ properties: { subnet?: { id: string } } }>)[0]?.properties.subnet?.id;
+        expect(core.store.get((subnet ?? "").replace(/\/subnets\/[^/]+$/, ""))?.arm.location, vm.arm.name).toBe(vm.arm.location);
+      }
+    }
+  });
+
+  it("loads the locks and diagnostic settings the baselines read", () => {
+    const prodPg = sample.estate.resources.find((entry) => entry.name === "psql-odoo-prod");
+    expect(prodPg).toBeDefined();
+    const prodPgId = `/subscriptions/${sample.subscriptionId}/resourceGroups/rg-odoo-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-odoo-prod`;
+    expect(core.locks.covering(prodPgId).map((lock) => lock.name)).toEqual(["lock-psql-odoo-prod"]);
+    expect(core.diagnosticSettings.list(prodPgId).map((setting) => setting.name)).toEqual(["diag-psql-odoo-prod"]);
+    const drVm = `/subscriptions/${sample.subscriptionId}/resourceGroups/rg-odoo-dr/providers/Microsoft.Compute/virtualMachines/vm-odoo-dr-app-01`;
+    expect(core.locks.covering(drVm).map((lock) => lock.name)).toEqual(["lock-rg-odoo-dr"]);
   });
 
   it("builds ids for child and subscription-scope resources", () => {
@@ -112,5 +178,33 @@ describe("generated estates", () => {
     );
     expect(untagged.length).toBeGreaterThan(10);
     expect(generated.plantedViolations).toEqual(sampleEstate().plantedViolations);
+  });
+
+  it("spread the breadth cases over the business units: orphans, oversized VMs, scale sets, AKS node pools, locks", () => {
+    const generated = generateEstate({ resources: 2_000 });
+    const count = (pattern: RegExp): number => generated.estate.resources.filter((entry) => pattern.test(entry.name)).length;
+    expect({
+      unusedIps: count(/^pip-bu\d+-unused$/) > 3,
+      detachedNics: count(/^nic-bu\d+-detached$/) > 3,
+      unusedBalancers: count(/^lb-bu\d+-unused$/) > 1,
+      unusedNsgs: count(/^nsg-bu\d+-unused$/) > 1,
+      emptyPlans: count(/^asp-bu\d+-empty$/) > 1,
+      detachedDisks: count(/^disk-bu\d+-detached$/) > 1,
+      scaleSets: count(/^vmss-bu\d+-/) > 1,
+      aksNodePools: count(/^aks-system-\d+-vmss$/) > 1,
+    }).toEqual({
+      unusedIps: true,
+      detachedNics: true,
+      unusedBalancers: true,
+      unusedNsgs: true,
+      emptyPlans: true,
+      detachedDisks: true,
+      scaleSets: true,
+      aksNodePools: true,
+    });
+    const oversized = generated.estate.resources.filter((entry) => entry.sim?.workload === "light");
+    expect(oversized.length).toBeGreaterThan(3);
+    expect(generated.estate.resourceGroups.some((group) => /-retired$/.test(group.name))).toBe(true);
+    expect((generated.estate.locks ?? []).length).toBeGreaterThan(sampleEstate().estate.locks?.length ?? 0);
   });
 });

@@ -24,6 +24,7 @@ import {
   validatePutBody,
 } from "./common.ts";
 import { copiesInProgress, markCopySource } from "./links.ts";
+import { recordModelChange } from "../../modelHistory.ts";
 
 const GIB = 1024 ** 3;
 
@@ -177,14 +178,25 @@ function validateDiskLikeBody(
 }
 
 /** PUT of a disk or snapshot: 202 with the resource as it is being made; a copy keeps its source busy until done. */
-export function putDiskLike(ctx: RouteContext, type: string, nameParam: string, kind: "disk" | "snapshot"): RouteResult {
+export function putDiskLike(
+  ctx: RouteContext,
+  type: string,
+  nameParam: string,
+  kind: "disk" | "snapshot",
+  sent: unknown = ctx.body,
+): RouteResult {
   const { core } = ctx;
   const ref = refFromPath(ctx, type, nameParam);
   core.store.requireGroup(ref.subscriptionId, ref.resourceGroup);
   const existing = findResource(core, ref);
-  const body = validatePutBody(ctx.body, existing, type);
+  const body = validatePutBody(sent, existing, type);
   const source = validateDiskLikeBody(core, body, existing, kind);
+  if (kind === "disk" && existing) checkSkuChange(core, existing, asString(asObject(body.sku)?.name));
   const resource = core.materialise(type, { id: ref.id, name: ref.name, body, ...(existing ? { existing } : {}) });
+  if (existing) {
+    const skuOf = (stored: StoredResource): string | undefined => asString(asObject(stored.arm.sku)?.name);
+    recordModelChange(core, { sku: skuOf(existing) }, resource, { sku: skuOf(resource) });
+  }
   (resource.arm.properties ??= {}).provisioningState = "Updating";
   core.store.put(resource);
   const release = source ? markCopySource(core, source.arm.id, ref.id) : () => {};
@@ -201,6 +213,51 @@ export function putDiskLike(ctx: RouteContext, type: string, nameParam: string, 
     },
     { initialStatus: 202, initialBody: copyOf(resource.arm) },
   );
+}
+
+/**
+ * Azure changes a disk's SKU (Premium_LRS to Standard_LRS…) only while no running VM uses it: the
+ * disk must be unattached, or its VM deallocated. Otherwise 409 `OperationNotAllowed`.
+ */
+function checkSkuChange(core: EmulatorCore, disk: StoredResource, requested: string | undefined): void {
+  const current = asString(asObject(disk.arm.sku)?.name);
+  if (requested === undefined || current === undefined || requested.toLowerCase() === current.toLowerCase()) return;
+  const owner = asString(disk.arm.managedBy);
+  const vm = owner === undefined ? undefined : core.store.get(owner);
+  if (!vm) return;
+  const power = typeof vm.sim.powerState === "string" ? vm.sim.powerState : "running";
+  if (power === "deallocated") return;
+  throw new ArmError(
+    409,
+    "OperationNotAllowed",
+    `The SKU of disk '${disk.arm.name}' can be changed only while it is unattached or its VM is deallocated: VM '${vm.arm.name}' is ${power}. Deallocate the VM or detach the disk, then retry.`,
+  );
+}
+
+/** PATCH of a disk (its SKU, size or tags): the body laid over the disk, then checked as a PUT is. */
+export function patchDisk(ctx: RouteContext, type: string, nameParam: string): RouteResult {
+  const { core } = ctx;
+  const ref = refFromPath(ctx, type, nameParam);
+  const existing = findResource(core, ref);
+  if (!existing) {
+    core.store.requireGroup(ref.subscriptionId, ref.resourceGroup);
+    throw new ArmError(
+      404,
+      "ResourceNotFound",
+      `The Resource '${type}/${ref.name}' under resource group '${ref.resourceGroup}' was not found.`,
+    );
+  }
+  const patch = asObject(ctx.body);
+  if (!patch) throw badRequest("The request content was invalid and could not be deserialized: the body must be a JSON object.");
+  const body: Json = {
+    location: existing.arm.location,
+    tags: asObject(patch.tags) ?? existing.arm.tags ?? {},
+    sku: asObject(patch.sku) ?? existing.arm.sku,
+    properties: { ...(existing.arm.properties ?? {}), ...(asObject(patch.properties) ?? {}) },
+  };
+  const answer = putDiskLike(ctx, type, nameParam, "disk", body);
+  // A PATCH answers 200 with the resource, like Compute's other updates.
+  return { ...answer, status: 200 };
 }
 
 /** DELETE of a disk or snapshot: 204 when there is nothing to delete, 409 while it is in use. */

@@ -7,7 +7,7 @@ import { pagedList } from "../../paging.ts";
 import type { RouteDefinition } from "../../router.ts";
 import type { StoredResource } from "../../store.ts";
 import { asString, DISK_TYPE, type Json, listOfType, refFromPath, requireResource, RG_PATH, copyOf, SUB_PATH } from "./common.ts";
-import { deleteDiskLike, materialiseDiskLike, putDiskLike } from "./diskLike.ts";
+import { deleteDiskLike, materialiseDiskLike, patchDisk, putDiskLike } from "./diskLike.ts";
 import { ownerOf } from "./links.ts";
 
 const DISK_PATH = `${RG_PATH}/providers/Microsoft.Compute/disks/{diskName}`;
@@ -18,7 +18,11 @@ export function materialiseDisk(input: MaterialiseInput): StoredResource {
   const owner = ownerOf(core, id) ?? asString(body.managedBy) ?? asString(existing?.arm.managedBy);
   const resource = materialiseDiskLike(input, DISK_TYPE, ({ given }) => {
     const trailing: Json = {};
-    const ownershipTime = asString(existing?.arm.properties?.LastOwnershipUpdateTime) ?? asString(given.LastOwnershipUpdateTime);
+    // An estate says when a disk was last detached (`sim.lastOwnershipUpdateTime`): clients cannot set it.
+    const ownershipTime =
+      asString(existing?.arm.properties?.LastOwnershipUpdateTime) ??
+      asString(given.LastOwnershipUpdateTime) ??
+      asString(input.sim?.lastOwnershipUpdateTime);
     if (ownershipTime !== undefined) trailing.LastOwnershipUpdateTime = ownershipTime;
     trailing.diskState = owner === undefined ? "Unattached" : "Attached";
     return { trailing };
@@ -60,6 +64,7 @@ export function diskRoutes(): RouteDefinition[] {
       handler: (ctx) => ({ status: 200, body: copyOf(requireResource(ctx.core, refFromPath(ctx, DISK_TYPE, "diskName")).arm) }),
     },
     { method: "PUT", pattern: DISK_PATH, name: "disks.createOrUpdate", handler: (ctx) => putDiskLike(ctx, DISK_TYPE, "diskName", "disk") },
+    { method: "PATCH", pattern: DISK_PATH, name: "disks.update", handler: (ctx) => patchDisk(ctx, DISK_TYPE, "diskName") },
     { method: "DELETE", pattern: DISK_PATH, name: "disks.delete", handler: (ctx) => deleteDiskLike(ctx, DISK_TYPE, "diskName", "disk") },
   ];
 }

@@ -33,6 +33,9 @@ import {
 } from "./common.ts";
 import { powerStateOf, vmInstanceView } from "./instanceView.ts";
 import { setPowerState } from "../../powerHistory.ts";
+import { declareReferences } from "../../references.ts";
+import { availableSizesBody, checkResize } from "./resize.ts";
+import { recordModelChange } from "../../modelHistory.ts";
 import { claimDisks, diskHeldElsewhere, managedDiskIds, releaseDisks } from "./links.ts";
 
 const VM_PATH = `${RG_PATH}/providers/Microsoft.Compute/virtualMachines/{vmName}`;
@@ -212,6 +215,20 @@ export function materialiseVirtualMachine(input: MaterialiseInput): StoredResour
       },
     ],
   };
+  // The NICs show this VM as their `virtualMachine`.
+  const nicIds = (
+    Array.isArray(asObject(properties.networkProfile)?.networkInterfaces)
+      ? (asObject(properties.networkProfile)?.networkInterfaces as unknown[])
+      : []
+  )
+    .map((nic) => asString(asObject(nic)?.id))
+    .filter((nicId): nicId is string => nicId !== undefined);
+  declareReferences(
+    core,
+    id,
+    VM_TYPE,
+    nicIds.map((nicId) => ({ targetId: nicId, relation: "virtualMachine", via: id })),
+  );
   properties.diagnosticsProfile = asObject(diagnosticsProfile) ?? { bootDiagnostics: { enabled: true } };
   properties.extensionsTimeBudget = asString(extensionsTimeBudget) ?? "PT1H30M";
   properties.provisioningState = "Succeeded";
@@ -416,14 +433,36 @@ function powerActionRoute(action: PowerAction): RouteDefinition {
   };
 }
 
-function createOrUpdate(ctx: RouteContext): RouteResult {
+/** A PATCH's body laid over the VM's model: objects merge, arrays and values replace. */
+function mergedModel(existing: Json, patch: Json): Json {
+  const merged: Json = { ...existing };
+  for (const [key, value] of Object.entries(patch)) {
+    const before = asObject(merged[key]);
+    const after = asObject(value);
+    merged[key] = before && after ? mergedModel(before, after) : value;
+  }
+  return merged;
+}
+
+function update(ctx: RouteContext): RouteResult {
+  const vm = requireResource(ctx.core, refFromPath(ctx, VM_TYPE, "vmName"));
+  const patch = asObject(ctx.body);
+  if (!patch) throw badRequest("The request content was invalid and could not be deserialized: the body must be a JSON object.");
+  const { id: _id, name: _name, type: _type, location: _location, ...writable } = patch;
+  const model: Json = { location: vm.arm.location, tags: vm.arm.tags ?? {}, properties: structuredClone(vm.arm.properties ?? {}) };
+  for (const key of ["plan", "identity", "zones"] as const) if (vm.arm[key] !== undefined) model[key] = structuredClone(vm.arm[key]);
+  return createOrUpdate(ctx, mergedModel(model, writable));
+}
+
+function createOrUpdate(ctx: RouteContext, sent: unknown = ctx.body): RouteResult {
   const { core } = ctx;
   const ref = refFromPath(ctx, VM_TYPE, "vmName");
   core.store.requireGroup(ref.subscriptionId, ref.resourceGroup);
   const existing = findResource(core, ref);
-  const body = validatePutBody(ctx.body, existing, VM_TYPE);
+  const body = validatePutBody(sent, existing, VM_TYPE);
   validateVmBody(body);
   if (existing) requireNotDeleting(existing, "createOrUpdate");
+  if (existing) checkResize(core, existing, { ...(existing.arm.properties ?? {}), ...(asObject(body.properties) ?? {}) });
   const named = managedDiskIds({ ...(existing?.arm.properties ?? {}), ...(asObject(body.properties) ?? {}) });
   const held = diskHeldElsewhere(core, ref.id, named);
   if (held) {
@@ -435,6 +474,10 @@ function createOrUpdate(ctx: RouteContext): RouteResult {
   }
 
   const resource = core.materialise(VM_TYPE, { id: ref.id, name: ref.name, body, ...(existing ? { existing } : {}) });
+  if (existing) {
+    const sizeOf = (vm: StoredResource): string | undefined => asString(asObject(vm.arm.properties?.hardwareProfile)?.vmSize);
+    recordModelChange(core, { size: sizeOf(existing) }, resource, { size: sizeOf(resource) });
+  }
   (resource.arm.properties ??= {}).provisioningState = existing ? "Updating" : "Creating";
   if (!existing) resource.sim.powerState = "starting";
   core.store.put(resource);
@@ -544,7 +587,14 @@ export function virtualMachineRoutes(): RouteDefinition[] {
       name: "virtualMachines.instanceView",
       handler: (ctx) => ({ status: 200, body: vmInstanceView(ctx.core, requireResource(ctx.core, refFromPath(ctx, VM_TYPE, "vmName"))) }),
     },
-    { method: "PUT", pattern: VM_PATH, name: "virtualMachines.createOrUpdate", handler: createOrUpdate },
+    { method: "PUT", pattern: VM_PATH, name: "virtualMachines.createOrUpdate", handler: (ctx) => createOrUpdate(ctx) },
+    { method: "PATCH", pattern: VM_PATH, name: "virtualMachines.update", handler: update },
+    {
+      method: "GET",
+      pattern: `${VM_PATH}/vmSizes`,
+      name: "virtualMachines.listAvailableSizes",
+      handler: (ctx) => ({ status: 200, body: availableSizesBody(requireResource(ctx.core, refFromPath(ctx, VM_TYPE, "vmName"))) }),
+    },
     { method: "DELETE", pattern: VM_PATH, name: "virtualMachines.delete", handler: deleteVm },
     ...POWER_ACTIONS.map(powerActionRoute),
   ];

@@ -67,38 +67,46 @@ describe("the built-in filters on the sample estate", () => {
     expect(matching("virtual-machine", ["{ environment: [prod] }", "{ backup: unprotected }"])).toEqual(planted("unprotected-prod-vm"));
   });
 
-  it("find the resources missing a required tag (and the OS disks their VMs were created with)", () => {
+  it("find the resources missing a required tag (and the OS disks and NICs their VMs were created with)", () => {
     const required = ["owner", "environment", "cost-center", "application"];
     const missing = inventory.resources
       .filter((subject) => required.some((name) => holds(`{ tag: ${name}, present: false }`, subject) === "match"))
       .map((subject) => subject.name)
       .sort();
-    expect(missing).toEqual([...planted("missing-tags"), "vm-migration-temp-01_OsDisk_1", "vm-odoo-test-02_OsDisk_1"].sort());
+    expect(missing).toEqual(
+      [
+        ...planted("missing-tags"),
+        "vm-migration-temp-01_OsDisk_1",
+        "vm-migration-temp-01-nic",
+        "vm-odoo-test-02_OsDisk_1",
+        "vm-odoo-test-02-nic",
+      ].sort(),
+    );
   });
 
-  it("find the VM in a region nobody allowed (with its OS disk) and the size nobody allowed", () => {
+  it("find the VM in a region nobody allowed (with its OS disk, NIC and VNet) and the size nobody allowed", () => {
     expect(matching("any", ["{ location: { notIn: [westeurope, northeurope] } }"])).toEqual(
-      [...planted("disallowed-region"), "vm-odoo-test-eastus-m64_OsDisk_1"].sort(),
+      [...planted("disallowed-region"), "vm-odoo-test-eastus-m64_OsDisk_1", "vm-odoo-test-eastus-m64-nic", "vnet-odoo-test-eastus"].sort(),
     );
     const sizes =
       "[Standard_B2ms, Standard_B4ms, Standard_D2s_v5, Standard_D4s_v5, Standard_D8s_v5, Standard_D16s_v5, Standard_E4s_v5, Standard_E8s_v5]";
     expect(matching("virtual-machine", [`{ sku: { notIn: ${sizes} } }`])).toEqual(planted("disallowed-size"));
   });
 
-  it("find the expired migration VM (and its OS disk, which carries the same tags)", () => {
+  it("find the expired migration VM (and its OS disk and NIC, which carry the same tags)", () => {
     expect(matching("any", ["{ expired: { tag: expires-on } }"])).toEqual(
-      [...planted("expired-resource"), "vm-migration-temp-01_OsDisk_1"].sort(),
+      [...planted("expired-resource"), "vm-migration-temp-01_OsDisk_1", "vm-migration-temp-01-nic"].sort(),
     );
   });
 
   it("find the PostgreSQL servers keeping backups fewer than 14 days or without geo-redundant backup", () => {
     const shortRetention = matching("postgresql-server", ["{ value: properties.backup.backupRetentionDays, below: 14 }"]);
     const noGeoBackup = matching("postgresql-server", ["{ value: properties.backup.geoRedundantBackup, equals: Disabled }"]);
-    expect(shortRetention).toEqual(["psql-odoo-staging"]);
+    expect(shortRetention).toEqual(["psql-odoo-dev", "psql-odoo-staging", "psql-odoo-test-ha"]);
     expect([...new Set([...shortRetention, ...noGeoBackup])].sort()).toEqual(planted("postgres-backup"));
   });
 
-  it("find the unattached scratch disk and nothing the VMs use", () => {
-    expect(matching("disk", ["{ disk-attached: false }"])).toEqual(["disk-odoo-dev-scratch"]);
+  it("find the unattached scratch disk and the one detached 40 days ago, and nothing the VMs use", () => {
+    expect(matching("disk", ["{ disk-attached: false }"])).toEqual(["disk-odoo-dev-02-data-old", "disk-odoo-dev-scratch"]);
   });
 });
