@@ -20,6 +20,7 @@ export const ACTIVITIES = {
   verifyRemediation: "verifyRemediation",
   recordAudit: "recordAudit",
   loadPlanChunk: "loadPlanChunk",
+  dropPlan: "dropPlan",
   requestApproval: "requestApproval",
   writeExemptions: "writeExemptions",
   recordApprovalStep: "recordApprovalStep",

@@ -253,6 +253,8 @@ function* remediateOrchestrator(context: OrchestrationContext, input: RemediateI
     const restarts = chunkResults.flatMap((chunk) => chunk.restarts ?? []);
     result.restarts = restarts.slice(0, MAX_RESULT_OUTCOMES);
   }
+  // Every chunk has read its part (and waited for its restarts): the staged plan is no longer needed.
+  if (input.plan) yield* call(context, remediationActivities.dropPlan, { planId: input.plan.id }, RETRY);
   context.df.setCustomStatus({ stage: "done", policy: input.policy, counts: result.counts });
   return result;
 }

@@ -29,6 +29,7 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
   verifyRemediation: [READ_ANY],
   recordAudit: [],
   loadPlanChunk: [],
+  dropPlan: [],
   // Reads each resource of the plan for the request; email goes by the Communication Services key, not RBAC.
   requestApproval: [READ_ANY],
   writeExemptions: [

@@ -294,6 +294,9 @@ export const remediationActivities = {
   applyRemediation: registerActivity(ACTIVITIES.applyRemediation, applyRemediationActivity),
   verifyRemediation: registerActivity(ACTIVITIES.verifyRemediation, verifyRemediationActivity),
   recordAudit: registerActivity(ACTIVITIES.recordAudit, recordAuditActivity),
+  dropPlan: registerActivity(ACTIVITIES.dropPlan, async ({ planId }: { planId: string }): Promise<number> =>
+    (await appPlanStore()).drop(planId),
+  ),
   loadPlanChunk: registerActivity(
     ACTIVITIES.loadPlanChunk,
     async ({ planId, chunk }: { planId: string; chunk: number }): Promise<PlannedChange[]> => (await appPlanStore()).chunk(planId, chunk),

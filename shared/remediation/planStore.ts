@@ -112,6 +112,24 @@ export class PlanStore {
     }
     return rows.sort((a, b) => (a.key < b.key ? -1 : 1)).map((row) => row.change);
   }
+
+  /**
+   * Deletes the plan once its workflow is done with it (idempotent: a plan already gone deletes
+   * nothing). A workflow a person terminates leaves its rows; they hold ids, names and reasons only.
+   */
+  async drop(id: string): Promise<number> {
+    await this.#table();
+    const partitionKey = encodeURIComponent(id);
+    const filter = `PartitionKey eq '${partitionKey.replaceAll("'", "''")}'`;
+    const keys: string[] = [];
+    for await (const entity of this.client.listEntities({ queryOptions: { filter, select: ["RowKey"] } })) keys.push(String(entity.rowKey));
+    for (let start = 0; start < keys.length; start += 100) {
+      await this.client.submitTransaction(
+        keys.slice(start, start + 100).map((rowKey): TransactionAction => ["delete", { partitionKey, rowKey }]),
+      );
+    }
+    return keys.length;
+  }
 }
 
 export async function openPlanStore(env: Record<string, string | undefined>, table = PLANS_TABLE): Promise<PlanStore> {
