@@ -10,6 +10,7 @@ import type { ActionEffect, ResourceKind } from "../policy/types.ts";
 import type { Executor } from "../remediation/executor.ts";
 import { deallocateAction } from "./deallocate.ts";
 import { deleteAction } from "./delete.ts";
+import { downgradeAction } from "./downgrade.ts";
 import { enrollBackupAction } from "./enrollBackup.ts";
 import type { ActionModule } from "./module.ts";
 import { notifyAction } from "./notify.ts";
@@ -22,6 +23,7 @@ export const ACTIONS: readonly ActionModule<unknown>[] = [
   deallocateAction,
   stopAction,
   deleteAction,
+  downgradeAction,
   tagAction,
   enrollBackupAction,
   notifyAction,

@@ -61,11 +61,17 @@ describe("action modules: everything about an action is read from its module", (
     expect(containmentKinds("deallocate")).toEqual(["virtual-machine"]);
     expect(containmentKinds("stop")).toEqual(["aks-cluster"]);
     // Destructive, or nothing to undo: never a containment.
-    for (const action of ["delete", "tag", "enroll-backup", "notify", "start"]) expect(containmentKinds(action), action).toEqual([]);
+    for (const action of ["delete", "downgrade", "tag", "enroll-backup", "notify", "start"])
+      expect(containmentKinds(action), action).toEqual([]);
   });
 
   it("the savings ledger counts the actions whose modules say they save", () => {
-    expect(ACTIONS.filter((module) => saves(module.name)).map((module) => module.name)).toEqual(["deallocate", "stop", "delete"]);
+    expect(ACTIONS.filter((module) => saves(module.name)).map((module) => module.name)).toEqual([
+      "deallocate",
+      "stop",
+      "delete",
+      "downgrade",
+    ]);
   });
 
   it("declares each ARM operation once, with why it is needed", () => {

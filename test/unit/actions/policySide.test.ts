@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { deallocateAction } from "../../../shared/actions/deallocate.ts";
 import { deleteAction } from "../../../shared/actions/delete.ts";
+import { type DowngradeArgs, downgradeAction } from "../../../shared/actions/downgrade.ts";
+import type { ExecutorContext } from "../../../shared/remediation/executor.ts";
 import { enrollBackupAction, enrollmentTarget } from "../../../shared/actions/enrollBackup.ts";
 import { POLICY_ACTIONS } from "../../../shared/actions/index.ts";
 import { noticeTargets, notifyAction, recipients } from "../../../shared/actions/notify.ts";
@@ -10,7 +12,7 @@ import { restoreDrillAction } from "../../../shared/actions/restoreDrill.ts";
 import { stopAction } from "../../../shared/actions/stop.ts";
 import { plannedTags, tagAction } from "../../../shared/actions/tag.ts";
 import { actionObjectSchema } from "../../../shared/policy/schema.ts";
-import { actionArgs, context, resource } from "../policy/support.ts";
+import { actionArgs, context, resource, resourceId } from "../policy/support.ts";
 
 const VAULTS = "/subscriptions/s/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults";
 
@@ -118,6 +120,44 @@ describe("delete", () => {
 
   it("saves nothing when the size is not known", () => {
     expect(deleteAction.savings?.(resource({ kind: "snapshot", properties: { diskSizeGB: undefined } }), {}, ctx)).toBe(0);
+  });
+});
+
+describe("downgrade", () => {
+  const ctx = context();
+  const premium = resource({ kind: "disk", name: "disk-archive", sku: "Premium_LRS", properties: { diskSizeGB: 512 } });
+  const standard = actionArgs(downgradeAction, "{ type: downgrade }");
+  const assess = (disk: typeof premium, args: DowngradeArgs) =>
+    downgradeAction.executor?.assess({ resource: disk, args } as unknown as ExecutorContext<DowngradeArgs>);
+
+  it("1. a Premium disk that must stay saves the price difference to Standard HDD, both prices named", () => {
+    expect(standard).toEqual({ to: "Standard_LRS" });
+    expect(downgradeAction.savings?.(premium, standard, ctx)).toBeCloseTo(512 * 0.14 - 512 * 0.044);
+    expect(downgradeAction.describe?.(premium, standard, ctx)).toBe(
+      "downgrade disk-archive to Standard_LRS: 512 GB Premium_LRS at 0.14 EUR/GB-month = 71.68 EUR/month, then 512 GB Standard_LRS at 0.044 EUR/GB-month = 22.53 EUR/month",
+    );
+    expect(assess(premium, standard)).toEqual({ status: "todo" });
+  });
+
+  it("2. a disk attached to a VM since the plan is refused, whatever the policy says", () => {
+    const attached = { ...premium, managedBy: resourceId("virtual-machine", "rg-odoo-dev", "vm-odoo-dev-01") };
+    expect(assess(attached, standard)).toEqual({
+      status: "refused",
+      reason: "disk disk-archive is attached to VM vm-odoo-dev-01: Governor changes the SKU of unattached disks only",
+    });
+  });
+
+  it("3. a target that is not cheaper storage is refused by the schema", () => {
+    expect(() => actionArgs(downgradeAction, "{ type: downgrade, to: Premium_LRS }")).toThrow(/schema/);
+  });
+
+  it("a disk already at the target is done and saves nothing", () => {
+    const already = { ...premium, sku: "Standard_LRS" };
+    expect(downgradeAction.savings?.(already, standard, ctx)).toBe(0);
+    expect(downgradeAction.describe?.(already, standard, ctx)).toBe(
+      "downgrade disk-archive to Standard_LRS: already Standard_LRS: nothing to save",
+    );
+    expect(assess(already, standard)).toEqual({ status: "done", reason: "disk-archive is already Standard_LRS" });
   });
 });
 
