@@ -28,6 +28,7 @@ export type ViolationKind =
   | "empty-app-service-plan"
   | "empty-resource-group"
   | "unattached-disk"
+  | "kept-premium-disk"
   | "rightsize-vm"
   | "off-hours-postgres"
   | "postgres-cannot-stop"
@@ -353,6 +354,18 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   });
   plant("old-snapshot", orphan, "dev snapshot of a deleted disk, older than its retention");
   b.disk("rg-odoo-dev", "disk-odoo-dev-scratch", { sizeGb: 256, sku: "Premium_LRS", tags: devTags, ageDays: 60 });
+  // A test archive nobody may delete (keep=true), left on Premium storage after its VM went.
+  plant(
+    "kept-premium-disk",
+    b.disk("rg-odoo-test", "disk-odoo-test-archive", {
+      sizeGb: 512,
+      sku: "Premium_LRS",
+      tags: { ...team("test", "odoo", "CC-2000", "qa@nordwind.example"), keep: "true" },
+      ageDays: 120,
+      detachedDaysAgo: 90,
+    }),
+    "unattached Premium disk tagged keep=true: must stay, needs no Premium",
+  );
 
   // Test: an idle VM that is exempt until next month; an untagged VM; a VM in a region and size nobody allowed.
   const testTags = team("test", "odoo", "CC-2000", "qa@nordwind.example");

@@ -393,7 +393,9 @@ describe("remediation under injected throttling and 5xx", () => {
 
   it("ends in the same state as without faults, with no resource changed twice and every failure reported with its reason", async () => {
     expect(requests.length).toBeGreaterThanOrEqual(15);
-    expect(new Set(requests.map((each) => each.action.type))).toEqual(new Set(["tag", "deallocate", "stop", "delete", "enroll-backup"]));
+    expect(new Set(requests.map((each) => each.action.type))).toEqual(
+      new Set(["tag", "deallocate", "stop", "delete", "downgrade", "enroll-backup"]),
+    );
 
     const calmOutcomes = await Promise.all(requests.map((each) => applyRemediation(each, depsFor(calm))));
     expect(calmOutcomes.filter((outcome) => outcome.outcome === "failed")).toEqual([]);

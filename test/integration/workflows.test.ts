@@ -101,6 +101,15 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     expect(tags(app, "vm-odoo-qa-01")["governor-stopped-by"]).toBeUndefined();
   });
 
+  it("downgrades the unattached Premium disk that must stay to Standard HDD, and deletes nothing of it", () => {
+    const disk = app.emulator.core.store
+      .list({ type: "Microsoft.Compute/disks" })
+      .find((item) => item.arm.name === "disk-odoo-test-archive");
+    expect((disk?.arm.sku as { name?: string } | undefined)?.name).toBe("Standard_LRS");
+    const downgrade = results.find((result) => result.policy === "downgrade-kept-unattached-disks");
+    expect(downgrade?.outcomes).toEqual([expect.objectContaining({ outcome: "applied", action: "downgrade" })]);
+  });
+
   it("records the stop and the start that undid it as two outcomes in the audit trail", async () => {
     const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString, { table: "GovernorAudit" });
     const recorded = await trail.query({ policy: "stop-offhours-nonprod-aks", kind: "outcome" });

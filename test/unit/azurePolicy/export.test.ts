@@ -152,6 +152,7 @@ describe("the export of the built-in pack", () => {
   it("leaves metrics, schedules, approvals, drills and dates compared with today to Governor, each with the reason", () => {
     const reasons = Object.fromEntries(exported.notExported.map((entry) => [entry.policy, entry.reason]));
     expect(Object.keys(reasons).sort()).toEqual([
+      "downgrade-kept-unattached-disks",
       "expired-resources",
       "snapshot-retention-nonprod",
       "snapshot-retention-prod",

@@ -106,7 +106,11 @@ describe("the built-in filters on the sample estate", () => {
     expect([...new Set([...shortRetention, ...noGeoBackup])].sort()).toEqual(planted("postgres-backup"));
   });
 
-  it("find the unattached scratch disk and the one detached 40 days ago, and nothing the VMs use", () => {
-    expect(matching("disk", ["{ disk-attached: false }"])).toEqual(["disk-odoo-dev-02-data-old", "disk-odoo-dev-scratch"]);
+  it("find the unattached scratch disk, the one detached 40 days ago and the kept archive, and nothing the VMs use", () => {
+    expect(matching("disk", ["{ disk-attached: false }"])).toEqual([
+      "disk-odoo-dev-02-data-old",
+      "disk-odoo-dev-scratch",
+      "disk-odoo-test-archive",
+    ]);
   });
 });
