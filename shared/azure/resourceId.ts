@@ -57,6 +57,15 @@ export function parseArmId(id: string): ParsedArmId {
 }
 
 /** The parts of the id of a resource in a resource group; anything else (a group, a subscription, a half id) is refused. */
+/** The id's parts, or `undefined` for what is no ARM id (an imported VHD's URL, an empty string). */
+export function armIdOrUndefined(id: string): ParsedArmId | undefined {
+  try {
+    return parseArmId(id);
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseResourceId(id: string): ResourceIdParts {
   const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/(.+)$/i.exec(id.trim());
   const rest = match?.[4]?.split("/").filter((segment) => segment !== "");

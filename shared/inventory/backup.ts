@@ -7,7 +7,7 @@ import type { RecoveryServicesClient } from "@azure/arm-recoveryservices";
 import type { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { backupClient } from "../azure/clients.ts";
-import { parseResourceId } from "../azure/resourceId.ts";
+import { parseResourceId, parseTopLevelResourceId } from "../azure/resourceId.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { BackupFact, Facts, InventoryResource } from "../policy/types.ts";
 import { createLimiter, type Limiter } from "./concurrency.ts";
@@ -141,9 +141,9 @@ export async function gatherBackupFacts(
 
 /** Azure Backup's names of a VM's container and item: `iaasvmcontainer;iaasvmcontainerv2;{rg};{vm}`, `vm;iaasvmcontainerv2;{rg};{vm}`. */
 export function protectedItemNames(vmId: string): { container: string; item: string } {
-  const match = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i.exec(vmId.trim());
-  if (!match) throw new Error(`not the id of a virtual machine: ${vmId}`);
-  const suffix = `iaasvmcontainerv2;${(match[1] as string).toLowerCase()};${(match[2] as string).toLowerCase()}`;
+  const parts = parseTopLevelResourceId(vmId.trim());
+  if (parts?.type.toLowerCase() !== "microsoft.compute/virtualmachines") throw new Error(`not the id of a virtual machine: ${vmId}`);
+  const suffix = `iaasvmcontainerv2;${parts.resourceGroup.toLowerCase()};${parts.name.toLowerCase()}`;
   return { container: `iaasvmcontainer;${suffix}`, item: `vm;${suffix}` };
 }
 

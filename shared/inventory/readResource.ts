@@ -20,7 +20,7 @@ import type { InventoryResource, InventoryResourceGroup } from "../policy/types.
 import { asObject } from "../resourceTypes/descriptor.ts";
 import { resourceTypeOfArmType } from "../resourceTypes/index.ts";
 import { inventoryResource } from "./inventoryResource.ts";
-import { parseResourceId, type ResourceIdParts } from "../azure/resourceId.ts";
+import { armIdOrUndefined, parseResourceId, type ResourceIdParts } from "../azure/resourceId.ts";
 
 export type { ReadOptions } from "../azure/armRead.ts";
 
@@ -37,8 +37,8 @@ export function resourceFromArm(body: ArmBody, subscriptionId: string): Inventor
       type: body.type,
       location: typeof body.location === "string" ? body.location.replace(/\s+/g, "").toLowerCase() : "",
       // Resource Graph answers resource groups in lower case; so does this.
-      resourceGroup: (/\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? "").toLowerCase(),
-      subscriptionId: /^\/subscriptions\/([^/]+)/i.exec(id)?.[1] ?? subscriptionId,
+      resourceGroup: (armIdOrUndefined(id)?.resourceGroup ?? "").toLowerCase(),
+      subscriptionId: armIdOrUndefined(id)?.subscriptionId ?? subscriptionId,
       tags: asObject(body.tags) ?? {},
       managedBy: body.managedBy,
       skuName: asObject(body.sku)?.name,

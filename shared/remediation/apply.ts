@@ -21,7 +21,7 @@
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/gather.ts";
-import { parseResourceId } from "../azure/resourceId.ts";
+import { armIdOrUndefined, parseResourceId } from "../azure/resourceId.ts";
 import { readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
 import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
@@ -110,7 +110,7 @@ async function evaluationContext(
   const group = await read(() => resourceGroupOf(target, resource.resourceGroup, shared));
   const related: InventoryResource[] = [];
   const sourceId = resource.kind === "snapshot" ? snapshotSourceId(resource) : undefined;
-  if (sourceId !== undefined && /^\/subscriptions\/([^/]+)\//i.exec(sourceId)?.[1]?.toLowerCase() === target.subscriptionId.toLowerCase()) {
+  if (sourceId !== undefined && armIdOrUndefined(sourceId)?.subscriptionId.toLowerCase() === target.subscriptionId.toLowerCase()) {
     const [disk, siblings] = await Promise.all([
       read(() => readSource(target, sourceId)),
       read(() => readSnapshotsOfDisk(target, sourceId)),
