@@ -9,6 +9,7 @@
  * none (not applicable). A source in another subscription is outside the inventory, so whether it
  * exists is `unknown`, never "missing".
  */
+import { armIdOrUndefined } from "../../azure/resourceId.ts";
 import type { EvaluationContext, FilterDefinition } from "../registry.ts";
 import { snapshotSourceId } from "../inventoryIndex.ts";
 import type { InventoryResource } from "../types.ts";
@@ -21,7 +22,7 @@ export type SourceStatus =
   | { status: "elsewhere"; id: string; name: string };
 
 function subscriptionOf(id: string): string | undefined {
-  return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase();
+  return armIdOrUndefined(id)?.subscriptionId.toLowerCase();
 }
 
 /** Where a snapshot's source disk stands, as far as this inventory can tell. */
