@@ -7,6 +7,7 @@
  * trend. The charts are SVG, the figures are the audit trail's, and screenshots are kept in
  * out/test-artifacts/.
  */
+import { saves } from "../../shared/actions/index.ts";
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
@@ -27,7 +28,6 @@ import { launchChromium } from "../support/chromium.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ARTIFACTS = join(ROOT, "out", "test-artifacts");
-const SAVING = new Set(["deallocate", "stop", "delete"]);
 
 let browser: Browser;
 let outDir: string;
@@ -92,7 +92,7 @@ afterAll(async () => {
 });
 
 const appliedSavings = (): AuditRecord[] =>
-  records.filter((record) => record.kind === "outcome" && record.outcome === "applied" && SAVING.has(record.action ?? ""));
+  records.filter((record) => record.kind === "outcome" && record.outcome === "applied" && saves(record.action ?? ""));
 
 describe("the report in a browser", () => {
   it("opens from governor report --emulator and from GET /api/report, with SVG charts and the audit trail's figures", async () => {
