@@ -1,6 +1,6 @@
 /**
  * What evaluation needs to know about a subscription: the inventory (Resource Graph) and the facts
- * the policies ask for (batch metrics, backup coverage), gathered with as few requests as the APIs
+ * the policies ask for (batch metrics, backup coverage, scale sets' instance views), gathered with as few requests as the APIs
  * allow and at most `concurrency` of them in flight. Inputs and outputs are plain JSON, so either
  * can cross into or out of an activity.
  */
@@ -10,6 +10,7 @@ import type { FactRequest, Facts, Inventory, MetricRequest, ResourceKind } from 
 import type { Projection } from "../resourceTypes/projection.ts";
 import { gatherBackupFacts } from "./backup.ts";
 import { createLimiter, DEFAULT_CONCURRENCY } from "./concurrency.ts";
+import { gatherInstanceViews } from "./instanceViews.ts";
 import { gatherMetricFacts } from "./metrics.ts";
 import { graphClientFor, listResourceGroups, listResources } from "./resourceGraph.ts";
 
@@ -108,7 +109,8 @@ export async function gatherFacts(
   const policies = policiesOf(options);
   const metricRequests = metricRequestsOf(requests);
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));
-  const [metrics, backup] = await Promise.all([
+  const wantsInstanceViews = (requests["vm-scale-set"] ?? []).some((request) => request.type === "instance-view");
+  const [metrics, backup, instanceViews] = await Promise.all([
     metricRequests.length === 0
       ? Promise.resolve({})
       : gatherMetricFacts(target, inventory.resources, metricRequests, now, {
@@ -123,6 +125,7 @@ export async function gatherFacts(
           onVault: ({ vaults, totalVaults }) => options.onProgress?.({ stage: "backup", done: vaults, total: totalVaults }),
         })
       : Promise.resolve({ backup: {}, vaults: [] }),
+    wantsInstanceViews ? gatherInstanceViews(target, inventory.resources, { limiter, policies }) : Promise.resolve(undefined),
   ]);
-  return { metrics, ...backup };
+  return { metrics, ...backup, ...(instanceViews === undefined ? {} : { instanceViews }) };
 }

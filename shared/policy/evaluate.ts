@@ -208,6 +208,9 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
       const { block, pass } = resourceGuards(resource, policy, action.effect, ctx);
       pass.expiredExemptions.forEach((note) => expired.add(note));
       let guard = block;
+      // What Azure cannot do to this resource is no change to count against a cap.
+      const refused = action.refuses?.(resource, policy.action.args, ctx);
+      if (!guard && refused !== undefined) guard = { guard: "refused", reason: refused };
       if (policy.mode === "enforce" && !guard && action.effect !== "none") {
         if (policy.limits?.maxResources !== undefined && policyChanges >= policy.limits.maxResources) {
           guard = { guard: "cap", reason: `blast-radius cap: at most ${policy.limits.maxResources} resources per run for this policy` };
@@ -223,7 +226,7 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
       }
       if (policy.mode === "audit") {
         finding.verdict = "audit";
-        if (block) pass.notes.push(block.reason);
+        if (guard) pass.notes.push(guard.reason);
       } else if (guard) {
         finding.verdict = "blocked";
         finding.guard = guard.guard;

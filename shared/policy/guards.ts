@@ -11,7 +11,8 @@ import { isGovernorAssignment, policyOfReference } from "../azurePolicy/names.ts
 import type { ActionEffect, AzurePolicyExemption, InventoryResource, Policy } from "./types.ts";
 
 export interface GuardBlock {
-  guard: "exemption" | "production" | "change-window" | "cap" | "dry-run";
+  /** `refused`: what the action cannot do to this resource at all (its module's `refuses`). */
+  guard: "exemption" | "production" | "change-window" | "cap" | "dry-run" | "refused";
   reason: string;
 }
 

@@ -123,6 +123,16 @@ export function storagePrice(kind: string, sku: string, settings: PriceSettings)
     : { found: true, price: listed, source: "list" };
 }
 
+/** The hourly price of a kind's SKU, for a kind its descriptor prices from its own table (a PostgreSQL server's compute). */
+export function skuHourlyPrice(kind: string, sku: string, settings: PriceSettings): PriceLookup {
+  const spec = resourceTypeOfKind(kind)?.price;
+  const table = spec?.per === "hour" && spec.of === "sku" ? spec : undefined;
+  const listed = table !== undefined && bundledApplies(settings) ? lookup(table.table, sku) : undefined;
+  return listed === undefined
+    ? missing(`${table?.what ?? kind} ${sku}`, settings, false)
+    : { found: true, price: listed, source: "list" };
+}
+
 /** The size a resource of `sizeGb` is billed for: what its descriptor says (a disk pays for the tier that holds it), else the size itself. */
 export function billedSizeGb(kind: string, sku: string, sizeGb: number): number {
   return gbMonthSpec(kind)?.billedSizeGb?.(sku, sizeGb) ?? sizeGb;

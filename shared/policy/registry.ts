@@ -61,6 +61,12 @@ export interface ActionDefinition<A = Record<string, unknown>> {
   savings?(resource: InventoryResource, args: A, ctx: EvaluationContext): number;
   /** A short description of what would be done to this resource, for the reason. */
   describe?(resource: InventoryResource, args: A, ctx: EvaluationContext): string;
+  /**
+   * Why it cannot be done to this resource at all, whatever the policy says, with the values seen
+   * (`high availability ZoneRedundant: Azure cannot stop it`); `undefined` when it can. The
+   * finding is then `blocked` (guard `refused`) and the executor refuses it too.
+   */
+  refuses?(resource: InventoryResource, args: A, ctx: EvaluationContext): string | undefined;
 }
 
 export class Registry {

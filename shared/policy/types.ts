@@ -119,13 +119,28 @@ export interface Facts {
   backup: Record<string, BackupFact>;
   /** Recovery Services vaults: region and policies, for enrolment. */
   vaults: Array<{ id: string; name: string; location: string; policies: string[] }>;
+  /**
+   * Scale sets' instance views, by lower-case id: Resource Graph shows no power state for a
+   * scale set. Present when a policy asked for them (`instance-view`), for the scale sets they
+   * were read for.
+   */
+  instanceViews?: Record<string, InstanceViewFact>;
+}
+
+/** A scale set's instance view as it counts its instances: `{ code: "PowerState/running", count: 3 }`. */
+export interface InstanceViewFact {
+  statusesSummary: Array<{ code: string; count: number }>;
 }
 
 export function metricKey(request: Pick<MetricRequest, "metric" | "aggregation" | "windowMs">): string {
   return `${request.metric}|${request.aggregation}|${request.windowMs}`;
 }
 
-export type FactRequest = { type: "metric"; metric: string; aggregation: MetricAggregation; windowMs: number } | { type: "backup" };
+export type FactRequest =
+  | { type: "metric"; metric: string; aggregation: MetricAggregation; windowMs: number }
+  | { type: "backup" }
+  /** Scale sets' instance views (their power state and instance counts). */
+  | { type: "instance-view" };
 
 /** The outcome of one condition on one resource. */
 export interface ConditionResult {

@@ -239,6 +239,28 @@ export interface OperationPoller extends PromiseLike<unknown> {
   serialize(): Promise<string>;
 }
 
+/** A long-running operation as the SDKs of the older generation start it (`begin…` resolves once Azure took the request). */
+export interface SentPoller {
+  pollUntilDone(): Promise<unknown>;
+  toString(): string;
+}
+
+/**
+ * An older SDK's operation (`@azure/arm-postgresql-flexible`'s `beginStop`) as `followOperation`
+ * follows it: `begin` sends it (or, given a saved state, resumes it without sending anything).
+ */
+export function sentOperation(begin: () => Promise<SentPoller>): OperationPoller {
+  const sent = begin();
+  // Observed by submitted() or by waiting; never left unhandled when neither runs.
+  sent.catch(() => undefined);
+  let done: Promise<unknown> | undefined;
+  return {
+    submitted: async () => void (await sent),
+    serialize: async () => (await sent).toString(),
+    then: (fulfilled, rejected) => (done ??= sent.then((poller) => poller.pollUntilDone())).then(fulfilled, rejected),
+  };
+}
+
 /**
  * Sends a change and follows its long-running operation to the end. `accepted` is called once
  * Azure took the request. When following it fails (a status poll throttled past the SDK's

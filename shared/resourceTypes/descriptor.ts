@@ -33,6 +33,17 @@ export interface PowerStateSource {
 export type PriceSpec =
   /** Per hour of its compute size (a VM's size, a cluster's node size per node): `settings.prices`, then the bundled sizes. */
   | { per: "hour"; of: "compute-size" }
+  /**
+   * Per hour of its SKU from the type's own table, where a SKU named like a VM size is priced
+   * otherwise (a PostgreSQL server's compute); in the bundled currency, `settings.prices` does not apply.
+   */
+  | {
+      per: "hour";
+      of: "sku";
+      /** How a reason names it: `PostgreSQL compute`. */
+      what: string;
+      table: Readonly<Record<string, number>>;
+    }
   /** Per GB-month of storage by SKU, from the type's own table (in the bundled currency; `settings.prices` does not apply). */
   | {
       per: "GB-month";

@@ -11,6 +11,7 @@ import { redisCache } from "./redisCache.ts";
 import { snapshot } from "./snapshot.ts";
 import { storageAccount } from "./storageAccount.ts";
 import { virtualMachine } from "./virtualMachine.ts";
+import { vmScaleSet } from "./vmScaleSet.ts";
 
 export const RESOURCE_TYPES = [
   virtualMachine, // virtual-machine: Microsoft.Compute/virtualMachines
@@ -20,6 +21,7 @@ export const RESOURCE_TYPES = [
   postgresqlServer, // postgresql-server: Microsoft.DBforPostgreSQL/flexibleServers
   storageAccount, // storage-account: Microsoft.Storage/storageAccounts
   redisCache, // redis-cache: Microsoft.Cache/redis
+  vmScaleSet, // vm-scale-set: Microsoft.Compute/virtualMachineScaleSets
 ] as const;
 
 /** The kinds the descriptors name (`resource:` in a policy, `any` aside). */

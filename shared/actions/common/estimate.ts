@@ -2,7 +2,7 @@
  * Savings estimates of the actions that stop or delete something, with the arithmetic spelled
  * out for the finding's reason, so finance can check a number rather than trust it.
  */
-import { billedDiskSizeGb, formatMoney, hourlyPrice, storagePrice } from "../../policy/prices.ts";
+import { billedDiskSizeGb, formatMoney, hourlyPrice, skuHourlyPrice, storagePrice } from "../../policy/prices.ts";
 import type { Settings } from "../../policy/types.ts";
 
 export interface Estimate {
@@ -32,6 +32,17 @@ export function computeEstimate(machines: Array<{ size: string; count: number }>
     );
   }
   return { monthly, explanation: parts.join("; ") };
+}
+
+/** A resource priced by the hour of its SKU from its type's own table (a PostgreSQL server's compute) not running for some hours a month. */
+export function skuEstimate(kind: string, sku: string, hours: number, settings: PriceSettings): Estimate {
+  const price = skuHourlyPrice(kind, sku, settings);
+  if (!price.found) return { monthly: 0, explanation: price.reason };
+  const monthly = price.price * hours;
+  return {
+    monthly,
+    explanation: `${sku} at ${price.price} ${settings.currency}/h × ${hours} h = ${formatMoney(monthly, settings.currency)}/month`,
+  };
 }
 
 /** Storage no longer billed once a snapshot or disk is deleted. */

@@ -23,6 +23,13 @@ export interface PowerActionSpec<A> {
    * start clears it once the resource runs.
    */
   owner?: "stop" | "start";
+  /**
+   * Why Azure cannot (or Governor will not) do it to this resource as read now, with the values
+   * seen: a PostgreSQL server in high-availability mode, a scale set AKS owns. The same words the
+   * plan's finding gave (the module's `refuses`), so a resource that changed since the plan is
+   * refused as it would have been planned.
+   */
+  refuse?: (ctx: ExecutorContext<A>) => string | undefined;
   /** Sends the action and waits for its long-running operation. */
   send: (ctx: ExecutorContext<A>, names: { resourceGroup: string; name: string }, accepted: () => void) => Promise<void>;
 }
@@ -33,6 +40,8 @@ export function powerExecutor<A>(spec: PowerActionSpec<A>): ActionExecutor<A> {
       const state = ctx.resource.powerState;
       if (state === spec.final) return { status: "done", reason: `${ctx.resource.name} is already ${spec.final}` };
       if (state === spec.transitional) return { status: "in-progress", reason: `${ctx.resource.name} is ${spec.transitional}` };
+      const refused = spec.refuse?.(ctx);
+      if (refused !== undefined) return { status: "refused", reason: `${ctx.resource.name}: ${refused}` };
       return { status: "todo" };
     },
     describe: spec.describe,
@@ -42,7 +51,8 @@ export function powerExecutor<A>(spec: PowerActionSpec<A>): ActionExecutor<A> {
       // Recorded once it is stopped, so a stop that failed leaves no trace. A stop whose owner could not be
       // written is one no start can tell from a person's: it stays stopped, and the start says why.
       if (spec.owner === "stop") {
-        const owner = { [STOPPED_BY_TAG]: formatStoppedBy(stoppedByOf(ctx.request)) };
+        // The time, so a resource found running with the tag still on it can be told started by Azure or by a person.
+        const owner = { [STOPPED_BY_TAG]: formatStoppedBy(stoppedByOf(ctx.request, ctx.evaluation.now)) };
         await retryingRead(() => updateTags(ctx, "Merge", owner), ctx.options).catch((error: unknown) =>
           console.warn(`${ctx.resource.name} stopped, but ${STOPPED_BY_TAG} was not written: ${azureFailure(error).message}`),
         );

@@ -46,6 +46,7 @@ const PROVIDER_TYPE: Record<Kind, string> = {
   "postgresql-server": "Microsoft.DBforPostgreSQL/flexibleServers",
   "storage-account": "Microsoft.Storage/storageAccounts",
   "redis-cache": "Microsoft.Cache/redis",
+  "vm-scale-set": "Microsoft.Compute/virtualMachineScaleSets",
 };
 
 const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
@@ -63,6 +64,15 @@ const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
   },
   "storage-account": { sku: "Standard_LRS", properties: {} },
   "redis-cache": { properties: {} },
+  // A fresh read's shape: the instance view beside the GET, its power state where a VM's is.
+  "vm-scale-set": {
+    sku: "Standard_D2s_v5",
+    powerState: "running",
+    properties: {
+      instanceView: { virtualMachine: { statusesSummary: [{ code: "PowerState/running", count: 3 }] } },
+      extended: { instanceView: { powerState: { code: "PowerState/running" } } },
+    },
+  },
 };
 
 export function resourceId(kind: Kind, resourceGroup: string, name: string): string {
