@@ -32,7 +32,8 @@ function vmSize(resource: InventoryResource): string | undefined {
 function estimate(resource: InventoryResource, args: HoursArgs, ctx: EvaluationContext): Estimate {
   if (resource.powerState === "deallocated") return { monthly: 0, explanation: "already deallocated: nothing more to save" };
   const size = vmSize(resource);
-  if (size === undefined) return { monthly: 0, explanation: `no price: the ${scaleSet(resource) ? "scale set's" : "VM's"} size is not known` };
+  if (size === undefined)
+    return { monthly: 0, explanation: `no price: the ${scaleSet(resource) ? "scale set's" : "VM's"} size is not known` };
   if (!scaleSet(resource)) return computeEstimate([{ size, count: 1 }], hoursOf(args, resource, ctx), ctx.settings);
   const instances = scaleSetInstances(resource, ctx.facts);
   if (instances === undefined) return { monthly: 0, explanation: "no price: the scale set's instance view was not read" };
@@ -51,7 +52,9 @@ function refuses(resource: InventoryResource): string | undefined {
 function what(resource: InventoryResource, ctx: EvaluationContext): string {
   if (!scaleSet(resource)) return resource.name;
   const instances = scaleSetInstances(resource, ctx.facts);
-  return instances === undefined ? `scale set ${resource.name}` : `scale set ${resource.name} (${instances.instances} instances)`;
+  return instances === undefined
+    ? `scale set ${resource.name}`
+    : `scale set ${resource.name} with ${instances.instances} instance${instances.instances === 1 ? "" : "s"}`;
 }
 
 export const deallocateAction = defineAction<HoursArgs>({

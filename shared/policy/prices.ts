@@ -128,9 +128,7 @@ export function skuHourlyPrice(kind: string, sku: string, settings: PriceSetting
   const spec = resourceTypeOfKind(kind)?.price;
   const table = spec?.per === "hour" && spec.of === "sku" ? spec : undefined;
   const listed = table !== undefined && bundledApplies(settings) ? lookup(table.table, sku) : undefined;
-  return listed === undefined
-    ? missing(`${table?.what ?? kind} ${sku}`, settings, false)
-    : { found: true, price: listed, source: "list" };
+  return listed === undefined ? missing(`${table?.what ?? kind} ${sku}`, settings, false) : { found: true, price: listed, source: "list" };
 }
 
 /** The size a resource of `sizeGb` is billed for: what its descriptor says (a disk pays for the tier that holds it), else the size itself. */

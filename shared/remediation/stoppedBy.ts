@@ -52,7 +52,9 @@ export function stoppedByOf(request: Pick<RemediationRequest, "policy" | "trigge
  * `stop-offhours-nonprod-vms; budget odoo-monthly until 2027-01-01; since 2026-11-23T18:30:00Z`.
  */
 export function formatStoppedBy(stoppedBy: StoppedBy): string {
-  const owner = stoppedBy.budget ? `${stoppedBy.policy}; budget ${stoppedBy.budget.name} until ${stoppedBy.budget.until}` : stoppedBy.policy;
+  const owner = stoppedBy.budget
+    ? `${stoppedBy.policy}; budget ${stoppedBy.budget.name} until ${stoppedBy.budget.until}`
+    : stoppedBy.policy;
   const since = stoppedBy.since === undefined ? "" : `; since ${stoppedBy.since}`;
   // ARM tag values hold 256 characters: the time is kept whole, the names give way.
   return `${owner.slice(0, 256 - since.length)}${since}`;

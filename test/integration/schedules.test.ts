@@ -111,7 +111,9 @@ describe("PostgreSQL servers on a schedule", () => {
     expect(dev).toMatchObject({ verdict: "needs-approval", action: "stop" });
     expect(dev?.reason).toContain("power state running");
     expect(dev?.reason).toContain("outside schedule Mon-Fri 08:00-18:00 Europe/Brussels");
-    expect(dev?.reason).toContain("Standard_B2s at 0.074 EUR/h × 513 h = 37.96 EUR/month (compute only: storage and backups are still billed)");
+    expect(dev?.reason).toContain(
+      "Standard_B2s at 0.074 EUR/h × 513 h = 37.96 EUR/month (compute only: storage and backups are still billed)",
+    );
     expect(dev?.estimatedMonthlySavings).toBe(37.96);
   });
 
@@ -122,7 +124,10 @@ describe("PostgreSQL servers on a schedule", () => {
     expect(ha?.reason).toContain("high availability ZoneRedundant: Azure cannot stop it");
     const mark = emulator.core.log.mark;
     const outcome = await applyRemediation(request(POSTGRES, HA_SERVER), deps());
-    expect(outcome).toMatchObject({ outcome: "skipped", reason: "psql-odoo-test-ha: high availability ZoneRedundant: Azure cannot stop it" });
+    expect(outcome).toMatchObject({
+      outcome: "skipped",
+      reason: "psql-odoo-test-ha: high availability ZoneRedundant: Azure cannot stop it",
+    });
     expect(writesSince(mark)).toEqual([]);
     expect(await serverState(HA_SERVER)).toBe("Ready");
   });
@@ -137,7 +142,10 @@ describe("PostgreSQL servers on a schedule", () => {
       reason: expect.stringContaining("stopped PostgreSQL server psql-odoo-dev (compute billing stops, storage still billed)") as unknown,
     });
     expect(await serverState(DEV_SERVER)).toBe("Stopped");
-    expect(operationsOf(DEV_SERVER, since)).toEqual(["Microsoft.DBforPostgreSQL/flexibleServers/stop/action", "Microsoft.Resources/tags/write"]);
+    expect(operationsOf(DEV_SERVER, since)).toEqual([
+      "Microsoft.DBforPostgreSQL/flexibleServers/stop/action",
+      "Microsoft.Resources/tags/write",
+    ]);
     expect(tagsOf(DEV_SERVER)["governor-stopped-by"]).toBe(`${POSTGRES}; since 2026-11-23T19:30:00Z`);
 
     const mark = emulator.core.log.mark;
@@ -168,7 +176,10 @@ describe("PostgreSQL servers on a schedule", () => {
     expect(again.reason).toContain("stopped PostgreSQL server psql-odoo-dev");
     expect(again.reason).toContain("started again by Azure after 7 days stopped");
     expect(await serverState(DEV_SERVER)).toBe("Stopped");
-    expect(operationsOf(DEV_SERVER, since)).toEqual(["Microsoft.DBforPostgreSQL/flexibleServers/stop/action", "Microsoft.Resources/tags/write"]);
+    expect(operationsOf(DEV_SERVER, since)).toEqual([
+      "Microsoft.DBforPostgreSQL/flexibleServers/stop/action",
+      "Microsoft.Resources/tags/write",
+    ]);
     expect(tagsOf(DEV_SERVER)["governor-stopped-by"]).toBe(`${POSTGRES}; since ${later.toISOString().slice(0, 19)}Z`);
   });
 
@@ -184,7 +195,10 @@ describe("PostgreSQL servers on a schedule", () => {
     const started = await applyRemediation(start, deps(morning));
     expect(started).toMatchObject({ outcome: "applied", before: { powerState: "stopped" }, after: { powerState: "running" } });
     expect(await serverState(DEV_SERVER)).toBe("Ready");
-    expect(operationsOf(DEV_SERVER, since)).toEqual(["Microsoft.DBforPostgreSQL/flexibleServers/start/action", "Microsoft.Resources/tags/write"]);
+    expect(operationsOf(DEV_SERVER, since)).toEqual([
+      "Microsoft.DBforPostgreSQL/flexibleServers/start/action",
+      "Microsoft.Resources/tags/write",
+    ]);
     expect(tagsOf(DEV_SERVER)["governor-stopped-by"]).toBeUndefined();
     expect(await applyRemediation(start, deps(morning))).toMatchObject({ outcome: "already-done" });
   });
@@ -208,12 +222,15 @@ describe("scale sets on a schedule", () => {
     const outcome = await applyRemediation(request(SCALE_SETS, WORKERS), deps(sample.now));
     expect(outcome).toMatchObject({
       outcome: "applied",
-      reason: expect.stringContaining("deallocated scale set vmss-odoo-test-workers (3 instances)") as unknown,
+      reason: expect.stringContaining("deallocated scale set vmss-odoo-test-workers with 3 instances") as unknown,
       before: { powerState: "running" },
       after: { powerState: "deallocated" },
     });
     expect(await scaleSetPower(WORKERS)).toEqual(["PowerState/deallocated×3"]);
-    expect(operationsOf(WORKERS, since)).toEqual(["Microsoft.Compute/virtualMachineScaleSets/deallocate/action", "Microsoft.Resources/tags/write"]);
+    expect(operationsOf(WORKERS, since)).toEqual([
+      "Microsoft.Compute/virtualMachineScaleSets/deallocate/action",
+      "Microsoft.Resources/tags/write",
+    ]);
     const mark = emulator.core.log.mark;
     expect(await applyRemediation(request(SCALE_SETS, WORKERS), deps(sample.now))).toMatchObject({ outcome: "already-done" });
     expect(writesSince(mark)).toEqual([]);
@@ -223,7 +240,9 @@ describe("scale sets on a schedule", () => {
     const mark = emulator.core.log.mark;
     const outcome = await applyRemediation(request(SCALE_SETS, AKS_NODES), deps(sample.now));
     expect(outcome.outcome).toBe("skipped");
-    expect(outcome.reason).toContain("AKS owns this scale set (node resource group mc_rg-odoo-dev_aks-odoo-dev_westeurope; tags aks-managed-");
+    expect(outcome.reason).toContain(
+      "AKS owns this scale set (node resource group mc_rg-odoo-dev_aks-odoo-dev_westeurope; tags aks-managed-",
+    );
     expect(outcome.reason).toContain("left to the AKS policy");
     expect(writesSince(mark)).toEqual([]);
     expect(await scaleSetPower(AKS_NODES)).toEqual(["PowerState/running×2"]);
@@ -235,7 +254,10 @@ describe("scale sets on a schedule", () => {
     const started = await applyRemediation(request(SCALE_SETS, WORKERS, { type: "start", args: {} }), deps(morning));
     expect(started).toMatchObject({ outcome: "applied", after: { powerState: "running" } });
     expect(await scaleSetPower(WORKERS)).toEqual(["PowerState/running×3"]);
-    expect(operationsOf(WORKERS, since)).toEqual(["Microsoft.Compute/virtualMachineScaleSets/start/action", "Microsoft.Resources/tags/write"]);
+    expect(operationsOf(WORKERS, since)).toEqual([
+      "Microsoft.Compute/virtualMachineScaleSets/start/action",
+      "Microsoft.Resources/tags/write",
+    ]);
     expect(tagsOf(WORKERS)["governor-stopped-by"]).toBeUndefined();
   });
 });
