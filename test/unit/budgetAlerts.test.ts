@@ -279,6 +279,8 @@ describe("the cost policies and the workflows of a response", () => {
       "stop-idle-nonprod-vms",
       "stop-offhours-nonprod-vms",
       "stop-offhours-nonprod-aks",
+      "stop-offhours-nonprod-postgres",
+      "stop-offhours-nonprod-scale-sets",
     ]);
     const chosen = costPolicies(set, ["stop-offhours-nonprod-aks", "snapshot-retention-nonprod", "nope"]);
     expect(chosen.policies.map((policy) => policy.name)).toEqual(["stop-offhours-nonprod-aks"]);

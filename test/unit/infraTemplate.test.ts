@@ -302,7 +302,11 @@ describe("the template agrees with the code", () => {
       "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write",
       "Microsoft.DBforPostgreSQL/flexibleServers/write",
     ]);
-    expect(required.subscription.filter((action) => action.startsWith("Microsoft.DBforPostgreSQL/"))).toEqual([]);
+    // Subscription-wide, PostgreSQL servers are only stopped and started (off-hours schedules), never written or deleted.
+    expect(required.subscription.filter((action) => action.startsWith("Microsoft.DBforPostgreSQL/"))).toEqual([
+      "Microsoft.DBforPostgreSQL/flexibleServers/start/action",
+      "Microsoft.DBforPostgreSQL/flexibleServers/stop/action",
+    ]);
   });
 
   const actionsOf = (role: ArmResource): { actions: string[] } =>

@@ -212,6 +212,8 @@ describe("the sweeps timer and the daily digest", () => {
       "sweep:stop-offhours-nonprod-vms:2026-11-23T18:00:00.000Z",
       "sweep:stop-offhours-nonprod-aks:2026-11-23T18:00:00.000Z",
       "sweep:backup-production-vms:2026-11-23T18:00:00.000Z",
+      "sweep:stop-offhours-nonprod-postgres:2026-11-23T18:00:00.000Z",
+      "sweep:stop-offhours-nonprod-scale-sets:2026-11-23T18:00:00.000Z",
     ]);
     expect(client.instances.get("sweep:stop-idle-nonprod-vms:2026-11-23T18:00:00.000Z")).toEqual({
       name: "sweep",
@@ -226,7 +228,7 @@ describe("the sweeps timer and the daily digest", () => {
     expect(again.found).toEqual(first.started);
     const next = await timer.startDueSweeps({ set, last: "2026-11-23T18:00:00.000Z", now: at("2026-11-23T18:05:00.200Z") }, client, log);
     expect(next.started).toEqual([]);
-    expect(client.instances.size).toBe(4);
+    expect(client.instances.size).toBe(6);
   });
 
   it("does not sweep a policy again while its earlier request for approval waits for a person, and does once it is answered", async () => {
@@ -281,7 +283,7 @@ describe("the sweeps timer and the daily digest", () => {
   it("one sweep that cannot be started does not keep the others from starting", async () => {
     const client = fakeClient(["backup-production-vms"]);
     const run = await timer.startDueSweeps({ set, last: "2026-11-23T17:55:00.000Z", now: at("2026-11-23T18:00:00.400Z") }, client, log);
-    expect(run.started).toHaveLength(3);
+    expect(run.started).toHaveLength(5);
     expect(run.failed).toEqual([{ instanceId: "sweep:backup-production-vms:2026-11-23T18:00:00.000Z", error: "task hub unreachable" }]);
   });
 });

@@ -58,8 +58,8 @@ describe("action modules: everything about an action is read from its module", (
   });
 
   it("a budget response takes only disruptive actions a person can undo, on their own kinds", () => {
-    expect(containmentKinds("deallocate")).toEqual(["virtual-machine"]);
-    expect(containmentKinds("stop")).toEqual(["aks-cluster"]);
+    expect(containmentKinds("deallocate")).toEqual(["virtual-machine", "vm-scale-set"]);
+    expect(containmentKinds("stop")).toEqual(["aks-cluster", "postgresql-server"]);
     // Destructive, or nothing to undo: never a containment.
     for (const action of ["delete", "downgrade", "tag", "enroll-backup", "notify", "start"])
       expect(containmentKinds(action), action).toEqual([]);

@@ -158,6 +158,8 @@ describe("the export of the built-in pack", () => {
       "snapshot-retention-prod",
       "stop-idle-nonprod-vms",
       "stop-offhours-nonprod-aks",
+      "stop-offhours-nonprod-postgres",
+      "stop-offhours-nonprod-scale-sets",
       "stop-offhours-nonprod-vms",
       "weekly-restore-drill",
     ]);
