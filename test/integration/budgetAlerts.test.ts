@@ -105,6 +105,8 @@ describe("budget alerts on the local runtime", () => {
       "stop-idle-nonprod-vms",
       "stop-offhours-nonprod-vms",
       "stop-offhours-nonprod-aks",
+      "stop-offhours-nonprod-postgres",
+      "stop-offhours-nonprod-scale-sets",
     ]);
     expect(result.notice.delivery.delivered).toBe(false);
 
@@ -141,9 +143,13 @@ describe("budget alerts on the local runtime", () => {
     expect(containment?.runtimeStatus).toBe("Running");
     const remediations = (containment?.customStatus as { remediations: string[] }).remediations;
     expect(remediations).toEqual(
-      ["stop-idle-nonprod-vms", "stop-offhours-nonprod-vms", "stop-offhours-nonprod-aks"].map((policy) =>
-        remediationInstanceId(policy, instanceId),
-      ),
+      [
+        "stop-idle-nonprod-vms",
+        "stop-offhours-nonprod-vms",
+        "stop-offhours-nonprod-aks",
+        "stop-offhours-nonprod-postgres",
+        "stop-offhours-nonprod-scale-sets",
+      ].map((policy) => remediationInstanceId(policy, instanceId)),
     );
     for (const remediation of remediations) {
       const approval = await app.runtime.getStatus(`${remediation}:approval`);
@@ -158,7 +164,7 @@ describe("budget alerts on the local runtime", () => {
     for (const name of IDLE_DEV_VMS) expect(power(app, name), name).toBe("running");
     expect(clusterPower(app, "aks-odoo-dev")).toBe("Running");
     const [notice] = await trail.query({ instanceId, kind: "notice" });
-    expect(notice?.reason).toContain("Approval asked before anything is stopped (3 workflow(s)).");
+    expect(notice?.reason).toContain("Approval asked before anything is stopped (5 workflow(s)).");
 
     for (const remediation of remediations)
       await app.runtime.raiseEvent(`${remediation}:approval`, "ApprovalDecision", {
@@ -185,13 +191,13 @@ describe("budget alerts on the local runtime", () => {
     const done = statuses.find((status) => status.instanceId === instanceId);
     expect(done?.runtimeStatus, JSON.stringify(done?.output)).toBe("Completed");
     const result = done?.output as CostResponseResult;
-    expect(result.remediations).toHaveLength(3);
+    expect(result.remediations).toHaveLength(5);
     for (const remediation of result.remediations ?? []) {
       expect(remediation).toMatchObject({ status: "completed", approval: { outcome: "approved", decidedBy: "finance@nordwind.example" } });
       expect(remediation.counts?.failed, remediation.policy).toBe(0);
     }
     const approvals = await trail.query({ kind: "approval" });
-    expect(approvals.map((record) => record.actor)).toEqual(Array(3).fill({ type: "person", id: "finance@nordwind.example" }));
+    expect(approvals.map((record) => record.actor)).toEqual(Array(5).fill({ type: "person", id: "finance@nordwind.example" }));
   }, 180_000);
 });
 
@@ -274,17 +280,21 @@ describe("a scheduled sweep, and a containment cut short, on the local runtime",
     });
     const instanceId = (answer.jsonBody as { instanceId: string }).instanceId;
     await app.runtime.whenIdle();
-    const [idle, offHoursVms, offHoursAks] = ["stop-idle-nonprod-vms", "stop-offhours-nonprod-vms", "stop-offhours-nonprod-aks"].map(
-      (policy) => remediationInstanceId(policy, instanceId),
-    ) as [string, string, string];
+    const [idle, offHoursVms, offHoursAks, offHoursPostgres, offHoursScaleSets] = [
+      "stop-idle-nonprod-vms",
+      "stop-offhours-nonprod-vms",
+      "stop-offhours-nonprod-aks",
+      "stop-offhours-nonprod-postgres",
+      "stop-offhours-nonprod-scale-sets",
+    ].map((policy) => remediationInstanceId(policy, instanceId)) as [string, string, string, string, string];
     await app.runtime.terminate(idle, "not during the load test");
-    for (const remediation of [offHoursVms, offHoursAks])
+    for (const remediation of [offHoursVms, offHoursAks, offHoursPostgres, offHoursScaleSets])
       await app.runtime.raiseEvent(`${remediation}:approval`, "ApprovalDecision", {
         decision: "approve",
         decidedBy: "maria@nordwind.example",
       });
 
-    const statuses = await finishWorkflows(app, [instanceId, offHoursVms, offHoursAks]);
+    const statuses = await finishWorkflows(app, [instanceId, offHoursVms, offHoursAks, offHoursPostgres, offHoursScaleSets]);
     const done = statuses.find((status) => status.instanceId === instanceId);
     expect(done?.runtimeStatus, JSON.stringify(done?.output)).toBe("Completed");
     expect((done?.output as CostResponseResult).remediations).toEqual([
@@ -292,6 +302,9 @@ describe("a scheduled sweep, and a containment cut short, on the local runtime",
       // vm-odoo-training-01 and vm-odoo-qa-01, outside their schedules.
       like({ instanceId: offHoursVms, status: "completed", counts: like({ applied: 2 }) }),
       like({ instanceId: offHoursAks, status: "completed", counts: like({ applied: 1 }) }),
+      // psql-odoo-dev (the HA server is refused, staging frozen) and vmss-odoo-test-workers.
+      like({ instanceId: offHoursPostgres, status: "completed", counts: like({ applied: 1 }) }),
+      like({ instanceId: offHoursScaleSets, status: "completed", counts: like({ applied: 1 }) }),
     ]);
     for (const name of ["vm-odoo-dev-01", "vm-odoo-dev-02", "vm-migration-temp-01"]) expect(power(app, name), name).toBe("running");
   }, 120_000);
