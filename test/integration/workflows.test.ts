@@ -12,6 +12,7 @@ import type { RemediateResult } from "../../orchestrations/remediate.ts";
 import { remediationsFor } from "../../orchestrations/remediations.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
+import { parseStoppedBy } from "../../shared/remediation/stoppedBy.ts";
 import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { plan } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
@@ -88,7 +89,9 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     expect(restart).toMatchObject({ outcome: "skipped", action: "start" });
     expect(restart?.reason).toContain("stop-idle-nonprod-vms");
     // Whoever stopped it is on the resource for a person reading the portal.
-    expect(["stop-idle-nonprod-vms", "stop-offhours-nonprod-vms"]).toContain(tags(app, "vm-odoo-training-01")["governor-stopped-by"]);
+    expect(["stop-idle-nonprod-vms", "stop-offhours-nonprod-vms"]).toContain(
+      parseStoppedBy(tags(app, "vm-odoo-training-01")["governor-stopped-by"])?.policy,
+    );
   });
 
   it("starts a VM only the off-hours policy stopped when its schedule window opens, and clears its owner", () => {
@@ -99,6 +102,43 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     expect(qa(offHours?.restarts)).toMatchObject({ outcome: "applied", action: "start" });
     expect(power(app, "vm-odoo-qa-01")).toBe("running");
     expect(tags(app, "vm-odoo-qa-01")["governor-stopped-by"]).toBeUndefined();
+  });
+
+  it("stops the dev PostgreSQL server outside its schedule and starts it when the schedule opens; the HA server and staging's stay up", () => {
+    const offHours = results.find((result) => result.policy === "stop-offhours-nonprod-postgres");
+    expect(offHours?.outcomes).toEqual([
+      expect.objectContaining({ resourceId: expect.stringMatching(/\/psql-odoo-dev$/) as unknown, outcome: "applied", action: "stop" }),
+    ]);
+    expect(offHours?.restarts).toEqual([expect.objectContaining({ outcome: "applied", action: "start" })]);
+    const state = (name: string) =>
+      (
+        app.emulator.core.store.list({ type: "Microsoft.DBforPostgreSQL/flexibleServers" }).find((item) => item.arm.name === name)?.arm
+          .properties as { state?: string } | undefined
+      )?.state;
+    expect(state("psql-odoo-dev")).toBe("Ready");
+    expect(tags(app, "psql-odoo-dev")["governor-stopped-by"]).toBeUndefined();
+    for (const name of ["psql-odoo-test-ha", "psql-odoo-staging", "psql-odoo-prod"]) expect(state(name), name).toBe("Ready");
+    const stops = app.emulator.core.log.entries({ route: "flexibleServers.stop" }).map((entry) => entry.path.split("/").at(-2));
+    expect(stops).toEqual(["psql-odoo-dev"]);
+  });
+
+  it("deallocates the test scale set outside its schedule and starts it again; the scale set AKS owns is never sent anything", () => {
+    const offHours = results.find((result) => result.policy === "stop-offhours-nonprod-scale-sets");
+    expect(offHours?.outcomes).toEqual([expect.objectContaining({ outcome: "applied", action: "deallocate" })]);
+    expect(offHours?.restarts).toEqual([expect.objectContaining({ outcome: "applied", action: "start" })]);
+    const scaleSets = app.emulator.core.store.list({ type: "Microsoft.Compute/virtualMachineScaleSets" });
+    expect(scaleSets.map((item) => [item.arm.name, item.sim.powerState]).sort()).toEqual([
+      ["aks-system-49402142-vmss", "running"],
+      ["vmss-odoo-test-workers", "running"],
+    ]);
+    const sent = app.emulator.core.log
+      .entries()
+      .filter((entry) => entry.method === "POST" && entry.route.startsWith("virtualMachineScaleSets."))
+      .map((entry) => [entry.route, entry.path.split("/").at(-2)]);
+    expect(sent).toEqual([
+      ["virtualMachineScaleSets.deallocate", "vmss-odoo-test-workers"],
+      ["virtualMachineScaleSets.start", "vmss-odoo-test-workers"],
+    ]);
   });
 
   it("downgrades the unattached Premium disk that must stay to Standard HDD, and deletes nothing of it", () => {
