@@ -116,10 +116,26 @@ describe("the sample estate", () => {
             expect(resource.sku).toBe(body.sku?.name);
             expect(resource.powerState).toBe("running");
             break;
+          case "vm-scale-set":
+            // Its instances' size; its power state is only in its instance view, read as a fact when a policy needs it.
+            expect(resource.sku).toBe(body.sku?.name);
+            expect(resource.powerState).toBeUndefined();
+            expect(resource.createdAt).toBe(body.properties?.timeCreated);
+            break;
         }
       }
       expect(kinds).toEqual(
-        new Set(["virtual-machine", "disk", "snapshot", "aks-cluster", "postgresql-server", "storage-account", "redis-cache", undefined]),
+        new Set([
+          "virtual-machine",
+          "disk",
+          "snapshot",
+          "aks-cluster",
+          "postgresql-server",
+          "storage-account",
+          "redis-cache",
+          "vm-scale-set",
+          undefined,
+        ]),
       );
     });
 

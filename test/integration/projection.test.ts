@@ -139,20 +139,24 @@ describe("re-reading a resource of each described type", () => {
         },
       };
       const fresh = await readResource(target, listed.id, { policies: [log] });
+      // A scale set's power state is only in its instance view: its re-read is the GET and that view, and Resource Graph has none.
+      const scaleSet = type.kind === "vm-scale-set";
+      const paths = scaleSet ? [listed.id.toLowerCase(), `${listed.id.toLowerCase()}/instanceview`] : [listed.id.toLowerCase()];
       expect(
         urls.map((url) => new URL(url).searchParams.get("api-version")),
         type.kind,
-      ).toEqual([type.reread.apiVersion]);
+      ).toEqual(paths.map(() => type.reread.apiVersion));
       expect(
         urls.map((url) => new URL(url).pathname.toLowerCase()),
         type.kind,
-      ).toEqual([listed.id.toLowerCase()]);
+      ).toEqual(paths);
       expect({ id: fresh?.id.toLowerCase(), kind: fresh?.kind, sku: fresh?.sku, powerState: fresh?.powerState }, type.kind).toEqual({
         id: listed.id.toLowerCase(),
         kind: type.kind,
         sku: listed.sku,
-        powerState: listed.powerState,
+        powerState: scaleSet ? "running" : listed.powerState,
       });
+      if (scaleSet) expect(listed.powerState, type.kind).toBeUndefined();
     }
   });
 });
