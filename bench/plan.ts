@@ -6,8 +6,8 @@
  *
  * Prints one JSON line per size: `{ resources, requests, minimalRequests, seconds, peakRssMb, findings }`.
  * `requests` are those the emulator answered (retries included); `minimalRequests` is what the
- * APIs cannot do with less: Resource Graph pages of 1,000 rows, batches of 50 running VMs per
- * region, the vault listing and two listings per vault.
+ * APIs cannot do with less: Resource Graph pages of 1,000 rows (resources, resource groups, scale
+ * sets' instances), batches of 50 running VMs per region, the vault listing and two listings per vault.
  *
  * The emulator and the planner each run in a process of their own, so that `peakRssMb` is the
  * planner's alone and the emulator's CPU does not count as the planner's time.
@@ -70,7 +70,9 @@ function minimalRequests(tables: ReturnType<typeof resourceGraphTables>): number
   const metricBatches = [...runningVmsByRegion.values()].reduce((sum, count) => sum + ceilDiv(count, METRICS_BATCH), 0);
   // One page of Azure Policy exemptions per subscription (the guards honour them).
   const exemptionPages = 1;
-  return graphPages + metricBatches + 1 + 2 * vaults + exemptionPages;
+  // The pack's scale-set schedule reads the scale sets' instances (their power states) from ComputeResources.
+  const instancePages = ceilDiv(tables.ComputeResources?.rows.length ?? 0, RESOURCE_GRAPH_PAGE);
+  return graphPages + metricBatches + 1 + 2 * vaults + exemptionPages + instancePages;
 }
 
 async function runEmulator(size: number): Promise<void> {

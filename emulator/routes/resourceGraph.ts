@@ -1,7 +1,8 @@
 /**
- * Microsoft.ResourceGraph: KQL over the `Resources` and `ResourceContainers` tables, built from the
- * store as Resource Graph shows resources (lower-case types and resource groups, VM power state
- * under `properties.extended`). Pages of at most 1,000 rows continued with an opaque `$skipToken`,
+ * Microsoft.ResourceGraph: KQL over the `Resources`, `ResourceContainers` and `ComputeResources`
+ * tables, built from the store as Resource Graph shows resources (lower-case types and resource
+ * groups, VM power state under `properties.extended`; the instances of Uniform scale sets, each
+ * with its power state, in `ComputeResources`, as Azure keeps them apart from `Resources`). Pages of at most 1,000 rows continued with an opaque `$skipToken`,
  * and Resource Graph's own per-user quota, separate from ARM's throttling.
  */
 import { createHash } from "node:crypto";
@@ -149,6 +150,51 @@ export function resourceRow(resource: StoredResource, tenantId: string): Row {
   };
 }
 
+const SCALE_SET_TYPE = "microsoft.compute/virtualmachinescalesets";
+const SCALE_SET_VM_TYPE = "microsoft.compute/virtualmachinescalesets/virtualmachines";
+
+/**
+ * The instances of a Uniform scale set as `ComputeResources` rows (`…/virtualMachines/0`, `…/1`),
+ * each with the scale set's power state in its instance view: the emulator keeps one state for
+ * all its instances. Instances of a Flexible scale set are VMs of their own, in `Resources`.
+ */
+export function scaleSetInstanceRows(resource: StoredResource, tenantId: string): Row[] {
+  const { arm, sim } = resource;
+  const properties = (arm.properties ?? {}) as Record<string, unknown>;
+  if (String(properties.orchestrationMode ?? "Uniform").toLowerCase() !== "uniform") return [];
+  const sku = (arm.sku ?? {}) as { name?: unknown; capacity?: unknown };
+  const capacity = typeof sku.capacity === "number" ? sku.capacity : 0;
+  const state = String(sim.powerState ?? "running").toLowerCase();
+  const parsed = parseArmId(arm.id);
+  return Array.from({ length: capacity }, (_, index) => ({
+    id: `${arm.id}/virtualMachines/${index}`,
+    name: `${arm.name}_${index}`,
+    type: SCALE_SET_VM_TYPE,
+    tenantId,
+    kind: "",
+    location: normaliseLocation(arm.location),
+    resourceGroup: (parsed.resourceGroup ?? "").toLowerCase(),
+    subscriptionId: parsed.subscriptionId.toLowerCase(),
+    managedBy: "",
+    sku: { name: sku.name ?? null, tier: "Standard" },
+    plan: null,
+    properties: {
+      latestModelApplied: true,
+      provisioningState: "Succeeded",
+      hardwareProfile: { vmSize: sku.name ?? null },
+      extended: {
+        instanceView: {
+          powerState: { code: `PowerState/${state}`, level: "Info", displayStatus: POWER_DISPLAY[state] ?? `VM ${state}` },
+        },
+      },
+    },
+    tags: {},
+    identity: null,
+    zones: null,
+    extendedLocation: null,
+  }));
+}
+
 function containerRow(fields: Partial<Row> & { id: string; name: string; type: string; subscriptionId: string }, tenantId: string): Row {
   return {
     id: fields.id,
@@ -208,10 +254,12 @@ function subscriptionRow(subscriptionId: string, tenantId: string): Row {
 export function resourceGraphTables(core: EmulatorCore, subscriptions: string[]): Record<string, Table> {
   const resources: Row[] = [];
   const containers: Row[] = [];
+  const compute: Row[] = [];
   for (const subscriptionId of subscriptions) {
     if (!core.store.hasSubscription(subscriptionId)) continue;
     for (const resource of core.store.list({ subscriptionId })) {
       const type = resource.arm.type.toLowerCase();
+      if (type === SCALE_SET_TYPE) compute.push(...scaleSetInstanceRows(resource, core.tenantId));
       if (NOT_IN_RESOURCES.some((pattern) => pattern.test(type))) continue;
       // Back-references (a NIC's VM, a public IP's configuration) are part of what Resource Graph shows.
       const viewed = core.typeHandler(type)?.view ? { arm: core.view(resource), sim: resource.sim } : resource;
@@ -227,9 +275,11 @@ export function resourceGraphTables(core: EmulatorCore, subscriptions: string[])
   };
   resources.sort(byId);
   containers.sort(byId);
+  compute.sort(byId);
   return {
     Resources: { columns: RESOURCE_COLUMNS, rows: resources },
     ResourceContainers: { columns: RESOURCE_COLUMNS, rows: containers },
+    ComputeResources: { columns: RESOURCE_COLUMNS, rows: compute },
   };
 }
 

@@ -36,7 +36,7 @@ function estimate(resource: InventoryResource, args: HoursArgs, ctx: EvaluationC
     return { monthly: 0, explanation: `no price: the ${scaleSet(resource) ? "scale set's" : "VM's"} size is not known` };
   if (!scaleSet(resource)) return computeEstimate([{ size, count: 1 }], hoursOf(args, resource, ctx), ctx.settings);
   const instances = scaleSetInstances(resource, ctx.facts);
-  if (instances === undefined) return { monthly: 0, explanation: "no price: the scale set's instance view was not read" };
+  if (instances === undefined) return { monthly: 0, explanation: "no price: the scale set's instances were not read" };
   if (instances.billed === 0) return { monthly: 0, explanation: `no instance is billed (${instances.seen}): nothing more to save` };
   return computeEstimate([{ size, count: instances.billed }], hoursOf(args, resource, ctx), ctx.settings);
 }

@@ -120,9 +120,10 @@ export interface Facts {
   /** Recovery Services vaults: region and policies, for enrolment. */
   vaults: Array<{ id: string; name: string; location: string; policies: string[] }>;
   /**
-   * Scale sets' instance views, by lower-case id: Resource Graph shows no power state for a
-   * scale set. Present when a policy asked for them (`instance-view`), for the scale sets they
-   * were read for.
+   * Scale sets' instances counted by power state, by lower-case id, as their instance views count
+   * them: `Resources` shows no power state for a scale set; Resource Graph's `ComputeResources`
+   * holds the instances of Uniform scale sets. Present when a policy asked (`instance-view`), for
+   * the scale sets a policy may act on.
    */
   instanceViews?: Record<string, InstanceViewFact>;
 }
@@ -139,7 +140,7 @@ export function metricKey(request: Pick<MetricRequest, "metric" | "aggregation" 
 export type FactRequest =
   | { type: "metric"; metric: string; aggregation: MetricAggregation; windowMs: number }
   | { type: "backup" }
-  /** Scale sets' instance views (their power state and instance counts). */
+  /** Scale sets' instances and their power states (one Resource Graph query for all). */
   | { type: "instance-view" };
 
 /** The outcome of one condition on one resource. */

@@ -4,9 +4,10 @@
  *
  * Resource Graph shows no power state for a scale set, and ARM's GET neither: only the instance
  * view does, as counts of `PowerState/<state>` codes over the instances
- * (`virtualMachine.statusesSummary`). The inventory reads it as a fact (`instance-view`, one GET a
- * scale set, none for those AKS owns); a fresh read (`readResource`) reads it beside the GET and
- * puts the power state where a VM's is (`extended.instanceView.powerState.code`).
+ * (`virtualMachine.statusesSummary`). The inventory reads it as a fact (`instance-view`: the
+ * instances of every Uniform scale set from Resource Graph's `ComputeResources`, in one paged
+ * query, shared/inventory/instanceViews.ts); a fresh read (`readResource`) reads the instance view
+ * beside the GET and puts the power state where a VM's is (`extended.instanceView.powerState.code`).
  */
 import { rawBody, unlessNotFound, withPolicies } from "../azure/armRead.ts";
 import { computeClient } from "../azure/clients.ts";
@@ -92,9 +93,11 @@ export const vmScaleSet = describeResourceType({
   kind: "vm-scale-set",
   armType: "Microsoft.Compute/virtualMachineScaleSets",
   properties: [
-    // Where a fresh read puts the power state (Resource Graph has none for a scale set), and its age.
+    // Where a fresh read puts the power state (Resource Graph has none for a scale set), its age,
+    // and whether its instances are its own (Uniform: in Resource Graph's ComputeResources) or VMs (Flexible).
     "extended.instanceView.powerState.code",
     "timeCreated",
+    "orchestrationMode",
   ],
   // The SKU is the instances' VM size (`sku.name`); `sku.capacity` is how many there are.
   powerState: { path: "extended.instanceView.powerState.code", read: (code) => powerStateWord(code.split("/").at(-1) ?? "") },

@@ -205,11 +205,12 @@ describe("PostgreSQL servers on a schedule", () => {
 });
 
 describe("scale sets on a schedule", () => {
-  it("reads the power state of the scale sets a policy may act on from their instance views, one GET each, none for AKS's", async () => {
+  it("reads the scale sets' power from their instances in Resource Graph, one query for all, no instance view GET", async () => {
     const mark = emulator.core.log.mark;
     const findings = await findingsAt(sample.now);
-    const views = emulator.core.log.entries({ since: mark, route: "virtualMachineScaleSets.getInstanceView" });
-    expect(views.map((entry) => entry.path.split("/").at(-2))).toEqual(["vmss-odoo-test-workers"]);
+    expect(emulator.core.log.entries({ since: mark, route: "virtualMachineScaleSets.getInstanceView" })).toEqual([]);
+    // Resources, ResourceContainers, and the instances in ComputeResources.
+    expect(emulator.core.log.entries({ since: mark, route: "resourceGraph.resources" })).toHaveLength(3);
     const workers = findings.find((finding) => finding.policy === SCALE_SETS && finding.resourceId === WORKERS);
     expect(workers).toMatchObject({ verdict: "needs-approval", action: "deallocate", estimatedMonthlySavings: 163.13 });
     expect(workers?.reason).toContain("power state running (3 × PowerState/running)");

@@ -12,8 +12,8 @@
  * PostgreSQL server's `properties.state`); otherwise the state is unknown, and an unknown state
  * never matches: stopping a VM that might be off is noise, and one that might be on is worse.
  *
- * A scale set's power state is in its instance view, which the inventory reads for it (one GET
- * a scale set); one that AKS owns (its node resource group `MC_…`, its `aks-managed-*` tags) is
+ * A scale set's power state is in its instance view: the inventory counts its instances' states
+ * from Resource Graph's `ComputeResources` (one paged query for all scale sets); one that AKS owns (its node resource group `MC_…`, its `aks-managed-*` tags) is
  * not applicable: its power is its cluster's, which the AKS policy stops, and nothing is read for it.
  */
 import { getPath, nonEmptyString } from "../../resourceTypes/descriptor.ts";

@@ -12,6 +12,7 @@ import { parsePolicyText } from "../../../shared/policy/loader.ts";
 import type { EvaluationContext } from "../../../shared/policy/registry.ts";
 import type { InventoryResource } from "../../../shared/policy/types.ts";
 import type { ExecutorContext } from "../../../shared/remediation/executor.ts";
+import { instanceViewsFromRows, scaleSetsToRead } from "../../../shared/inventory/instanceViews.ts";
 import { instancesOf } from "../../../shared/resourceTypes/vmScaleSet.ts";
 import { actionArgs, context, NOW, resource, resourceId } from "../policy/support.ts";
 
@@ -133,7 +134,7 @@ describe("deallocate (scale sets)", () => {
   it("3. has no price for a scale set whose instance view was not read", () => {
     const unread = scaleSet({ powerState: undefined, properties: { instanceView: undefined, extended: undefined } });
     expect(deallocateAction.savings?.(unread, args, ctx)).toBe(0);
-    expect(deallocateAction.describe?.(unread, args, ctx)).toContain("no price: the scale set's instance view was not read");
+    expect(deallocateAction.describe?.(unread, args, ctx)).toContain("no price: the scale set's instances were not read");
   });
 
   it("compliant: saves the instances still billed × the size's price, read from the inventory's instance view", () => {
@@ -259,5 +260,52 @@ policies:
     expect(evaluate(set, ctx.inventory, ctx.facts, NOW, registry).findings).toEqual([
       expect.objectContaining({ resourceId: resourceId("postgresql-server", "rg-odoo-dev", "psql-odoo-dev"), verdict: "needs-approval" }),
     ]);
+  });
+});
+
+describe("scale sets' power from Resource Graph's instances", () => {
+  const group = "/subscriptions/s/resourceGroups/rg-odoo-test/providers/Microsoft.Compute/virtualMachineScaleSets";
+  const wanted = new Set([`${group}/vmss-a`.toLowerCase(), `${group}/vmss-empty`.toLowerCase()]);
+
+  it("1. counts each scale set's instances by power state, whatever the case of their ids", () => {
+    const rows = [
+      { id: `${group}/vmss-a/virtualMachines/0`, powerState: "PowerState/running" },
+      { id: `${group.toUpperCase()}/VMSS-A/VIRTUALMACHINES/1`, powerState: "PowerState/running" },
+      { id: `${group}/vmss-a/virtualMachines/2`, powerState: "PowerState/deallocated" },
+    ];
+    expect(instanceViewsFromRows(rows, wanted)[`${group}/vmss-a`.toLowerCase()]).toEqual({
+      statusesSummary: [
+        { code: "PowerState/running", count: 2 },
+        { code: "PowerState/deallocated", count: 1 },
+      ],
+    });
+  });
+
+  it("2. leaves out the instances of scale sets no policy may act on, and an instance without a state yet", () => {
+    const rows = [
+      { id: `${group}/aks-system-vmss/virtualMachines/0`, powerState: "PowerState/running" },
+      { id: `${group}/vmss-a/virtualMachines/0`, powerState: "" },
+    ];
+    const facts = instanceViewsFromRows(rows, wanted);
+    expect(Object.keys(facts).sort()).toEqual([...wanted].sort());
+    expect(facts[`${group}/vmss-a`.toLowerCase()]).toEqual({ statusesSummary: [] });
+  });
+
+  it("3. reads no AKS-owned, Flexible or freshly read scale set", () => {
+    const uniform = resource({ kind: "vm-scale-set", name: "vmss-a", powerState: undefined, properties: { instanceView: undefined } });
+    const aks = resource({ kind: "vm-scale-set", name: "aks-system-vmss", resourceGroup: AKS_GROUP, powerState: undefined });
+    const flexible = resource({
+      kind: "vm-scale-set",
+      name: "vmss-flex",
+      powerState: undefined,
+      properties: { orchestrationMode: "Flexible" },
+    });
+    const fresh = resource({ kind: "vm-scale-set", name: "vmss-fresh" });
+    expect(scaleSetsToRead([uniform, aks, flexible, fresh]).map((scaleSet) => scaleSet.name)).toEqual(["vmss-a"]);
+  });
+
+  it("compliant: a scale set with no instance has an empty count: nothing runs, nothing is billed", () => {
+    expect(instanceViewsFromRows([], wanted)[`${group}/vmss-empty`.toLowerCase()]).toEqual({ statusesSummary: [] });
+    expect(instancesOf([])).toMatchObject({ powerState: undefined, billed: 0 });
   });
 });
