@@ -160,8 +160,8 @@ const SCALE_SET_VM_TYPE = "microsoft.compute/virtualmachinescalesets/virtualmach
  */
 export function scaleSetInstanceRows(resource: StoredResource, tenantId: string): Row[] {
   const { arm, sim } = resource;
-  const properties = (arm.properties ?? {}) as Record<string, unknown>;
-  if (String(properties.orchestrationMode ?? "Uniform").toLowerCase() !== "uniform") return [];
+  const mode = arm.properties?.orchestrationMode;
+  if (typeof mode === "string" && mode.toLowerCase() !== "uniform") return [];
   const sku = (arm.sku ?? {}) as { name?: unknown; capacity?: unknown };
   const capacity = typeof sku.capacity === "number" ? sku.capacity : 0;
   const state = String(sim.powerState ?? "running").toLowerCase();

@@ -39,7 +39,7 @@ export function scaleSetsToRead(resources: readonly InventoryResource[]): Invent
       resource.kind === "vm-scale-set" &&
       resource.powerState === undefined &&
       aksOwnership(resource) === undefined &&
-      String(resource.properties.orchestrationMode ?? "Uniform").toLowerCase() === "uniform",
+      (typeof resource.properties.orchestrationMode !== "string" || resource.properties.orchestrationMode.toLowerCase() === "uniform"),
   );
 }
 
