@@ -400,6 +400,30 @@ describe("the operations handled (what the infra template's event filter lists)"
   });
 });
 
+describe("Azure's own start of a stopped PostgreSQL server", () => {
+  it("reaches the PostgreSQL schedule policy, so Governor checks the server it finds running again", () => {
+    const server = `/subscriptions/${SUB}/resourceGroups/rg-odoo-dev/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-odoo-dev`;
+    const event = resourceEvent({
+      resourceId: server,
+      operationName: "Microsoft.DBforPostgreSQL/flexibleServers/start/action",
+      eventType: "Microsoft.Resources.ResourceActionSuccess",
+      // The platform's start: no person's claims, not Governor's identity.
+      claims: { [OID]: "platform-object-id", appid: "platform-app-id", name: "Azure Database for PostgreSQL" },
+    });
+    const result = accepted(
+      triageDelivery([event], {
+        identity: GOVERNOR,
+        policies: [...POLICIES, { name: "stop-offhours-nonprod-postgres", resource: "postgresql-server", mode: "enforce" }],
+      }),
+    );
+    expect(result.relevant).toHaveLength(1);
+    expect(result.relevant[0]).toMatchObject({
+      kind: "postgresql-server",
+      policies: ["required-tags", "stop-offhours-nonprod-postgres"],
+    });
+  });
+});
+
 describe("instance ids and seen-store keys", () => {
   it("a check's id is the resource's, case-insensitive, without / and within Durable's limits", () => {
     const id = checkInstanceId(VM("vm-odoo-test-new-01"));
