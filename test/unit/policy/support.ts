@@ -46,6 +46,12 @@ const PROVIDER_TYPE: Record<Kind, string> = {
   "postgresql-server": "Microsoft.DBforPostgreSQL/flexibleServers",
   "storage-account": "Microsoft.Storage/storageAccounts",
   "redis-cache": "Microsoft.Cache/redis",
+  "public-ip": "Microsoft.Network/publicIPAddresses",
+  "network-interface": "Microsoft.Network/networkInterfaces",
+  "load-balancer": "Microsoft.Network/loadBalancers",
+  "network-security-group": "Microsoft.Network/networkSecurityGroups",
+  "app-service-plan": "Microsoft.Web/serverfarms",
+  "resource-group": "Microsoft.Resources/subscriptions/resourceGroups",
 };
 
 const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
@@ -63,9 +69,20 @@ const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
   },
   "storage-account": { sku: "Standard_LRS", properties: {} },
   "redis-cache": { properties: {} },
+  "public-ip": { sku: "Standard", properties: { publicIPAllocationMethod: "Static" } },
+  "network-interface": { properties: {} },
+  "load-balancer": {
+    sku: "Standard",
+    properties: { backendAddressPools: [{ name: "pool", properties: {} }], loadBalancingRules: [{ name: "rule" }] },
+  },
+  "network-security-group": { properties: {} },
+  "app-service-plan": { sku: "B1", properties: { numberOfSites: 0, numberOfWorkers: 1, reserved: true } },
+  "resource-group": { properties: {} },
 };
 
 export function resourceId(kind: Kind, resourceGroup: string, name: string): string {
+  // A group is named by its own id; its resources are its group's.
+  if (kind === "resource-group") return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${name}`;
   return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${resourceGroup}/providers/${PROVIDER_TYPE[kind]}/${name}`;
 }
 
