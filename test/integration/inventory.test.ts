@@ -119,7 +119,21 @@ describe("the sample estate", () => {
         }
       }
       expect(kinds).toEqual(
-        new Set(["virtual-machine", "disk", "snapshot", "aks-cluster", "postgresql-server", "storage-account", "redis-cache", undefined]),
+        new Set([
+          "virtual-machine",
+          "disk",
+          "snapshot",
+          "aks-cluster",
+          "postgresql-server",
+          "storage-account",
+          "redis-cache",
+          "public-ip",
+          "network-interface",
+          "load-balancer",
+          "network-security-group",
+          "app-service-plan",
+          undefined,
+        ]),
       );
     });
 
