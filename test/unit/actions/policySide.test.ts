@@ -127,6 +127,51 @@ describe("delete", () => {
   it("saves nothing when the size is not known", () => {
     expect(deleteAction.savings?.(resource({ kind: "snapshot", properties: { diskSizeGB: undefined } }), {}, ctx)).toBe(0);
   });
+
+  const assessDelete = (subject: ReturnType<typeof resource>, inventory = context({ resources: [subject] })) =>
+    deleteAction.executor?.assess({ resource: subject, args: {}, evaluation: inventory } as unknown as ExecutorContext<
+      Record<string, never>
+    >);
+
+  it("3. saves what an orphan costs to keep: a static public IP, a plan's instances; nothing for a NIC, an NSG or a group", () => {
+    const pip = resource({ kind: "public-ip", name: "pip-old" });
+    expect(deleteAction.savings?.(pip, {}, ctx)).toBeCloseTo(3.65);
+    expect(deleteAction.describe?.(pip, {}, ctx)).toBe("delete public IP pip-old: Standard static ≈ 3.65 EUR/month");
+    expect(deleteAction.savings?.(resource({ kind: "app-service-plan", sku: "B1" }), {}, ctx)).toBeCloseTo(12.41);
+    const nic = resource({ kind: "network-interface", name: "nic-old" });
+    expect(deleteAction.savings?.(nic, {}, ctx)).toBe(0);
+    expect(deleteAction.describe?.(nic, {}, ctx)).toBe("delete network interface nic-old: no charge: clutter");
+    expect(assessDelete(pip)).toEqual({ status: "todo" });
+  });
+
+  it("4. refuses an orphan the fresh read shows in use, whatever the policy says", () => {
+    const vm = resourceId("virtual-machine", "rg-odoo-dev", "vm-odoo-dev-01");
+    const nic = resource({ kind: "network-interface", name: "vm-odoo-dev-01-nic", properties: { virtualMachine: { id: vm } } });
+    expect(assessDelete(nic)).toEqual({
+      status: "refused",
+      reason: "network interface vm-odoo-dev-01-nic is in use: attached to VM vm-odoo-dev-01: never deleted",
+    });
+    const plan = resource({ kind: "app-service-plan", name: "asp-x", properties: { numberOfSites: undefined } });
+    expect(assessDelete(plan)).toEqual({
+      status: "refused",
+      reason: "App Service plan asp-x: the number of apps on it (numberOfSites) is not known: never deleted",
+    });
+  });
+
+  it("5. refuses a resource group that holds anything on the fresh read", () => {
+    const group = resource({ kind: "resource-group", name: "rg-odoo-poc-2025" });
+    const vm = resource({ name: "vm-new", resourceGroup: "rg-odoo-poc-2025" });
+    expect(assessDelete(group, context({ resources: [group, vm] }))).toEqual({
+      status: "refused",
+      reason: "resource group rg-odoo-poc-2025 is in use: holds 1 resource (vm-new): never deleted",
+    });
+    expect(assessDelete(group)).toEqual({ status: "todo" });
+  });
+
+  it("joins a delete already under way", () => {
+    const deleting = resource({ kind: "public-ip", name: "pip-going", properties: { provisioningState: "Deleting" } });
+    expect(assessDelete(deleting)).toEqual({ status: "in-progress", reason: "pip-going is being deleted" });
+  });
 });
 
 describe("downgrade", () => {

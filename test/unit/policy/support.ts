@@ -95,7 +95,8 @@ export function resource(spec: ResourceSpec = {}): InventoryResource {
   const kind = spec.kind ?? "virtual-machine";
   const defaults = DEFAULTS[kind];
   const name = spec.name ?? `${kind}-01`;
-  const resourceGroup = spec.resourceGroup ?? "rg-odoo-dev";
+  // A group's own group is itself, as Resource Graph has it.
+  const resourceGroup = spec.resourceGroup ?? (kind === "resource-group" ? name.toLowerCase() : "rg-odoo-dev");
   return {
     ...defaults,
     createdAt: new Date(NOW.getTime() - 180 * DAY_MS).toISOString(),
