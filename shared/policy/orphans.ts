@@ -124,6 +124,9 @@ function appServicePlan(resource: InventoryResource): OrphanStatus {
 
 function resourceGroup(resource: InventoryResource, ctx: Pick<EvaluationContext, "inventory">): OrphanStatus {
   if (resource.managedBy) return { orphaned: false, reason: `managed by ${described(resource.managedBy, "")}: its owner removes it` };
+  // The template tags Governor's own groups (the restore drills' group is empty between drills).
+  if (resource.tags["governor-managed"]?.toLowerCase() === "true")
+    return { orphaned: false, reason: "Governor's own group (tag governor-managed): empty between restore drills" };
   const name = resource.name.toLowerCase();
   const contents = ctx.inventory.resources.filter(
     (candidate) => candidate.kind !== "resource-group" && candidate.resourceGroup.toLowerCase() === name,

@@ -152,6 +152,14 @@ describe("orphaned filter", () => {
     );
   });
 
+  it("compliant: Governor's own drill group, empty between restore drills, is never an orphan", () => {
+    const drills = resource({ kind: "resource-group", name: "rg-governor-drills", tags: { "governor-managed": "true" } });
+    expect(check(orphanedFilter, ORPHANED, drills, context({ resources: [drills] }))).toEqual({
+      outcome: "no-match",
+      reason: "resource group rg-governor-drills: Governor's own group (tag governor-managed): empty between restore drills",
+    });
+  });
+
   it("is unknown when it cannot tell: a plan whose app count is unknown, a disk being exported", () => {
     expect(
       check(orphanedFilter, ORPHANED, resource({ kind: "app-service-plan", name: "asp-x", properties: { numberOfSites: undefined } })),
