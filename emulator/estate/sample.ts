@@ -85,7 +85,7 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     .group("rg-odoo-dr", "northeurope", team("dr", "odoo", "CC-1000"))
     .group("rg-migration", "westeurope", { environment: "dev", "cost-center": "CC-2000" })
     .group("rg-backup", "westeurope", team("prod", "backup", "CC-1000"))
-    .group("rg-governor-drills", "westeurope", team("drill", "governor", "CC-1000"))
+    .group("rg-governor-drills", "westeurope", { ...team("drill", "governor", "CC-1000"), "governor-managed": "true" })
     .group("rg-network", "westeurope", team("prod", "network", "CC-1000"))
     // A proof of concept from last year: everything in it was deleted, the group was not.
     .group("rg-odoo-poc-2025", "westeurope", team("dev", "odoo", "CC-2000", "dev-team@nordwind.example"));

@@ -15,6 +15,7 @@ import { enrollBackupAction } from "./enrollBackup.ts";
 import type { ActionModule } from "./module.ts";
 import { notifyAction } from "./notify.ts";
 import { restoreDrillAction } from "./restoreDrill.ts";
+import { snapshotThenDeleteAction } from "./snapshotThenDelete.ts";
 import { startAction } from "./start.ts";
 import { stopAction } from "./stop.ts";
 import { tagAction } from "./tag.ts";
@@ -24,6 +25,7 @@ export const ACTIONS: readonly ActionModule<unknown>[] = [
   stopAction,
   deleteAction,
   downgradeAction,
+  snapshotThenDeleteAction,
   tagAction,
   enrollBackupAction,
   notifyAction,

@@ -4,10 +4,11 @@
  * descriptor says. One mapping for both, so a filter reads a fresh resource as it reads an
  * inventoried one.
  */
-import type { InventoryResource } from "../policy/types.ts";
+import type { InventoryResource, InventoryResourceGroup } from "../policy/types.ts";
 import { kindOfArmType } from "../policy/types.ts";
 import { asObject, getPath, nonEmptyString } from "../resourceTypes/descriptor.ts";
 import { resourceTypeOfArmType } from "../resourceTypes/index.ts";
+import { RESOURCE_GROUP_TYPE } from "../resourceTypes/resourceGroup.ts";
 
 type Json = Record<string, unknown>;
 
@@ -70,4 +71,26 @@ export function inventoryResource(fields: TopLevelFields, properties: Json): Inv
     ...(managedBy === undefined ? {} : { managedBy }),
     properties,
   };
+}
+
+/**
+ * A resource group as the resource a `resource-group` policy is written for: Resource Graph's
+ * ResourceContainers row, as the inventory keeps it, put in the shape of its resources (its
+ * `resourceGroup` is itself, as Resource Graph has it).
+ */
+export function resourceGroupAsResource(group: InventoryResourceGroup, subscriptionId: string): InventoryResource {
+  return inventoryResource(
+    {
+      id: group.id,
+      name: group.name,
+      type: RESOURCE_GROUP_TYPE,
+      location: group.location,
+      resourceGroup: group.name.toLowerCase(),
+      subscriptionId,
+      tags: group.tags,
+      managedBy: group.managedBy,
+      skuName: undefined,
+    },
+    {},
+  );
 }

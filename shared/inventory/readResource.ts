@@ -19,6 +19,7 @@ import type { AzureTarget } from "../azure/target.ts";
 import type { InventoryResource, InventoryResourceGroup } from "../policy/types.ts";
 import { asObject } from "../resourceTypes/descriptor.ts";
 import { resourceTypeOfArmType } from "../resourceTypes/index.ts";
+import { RESOURCE_GROUP_TYPE } from "../resourceTypes/resourceGroup.ts";
 import { inventoryResource } from "./inventoryResource.ts";
 import { armIdOrUndefined, parseResourceId, type ResourceIdParts } from "../azure/resourceId.ts";
 
@@ -91,13 +92,26 @@ async function readArmBody(target: AzureTarget, parts: ResourceIdParts, options:
   };
 }
 
-/** The resource as ARM says it is now, or `undefined` when it no longer exists. */
+/** The parts of a resource's id; a resource group's id is typed as its descriptor types it (ARM's ids have no type for a group). */
+function partsOf(resourceId: string): ResourceIdParts {
+  const parsed = armIdOrUndefined(resourceId);
+  if (parsed?.resourceGroup !== undefined && parsed.provider === undefined && parsed.name === parsed.resourceGroup)
+    return {
+      subscriptionId: parsed.subscriptionId,
+      resourceGroup: parsed.resourceGroup,
+      type: RESOURCE_GROUP_TYPE,
+      name: parsed.resourceGroup,
+    };
+  return parseResourceId(resourceId);
+}
+
+/** The resource (or resource group) as ARM says it is now, or `undefined` when it no longer exists. */
 export async function readResource(
   target: AzureTarget,
   resourceId: string,
   options: ReadOptions = {},
 ): Promise<InventoryResource | undefined> {
-  const parts = parseResourceId(resourceId);
+  const parts = partsOf(resourceId);
   if (parts.subscriptionId.toLowerCase() !== target.subscriptionId.toLowerCase()) {
     throw new Error(`readResource: ${resourceId} is not in subscription ${target.subscriptionId}`);
   }
@@ -119,6 +133,7 @@ export async function readResourceGroup(
     name: group.name ?? name,
     location: (group.location ?? "").replace(/\s+/g, "").toLowerCase(),
     tags: { ...(group.tags ?? {}) },
+    ...(group.managedBy === undefined || group.managedBy === "" ? {} : { managedBy: group.managedBy }),
   };
 }
 
@@ -156,5 +171,27 @@ export async function readSnapshotsOfDisk(target: AzureTarget, diskId: string, o
       ),
     );
   }
+  return found;
+}
+
+/**
+ * The resources in a resource group as ARM lists them now (id, name, type, location, tags): what
+ * decides whether a group is empty just before it is deleted, not an inventory that may lag.
+ */
+export async function readResourcesOfGroup(target: AzureTarget, name: string, options: ReadOptions = {}): Promise<InventoryResource[]> {
+  const client = withPolicies(await resourcesClient(target), options);
+  const found: InventoryResource[] = [];
+  const items = await unlessNotFound(async () => {
+    const listed = [];
+    for await (const item of client.resources.listByResourceGroup(name)) listed.push(item);
+    return listed;
+  });
+  for (const item of items ?? [])
+    found.push(
+      resourceFromArm(
+        { id: item.id, name: item.name, type: item.type, location: item.location, tags: item.tags ?? {}, properties: {} },
+        target.subscriptionId,
+      ),
+    );
   return found;
 }

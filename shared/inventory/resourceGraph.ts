@@ -38,7 +38,7 @@ export function resourcesQuery(projection: Projection = DESCRIBED_PROJECTION): s
 export const RESOURCE_GROUPS_QUERY = [
   "ResourceContainers",
   "| where type =~ 'microsoft.resources/subscriptions/resourcegroups'",
-  "| project id, name, location, tags",
+  "| project id, name, location, tags, managedBy",
   "| order by id asc",
 ].join("\n");
 
@@ -184,7 +184,14 @@ export async function listResourceGroups(
   const groups: Record<string, InventoryResourceGroup> = {};
   for (const row of rows) {
     const name = text(row.name);
-    groups[name.toLowerCase()] = { id: text(row.id), name, location: text(row.location), tags: stringTags(row.tags) };
+    const managedBy = text(row.managedBy);
+    groups[name.toLowerCase()] = {
+      id: text(row.id),
+      name,
+      location: text(row.location),
+      tags: stringTags(row.tags),
+      ...(managedBy === "" ? {} : { managedBy }),
+    };
   }
   return groups;
 }

@@ -3,6 +3,7 @@
  * Each finding names the resource, the policy, the verdict, the proposed action and a reason
  * with the values that matched and the guards that passed or blocked.
  */
+import { resourceGroupAsResource } from "../inventory/inventoryResource.ts";
 import { filtersOf } from "./conditions.ts";
 import { resourceGuards } from "./guards.ts";
 import { buildIndex } from "./inventoryIndex.ts";
@@ -95,8 +96,14 @@ export function evaluateCondition(
   return filter.evaluate(resource, condition.args, ctx);
 }
 
-/** The resources a policy is written for. */
+/**
+ * The resources a policy is written for. Resource groups are not among the inventory's
+ * resources (Resource Graph keeps them in ResourceContainers): a `resource-group` policy takes
+ * the inventory's groups, and `any` stays the resources in them.
+ */
 export function candidates(policy: Policy, inventory: Inventory): InventoryResource[] {
+  if (policy.resource === "resource-group")
+    return Object.values(inventory.resourceGroups).map((group) => resourceGroupAsResource(group, inventory.subscriptionId));
   return policy.resource === "any" ? inventory.resources : inventory.resources.filter((resource) => resource.kind === policy.resource);
 }
 

@@ -8,7 +8,8 @@
  * (size → hourly price in `settings.currency`); the bundled table only applies when that
  * currency is EUR.
  *
- * Storage prices by the GB-month are each type's own, in its descriptor (shared/resourceTypes);
+ * Storage prices by the GB-month, and the monthly prices of what is billed per resource (public
+ * IPs, load balancers, App Service plans), are each type's own, in its descriptor (shared/resourceTypes);
  * the hourly prices of compute sizes here serve every type priced by its size (VMs, AKS nodes).
  *
  * An unknown size is never guessed: the lookup says "no price for <size>", savings count 0 and
@@ -129,6 +130,14 @@ export function skuHourlyPrice(kind: string, sku: string, settings: PriceSetting
   const table = spec?.per === "hour" && spec.of === "sku" ? spec : undefined;
   const listed = table !== undefined && bundledApplies(settings) ? lookup(table.table, sku) : undefined;
   return listed === undefined ? missing(`${table?.what ?? kind} ${sku}`, settings, false) : { found: true, price: listed, source: "list" };
+}
+
+/** The monthly price of one resource of a kind its descriptor prices by the month (a public IP, a load balancer, a plan), by its table's key. */
+export function monthlyPrice(kind: string, key: string, settings: PriceSettings): PriceLookup {
+  const price = resourceTypeOfKind(kind)?.price;
+  const spec = price?.per === "month" ? price : undefined;
+  const listed = spec !== undefined && bundledApplies(settings) ? lookup(spec.table, key) : undefined;
+  return listed === undefined ? missing(`${spec?.what ?? kind} ${key}`, settings, false) : { found: true, price: listed, source: "list" };
 }
 
 /** The size a resource of `sizeGb` is billed for: what its descriptor says (a disk pays for the tier that holds it), else the size itself. */

@@ -46,6 +46,8 @@ export interface InventoryResourceGroup {
   name: string;
   location: string;
   tags: Record<string, string>;
+  /** The resource that manages the group (an AKS cluster its node group), when one does. */
+  managedBy?: string;
 }
 
 export interface Inventory {

@@ -21,8 +21,8 @@
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/gather.ts";
-import { armIdOrUndefined, parseResourceId } from "../azure/resourceId.ts";
-import { readResource, readResourceGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
+import { armIdOrUndefined, parseArmId, parseResourceId } from "../azure/resourceId.ts";
+import { readResource, readResourceGroup, readResourcesOfGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
 import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
 import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
@@ -87,9 +87,9 @@ function validate(request: RemediationRequest): void {
 // The fresh read as the evaluation sees it
 
 /**
- * The resource's own small inventory: the resource, its resource group (inherited tags), and for
+ * The resource's own small inventory: the resource, its resource group (inherited tags), for
  * a snapshot its source disk and the disk's other snapshots as ARM lists them now (whether it is
- * the newest of its disk decides whether it may go). Facts are gathered for the resource alone.
+ * the newest of its disk decides whether it may go), and for a resource group what is in it. Facts are gathered for the resource alone.
  */
 async function evaluationContext(
   target: AzureTarget,
@@ -118,6 +118,8 @@ async function evaluationContext(
     if (disk) related.push(disk);
     related.push(...siblings.filter((sibling) => sibling.id.toLowerCase() !== resource.id.toLowerCase()));
   }
+  // A group is empty or not by what ARM lists in it now.
+  if (resource.kind === "resource-group") related.push(...(await read(() => readResourcesOfGroup(target, resource.name))));
   const inventory: Inventory = {
     subscriptionId: target.subscriptionId,
     resources: [resource, ...related],
@@ -316,7 +318,7 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
   validate(request);
   const executor = executorFor(request.action.type);
   if (!executor) throw new Error(`no executor for action "${request.action.type}" (request for ${request.resourceId})`);
-  const parts = parseResourceId(request.resourceId);
+  const parts = parseArmId(request.resourceId);
   if (parts.subscriptionId.toLowerCase() !== deps.target.subscriptionId.toLowerCase()) {
     throw new Error(`${request.resourceId} is not in the target subscription ${deps.target.subscriptionId}`);
   }

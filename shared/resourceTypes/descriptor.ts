@@ -52,7 +52,15 @@ export type PriceSpec =
       table: Readonly<Record<string, number>>;
       /** The size billed for a resource of `sizeGb` (a disk pays for the tier that holds it); the size itself when absent. */
       billedSizeGb?: (sku: string, sizeGb: number) => number;
-    };
+    }
+  /**
+   * Per month of one resource, from the type's own table keyed as the type's estimate says (a
+   * public IP's `Standard Static`, a plan's SKU), in the bundled currency; `settings.prices` does
+   * not apply. What standing orphans cost.
+   */
+  | { per: "month"; what: string; table: Readonly<Record<string, number>> }
+  /** Not billed at all (a network interface, a resource group): keeping one is clutter, deleting it saves nothing. */
+  | { per: "free" };
 
 export interface Reread {
   /** The type's api-version for ARM's GET by id (`readResource`). */

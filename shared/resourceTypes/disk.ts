@@ -26,11 +26,12 @@ export const disk = describeResourceType({
   kind: "disk",
   armType: "Microsoft.Compute/disks",
   properties: [
-    // Age, size, and attachment: the disk state, and the VMs of a shared disk (a single VM is `managedBy`).
+    // Age, size, and attachment: the disk state, the VMs of a shared disk (a single VM is `managedBy`), and when it was last attached or detached.
     "timeCreated",
     "diskSizeGB",
     "diskState",
     "managedByExtended",
+    "LastOwnershipUpdateTime",
   ],
   createdAt: "timeCreated",
   metrics: { namespace: "Microsoft.Compute/disks" },

@@ -5,9 +5,15 @@
  */
 import type { ResourceTypeDescriptor } from "./descriptor.ts";
 import { aksCluster } from "./aksCluster.ts";
+import { appServicePlan } from "./appServicePlan.ts";
 import { disk } from "./disk.ts";
+import { loadBalancer } from "./loadBalancer.ts";
+import { networkInterface } from "./networkInterface.ts";
+import { networkSecurityGroup } from "./networkSecurityGroup.ts";
 import { postgresqlServer } from "./postgresqlServer.ts";
+import { publicIpAddress } from "./publicIpAddress.ts";
 import { redisCache } from "./redisCache.ts";
+import { resourceGroup } from "./resourceGroup.ts";
 import { snapshot } from "./snapshot.ts";
 import { storageAccount } from "./storageAccount.ts";
 import { virtualMachine } from "./virtualMachine.ts";
@@ -22,6 +28,12 @@ export const RESOURCE_TYPES = [
   storageAccount, // storage-account: Microsoft.Storage/storageAccounts
   redisCache, // redis-cache: Microsoft.Cache/redis
   vmScaleSet, // vm-scale-set: Microsoft.Compute/virtualMachineScaleSets
+  publicIpAddress, // public-ip: Microsoft.Network/publicIPAddresses
+  networkInterface, // network-interface: Microsoft.Network/networkInterfaces
+  loadBalancer, // load-balancer: Microsoft.Network/loadBalancers
+  networkSecurityGroup, // network-security-group: Microsoft.Network/networkSecurityGroups
+  appServicePlan, // app-service-plan: Microsoft.Web/serverfarms
+  resourceGroup, // resource-group: Microsoft.Resources/subscriptions/resourceGroups (from ResourceContainers)
 ] as const;
 
 /** The kinds the descriptors name (`resource:` in a policy, `any` aside). */

@@ -134,6 +134,11 @@ describe("the sample estate", () => {
           "storage-account",
           "redis-cache",
           "vm-scale-set",
+          "public-ip",
+          "network-interface",
+          "load-balancer",
+          "network-security-group",
+          "app-service-plan",
           undefined,
         ]),
       );

@@ -12,6 +12,7 @@ import { sampleEstate } from "../../emulator/estate/sample.ts";
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import { type AzureTarget, emulatorTarget } from "../../shared/azure/target.ts";
 import { gatherInventory } from "../../shared/inventory/gather.ts";
+import { resourceGroupAsResource } from "../../shared/inventory/inventoryResource.ts";
 import { readResource } from "../../shared/inventory/readResource.ts";
 import { plan } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
@@ -127,7 +128,11 @@ describe("re-reading a resource of each described type", () => {
   it("asks ARM at the descriptor's api-version, and reads back the resource the inventory listed, as its kind", async () => {
     const inventory = await gatherInventory(target);
     for (const type of RESOURCE_TYPES) {
-      const listed = inventory.resources.find((resource) => resource.kind === type.kind);
+      // Groups are the inventory's ResourceContainers rows, as a resource-group policy takes them.
+      const listed =
+        type.kind === "resource-group"
+          ? Object.values(inventory.resourceGroups).map((group) => resourceGroupAsResource(group, sample.subscriptionId))[0]
+          : inventory.resources.find((resource) => resource.kind === type.kind);
       expect(listed, type.kind).toBeDefined();
       if (!listed) continue;
       const urls: string[] = [];

@@ -150,6 +150,49 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     expect(downgrade?.outcomes).toEqual([expect.objectContaining({ outcome: "applied", action: "downgrade" })]);
   });
 
+  it("deletes the non-production orphans, and leaves their in-use and production counterparts", () => {
+    for (const name of [
+      "pip-odoo-dev-old-bastion",
+      "nic-odoo-dev-05-detached",
+      "lb-odoo-test-legacy",
+      "nsg-odoo-test-old",
+      "asp-odoo-dev-webhooks",
+    ])
+      expect(exists(app, name), name).toBe(false);
+    expect(app.emulator.core.store.getGroup(app.sample.subscriptionId, "rg-odoo-poc-2025")).toBeUndefined();
+    for (const name of [
+      "pip-odoo-prod-lb",
+      "lb-odoo-prod",
+      "pip-edi-gateway-01",
+      "nsg-edi-gateway",
+      "pip-natgw-odoo-westeurope",
+      "pe-psql-odoo-prod-nic",
+      "asp-edi-portal-prod",
+      "vm-odoo-dev-01-nic",
+    ])
+      expect(exists(app, name), name).toBe(true);
+    for (const policy of [
+      "delete-orphaned-public-ips",
+      "delete-orphaned-network-interfaces",
+      "delete-orphaned-load-balancers",
+      "delete-orphaned-network-security-groups",
+      "delete-empty-app-service-plans",
+      "delete-empty-resource-groups",
+    ])
+      expect(results.find((result) => result.policy === policy)?.outcomes, policy).toEqual([
+        expect.objectContaining({ outcome: "applied", action: "delete" }),
+      ]);
+  });
+
+  it("snapshots the disk detached 40 days ago, tagged to expire in 30 days, before deleting it", () => {
+    expect(exists(app, "disk-odoo-dev-02-data-old")).toBe(false);
+    expect(tags(app, "disk-odoo-dev-02-data-old-governor-snapshot")).toMatchObject({
+      environment: "dev",
+      "expires-on": "2026-12-23",
+      "governor-snapshot-of": "disk-odoo-dev-02-data-old",
+    });
+  });
+
   it("records the stop and the start that undid it as two outcomes in the audit trail", async () => {
     const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString, { table: "GovernorAudit" });
     const recorded = await trail.query({ policy: "stop-offhours-nonprod-aks", kind: "outcome" });

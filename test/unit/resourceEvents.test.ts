@@ -16,6 +16,7 @@ import {
   classifyOperation,
   eventSubscriptionFilter,
   HANDLED_OPERATIONS,
+  NOT_CHECKED_PROVIDERS,
   isValidationEvent,
   parseDelivery,
   type Triage,
@@ -364,8 +365,11 @@ describe("filtering", () => {
 describe("the operations handled (what the infra template's event filter lists)", () => {
   it("names the write of every kind policies are written for, the start actions, tag writes and other top-level writes", () => {
     const operations = HANDLED_OPERATIONS.map((rule) => rule.operation);
-    for (const armType of Object.values(ARM_TYPE_OF_KIND))
+    for (const armType of Object.values(ARM_TYPE_OF_KIND)) {
+      // Resource groups are Microsoft.Resources', which the event path leaves to the sweeps.
+      if (NOT_CHECKED_PROVIDERS.includes(armType.split("/")[0] ?? "")) continue;
       expect(operations.map((operation) => operation.toLowerCase())).toContain(`${armType}/write`);
+    }
     expect(operations).toEqual(
       expect.arrayContaining([
         "Microsoft.Compute/virtualMachines/start/action",
@@ -393,8 +397,8 @@ describe("the operations handled (what the infra template's event filter lists)"
     expect(
       classifyOperation(
         "Microsoft.Resources.ResourceWriteSuccess",
-        "Microsoft.Network/publicIPAddresses/write",
-        `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip-1`,
+        "Microsoft.Network/natGateways/write",
+        `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Network/natGateways/natgw-1`,
       ),
     ).toMatchObject({ handled: true, kind: undefined, rule: { operation: "{provider}/{type}/write" } });
   });

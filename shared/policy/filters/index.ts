@@ -9,6 +9,7 @@ import { lastSnapshotOfDiskFilter } from "./lastSnapshotOfDisk.ts";
 import { locationFilter } from "./location.ts";
 import { metricFilter } from "./metric.ts";
 import { offHoursFilter } from "./offHours.ts";
+import { orphanedFilter } from "./orphaned.ts";
 import { powerStateFilter } from "./powerState.ts";
 import { skuFilter } from "./sku.ts";
 import { snapshotSourceFilter } from "./snapshotSource.ts";
@@ -28,6 +29,7 @@ export const builtinFilters: FilterDefinition<unknown>[] = [
   snapshotSourceFilter,
   lastSnapshotOfDiskFilter,
   diskAttachedFilter,
+  orphanedFilter,
   expiredFilter,
   valueFilter,
 ];

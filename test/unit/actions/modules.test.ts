@@ -61,7 +61,7 @@ describe("action modules: everything about an action is read from its module", (
     expect(containmentKinds("deallocate")).toEqual(["virtual-machine", "vm-scale-set"]);
     expect(containmentKinds("stop")).toEqual(["aks-cluster", "postgresql-server"]);
     // Destructive, or nothing to undo: never a containment.
-    for (const action of ["delete", "downgrade", "tag", "enroll-backup", "notify", "start"])
+    for (const action of ["delete", "downgrade", "snapshot-then-delete", "tag", "enroll-backup", "notify", "start"])
       expect(containmentKinds(action), action).toEqual([]);
   });
 
@@ -71,6 +71,7 @@ describe("action modules: everything about an action is read from its module", (
       "stop",
       "delete",
       "downgrade",
+      "snapshot-then-delete",
     ]);
   });
 

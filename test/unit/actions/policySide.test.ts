@@ -9,6 +9,12 @@ import { enrollBackupAction, enrollmentTarget } from "../../../shared/actions/en
 import { POLICY_ACTIONS } from "../../../shared/actions/index.ts";
 import { noticeTargets, notifyAction, recipients } from "../../../shared/actions/notify.ts";
 import { restoreDrillAction } from "../../../shared/actions/restoreDrill.ts";
+import {
+  snapshotNameOf,
+  snapshotTags,
+  type SnapshotThenDeleteArgs,
+  snapshotThenDeleteAction,
+} from "../../../shared/actions/snapshotThenDelete.ts";
 import { stopAction } from "../../../shared/actions/stop.ts";
 import { plannedTags, tagAction } from "../../../shared/actions/tag.ts";
 import { actionObjectSchema } from "../../../shared/policy/schema.ts";
@@ -121,6 +127,51 @@ describe("delete", () => {
   it("saves nothing when the size is not known", () => {
     expect(deleteAction.savings?.(resource({ kind: "snapshot", properties: { diskSizeGB: undefined } }), {}, ctx)).toBe(0);
   });
+
+  const assessDelete = (subject: ReturnType<typeof resource>, inventory = context({ resources: [subject] })) =>
+    deleteAction.executor?.assess({ resource: subject, args: {}, evaluation: inventory } as unknown as ExecutorContext<
+      Record<string, never>
+    >);
+
+  it("3. saves what an orphan costs to keep: a static public IP, a plan's instances; nothing for a NIC, an NSG or a group", () => {
+    const pip = resource({ kind: "public-ip", name: "pip-old" });
+    expect(deleteAction.savings?.(pip, {}, ctx)).toBeCloseTo(3.65);
+    expect(deleteAction.describe?.(pip, {}, ctx)).toBe("delete public IP pip-old: Standard static ≈ 3.65 EUR/month");
+    expect(deleteAction.savings?.(resource({ kind: "app-service-plan", sku: "B1" }), {}, ctx)).toBeCloseTo(12.41);
+    const nic = resource({ kind: "network-interface", name: "nic-old" });
+    expect(deleteAction.savings?.(nic, {}, ctx)).toBe(0);
+    expect(deleteAction.describe?.(nic, {}, ctx)).toBe("delete network interface nic-old: no charge: clutter");
+    expect(assessDelete(pip)).toEqual({ status: "todo" });
+  });
+
+  it("4. refuses an orphan the fresh read shows in use, whatever the policy says", () => {
+    const vm = resourceId("virtual-machine", "rg-odoo-dev", "vm-odoo-dev-01");
+    const nic = resource({ kind: "network-interface", name: "vm-odoo-dev-01-nic", properties: { virtualMachine: { id: vm } } });
+    expect(assessDelete(nic)).toEqual({
+      status: "refused",
+      reason: "network interface vm-odoo-dev-01-nic is in use: attached to VM vm-odoo-dev-01: never deleted",
+    });
+    const plan = resource({ kind: "app-service-plan", name: "asp-x", properties: { numberOfSites: undefined } });
+    expect(assessDelete(plan)).toEqual({
+      status: "refused",
+      reason: "App Service plan asp-x: the number of apps on it (numberOfSites) is not known: never deleted",
+    });
+  });
+
+  it("5. refuses a resource group that holds anything on the fresh read", () => {
+    const group = resource({ kind: "resource-group", name: "rg-odoo-poc-2025" });
+    const vm = resource({ name: "vm-new", resourceGroup: "rg-odoo-poc-2025" });
+    expect(assessDelete(group, context({ resources: [group, vm] }))).toEqual({
+      status: "refused",
+      reason: "resource group rg-odoo-poc-2025 is in use: holds 1 resource (vm-new): never deleted",
+    });
+    expect(assessDelete(group)).toEqual({ status: "todo" });
+  });
+
+  it("joins a delete already under way", () => {
+    const deleting = resource({ kind: "public-ip", name: "pip-going", properties: { provisioningState: "Deleting" } });
+    expect(assessDelete(deleting)).toEqual({ status: "in-progress", reason: "pip-going is being deleted" });
+  });
 });
 
 describe("downgrade", () => {
@@ -158,6 +209,77 @@ describe("downgrade", () => {
       "downgrade disk-archive to Standard_LRS: already Standard_LRS: nothing to save",
     );
     expect(assess(already, standard)).toEqual({ status: "done", reason: "disk-archive is already Standard_LRS" });
+  });
+});
+
+describe("snapshot-then-delete", () => {
+  const ctx = context();
+  const disk = resource({
+    kind: "disk",
+    name: "disk-odoo-dev-02-data-old",
+    sku: "Premium_LRS",
+    tags: { environment: "dev", owner: "dev-team@nordwind.example", "Expires-On": "2026-01-01" },
+    properties: { diskSizeGB: 256, diskState: "Unattached" },
+  });
+  const defaults = actionArgs(snapshotThenDeleteAction, "{ type: snapshot-then-delete }");
+  const assess = (subject: typeof disk, args: SnapshotThenDeleteArgs = defaults) =>
+    snapshotThenDeleteAction.executor?.assess({
+      resource: subject,
+      args,
+      evaluation: ctx,
+    } as unknown as ExecutorContext<SnapshotThenDeleteArgs>);
+
+  it("1. an unattached Premium disk is snapshotted with an expiry 30 days on, and saves its storage less the snapshot's at most", () => {
+    expect(defaults).toEqual({ expiresInDays: 30 });
+    expect(snapshotThenDeleteAction.savings?.(disk, defaults, ctx)).toBeCloseTo(256 * 0.14 - 256 * 0.05);
+    expect(snapshotThenDeleteAction.describe?.(disk, defaults, ctx)).toBe(
+      "snapshot disk disk-odoo-dev-02-data-old as disk-odoo-dev-02-data-old-governor-snapshot (expires-on 2026-12-23), then delete the disk: " +
+        "256 GB Premium_LRS at 0.14 EUR/GB-month = 35.84 EUR/month, less the snapshot's at most 256 GB Standard_LRS at 0.05 EUR/GB-month = 12.80 EUR/month " +
+        "for 30 days (incremental: billed on the data it holds) = 23.04 EUR/month",
+    );
+    expect(assess(disk)).toEqual({ status: "todo" });
+  });
+
+  it("2. the snapshot carries the disk's tags, the disk's name and the expiry, which replaces a disk tag of the same name in any case", () => {
+    expect(snapshotTags(disk, "2026-12-23", ctx.settings)).toEqual({
+      environment: "dev",
+      owner: "dev-team@nordwind.example",
+      "expires-on": "2026-12-23",
+      "governor-snapshot-of": "disk-odoo-dev-02-data-old",
+    });
+    expect(actionArgs(snapshotThenDeleteAction, "{ type: snapshot-then-delete, expiresInDays: 7 }")).toEqual({ expiresInDays: 7 });
+    expect(() => actionArgs(snapshotThenDeleteAction, "{ type: snapshot-then-delete, expiresInDays: 0 }")).toThrow(/schema/);
+  });
+
+  it("3. a disk attached to a VM since the plan is refused, whatever the policy says", () => {
+    const attached = { ...disk, managedBy: resourceId("virtual-machine", "rg-odoo-dev", "vm-odoo-dev-02") };
+    expect(assess(attached)).toEqual({
+      status: "refused",
+      reason: "disk disk-odoo-dev-02-data-old is attached to VM vm-odoo-dev-02: never deleted",
+    });
+  });
+
+  it("4. a disk being exported (ActiveSAS) is refused", () => {
+    const exporting = { ...disk, properties: { ...disk.properties, diskState: "ActiveSAS" } };
+    expect(assess(exporting)).toEqual({
+      status: "refused",
+      reason: "disk disk-odoo-dev-02-data-old is ActiveSAS: only an unattached disk is snapshotted and deleted",
+    });
+  });
+
+  it("5. a disk whose tags and Governor's two would pass Azure's 50 is refused, not snapshotted without them", () => {
+    const tags = Object.fromEntries(Array.from({ length: 49 }, (_, index) => [`tag-${index}`, "x"]));
+    expect(assess({ ...disk, tags })).toEqual({
+      status: "refused",
+      reason: "disk disk-odoo-dev-02-data-old has 49 tags: its snapshot could not carry them and Governor's two (Azure allows 50)",
+    });
+  });
+
+  it("names the snapshot after the disk within Azure's 80 characters", () => {
+    expect(snapshotNameOf("disk-a")).toBe("disk-a-governor-snapshot");
+    const long = snapshotNameOf("d".repeat(80));
+    expect(long).toHaveLength(80);
+    expect(long.endsWith("-governor-snapshot")).toBe(true);
   });
 });
 

@@ -152,10 +152,18 @@ describe("the export of the built-in pack", () => {
   it("leaves metrics, schedules, approvals, drills and dates compared with today to Governor, each with the reason", () => {
     const reasons = Object.fromEntries(exported.notExported.map((entry) => [entry.policy, entry.reason]));
     expect(Object.keys(reasons).sort()).toEqual([
+      "delete-empty-app-service-plans",
+      "delete-empty-resource-groups",
+      "delete-orphaned-load-balancers",
+      "delete-orphaned-network-interfaces",
+      "delete-orphaned-network-security-groups",
+      "delete-orphaned-public-ips",
       "downgrade-kept-unattached-disks",
       "expired-resources",
+      "notify-orphaned-production",
       "snapshot-retention-nonprod",
       "snapshot-retention-prod",
+      "snapshot-then-delete-detached-dev-disks",
       "stop-idle-nonprod-vms",
       "stop-offhours-nonprod-aks",
       "stop-offhours-nonprod-postgres",
@@ -163,6 +171,8 @@ describe("the export of the built-in pack", () => {
       "stop-offhours-nonprod-vms",
       "weekly-restore-drill",
     ]);
+    expect(reasons["notify-orphaned-production"]).toContain("what uses a resource");
+    expect(reasons["snapshot-then-delete-detached-dev-disks"]).toContain("no Azure Policy effect takes a snapshot");
     expect(reasons["stop-idle-nonprod-vms"]).toContain("metrics over time");
     expect(reasons["stop-idle-nonprod-vms"]).toContain("approvals: Azure Policy has no approval step");
     expect(reasons["stop-offhours-nonprod-vms"]).toContain("schedules");

@@ -47,6 +47,12 @@ const PROVIDER_TYPE: Record<Kind, string> = {
   "storage-account": "Microsoft.Storage/storageAccounts",
   "redis-cache": "Microsoft.Cache/redis",
   "vm-scale-set": "Microsoft.Compute/virtualMachineScaleSets",
+  "public-ip": "Microsoft.Network/publicIPAddresses",
+  "network-interface": "Microsoft.Network/networkInterfaces",
+  "load-balancer": "Microsoft.Network/loadBalancers",
+  "network-security-group": "Microsoft.Network/networkSecurityGroups",
+  "app-service-plan": "Microsoft.Web/serverfarms",
+  "resource-group": "Microsoft.Resources/subscriptions/resourceGroups",
 };
 
 const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
@@ -73,9 +79,20 @@ const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
       extended: { instanceView: { powerState: { code: "PowerState/running" } } },
     },
   },
+  "public-ip": { sku: "Standard", properties: { publicIPAllocationMethod: "Static" } },
+  "network-interface": { properties: {} },
+  "load-balancer": {
+    sku: "Standard",
+    properties: { backendAddressPools: [{ name: "pool", properties: {} }], loadBalancingRules: [{ name: "rule" }] },
+  },
+  "network-security-group": { properties: {} },
+  "app-service-plan": { sku: "B1", properties: { numberOfSites: 0, numberOfWorkers: 1, reserved: true } },
+  "resource-group": { properties: {} },
 };
 
 export function resourceId(kind: Kind, resourceGroup: string, name: string): string {
+  // A group is named by its own id; its resources are its group's.
+  if (kind === "resource-group") return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${name}`;
   return `/subscriptions/${SUBSCRIPTION}/resourceGroups/${resourceGroup}/providers/${PROVIDER_TYPE[kind]}/${name}`;
 }
 
@@ -88,7 +105,8 @@ export function resource(spec: ResourceSpec = {}): InventoryResource {
   const kind = spec.kind ?? "virtual-machine";
   const defaults = DEFAULTS[kind];
   const name = spec.name ?? `${kind}-01`;
-  const resourceGroup = spec.resourceGroup ?? "rg-odoo-dev";
+  // A group's own group is itself, as Resource Graph has it.
+  const resourceGroup = spec.resourceGroup ?? (kind === "resource-group" ? name.toLowerCase() : "rg-odoo-dev");
   return {
     ...defaults,
     createdAt: new Date(NOW.getTime() - 180 * DAY_MS).toISOString(),

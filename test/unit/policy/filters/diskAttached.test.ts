@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diskAttachedFilter } from "../../../../shared/policy/filters/diskAttached.ts";
-import { check, resource, resourceId } from "../support.ts";
+import { check, condition, resource, resourceId } from "../support.ts";
 
 describe("disk-attached filter", () => {
   const vmId = resourceId("virtual-machine", "rg-odoo-dev", "vm-odoo-dev-01");
@@ -45,6 +45,51 @@ describe("disk-attached filter", () => {
     ).toEqual({
       outcome: "unknown",
       reason: "disk state ActiveSAS: in use by an export or upload",
+    });
+  });
+
+  describe("detachedFor: how long since Azure last saw it detached (LastOwnershipUpdateTime)", () => {
+    const DETACHED_30D = "{ disk-attached: { attached: false, detachedFor: 30d } }";
+    const detached = (at: string | undefined) =>
+      resource({ kind: "disk", name: "disk-old", properties: { diskState: "Unattached", LastOwnershipUpdateTime: at } });
+
+    it("1. matches a disk detached 40 days ago, naming the day and the days", () => {
+      expect(check(diskAttachedFilter, DETACHED_30D, detached("2026-10-14T19:30:00Z"))).toEqual({
+        outcome: "match",
+        reason: "not attached to any VM since 2026-10-14 (40 days, LastOwnershipUpdateTime) ≥ 30d",
+      });
+    });
+
+    it("2. matches a disk detached exactly 30 days ago", () => {
+      expect(check(diskAttachedFilter, DETACHED_30D, detached("2026-10-24T19:30:00Z")).outcome).toBe("match");
+    });
+
+    it("compliant: a disk detached 10 days ago, and an attached one whatever the time", () => {
+      expect(check(diskAttachedFilter, DETACHED_30D, detached("2026-11-13T19:30:00Z"))).toEqual({
+        outcome: "no-match",
+        reason: "not attached to any VM since 2026-11-13 (10 days, LastOwnershipUpdateTime) < 30d",
+      });
+      const attached = resource({
+        kind: "disk",
+        managedBy: vmId,
+        properties: { diskState: "Attached", LastOwnershipUpdateTime: "2026-01-01T00:00:00Z" },
+      });
+      expect(check(diskAttachedFilter, DETACHED_30D, attached)).toEqual({ outcome: "no-match", reason: "attached to vm-odoo-dev-01" });
+    });
+
+    it("is unknown when Azure does not say since when: nothing is deleted on a guess", () => {
+      expect(check(diskAttachedFilter, DETACHED_30D, detached(undefined))).toEqual({
+        outcome: "unknown",
+        reason: "not attached to any VM, but Azure does not say since when (no LastOwnershipUpdateTime): not known to be detached for 30d",
+      });
+    });
+
+    it("keeps the boolean form, and refuses detachedFor with attached: true or a malformed duration", () => {
+      expect(condition(diskAttachedFilter, "{ disk-attached: false }")).toEqual({ attached: false });
+      expect(() => condition(diskAttachedFilter, "{ disk-attached: { attached: true, detachedFor: 30d } }")).toThrow(
+        "detachedFor applies to unattached disks",
+      );
+      expect(() => condition(diskAttachedFilter, "{ disk-attached: { attached: false, detachedFor: 30 days } }")).toThrow("schema:");
     });
   });
 });
