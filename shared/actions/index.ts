@@ -14,6 +14,7 @@ import { downgradeAction } from "./downgrade.ts";
 import { enrollBackupAction } from "./enrollBackup.ts";
 import type { ActionModule } from "./module.ts";
 import { notifyAction } from "./notify.ts";
+import { resizeAction } from "./resize.ts";
 import { restoreDrillAction } from "./restoreDrill.ts";
 import { startAction } from "./start.ts";
 import { stopAction } from "./stop.ts";
@@ -28,6 +29,7 @@ export const ACTIONS: readonly ActionModule<unknown>[] = [
   enrollBackupAction,
   notifyAction,
   restoreDrillAction,
+  resizeAction,
   startAction,
 ];
 
