@@ -58,6 +58,7 @@ import type { FactRequest, InventoryResource, MetricAggregation, MetricFact, Set
 import { metricKey } from "../policy/types.ts";
 import { type ExecutorContext, followOperation, lroOptions } from "../remediation/executor.ts";
 import { refreshResource } from "../remediation/refresh.ts";
+import { STOPPED_BY_TAG } from "../remediation/stoppedBy.ts";
 import { updateTags } from "../remediation/tags.ts";
 import { parseDuration } from "../time/duration.ts";
 import {
@@ -362,9 +363,14 @@ const same = (a: string | undefined, b: string): boolean => a?.toLowerCase() ===
 /** The mark's job, as it fits in the tag: the workflow's instance id. */
 const jobOf = (ctx: ExecutorContext<ResizeArgs>): string => ctx.request.instanceId.slice(0, 200);
 
-/** The resize a mark describes has finished: at the target, and running again if it ran. */
+/**
+ * The resize a mark describes has finished: at the target, and running again if it ran, unless a
+ * stop policy deallocated it since (its `governor-stopped-by`): starting it is not the resize's to do.
+ */
 function finished(mark: ResizeMark, resource: InventoryResource): boolean {
-  return same(vmSizeOfResource(resource), mark.target) && (!mark.wasRunning || resource.powerState === "running");
+  if (!same(vmSizeOfResource(resource), mark.target)) return false;
+  if (!mark.wasRunning || resource.powerState === "running") return true;
+  return resource.powerState === "deallocated" && tagValue(resource.tags, STOPPED_BY_TAG) !== undefined;
 }
 
 /**
