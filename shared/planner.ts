@@ -65,7 +65,12 @@ export async function plan(
   const [gatheredFacts, sweepHistory] = await Promise.all([
     gatherFacts(target, inventory, requestsByKind(set, registry), now, options),
     history && remembered.length > 0
-      ? gatherSweepHistory(history.trail, remembered, now, history.excludeInstance === undefined ? {} : { excludeInstance: history.excludeInstance })
+      ? gatherSweepHistory(
+          history.trail,
+          remembered,
+          now,
+          history.excludeInstance === undefined ? {} : { excludeInstance: history.excludeInstance },
+        )
       : Promise.resolve(undefined),
   ]);
   const facts = sweepHistory === undefined ? gatheredFacts : { ...gatheredFacts, sweepHistory };

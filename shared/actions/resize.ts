@@ -136,7 +136,8 @@ export function parseResizeArgs(args: Record<string, unknown>): ResizeArgs {
     throw new Error(`resize: lookback ${lookback} must be whole days from 7d to 90d (Azure Monitor keeps platform metrics 93 days)`);
   const families = Array.isArray(args.families) ? args.families.map((family) => String(family).toUpperCase()) : DEFAULT_FAMILIES;
   const consecutive = typeof args.consecutive === "number" ? args.consecutive : 1;
-  if (!Number.isInteger(consecutive) || consecutive < 1) throw new Error(`resize: consecutive ${consecutive} must be a whole number of at least 1`);
+  if (!Number.isInteger(consecutive) || consecutive < 1)
+    throw new Error(`resize: consecutive ${consecutive} must be a whole number of at least 1`);
   const given = (args.nonUserFacing ?? {}) as { tag?: unknown; in?: unknown };
   const nonUserFacing = {
     tag: typeof given.tag === "string" && given.tag !== "" ? given.tag : DEFAULT_NON_USER_FACING.tag,
@@ -151,7 +152,12 @@ const request = (args: ResizeArgs, which: keyof typeof METRICS) => ({
   grainMs: RIGHTSIZING_GRAIN_MS,
 });
 
-function factOf(resource: InventoryResource, args: ResizeArgs, which: keyof typeof METRICS, ctx: EvaluationContext): MetricFact | undefined {
+function factOf(
+  resource: InventoryResource,
+  args: ResizeArgs,
+  which: keyof typeof METRICS,
+  ctx: EvaluationContext,
+): MetricFact | undefined {
   return ctx.facts.metrics[resource.id.toLowerCase()]?.[metricKey(request(args, which))];
 }
 
@@ -167,7 +173,11 @@ function attachedOf(resource: InventoryResource): { dataDisks: number; nics: num
   return { dataDisks: countOf(storage?.dataDisks), nics: Math.max(1, countOf(network?.networkInterfaces)) };
 }
 
-function headroomOf(resource: InventoryResource, args: ResizeArgs, ctx: Pick<EvaluationContext, "inventory">): { headroom: Headroom; why: string } {
+function headroomOf(
+  resource: InventoryResource,
+  args: ResizeArgs,
+  ctx: Pick<EvaluationContext, "inventory">,
+): { headroom: Headroom; why: string } {
   const value = inheritedTag(resource, args.nonUserFacing.tag, ctx).value;
   const background = value !== undefined && args.nonUserFacing.in.some((candidate) => candidate.toLowerCase() === value.toLowerCase());
   return background
@@ -387,7 +397,12 @@ function planOf(ctx: ExecutorContext<ResizeArgs>): { plan: ResizeMark; begun: bo
   if (!assessed.ok) return { refused: `${ctx.resource.name}: ${assessed.reason}` };
   if (!assessed.recommendation.choice.fits) return { refused: `${ctx.resource.name}: ${assessed.recommendation.choice.reason}` };
   return {
-    plan: { target: assessed.recommendation.choice.target.size.name, from: size, wasRunning: ctx.resource.powerState === "running", job: jobOf(ctx) },
+    plan: {
+      target: assessed.recommendation.choice.target.size.name,
+      from: size,
+      wasRunning: ctx.resource.powerState === "running",
+      job: jobOf(ctx),
+    },
     begun: false,
   };
 }
@@ -410,7 +425,10 @@ export const resizeAction = defineAction<ResizeArgs>({
   parse: parseResizeArgs,
   facts(args): FactRequest[] {
     return [
-      ...(["cpuP95", "cpuAverage", "memoryMin", "networkP95"] as const).map((which) => ({ type: "metric" as const, ...request(args, which) })),
+      ...(["cpuP95", "cpuAverage", "memoryMin", "networkP95"] as const).map((which) => ({
+        type: "metric" as const,
+        ...request(args, which),
+      })),
       { type: "vm-sizes" },
     ];
   },
@@ -479,7 +497,8 @@ export const resizeAction = defineAction<ResizeArgs>({
           await follow(() => client.virtualMachines.deallocate(resourceGroup, name, lroOptions(ctx)));
           power = "deallocated";
         }
-        const patch = () => client.virtualMachines.update(resourceGroup, name, { hardwareProfile: { vmSize: plan.target } }, lroOptions(ctx));
+        const patch = () =>
+          client.virtualMachines.update(resourceGroup, name, { hardwareProfile: { vmSize: plan.target } }, lroOptions(ctx));
         await followOperation(patch, (state) => restorePoller(client, state, patch, lroOptions(ctx)), accepted, ctx.options);
       }
       if (plan.wasRunning && power !== "running") await follow(() => client.virtualMachines.start(resourceGroup, name, lroOptions(ctx)));
@@ -492,10 +511,22 @@ export const resizeAction = defineAction<ResizeArgs>({
     }),
   },
   permissions: [
-    { operation: "Microsoft.Resources/tags/write", why: "mark a VM with the resize under way (governor-resize), so an interrupted one is finished", evidence: "request" },
+    {
+      operation: "Microsoft.Resources/tags/write",
+      why: "mark a VM with the resize under way (governor-resize), so an interrupted one is finished",
+      evidence: "request",
+    },
     { operation: "Microsoft.Compute/virtualMachines/write", why: "resize a VM (PATCH hardwareProfile.vmSize)", evidence: "request" },
-    { operation: "Microsoft.Compute/virtualMachines/deallocate/action", why: "deallocate a VM whose hardware cluster lacks the target size", evidence: "request" },
-    { operation: "Microsoft.Compute/virtualMachines/start/action", why: "start a resized VM again when it was running", evidence: "request" },
+    {
+      operation: "Microsoft.Compute/virtualMachines/deallocate/action",
+      why: "deallocate a VM whose hardware cluster lacks the target size",
+      evidence: "request",
+    },
+    {
+      operation: "Microsoft.Compute/virtualMachines/start/action",
+      why: "start a resized VM again when it was running",
+      evidence: "request",
+    },
   ],
   saves: true,
 });

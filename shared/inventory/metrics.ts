@@ -198,7 +198,9 @@ export function coarsenPoints(points: readonly MetricValue[], fineMs: number, gr
     groups.set(index, group);
   }
   const combine = (group: MetricValue[], field: "average" | "maximum" | "minimum" | "total"): number | undefined => {
-    const values = group.map((point) => point[field]).filter((value): value is number => typeof value === "number" && Number.isFinite(value));
+    const values = group
+      .map((point) => point[field])
+      .filter((value): value is number => typeof value === "number" && Number.isFinite(value));
     if (values.length === 0) return undefined;
     if (field === "maximum") return Math.max(...values);
     if (field === "minimum") return Math.min(...values);

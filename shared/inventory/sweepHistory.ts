@@ -32,7 +32,8 @@ export function proposalOf(record: Pick<AuditRecord, "details">): Record<string,
   return proposal !== null && typeof proposal === "object" && !Array.isArray(proposal) ? (proposal as Record<string, unknown>) : undefined;
 }
 
-const isSweepMark = (record: AuditRecord): boolean => record.kind === "notice" && record.action === "sweep" && record.instanceId !== undefined;
+const isSweepMark = (record: AuditRecord): boolean =>
+  record.kind === "notice" && record.action === "sweep" && record.instanceId !== undefined;
 
 /** The latest `count` sweep marks of a policy before `now`, newest first (other notices of the policy skipped). */
 async function latestSweeps(

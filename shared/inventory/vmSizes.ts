@@ -28,8 +28,7 @@ function capability(sku: ResourceSku, name: string): string | undefined {
 /** Whether a restriction keeps the size from this subscription in the region (or all of its zones: then it cannot be placed). */
 function restrictedIn(sku: ResourceSku, region: string): boolean {
   return (sku.restrictions ?? []).some(
-    (restriction) =>
-      restriction.type === "Location" && (restriction.values ?? []).some((value) => normaliseRegion(value) === region),
+    (restriction) => restriction.type === "Location" && (restriction.values ?? []).some((value) => normaliseRegion(value) === region),
   );
 }
 

@@ -132,7 +132,8 @@ function unfit(size: VmSizeFact, input: TargetInput): string | undefined {
 /** The cheapest size that fits (ties: more headroom, then the name), or why none does. */
 export function chooseTarget(input: TargetInput): TargetChoice {
   const currentHourly = input.price(input.current.name);
-  if (currentHourly === undefined) return { fits: false, reason: `no price for ${input.current.name}: nothing to compare with`, considered: 0 };
+  if (currentHourly === undefined)
+    return { fits: false, reason: `no price for ${input.current.name}: nothing to compare with`, considered: 0 };
   const cheaper = input.sizes
     .filter((size) => size.name.toLowerCase() !== input.current.name.toLowerCase() && inFamilies(size.name, input.families))
     .map((size) => ({ size, hourly: input.price(size.name) }))

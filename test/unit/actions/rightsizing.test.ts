@@ -77,7 +77,9 @@ describe("rightsizing: the target size", () => {
 
   it("2. headroom kept (not user-facing): 80 % CPU and memory allow the smaller E2s_v5 at 10 GiB used", () => {
     // E2s_v5: CPU 80 % ≤ 80, memory 10 / 16 = 62.5 % ≤ 80; D2s_v5: memory 10 / 8 = 125 %.
-    expect(targetOf(chooseTarget(input({ usage: { cpuP95: 10, memoryUsedGb: 10 }, headroom: BACKGROUND_HEADROOM })))).toBe("Standard_E2s_v5");
+    expect(targetOf(chooseTarget(input({ usage: { cpuP95: 10, memoryUsedGb: 10 }, headroom: BACKGROUND_HEADROOM })))).toBe(
+      "Standard_E2s_v5",
+    );
     // The same load, user-facing: E2s_v5 at 80 % CPU and 62.5 % memory is too tight; D4s_v5 at 62.5 % memory too; E4s_v5 fits.
     expect(targetOf(chooseTarget(input({ usage: { cpuP95: 10, memoryUsedGb: 10 } })))).toBe("Standard_E4s_v5");
   });
@@ -107,7 +109,13 @@ describe("rightsizing: the target size", () => {
     expect(
       targetOf(
         chooseTarget(
-          input({ current: a4, usage: { cpuP95: 10, memoryUsedGb: 2 }, families: ["A"], sizes: [a4, a2], price: (n) => ({ Standard_A4_v2: 0.2, Standard_A2_v2: 0.1 })[n] }),
+          input({
+            current: a4,
+            usage: { cpuP95: 10, memoryUsedGb: 2 },
+            families: ["A"],
+            sizes: [a4, a2],
+            price: (n) => ({ Standard_A4_v2: 0.2, Standard_A2_v2: 0.1 })[n],
+          }),
         ),
       ),
     ).toBe("Standard_A2_v2");
