@@ -504,11 +504,14 @@ export const resizeAction = defineAction<ResizeArgs>({
       if (plan.wasRunning && power !== "running") await follow(() => client.virtualMachines.start(resourceGroup, name, lroOptions(ctx)));
     },
     refresh: refreshResource,
-    state: (ctx) => ({
-      exists: true,
-      ...(ctx.resource.powerState === undefined ? {} : { powerState: ctx.resource.powerState }),
-      ...(vmSizeOfResource(ctx.resource) === undefined ? {} : { size: vmSizeOfResource(ctx.resource) as string }),
-    }),
+    state(ctx) {
+      const size = vmSizeOfResource(ctx.resource);
+      return {
+        exists: true,
+        ...(ctx.resource.powerState === undefined ? {} : { powerState: ctx.resource.powerState }),
+        ...(size === undefined ? {} : { size }),
+      };
+    },
   },
   permissions: [
     {

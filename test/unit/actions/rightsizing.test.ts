@@ -92,7 +92,7 @@ describe("rightsizing: the target size", () => {
       size("Standard_A2_v2", 2, 8, { acceleratedNetworking: false }),
       size("Standard_D2ps_v5", 2, 8, { architecture: "Arm64" }),
     ];
-    const prices = { ...PRICES, Standard_D2_v5: 0.05, Standard_A2_v2: 0.04, Standard_D2ps_v5: 0.03 };
+    const prices: Record<string, number> = { ...PRICES, Standard_D2_v5: 0.05, Standard_A2_v2: 0.04, Standard_D2ps_v5: 0.03 };
     const choice = chooseTarget(input({ current: D4, usage: light, families: ["D", "A"], sizes: [D4, ...cheap], price: (n) => prices[n] }));
     expect(choice).toEqual({
       fits: false,
@@ -133,7 +133,7 @@ describe("rightsizing: the target size", () => {
   });
 
   it("5. cheaper only: a size that fits but costs as much or more is never the target", () => {
-    const prices = { ...PRICES, Standard_E4s_v5: 0.848, Standard_D8s_v5: 0.9 };
+    const prices: Record<string, number> = { ...PRICES, Standard_E4s_v5: 0.848, Standard_D8s_v5: 0.9 };
     const choice = chooseTarget(input({ families: ["D", "E"], price: (n) => prices[n] }));
     expect(choice.fits).toBe(false);
     // Nor is a size without a price: it cannot be compared.
@@ -154,7 +154,7 @@ describe("rightsizing: the target size", () => {
 
   it("7. a burstable size only where its baseline carries the load", () => {
     const noAcceleration = size("Standard_D8_v5", 8, 32, { acceleratedNetworking: false, premiumIO: true });
-    const prices = { ...PRICES, Standard_D8_v5: 0.424 };
+    const prices: Record<string, number> = { ...PRICES, Standard_D8_v5: 0.424 };
     const base = { current: noAcceleration, families: ["B"], sizes: [noAcceleration, B4, B8], price: (n: string) => prices[n] };
     // B4ms: baseline 22.5 % of the VM. Average 2 % × 8 / 4 = 4 % ≤ 22.5; P95 8 % × 8 / 4 = 16 % ≤ 45 and ≤ 40.
     expect(targetOf(chooseTarget(input({ ...base, usage: { cpuP95: 8, cpuAverage: 2, memoryUsedGb: 6 } })))).toBe("Standard_B4ms");
