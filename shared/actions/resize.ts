@@ -13,7 +13,9 @@
  *
  * What it reads, through the batch metrics API at 30-minute buckets over the lookback: the P95
  * of the maxima of `Percentage CPU`, its average (burstable sizes), the lowest `Available Memory
- * Bytes` (P100 of memory used) and the P95 of `Network Out Total` (reported: Resource SKUs say
+ * Bytes` (P100 of memory used) and the P95 of `Network Out Total` a minute (the buckets' averages,
+ * so that the call asks for no aggregation beyond CPU's average and maximum and memory's
+ * minimum; reported, not compared: Resource SKUs say
  * nothing of a size's bandwidth); and the region's sizes through Resource SKUs, one list per
  * region. The target choice is `chooseTarget` (./common/rightsizing.ts): headroom, capabilities,
  * families, cheaper. A VM whose data covers less than 80 % of the half-hours is undecided (it was
@@ -93,7 +95,7 @@ const METRICS = {
   cpuP95: { metric: "Percentage CPU", aggregation: "p95-of-max" },
   cpuAverage: { metric: "Percentage CPU", aggregation: "average" },
   memoryMin: { metric: "Available Memory Bytes", aggregation: "minimum" },
-  networkP95: { metric: "Network Out Total", aggregation: "p95-of-total" },
+  networkP95: { metric: "Network Out Total", aggregation: "p95-of-average" },
 } as const satisfies Record<string, { metric: string; aggregation: MetricAggregation }>;
 
 const argsSchema: { properties: Record<string, JsonSchema> } = {
@@ -249,7 +251,8 @@ export function recommend(resource: InventoryResource, args: ResizeArgs, ctx: Ev
     ...(typeof average === "number" ? { cpuAverage: average } : {}),
   };
   const network = factOf(resource, args, "networkP95", ctx)?.value;
-  const networkMbps = typeof network === "number" ? (network * 8) / (RIGHTSIZING_GRAIN_MS / 1000) / 1e6 : undefined;
+  // Network Out Total is emitted a minute at a time: the buckets' average is bytes a minute.
+  const networkMbps = typeof network === "number" ? (network * 8) / 60 / 1e6 : undefined;
   const { headroom, why } = headroomOf(resource, args, ctx);
   const choice = chooseTarget({
     current,

@@ -24,7 +24,7 @@ import {
   type MetricRequest,
 } from "../policy/types.ts";
 import { resourceTypeOfKind } from "../resourceTypes/index.ts";
-import { createLimiter, type Limiter, mapLimit } from "./concurrency.ts";
+import { createLimiter, DEFAULT_CONCURRENCY, type Limiter, mapLimit } from "./concurrency.ts";
 
 /** The batch API's limits: resources per call, and metric names per call. */
 export const MAX_RESOURCES_PER_BATCH = 50;
@@ -41,14 +41,14 @@ function metricSourceOf(kind: MetricKind): { namespace: string; idSuffix: string
   return metrics && { namespace: metrics.namespace, idSuffix: metrics.idSuffix ?? "" };
 }
 
-/** The field of a bucket each aggregation reads: a p95 is over the buckets' maxima (CPU) or totals (network). */
+/** The field of a bucket each aggregation reads: a p95 is over the buckets' maxima (CPU) or averages (network's bytes a minute). */
 const POINT_FIELD: Record<MetricAggregation, "average" | "maximum" | "minimum" | "total"> = {
   average: "average",
   maximum: "maximum",
   minimum: "minimum",
   total: "total",
   "p95-of-max": "maximum",
-  "p95-of-total": "total",
+  "p95-of-average": "average",
 };
 
 export interface MetricBatch {
@@ -141,6 +141,18 @@ export function isoGrain(ms: number): string {
   return minutes % 60 === 0 ? `PT${minutes / 60}H` : `PT${minutes}M`;
 }
 
+/**
+ * Data points (buckets × metrics × resources) of answers the gatherer holds at once, at most: the
+ * batches of a pack with only hourly 72-hour windows all fit (8 × 3,600), a week of half-hours of
+ * three metrics for 50 VMs (50,400 points) two at a time.
+ */
+export const POINTS_IN_FLIGHT = 110_000;
+
+/** The points a batch's answer holds. */
+export function pointsOf(batch: Pick<MetricBatch, "metricIds" | "metricNames" | "windowMs" | "grainMs">): number {
+  return batch.metricIds.length * batch.metricNames.length * expectedPoints(batch.windowMs, batch.grainMs);
+}
+
 /** A request's window: from its start to the end of the query (now), in ms. */
 export interface MetricWindow {
   startMs: number;
@@ -155,6 +167,9 @@ export function grainMs(granularity: string | undefined): number | undefined {
   const ms = (((Number(days ?? 0) * 24 + Number(hours ?? 0)) * 60 + Number(minutes ?? 0)) * 60 + Number(seconds ?? 0)) * 1000;
   return ms > 0 ? ms : undefined;
 }
+
+/** A point's time stamp in ms, without a Date of its own for each (weeks of half-hours are many points). */
+const msOf = (stamp: Date | string): number => (stamp instanceof Date ? stamp.getTime() : Date.parse(stamp));
 
 /**
  * The values an aggregation reads from the points of its window (buckets without data left out).
@@ -175,7 +190,7 @@ export function aggregatePoints(
   for (const point of points) {
     const value = point[field];
     if (typeof value !== "number" || !Number.isFinite(value)) continue;
-    const stamp = new Date(point.timeStamp).getTime();
+    const stamp = msOf(point.timeStamp);
     const middle = (stamp + Math.min(stamp + bucketMs, window.endMs)) / 2;
     if (middle >= window.startMs && middle < window.endMs) values.push(value);
   }
@@ -189,10 +204,10 @@ export function aggregatePoints(
  */
 export function coarsenPoints(points: readonly MetricValue[], fineMs: number, grainMs: number): MetricValue[] {
   if (grainMs <= fineMs || points.length === 0) return [...points];
-  const first = new Date((points[0] as MetricValue).timeStamp).getTime();
+  const first = msOf((points[0] as MetricValue).timeStamp);
   const groups = new Map<number, MetricValue[]>();
   for (const point of points) {
-    const index = Math.floor((new Date(point.timeStamp).getTime() - first) / grainMs);
+    const index = Math.floor((msOf(point.timeStamp) - first) / grainMs);
     const group = groups.get(index) ?? [];
     group.push(point);
     groups.set(index, group);
@@ -242,7 +257,7 @@ export function metricFact(
       value = values.reduce((sum, v) => sum + v, 0);
       break;
     case "p95-of-max":
-    case "p95-of-total": {
+    case "p95-of-average": {
       // Nearest rank: the smallest bucket's value that at least 95 % of the buckets do not exceed.
       const sorted = [...values].sort((a, b) => a - b);
       value = sorted[Math.ceil(0.95 * sorted.length) - 1] as number;
@@ -291,33 +306,41 @@ export async function gatherMetricFacts(
   };
 
   let done = 0;
-  await mapLimit(batches, options.limiter ?? createLimiter(), async (batch) => {
-    const client = await clientFor(batch.region);
-    const results = await client.queryResources(batch.metricIds, batch.metricNames, batch.namespace, {
-      startTime: new Date(now.getTime() - batch.windowMs),
-      endTime: now,
-      interval: isoGrain(batch.grainMs),
-      aggregation: batch.aggregations.join(","),
-    });
-    for (const result of results) {
-      const resource = resourceByMetricId.get((result.resourceId ?? "").toLowerCase());
-      const entry = resource && facts[resource.id.toLowerCase()];
-      if (!entry) continue;
-      for (const request of unique) {
-        if (request.kind !== batch.kind || !batch.metricNames.includes(request.metric)) continue;
-        const metric = result.metrics.find((candidate) => candidate.name.toLowerCase() === request.metric.toLowerCase());
-        // A metric that failed for this resource alone (errorCode) has no data: its fact stays null.
-        // Without a dimension filter Azure answers one series per metric.
-        const points = metric?.errorCode !== undefined && metric.errorCode !== "Success" ? [] : (metric?.timeseries[0]?.data ?? []);
-        const window = { startMs: now.getTime() - request.windowMs, endMs: now.getTime() };
-        const answered = grainMs(result.granularity) ?? batch.grainMs;
-        const grain = Math.max(answered, grainOf(request));
-        const values = aggregatePoints(coarsenPoints(points, answered, grain), request.aggregation, window, grain);
-        entry[metricKey(request)] = metricFact(values, request.aggregation, request.windowMs, grainOf(request));
+  const shared = options.limiter ?? createLimiter();
+  // A week of half-hours for 50 VMs is a large answer: fewer of those at once keep memory bounded.
+  const largest = Math.max(0, ...batches.map(pointsOf));
+  const inFlight = createLimiter(Math.max(1, Math.min(DEFAULT_CONCURRENCY, Math.floor(POINTS_IN_FLIGHT / Math.max(1, largest)))));
+  await mapLimit(
+    batches,
+    (task) => inFlight(() => shared(task)),
+    async (batch) => {
+      const client = await clientFor(batch.region);
+      const results = await client.queryResources(batch.metricIds, batch.metricNames, batch.namespace, {
+        startTime: new Date(now.getTime() - batch.windowMs),
+        endTime: now,
+        interval: isoGrain(batch.grainMs),
+        aggregation: batch.aggregations.join(","),
+      });
+      for (const result of results) {
+        const resource = resourceByMetricId.get((result.resourceId ?? "").toLowerCase());
+        const entry = resource && facts[resource.id.toLowerCase()];
+        if (!entry) continue;
+        for (const request of unique) {
+          if (request.kind !== batch.kind || !batch.metricNames.includes(request.metric)) continue;
+          const metric = result.metrics.find((candidate) => candidate.name.toLowerCase() === request.metric.toLowerCase());
+          // A metric that failed for this resource alone (errorCode) has no data: its fact stays null.
+          // Without a dimension filter Azure answers one series per metric.
+          const points = metric?.errorCode !== undefined && metric.errorCode !== "Success" ? [] : (metric?.timeseries[0]?.data ?? []);
+          const window = { startMs: now.getTime() - request.windowMs, endMs: now.getTime() };
+          const answered = grainMs(result.granularity) ?? batch.grainMs;
+          const grain = Math.max(answered, grainOf(request));
+          const values = aggregatePoints(coarsenPoints(points, answered, grain), request.aggregation, window, grain);
+          entry[metricKey(request)] = metricFact(values, request.aggregation, request.windowMs, grainOf(request));
+        }
       }
-    }
-    done += 1;
-    options.onBatch?.({ batches: done, totalBatches: batches.length });
-  });
+      done += 1;
+      options.onBatch?.({ batches: done, totalBatches: batches.length });
+    },
+  );
   return facts;
 }

@@ -97,8 +97,8 @@ export interface MetricRequest {
   grainMs?: number;
 }
 
-/** `p95-of-max` and `p95-of-total`: the 95th percentile of the buckets' maxima or totals (Advisor's CPU and network). */
-export type MetricAggregation = "average" | "maximum" | "minimum" | "total" | "p95-of-max" | "p95-of-total";
+/** `p95-of-max` and `p95-of-average`: the 95th percentile of the buckets' maxima (Advisor's CPU) or averages (a rate: network bytes a minute). */
+export type MetricAggregation = "average" | "maximum" | "minimum" | "total" | "p95-of-max" | "p95-of-average";
 
 /** What the facts gatherer found for one metric of one resource. */
 export interface MetricFact {

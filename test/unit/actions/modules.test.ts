@@ -71,6 +71,7 @@ describe("action modules: everything about an action is read from its module", (
       "stop",
       "delete",
       "downgrade",
+      "resize",
     ]);
   });
 

@@ -71,14 +71,14 @@ function usage(
   values: { cpuP95: number | null; cpuAverage?: number; minAvailableGb: number | null; networkBytes?: number; points?: number },
   args: ResizeArgs = ARGS,
 ): Facts["metrics"] {
-  const key = (metric: string, aggregation: "p95-of-max" | "average" | "minimum" | "p95-of-total") =>
+  const key = (metric: string, aggregation: "p95-of-max" | "average" | "minimum" | "p95-of-average") =>
     metricKey({ metric, aggregation, windowMs: args.lookbackMs, grainMs: RIGHTSIZING_GRAIN_MS });
   return {
     [vm.id.toLowerCase()]: {
       [key("Percentage CPU", "p95-of-max")]: fact(values.cpuP95, values.points),
       [key("Percentage CPU", "average")]: fact(values.cpuAverage ?? 5, values.points),
       [key("Available Memory Bytes", "minimum")]: fact(values.minAvailableGb === null ? null : values.minAvailableGb * GIB, values.points),
-      [key("Network Out Total", "p95-of-total")]: fact(values.networkBytes ?? 45_000_000, values.points),
+      [key("Network Out Total", "p95-of-average")]: fact(values.networkBytes ?? 1_500_000, values.points),
     },
   };
 }
@@ -246,7 +246,7 @@ describe("resize: arguments and facts", () => {
       { type: "metric", metric: "Percentage CPU", aggregation: "p95-of-max", windowMs: 14 * DAY_MS, grainMs: 1_800_000 },
       { type: "metric", metric: "Percentage CPU", aggregation: "average", windowMs: 14 * DAY_MS, grainMs: 1_800_000 },
       { type: "metric", metric: "Available Memory Bytes", aggregation: "minimum", windowMs: 14 * DAY_MS, grainMs: 1_800_000 },
-      { type: "metric", metric: "Network Out Total", aggregation: "p95-of-total", windowMs: 14 * DAY_MS, grainMs: 1_800_000 },
+      { type: "metric", metric: "Network Out Total", aggregation: "p95-of-average", windowMs: 14 * DAY_MS, grainMs: 1_800_000 },
       { type: "vm-sizes" },
     ]);
     expect(resizeAction.reads?.(args, "virtual-machine")).toEqual([
