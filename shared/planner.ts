@@ -2,9 +2,11 @@
  * A plan: inventory and facts gathered in bulk, then the pure evaluation. The CLI's `plan`, the
  * timer sweeps and the event path all decide through here; nothing in it changes Azure.
  */
+import type { AuditTrail } from "./audit/trail.ts";
 import type { AzureTarget } from "./azure/target.ts";
 import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/gather.ts";
 import { listPolicyExemptions } from "./inventory/policyExemptions.ts";
+import { gatherSweepHistory, type SweepHistoryRequest } from "./inventory/sweepHistory.ts";
 import { type Evaluation, evaluate, factRequests, pathsRead } from "./policy/evaluate.ts";
 import type { Registry } from "./policy/registry.ts";
 import { ARM_TYPE_OF_KIND, type Inventory, type PolicySet, type ResourceKind } from "./policy/types.ts";
@@ -28,12 +30,27 @@ export function requestsByKind(set: PolicySet, registry: Registry): FactRequests
   return byKind;
 }
 
+/** The policies whose action reads its earlier sweeps (a resize's `consecutive`), and how many. */
+export function sweepHistoryRequests(set: Pick<PolicySet, "policies">, registry: Registry): SweepHistoryRequest[] {
+  return set.policies
+    .map((policy) => ({ policy: policy.name, sweeps: registry.action(policy.action.type)?.remembers?.(policy.action.args) ?? 0 }))
+    .filter((request) => request.sweeps > 0);
+}
+
+export interface PlanOptions extends GatherOptions {
+  /**
+   * The audit trail that holds the earlier sweeps, for policies that read them (a sweep passes its
+   * own instance id, left out); without it they see no earlier sweep.
+   */
+  sweepHistory?: { trail: Pick<AuditTrail, "query">; excludeInstance?: string };
+}
+
 export async function plan(
   target: AzureTarget,
   set: PolicySet,
   now: Date,
   registry: Registry,
-  options: GatherOptions = {},
+  options: PlanOptions = {},
 ): Promise<PlanResult> {
   // Azure Policy exemptions are one more list of the subscription, read beside the inventory.
   // The inventory carries every property the policies read, not only what the resource types need.
@@ -43,6 +60,19 @@ export async function plan(
     listPolicyExemptions(target, [...(options.requestCounter ? [options.requestCounter.policy] : []), ...(options.pipelinePolicies ?? [])]),
   ]);
   const inventory = { ...gathered, policyExemptions };
-  const facts = await gatherFacts(target, inventory, requestsByKind(set, registry), now, options);
+  const remembered = sweepHistoryRequests(set, registry);
+  const history = options.sweepHistory;
+  const [gatheredFacts, sweepHistory] = await Promise.all([
+    gatherFacts(target, inventory, requestsByKind(set, registry), now, options),
+    history && remembered.length > 0
+      ? gatherSweepHistory(
+          history.trail,
+          remembered,
+          now,
+          history.excludeInstance === undefined ? {} : { excludeInstance: history.excludeInstance },
+        )
+      : Promise.resolve(undefined),
+  ]);
+  const facts = sweepHistory === undefined ? gatheredFacts : { ...gatheredFacts, sweepHistory };
   return { evaluation: evaluate(set, inventory, facts, now, registry), inventory };
 }

@@ -57,7 +57,32 @@ const round = (value: number, decimals: number): number => {
   return Math.round(value * factor) / factor;
 };
 
-const cpu = (context: SampleContext, tMs: number): number => cpuPercent(context.profile, context.seed, tMs);
+/** Minutes of one resource's CPU kept (about 91 days: the longest lookback a query reads). */
+const MEMO_MINUTES = 1 << 17;
+
+/**
+ * The last resource's CPU by minute. A batch query reads a resource's metrics one after the
+ * other, and its memory and network derive from the same minutes of CPU: each minute is
+ * computed once. Samples fall on whole minutes; any other instant is computed as it is.
+ */
+let memo: { seed: number; profile: WorkloadProfile; base: number; values: Float64Array } | undefined;
+
+function cpu(context: SampleContext, tMs: number): number {
+  if (tMs % MINUTE_MS !== 0) return cpuPercent(context.profile, context.seed, tMs);
+  const minute = tMs / MINUTE_MS;
+  if (!memo || memo.seed !== context.seed || memo.profile !== context.profile || minute < memo.base || minute >= memo.base + MEMO_MINUTES) {
+    const values = memo?.values ?? new Float64Array(MEMO_MINUTES);
+    values.fill(Number.NaN);
+    memo = { seed: context.seed, profile: context.profile, base: minute, values };
+  }
+  const index = minute - memo.base;
+  let value = memo.values[index] as number;
+  if (Number.isNaN(value)) {
+    value = cpuPercent(context.profile, context.seed, tMs);
+    memo.values[index] = value;
+  }
+  return value;
+}
 const load = (context: SampleContext, tMs: number): number => cpu(context, tMs) / 100;
 
 /** Bytes per minute on the wire: a floor of chatter plus traffic that follows the load. */

@@ -107,9 +107,17 @@ export function formatIsoDuration(ms: number): string {
   return `P${days ? `${days}D` : ""}${time ? `T${time}` : ""}`;
 }
 
-/** Azure's time stamps: ISO-8601 in UTC, without milliseconds when there are none. */
+const stamps = new Map<number, string>();
+
+/** Azure's time stamps: ISO-8601 in UTC, without milliseconds when there are none (the buckets of a batch repeat for every resource). */
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+  let text = stamps.get(ms);
+  if (text === undefined) {
+    if (stamps.size >= 100_000) stamps.clear();
+    text = new Date(ms).toISOString().replace(/\.000Z$/, "Z");
+    stamps.set(ms, text);
+  }
+  return text;
 }
 
 export function parseAggregations(text: string | null | undefined): Aggregation[] | undefined {

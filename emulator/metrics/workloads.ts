@@ -54,23 +54,52 @@ function lastSundayOneUtc(year: number, month: number): number {
   return Date.UTC(year, month, lastDay.getUTCDate() - back, 1);
 }
 
-const dstCache = new Map<number, [number, number]>();
+const DAY_MS = 24 * HOUR_MS;
+
+/** A UTC year's bounds and its summer-time range, for the instants of one year without a Date each. */
+interface DstYear {
+  from: number;
+  until: number;
+  summerFrom: number;
+  summerUntil: number;
+}
+
+const dstCache = new Map<number, DstYear>();
+let lastYear: DstYear | undefined;
+
+function dstYear(tMs: number): DstYear {
+  if (lastYear && tMs >= lastYear.from && tMs < lastYear.until) return lastYear;
+  const year = new Date(tMs).getUTCFullYear();
+  let found = dstCache.get(year);
+  if (!found) {
+    found = {
+      from: Date.UTC(year, 0, 1),
+      until: Date.UTC(year + 1, 0, 1),
+      summerFrom: lastSundayOneUtc(year, 2),
+      summerUntil: lastSundayOneUtc(year, 9),
+    };
+    dstCache.set(year, found);
+  }
+  lastYear = found;
+  return found;
+}
 
 /** UTC offset of Central European Time at an instant: +1 h, or +2 h in summer (EU rules). */
 export function centralEuropeOffsetMs(tMs: number): number {
-  const year = new Date(tMs).getUTCFullYear();
-  let range = dstCache.get(year);
-  if (!range) {
-    range = [lastSundayOneUtc(year, 2), lastSundayOneUtc(year, 9)];
-    dstCache.set(year, range);
-  }
-  return tMs >= range[0] && tMs < range[1] ? 2 * HOUR_MS : HOUR_MS;
+  const year = dstYear(tMs);
+  return tMs >= year.summerFrom && tMs < year.summerUntil ? 2 * HOUR_MS : HOUR_MS;
 }
 
-/** Local wall-clock in Central Europe (Amsterdam, Berlin, Paris): weekday 0 = Sunday, fractional hour. */
+/**
+ * Local wall-clock in Central Europe (Amsterdam, Berlin, Paris): weekday 0 = Sunday, fractional
+ * hour to the minute. By arithmetic on the instant (1970-01-01 was a Thursday): the metrics
+ * generator asks for every minute of weeks of data.
+ */
 export function centralEuropeTime(tMs: number): { weekday: number; hour: number } {
-  const local = new Date(tMs + centralEuropeOffsetMs(tMs));
-  return { weekday: local.getUTCDay(), hour: local.getUTCHours() + local.getUTCMinutes() / 60 };
+  const local = tMs + centralEuropeOffsetMs(tMs);
+  const days = Math.floor(local / DAY_MS);
+  const minutes = Math.floor((local - days * DAY_MS) / MINUTE_MS);
+  return { weekday: (((days + 4) % 7) + 7) % 7, hour: Math.floor(minutes / 60) + (minutes % 60) / 60 };
 }
 
 /** Whether Central Europe is in working hours: Monday to Friday, 08:00 to 18:00. */
@@ -118,5 +147,13 @@ export function cpuPercent(profile: WorkloadProfile, seed: number, tMs: number):
 
 /** Extra noise in [-1, 1] for a derived metric (network, memory, connections), independent of CPU's. */
 export function metricNoise(seed: number, salt: string, tMs: number): number {
-  return minuteNoise(seed ^ hashString(salt), tMs);
+  let hashed = saltHashes.get(salt);
+  if (hashed === undefined) {
+    hashed = hashString(salt);
+    saltHashes.set(salt, hashed);
+  }
+  return minuteNoise(seed ^ hashed, tMs);
 }
+
+/** The salts are a handful of metric names, each hashed once. */
+const saltHashes = new Map<string, number>();

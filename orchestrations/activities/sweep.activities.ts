@@ -87,6 +87,8 @@ export function findingRecords(
       details: {
         estimatedMonthlySavings: finding.estimatedMonthlySavings,
         ...(finding.guard === undefined ? {} : { guard: finding.guard }),
+        // The proposal as data (a resize's target): what the policy's next sweeps compare theirs with.
+        ...(finding.details === undefined ? {} : { proposal: finding.details }),
         ...context.labels?.get(finding.resourceId.toLowerCase()),
         ...(targets === undefined
           ? {}
@@ -196,7 +198,8 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
     input,
     policySet,
     async (set) => {
-      const result = await plan(target, set, at, builtinRegistry());
+      // A policy that reads its earlier sweeps (a resize's `consecutive`) reads them from the trail, this sweep left out.
+      const result = await plan(target, set, at, builtinRegistry(), { sweepHistory: { trail, excludeInstance: input.instanceId } });
       inventory = result.inventory;
       return result.evaluation;
     },

@@ -14,6 +14,7 @@ import { downgradeAction } from "./downgrade.ts";
 import { enrollBackupAction } from "./enrollBackup.ts";
 import type { ActionModule } from "./module.ts";
 import { notifyAction } from "./notify.ts";
+import { resizeAction } from "./resize.ts";
 import { restoreDrillAction } from "./restoreDrill.ts";
 import { snapshotThenDeleteAction } from "./snapshotThenDelete.ts";
 import { startAction } from "./start.ts";
@@ -30,6 +31,7 @@ export const ACTIONS: readonly ActionModule<unknown>[] = [
   enrollBackupAction,
   notifyAction,
   restoreDrillAction,
+  resizeAction,
   startAction,
 ];
 

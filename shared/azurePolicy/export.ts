@@ -103,13 +103,15 @@ const FILTER_REASONS: Record<string, string> = {
   "snapshot-source": "snapshots by source: relations between resources of an inventory",
   "last-snapshot-of-disk": "the newest snapshot of a disk: relations between resources of an inventory",
   "disk-attached": "attachment of disks: relations between resources of an inventory",
-  orphaned: "what uses a resource (IP configurations, VMs, backends, apps, a group's contents): relations between resources of an inventory",
+  orphaned:
+    "what uses a resource (IP configurations, VMs, backends, apps, a group's contents): relations between resources of an inventory",
 };
 const ACTION_REASONS: Record<string, string> = {
   deallocate: "deallocating: no Azure Policy effect stops or deallocates a resource",
   stop: "stopping: no Azure Policy effect stops a resource",
   delete: "deleting: no Azure Policy effect deletes a resource",
   "snapshot-then-delete": "snapshotting, then deleting: no Azure Policy effect takes a snapshot or deletes a resource",
+  resize: "resizing on metrics: no Azure Policy effect resizes a VM, and its rules do not read metrics",
   "restore-drill": "restore drills: Azure Policy does not restore or verify backups",
 };
 

@@ -13,8 +13,9 @@ import { createLimiter, DEFAULT_CONCURRENCY } from "./concurrency.ts";
 import { gatherInstanceViews } from "./instanceViews.ts";
 import { gatherMetricFacts } from "./metrics.ts";
 import { graphClientFor, listResourceGroups, listResources } from "./resourceGraph.ts";
+import { gatherVmSizes } from "./vmSizes.ts";
 
-export type GatherStage = "resources" | "resource-groups" | "metrics" | "backup";
+export type GatherStage = "resources" | "resource-groups" | "metrics" | "backup" | "vm-sizes";
 
 /** How far a stage is: pages' rows, metric batches or vaults done, out of the total known so far. */
 export interface GatherProgress {
@@ -87,16 +88,36 @@ export function metricRequestsOf(requests: FactRequestsByKind): MetricRequest[] 
   for (const [kind, kindRequests] of Object.entries(requests) as Array<[MetricRequest["kind"], FactRequest[] | undefined]>) {
     for (const request of kindRequests ?? []) {
       if (request.type === "metric") {
-        metricRequests.push({ kind, metric: request.metric, aggregation: request.aggregation, windowMs: request.windowMs });
+        metricRequests.push({
+          kind,
+          metric: request.metric,
+          aggregation: request.aggregation,
+          windowMs: request.windowMs,
+          ...(request.grainMs === undefined ? {} : { grainMs: request.grainMs }),
+        });
       }
     }
   }
   return metricRequests;
 }
 
+/** The regions of the resources whose kinds ask for VM sizes: each region's sizes are listed once. */
+export function vmSizeRegionsOf(inventory: Pick<Inventory, "resources">, requests: FactRequestsByKind): string[] {
+  const kinds = new Set(
+    Object.entries(requests)
+      .filter(([, kindRequests]) => kindRequests?.some((request) => request.type === "vm-sizes"))
+      .map(([kind]) => kind),
+  );
+  if (kinds.size === 0) return [];
+  const regions = new Set<string>();
+  for (const resource of inventory.resources) if (resource.kind !== undefined && kinds.has(resource.kind)) regions.add(resource.location);
+  return [...regions];
+}
+
 /**
  * The facts the requests name, at `now` (the end of every metric window). Backup facts are read
- * when any kind asks for them, and then cover every VM.
+ * when any kind asks for them, and then cover every VM; VM sizes, of every region a kind that
+ * asks for them has resources in.
  */
 export async function gatherFacts(
   target: AzureTarget,
@@ -110,7 +131,8 @@ export async function gatherFacts(
   const metricRequests = metricRequestsOf(requests);
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));
   const wantsInstanceViews = (requests["vm-scale-set"] ?? []).some((request) => request.type === "instance-view");
-  const [metrics, backup, instanceViews] = await Promise.all([
+  const sizeRegions = vmSizeRegionsOf(inventory, requests);
+  const [metrics, backup, instanceViews, vmSizes] = await Promise.all([
     metricRequests.length === 0
       ? Promise.resolve({})
       : gatherMetricFacts(target, inventory.resources, metricRequests, now, {
@@ -126,6 +148,12 @@ export async function gatherFacts(
         })
       : Promise.resolve({ backup: {}, vaults: [] }),
     wantsInstanceViews ? gatherInstanceViews(target, inventory.resources, { limiter, policies }) : Promise.resolve(undefined),
+    sizeRegions.length === 0
+      ? Promise.resolve(undefined)
+      : gatherVmSizes(target, sizeRegions, { limiter, policies }).then((sizes) => {
+          options.onProgress?.({ stage: "vm-sizes", done: sizeRegions.length, total: sizeRegions.length });
+          return sizes;
+        }),
   ]);
-  return { metrics, ...backup, ...(instanceViews === undefined ? {} : { instanceViews }) };
+  return { metrics, ...backup, ...(instanceViews === undefined ? {} : { instanceViews }), ...(vmSizes === undefined ? {} : { vmSizes }) };
 }

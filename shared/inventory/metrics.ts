@@ -5,7 +5,9 @@
  * twenty calls.
  *
  * All the metrics a kind needs come from one call per batch, over the longest window asked for at
- * an hourly grain; each request's fact is then computed from the hours inside its own window.
+ * the finest grain asked for (hourly, or half-hourly when rightsizing reads Advisor's 30-minute
+ * buckets); each request's fact is then computed from the buckets inside its own window, the
+ * half-hours put together into hours for a request at the hourly grain.
  * A resource that is not running emits nothing (missing data is not idleness), so it is not asked
  * about: its facts say `null` with no points.
  */
@@ -22,15 +24,14 @@ import {
   type MetricRequest,
 } from "../policy/types.ts";
 import { resourceTypeOfKind } from "../resourceTypes/index.ts";
-import { createLimiter, type Limiter, mapLimit } from "./concurrency.ts";
+import { createLimiter, DEFAULT_CONCURRENCY, type Limiter, mapLimit } from "./concurrency.ts";
 
 /** The batch API's limits: resources per call, and metric names per call. */
 export const MAX_RESOURCES_PER_BATCH = 50;
 export const MAX_METRICS_PER_BATCH = 20;
 const HOUR_MS = 3_600_000;
-/** The grain facts are read at: hourly, as Advisor reads CPU. */
-const QUERY_GRAIN = "PT1H";
-const QUERY_GRAIN_MS = HOUR_MS;
+/** The grain facts are read at unless a request asks for a finer one. */
+export const DEFAULT_GRAIN_MS = HOUR_MS;
 
 type MetricKind = MetricRequest["kind"];
 
@@ -40,13 +41,14 @@ function metricSourceOf(kind: MetricKind): { namespace: string; idSuffix: string
   return metrics && { namespace: metrics.namespace, idSuffix: metrics.idSuffix ?? "" };
 }
 
-/** The field of an hourly point each aggregation reads: Advisor's p95 is over the hourly maxima. */
+/** The field of a bucket each aggregation reads: a p95 is over the buckets' maxima (CPU) or averages (network's bytes a minute). */
 const POINT_FIELD: Record<MetricAggregation, "average" | "maximum" | "minimum" | "total"> = {
   average: "average",
   maximum: "maximum",
   minimum: "minimum",
   total: "total",
   "p95-of-max": "maximum",
+  "p95-of-average": "average",
 };
 
 export interface MetricBatch {
@@ -58,6 +60,8 @@ export interface MetricBatch {
   metricNames: string[];
   aggregations: string[];
   windowMs: number;
+  /** The query's interval: the finest grain the kind's requests ask for. */
+  grainMs: number;
 }
 
 export interface MetricsOptions {
@@ -73,9 +77,11 @@ export function emitsMetrics(resource: InventoryResource): boolean {
   return resource.powerState === undefined || resource.powerState === "running";
 }
 
-export function expectedPoints(windowMs: number): number {
-  return Math.ceil(windowMs / HOUR_MS);
+export function expectedPoints(windowMs: number, grainMs: number = DEFAULT_GRAIN_MS): number {
+  return Math.ceil(windowMs / grainMs);
 }
+
+const grainOf = (request: Pick<MetricRequest, "grainMs">): number => request.grainMs ?? DEFAULT_GRAIN_MS;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -109,6 +115,7 @@ export function planMetricBatches(resources: readonly InventoryResource[], reque
     const metricNames = [...new Set(kindRequests.map((request) => request.metric))];
     const aggregations = [...new Set(kindRequests.map((request) => POINT_FIELD[request.aggregation]))];
     const windowMs = Math.max(...kindRequests.map((request) => request.windowMs));
+    const grainMs = Math.min(...kindRequests.map(grainOf));
     const byRegion = new Map<string, string[]>();
     for (const resource of resources) {
       if (resource.kind !== kind || !emitsMetrics(resource)) continue;
@@ -120,12 +127,30 @@ export function planMetricBatches(resources: readonly InventoryResource[], reque
     for (const [region, ids] of [...byRegion].sort(([a], [b]) => a.localeCompare(b))) {
       for (const metricIds of chunk(ids, MAX_RESOURCES_PER_BATCH)) {
         for (const names of chunk(metricNames, MAX_METRICS_PER_BATCH)) {
-          batches.push({ kind, region, namespace: source.namespace, metricIds, metricNames: names, aggregations, windowMs });
+          batches.push({ kind, region, namespace: source.namespace, metricIds, metricNames: names, aggregations, windowMs, grainMs });
         }
       }
     }
   }
   return batches;
+}
+
+/** `PT1H`, `PT30M`: a grain as the metrics API's `interval` spells it. */
+export function isoGrain(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes % 60 === 0 ? `PT${minutes / 60}H` : `PT${minutes}M`;
+}
+
+/**
+ * Data points (buckets × metrics × resources) of answers the gatherer holds at once, at most: the
+ * batches of a pack with only hourly 72-hour windows all fit (8 × 3,600), a week of half-hours of
+ * three metrics for 50 VMs (50,400 points) two at a time.
+ */
+export const POINTS_IN_FLIGHT = 110_000;
+
+/** The points a batch's answer holds. */
+export function pointsOf(batch: Pick<MetricBatch, "metricIds" | "metricNames" | "windowMs" | "grainMs">): number {
+  return batch.metricIds.length * batch.metricNames.length * expectedPoints(batch.windowMs, batch.grainMs);
 }
 
 /** A request's window: from its start to the end of the query (now), in ms. */
@@ -142,6 +167,9 @@ export function grainMs(granularity: string | undefined): number | undefined {
   const ms = (((Number(days ?? 0) * 24 + Number(hours ?? 0)) * 60 + Number(minutes ?? 0)) * 60 + Number(seconds ?? 0)) * 1000;
   return ms > 0 ? ms : undefined;
 }
+
+/** A point's time stamp in ms, without a Date of its own for each (weeks of half-hours are many points). */
+const msOf = (stamp: Date | string): number => (stamp instanceof Date ? stamp.getTime() : Date.parse(stamp));
 
 /**
  * The values an aggregation reads from the points of its window (buckets without data left out).
@@ -162,15 +190,57 @@ export function aggregatePoints(
   for (const point of points) {
     const value = point[field];
     if (typeof value !== "number" || !Number.isFinite(value)) continue;
-    const stamp = new Date(point.timeStamp).getTime();
+    const stamp = msOf(point.timeStamp);
     const middle = (stamp + Math.min(stamp + bucketMs, window.endMs)) / 2;
     if (middle >= window.startMs && middle < window.endMs) values.push(value);
   }
   return values;
 }
 
-export function metricFact(values: readonly number[], aggregation: MetricAggregation, windowMs: number): MetricFact {
-  const expected = expectedPoints(windowMs);
+/**
+ * Buckets of a finer grain put together into buckets of `grainMs`, counted from the first bucket
+ * (the query's start): averages averaged, maxima and minima kept, totals added. Buckets without
+ * data add nothing; a coarse bucket with none has no value.
+ */
+export function coarsenPoints(points: readonly MetricValue[], fineMs: number, grainMs: number): MetricValue[] {
+  if (grainMs <= fineMs || points.length === 0) return [...points];
+  const first = msOf((points[0] as MetricValue).timeStamp);
+  const groups = new Map<number, MetricValue[]>();
+  for (const point of points) {
+    const index = Math.floor((msOf(point.timeStamp) - first) / grainMs);
+    const group = groups.get(index) ?? [];
+    group.push(point);
+    groups.set(index, group);
+  }
+  const combine = (group: MetricValue[], field: "average" | "maximum" | "minimum" | "total"): number | undefined => {
+    const values = group
+      .map((point) => point[field])
+      .filter((value): value is number => typeof value === "number" && Number.isFinite(value));
+    if (values.length === 0) return undefined;
+    if (field === "maximum") return Math.max(...values);
+    if (field === "minimum") return Math.min(...values);
+    const sum = values.reduce((total, value) => total + value, 0);
+    return field === "total" ? sum : sum / values.length;
+  };
+  return [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, group]) => {
+      const point: MetricValue = { timeStamp: new Date(first + index * grainMs) };
+      for (const field of ["average", "maximum", "minimum", "total"] as const) {
+        const value = combine(group, field);
+        if (value !== undefined) point[field] = value;
+      }
+      return point;
+    });
+}
+
+export function metricFact(
+  values: readonly number[],
+  aggregation: MetricAggregation,
+  windowMs: number,
+  grainMs: number = DEFAULT_GRAIN_MS,
+): MetricFact {
+  const expected = expectedPoints(windowMs, grainMs);
   if (values.length === 0) return { value: null, points: 0, expectedPoints: expected };
   let value: number;
   switch (aggregation) {
@@ -186,8 +256,9 @@ export function metricFact(values: readonly number[], aggregation: MetricAggrega
     case "total":
       value = values.reduce((sum, v) => sum + v, 0);
       break;
-    case "p95-of-max": {
-      // Nearest rank: the smallest hourly maximum that at least 95 % of the hours do not exceed.
+    case "p95-of-max":
+    case "p95-of-average": {
+      // Nearest rank: the smallest bucket's value that at least 95 % of the buckets do not exceed.
       const sorted = [...values].sort((a, b) => a - b);
       value = sorted[Math.ceil(0.95 * sorted.length) - 1] as number;
       break;
@@ -215,7 +286,7 @@ export async function gatherMetricFacts(
     const kindRequests = unique.filter((request) => request.kind === kind);
     if (kind === undefined || kindRequests.length === 0) continue;
     const entry: Record<string, MetricFact> = {};
-    for (const request of kindRequests) entry[metricKey(request)] = metricFact([], request.aggregation, request.windowMs);
+    for (const request of kindRequests) entry[metricKey(request)] = metricFact([], request.aggregation, request.windowMs, grainOf(request));
     facts[resource.id.toLowerCase()] = entry;
     resourceByMetricId.set(`${resource.id}${metricSourceOf(kind)?.idSuffix ?? ""}`.toLowerCase(), resource);
   }
@@ -235,31 +306,41 @@ export async function gatherMetricFacts(
   };
 
   let done = 0;
-  await mapLimit(batches, options.limiter ?? createLimiter(), async (batch) => {
-    const client = await clientFor(batch.region);
-    const results = await client.queryResources(batch.metricIds, batch.metricNames, batch.namespace, {
-      startTime: new Date(now.getTime() - batch.windowMs),
-      endTime: now,
-      interval: QUERY_GRAIN,
-      aggregation: batch.aggregations.join(","),
-    });
-    for (const result of results) {
-      const resource = resourceByMetricId.get((result.resourceId ?? "").toLowerCase());
-      const entry = resource && facts[resource.id.toLowerCase()];
-      if (!entry) continue;
-      for (const request of unique) {
-        if (request.kind !== batch.kind || !batch.metricNames.includes(request.metric)) continue;
-        const metric = result.metrics.find((candidate) => candidate.name.toLowerCase() === request.metric.toLowerCase());
-        // A metric that failed for this resource alone (errorCode) has no data: its fact stays null.
-        // Without a dimension filter Azure answers one series per metric.
-        const points = metric?.errorCode !== undefined && metric.errorCode !== "Success" ? [] : (metric?.timeseries[0]?.data ?? []);
-        const window = { startMs: now.getTime() - request.windowMs, endMs: now.getTime() };
-        const values = aggregatePoints(points, request.aggregation, window, grainMs(result.granularity) ?? QUERY_GRAIN_MS);
-        entry[metricKey(request)] = metricFact(values, request.aggregation, request.windowMs);
+  const shared = options.limiter ?? createLimiter();
+  // A week of half-hours for 50 VMs is a large answer: fewer of those at once keep memory bounded.
+  const largest = Math.max(0, ...batches.map(pointsOf));
+  const inFlight = createLimiter(Math.max(1, Math.min(DEFAULT_CONCURRENCY, Math.floor(POINTS_IN_FLIGHT / Math.max(1, largest)))));
+  await mapLimit(
+    batches,
+    (task) => inFlight(() => shared(task)),
+    async (batch) => {
+      const client = await clientFor(batch.region);
+      const results = await client.queryResources(batch.metricIds, batch.metricNames, batch.namespace, {
+        startTime: new Date(now.getTime() - batch.windowMs),
+        endTime: now,
+        interval: isoGrain(batch.grainMs),
+        aggregation: batch.aggregations.join(","),
+      });
+      for (const result of results) {
+        const resource = resourceByMetricId.get((result.resourceId ?? "").toLowerCase());
+        const entry = resource && facts[resource.id.toLowerCase()];
+        if (!entry) continue;
+        for (const request of unique) {
+          if (request.kind !== batch.kind || !batch.metricNames.includes(request.metric)) continue;
+          const metric = result.metrics.find((candidate) => candidate.name.toLowerCase() === request.metric.toLowerCase());
+          // A metric that failed for this resource alone (errorCode) has no data: its fact stays null.
+          // Without a dimension filter Azure answers one series per metric.
+          const points = metric?.errorCode !== undefined && metric.errorCode !== "Success" ? [] : (metric?.timeseries[0]?.data ?? []);
+          const window = { startMs: now.getTime() - request.windowMs, endMs: now.getTime() };
+          const answered = grainMs(result.granularity) ?? batch.grainMs;
+          const grain = Math.max(answered, grainOf(request));
+          const values = aggregatePoints(coarsenPoints(points, answered, grain), request.aggregation, window, grain);
+          entry[metricKey(request)] = metricFact(values, request.aggregation, request.windowMs, grainOf(request));
+        }
       }
-    }
-    done += 1;
-    options.onBatch?.({ batches: done, totalBatches: batches.length });
-  });
+      done += 1;
+      options.onBatch?.({ batches: done, totalBatches: batches.length });
+    },
+  );
   return facts;
 }

@@ -125,9 +125,11 @@ export function factRequests(set: PolicySet, registry: Registry): Array<{ kind: 
 /** The paths into resources that the policies' filters read (`FilterDefinition.reads`), each once: what the inventory must project. */
 export function pathsRead(set: PolicySet, registry: Registry): string[] {
   const paths = new Set<string>();
-  for (const policy of set.policies)
+  for (const policy of set.policies) {
     for (const condition of filtersOf(policy.when))
       for (const path of registry.filter(condition.filter)?.reads?.(condition.args, policy.resource) ?? []) paths.add(path);
+    for (const path of registry.action(policy.action.type)?.reads?.(policy.action.args, policy.resource) ?? []) paths.add(path);
+  }
   return [...paths];
 }
 
@@ -170,7 +172,8 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
       undecided: 0,
       estimatedMonthlySavings: 0,
     };
-    const matched: Array<{ resource: InventoryResource; reasons: string[]; savings: number }> = [];
+    const matched: Array<{ resource: InventoryResource; reasons: string[]; savings: number; hold?: { guard: string; reason: string } }> =
+      [];
 
     for (const resource of candidates(policy, inventory)) {
       summary.evaluated += 1;
@@ -188,18 +191,26 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
         }
         reasons.push(result.reason);
       }
+      // What the action itself needs (a cheaper size that fits), once the policy's conditions hold.
+      const required = outcome === "match" ? action.requires?.(resource, policy.action.args, ctx, policy.name) : undefined;
+      if (required) {
+        if (required.outcome === "unknown") outcome = "unknown";
+        else if (required.outcome !== "match") outcome = "no-match";
+        else reasons.push(required.reason);
+      }
       if (outcome === "unknown") summary.undecided += 1;
       if (outcome !== "match") continue;
       const savings = action.savings?.(resource, policy.action.args, ctx) ?? 0;
-      matched.push({ resource, reasons, savings });
+      matched.push({ resource, reasons, savings, ...(required?.hold ? { hold: required.hold } : {}) });
     }
 
     // Blast-radius caps keep the largest savings first, then a stable order by id.
     matched.sort((a, b) => b.savings - a.savings || a.resource.id.localeCompare(b.resource.id));
     let policyChanges = 0;
-    for (const { resource, reasons, savings } of matched) {
+    for (const { resource, reasons, savings, hold } of matched) {
       summary.violations += 1;
       const description = action.describe?.(resource, policy.action.args, ctx);
+      const details = action.details?.(resource, policy.action.args, ctx);
       const finding: Finding = {
         policy: policy.name,
         resourceId: resource.id,
@@ -211,10 +222,13 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
         effect: action.effect,
         reason: "",
         estimatedMonthlySavings: Math.round(savings * 100) / 100,
+        ...(details === undefined ? {} : { details }),
       };
       const { block, pass } = resourceGuards(resource, policy, action.effect, ctx);
       pass.expiredExemptions.forEach((note) => expired.add(note));
-      let guard = block;
+      // A proposal the action holds back is held like a guard's block, after the guards themselves.
+      let guard = block ?? hold;
+      if (policy.mode === "audit" && !block && hold) pass.notes.push(hold.reason);
       // What Azure cannot do to this resource is no change to count against a cap.
       const refused = action.refuses?.(resource, policy.action.args, ctx);
       if (!guard && refused !== undefined) guard = { guard: "refused", reason: refused };

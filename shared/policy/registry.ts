@@ -67,6 +67,24 @@ export interface ActionDefinition<A = Record<string, unknown>> {
    * finding is then `blocked` (guard `refused`) and the executor refuses it too.
    */
   refuses?(resource: InventoryResource, args: A, ctx: EvaluationContext): string | undefined;
+  /**
+   * What the action itself needs of a resource before it proposes anything, decided after the
+   * policy's conditions matched (a resize needs a cheaper size that fits): `no-match` or
+   * `not-applicable` means no finding, `unknown` an undecided one, like a condition. A match with
+   * `hold` is a finding the action does not propose yet (a resize recommended by fewer sweeps in a
+   * row than the policy asks for): blocked, its guard `hold.guard`, its reason `hold.reason`.
+   */
+  requires?(resource: InventoryResource, args: A, ctx: EvaluationContext, policy: string): ActionRequirement;
+  /** What the proposal is, as data recorded with the finding (a resize's `target`). */
+  details?(resource: InventoryResource, args: A, ctx: EvaluationContext): Record<string, string | number | boolean>;
+  /** Paths into the resource the action reads, as filters declare theirs (`FilterDefinition.reads`). */
+  reads?(args: A, kind: ResourceKind): string[];
+  /** How many earlier sweeps of its policy the action reads (`Facts.sweepHistory`); none when absent or 0. */
+  remembers?(args: A): number;
+}
+
+export interface ActionRequirement extends ConditionResult {
+  hold?: { guard: string; reason: string };
 }
 
 export class Registry {

@@ -95,9 +95,12 @@ export interface MetricRequest {
   aggregation: MetricAggregation;
   /** Window ending at `now`, in milliseconds. */
   windowMs: number;
+  /** The buckets it is computed over (ms): hourly unless it says (rightsizing reads half-hours, as Advisor does). */
+  grainMs?: number;
 }
 
-export type MetricAggregation = "average" | "maximum" | "minimum" | "total" | "p95-of-max";
+/** `p95-of-max` and `p95-of-average`: the 95th percentile of the buckets' maxima (Advisor's CPU) or averages (a rate: network bytes a minute). */
+export type MetricAggregation = "average" | "maximum" | "minimum" | "total" | "p95-of-max" | "p95-of-average";
 
 /** What the facts gatherer found for one metric of one resource. */
 export interface MetricFact {
@@ -114,9 +117,38 @@ export interface BackupFact {
   policyId?: string;
 }
 
+/** A VM size a region offers, as the Resource SKUs API describes it (its capabilities). */
+export interface VmSizeFact {
+  name: string;
+  /** As Resource SKUs spell it: `standardDSv5Family`. */
+  family: string;
+  vCPUs: number;
+  memoryGb: number;
+  premiumIO: boolean;
+  acceleratedNetworking: boolean;
+  maxDataDisks: number;
+  maxNics: number;
+  /** `x64` or `Arm64`. */
+  architecture: string;
+}
+
+/**
+ * What the earlier sweeps of a policy recommended, newest first, one entry per sweep (the audit
+ * trail's sweep marks and findings): by lower-case resource id, the `target` each sweep's finding
+ * named, `null` for a sweep without a finding for the resource.
+ */
+export interface SweepHistory {
+  sweeps: Array<{ instanceId: string; at: string }>;
+  targets: Record<string, Array<string | null>>;
+}
+
 export interface Facts {
   /** By lower-case resource id, then by `metricKey(request)`. */
   metrics: Record<string, Record<string, MetricFact>>;
+  /** The VM sizes each region offers (lower-case region), when a policy asked for them: one Resource SKUs list per region. */
+  vmSizes?: Record<string, VmSizeFact[]>;
+  /** By policy name: what its earlier sweeps recommended, when a policy's action remembers sweeps and the audit trail was read. */
+  sweepHistory?: Record<string, SweepHistory>;
   /** By lower-case VM id; present for every VM when any policy asked for backup facts. */
   backup: Record<string, BackupFact>;
   /** Recovery Services vaults: region and policies, for enrolment. */
@@ -135,15 +167,19 @@ export interface InstanceViewFact {
   statusesSummary: Array<{ code: string; count: number }>;
 }
 
-export function metricKey(request: Pick<MetricRequest, "metric" | "aggregation" | "windowMs">): string {
-  return `${request.metric}|${request.aggregation}|${request.windowMs}`;
+/** `Percentage CPU|average|259200000`, with `|<grain ms>` when the grain is not hourly. */
+export function metricKey(request: Pick<MetricRequest, "metric" | "aggregation" | "windowMs" | "grainMs">): string {
+  const grain = request.grainMs === undefined || request.grainMs === 3_600_000 ? "" : `|${request.grainMs}`;
+  return `${request.metric}|${request.aggregation}|${request.windowMs}${grain}`;
 }
 
 export type FactRequest =
-  | { type: "metric"; metric: string; aggregation: MetricAggregation; windowMs: number }
+  | { type: "metric"; metric: string; aggregation: MetricAggregation; windowMs: number; grainMs?: number }
   | { type: "backup" }
   /** Scale sets' instances and their power states (one Resource Graph query for all). */
-  | { type: "instance-view" };
+  | { type: "instance-view" }
+  /** The VM sizes of the regions the kind's resources are in (Resource SKUs, one list per region). */
+  | { type: "vm-sizes" };
 
 /** The outcome of one condition on one resource. */
 export interface ConditionResult {
@@ -264,6 +300,8 @@ export interface Finding {
   guard?: string;
   /** In the settings' currency; 0 when the action saves nothing. */
   estimatedMonthlySavings: number;
+  /** What the action proposes, as data (a resize's `target`): recorded with the finding, read by the policy's next sweeps. */
+  details?: Record<string, string | number | boolean>;
 }
 
 /** What an action does to a resource: the guards and approvals depend on it. */

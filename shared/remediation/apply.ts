@@ -29,7 +29,8 @@ import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "../policy/registry.ts";
 import type { Inventory, InventoryResource, InventoryResourceGroup, Policy, PolicySet, Settings } from "../policy/types.ts";
 import { gatherBackupFactsOf } from "../inventory/backup.ts";
-import { requestsByKind } from "../planner.ts";
+import { requestsByKind, sweepHistoryRequests } from "../planner.ts";
+import { gatherSweepHistory } from "../inventory/sweepHistory.ts";
 import {
   type Assessment,
   azureFailure,
@@ -102,6 +103,7 @@ async function evaluationContext(
   settings: Settings,
   now: Date,
   options: ResolvedOptions,
+  trail: Pick<AuditTrail, "query"> | undefined,
 ): Promise<EvaluationContext> {
   const read = <T>(call: () => Promise<T>): Promise<T> => retryingRead(call, options);
   // A stop or delete reads the group itself: its tags may make the resource production, and that
@@ -131,11 +133,14 @@ async function evaluationContext(
   const withoutBackup = Object.fromEntries(
     Object.entries(requests).map(([kind, kindRequests]) => [kind, kindRequests?.filter((request) => request.type !== "backup")]),
   ) as typeof requests;
-  const [gathered, backup] = await Promise.all([
+  // A policy that reads its earlier sweeps (a resize's `consecutive`) reads them again too: the sweep that proposed it is one.
+  const remembered = trail ? sweepHistoryRequests({ policies: [policy] }, registry) : [];
+  const [gathered, backup, sweepHistory] = await Promise.all([
     read(() => gatherFacts(target, { ...inventory, resources: [resource] }, withoutBackup, now)),
     wantsBackup ? read(() => gatherBackupFactsOf(target, resource)) : Promise.resolve(undefined),
+    trail && remembered.length > 0 ? read(() => gatherSweepHistory(trail, remembered, now)) : Promise.resolve(undefined),
   ]);
-  const facts = backup ? { ...gathered, ...backup } : gathered;
+  const facts = { ...gathered, ...backup, ...(sweepHistory === undefined ? {} : { sweepHistory }) };
   return { now, inventory, facts, settings, index: buildIndex(inventory) };
 }
 
@@ -189,6 +194,11 @@ function conditionsOf(
       return { matched: false, reason: `${result.outcome === "unknown" ? "undecided: " : ""}${result.reason}` };
     reasons.push(result.reason);
   }
+  // What the action itself needs once the conditions hold (a resize: a cheaper size that still fits).
+  const required = registry.action(policy.action.type)?.requires?.(resource, policy.action.args, ctx, policy.name);
+  if (required && required.outcome !== "match")
+    return { matched: false, reason: `${required.outcome === "unknown" ? "undecided: " : ""}${required.reason}` };
+  if (required) reasons.push(required.reason);
   return { matched: true, reason: reasons.join("; ") };
 }
 
@@ -383,7 +393,18 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
   let ctx: ExecutorContext;
   try {
     const others = starting ? otherStoppers(policy, resource, deps.policySet, executor.action) : [];
-    const evaluation = await evaluationContext(target, resource, policy, others, deps.policySet, deps.registry, settings, now, options);
+    const evaluation = await evaluationContext(
+      target,
+      resource,
+      policy,
+      others,
+      deps.policySet,
+      deps.registry,
+      settings,
+      now,
+      options,
+      deps.trail,
+    );
     ctx = { target, request, resource, args: policy.action.args, evaluation, options };
   } catch (error) {
     return failed(error, `could not gather what ${policy.name} decides on`);

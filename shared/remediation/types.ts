@@ -39,6 +39,8 @@ export interface ResourceState {
   protected?: boolean;
   vaultId?: string;
   backupPolicyId?: string;
+  /** A VM's size (resize). */
+  size?: string;
 }
 
 export interface RemediationOutcome {

@@ -25,6 +25,9 @@ export const virtualMachine = describeResourceType({
     "storageProfile.osDisk.osType",
     "extended.instanceView.powerState.code",
     "timeCreated",
+    // Capabilities a resize keeps: the target must take as many data disks and NICs.
+    "storageProfile.dataDisks",
+    "networkProfile.networkInterfaces",
   ],
   sku: (properties) => nonEmptyString(getPath(properties, "hardwareProfile.vmSize")),
   // `PowerState/running`, `PowerState/deallocated`, ...

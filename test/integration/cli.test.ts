@@ -33,7 +33,7 @@ describe("governor plan", () => {
         expect.arrayContaining(["policy", "resourceId", "verdict", "action", "reason", "estimatedMonthlySavings"]),
       );
     }
-    expect(plan.summary.policies).toHaveLength(23);
+    expect(plan.summary.policies).toHaveLength(24);
     expect(plan.summary.estimatedMonthlySavings).toBeGreaterThan(0);
   });
 
@@ -57,7 +57,7 @@ describe("governor validate", () => {
   it("accepts the built-in pack", async () => {
     const { code, stdout } = await governor("validate", PACK);
     expect(code).toBe(0);
-    expect(stdout).toContain("23 policies (17 enforce, 6 audit): valid");
+    expect(stdout).toContain("24 policies (18 enforce, 6 audit): valid");
   });
 
   it("names the file, line and field of each mistake and exits 1", async () => {
@@ -84,7 +84,7 @@ describe("governor apply", () => {
     expect(stdout).toMatch(/^stop-idle-nonprod-vms \[deallocate\] approval: approved \(auto-approve\)$/m);
     expect(stdout).toMatch(/^ {2}applied {7}vm-odoo-dev-01: deallocate deallocated vm-odoo-dev-01/m);
     expect(stdout).toMatch(/^ {2}applied {7}aks-odoo-dev: start started AKS cluster aks-odoo-dev/m);
-    expect(stdout).toMatch(/15 workflows: \d+ applied, \d+ already done, \d+ skipped, 0 failed\./);
+    expect(stdout).toMatch(/16 workflows: \d+ applied, \d+ already done, \d+ skipped, 0 failed\./);
   });
 
   it("without approval, lets the approvals time out and acts only where no approval is required", async () => {

@@ -4,7 +4,7 @@
  * anywhere; an hour-aligned series starts them on the hour.
  */
 import { describe, expect, it } from "vitest";
-import { aggregatePoints, grainMs, metricFact } from "../../shared/inventory/metrics.ts";
+import { aggregatePoints, coarsenPoints, grainMs, isoGrain, metricFact } from "../../shared/inventory/metrics.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -78,5 +78,45 @@ describe("metric buckets, whatever their alignment", () => {
       undefined,
       undefined,
     ]);
+  });
+});
+
+describe("half-hour buckets read as hours", () => {
+  const HALF = 30 * MINUTE;
+
+  it("puts two half-hours into the hour that starts with the first: averages averaged, maxima and minima kept, totals added", () => {
+    const first = Date.parse("2026-11-23T07:17:00Z");
+    const points = [
+      { timeStamp: new Date(first), average: 2, maximum: 4, minimum: 1, total: 10 },
+      { timeStamp: new Date(first + HALF), average: 4, maximum: 9, minimum: 2, total: 30 },
+      { timeStamp: new Date(first + 2 * HALF), average: 6, maximum: 7, minimum: 5, total: 5 },
+      // The half-hour without data adds nothing to its hour.
+      { timeStamp: new Date(first + 3 * HALF) },
+    ];
+    expect(coarsenPoints(points, HALF, HOUR)).toEqual([
+      { timeStamp: new Date(first), average: 3, maximum: 9, minimum: 1, total: 40 },
+      { timeStamp: new Date(first + HOUR), average: 6, maximum: 7, minimum: 5, total: 5 },
+    ]);
+    // At the same grain, nothing changes.
+    expect(coarsenPoints(points, HALF, HALF)).toEqual(points);
+  });
+
+  it("gives an hourly request from half-hour buckets the same fact as hourly buckets would: 72 points over 72 hours", () => {
+    const window = { startMs: NOW - 72 * HOUR, endMs: NOW };
+    const first = Math.floor(window.startMs / MINUTE) * MINUTE;
+    const half = buckets(
+      first,
+      HALF,
+      Array.from({ length: 144 }, (_, index) => index % 2),
+    );
+    const hourly = coarsenPoints(half, HALF, HOUR);
+    const fact = metricFact(aggregatePoints(hourly, "average", window, HOUR), "average", 72 * HOUR);
+    expect(fact).toEqual({ value: 0.5, points: 72, expectedPoints: 72 });
+    // Read at half-hours, the same window expects twice the points.
+    expect(metricFact(aggregatePoints(half, "average", window, HALF), "average", 72 * HOUR, HALF).expectedPoints).toBe(144);
+  });
+
+  it("spells grains as the metrics API's interval does", () => {
+    expect([isoGrain(HALF), isoGrain(HOUR), isoGrain(6 * HOUR)]).toEqual(["PT30M", "PT1H", "PT6H"]);
   });
 });

@@ -130,16 +130,16 @@ describe("the inventory's projection", () => {
   it("adds a column for a policy's path outside the descriptors' paths, up to its first list index", () => {
     const projection = projectionOf([
       "properties.minimumTlsVersion",
-      "properties.storageProfile.dataDisks.0.diskSizeGB",
+      "properties.osProfile.secrets.0.sourceVault",
       "Properties.encryption.services",
     ]);
     expect(pairs(projection).slice(DESCRIBED_PROJECTION.columns.length)).toEqual([
       ["p_minimumTlsVersion", "minimumTlsVersion"],
-      ["p_storageProfile_dataDisks", "storageProfile.dataDisks"],
+      ["p_osProfile_secrets", "osProfile.secrets"],
       ["p_encryption_services", "encryption.services"],
     ]);
     expect(resourcesQuery(projection)).toContain(
-      "p_minimumTlsVersion = properties.minimumTlsVersion, p_storageProfile_dataDisks = properties.storageProfile.dataDisks",
+      "p_minimumTlsVersion = properties.minimumTlsVersion, p_osProfile_secrets = properties.osProfile.secrets",
     );
   });
 

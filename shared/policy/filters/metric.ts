@@ -58,6 +58,7 @@ const AGGREGATION_LABEL: Record<MetricAggregation, string> = {
   minimum: "minimum",
   total: "total",
   "p95-of-max": "p95 of maximum",
+  "p95-of-average": "p95 of average",
 };
 
 export const metricFilter: FilterDefinition<MetricArgs> = {

@@ -72,6 +72,7 @@ describe("action modules: everything about an action is read from its module", (
       "delete",
       "downgrade",
       "snapshot-then-delete",
+      "resize",
     ]);
   });
 

@@ -161,6 +161,7 @@ describe("the export of the built-in pack", () => {
       "downgrade-kept-unattached-disks",
       "expired-resources",
       "notify-orphaned-production",
+      "rightsize-nonprod-vms",
       "snapshot-retention-nonprod",
       "snapshot-retention-prod",
       "snapshot-then-delete-detached-dev-disks",
@@ -176,6 +177,7 @@ describe("the export of the built-in pack", () => {
     expect(reasons["stop-idle-nonprod-vms"]).toContain("metrics over time");
     expect(reasons["stop-idle-nonprod-vms"]).toContain("approvals: Azure Policy has no approval step");
     expect(reasons["stop-offhours-nonprod-vms"]).toContain("schedules");
+    expect(reasons["rightsize-nonprod-vms"]).toContain("resize");
     expect(reasons["snapshot-retention-prod"]).toContain("cannot compare a date with the current time");
     expect(reasons["weekly-restore-drill"]).toContain("restore drills");
     // Every policy is either exported or listed: none is dropped silently.
