@@ -112,6 +112,31 @@ export interface BackupFact {
   policyId?: string;
 }
 
+/** A management lock (Microsoft.Authorization/locks) of the subscription. */
+export interface LockFact {
+  name: string;
+  level: "CanNotDelete" | "ReadOnly";
+  /** What it is on: the subscription, a resource group or a resource (its id before `/providers/Microsoft.Authorization/locks/`). */
+  scope: string;
+}
+
+/** One diagnostic setting of a resource: where it sends, and whether it sends anything at all. */
+export interface DiagnosticSettingFact {
+  name: string;
+  workspaceId?: string;
+  storageAccountId?: string;
+  eventHubAuthorizationRuleId?: string;
+  marketplacePartnerId?: string;
+  /** Some log category (or group) or metric is enabled. */
+  enabled: boolean;
+}
+
+/** A resource's diagnostic settings, or why they could not be read. */
+export type DiagnosticSettingsFact = { settings: DiagnosticSettingFact[] } | { error: string };
+
+/** A server parameter (a PostgreSQL flexible server's configuration), or why it could not be read. */
+export type ServerParameterFact = { value: string; source?: string } | { error: string };
+
 export interface Facts {
   /** By lower-case resource id, then by `metricKey(request)`. */
   metrics: Record<string, Record<string, MetricFact>>;
@@ -119,13 +144,27 @@ export interface Facts {
   backup: Record<string, BackupFact>;
   /** Recovery Services vaults: region and policies, for enrolment. */
   vaults: Array<{ id: string; name: string; location: string; policies: string[] }>;
+  /** Every lock of the subscription (on it, its groups and its resources), when a policy asked. */
+  locks?: LockFact[];
+  /** By lower-case resource id, for the resources a policy asked about. */
+  diagnosticSettings?: Record<string, DiagnosticSettingsFact>;
+  /** By lower-case server id, then lower-case parameter name, for the servers a policy asked about. */
+  serverParameters?: Record<string, Record<string, ServerParameterFact>>;
 }
 
 export function metricKey(request: Pick<MetricRequest, "metric" | "aggregation" | "windowMs">): string {
   return `${request.metric}|${request.aggregation}|${request.windowMs}`;
 }
 
-export type FactRequest = { type: "metric"; metric: string; aggregation: MetricAggregation; windowMs: number } | { type: "backup" };
+export type FactRequest =
+  | { type: "metric"; metric: string; aggregation: MetricAggregation; windowMs: number }
+  | { type: "backup" }
+  /** One list of the subscription's locks. */
+  | { type: "locks" }
+  /** A list per resource: only for the resources a policy asks about (shared/policy/factScope.ts). */
+  | { type: "diagnostic-settings" }
+  /** A read per server and parameter: only for the servers a policy asks about. */
+  | { type: "server-parameter"; name: string };
 
 /** The outcome of one condition on one resource. */
 export interface ConditionResult {
