@@ -6,6 +6,7 @@ import type { AzureTarget } from "./azure/target.ts";
 import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/gather.ts";
 import { listPolicyExemptions } from "./inventory/policyExemptions.ts";
 import { type Evaluation, evaluate, factRequests, pathsRead } from "./policy/evaluate.ts";
+import { factScope } from "./policy/factScope.ts";
 import type { Registry } from "./policy/registry.ts";
 import { ARM_TYPE_OF_KIND, type Inventory, type PolicySet, type ResourceKind } from "./policy/types.ts";
 import { projectionOf } from "./resourceTypes/projection.ts";
@@ -43,6 +44,10 @@ export async function plan(
     listPolicyExemptions(target, [...(options.requestCounter ? [options.requestCounter.policy] : []), ...(options.pipelinePolicies ?? [])]),
   ]);
   const inventory = { ...gathered, policyExemptions };
-  const facts = await gatherFacts(target, inventory, requestsByKind(set, registry), now, options);
+  // Facts read per resource are read for the resources a policy could still find, not for every one of their kind.
+  const facts = await gatherFacts(target, inventory, requestsByKind(set, registry), now, {
+    ...options,
+    scope: factScope(set, inventory, registry, now),
+  });
   return { evaluation: evaluate(set, inventory, facts, now, registry), inventory };
 }

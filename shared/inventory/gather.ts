@@ -7,7 +7,7 @@
  */
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { AzureTarget } from "../azure/target.ts";
-import type { FactRequest, Facts, Inventory, InventoryResource, MetricRequest, ResourceKind } from "../policy/types.ts";
+import type { FactRequest, Facts, FactScope, Inventory, InventoryResource, MetricRequest, ResourceKind } from "../policy/types.ts";
 import type { Projection } from "../resourceTypes/projection.ts";
 import { gatherBackupFacts } from "./backup.ts";
 import { createLimiter, DEFAULT_CONCURRENCY } from "./concurrency.ts";
@@ -62,12 +62,6 @@ export interface GatherOptions {
 /** The facts each kind's policies ask for. */
 export type FactRequestsByKind = Partial<Record<Exclude<ResourceKind, "any">, FactRequest[]>>;
 
-/**
- * Whether a fact is to be read for a resource of a kind that asks for it: the planner narrows
- * the per-resource reads (diagnostic settings, server parameters) and the locks list to the
- * resources a policy could still find (shared/policy/factScope.ts). Every such resource when absent.
- */
-export type FactScope = (request: FactRequest, resource: InventoryResource) => boolean;
 
 const policiesOf = (options: GatherOptions): PipelinePolicy[] => [
   ...(options.requestCounter ? [options.requestCounter.policy] : []),

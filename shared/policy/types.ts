@@ -166,6 +166,13 @@ export type FactRequest =
   /** A read per server and parameter: only for the servers a policy asks about. */
   | { type: "server-parameter"; name: string };
 
+/**
+ * Whether a fact is to be read for a resource of a kind that asks for it: the planner narrows the
+ * per-resource reads (diagnostic settings, server parameters) and the locks list to the resources
+ * a policy could still find (shared/policy/factScope.ts). Every such resource when absent.
+ */
+export type FactScope = (request: FactRequest, resource: InventoryResource) => boolean;
+
 /** The outcome of one condition on one resource. */
 export interface ConditionResult {
   outcome: "match" | "no-match" | "not-applicable" | "unknown";

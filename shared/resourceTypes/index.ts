@@ -6,6 +6,7 @@
 import type { ResourceTypeDescriptor } from "./descriptor.ts";
 import { aksCluster } from "./aksCluster.ts";
 import { disk } from "./disk.ts";
+import { keyVault } from "./keyVault.ts";
 import { postgresqlServer } from "./postgresqlServer.ts";
 import { redisCache } from "./redisCache.ts";
 import { snapshot } from "./snapshot.ts";
@@ -20,6 +21,7 @@ export const RESOURCE_TYPES = [
   postgresqlServer, // postgresql-server: Microsoft.DBforPostgreSQL/flexibleServers
   storageAccount, // storage-account: Microsoft.Storage/storageAccounts
   redisCache, // redis-cache: Microsoft.Cache/redis
+  keyVault, // key-vault: Microsoft.KeyVault/vaults
 ] as const;
 
 /** The kinds the descriptors name (`resource:` in a policy, `any` aside). */

@@ -51,6 +51,7 @@ describe("the descriptors", () => {
       "postgresql-server",
       "storage-account",
       "redis-cache",
+      "key-vault",
       "any",
     ]);
     for (const type of RESOURCE_TYPES) {

@@ -46,6 +46,7 @@ const PROVIDER_TYPE: Record<Kind, string> = {
   "postgresql-server": "Microsoft.DBforPostgreSQL/flexibleServers",
   "storage-account": "Microsoft.Storage/storageAccounts",
   "redis-cache": "Microsoft.Cache/redis",
+  "key-vault": "Microsoft.KeyVault/vaults",
 };
 
 const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
@@ -63,6 +64,7 @@ const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
   },
   "storage-account": { sku: "Standard_LRS", properties: {} },
   "redis-cache": { properties: {} },
+  "key-vault": { properties: {} },
 };
 
 export function resourceId(kind: Kind, resourceGroup: string, name: string): string {
