@@ -27,7 +27,11 @@ export function diagnosticSettingOf(setting: DiagnosticSettingsResource): Diagno
 export async function gatherDiagnosticSettings(
   target: AzureTarget,
   resources: readonly InventoryResource[],
-  options: { limiter?: Limiter; policies?: readonly PipelinePolicy[]; onResource?: (progress: { done: number; total: number }) => void } = {},
+  options: {
+    limiter?: Limiter;
+    policies?: readonly PipelinePolicy[];
+    onResource?: (progress: { done: number; total: number }) => void;
+  } = {},
 ): Promise<Record<string, DiagnosticSettingsFact>> {
   const run = options.limiter ?? createLimiter();
   const client = await monitorClient(target);

@@ -62,7 +62,6 @@ export interface GatherOptions {
 /** The facts each kind's policies ask for. */
 export type FactRequestsByKind = Partial<Record<Exclude<ResourceKind, "any">, FactRequest[]>>;
 
-
 const policiesOf = (options: GatherOptions): PipelinePolicy[] => [
   ...(options.requestCounter ? [options.requestCounter.policy] : []),
   ...(options.pipelinePolicies ?? []),

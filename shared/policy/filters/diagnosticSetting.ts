@@ -40,7 +40,9 @@ function whereItSends(setting: DiagnosticSettingFact): string {
     return id ? [kind === "log-analytics" ? `Log Analytics workspace ${resourceNameOf(id)}` : DESTINATIONS[kind].says] : [];
   });
   if (targets.length === 0) return `${setting.name} names no destination`;
-  return setting.enabled ? `${setting.name} sends to ${targets.join(" and ")}` : `${setting.name} names ${targets.join(" and ")} but enables no log or metric`;
+  return setting.enabled
+    ? `${setting.name} sends to ${targets.join(" and ")}`
+    : `${setting.name} names ${targets.join(" and ")} but enables no log or metric`;
 }
 
 export const diagnosticSettingFilter: FilterDefinition<DiagnosticSettingArgs> = {

@@ -44,7 +44,8 @@ export function locksOf(resource: InventoryResource, locks: readonly LockFact[])
   });
 }
 
-const protects = (lock: LockFact, level: LockLevel): boolean => lock.level === level || (level === "CanNotDelete" && lock.level === "ReadOnly");
+const protects = (lock: LockFact, level: LockLevel): boolean =>
+  lock.level === level || (level === "CanNotDelete" && lock.level === "ReadOnly");
 
 export const lockFilter: FilterDefinition<LockArgs> = {
   key: "lock",
@@ -56,7 +57,10 @@ export const lockFilter: FilterDefinition<LockArgs> = {
     additionalProperties: false,
     required: ["lock", "present"],
     properties: {
-      lock: { enum: [...LEVELS], description: "CanNotDelete: protected against deletion (a ReadOnly lock counts too); ReadOnly: read-only." },
+      lock: {
+        enum: [...LEVELS],
+        description: "CanNotDelete: protected against deletion (a ReadOnly lock counts too); ReadOnly: read-only.",
+      },
       present: { type: "boolean", description: "true: such a lock applies; false: none does." },
     },
   },

@@ -120,7 +120,10 @@ export function testValue(label: string, actual: unknown, test: ValueTest): Cond
       const version = versionIn(actual);
       if (version === undefined) return { outcome: "unknown", reason: `${seen} names no version` };
       const holds = compareVersions(version, versionIn(test.expected) as [number, number]) < 0;
-      return { outcome: holds ? "match" : "no-match", reason: `${seen} (version ${version.join(".")} ${holds ? "<" : "≥"} ${test.expected})` };
+      return {
+        outcome: holds ? "match" : "no-match",
+        reason: `${seen} (version ${version.join(".")} ${holds ? "<" : "≥"} ${test.expected})`,
+      };
     }
   }
 }
