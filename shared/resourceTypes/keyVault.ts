@@ -6,6 +6,7 @@ export const keyVault = describeResourceType({
   armType: "Microsoft.KeyVault/vaults",
   // Nothing of its own: its baselines read facts (diagnostic settings, locks), and a policy's `value` paths are projected on top.
   properties: [],
+  metrics: { namespace: "Microsoft.KeyVault/vaults" },
   events: [{ operation: "Microsoft.KeyVault/vaults/write", why: "created or changed" }],
   reread: { apiVersion: "2023-07-01" },
 });
