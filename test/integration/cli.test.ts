@@ -33,7 +33,7 @@ describe("governor plan", () => {
         expect.arrayContaining(["policy", "resourceId", "verdict", "action", "reason", "estimatedMonthlySavings"]),
       );
     }
-    expect(plan.summary.policies).toHaveLength(13);
+    expect(plan.summary.policies).toHaveLength(22);
     expect(plan.summary.estimatedMonthlySavings).toBeGreaterThan(0);
   });
 
@@ -57,7 +57,7 @@ describe("governor validate", () => {
   it("accepts the built-in pack", async () => {
     const { code, stdout } = await governor("validate", PACK);
     expect(code).toBe(0);
-    expect(stdout).toContain("13 policies (8 enforce, 5 audit): valid");
+    expect(stdout).toContain("22 policies (8 enforce, 14 audit): valid");
   });
 
   it("names the file, line and field of each mistake and exits 1", async () => {

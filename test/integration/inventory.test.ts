@@ -119,7 +119,17 @@ describe("the sample estate", () => {
         }
       }
       expect(kinds).toEqual(
-        new Set(["virtual-machine", "disk", "snapshot", "aks-cluster", "postgresql-server", "storage-account", "redis-cache", undefined]),
+        new Set([
+          "virtual-machine",
+          "disk",
+          "snapshot",
+          "aks-cluster",
+          "postgresql-server",
+          "storage-account",
+          "redis-cache",
+          "key-vault",
+          undefined,
+        ]),
       );
     });
 
