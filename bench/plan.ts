@@ -1,13 +1,18 @@
 /**
  * `npm run bench:plan`: how many requests, how long and how much memory `plan` with the built-in
- * pack takes (inventory, facts: 72 h CPU average of every running VM and backup coverage, then
- * evaluation) for generated estates of 1,000 and 10,000 resources, against the emulator with
+ * pack takes (inventory, facts: 72 h CPU average of every running VM, backup coverage, locks,
+ * diagnostic settings and server parameters, then evaluation) for generated estates of 1,000 and 10,000 resources, against the emulator with
  * 20 ms of latency on every route, with ARM throttling and the Resource Graph quota on.
  *
  * Prints one JSON line per size: `{ resources, requests, minimalRequests, seconds, peakRssMb, findings }`.
  * `requests` are those the emulator answered (retries included); `minimalRequests` is what the
  * APIs cannot do with less: Resource Graph pages of 1,000 rows (resources, resource groups, scale
- * sets' instances), batches of 50 running VMs per region, the vault listing and two listings per vault.
+ * sets' instances), batches of 50 running VMs per region, the vault listing and two listings per
+ * vault, the page of Azure Policy exemptions, the page of locks, and what the pack's baselines
+ * read per resource because Azure has no list of it: one diagnostic settings list per PostgreSQL
+ * server, AKS cluster, storage account and key vault, one `ssl_min_protocol_version` read per
+ * PostgreSQL server. At ARM's read rate (a bucket of 250, refilled at 25 a second) those
+ * per-resource reads set a floor on `seconds`.
  *
  * The emulator and the planner each run in a process of their own, so that `peakRssMb` is the
  * planner's alone and the emulator's CPU does not count as the planner's time.
@@ -72,7 +77,19 @@ function minimalRequests(tables: ReturnType<typeof resourceGraphTables>): number
   const exemptionPages = 1;
   // The pack's scale-set schedule reads the scale sets' instances (their power states) from ComputeResources.
   const instancePages = ceilDiv(tables.ComputeResources?.rows.length ?? 0, RESOURCE_GRAPH_PAGE);
-  return graphPages + metricBatches + 1 + 2 * vaults + exemptionPages + instancePages;
+  // The baselines: the subscription's locks in one page (they are far fewer than 1,000), then a
+  // diagnostic settings list per resource of the kinds diagnostics-to-log-analytics names and a
+  // server parameter read per PostgreSQL server (postgres-tls-below-1-2): no policy of the pack
+  // narrows them further, so every resource of those kinds is asked.
+  const lockPages = 1;
+  const count = (type: string): number => resources.filter((row) => row.type === type).length;
+  const servers = count("microsoft.dbforpostgresql/flexibleservers");
+  const diagnosed =
+    servers +
+    count("microsoft.containerservice/managedclusters") +
+    count("microsoft.storage/storageaccounts") +
+    count("microsoft.keyvault/vaults");
+  return graphPages + metricBatches + 1 + 2 * vaults + exemptionPages + instancePages + lockPages + diagnosed + servers;
 }
 
 async function runEmulator(size: number): Promise<void> {

@@ -8,6 +8,7 @@ import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInvento
 import { listPolicyExemptions } from "./inventory/policyExemptions.ts";
 import { gatherSweepHistory, type SweepHistoryRequest } from "./inventory/sweepHistory.ts";
 import { type Evaluation, evaluate, factRequests, pathsRead } from "./policy/evaluate.ts";
+import { factScope } from "./policy/factScope.ts";
 import type { Registry } from "./policy/registry.ts";
 import { ARM_TYPE_OF_KIND, type Inventory, type PolicySet, type ResourceKind } from "./policy/types.ts";
 import { projectionOf } from "./resourceTypes/projection.ts";
@@ -63,7 +64,8 @@ export async function plan(
   const remembered = sweepHistoryRequests(set, registry);
   const history = options.sweepHistory;
   const [gatheredFacts, sweepHistory] = await Promise.all([
-    gatherFacts(target, inventory, requestsByKind(set, registry), now, options),
+    // Facts read per resource are read for the resources a policy could still find, not for every one of their kind.
+    gatherFacts(target, inventory, requestsByKind(set, registry), now, { ...options, scope: factScope(set, inventory, registry, now) }),
     history && remembered.length > 0
       ? gatherSweepHistory(
           history.trail,

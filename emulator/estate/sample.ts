@@ -194,6 +194,13 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   });
   b.lock(prodFiles, "lock-stodooprodfiles", "CanNotDelete");
   b.diagnosticSetting(prodFiles, "diag-stodooprodfiles", { workspaceId: workspace });
+  // Odoo's secrets: a ReadOnly lock protects the vault against deletion as a CanNotDelete lock would.
+  const prodVault = b.generic("Microsoft.KeyVault/vaults", "rg-odoo-prod", "kv-odoo-prod", {
+    tags: prodTags,
+    properties: { sku: { family: "A", name: "standard" }, enableRbacAuthorization: true, enableSoftDelete: true },
+  });
+  b.lock(prodVault, "lock-kv-odoo-prod", "ReadOnly", "Production secrets: changed only by the platform team, with the lock lifted");
+  b.diagnosticSetting(prodVault, "diag-kv-odoo-prod", { workspaceId: workspace });
   const prodDataDisk = b.id("rg-odoo-prod", "Microsoft.Compute/disks", "vm-odoo-prod-app-01_DataDisk_0");
   // Production snapshots past any retention: production is never deleted by a sweep.
   const prodOldSnapshot = b.snapshot("rg-odoo-prod", "snap-odoo-prod-app-01-data-2026-06-30", {
@@ -269,6 +276,11 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     properties: { sku: { name: "Basic", family: "C", capacity: 0 }, redisVersion: "7.2", enableNonSslPort: true, minimumTlsVersion: "1.2" },
   });
   plant("redis-non-ssl-port", stagingRedis, "non-TLS port 6379 enabled");
+  const stagingVault = b.generic("Microsoft.KeyVault/vaults", "rg-odoo-staging", "kv-odoo-staging", {
+    tags: stagingTags,
+    properties: { sku: { family: "A", name: "standard" }, enableRbacAuthorization: true, enableSoftDelete: true },
+  });
+  plant("missing-diagnostics", stagingVault, "key vault with no diagnostic setting");
   const aksStaging = b.aks("rg-odoo-staging", "aks-odoo-staging", {
     tags: { ...stagingTags, "governor-schedule": "Mon-Fri 07:00-19:00 Europe/Brussels" },
     nodeSize: "Standard_D4s_v5",

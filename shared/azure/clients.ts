@@ -4,6 +4,8 @@
  */
 import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { ContainerServiceClient } from "@azure/arm-containerservice";
+import type { ManagementLockClient } from "@azure/arm-locks";
+import type { MonitorClient } from "@azure/arm-monitor";
 import type { PolicyClient } from "@azure/arm-policy";
 import type { PolicyInsightsClient } from "@azure/arm-policyinsights";
 import type { PolicyClient as PolicyExemptionsClient } from "arm-policy-exemptions";
@@ -29,6 +31,18 @@ export async function computeClient(target: AzureTarget): Promise<ComputeManagem
 export async function containerServiceClient(target: AzureTarget): Promise<ContainerServiceClient> {
   const { ContainerServiceClient } = await import("@azure/arm-containerservice");
   return new ContainerServiceClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+/** Management locks (@azure/arm-locks). */
+export async function locksClient(target: AzureTarget): Promise<ManagementLockClient> {
+  const { ManagementLockClient } = await import("@azure/arm-locks");
+  return new ManagementLockClient(target.credential, target.subscriptionId, armOptions(target));
+}
+
+/** Azure Monitor's ARM side: diagnostic settings (@azure/arm-monitor). */
+export async function monitorClient(target: AzureTarget): Promise<MonitorClient> {
+  const { MonitorClient } = await import("@azure/arm-monitor");
+  return new MonitorClient(target.credential, target.subscriptionId, armOptions(target));
 }
 
 export async function postgresClient(target: AzureTarget): Promise<PostgreSQLManagementFlexibleServerClient> {

@@ -86,4 +86,25 @@ export const BUILTINS = {
     effects: ["audit", "Audit", "deny", "Deny", "disabled", "Disabled"],
     roleDefinitionIds: [],
   },
+  storageMinimumTls: {
+    name: "fe83a0eb-a853-422d-aac2-1bffd182c5d0",
+    displayName: "Storage accounts should have the specified minimum TLS version",
+    parameters: ["effect", "minimumTlsVersion"],
+    effects: ["Audit", "Deny", "Disabled"],
+    roleDefinitionIds: [],
+  },
+  redisSecureConnectionsOnly: {
+    name: "22bee202-a82f-4305-9a2a-6d7f44d4dedb",
+    displayName: "Only secure connections to your Azure Cache for Redis should be enabled",
+    parameters: ["effect"],
+    effects: ["Audit", "Deny", "Disabled"],
+    roleDefinitionIds: [],
+  },
+  diagnosticSettingsForTypes: {
+    name: "7f89b1eb-583c-429a-8828-af049802c1d9",
+    displayName: "Audit diagnostic setting for selected resource types",
+    parameters: ["listOfResourceTypes", "logsEnabled", "metricsEnabled"],
+    effects: ["AuditIfNotExists"],
+    roleDefinitionIds: [],
+  },
 } as const satisfies Record<string, BuiltinReference>;

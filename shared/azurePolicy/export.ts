@@ -17,6 +17,7 @@ import type { SkuArgs } from "../policy/filters/sku.ts";
 import type { TagArgs as TagFilterArgs } from "../policy/filters/tag.ts";
 import type { EnvironmentArgs } from "../policy/filters/environment.ts";
 import type { BackupArgs } from "../policy/filters/backup.ts";
+import type { DiagnosticSettingArgs } from "../policy/filters/diagnosticSetting.ts";
 import type { ValueArgs } from "../policy/filters/value.ts";
 import { type Condition, type Policy, type PolicySet } from "../policy/types.ts";
 import { resourceTypeOfKind } from "../resourceTypes/index.ts";
@@ -105,6 +106,9 @@ const FILTER_REASONS: Record<string, string> = {
   "disk-attached": "attachment of disks: relations between resources of an inventory",
   orphaned:
     "what uses a resource (IP configurations, VMs, backends, apps, a group's contents): relations between resources of an inventory",
+  "server-parameter":
+    "server parameters: a PostgreSQL server's configurations are resources of their own, not properties a rule on the server reads, and no built-in Governor refers to audits them",
+  lock: "management locks: a lock is a resource of its own, and the one that protects a resource may sit on its group or the subscription, where a rule on the resource does not look",
 };
 const ACTION_REASONS: Record<string, string> = {
   deallocate: "deallocating: no Azure Policy effect stops or deallocates a resource",
@@ -223,6 +227,12 @@ function blockers(policy: Policy): string[] {
   const reasons: string[] = [];
   const filters = new Set(leaves(policy.when).flatMap((leaf) => ("filter" in leaf ? [leaf.filter] : ["not"])));
   for (const filter of filters) if (FILTER_REASONS[filter]) reasons.push(FILTER_REASONS[filter]);
+  const versions = leaves(policy.when).filter(
+    (leaf) => "filter" in leaf && leaf.filter === "value" && (leaf.args as ValueArgs).test.operator === "versionBelow",
+  );
+  if (versions.some((leaf) => "filter" in leaf && valueBuiltinOf(policy, leaf.args as ValueArgs) === undefined)) {
+    reasons.push("versions compared (versionBelow): Azure Policy compares strings, not versions, and no built-in covers this property");
+  }
   const action = ACTION_REASONS[policy.action.type];
   if (action) reasons.push(action);
   if (policy.approval?.required) reasons.push("approvals: Azure Policy has no approval step");
@@ -358,8 +368,16 @@ const backupRule: Rule = (exporter, policy) => {
   return true;
 };
 
-/** Property tests Microsoft ships a built-in for, by kind, path and the value that breaks the rule. */
-const VALUE_BUILTINS: Array<{ kind: Policy["resource"]; path: string; operator: string; expected: unknown; builtin: BuiltinReference }> = [
+/** Property tests Microsoft ships a built-in for, by kind, path and the value that breaks the rule; the parameters it takes for that test, and what a reader should know. */
+const VALUE_BUILTINS: Array<{
+  kind: Policy["resource"];
+  path: string;
+  operator: string;
+  expected: unknown;
+  builtin: BuiltinReference;
+  parameters?: Record<string, unknown>;
+  note?: string;
+}> = [
   {
     kind: "postgresql-server",
     path: "properties.backup.geoRedundantBackup",
@@ -388,7 +406,34 @@ const VALUE_BUILTINS: Array<{ kind: Policy["resource"]; path: string; operator: 
     expected: true,
     builtin: BUILTINS.storagePublicBlobAccess,
   },
+  {
+    kind: "storage-account",
+    path: "properties.minimumTlsVersion",
+    operator: "versionBelow",
+    expected: "1.2",
+    builtin: BUILTINS.storageMinimumTls,
+    parameters: { minimumTlsVersion: "TLS1_2" },
+    note: "the built-in also reports a storage account whose minimumTlsVersion is not set, which Governor's value test leaves out",
+  },
+  {
+    kind: "redis-cache",
+    path: "properties.enableNonSslPort",
+    operator: "equals",
+    expected: true,
+    builtin: BUILTINS.redisSecureConnectionsOnly,
+  },
 ];
+
+/** The built-in for a policy's value test, if Microsoft ships one. */
+function valueBuiltinOf(policy: Policy, test: ValueArgs): (typeof VALUE_BUILTINS)[number] | undefined {
+  return VALUE_BUILTINS.find(
+    (entry) =>
+      entry.kind === policy.resource &&
+      entry.path === test.path &&
+      entry.operator === test.test.operator &&
+      String(entry.expected) === String(test.test.expected),
+  );
+}
 
 const OPERATOR_OF_TEST: Record<string, string> = {
   equals: "equals",
@@ -411,13 +456,7 @@ const valueRule: Rule = (exporter, policy) => {
   const tests = all.map((leaf) => ("filter" in leaf ? (leaf.args as ValueArgs) : undefined)).filter((args) => args !== undefined);
   if (!tests.every((test) => test.segments[0] === "properties" && test.segments.length > 1)) return false;
   tests.forEach((test) => {
-    const known = VALUE_BUILTINS.find(
-      (entry) =>
-        entry.kind === policy.resource &&
-        entry.path === test.path &&
-        entry.operator === test.test.operator &&
-        String(entry.expected) === String(test.test.expected),
-    );
+    const known = valueBuiltinOf(policy, test);
     const part = test.segments.at(-1) as string;
     const domain: Domain = /backup|redundan/i.test(test.path) ? "resilience" : "security";
     if (known) {
@@ -425,7 +464,8 @@ const valueRule: Rule = (exporter, policy) => {
       if (policy.mode === "enforce" && effect?.toLowerCase() !== "deny") {
         exporter.notes.push(`${referenceId(policy.name, part)}: ${known.builtin.displayName} can only audit`);
       }
-      exporter.builtin(policy, part, known.builtin, { effect }, domain);
+      exporter.builtin(policy, part, known.builtin, { ...known.parameters, effect }, domain);
+      if (known.note) exporter.notes.push(`${referenceId(policy.name, part)}: ${known.note}`);
       return;
     }
     const alias = `${typeName}/${test.segments.slice(1).join(".")}`;
@@ -453,13 +493,43 @@ const valueRule: Rule = (exporter, policy) => {
   return true;
 };
 
+/**
+ * Resources of some kinds (`value: kind, in: [...]`) without a diagnostic setting that sends to a
+ * Log Analytics workspace: Microsoft's audit of a diagnostic setting for selected resource types.
+ * It is weaker than Governor's test, and the export says so: it asks for a setting that enables
+ * logs and metrics, wherever it sends them.
+ */
+const diagnosticsRule: Rule = (exporter, policy) => {
+  if (policy.resource !== "any") return false;
+  const all = leaves(policy.when);
+  const kinds = all.find((leaf) => "filter" in leaf && leaf.filter === "value" && (leaf.args as ValueArgs).path === "kind");
+  const setting = all.find((leaf) => "filter" in leaf && leaf.filter === "diagnostic-setting");
+  if (all.length !== 2 || !kinds || !setting || !("filter" in kinds) || !("filter" in setting)) return false;
+  const kindTest = (kinds.args as ValueArgs).test;
+  const { destination, present } = setting.args as DiagnosticSettingArgs;
+  if (kindTest.operator !== "in" || destination !== "log-analytics" || present) return false;
+  const types = kindTest.expected.map((kind) => azurePolicyTypeOf(String(kind) as Exclude<Policy["resource"], "any">));
+  if (types.some((type) => type === undefined)) return false;
+  exporter.builtin(
+    policy,
+    undefined,
+    BUILTINS.diagnosticSettingsForTypes,
+    { listOfResourceTypes: types, logsEnabled: true, metricsEnabled: true },
+    "security",
+  );
+  exporter.notes.push(
+    `${referenceId(policy.name)}: the built-in asks for a diagnostic setting that enables logs and metrics, wherever it sends them; Governor's finding asks for one that sends to a Log Analytics workspace`,
+  );
+  return true;
+};
+
 /** ARM types as Azure Policy aliases spell them (the descriptors' `azurePolicyType`, else their ARM type). */
 function azurePolicyTypeOf(kind: Exclude<Policy["resource"], "any">): string | undefined {
   const descriptor = resourceTypeOfKind(kind);
   return descriptor && (descriptor.azurePolicyType ?? descriptor.armType);
 }
 
-const RULES: Rule[] = [locationRule, vmSizeRule, requiredTagsRule, backupRule, valueRule];
+const RULES: Rule[] = [locationRule, vmSizeRule, requiredTagsRule, backupRule, valueRule, diagnosticsRule];
 
 export function exportAzurePolicy(set: PolicySet, options: ExportOptions = {}): AzurePolicyExport {
   const exporter = new Exporter(set, { definitionId: templateDefinitionId, ...options });

@@ -1,21 +1,26 @@
 /**
  * What evaluation needs to know about a subscription: the inventory (Resource Graph) and the facts
- * the policies ask for (batch metrics, backup coverage, scale sets' instance views), gathered with as few requests as the APIs
- * allow and at most `concurrency` of them in flight. Inputs and outputs are plain JSON, so either
+ * the policies ask for (batch metrics, backup coverage, scale sets' instance views, VM sizes,
+ * locks, diagnostic settings, server parameters), gathered with as few requests as the APIs allow
+ * and at most `concurrency` of them in flight. The facts Azure keeps per resource are read only
+ * for the resources in `scope`. Inputs and outputs are plain JSON, so either
  * can cross into or out of an activity.
  */
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { AzureTarget } from "../azure/target.ts";
-import type { FactRequest, Facts, Inventory, MetricRequest, ResourceKind } from "../policy/types.ts";
+import type { FactRequest, Facts, FactScope, Inventory, InventoryResource, MetricRequest, ResourceKind } from "../policy/types.ts";
 import type { Projection } from "../resourceTypes/projection.ts";
 import { gatherBackupFacts } from "./backup.ts";
 import { createLimiter, DEFAULT_CONCURRENCY } from "./concurrency.ts";
+import { gatherDiagnosticSettings } from "./diagnosticSettings.ts";
 import { gatherInstanceViews } from "./instanceViews.ts";
+import { listLocks } from "./locks.ts";
 import { gatherMetricFacts } from "./metrics.ts";
 import { graphClientFor, listResourceGroups, listResources } from "./resourceGraph.ts";
+import { gatherServerParameters } from "./serverParameters.ts";
 import { gatherVmSizes } from "./vmSizes.ts";
 
-export type GatherStage = "resources" | "resource-groups" | "metrics" | "backup" | "vm-sizes";
+export type GatherStage = "resources" | "resource-groups" | "metrics" | "backup" | "vm-sizes" | "diagnostic-settings" | "server-parameters";
 
 /** How far a stage is: pages' rows, metric batches or vaults done, out of the total known so far. */
 export interface GatherProgress {
@@ -114,17 +119,33 @@ export function vmSizeRegionsOf(inventory: Pick<Inventory, "resources">, request
   return [...regions];
 }
 
+/** The resources of the inventory whose kind asks for a request of `type`, with those requests, within the scope. */
+function askedOf<T extends FactRequest["type"]>(
+  inventory: Inventory,
+  requests: FactRequestsByKind,
+  type: T,
+  scope: FactScope | undefined,
+): Array<{ resource: InventoryResource; requests: Array<Extract<FactRequest, { type: T }>> }> {
+  return inventory.resources.flatMap((resource) => {
+    const asked = (resource.kind === undefined ? [] : (requests[resource.kind] ?? [])).filter(
+      (request): request is Extract<FactRequest, { type: T }> => request.type === type && (scope?.(request, resource) ?? true),
+    );
+    return asked.length === 0 ? [] : [{ resource, requests: asked }];
+  });
+}
+
 /**
  * The facts the requests name, at `now` (the end of every metric window). Backup facts are read
  * when any kind asks for them, and then cover every VM; VM sizes, of every region a kind that
- * asks for them has resources in.
+ * asks for them has resources in; the locks list when a resource in scope asks for it; diagnostic
+ * settings and server parameters for each resource in scope that asks.
  */
 export async function gatherFacts(
   target: AzureTarget,
   inventory: Inventory,
   requests: FactRequestsByKind,
   now: Date,
-  options: GatherOptions = {},
+  options: GatherOptions & { scope?: FactScope } = {},
 ): Promise<Facts> {
   const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   const policies = policiesOf(options);
@@ -132,7 +153,19 @@ export async function gatherFacts(
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));
   const wantsInstanceViews = (requests["vm-scale-set"] ?? []).some((request) => request.type === "instance-view");
   const sizeRegions = vmSizeRegionsOf(inventory, requests);
-  const [metrics, backup, instanceViews, vmSizes] = await Promise.all([
+  const wantsLocks = askedOf(inventory, requests, "locks", options.scope).length > 0;
+  const diagnosed = askedOf(inventory, requests, "diagnostic-settings", options.scope).map(({ resource }) => resource);
+  // Servers grouped by the parameters asked of them, one read per server and parameter.
+  const parameterGroups = new Map<string, { names: string[]; servers: InventoryResource[] }>();
+  for (const { resource, requests: asked } of askedOf(inventory, requests, "server-parameter", options.scope)) {
+    const names = [...new Set(asked.map((request) => request.name.toLowerCase()))].sort();
+    const group = parameterGroups.get(names.join(",")) ?? { names, servers: [] };
+    group.servers.push(resource);
+    parameterGroups.set(names.join(","), group);
+  }
+  const parameterReads = [...parameterGroups.values()].reduce((sum, group) => sum + group.names.length * group.servers.length, 0);
+  let parametersDone = 0;
+  const [metrics, backup, instanceViews, vmSizes, locks, diagnosticSettings, parameterFacts] = await Promise.all([
     metricRequests.length === 0
       ? Promise.resolve({})
       : gatherMetricFacts(target, inventory.resources, metricRequests, now, {
@@ -154,6 +187,32 @@ export async function gatherFacts(
           options.onProgress?.({ stage: "vm-sizes", done: sizeRegions.length, total: sizeRegions.length });
           return sizes;
         }),
+    wantsLocks ? listLocks(target, { limiter, policies }) : Promise.resolve(undefined),
+    diagnosed.length === 0
+      ? Promise.resolve(undefined)
+      : gatherDiagnosticSettings(target, diagnosed, {
+          limiter,
+          policies,
+          onResource: ({ done, total }) => options.onProgress?.({ stage: "diagnostic-settings", done, total }),
+        }),
+    Promise.all(
+      [...parameterGroups.values()].map((group) =>
+        gatherServerParameters(target, group.servers, group.names, {
+          limiter,
+          policies,
+          onRead: () => options.onProgress?.({ stage: "server-parameters", done: (parametersDone += 1), total: parameterReads }),
+        }),
+      ),
+    ),
   ]);
-  return { metrics, ...backup, ...(instanceViews === undefined ? {} : { instanceViews }), ...(vmSizes === undefined ? {} : { vmSizes }) };
+  const serverParameters = Object.assign({}, ...parameterFacts) as NonNullable<Facts["serverParameters"]>;
+  return {
+    metrics,
+    ...backup,
+    ...(instanceViews === undefined ? {} : { instanceViews }),
+    ...(vmSizes === undefined ? {} : { vmSizes }),
+    ...(locks === undefined ? {} : { locks }),
+    ...(diagnosticSettings === undefined ? {} : { diagnosticSettings }),
+    ...(parameterGroups.size === 0 ? {} : { serverParameters }),
+  };
 }

@@ -142,6 +142,31 @@ export interface SweepHistory {
   targets: Record<string, Array<string | null>>;
 }
 
+/** A management lock (Microsoft.Authorization/locks) of the subscription. */
+export interface LockFact {
+  name: string;
+  level: "CanNotDelete" | "ReadOnly";
+  /** What it is on: the subscription, a resource group or a resource (its id before `/providers/Microsoft.Authorization/locks/`). */
+  scope: string;
+}
+
+/** One diagnostic setting of a resource: where it sends, and whether it sends anything at all. */
+export interface DiagnosticSettingFact {
+  name: string;
+  workspaceId?: string;
+  storageAccountId?: string;
+  eventHubAuthorizationRuleId?: string;
+  marketplacePartnerId?: string;
+  /** Some log category (or group) or metric is enabled. */
+  enabled: boolean;
+}
+
+/** A resource's diagnostic settings, or why they could not be read. */
+export type DiagnosticSettingsFact = { settings: DiagnosticSettingFact[] } | { error: string };
+
+/** A server parameter (a PostgreSQL flexible server's configuration), or why it could not be read. */
+export type ServerParameterFact = { value: string; source?: string } | { error: string };
+
 export interface Facts {
   /** By lower-case resource id, then by `metricKey(request)`. */
   metrics: Record<string, Record<string, MetricFact>>;
@@ -160,6 +185,12 @@ export interface Facts {
    * the scale sets a policy may act on.
    */
   instanceViews?: Record<string, InstanceViewFact>;
+  /** Every lock of the subscription (on it, its groups and its resources), when a policy asked. */
+  locks?: LockFact[];
+  /** By lower-case resource id, for the resources a policy asked about. */
+  diagnosticSettings?: Record<string, DiagnosticSettingsFact>;
+  /** By lower-case server id, then lower-case parameter name, for the servers a policy asked about. */
+  serverParameters?: Record<string, Record<string, ServerParameterFact>>;
 }
 
 /** A scale set's instance view as it counts its instances: `{ code: "PowerState/running", count: 3 }`. */
@@ -179,7 +210,20 @@ export type FactRequest =
   /** Scale sets' instances and their power states (one Resource Graph query for all). */
   | { type: "instance-view" }
   /** The VM sizes of the regions the kind's resources are in (Resource SKUs, one list per region). */
-  | { type: "vm-sizes" };
+  | { type: "vm-sizes" }
+  /** One list of the subscription's locks. */
+  | { type: "locks" }
+  /** A list per resource: only for the resources a policy asks about (shared/policy/factScope.ts). */
+  | { type: "diagnostic-settings" }
+  /** A read per server and parameter: only for the servers a policy asks about. */
+  | { type: "server-parameter"; name: string };
+
+/**
+ * Whether a fact is to be read for a resource of a kind that asks for it: the planner narrows the
+ * per-resource reads (diagnostic settings, server parameters) and the locks list to the resources
+ * a policy could still find (shared/policy/factScope.ts). Every such resource when absent.
+ */
+export type FactScope = (request: FactRequest, resource: InventoryResource) => boolean;
 
 /** The outcome of one condition on one resource. */
 export interface ConditionResult {

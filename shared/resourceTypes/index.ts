@@ -10,6 +10,7 @@ import { disk } from "./disk.ts";
 import { loadBalancer } from "./loadBalancer.ts";
 import { networkInterface } from "./networkInterface.ts";
 import { networkSecurityGroup } from "./networkSecurityGroup.ts";
+import { keyVault } from "./keyVault.ts";
 import { postgresqlServer } from "./postgresqlServer.ts";
 import { publicIpAddress } from "./publicIpAddress.ts";
 import { redisCache } from "./redisCache.ts";
@@ -34,6 +35,7 @@ export const RESOURCE_TYPES = [
   networkSecurityGroup, // network-security-group: Microsoft.Network/networkSecurityGroups
   appServicePlan, // app-service-plan: Microsoft.Web/serverfarms
   resourceGroup, // resource-group: Microsoft.Resources/subscriptions/resourceGroups (from ResourceContainers)
+  keyVault, // key-vault: Microsoft.KeyVault/vaults
 ] as const;
 
 /** The kinds the descriptors name (`resource:` in a policy, `any` aside). */

@@ -33,7 +33,7 @@ describe("governor plan", () => {
         expect.arrayContaining(["policy", "resourceId", "verdict", "action", "reason", "estimatedMonthlySavings"]),
       );
     }
-    expect(plan.summary.policies).toHaveLength(24);
+    expect(plan.summary.policies).toHaveLength(33);
     expect(plan.summary.estimatedMonthlySavings).toBeGreaterThan(0);
   });
 
@@ -57,7 +57,7 @@ describe("governor validate", () => {
   it("accepts the built-in pack", async () => {
     const { code, stdout } = await governor("validate", PACK);
     expect(code).toBe(0);
-    expect(stdout).toContain("24 policies (18 enforce, 6 audit): valid");
+    expect(stdout).toContain("33 policies (18 enforce, 15 audit): valid");
   });
 
   it("names the file, line and field of each mistake and exits 1", async () => {

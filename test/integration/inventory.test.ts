@@ -139,6 +139,7 @@ describe("the sample estate", () => {
           "load-balancer",
           "network-security-group",
           "app-service-plan",
+          "key-vault",
           undefined,
         ]),
       );

@@ -13,7 +13,7 @@ import { plan, type PlanResult } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 
-/** The policy of the built-in pack that finds each kind of planted violation; the breadth kinds (issue 14) await theirs. */
+/** The policy of the built-in pack that finds each kind of planted violation; the breadth kinds (issue 14) not listed await theirs. */
 const POLICY_FOR: Partial<Record<ViolationKind, string>> = {
   "missing-tags": "required-tags",
   "idle-vm": "stop-idle-nonprod-vms",
@@ -25,6 +25,15 @@ const POLICY_FOR: Partial<Record<ViolationKind, string>> = {
   "disallowed-size": "allowed-vm-sizes",
   "expired-resource": "expired-resources",
   "postgres-backup": "postgres-backup-settings",
+  "postgres-public-access": "postgres-public-network-access",
+  "postgres-tls": "postgres-tls-below-1-2",
+  "postgres-no-ha": "postgres-production-without-ha",
+  "storage-public-blob": "storage-public-blob-access",
+  "storage-tls": "storage-tls-below-1-2",
+  "storage-insecure-transfer": "storage-secure-transfer-off",
+  "redis-non-ssl-port": "redis-non-tls-port",
+  "missing-lock": "production-without-delete-lock",
+  "missing-diagnostics": "diagnostics-to-log-analytics",
 };
 
 const sample = sampleEstate();
@@ -81,6 +90,40 @@ describe("plan over the sample estate with the built-in pack", () => {
     );
     expect(staging).toMatchObject({ verdict: "blocked", guard: "change-window" });
     expect(staging?.reason).toContain("November peak season");
+  });
+
+  it("names the values seen in each baseline's reason: the property, the server parameter, the lock, the diagnostic settings", () => {
+    const reasonOf = (policy: string, name: string): string | undefined =>
+      result.evaluation.findings.find((finding) => finding.policy === policy && finding.resourceName === name)?.reason;
+    expect(reasonOf("postgres-public-network-access", "psql-odoo-staging")).toContain("properties.network.publicNetworkAccess = Enabled");
+    expect(reasonOf("postgres-tls-below-1-2", "psql-odoo-dev")).toContain(
+      "server parameter ssl_min_protocol_version = TLSv1 (version 1.0 < 1.2)",
+    );
+    expect(reasonOf("storage-tls-below-1-2", "stodootestexports")).toContain("properties.minimumTlsVersion = TLS1_0 (version 1.0 < 1.2)");
+    expect(reasonOf("production-without-delete-lock", "redis-odoo-prod")).toContain(
+      "no CanNotDelete lock on the resource, its group or the subscription",
+    );
+    expect(reasonOf("diagnostics-to-log-analytics", "psql-odoo-staging")).toContain(
+      "diagnostic settings: diag-psql-odoo-staging-archive sends to a storage account, none to Log Analytics",
+    );
+    // Protected, so no finding: the production server by its own lock, the vault by a ReadOnly lock; both send to the workspace.
+    for (const name of ["psql-odoo-prod", "kv-odoo-prod"]) {
+      expect(reasonOf("production-without-delete-lock", name)).toBeUndefined();
+      expect(reasonOf("diagnostics-to-log-analytics", name)).toBeUndefined();
+    }
+  });
+
+  it("reads diagnostic settings only of the kinds a policy asks about, and the locks in one list", () => {
+    const entries = emulator.core.log.entries();
+    const diagnosed = entries
+      .filter((entry) => entry.route === "diagnosticSettings.list")
+      .map((entry) => entry.path.split("/providers/")[1]);
+    expect(diagnosed.length).toBeGreaterThan(0);
+    for (const provider of diagnosed) expect(provider).toMatch(/^Microsoft\.(DBforPostgreSQL|ContainerService|Storage|KeyVault)\//i);
+    expect(entries.filter((entry) => entry.route === "managementLocks.list")).toHaveLength(1);
+    expect(entries.filter((entry) => entry.route === "flexibleServers.configurations.get")).toHaveLength(
+      sample.estate.resources.filter((entry) => entry.type === "Microsoft.DBforPostgreSQL/flexibleServers").length,
+    );
   });
 
   it("reads Azure only: no write, action or delete request reached the emulator", () => {

@@ -58,6 +58,7 @@ describe("the descriptors", () => {
       "network-security-group",
       "app-service-plan",
       "resource-group",
+      "key-vault",
       "any",
     ]);
     for (const type of RESOURCE_TYPES) {
@@ -116,15 +117,27 @@ describe("the descriptors", () => {
 });
 
 describe("the inventory's projection", () => {
-  it("is, for the built-in pack, the descriptors' own, and holds every column of the fixed list it replaces", async () => {
+  it("is, for the built-in pack, the descriptors' own and the baselines' properties, and holds every column of the fixed list it replaces", async () => {
     const registry = builtinRegistry();
     const set = await loadPolicyFile(fileURLToPath(new URL("../../policies/odoo-distribution.yaml", import.meta.url)), registry);
     const projection = projectionOf(pathsRead(set, registry));
-    expect(pairs(projection)).toEqual(pairs(DESCRIBED_PROJECTION));
+    const described = DESCRIBED_PROJECTION.columns.length;
+    expect(pairs(projection).slice(0, described)).toEqual(pairs(DESCRIBED_PROJECTION));
+    // The security baselines read settings no descriptor needs: their value conditions project them.
+    expect(pairs(projection).slice(described)).toEqual([
+      ["p_allowBlobPublicAccess", "allowBlobPublicAccess"],
+      ["p_minimumTlsVersion", "minimumTlsVersion"],
+      ["p_supportsHttpsTrafficOnly", "supportsHttpsTrafficOnly"],
+      ["p_enableNonSslPort", "enableNonSslPort"],
+    ]);
     expect(pairs(projection)).toEqual(expect.arrayContaining(FIXED_COLUMNS));
     // One column per distinct path of the descriptors, none a path under another.
     const paths = new Set(RESOURCE_TYPES.flatMap((type) => type.properties));
-    expect(pairs(projection).map(([, path]) => path)).toEqual([...paths]);
+    expect(
+      pairs(projection)
+        .slice(0, described)
+        .map(([, path]) => path),
+    ).toEqual([...paths]);
   });
 
   it("adds a column for a policy's path outside the descriptors' paths, up to its first list index", () => {

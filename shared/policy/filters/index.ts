@@ -2,15 +2,18 @@
 import type { FilterDefinition } from "../registry.ts";
 import { ageFilter } from "./age.ts";
 import { backupFilter } from "./backup.ts";
+import { diagnosticSettingFilter } from "./diagnosticSetting.ts";
 import { diskAttachedFilter } from "./diskAttached.ts";
 import { environmentFilter } from "./environment.ts";
 import { expiredFilter } from "./expired.ts";
 import { lastSnapshotOfDiskFilter } from "./lastSnapshotOfDisk.ts";
 import { locationFilter } from "./location.ts";
+import { lockFilter } from "./lock.ts";
 import { metricFilter } from "./metric.ts";
 import { offHoursFilter } from "./offHours.ts";
 import { orphanedFilter } from "./orphaned.ts";
 import { powerStateFilter } from "./powerState.ts";
+import { serverParameterFilter } from "./serverParameter.ts";
 import { skuFilter } from "./sku.ts";
 import { snapshotSourceFilter } from "./snapshotSource.ts";
 import { tagFilter } from "./tag.ts";
@@ -32,4 +35,7 @@ export const builtinFilters: FilterDefinition<unknown>[] = [
   orphanedFilter,
   expiredFilter,
   valueFilter,
+  serverParameterFilter,
+  lockFilter,
+  diagnosticSettingFilter,
 ];

@@ -161,6 +161,9 @@ describe("the export of the built-in pack", () => {
       "downgrade-kept-unattached-disks",
       "expired-resources",
       "notify-orphaned-production",
+      "postgres-production-without-ha",
+      "postgres-tls-below-1-2",
+      "production-without-delete-lock",
       "rightsize-nonprod-vms",
       "snapshot-retention-nonprod",
       "snapshot-retention-prod",
@@ -180,9 +183,65 @@ describe("the export of the built-in pack", () => {
     expect(reasons["rightsize-nonprod-vms"]).toContain("resize");
     expect(reasons["snapshot-retention-prod"]).toContain("cannot compare a date with the current time");
     expect(reasons["weekly-restore-drill"]).toContain("restore drills");
+    expect(reasons["postgres-tls-below-1-2"]).toContain("server parameters");
+    expect(reasons["production-without-delete-lock"]).toContain("may sit on its group or the subscription");
     // Every policy is either exported or listed: none is dropped silently.
     const exportedPolicies = new Set(references.map((reference) => reference.policyDefinitionReferenceId.split(".")[0]));
     expect(pack.policies.every((policy) => exportedPolicies.has(policy.name) !== policy.name in reasons)).toBe(true);
+  });
+
+  it("maps the security and observability baselines to Microsoft's built-ins where they exist, saying where a built-in differs", () => {
+    const idOf = (reference: string) => byReference(reference)?.policyDefinitionId;
+    expect(idOf("postgres-public-network-access.publicNetworkAccess")).toBe(builtinId(BUILTINS.postgresPublicNetworkAccess));
+    expect(idOf("storage-public-blob-access.allowBlobPublicAccess")).toBe(builtinId(BUILTINS.storagePublicBlobAccess));
+    expect(idOf("storage-secure-transfer-off.supportsHttpsTrafficOnly")).toBe(builtinId(BUILTINS.storageHttpsOnly));
+    expect(idOf("redis-non-tls-port.enableNonSslPort")).toBe(builtinId(BUILTINS.redisSecureConnectionsOnly));
+    // versionBelow 1.2 is the built-in's minimum TLS version TLS1_2.
+    expect(byReference("storage-tls-below-1-2.minimumTlsVersion")).toMatchObject({
+      policyDefinitionId: builtinId(BUILTINS.storageMinimumTls),
+      parameters: { minimumTlsVersion: { value: "TLS1_2" }, effect: { value: "Audit" } },
+    });
+    expect(byReference("diagnostics-to-log-analytics")).toMatchObject({
+      policyDefinitionId: builtinId(BUILTINS.diagnosticSettingsForTypes),
+      parameters: {
+        listOfResourceTypes: {
+          value: [
+            "Microsoft.DBforPostgreSQL/flexibleServers",
+            "Microsoft.ContainerService/managedClusters",
+            "Microsoft.Storage/storageAccounts",
+            "Microsoft.KeyVault/vaults",
+          ],
+        },
+      },
+    });
+    expect(exported.notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^storage-tls-below-1-2\.minimumTlsVersion: the built-in also reports a storage account whose minimumTlsVersion is not set/,
+        ),
+        expect.stringMatching(
+          /^diagnostics-to-log-analytics: the built-in asks for a diagnostic setting that enables logs and metrics, wherever/,
+        ),
+      ]),
+    );
+  });
+
+  it("exports no versionBelow test that no built-in covers: Azure Policy compares strings, not versions", () => {
+    const text = `version: 1
+policies:
+  - name: redis-tls
+    resource: redis-cache
+    when: [{ value: properties.minimumTlsVersion, versionBelow: 1.2 }]
+    action: notify
+`;
+    const result = exportAzurePolicy(parsePolicyText(text, "redis.yaml", builtinRegistry()));
+    expect(result.initiative.properties.policyDefinitions).toEqual([]);
+    expect(result.notExported).toEqual([
+      {
+        policy: "redis-tls",
+        reason: "versions compared (versionBelow): Azure Policy compares strings, not versions, and no built-in covers this property",
+      },
+    ]);
   });
 
   it("refers to custom definitions at the scope it is given, or as a subscription template does", () => {

@@ -53,6 +53,7 @@ const PROVIDER_TYPE: Record<Kind, string> = {
   "network-security-group": "Microsoft.Network/networkSecurityGroups",
   "app-service-plan": "Microsoft.Web/serverfarms",
   "resource-group": "Microsoft.Resources/subscriptions/resourceGroups",
+  "key-vault": "Microsoft.KeyVault/vaults",
 };
 
 const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
@@ -88,6 +89,7 @@ const DEFAULTS: Record<Kind, Partial<InventoryResource>> = {
   "network-security-group": { properties: {} },
   "app-service-plan": { sku: "B1", properties: { numberOfSites: 0, numberOfWorkers: 1, reserved: true } },
   "resource-group": { properties: {} },
+  "key-vault": { properties: {} },
 };
 
 export function resourceId(kind: Kind, resourceGroup: string, name: string): string {

@@ -36,6 +36,33 @@ describe("value filter", () => {
     });
   });
 
+  it("5. matches a TLS version below 1.2 however the service spells it (TLS1_0, TLSv1, 1.1)", () => {
+    const account = (minimumTlsVersion: string) => resource({ kind: "storage-account", properties: { minimumTlsVersion } });
+    const below = "{ value: properties.minimumTlsVersion, versionBelow: 1.2 }";
+    expect(check(valueFilter, below, account("TLS1_0"))).toEqual({
+      outcome: "match",
+      reason: "properties.minimumTlsVersion = TLS1_0 (version 1.0 < 1.2)",
+    });
+    expect(check(valueFilter, below, account("TLSv1")).reason).toBe("properties.minimumTlsVersion = TLSv1 (version 1.0 < 1.2)");
+    expect(check(valueFilter, below, account("1.1")).outcome).toBe("match");
+    expect(check(valueFilter, '{ value: properties.minimumTlsVersion, versionBelow: "1.3" }', account("TLSv1.2")).outcome).toBe("match");
+  });
+
+  it("compliant: TLS1_2 and TLS1_3 are not below 1.2; a value naming no version is undecided", () => {
+    const account = (minimumTlsVersion: string) => resource({ kind: "storage-account", properties: { minimumTlsVersion } });
+    const below = "{ value: properties.minimumTlsVersion, versionBelow: 1.2 }";
+    expect(check(valueFilter, below, account("TLS1_2"))).toEqual({
+      outcome: "no-match",
+      reason: "properties.minimumTlsVersion = TLS1_2 (version 1.2 ≥ 1.2)",
+    });
+    expect(check(valueFilter, below, account("TLS1_3")).outcome).toBe("no-match");
+    expect(check(valueFilter, below, account("strict"))).toEqual({
+      outcome: "unknown",
+      reason: "properties.minimumTlsVersion = strict names no version",
+    });
+    expect(() => condition(valueFilter, "{ value: properties.minimumTlsVersion, versionBelow: TLS1_2 }")).toThrow("schema:");
+  });
+
   it("compliant: 35 days of retention is not below 14", () => {
     expect(check(valueFilter, "{ value: properties.backup.backupRetentionDays, below: 14 }", server({ backupRetentionDays: 35 }))).toEqual({
       outcome: "no-match",
@@ -56,7 +83,7 @@ describe("value filter", () => {
 
   it("rejects a condition without an operator, with two, and a malformed path", () => {
     expect(() => condition(valueFilter, "{ value: properties.x }")).toThrow(
-      'the value "properties.x" condition needs one of equals, notEquals, in, notIn, below, above, present',
+      'the value "properties.x" condition needs one of equals, notEquals, in, notIn, below, above, versionBelow, present',
     );
     expect(() => condition(valueFilter, "{ value: properties.x, below: 1, above: 0 }")).toThrow("this one has below and above");
     expect(() => condition(valueFilter, "{ value: properties..x, present: true }")).toThrow("schema:");
