@@ -139,7 +139,7 @@ export interface StartLocalRuntimeOptions {
  */
 export async function startLocalRuntime(
   options: StartLocalRuntimeOptions,
-): Promise<{ runtime: LocalDurableRuntime; close(): Promise<void> }> {
+): Promise<{ runtime: LocalDurableRuntime; close: () => Promise<void> }> {
   const { settings, clock } = options;
   Object.assign(process.env, settings);
   const restoreClock = useClock(() => clock.now());

@@ -36,9 +36,7 @@ function oneOf<T extends string>(what: string, value: unknown, allowed: readonly
 
 /** The versioning settings of a parsed host.json, app settings first; bad values are refused with the setting's name. */
 export function versioningOf(hostJson: unknown, env: Record<string, string | undefined> = process.env): OrchestrationVersioning {
-  const durableTask =
-    ((hostJson as { extensions?: { durableTask?: Record<string, unknown> } } | null)?.extensions?.durableTask as
-      Record<string, unknown> | undefined) ?? {};
+  const durableTask = (hostJson as { extensions?: { durableTask?: Record<string, unknown> } } | null)?.extensions?.durableTask ?? {};
   const setting = (name: string): unknown => env[`${OVERRIDE}${name}`] ?? durableTask[name];
   const defaultVersion = setting("defaultVersion");
   if (defaultVersion !== undefined && defaultVersion !== null && typeof defaultVersion !== "string")
