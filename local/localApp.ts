@@ -14,8 +14,16 @@ import { type Emulator, startEmulator } from "../emulator/server.ts";
 import { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "../emulator/postgres/backend.ts";
 import { useClock } from "../shared/clock.ts";
 import { type Azurite, startAzurite } from "./azurite.ts";
-import { entryFilesIn, loadEntries } from "./entries.ts";
-import { DurableStore, LocalDurableRuntime, type OrchestrationStatus, type Registration, type RuntimeLogger } from "./durable/index.ts";
+import { entryFilesIn, loadEntries, REPO_ROOT } from "./entries.ts";
+import {
+  DurableStore,
+  hostVersioning,
+  LocalDurableRuntime,
+  type OrchestrationStatus,
+  type Registration,
+  type RuntimeClock,
+  type RuntimeLogger,
+} from "./durable/index.ts";
 
 let captured: Promise<Registration[]> | undefined;
 
@@ -36,17 +44,21 @@ export function workflowRegistrations(): Promise<Registration[]> {
   return captured;
 }
 
-export interface LocalApp {
+/** What the workflows run against: the emulated subscription, Azurite, and the settings that point at them. */
+export interface LocalEstate {
   sample: SampleEstate;
   clock: VirtualClock;
   emulator: Emulator;
   azurite: Azurite;
-  runtime: LocalDurableRuntime;
   /** Real PostgreSQL behind the drilled servers, when asked for (`postgres`). */
   postgres?: LocalPostgres;
   /** The app settings the activities read. */
   settings: Record<string, string>;
   close(): Promise<void>;
+}
+
+export interface LocalApp extends LocalEstate {
+  runtime: LocalDurableRuntime;
 }
 
 export interface StartLocalAppOptions {
@@ -68,7 +80,8 @@ export interface StartLocalAppOptions {
   blob?: boolean;
 }
 
-export async function startLocalApp(options: StartLocalAppOptions): Promise<LocalApp> {
+/** The emulated subscription, Azurite (and PostgreSQL) with their settings; no runtime, nothing in process.env. */
+export async function startLocalEstate(options: StartLocalAppOptions): Promise<LocalEstate> {
   const sample = options.sample ?? sampleEstate();
   const clock = new VirtualClock(sample.now);
   const emulator = await startEmulator({ estate: sample.estate, subscriptionId: sample.subscriptionId, clock });
@@ -97,26 +110,73 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     GOVERNOR_APPROVAL_KEY: approvalKey(options.workDir),
     ...options.settings,
   };
-  Object.assign(process.env, settings);
-  const restoreClock = useClock(() => clock.now());
-
-  const registrations = await workflowRegistrations();
-  const store = await DurableStore.open({ connectionString: azurite.connectionString, taskHub: settings.GOVERNOR_TASK_HUB });
-  const runtime = new LocalDurableRuntime({ registrations, store, clock, ...(options.logger ? { logger: options.logger } : {}) });
-  await runtime.start();
-
   return {
     sample,
     clock,
     emulator,
     azurite,
-    runtime,
     ...(postgres ? { postgres } : {}),
     settings,
     close: async () => {
+      await Promise.all([postgres?.close(), emulator.close(), azurite.close()]);
+    },
+  };
+}
+
+export interface StartLocalRuntimeOptions {
+  /** The app settings (`LocalEstate.settings`): put in process.env, where the activities read them. */
+  settings: Record<string, string>;
+  clock: RuntimeClock;
+  logger?: RuntimeLogger;
+  /** Default: the workflow entry files' (`workflowRegistrations`). */
+  registrations?: Registration[];
+}
+
+/**
+ * The local Durable runtime over the settings' task hub (`GOVERNOR_TASK_HUB` in
+ * `AzureWebJobsStorage`), with host.json's versioning (app settings first, as the host reads
+ * them), resuming what is unfinished there. `close` stops it and gives the clock back.
+ */
+export async function startLocalRuntime(
+  options: StartLocalRuntimeOptions,
+): Promise<{ runtime: LocalDurableRuntime; close: () => Promise<void> }> {
+  const { settings, clock } = options;
+  Object.assign(process.env, settings);
+  const restoreClock = useClock(() => clock.now());
+  const connectionString = settings.AzureWebJobsStorage;
+  if (!connectionString) throw new Error("startLocalRuntime: the settings name no AzureWebJobsStorage");
+  const registrations = options.registrations ?? (await workflowRegistrations());
+  const store = await DurableStore.open({ connectionString, taskHub: settings.GOVERNOR_TASK_HUB ?? "GovernorLocal" });
+  const runtime = new LocalDurableRuntime({
+    registrations,
+    store,
+    clock,
+    versioning: hostVersioning(join(REPO_ROOT, "host.json"), process.env),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  await runtime.start();
+  return {
+    runtime,
+    close: async () => {
       await runtime.stop();
       restoreClock();
-      await Promise.all([postgres?.close(), emulator.close(), azurite.close()]);
+    },
+  };
+}
+
+export async function startLocalApp(options: StartLocalAppOptions): Promise<LocalApp> {
+  const estate = await startLocalEstate(options);
+  const { runtime, close } = await startLocalRuntime({
+    settings: estate.settings,
+    clock: estate.clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return {
+    ...estate,
+    runtime,
+    close: async () => {
+      await close();
+      await estate.close();
     },
   };
 }

@@ -29,9 +29,18 @@ export {
   LocalDurableRuntime,
   type LocalDurableRuntimeOptions,
   NonDeterministicOrchestrationError,
+  OrchestrationVersionMismatchError,
   type OrchestrationStatus,
   type RuntimeClock,
   type RuntimeLogger,
   type StartNewOptions,
 } from "./runtime.ts";
 export { SUPPORTED_DURABLE_FUNCTIONS_VERSION } from "./internals.ts";
+export {
+  hostVersioning,
+  type OrchestrationVersioning,
+  type VersionFailureStrategy,
+  type VersionMatchStrategy,
+  versioningOf,
+  versionRefusal,
+} from "./versioning.ts";

@@ -131,8 +131,9 @@ function options(eventId: number, timestamp: Date, fields: Record<string, unknow
 export const newEvent = {
   orchestratorStarted: (timestamp: Date): HistoryEvent => new classes.OrchestratorStarted(options(-1, timestamp, {})),
   orchestratorCompleted: (timestamp: Date): HistoryEvent => new classes.OrchestratorCompleted(options(-1, timestamp, {})),
-  executionStarted: (timestamp: Date, name: string, input: string | undefined): HistoryEvent =>
-    new classes.ExecutionStarted(options(-1, timestamp, { name, input })),
+  /** `version`: the orchestration version (context.df.version reads it from this event). */
+  executionStarted: (timestamp: Date, name: string, input: string | undefined, version?: string): HistoryEvent =>
+    new classes.ExecutionStarted(options(-1, timestamp, { name, input, version })),
   taskScheduled: (timestamp: Date, taskId: number, name: string, input: string | undefined): HistoryEvent =>
     new classes.TaskScheduled(options(taskId, timestamp, { name, input })),
   taskCompleted: (timestamp: Date, taskScheduledId: number, result: string): HistoryEvent =>
@@ -148,8 +149,19 @@ export const newEvent = {
     new classes.TimerFired(options(-1, timestamp, { timerId, fireAt })),
   eventRaised: (timestamp: Date, name: string, input: string | undefined): HistoryEvent =>
     new classes.EventRaised(options(-1, timestamp, { name, input })),
-  subOrchestrationCreated: (timestamp: Date, taskId: number, name: string, instanceId: string, input: string | undefined): HistoryEvent =>
-    new classes.SubOrchestrationInstanceCreated(options(taskId, timestamp, { name, instanceId, input })),
+  subOrchestrationCreated: (
+    timestamp: Date,
+    taskId: number,
+    name: string,
+    instanceId: string,
+    input: string | undefined,
+    version?: string,
+  ): HistoryEvent => {
+    const event = new classes.SubOrchestrationInstanceCreated(options(taskId, timestamp, { name, instanceId, input }));
+    // The package's class has no Version: the extension's event does, and the child starts with it.
+    if (version !== undefined) event.Version = version;
+    return event;
+  },
   subOrchestrationCompleted: (timestamp: Date, taskScheduledId: number, result: string): HistoryEvent =>
     new classes.SubOrchestrationInstanceCompleted(options(-1, timestamp, { taskScheduledId, result })),
   subOrchestrationFailed: (
@@ -249,6 +261,8 @@ interface ActionShape {
   retryOptions?: RetryOptionsShape;
   compoundActions?: ActionShape[];
   externalEventName?: string;
+  /** callSubOrchestrator's `version`: the child's version instead of the default. */
+  version?: string;
 }
 
 interface TaskShape {
@@ -349,7 +363,16 @@ export interface RetryPolicy {
 export type OpenTask =
   | { id: number; kind: "activity"; name: string; input: unknown; retryAttempt: boolean }
   | { id: number; kind: "timer"; fireAt: Date; canceled: boolean }
-  | { id: number; kind: "sub-orchestration"; name: string; input: unknown; instanceId: string | undefined; retryAttempt: boolean }
+  | {
+      id: number;
+      kind: "sub-orchestration";
+      name: string;
+      input: unknown;
+      instanceId: string | undefined;
+      /** The version asked for; undefined: the runtime's default version. */
+      version: string | undefined;
+      retryAttempt: boolean;
+    }
   /** RetryableTask waits on a timer between attempts: `failedAttempt` is the attempt that just failed. */
   | { id: number; kind: "retry-timer"; failedAttempt: number; policy: RetryPolicy }
   | { id: number; kind: "unsupported"; actionType: string };
@@ -376,6 +399,7 @@ function describeTask(id: number, action: ActionShape, retryAttempt: boolean): O
         name: action.functionName ?? "",
         input: action.input,
         instanceId: action.instanceId,
+        version: typeof action.version === "string" && action.version !== "" ? action.version : undefined,
         retryAttempt,
       };
     case ActionType.CreateTimer:

@@ -35,6 +35,13 @@
  * instance with an error naming the orchestrator, the instance, the position (the task's sequence
  * number), what the history has and what the replay scheduled.
  *
+ * Versions (host.json `extensions.durableTask`, see versioning.ts): every instance this runtime
+ * starts, sub-orchestrations included, is stamped with `defaultVersion` (or the version asked
+ * for) in its ExecutionStarted, where `context.df.version` reads it on every replay, and keeps
+ * it across continue-as-new. An instance the match strategy does not allow is not replayed: with
+ * `Reject` it is left as it is (its events and results still recorded) for a runtime of a
+ * matching version, with `Fail` it fails.
+ *
  * Not carried out (the instance fails with a clear error if an orchestrator uses them): entities
  * (callEntity, signalEntity, locks) and callHttp. Retries follow RetryOptions' attempts, first
  * interval, backoff coefficient and maximum interval; `retryTimeoutInMilliseconds` is not applied
@@ -59,6 +66,7 @@ import {
 } from "./internals.ts";
 import { createLimiter, type Limiter } from "../../shared/inventory/concurrency.ts";
 import type { Registration } from "./registrations.ts";
+import { type OrchestrationVersioning, versionRefusal } from "./versioning.ts";
 import {
   type DurableStore,
   type HistoryRow,
@@ -96,12 +104,16 @@ export interface LocalDurableRuntimeOptions {
   maxConcurrentActivities?: number;
   /** How long stop() lets running activities finish and record their results. Default 30 s. */
   stopDrainTimeoutMs?: number;
+  /** host.json's versioning settings (`hostVersioning`); none: instances start without a version. */
+  versioning?: OrchestrationVersioning;
 }
 
 export interface StartNewOptions {
   /** Derived from what the workflow acts on, so a duplicate start finds the running instance. */
   instanceId?: string;
   input?: unknown;
+  /** The orchestration version to start it with instead of the default version. */
+  version?: string;
 }
 
 /** A history event as the Durable HTTP API lists it (`showHistory`), with its sequence number. */
@@ -124,6 +136,8 @@ export interface OrchestrationStatus {
   output: unknown;
   createdTime: string;
   lastUpdatedTime: string;
+  /** The orchestration version it started with. */
+  version: string | null;
   history?: HistoryEntry[];
 }
 
@@ -245,6 +259,14 @@ function rowMatches(row: HistoryRow, action: ScheduledAction | undefined): boole
   }
 }
 
+/** An instance of a version this runtime may not run, with `versionFailureStrategy: Fail`. */
+export class OrchestrationVersionMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OrchestrationVersionMismatchError";
+  }
+}
+
 export class NonDeterministicOrchestrationError extends Error {
   constructor(message: string) {
     super(message);
@@ -324,6 +346,9 @@ export class LocalDurableRuntime {
   readonly #activities: Map<string, Registration>;
   readonly #limit: Limiter;
   readonly #drainTimeoutMs: number;
+  readonly #versioning: OrchestrationVersioning;
+  /** Instances already reported as left for a runtime of another version. */
+  readonly #refusedReported = new Set<string>();
 
   readonly #cache = new Map<string, Loaded>();
   readonly #locks = new Map<string, Promise<void>>();
@@ -351,6 +376,7 @@ export class LocalDurableRuntime {
       throw new RangeError(`maxConcurrentActivities must be a whole number of at least 1, not ${activities}`);
     this.#limit = createLimiter(activities);
     this.#drainTimeoutMs = options.stopDrainTimeoutMs ?? 30_000;
+    this.#versioning = { ...options.versioning };
     this.#orchestrators = new Map();
     this.#activities = new Map();
     for (const registration of options.registrations) {
@@ -383,7 +409,8 @@ export class LocalDurableRuntime {
     const instanceId = options.instanceId ?? randomUUID().replaceAll("-", "");
     this.#validateInstanceId(instanceId);
     const input = toJson(options.input);
-    const started = await this.#withLock(instanceId, () => this.#createInstance(instanceId, orchestratorName, input, undefined));
+    const version = options.version ?? this.#versioning.defaultVersion;
+    const started = await this.#withLock(instanceId, () => this.#createInstance(instanceId, orchestratorName, input, undefined, version));
     if (started) this.#requestEpisode(instanceId);
     else this.#log.info(`instance ${instanceId} is already running: nothing started`, { instanceId, orchestratorName });
     return instanceId;
@@ -436,6 +463,7 @@ export class LocalDurableRuntime {
       output: parseJson(record.output),
       createdTime: record.createdTime,
       lastUpdatedTime: record.lastUpdatedTime,
+      version: record.version ?? null,
     };
     if (options.showHistory) {
       const rows = await this.#store.readHistory(instanceId, record.historyStart);
@@ -539,6 +567,7 @@ export class LocalDurableRuntime {
     name: string,
     input: string | undefined,
     parent: { instanceId: string; taskId: number; historyStart: number } | undefined,
+    version: string | undefined,
   ): Promise<boolean> {
     const existing = await this.#load(instanceId);
     if (existing && !isTerminal(existing.record.runtimeStatus)) return false;
@@ -558,12 +587,13 @@ export class LocalDurableRuntime {
       pendingEvents: [],
     };
     if (input !== undefined) record.input = input;
+    if (version !== undefined) record.version = version;
     if (parent) {
       record.parentInstanceId = parent.instanceId;
       record.parentTaskId = parent.taskId;
       record.parentHistoryStart = parent.historyStart;
     }
-    const row: HistoryRow = { seq: historyStart, event: toStored(newEvent.executionStarted(now, name, input)) };
+    const row: HistoryRow = { seq: historyStart, event: toStored(newEvent.executionStarted(now, name, input, version)) };
     this.#store.checkInstance(record);
     this.#store.checkHistory(instanceId, [row]);
     await this.#store.putInstance(record);
@@ -637,9 +667,14 @@ export class LocalDurableRuntime {
       if (isTerminal(loaded.record.runtimeStatus)) return "none";
       if (loaded.rows.length === 0) {
         // Crashed between writing the instance and its ExecutionStarted.
-        await this.#append(loaded, newEvent.executionStarted(this.#clock.now(), loaded.record.name, loaded.record.input));
+        await this.#append(
+          loaded,
+          newEvent.executionStarted(this.#clock.now(), loaded.record.name, loaded.record.input, loaded.record.version),
+        );
       }
       if (this.#pendingArrivals(loaded.rows).length > 0) return "episode";
+      // An instance of a version this runtime may not run gets none of its work done here either.
+      if (this.#refusal(loaded.record) !== undefined) return "episode";
       this.#dispatchOpenWork(loaded);
       return "none";
     });
@@ -672,7 +707,10 @@ export class LocalDurableRuntime {
 
   async #continueAsNew(loaded: Loaded, input: string | undefined, historyStart: number): Promise<void> {
     const now = this.#clock.now();
-    const start: HistoryRow = { seq: historyStart, event: toStored(newEvent.executionStarted(now, loaded.record.name, input)) };
+    const start: HistoryRow = {
+      seq: historyStart,
+      event: toStored(newEvent.executionStarted(now, loaded.record.name, input, loaded.record.version)),
+    };
     await this.#store.appendHistory(loaded.record.instanceId, [start]);
     loaded.rows = [start];
     loaded.nextSeq = historyStart + 1;
@@ -745,6 +783,18 @@ export class LocalDurableRuntime {
     if (isTerminal(loaded.record.runtimeStatus)) return;
     const record = loaded.record;
     const now = this.#clock.now();
+    const refusal = this.#refusal(record);
+    if (refusal !== undefined) {
+      if (this.#versioning.failureStrategy === "Fail") {
+        await this.#fail(loaded, now, new OrchestrationVersionMismatchError(`instance ${instanceId} (${record.name}): ${refusal}`));
+        return;
+      }
+      if (!this.#refusedReported.has(instanceId)) {
+        this.#refusedReported.add(instanceId);
+        this.#log.warn(`instance ${instanceId} (${record.name}) left for a runtime of its version: ${refusal}`, { instanceId });
+      }
+      return;
+    }
     const { events, pending } = this.#history(loaded.rows, now);
     if (pending === 0) return;
 
@@ -881,7 +931,9 @@ export class LocalDurableRuntime {
       }
       case "sub-orchestration": {
         const childId = task.instanceId ?? `${instanceId}:${task.id}`;
-        const event = toStored(newEvent.subOrchestrationCreated(now, task.id, task.name, childId, toJson(task.input)));
+        // As the extension does: a sub-orchestration gets this runtime's default version unless one was asked for.
+        const version = task.version ?? this.#versioning.defaultVersion;
+        const event = toStored(newEvent.subOrchestrationCreated(now, task.id, task.name, childId, toJson(task.input), version));
         return task.retryAttempt ? { event, origin: "retry" } : { event };
       }
       case "timer":
@@ -944,6 +996,10 @@ export class LocalDurableRuntime {
     return undefined;
   }
 
+  #refusal(record: InstanceRecord): string | undefined {
+    return versionRefusal(this.#versioning, record.version);
+  }
+
   // ---- work ----------------------------------------------------------------------------------
 
   /** Starts what the history scheduled and nothing has answered yet. */
@@ -980,6 +1036,7 @@ export class LocalDurableRuntime {
           name: String(event.Name),
           childId: String(event.InstanceId),
           input: typeof event.Input === "string" ? event.Input : undefined,
+          version: typeof event.Version === "string" ? event.Version : undefined,
         };
         this.#track(this.#ensureChild(child), `sub-orchestration ${child.childId}`);
       }
@@ -1061,6 +1118,7 @@ export class LocalDurableRuntime {
     name: string;
     childId: string;
     input: string | undefined;
+    version: string | undefined;
   }): Promise<void> {
     const parentLink = { instanceId: child.parentId, taskId: child.taskId, historyStart: child.historyStart };
     const result = await this.#withLock(child.childId, async () => {
@@ -1073,7 +1131,7 @@ export class LocalDurableRuntime {
       if (existing && !isTerminal(existing.record.runtimeStatus)) return { conflict: true };
       try {
         this.#validateInstanceId(child.childId);
-        await this.#createInstance(child.childId, child.name, child.input, parentLink);
+        await this.#createInstance(child.childId, child.name, child.input, parentLink, child.version);
         return { created: true };
       } catch (error) {
         return { error };

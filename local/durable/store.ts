@@ -9,7 +9,9 @@
  * current execution's first history row: a restart of a finished id or a continue-as-new starts a
  * new execution further down the same partition), ParentInstanceId / ParentTaskId /
  * ParentHistoryStart (sub-orchestrations), PendingEvents (JSON array of the names of external
- * events received and not yet taken by a waitForExternalEvent).
+ * events received and not yet taken by a waitForExternalEvent), Version (the orchestration
+ * version the instance started with, host.json's `defaultVersion` then; absent for an instance
+ * started without one).
  *
  * `<TaskHub>History`: one entity per history event. PartitionKey: the encoded instance id;
  * RowKey: the sequence number zero-padded to 10 digits, so rows sort in order. Properties:
@@ -75,6 +77,8 @@ export interface InstanceRecord {
   parentTaskId?: number;
   parentHistoryStart?: number;
   pendingEvents: string[];
+  /** The orchestration version it started with (kept by every later execution); undefined: none. */
+  version?: string;
 }
 
 /** A history event as stored: the package's fields, `Timestamp` (and `FireAt`) as ISO text. */
@@ -195,6 +199,7 @@ function instanceEntity(record: InstanceRecord): TableEntity<Record<string, unkn
   if (record.parentInstanceId !== undefined) entity.ParentInstanceId = record.parentInstanceId;
   if (record.parentTaskId !== undefined) entity.ParentTaskId = record.parentTaskId;
   if (record.parentHistoryStart !== undefined) entity.ParentHistoryStart = record.parentHistoryStart;
+  if (record.version !== undefined) entity.Version = record.version;
   putText(entity, "Input", record.input);
   putText(entity, "Output", record.output);
   putText(entity, "CustomStatus", record.customStatus);
@@ -224,6 +229,8 @@ function instanceFromEntity(entity: Record<string, unknown>): InstanceRecord {
   if (parentInstanceId !== undefined) record.parentInstanceId = parentInstanceId;
   if (parentTaskId !== undefined) record.parentTaskId = parentTaskId;
   if (parentHistoryStart !== undefined) record.parentHistoryStart = parentHistoryStart;
+  const version = optionalString(entity.Version);
+  if (version !== undefined) record.version = version;
   return record;
 }
 

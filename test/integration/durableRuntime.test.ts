@@ -22,6 +22,7 @@ import {
   type OrchestrationStatus,
   PayloadTooLargeError,
   type Registration,
+  type OrchestrationVersioning,
   type RuntimeClock,
   type RuntimeLogger,
 } from "../../local/durable/index.ts";
@@ -58,6 +59,7 @@ interface Opened {
   store: DurableStore;
   hub: string;
   errors: string[];
+  warnings: string[];
 }
 
 function newHub(): string {
@@ -67,23 +69,35 @@ function newHub(): string {
 
 /** A runtime over its own task hub (or the given one, to restart over the same tables). */
 async function open(
-  options: { hub?: string; registrations?: Registration[]; maxConcurrentActivities?: number; clock?: RuntimeClock } = {},
+  options: {
+    hub?: string;
+    registrations?: Registration[];
+    maxConcurrentActivities?: number;
+    clock?: RuntimeClock;
+    versioning?: OrchestrationVersioning;
+  } = {},
 ): Promise<Opened> {
   const hub = options.hub ?? newHub();
   const store = await DurableStore.open({ connectionString: azurite.connectionString, taskHub: hub });
   const clock = new VirtualClock();
   const errors: string[] = [];
-  const logger: RuntimeLogger = { info: () => undefined, warn: () => undefined, error: (message) => errors.push(message) };
+  const warnings: string[] = [];
+  const logger: RuntimeLogger = {
+    info: () => undefined,
+    warn: (message) => warnings.push(message),
+    error: (message) => errors.push(message),
+  };
   const runtime = new LocalDurableRuntime({
     registrations: options.registrations ?? registrations,
     store,
     clock: options.clock ?? clock,
     logger,
     maxConcurrentActivities: options.maxConcurrentActivities ?? 8,
+    ...(options.versioning ? { versioning: options.versioning } : {}),
   });
   runtimes.push(runtime);
   await runtime.start();
-  return { runtime, clock, store, hub, errors };
+  return { runtime, clock, store, hub, errors, warnings };
 }
 
 async function status(runtime: LocalDurableRuntime, instanceId: string, showHistory = false): Promise<OrchestrationStatus> {
@@ -488,6 +502,95 @@ describe("local Durable runtime", () => {
     expect(done.runtimeStatus).toBe("Completed");
     expect(eventTypes(done, "TaskScheduled").map((event) => event.Name)).toEqual(["readResource", "checkGuards", "deallocateVm"]);
     expect(executionCount("deallocateVm")).toBe(1);
+  });
+
+  it("stamps an instance and its sub-orchestration with the default version, which context.df.version reads on every replay", async () => {
+    const { runtime } = await open({ versioning: { defaultVersion: "1.0" } });
+    const id = await runtime.startNew("reportVersion", { instanceId: "versioned-1" });
+    const done = await runtime.waitForCompletion(id, { timeoutMs: 10_000 });
+    expect(done.runtimeStatus).toBe("Completed");
+    // Read after two activities and a sub-orchestration: every replay saw it.
+    expect(done.output).toEqual({ version: "1.0", child: "1.0" });
+    expect(done.version).toBe("1.0");
+    expect((await status(runtime, `${id}:child`)).version).toBe("1.0");
+    const started = eventTypes(await status(runtime, id, true), "ExecutionStarted");
+    expect(started.map((event) => event.Version)).toEqual(["1.0"]);
+
+    const asked = await runtime.startNew("reportVersion", { instanceId: "versioned-2", version: "0.9" });
+    expect((await runtime.waitForCompletion(asked, { timeoutMs: 10_000 })).output).toEqual({ version: "0.9", child: "1.0" });
+  });
+
+  it("an instance keeps the version it started with when a runtime of a newer version resumes it", async () => {
+    const first = await open({ versioning: { defaultVersion: "1.0" } });
+    const id = await first.runtime.startNew("approvalRace", { instanceId: "kept-version", input: { timeoutHours: 8 } });
+    await first.runtime.whenIdle();
+    await first.runtime.stop();
+
+    const second = await open({ hub: first.hub, versioning: { defaultVersion: "2.0" } });
+    const fresh = await second.runtime.startNew("reportVersion", { instanceId: "new-version" });
+    await second.runtime.raiseEvent(id, "ApprovalDecision", "yes");
+    await second.runtime.whenIdle();
+    expect(await status(second.runtime, id)).toMatchObject({ runtimeStatus: "Completed", version: "1.0" });
+    expect((await status(second.runtime, fresh)).output).toEqual({ version: "2.0", child: "2.0" });
+  });
+
+  it("an instance started before versioning (no version) runs on a runtime with a default version, as the oldest", async () => {
+    const first = await open();
+    const id = await first.runtime.startNew("approvalRace", { instanceId: "unversioned", input: { timeoutHours: 8 } });
+    await first.runtime.whenIdle();
+    await first.runtime.stop();
+    expect((await status(first.runtime, id)).version).toBeNull();
+
+    const second = await open({ hub: first.hub, versioning: { defaultVersion: "1.0", matchStrategy: "CurrentOrOlder" } });
+    await second.runtime.raiseEvent(id, "ApprovalDecision", "yes");
+    await second.runtime.whenIdle();
+    expect(await status(second.runtime, id)).toMatchObject({ runtimeStatus: "Completed", version: null });
+  });
+
+  it("a runtime of an older version leaves a newer instance as it is (Reject); one of its version runs it on", async () => {
+    const newer = await open({ versioning: { defaultVersion: "2.0" } });
+    const id = await newer.runtime.startNew("approvalRace", { instanceId: "from-the-future", input: { timeoutHours: 8 } });
+    await newer.runtime.whenIdle();
+    await newer.runtime.stop();
+    const before = await status(newer.runtime, id, true);
+
+    // A rollback: the old code comes back while the instance waits.
+    const older = await open({ hub: newer.hub, versioning: { defaultVersion: "1.0", failureStrategy: "Reject" } });
+    await older.runtime.raiseEvent(id, "ApprovalDecision", "yes");
+    await older.runtime.whenIdle();
+    const left = await status(older.runtime, id, true);
+    expect(left.runtimeStatus).toBe("Running");
+    // The event is kept; nothing was replayed or scheduled.
+    expect(left.history?.map((event) => event.EventType)).toEqual([
+      ...(before.history ?? []).map((event) => event.EventType),
+      "EventRaised",
+    ]);
+    expect(older.warnings).toContain(
+      "instance from-the-future (approvalRace) left for a runtime of its version: it started with version 2.0, newer than this runtime's version 1.0 (versionMatchStrategy CurrentOrOlder)",
+    );
+    await older.runtime.stop();
+
+    const again = await open({ hub: newer.hub, versioning: { defaultVersion: "2.0" } });
+    await again.runtime.whenIdle();
+    expect(await status(again.runtime, id)).toMatchObject({ runtimeStatus: "Completed", output: { outcome: "decided", decision: "yes" } });
+  });
+
+  it("fails an instance of a version it may not run when versionFailureStrategy is Fail, and Strict refuses older ones too", async () => {
+    const v2 = await open({ versioning: { defaultVersion: "2.0" } });
+    const older = await v2.runtime.startNew("approvalRace", { instanceId: "strict-old", input: { timeoutHours: 8 }, version: "1.0" });
+    await v2.runtime.whenIdle();
+    await v2.runtime.stop();
+
+    const strict = await open({ hub: v2.hub, versioning: { defaultVersion: "2.0", matchStrategy: "Strict", failureStrategy: "Fail" } });
+    await strict.runtime.raiseEvent(older, "ApprovalDecision", "yes");
+    await strict.runtime.whenIdle();
+    const failed = await status(strict.runtime, older);
+    expect(failed.runtimeStatus).toBe("Failed");
+    expect(failed.output as FailureOutput).toMatchObject({
+      errorType: "OrchestrationVersionMismatchError",
+      message:
+        "instance strict-old (approvalRace): it started with version 1.0 and this runtime runs only version 2.0 (versionMatchStrategy Strict)",
+    });
   });
 
   it("a runtime killed mid-workflow (SIGKILL) resumes in a new process; completed activities never run again", async () => {
