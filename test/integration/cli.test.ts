@@ -84,7 +84,7 @@ describe("governor apply", () => {
     expect(stdout).toMatch(/^stop-idle-nonprod-vms \[deallocate\] approval: approved \(auto-approve\)$/m);
     expect(stdout).toMatch(/^ {2}applied {7}vm-odoo-dev-01: deallocate deallocated vm-odoo-dev-01/m);
     expect(stdout).toMatch(/^ {2}applied {7}aks-odoo-dev: start started AKS cluster aks-odoo-dev/m);
-    expect(stdout).toMatch(/16 workflows: \d+ applied, \d+ already done, \d+ skipped, 0 failed\./);
+    expect(stdout).toMatch(/17 workflows: \d+ applied, \d+ already done, \d+ skipped, 0 failed\./);
   });
 
   it("without approval, lets the approvals time out and acts only where no approval is required", async () => {

@@ -96,14 +96,14 @@ describe("policies kept in a blob", () => {
     const pushed = await push(file("ours.yaml", PACK_TEXT), `blob:${container}/governor.yaml`);
     expect(pushed.stderr).toBe("");
     expect(pushed.code).toBe(0);
-    expect(pushed.stdout).toContain("22 policies (8 enforce, 14 audit): valid");
+    expect(pushed.stdout).toContain("33 policies (18 enforce, 15 audit): valid");
     expect(pushed.stdout).toContain(`pushed to blob:${container}/governor.yaml, ETag`);
     const etag = pushedEtag(pushed.stdout);
     expect(await etagOf(container, "governor.yaml")).toBe(etag);
 
     const policies = source(`blob:${container}/governor.yaml`);
     const set = await policies.current();
-    expect(set.policies).toHaveLength(22);
+    expect(set.policies).toHaveLength(33);
     expect(set.sources).toEqual([`blob:${container}/governor.yaml`]);
     expect(policies.version()).toBe(etag);
   });
@@ -117,7 +117,7 @@ describe("policies kept in a blob", () => {
 
     const second = await push(file("audit.yaml", withMode(PACK_TEXT, "stop-idle-nonprod-vms", "audit")), location);
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain("22 policies (7 enforce, 15 audit): valid");
+    expect(second.stdout).toContain("33 policies (17 enforce, 16 audit): valid");
     const etag = pushedEtag(second.stdout);
     expect(etag).not.toBe(first);
     expect(modeOf(await policies.current(), "stop-idle-nonprod-vms")).toBe("audit");
@@ -242,8 +242,8 @@ describe("policies kept in a blob", () => {
     const policies = source(location, { trail: () => trail });
     await policies.current();
     await service.getContainerClient(container).deleteBlob("governor.yaml");
-    expect((await policies.current()).policies).toHaveLength(22);
-    expect((await policies.current()).policies).toHaveLength(22);
+    expect((await policies.current()).policies).toHaveLength(33);
+    expect((await policies.current()).policies).toHaveLength(33);
     const notices = await trail.query({ kind: "notice" });
     expect(notices.map((notice) => notice.id)).toEqual([`policies:${location}:refused:missing-after-${good}`]);
     expect(notices[0]?.reason).toContain("does not exist");
@@ -271,7 +271,7 @@ describe("policies kept in a blob", () => {
   it("a package path works as before, and a file rewritten with a mistake keeps the last good set too", async () => {
     const config = loadConfig({ GOVERNOR_SUBSCRIPTION_ID: "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31", GOVERNOR_TASK_HUB: "GovernorTest" });
     expect(config.policyFile).toBe("policies/odoo-distribution.yaml");
-    expect((await appPolicies(config, {})).policies).toHaveLength(22);
+    expect((await appPolicies(config, {})).policies).toHaveLength(33);
 
     const path = file("local.yaml", PACK_TEXT);
     const trail = TableAuditTrail.fromConnectionString(azurite.connectionString, { table: `PolicyFile${process.pid}` });

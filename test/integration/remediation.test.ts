@@ -394,7 +394,7 @@ describe("remediation under injected throttling and 5xx", () => {
   it("ends in the same state as without faults, with no resource changed twice and every failure reported with its reason", async () => {
     expect(requests.length).toBeGreaterThanOrEqual(15);
     expect(new Set(requests.map((each) => each.action.type))).toEqual(
-      new Set(["tag", "deallocate", "stop", "delete", "downgrade", "snapshot-then-delete", "enroll-backup"]),
+      new Set(["tag", "deallocate", "stop", "delete", "downgrade", "snapshot-then-delete", "resize", "enroll-backup"]),
     );
 
     const calmOutcomes = await Promise.all(requests.map((each) => applyRemediation(each, depsFor(calm))));
