@@ -150,6 +150,20 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     expect(downgrade?.outcomes).toEqual([expect.objectContaining({ outcome: "applied", action: "downgrade" })]);
   });
 
+  it("resizes the oversized test VM to the size its finding named, running again, and leaves the busy one as it was", () => {
+    const vm = (name: string) =>
+      app.emulator.core.store.list({ type: "Microsoft.Compute/virtualMachines" }).find((item) => item.arm.name === name);
+    const resize = results.find((result) => result.policy === "rightsize-nonprod-vms");
+    expect(resize?.outcomes).toEqual([expect.objectContaining({ outcome: "applied", action: "resize" })]);
+    const size = (name: string) => (vm(name)?.arm.properties as { hardwareProfile?: { vmSize?: string } }).hardwareProfile?.vmSize;
+    expect(size("vm-odoo-test-reporting-01")).not.toBe("Standard_D16s_v5");
+    expect(vm("vm-odoo-test-reporting-01")?.arm.tags?.["governor-resize"]).toMatch(
+      new RegExp(`^${size("vm-odoo-test-reporting-01")} from Standard_D16s_v5; running;`),
+    );
+    expect(power(app, "vm-odoo-test-reporting-01")).toBe("running");
+    expect(size("vm-odoo-test-build-01")).toBe("Standard_D4s_v5");
+  });
+
   it("deletes the non-production orphans, and leaves their in-use and production counterparts", () => {
     for (const name of [
       "pip-odoo-dev-old-bastion",
