@@ -55,10 +55,14 @@ describe("the baselines' facts", () => {
   it("read each asked resource's diagnostic settings: to a workspace, to storage only, or none", () => {
     const of = (name: string) => facts.diagnosticSettings?.[named(name).id.toLowerCase()];
     expect(of("psql-odoo-prod")).toEqual({
-      settings: [{ name: "diag-psql-odoo-prod", workspaceId: expect.stringMatching(/\/workspaces\/law-odoo-prod$/), enabled: true }],
+      settings: [
+        { name: "diag-psql-odoo-prod", workspaceId: expect.stringMatching(/\/workspaces\/law-odoo-prod$/) as unknown, enabled: true },
+      ],
     });
     expect(of("psql-odoo-staging")).toEqual({
-      settings: [{ name: "diag-psql-odoo-staging-archive", storageAccountId: expect.stringMatching(/stodooprodfiles$/), enabled: true }],
+      settings: [
+        { name: "diag-psql-odoo-staging-archive", storageAccountId: expect.stringMatching(/stodooprodfiles$/) as unknown, enabled: true },
+      ],
     });
     expect(of("kv-odoo-staging")).toEqual({ settings: [] });
     // Not asked for: AKS clusters and Redis caches.
