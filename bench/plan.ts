@@ -17,7 +17,8 @@
  * The emulator and the planner each run in a process of their own, so that `peakRssMb` is the
  * planner's alone and the emulator's CPU does not count as the planner's time.
  *
- * Usage: node bench/plan.ts [--sizes 1000,10000]
+ * Usage: node bench/plan.ts [--sizes 1000,10000] [--policies file.yaml]
+ * (`--policies` measures another pack, e.g. one without the baselines, to see what each part costs).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
@@ -115,13 +116,13 @@ async function runEmulator(size: number): Promise<void> {
   process.send?.(ready);
 }
 
-async function runGatherer(): Promise<void> {
+async function runGatherer(policies: string): Promise<void> {
   const [message] = (await once(process, "message")) as [EmulatorReady];
   const target = emulatorTarget(message, message.subscriptionId);
   const counter = createRequestCounter();
   const started = performance.now();
   const registry = builtinRegistry();
-  const set = await loadPolicyFile(DEFAULT_POLICIES, registry);
+  const set = await loadPolicyFile(policies, registry);
   const { inventory, evaluation } = await plan(target, set, new Date(message.now), registry, { requestCounter: counter });
   const result: GatherResult = {
     type: "result",
@@ -143,12 +144,12 @@ async function nextMessage<T extends { type: string }>(child: ChildProcess, type
   }
 }
 
-async function measure(size: number): Promise<void> {
+async function measure(size: number, policies: string): Promise<void> {
   const script = new URL(import.meta.url).pathname;
   const emulator = fork(script, ["--role", "emulator", "--size", String(size)]);
   try {
     const ready = await nextMessage<EmulatorReady>(emulator, "ready");
-    const gatherer = fork(script, ["--role", "gather"]);
+    const gatherer = fork(script, ["--role", "gather", "--policies", policies]);
     gatherer.send(ready);
     const result = await nextMessage<GatherResult>(gatherer, "result");
     emulator.send({ type: "requests" });
@@ -172,9 +173,14 @@ async function measure(size: number): Promise<void> {
 }
 
 const { values } = parseArgs({
-  options: { role: { type: "string" }, size: { type: "string" }, sizes: { type: "string", default: "1000,10000" } },
+  options: {
+    role: { type: "string" },
+    size: { type: "string" },
+    sizes: { type: "string", default: "1000,10000" },
+    policies: { type: "string", default: DEFAULT_POLICIES },
+  },
 });
 
 if (values.role === "emulator") await runEmulator(Number(values.size));
-else if (values.role === "gather") await runGatherer();
-else for (const size of values.sizes.split(",").map(Number)) await measure(size);
+else if (values.role === "gather") await runGatherer(values.policies);
+else for (const size of values.sizes.split(",").map(Number)) await measure(size, values.policies);

@@ -16,6 +16,7 @@ import { gatherDiagnosticSettings } from "./diagnosticSettings.ts";
 import { gatherInstanceViews } from "./instanceViews.ts";
 import { listLocks } from "./locks.ts";
 import { gatherMetricFacts } from "./metrics.ts";
+import { createReadPacer } from "./readPacer.ts";
 import { graphClientFor, listResourceGroups, listResources } from "./resourceGraph.ts";
 import { gatherServerParameters } from "./serverParameters.ts";
 import { gatherVmSizes } from "./vmSizes.ts";
@@ -148,7 +149,8 @@ export async function gatherFacts(
   options: GatherOptions & { scope?: FactScope } = {},
 ): Promise<Facts> {
   const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
-  const policies = policiesOf(options);
+  // The per-resource reads outrun ARM's read refill at 10,000 resources: paced, they are not retried.
+  const policies = [...policiesOf(options), createReadPacer({ reserve: 2 * (options.concurrency ?? DEFAULT_CONCURRENCY) })];
   const metricRequests = metricRequestsOf(requests);
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));
   const wantsInstanceViews = (requests["vm-scale-set"] ?? []).some((request) => request.type === "instance-view");
