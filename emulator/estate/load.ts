@@ -23,6 +23,13 @@ export interface EstateResource {
   /** What a user would PUT: location, tags, sku, properties… */
   body: Record<string, unknown>;
   sim?: SimulationState;
+  /**
+   * The `provisioningState` ARM shows instead of `Succeeded`: a resource caught mid-operation
+   * (`Updating`, `Deleting`, `Creating`) or left `Failed` by one. A PUT cannot set it (ARM ignores
+   * it in a body), so an estate plants it here. No operation runs: it stays until a change of the
+   * resource completes.
+   */
+  provisioningState?: string;
 }
 
 /** A management lock; `scope` is a resource group or resource id (as `EstateBuilder.id` builds them). */
@@ -78,7 +85,9 @@ export function loadEstate(core: EmulatorCore, estate: EstateDefinition): void {
     }
     const id = estateResourceId(subscriptionId, entry.resourceGroup, entry.type, entry.name);
     const name = entry.name.split("/").at(-1) as string;
-    core.store.put(core.materialise(entry.type, { id, name, body: entry.body, ...(entry.sim ? { sim: entry.sim } : {}) }));
+    const resource = core.materialise(entry.type, { id, name, body: entry.body, ...(entry.sim ? { sim: entry.sim } : {}) });
+    if (entry.provisioningState !== undefined) (resource.arm.properties ??= {}).provisioningState = entry.provisioningState;
+    core.store.put(resource);
   }
   for (const lock of estate.locks ?? []) {
     if (!core.store.get(lock.scope) && !/^\/subscriptions\/[^/]+(\/resourcegroups\/[^/]+)?$/i.test(lock.scope)) {

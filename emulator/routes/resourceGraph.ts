@@ -226,7 +226,8 @@ function groupRow(group: ArmResource, subscriptionId: string, tenantId: string):
       resourceGroup: group.name.toLowerCase(),
       subscriptionId: subscriptionId.toLowerCase(),
       managedBy: stringOr(group.managedBy, ""),
-      properties: { provisioningState: "Succeeded" },
+      // A group being deleted shows Deleting here too, as its GET does.
+      properties: { provisioningState: stringOr(group.properties?.provisioningState, "Succeeded") },
       tags: group.tags ?? {},
     },
     tenantId,

@@ -5,7 +5,9 @@
  *
  * 1. the resource is read again from ARM (gone: `already-done` for a delete, `skipped` otherwise);
  * 2. already as the action leaves it (deallocated, tags in place, protected): `already-done`,
- *    nothing sent;
+ *    nothing sent; otherwise, one that another operation holds (`provisioningState` Creating,
+ *    Updating, Deleting) or that an operation left Failed is `skipped` (`busy`), unless the
+ *    executor recognises the same change under way and joins it;
  * 3. the guards (exemption, production, change window) and THE POLICY are evaluated again for
  *    this one resource on the fresh read, with the facts it needs gathered again (this VM's CPU
  *    through the batch metrics API, backup coverage): a resource someone started using, tagged
@@ -47,6 +49,7 @@ import {
 import { executorFor, undoesSomething, undoneBy } from "../actions/index.ts";
 import { tagValue } from "../policy/settings.ts";
 import { parseStoppedBy, STOPPED_BY_TAG } from "./stoppedBy.ts";
+import { busyReason } from "./busy.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import type { RemediationOutcome, RemediationRequest } from "./types.ts";
@@ -414,6 +417,12 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
   // 2. Already as the action leaves it: nothing to send.
   const assessment: Assessment = executor.assess(ctx);
   if (assessment.status === "done") return { ...base, outcome: "already-done", reason: assessment.reason, before, after: before };
+  // 2b. Held by another operation, or failed: not acted on. A change the executor knows as its own
+  // under way (a delete of a resource already Deleting, a deallocate of a deallocating VM) is joined instead.
+  if (assessment.status !== "in-progress") {
+    const busy = busyReason(resource);
+    if (busy !== undefined) return skipped(new Skip("busy", busy), { before });
+  }
   if (assessment.status === "refused") return skipped(new Skip("executor", assessment.reason), { before });
 
   // 3. The guards, then the policy, on the fresh read.

@@ -4,7 +4,8 @@ import { DEFAULT_SUBSCRIPTION_ID } from "../../emulator/core.ts";
 import type { EstateDefinition, EstateResource } from "../../emulator/estate/load.ts";
 import { startEmulator, type Emulator } from "../../emulator/server.ts";
 import type { ResourceChange } from "../../emulator/store.ts";
-import { emulatorTarget } from "../../shared/azure/target.ts";
+import { type AzureTarget, emulatorTarget } from "../../shared/azure/target.ts";
+import { graphClientFor, queryAllRows } from "../../shared/inventory/resourceGraph.ts";
 import { rawRequest } from "../support/http.ts";
 
 const SUB = DEFAULT_SUBSCRIPTION_ID;
@@ -57,11 +58,30 @@ const estate: EstateDefinition = {
         },
       },
     },
+    {
+      type: "Microsoft.Compute/snapshots",
+      resourceGroup: RG,
+      name: "snap-test-db-01-2026-11-27",
+      body: {
+        location: "westeurope",
+        tags: { environment: "test" },
+        properties: {
+          creationData: {
+            createOption: "Copy",
+            sourceResourceId: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/disk-test-db-01`,
+          },
+          diskSizeGB: 256,
+          timeCreated: "2026-11-27T02:00:00.000Z",
+        },
+      },
+    },
+    { ...vm(RG, "vm-test-updating-01"), provisioningState: "Updating" },
     ...["01", "02", "03", "04", "05"].map((index) => vm(TRAINING_RG, `vm-training-${index}`, "deallocated")),
   ],
 };
 
 let emulator: Emulator;
+let target: AzureTarget;
 let client: ComputeManagementClient;
 const changes: ResourceChange[] = [];
 
@@ -69,7 +89,7 @@ beforeAll(async () => {
   // One status poll answers InProgress before each operation completes, so transitional states show.
   emulator = await startEmulator({ estate, throttle: false, lroPolls: 1, listPageSize: 2 });
   emulator.core.store.changes.on("change", (change) => changes.push(change));
-  const target = emulatorTarget(emulator, emulator.core.subscriptionId);
+  target = emulatorTarget(emulator, emulator.core.subscriptionId);
   client = new ComputeManagementClient(target.credential, target.subscriptionId, { endpoint: target.armEndpoint, ...target.clientOptions });
 });
 afterAll(async () => emulator.close());
@@ -189,6 +209,19 @@ describe("virtual machines through the real ComputeManagementClient", () => {
     expect(inRegion).toEqual(expect.arrayContaining(["vm-training-05", "vm-test-idle-01"]));
   });
 
+  it("shows a VM the estate planted mid-update as Updating, with its instance view, until a change of it completes", async () => {
+    const planted = await client.virtualMachines.get(RG, "vm-test-updating-01", { expand: "instanceView" });
+    expect(planted.provisioningState).toBe("Updating");
+    expect(planted.instanceView?.statuses?.map((status) => status.code)).toContain("ProvisioningState/updating");
+    expect(powerState(planted.instanceView ?? {})).toBe("PowerState/running");
+    const listed: VirtualMachine[] = [];
+    for await (const each of client.virtualMachines.list(RG)) listed.push(each);
+    expect(listed.find((each) => each.name === "vm-test-updating-01")?.provisioningState).toBe("Updating");
+
+    await client.virtualMachines.beginUpdateAndWait(RG, "vm-test-updating-01", { tags: { environment: "test", touched: "yes" } }, FAST);
+    expect((await client.virtualMachines.get(RG, "vm-test-updating-01")).provisioningState).toBe("Succeeded");
+  });
+
   it("answers 404 ResourceNotFound for a VM that does not exist, and ResourceGroupNotFound when the group is missing", async () => {
     await expect(client.virtualMachines.get(RG, "vm-does-not-exist")).rejects.toMatchObject({ statusCode: 404, code: "ResourceNotFound" });
     await expect(client.virtualMachines.get("rg-missing", "vm-any")).rejects.toMatchObject({
@@ -262,6 +295,29 @@ describe("managed disks and snapshots through the real ComputeManagementClient",
       code: "ResourceNotFound",
     });
     expect(changesFor("snap-test-db-01-2026-11-20").map((change) => change.operationName)).toEqual(["Microsoft.Compute/snapshots/delete"]);
+  });
+
+  it("shows a snapshot Deleting in a GET and in Resource Graph while its delete runs, then answers 404", async () => {
+    const name = "snap-test-db-01-2026-11-27";
+    const stateInGraph = async (): Promise<unknown[]> => {
+      const graph = await graphClientFor(target);
+      const rows = await queryAllRows(
+        graph,
+        target.subscriptionId,
+        `Resources | where name =~ '${name}' | project name, state = tostring(properties.provisioningState)`,
+      );
+      return rows.map((row) => row.state);
+    };
+    expect((await client.snapshots.get(RG, name)).provisioningState).toBe("Succeeded");
+
+    const poller = await client.snapshots.beginDelete(RG, name, FAST);
+    expect((await client.snapshots.get(RG, name)).provisioningState).toBe("Deleting");
+    expect(await stateInGraph()).toEqual(["Deleting"]);
+
+    await poller.pollUntilDone();
+    await expect(client.snapshots.get(RG, name)).rejects.toMatchObject({ statusCode: 404 });
+    expect(await stateInGraph()).toEqual([]);
+    expect(changesFor(name).map((change) => change.operationName)).toEqual(["Microsoft.Compute/snapshots/delete"]);
   });
 
   it("answers 204 to the delete of a snapshot that does not exist, as Azure does", async () => {

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EstateDefinition } from "../../emulator/estate/load.ts";
 import { startEmulator, type Emulator } from "../../emulator/server.ts";
 import type { ResourceChange } from "../../emulator/store.ts";
-import { emulatorTarget } from "../../shared/azure/target.ts";
+import { type AzureTarget, emulatorTarget } from "../../shared/azure/target.ts";
+import { graphClientFor, queryAllRows } from "../../shared/inventory/resourceGraph.ts";
 
 const SUB = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
 const PROD = "rg-odoo-prod";
@@ -65,12 +66,13 @@ let emulator: Emulator;
 let locks: ManagementLockClient;
 let resources: ResourceManagementClient;
 let compute: ComputeManagementClient;
+let target: AzureTarget;
 const changes: ResourceChange[] = [];
 
 beforeAll(async () => {
   emulator = await startEmulator({ estate, throttle: false, lroPolls: 1 });
   emulator.core.store.changes.on("change", (change) => changes.push(change));
-  const target = emulatorTarget(emulator, emulator.core.subscriptionId);
+  target = emulatorTarget(emulator, emulator.core.subscriptionId);
   const options = { endpoint: target.armEndpoint, ...target.clientOptions };
   locks = new ManagementLockClient(target.credential, target.subscriptionId, options);
   resources = new ResourceManagementClient(target.credential, target.subscriptionId, options);
@@ -166,9 +168,15 @@ describe("management locks through the real ManagementLockClient", () => {
 });
 
 describe("resource group deletion through the real ResourceManagementClient", () => {
-  it("deletes an empty group with a long-running operation: Deleting while it runs, then gone, with one event", async () => {
+  it("deletes an empty group with a long-running operation: Deleting while it runs (a GET and Resource Graph), then gone, with one event", async () => {
     const poller = await resources.resourceGroups.beginDelete(POC, FAST);
     expect((await resources.resourceGroups.get(POC)).properties?.provisioningState).toBe("Deleting");
+    const rows = await queryAllRows(
+      await graphClientFor(target),
+      target.subscriptionId,
+      `ResourceContainers | where type =~ 'microsoft.resources/subscriptions/resourcegroups' and name =~ '${POC}' | project state = tostring(properties.provisioningState)`,
+    );
+    expect(rows.map((row) => row.state)).toEqual(["Deleting"]);
     await poller.pollUntilDone();
     await expect(resources.resourceGroups.get(POC)).rejects.toMatchObject({ statusCode: 404, code: "ResourceGroupNotFound" });
     expect(changes.filter((change) => change.resourceId.endsWith(`/${POC}`)).map((change) => change.operationName)).toEqual([

@@ -12,7 +12,7 @@ import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate } from "../../emulator/estate/sample.ts";
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
 import type { ResourceChange } from "../../emulator/store.ts";
-import { resourcesClient } from "../../shared/azure/clients.ts";
+import { computeClient, resourcesClient } from "../../shared/azure/clients.ts";
 import { type AzureTarget, emulatorTarget } from "../../shared/azure/target.ts";
 import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { plan } from "../../shared/planner.ts";
@@ -440,5 +440,69 @@ describe("remediation under injected throttling and 5xx", () => {
       perOperation.set(key, (perOperation.get(key) ?? 0) + 1);
     }
     expect([...perOperation].filter(([, count]) => count > 1)).toEqual([]);
+  });
+});
+
+describe("remediation of resources in transition (provisioningState)", () => {
+  let running: Running;
+  const UPDATING_VM = vm("rg-odoo-dev", "vm-odoo-dev-01");
+  const FAILED_VM = vm("rg-odoo-dev", "vm-odoo-dev-02");
+
+  beforeAll(async () => {
+    // Planted as Azure shows them mid-operation: an update of vm-odoo-dev-01 under way, vm-odoo-dev-02 left Failed.
+    const { estate } = sampleEstate();
+    const planted: Record<string, string> = { "vm-odoo-dev-01": "Updating", "vm-odoo-dev-02": "Failed" };
+    const resources = estate.resources.map((entry) =>
+      entry.type === "Microsoft.Compute/virtualMachines" && planted[entry.name] !== undefined
+        ? { ...entry, provisioningState: planted[entry.name] }
+        : entry,
+    );
+    const emulator = await startEmulator({ estate: { ...estate, resources }, clock: new VirtualClock(sample.now), subscriptionId: SUB });
+    const changes: ResourceChange[] = [];
+    emulator.core.store.changes.on("change", (change) => changes.push(change));
+    running = { emulator, target: emulatorTarget(emulator, SUB, SDK_RETRY), changes, close: () => emulator.close() };
+  });
+  afterAll(async () => running.close());
+
+  it("skips an idle dev VM whose update is under way (provisioningState Updating) as busy, and sends nothing", async () => {
+    const mark = running.emulator.core.log.mark;
+    const outcome = await applyRemediation(request("stop-idle-nonprod-vms", UPDATING_VM), depsFor(running));
+    expect(outcome).toMatchObject({
+      outcome: "skipped",
+      guard: "busy",
+      reason: "busy: provisioningState Updating; try next sweep",
+      before: { exists: true, powerState: "running" },
+    });
+    expect(powerOf(running, UPDATING_VM)).toBe("running");
+    expect(changesOf(running, UPDATING_VM)).toEqual([]);
+    expect(writesSince(running, mark)).toEqual([]);
+  });
+
+  it("skips a VM an operation left Failed, saying it needs a person, and sends nothing", async () => {
+    const mark = running.emulator.core.log.mark;
+    const outcome = await applyRemediation(request("stop-idle-nonprod-vms", FAILED_VM), depsFor(running));
+    expect(outcome).toMatchObject({ outcome: "skipped", guard: "busy" });
+    expect(outcome.reason).toMatch(/^failed: provisioningState Failed; .*needs a person/);
+    expect(powerOf(running, FAILED_VM)).toBe("running");
+    expect(writesSince(running, mark)).toEqual([]);
+  });
+
+  it("keeps an expired snapshot while the newer one of its disk is being deleted: the one Deleting is not counted as the newest", async () => {
+    const newest = snapshot("snap-odoo-dev-01-2026-11-20");
+    const older = snapshot("snap-odoo-dev-01-2026-07-01");
+    // Someone deletes the newest snapshot; its long-running delete is still in flight (nothing polls it).
+    const client = await computeClient(running.target);
+    await client.snapshots.beginDelete("rg-odoo-dev", "snap-odoo-dev-01-2026-11-20", { updateIntervalInMs: 60_000 });
+    expect(running.emulator.core.store.get(newest)?.arm.properties?.provisioningState).toBe("Deleting");
+
+    const mark = running.emulator.core.log.mark;
+    const outcome = await applyRemediation(request("snapshot-retention-nonprod", older), depsFor(running));
+    expect(outcome).toMatchObject({ outcome: "skipped", guard: "conditions" });
+    expect(outcome.reason).toContain(
+      "the newest of 3 snapshots of disk vm-odoo-dev-01_OsDisk_1, which still exists (not counted: snap-odoo-dev-01-2026-11-20 is Deleting)",
+    );
+    expect(running.emulator.core.store.get(older)).toBeDefined();
+    expect(changesOf(running, older)).toEqual([]);
+    expect(writesSince(running, mark)).toEqual([]);
   });
 });

@@ -260,7 +260,11 @@ export function patchDisk(ctx: RouteContext, type: string, nameParam: string): R
   return { ...answer, status: 200 };
 }
 
-/** DELETE of a disk or snapshot: 204 when there is nothing to delete, 409 while it is in use. */
+/**
+ * DELETE of a disk or snapshot: 204 when there is nothing to delete, 409 while it is in use;
+ * otherwise long-running, the resource showing `provisioningState: Deleting` (in a GET, a list and
+ * Resource Graph) until the operation completes and it is gone.
+ */
 export function deleteDiskLike(ctx: RouteContext, type: string, nameParam: string, kind: "disk" | "snapshot"): RouteResult {
   const { core } = ctx;
   const ref = refFromPath(ctx, type, nameParam);
@@ -285,6 +289,7 @@ export function deleteDiskLike(ctx: RouteContext, type: string, nameParam: strin
       `The ${kind} '${resource.arm.name}' cannot be deleted while it is the source of a copy in progress: ${copies.join(", ")}. Retry after the copy completes.`,
     );
   }
+  (resource.arm.properties ??= {}).provisioningState = "Deleting";
   return startOperation(ctx, resource.arm.location, () => {
     const current = findResource(core, ref);
     if (!current) return undefined;

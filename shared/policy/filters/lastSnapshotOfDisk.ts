@@ -10,7 +10,12 @@
  * sense (there is no disk left to protect); `snapshot-source` finds those. When the order cannot
  * be decided (this snapshot or a sibling has no creation time, or the disk is in another
  * subscription) the outcome is `unknown`, so nothing is deleted on a guess.
+ *
+ * Only a settled snapshot is a restore point: one Azure shows `Creating`, `Deleting` or `Failed`
+ * (`provisioningState`) does not count as the newest of its disk, so a sweep that finds the newest
+ * one being deleted keeps the one before it rather than deleting that too.
  */
+import { unsettledStateOf } from "../../remediation/busy.ts";
 import { createdAtMs } from "../inventoryIndex.ts";
 import type { FilterDefinition } from "../registry.ts";
 import { formatDay } from "./format.ts";
@@ -35,7 +40,7 @@ export const lastSnapshotOfDiskFilter: FilterDefinition<LastSnapshotArgs> = {
     return { last: condition["last-snapshot-of-disk"] === true };
   },
   reads() {
-    return ["properties.creationData.sourceResourceId", "createdAt"];
+    return ["properties.creationData.sourceResourceId", "properties.provisioningState", "createdAt"];
   },
   evaluate(resource, args, ctx) {
     if (resource.kind !== "snapshot") return { outcome: "not-applicable", reason: "not a snapshot" };
@@ -54,7 +59,14 @@ export const lastSnapshotOfDiskFilter: FilterDefinition<LastSnapshotArgs> = {
       case "exists":
         break;
     }
-    const siblings = ctx.index.snapshotsBySourceDisk.get(source.id.toLowerCase()) ?? [resource];
+    const unsettled = unsettledStateOf(resource);
+    if (unsettled) return answer(false, `${resource.name} is ${unsettled.state}: not a restore point of disk ${source.name}`);
+    const all = ctx.index.snapshotsBySourceDisk.get(source.id.toLowerCase()) ?? [resource];
+    const siblings = all.filter((sibling) => unsettledStateOf(sibling) === undefined);
+    const notCounted = all.flatMap((sibling) => {
+      const state = unsettledStateOf(sibling)?.state;
+      return state === undefined ? [] : [`${sibling.name} is ${state}`];
+    });
     const undated = siblings.filter((sibling) => createdAtMs(sibling) === undefined);
     if (undated.length > 0) {
       return {
@@ -65,7 +77,8 @@ export const lastSnapshotOfDiskFilter: FilterDefinition<LastSnapshotArgs> = {
     const own = createdAtMs(resource) as number;
     const newer = siblings.filter((sibling) => (createdAtMs(sibling) as number) > own);
     const count = siblings.length === 1 ? "the only snapshot" : `the newest of ${siblings.length} snapshots`;
-    if (newer.length === 0) return answer(true, `${count} of disk ${source.name}, which still exists`);
+    const aside = notCounted.length === 0 ? "" : ` (not counted: ${notCounted.join(", ")})`;
+    if (newer.length === 0) return answer(true, `${count} of disk ${source.name}, which still exists${aside}`);
     const newest = newer.reduce((best, sibling) => ((createdAtMs(sibling) as number) > (createdAtMs(best) as number) ? sibling : best));
     return answer(
       false,

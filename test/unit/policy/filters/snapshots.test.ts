@@ -79,6 +79,47 @@ describe("last-snapshot-of-disk filter", () => {
     });
   });
 
+  it("3. matches (false) a snapshot that is itself being deleted: it is no longer the restore point of its disk", () => {
+    const going = snapshotOf(disk, "snap-odoo-dev-01-2026-11-20", 3, { properties: { provisioningState: "Deleting" } });
+    expect(
+      check(lastSnapshotOfDiskFilter, "{ last-snapshot-of-disk: false }", going, context({ resources: [disk, going, older] })),
+    ).toEqual({
+      outcome: "match",
+      reason: "snap-odoo-dev-01-2026-11-20 is Deleting: not a restore point of disk vm-odoo-dev-01_OsDisk_1",
+    });
+  });
+
+  it("4. matches (false) an older snapshot whose newer sibling is settled (Succeeded): that one still counts", () => {
+    const settledNewest = snapshotOf(disk, "snap-odoo-dev-01-2026-11-20", 3, { properties: { provisioningState: "Succeeded" } });
+    expect(
+      check(lastSnapshotOfDiskFilter, "{ last-snapshot-of-disk: false }", older, context({ resources: [disk, settledNewest, older] })),
+    ).toEqual({
+      outcome: "match",
+      reason: "not the newest snapshot of disk vm-odoo-dev-01_OsDisk_1: snap-odoo-dev-01-2026-11-20 (2026-11-20) is newer",
+    });
+  });
+
+  it.each(["Deleting", "Failed", "Creating"])(
+    "compliant: an older snapshot whose only newer sibling is %s is the newest restore point of its disk, so it is kept",
+    (state) => {
+      const unsettled = snapshotOf(disk, "snap-odoo-dev-01-2026-11-20", 3, { properties: { provisioningState: state } });
+      expect(
+        check(lastSnapshotOfDiskFilter, "{ last-snapshot-of-disk: false }", older, context({ resources: [disk, unsettled, older] })),
+      ).toEqual({
+        outcome: "no-match",
+        reason: `the only snapshot of disk vm-odoo-dev-01_OsDisk_1, which still exists (not counted: snap-odoo-dev-01-2026-11-20 is ${state})`,
+      });
+    },
+  );
+
+  it("does not let a sibling being deleted without a creation time leave the newest undecided", () => {
+    const undatedGoing = snapshotOf(disk, "snap-undated", 0, { createdAt: undefined, properties: { provisioningState: "Deleting" } });
+    expect(
+      check(lastSnapshotOfDiskFilter, "{ last-snapshot-of-disk: false }", older, context({ resources: [disk, older, undatedGoing] }))
+        .outcome,
+    ).toBe("no-match");
+  });
+
   it("is unknown when a sibling has no creation time, so the newest cannot be told", () => {
     const undated = snapshotOf(disk, "snap-undated", 0, { createdAt: undefined });
     const ctx = context({ resources: [disk, older, undated] });
