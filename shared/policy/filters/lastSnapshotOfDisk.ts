@@ -15,7 +15,7 @@
  * (`provisioningState`) does not count as the newest of its disk, so a sweep that finds the newest
  * one being deleted keeps the one before it rather than deleting that too.
  */
-import { unsettledStateOf } from "../../remediation/busy.ts";
+import { unsettledStateOf } from "../../resourceTypes/provisioningState.ts";
 import { createdAtMs } from "../inventoryIndex.ts";
 import type { FilterDefinition } from "../registry.ts";
 import { formatDay } from "./format.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { busyReason, unsettledState } from "../../../shared/remediation/busy.ts";
+import { busyReason } from "../../../shared/remediation/busy.ts";
+import { unsettledState } from "../../../shared/resourceTypes/provisioningState.ts";
 
 const VM = "Microsoft.Compute/virtualMachines";
 const AKS = "Microsoft.ContainerService/managedClusters";
