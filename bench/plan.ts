@@ -1,13 +1,14 @@
 /**
  * `npm run bench:plan`: how many requests, how long and how much memory `plan` with the built-in
- * pack takes (inventory, facts: 72 h CPU average of every running VM, backup coverage, locks,
+ * pack takes (inventory, facts: 72 h CPU average and a week of half-hours of the running non-production VMs, backup coverage, locks,
  * diagnostic settings and server parameters, then evaluation) for generated estates of 1,000 and 10,000 resources, against the emulator with
  * 20 ms of latency on every route, with ARM throttling and the Resource Graph quota on.
  *
  * Prints one JSON line per size: `{ resources, requests, minimalRequests, seconds, peakRssMb, findings }`.
  * `requests` are those the emulator answered (retries included); `minimalRequests` is what the
  * APIs cannot do with less: Resource Graph pages of 1,000 rows (resources, resource groups, scale
- * sets' instances), batches of 50 running VMs per region, the vault listing and two listings per
+ * sets' instances), batches of 50 running VMs per region among those the pack's metric policies
+ * can find (non-production), the vault listing and two listings per
  * vault, the page of Azure Policy exemptions, the page of locks, and what the pack's baselines
  * read per resource because Azure has no list of it: one diagnostic settings list per PostgreSQL
  * server, AKS cluster, storage account and key vault, one `ssl_min_protocol_version` read per
@@ -56,6 +57,8 @@ interface GatherResult {
   findings: number;
 }
 
+const NON_PRODUCTION = new Set(["dev", "test", "training", "staging"]);
+
 const ceilDiv = (count: number, size: number): number => Math.max(1, Math.ceil(count / size));
 
 /** The requests no gatherer can do without, counted from the tables Resource Graph serves. */
@@ -70,6 +73,8 @@ function minimalRequests(tables: ReturnType<typeof resourceGraphTables>): number
     if (row.type !== "microsoft.compute/virtualmachines") continue;
     const properties = row.properties as { extended?: { instanceView?: { powerState?: { code?: string } } } };
     if (properties.extended?.instanceView?.powerState?.code !== "PowerState/running") continue;
+    // The pack's metric policies (stop-idle-nonprod-vms, rightsize-nonprod-vms) can only find VMs of these environments.
+    if (!NON_PRODUCTION.has(String((row.tags as Record<string, unknown> | undefined)?.environment))) continue;
     const region = String(row.location);
     runningVmsByRegion.set(region, (runningVmsByRegion.get(region) ?? 0) + 1);
   }

@@ -107,6 +107,12 @@ export function metricRequestsOf(requests: FactRequestsByKind): MetricRequest[] 
   return metricRequests;
 }
 
+/** A metric request as the fact request a filter or an action made of it, for the scope. */
+function metricFactRequest(request: MetricRequest): FactRequest {
+  const { kind: _kind, ...fact } = request;
+  return { type: "metric", ...fact };
+}
+
 /** The regions of the resources whose kinds ask for VM sizes: each region's sizes are listed once. */
 export function vmSizeRegionsOf(inventory: Pick<Inventory, "resources">, requests: FactRequestsByKind): string[] {
   const kinds = new Set(
@@ -138,8 +144,8 @@ function askedOf<T extends FactRequest["type"]>(
 /**
  * The facts the requests name, at `now` (the end of every metric window). Backup facts are read
  * when any kind asks for them, and then cover every VM; VM sizes, of every region a kind that
- * asks for them has resources in; the locks list when a resource in scope asks for it; diagnostic
- * settings and server parameters for each resource in scope that asks.
+ * asks for them has resources in; the locks list when a resource in scope asks for it; metrics,
+ * diagnostic settings and server parameters for each resource in scope that asks.
  */
 export async function gatherFacts(
   target: AzureTarget,
@@ -152,6 +158,7 @@ export async function gatherFacts(
   // The per-resource reads outrun ARM's read refill at 10,000 resources: paced, they are not retried.
   const policies = [...policiesOf(options), createReadPacer({ reserve: 2 * (options.concurrency ?? DEFAULT_CONCURRENCY) })];
   const metricRequests = metricRequestsOf(requests);
+  const scope = options.scope;
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));
   const wantsInstanceViews = (requests["vm-scale-set"] ?? []).some((request) => request.type === "instance-view");
   const sizeRegions = vmSizeRegionsOf(inventory, requests);
@@ -174,6 +181,7 @@ export async function gatherFacts(
           limiter,
           policies,
           onBatch: ({ batches, totalBatches }) => options.onProgress?.({ stage: "metrics", done: batches, total: totalBatches }),
+          ...(scope === undefined ? {} : { scope: (request, resource) => scope(metricFactRequest(request), resource) }),
         }),
     wantsBackup
       ? gatherBackupFacts(target, inventory.resources, {

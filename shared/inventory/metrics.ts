@@ -53,6 +53,8 @@ const POINT_FIELD: Record<MetricAggregation, "average" | "maximum" | "minimum" |
 
 export interface MetricBatch {
   kind: MetricKind;
+  /** What the batch's resources are asked: the requests of their kind in their scope. */
+  requests: MetricRequest[];
   region: string;
   namespace: string;
   /** The ids the metrics are read at (the resource's, or its metrics child's). */
@@ -70,7 +72,11 @@ export interface MetricsOptions {
   /** Added to each client's pipeline once per attempt (request counting). */
   policies?: readonly PipelinePolicy[];
   onBatch?: (progress: { batches: number; totalBatches: number }) => void;
+  /** Whether a resource is asked a request (a policy could still find it); every resource of the request's kind when absent. */
+  scope?: MetricScope;
 }
+
+export type MetricScope = (request: MetricRequest, resource: InventoryResource) => boolean;
 
 /** A resource emits metrics unless its power state says it does not run. */
 export function emitsMetrics(resource: InventoryResource): boolean {
@@ -96,19 +102,40 @@ function uniqueRequests(requests: readonly MetricRequest[]): MetricRequest[] {
   return [...seen.values()];
 }
 
-/**
- * The calls the requests need: per kind, the running resources grouped by region, 50 at a time,
- * with every metric and aggregation the kind's requests name, over their longest window.
- */
-export function planMetricBatches(resources: readonly InventoryResource[], requests: readonly MetricRequest[]): MetricBatch[] {
-  const batches: MetricBatch[] = [];
-  const byKind = new Map<MetricKind, MetricRequest[]>();
-  for (const request of uniqueRequests(requests)) {
-    const kindRequests = byKind.get(request.kind) ?? [];
-    kindRequests.push(request);
-    byKind.set(request.kind, kindRequests);
+/** The requests each running resource is asked, by resource, within the scope. */
+function askedOf(resources: readonly InventoryResource[], requests: readonly MetricRequest[], scope: MetricScope | undefined) {
+  const asked: Array<{ resource: InventoryResource; requests: MetricRequest[] }> = [];
+  for (const resource of resources) {
+    if (resource.kind === undefined || !emitsMetrics(resource)) continue;
+    const own = requests.filter((request) => request.kind === resource.kind && (scope?.(request, resource) ?? true));
+    if (own.length > 0) asked.push({ resource, requests: own });
   }
-  for (const [kind, kindRequests] of byKind) {
+  return asked;
+}
+
+/**
+ * The calls the requests need: the running resources grouped by kind, by what they are asked
+ * (a week of half-hours for the VMs rightsizing could resize, three days of hours for the others)
+ * and by region, 50 at a time, with every metric and aggregation their requests name, over their
+ * longest window.
+ */
+export function planMetricBatches(
+  resources: readonly InventoryResource[],
+  requests: readonly MetricRequest[],
+  scope?: MetricScope,
+): MetricBatch[] {
+  const batches: MetricBatch[] = [];
+  const groups = new Map<string, { kind: MetricKind; requests: MetricRequest[]; byRegion: Map<string, InventoryResource[]> }>();
+  for (const { resource, requests: own } of askedOf(resources, uniqueRequests(requests), scope)) {
+    const key = `${resource.kind}|${own.map(metricKey).sort().join(";")}`;
+    const group = groups.get(key) ?? { kind: resource.kind as MetricKind, requests: own, byRegion: new Map<string, InventoryResource[]>() };
+    groups.set(key, group);
+    const region = resource.location.toLowerCase();
+    const members = group.byRegion.get(region) ?? [];
+    members.push(resource);
+    group.byRegion.set(region, members);
+  }
+  for (const [, { kind, requests: kindRequests, byRegion }] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
     const source = metricSourceOf(kind);
     // A type with no metrics namespace has no data to ask for: its facts stay null.
     if (source === undefined) continue;
@@ -116,18 +143,21 @@ export function planMetricBatches(resources: readonly InventoryResource[], reque
     const aggregations = [...new Set(kindRequests.map((request) => POINT_FIELD[request.aggregation]))];
     const windowMs = Math.max(...kindRequests.map((request) => request.windowMs));
     const grainMs = Math.min(...kindRequests.map(grainOf));
-    const byRegion = new Map<string, string[]>();
-    for (const resource of resources) {
-      if (resource.kind !== kind || !emitsMetrics(resource)) continue;
-      const region = resource.location.toLowerCase();
-      const ids = byRegion.get(region) ?? [];
-      ids.push(`${resource.id}${source.idSuffix}`);
-      byRegion.set(region, ids);
-    }
-    for (const [region, ids] of [...byRegion].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [region, members] of [...byRegion].sort(([a], [b]) => a.localeCompare(b))) {
+      const ids = members.map((resource) => `${resource.id}${source.idSuffix}`);
       for (const metricIds of chunk(ids, MAX_RESOURCES_PER_BATCH)) {
         for (const names of chunk(metricNames, MAX_METRICS_PER_BATCH)) {
-          batches.push({ kind, region, namespace: source.namespace, metricIds, metricNames: names, aggregations, windowMs, grainMs });
+          batches.push({
+            kind,
+            requests: kindRequests.filter((request) => names.includes(request.metric)),
+            region,
+            namespace: source.namespace,
+            metricIds,
+            metricNames: names,
+            aggregations,
+            windowMs,
+            grainMs,
+          });
         }
       }
     }
@@ -269,7 +299,7 @@ export function metricFact(
 
 /**
  * Facts for every resource of every requested kind, by lower-case resource id and `metricKey`.
- * Resources that are not running, or whose metrics Azure did not return, have `value: null`.
+ * Resources that are not running, not in the scope, or whose metrics Azure did not return, have `value: null`.
  */
 export async function gatherMetricFacts(
   target: AzureTarget,
@@ -291,7 +321,7 @@ export async function gatherMetricFacts(
     resourceByMetricId.set(`${resource.id}${metricSourceOf(kind)?.idSuffix ?? ""}`.toLowerCase(), resource);
   }
 
-  const batches = planMetricBatches(resources, unique);
+  const batches = planMetricBatches(resources, unique, options.scope);
   const clients = new Map<string, Promise<MetricsClient>>();
   const clientFor = (region: string): Promise<MetricsClient> => {
     let client = clients.get(region);
@@ -325,8 +355,7 @@ export async function gatherMetricFacts(
         const resource = resourceByMetricId.get((result.resourceId ?? "").toLowerCase());
         const entry = resource && facts[resource.id.toLowerCase()];
         if (!entry) continue;
-        for (const request of unique) {
-          if (request.kind !== batch.kind || !batch.metricNames.includes(request.metric)) continue;
+        for (const request of batch.requests) {
           const metric = result.metrics.find((candidate) => candidate.name.toLowerCase() === request.metric.toLowerCase());
           // A metric that failed for this resource alone (errorCode) has no data: its fact stays null.
           // Without a dimension filter Azure answers one series per metric.

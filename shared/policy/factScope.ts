@@ -1,7 +1,8 @@
 /**
  * Which resources the facts Azure keeps per resource are read for. Diagnostic settings and server
- * parameters cost one request per resource, so they are read only for the resources a loaded
- * policy could still find: those of its kind whose other conditions, the ones that need no
+ * parameters cost one request per resource, and a week of half-hour metrics is a large answer per
+ * resource even in batches of 50, so they are read only for the resources a loaded policy could
+ * still find: those of its kind whose other conditions, the ones that need no
  * gathered fact (environment, tags, `value` on a property), do not already rule them out. The
  * policy's conditions all have to hold, so a resource one of them rules out is never a finding,
  * whatever its fact would say. A condition that cannot be decided without facts (`unknown`) rules
@@ -12,12 +13,15 @@ import { filtersOf } from "./conditions.ts";
 import { candidates, evaluateCondition } from "./evaluate.ts";
 import { buildIndex } from "./inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "./registry.ts";
-import type { Condition, FactRequest, FactScope, Inventory, Policy, PolicySet } from "./types.ts";
+import { type Condition, type FactRequest, type FactScope, type Inventory, metricKey, type Policy, type PolicySet } from "./types.ts";
 
-/** The fact types read for the resources in scope only; the others are read as their gatherers read them (metrics by batch, backup by vault). */
-export const SCOPED_FACTS: ReadonlySet<FactRequest["type"]> = new Set(["locks", "diagnostic-settings", "server-parameter"]);
+/** The fact types read for the resources in scope only; the others are read as their gatherers read them (backup by vault). */
+export const SCOPED_FACTS: ReadonlySet<FactRequest["type"]> = new Set(["locks", "diagnostic-settings", "server-parameter", "metric"]);
 
-const keyOf = (request: FactRequest): string => JSON.stringify(request);
+/** One key per fact, however the request's members are ordered (a metric is asked by filters and actions alike). */
+export function factKey(request: FactRequest): string {
+  return request.type === "metric" ? `metric|${metricKey(request)}` : JSON.stringify(request);
+}
 
 function requestsOf(policy: Policy, registry: Registry): FactRequest[] {
   return [
@@ -52,9 +56,9 @@ export function factTargets(set: PolicySet, inventory: Inventory, registry: Regi
       }),
     );
     for (const request of scoped) {
-      const ids = targets.get(keyOf(request)) ?? new Set<string>();
+      const ids = targets.get(factKey(request)) ?? new Set<string>();
       for (const resource of found) ids.add(resource.id.toLowerCase());
-      targets.set(keyOf(request), ids);
+      targets.set(factKey(request), ids);
     }
   }
   return targets;
@@ -63,5 +67,5 @@ export function factTargets(set: PolicySet, inventory: Inventory, registry: Regi
 /** The scope of the gatherer: a scoped fact for the resources `factTargets` names, every other fact as asked. */
 export function factScope(set: PolicySet, inventory: Inventory, registry: Registry, now: Date): FactScope {
   const targets = factTargets(set, inventory, registry, now);
-  return (request, resource) => !SCOPED_FACTS.has(request.type) || targets.get(keyOf(request))?.has(resource.id.toLowerCase()) === true;
+  return (request, resource) => !SCOPED_FACTS.has(request.type) || targets.get(factKey(request))?.has(resource.id.toLowerCase()) === true;
 }

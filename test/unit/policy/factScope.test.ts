@@ -65,10 +65,47 @@ describe("the resources per-resource facts are read for", () => {
     expect(inventory.resources.some((subject) => scope({ type: "locks" }, subject))).toBe(false);
   });
 
-  it("facts read in bulk (metrics, backup) stay as asked", () => {
+  it("a metric with no other condition is asked of every resource of its kind", () => {
     const scope = factScope(set, inventory, registry, NOW);
     expect(scope({ type: "metric", metric: "Percentage CPU", aggregation: "average", windowMs: 72 * 3_600_000 }, vm)).toBe(true);
     expect(scope({ type: "diagnostic-settings" }, cluster)).toBe(false);
     expect(scope({ type: "diagnostic-settings" }, account)).toBe(true);
+  });
+
+  it("a metric is asked only of the VMs a policy's environment leaves in, the filter's and the action's requests as one", () => {
+    const metrics = parsePolicyText(
+      `
+version: 1
+policies:
+  - name: idle-dev
+    resource: virtual-machine
+    when:
+      - environment: [dev]
+      - { metric: Percentage CPU, aggregation: average, over: 72h, below: 5 }
+    action: notify
+  - name: rightsize-dev
+    resource: virtual-machine
+    when:
+      - environment: [dev]
+    action: { type: resize, lookback: 7d, families: [D] }
+`,
+      "metrics.yaml",
+      registry,
+    );
+    const devVm = resource({ name: "vm-dev", tags: { environment: "dev" } });
+    const prodVm = resource({ name: "vm-prod", tags: { environment: "prod" } });
+    const scope = factScope(metrics, { ...inventory, resources: [devVm, prodVm] }, registry, NOW);
+    // Members in another order than the filter's: the same fact.
+    const average = { type: "metric", windowMs: 72 * 3_600_000, aggregation: "average", metric: "Percentage CPU" } as const;
+    expect(scope(average, devVm)).toBe(true);
+    expect(scope(average, prodVm)).toBe(false);
+    const rightsize = metrics.policies[1];
+    const asked = rightsize ? (registry.action("resize")?.facts?.(rightsize.action.args, "virtual-machine") ?? []) : [];
+    const halfHourly = asked.filter((request) => request.type === "metric");
+    expect(halfHourly.length).toBeGreaterThan(0);
+    for (const request of halfHourly) {
+      expect(scope(request, devVm)).toBe(true);
+      expect(scope(request, prodVm)).toBe(false);
+    }
   });
 });
