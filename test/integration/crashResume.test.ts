@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeKey } from "../../emulator/store.ts";
-import { approvalInstanceId, remediationChunkInstanceId } from "../../orchestrations/names.ts";
+import { approvalInstanceId, drillInstanceId, remediationChunkInstanceId } from "../../orchestrations/names.ts";
+import type { DrillInput } from "../../orchestrations/restoreDrill.ts";
+import type { DrillRecord } from "../../shared/drills/record.ts";
 import type { RemediateResult } from "../../orchestrations/remediate.ts";
 import { remediationsFor } from "../../orchestrations/remediations.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
@@ -51,7 +53,8 @@ function runtime(): RuntimeChild {
   return child;
 }
 
-const vm = (name: string) => estate.emulator.core.store.list({ type: "Microsoft.Compute/virtualMachines" }).find((r) => r.arm.name === name);
+const vm = (name: string) =>
+  estate.emulator.core.store.list({ type: "Microsoft.Compute/virtualMachines" }).find((r) => r.arm.name === name);
 
 /** Changes the emulator records, by resource and operation (the measure bench/apply.ts calls `changedTwice`). */
 function countChanges(): Map<string, number> {
@@ -118,7 +121,9 @@ describe("a runtime killed (SIGKILL) in the middle of a real workflow", () => {
       });
       // Killed once the deallocation was accepted and its status has been polled: the change is in flight.
       await until(
-        () => log.entries({ since, route: "virtualMachines.deallocate" }).length === 1 && log.entries({ since, route: "operations.status" }).length > 0,
+        () =>
+          log.entries({ since, route: "virtualMachines.deallocate" }).length === 1 &&
+          log.entries({ since, route: "operations.status" }).length > 0,
         "the deallocation to be followed",
         { runtime: first },
       );
@@ -178,5 +183,87 @@ describe("a runtime killed (SIGKILL) in the middle of a real workflow", () => {
     expect(approvals).toHaveLength(1);
     expect(approvals[0]?.actor).toEqual({ type: "person", id: "maria@nordwind.example" });
     expect(records.filter((record) => record.kind === "outcome" && record.resourceId === dev01)).toHaveLength(1);
+  }, 120_000);
+
+  it("restoreDrill: killed while it checks on its PostgreSQL restore, a new process finishes the drill on the same restore, which ran once", async () => {
+    const SERVER_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers";
+    const prodId = estate.emulator.core.store.list({ type: SERVER_TYPE }).find((server) => server.arm.name === "psql-odoo-prod")?.arm
+      .id as string;
+    const instanceId = drillInstanceId(prodId, "crash");
+    const input: DrillInput = {
+      serverId: prodId,
+      policy: "weekly-restore-drill",
+      args: { checks: ["connection", "core-tables"] },
+      trigger: { type: "manual", id: "crash" },
+    };
+    let restores = 0;
+    if (estate.postgres) estate.postgres.afterRestore = async () => void (restores += 1);
+    const log = estate.emulator.core.log;
+    const since = log.mark;
+    // The restore answers InProgress to its first status checks: the drill sleeps on durable timers in between.
+    const lro = estate.emulator.core.lro.options;
+    const polls = lro.polls;
+    lro.polls = 3;
+    try {
+      const first = runtime();
+      await first.ready;
+      await first.start("restoreDrill", instanceId, input);
+      // The virtual clock stands still: the first process checks once, then sleeps until the test moves it.
+      await until(async () => (await stageOf(hub, instanceId)) === "waiting-for-restore", "the drill to wait for its restore", {
+        runtime: first,
+      });
+      // The next status check hangs in the emulator (a slow answer, as Azure's can be) and the process is killed in the middle of it.
+      estate.emulator.core.faults.add({ route: "operations.*", latencyMs: 30_000 });
+      estate.clock.advance(31_000);
+      const polling = async (): Promise<boolean> =>
+        (await history(instanceId)).filter((event) => event.EventType === "TaskScheduled" && event.Name === "pollDrillRestore").length ===
+        2;
+      try {
+        await until(polling, "the second status check of the restore", { runtime: first });
+        expect((await first.kill()).signal).toBe("SIGKILL");
+      } finally {
+        estate.emulator.core.faults.clear();
+      }
+      const drillServersAtKill = log.entries({ since, route: "flexibleServers.create" });
+      expect(drillServersAtKill).toHaveLength(1);
+      const before = completions(await history(instanceId));
+      expect(before.map((done) => done.split("#")[0])).toEqual(["prepareDrill", "startDrillRestore", "pollDrillRestore"]);
+
+      const second = runtime();
+      const [status] = await finishInChild(estate, hub, second, [instanceId]);
+      await second.stop();
+      expect(status?.runtimeStatus, JSON.stringify(status?.output)).toBe("Completed");
+      const record = status?.output as DrillRecord;
+      expect(record.outcome, record.failures.join("; ")).toBe("passed");
+      expect(record.checks.map((check) => [check.name, check.status])).toEqual([
+        ["connection", "pass"],
+        ["core-tables", "pass"],
+      ]);
+      expect(record.teardown.confirmed).toBe(true);
+
+      // One restore: the new process followed the operation the killed one started, and asked for no other.
+      expect(restores).toBe(1);
+      expect(log.entries({ since, route: "flexibleServers.create" })).toHaveLength(1);
+      expect(log.entries({ since, route: "flexibleServers.delete" })).toHaveLength(1);
+      expect(
+        estate.emulator.core.store.list({ type: SERVER_TYPE }).filter((server) => server.arm.tags?.["governor-drill"] === "copy"),
+      ).toEqual([]);
+      const after = completions(await history(instanceId));
+      expect(after.slice(0, before.length)).toEqual(before);
+      expect(new Set(after).size).toBe(after.length);
+      expect(after.map((done) => done.split("#")[0]).filter((name) => name !== "pollDrillRestore")).toEqual([
+        "prepareDrill",
+        "startDrillRestore",
+        "openDrillAccess",
+        "verifyDrill",
+        "deleteDrillServer",
+        "recordDrill",
+      ]);
+      const trail = TableAuditTrail.fromConnectionString(estate.azurite.connectionString, { table: "GovernorAudit" });
+      expect(await trail.query({ instanceId, kind: "drill" })).toHaveLength(1);
+    } finally {
+      lro.polls = polls;
+      if (estate.postgres) estate.postgres.afterRestore = undefined;
+    }
   }, 120_000);
 });

@@ -34,7 +34,11 @@ export interface RuntimeChild {
 const SCRIPT = fileURLToPath(new URL("../fixtures/runtime/governorRuntime.ts", import.meta.url));
 
 export function spawnRuntime(estate: LocalEstate, options: { upgraded?: boolean; settings?: Record<string, string> } = {}): RuntimeChild {
-  const config = { settings: { ...estate.settings, ...options.settings }, now: estate.clock.now().toISOString(), upgraded: options.upgraded };
+  const config = {
+    settings: { ...estate.settings, ...options.settings },
+    now: estate.clock.now().toISOString(),
+    upgraded: options.upgraded,
+  };
   const child = spawn(process.execPath, [SCRIPT, JSON.stringify(config)], { stdio: ["ignore", "inherit", "pipe", "ipc"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
