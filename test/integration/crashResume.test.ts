@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A failed test may leave a runtime behind: only ours, by their own handles.
-  await Promise.all(children.map((child) => (child.child.exitCode === null && child.child.signalCode === null ? child.kill() : undefined)));
+  for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) await child.kill();
   await estate?.close();
   rmSync(workDir, { recursive: true, force: true });
 });
