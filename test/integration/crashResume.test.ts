@@ -148,7 +148,9 @@ describe("a runtime killed (SIGKILL) in the middle of a real workflow", () => {
     await second.stop();
     expect(status?.runtimeStatus, JSON.stringify(status?.output)).toBe("Completed");
     const result = (status as OrchestrationStatus).output as RemediateResult;
-    // The resumed activity found the deallocation under way and joined it: Azure completes both as one.
+    // The resumed activity found the deallocation under way and joined it: Azure completes both as one. It
+    // cannot tell the operation its own first run sent from anyone else's, so it reports it as one it found under
+    // way (`already-done`, which the savings ledger does not count), not as its change.
     expect(result.outcomes.find((outcome) => outcome.resourceId === dev01)).toMatchObject({
       outcome: "already-done",
       after: { exists: true, powerState: "deallocated" },
