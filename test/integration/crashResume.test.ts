@@ -164,6 +164,7 @@ describe("a runtime killed (SIGKILL) in the middle of a real workflow", () => {
     estate.emulator.core.lro.settleAll();
     expect([...changes].filter(([, count]) => count > 1)).toEqual([]);
     expect(changes.get(`${dev01.toLowerCase()} Microsoft.Compute/virtualMachines/deallocate/action`)).toBe(1);
+    // The VM's changes: the deallocation, and governor-stopped-by written once it was done.
     expect([...changes.keys()].filter((key) => key.startsWith(dev01.toLowerCase()))).toHaveLength(2);
 
     // Every completion recorded before the kill is still the only one of its task; the rest completed once each.
