@@ -142,7 +142,8 @@ function* settle<T>(
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-function* remediateOrchestrator(context: OrchestrationContext, input: RemediateInput): Generator<Task, RemediateResult, unknown> {
+/** Exported for a later version's orchestrator to keep these steps for its instances (see versions.ts). */
+export function* remediateOrchestrator(context: OrchestrationContext, input: RemediateInput): Generator<Task, RemediateResult, unknown> {
   const instanceId = context.df.instanceId;
   const total = plannedCount(input);
   const sources = chunkSources(input);
