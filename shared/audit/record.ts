@@ -18,6 +18,9 @@ export type TriggerType = (typeof TRIGGER_TYPES)[number];
 export const ACTOR_TYPES = ["governor", "person"] as const;
 export type ActorType = (typeof ACTOR_TYPES)[number];
 
+/** Governor itself, as the actor of what it decides and does. */
+export const GOVERNOR_ACTOR = { type: "governor", id: "governor" } as const;
+
 export const OUTCOMES = ["applied", "already-done", "skipped", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 

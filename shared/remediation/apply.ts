@@ -50,7 +50,7 @@ import { executorFor, undoesSomething, undoneBy } from "../actions/index.ts";
 import { tagValue } from "../policy/settings.ts";
 import { parseStoppedBy, STOPPED_BY_TAG } from "./stoppedBy.ts";
 import { busyReason } from "./busy.ts";
-import type { AuditRecord } from "../audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR, TRIGGER_TYPES, type TriggerType } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import type { RemediationOutcome, RemediationRequest } from "./types.ts";
 
@@ -61,8 +61,55 @@ export interface RemediationDeps {
   registry: Registry;
   now: () => Date;
   options?: RemediationOptions;
-  /** The audit trail, where a start reads which other policies stopped the resource too; without it, only the tag tells. */
-  trail?: Pick<AuditTrail, "query">;
+  /**
+   * The audit trail, where a start reads which other policies stopped the resource too (without
+   * it, only the tag tells), and where a change is marked sent before it is sent (`append`), so a
+   * workflow restarted mid-change knows the change it finds done or under way as its own.
+   */
+  trail?: Pick<AuditTrail, "query"> & Partial<Pick<AuditTrail, "append">>;
+}
+
+/** The id of the mark a workflow leaves before it sends a change to a resource: one per workflow, resource and action. */
+export function sentRecordId(
+  request: { instanceId: string; action: Pick<RemediationRequest["action"], "type"> },
+  resourceId: string,
+): string {
+  return `${request.instanceId}:sent:${resourceId.toLowerCase()}:${request.action.type}`;
+}
+
+function sentRecord(request: RemediationRequest, policy: Policy, resource: InventoryResource, wouldHave: string, now: Date): AuditRecord {
+  const type = (TRIGGER_TYPES as readonly string[]).includes(request.trigger.type) ? (request.trigger.type as TriggerType) : "manual";
+  return {
+    id: sentRecordId(request, resource.id),
+    at: now.toISOString(),
+    kind: "action",
+    policy: policy.name,
+    resourceId: resource.id,
+    action: request.action.type,
+    reason: `sending: ${wouldHave}`,
+    instanceId: request.instanceId,
+    trigger: { type, ...(request.trigger.id === undefined ? {} : { id: request.trigger.id }) },
+    actor: GOVERNOR_ACTOR,
+  };
+}
+
+/**
+ * Whether this workflow marked the change sent before and has not recorded its outcome yet: the
+ * activity runs again after a crash or a restart. Once the outcome is recorded, a run of the same
+ * workflow again is a repeat, and what it finds done is `already-done`. Unreadable, it is taken as
+ * not: the change is then reported `already-done`, which undercounts a saving but never claims
+ * another's change.
+ */
+async function sentBefore(request: RemediationRequest, resource: InventoryResource, deps: RemediationDeps, now: Date): Promise<boolean> {
+  if (!deps.trail) return false;
+  const id = sentRecordId(request, resource.id);
+  try {
+    const since = new Date(now.getTime() - STOPS_LOOKBACK_MS);
+    const records = await deps.trail.query({ instanceId: request.instanceId, resourceId: resource.id, since });
+    return records.some((record) => record.id === id) && !records.some((record) => record.kind === "outcome");
+  } catch {
+    return false;
+  }
 }
 
 /** How far back a start looks for other policies' stops of its resource. */
@@ -414,8 +461,16 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
   }
   const before = executor.state(ctx);
 
-  // 2. Already as the action leaves it: nothing to send.
+  // 2. Already as the action leaves it: nothing to send. Unless this workflow sent it before a
+  // restart (its mark in the trail): then the change is its own, applied, and what the change
+  // leaves beside the resource (a stop's owner tag) is written now if it was not.
   const assessment: Assessment = executor.assess(ctx);
+  const own = assessment.status === "done" || assessment.status === "in-progress" ? await sentBefore(request, resource, deps, now) : false;
+  if (assessment.status === "done" && own) {
+    await executor.settle?.(ctx);
+    const reason = `${executor.describe(ctx)} (sent before this workflow restarted, found done)`;
+    return { ...base, outcome: "applied", reason, before, after: executor.state(ctx) };
+  }
   if (assessment.status === "done") return { ...base, outcome: "already-done", reason: assessment.reason, before, after: before };
   // 2b. Held by another operation, or failed: not acted on. A change the executor knows as its own
   // under way (a delete of a resource already Deleting, a deallocate of a deallocating VM) is joined instead.
@@ -453,8 +508,17 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
     return skipped(new Skip("kill-switch", `kill switch on: would have ${wouldHave}; nothing changed`), { before });
   if (dryRun) return skipped(new Skip("dry-run", `dry-run: would have ${wouldHave}; nothing changed`), { before });
 
-  // 5. The change, waited for, retried and verified.
-  const result = await carryOut(executor, ctx, { recheck: guards, done: wouldHave });
+  // 5. Marked sent, then the change, waited for, retried and verified.
+  if (!own && deps.trail?.append) {
+    const append = deps.trail.append.bind(deps.trail);
+    try {
+      await retryingRead(() => append([sentRecord(request, policy, resource, wouldHave, now)]), options);
+    } catch (error) {
+      if (isProgrammingError(error)) throw error;
+      return failed(error, "could not mark the change sent in the audit trail, so it was not sent");
+    }
+  }
+  const result = await carryOut(executor, ctx, { recheck: guards, done: wouldHave, own });
   const { outcome, reason, attempts } = result;
   return {
     ...base,

@@ -102,6 +102,12 @@ export interface ActionExecutor<A = unknown> {
    * `accepted` once Azure has taken the request (the change may happen even if waiting fails).
    */
   change(ctx: ExecutorContext<A>, accepted: () => void): Promise<void>;
+  /**
+   * What the change leaves beside the resource's own state, once it is done (a stop's
+   * `governor-stopped-by`). `change` does it after its own send; a workflow restarted after it sent
+   * the change, which finds the change done, does it through this. Best effort: never throws.
+   */
+  settle?(ctx: ExecutorContext<A>): Promise<void>;
   /** Reads again what `assess` decides on; `undefined` when the resource is gone. */
   refresh(ctx: ExecutorContext<A>): Promise<ExecutorContext<A> | undefined>;
   /**
@@ -305,6 +311,8 @@ export interface CarryOutHooks {
   recheck(ctx: ExecutorContext): GuardBlock | undefined;
   /** In the past tense, for the reason of an applied change: `deallocated vm-odoo-dev-01`. */
   done: string;
+  /** The change under way is this workflow's own, sent before it restarted: joining it completes this change, not another's. */
+  own?: boolean;
 }
 
 const GONE: ResourceState = { exists: false };
@@ -319,7 +327,7 @@ const GONE: ResourceState = { exists: false };
 export async function carryOut(executor: Executor, initial: ExecutorContext, hooks: CarryOutHooks): Promise<CarryOutResult> {
   const { options } = initial;
   const waitUntil = Date.now() + options.maxWaitMs;
-  const joined = executor.assess(initial).status === "in-progress";
+  const joined = hooks.own !== true && executor.assess(initial).status === "in-progress";
   let ctx = initial;
   let accepted = false;
   let attempts = 0;

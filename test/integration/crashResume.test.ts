@@ -16,6 +16,9 @@ import type { DrillRecord } from "../../shared/drills/record.ts";
 import type { RemediateResult } from "../../orchestrations/remediate.ts";
 import { remediationsFor } from "../../orchestrations/remediations.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
+import { tagValue } from "../../shared/policy/settings.ts";
+import { sentRecordId } from "../../shared/remediation/apply.ts";
+import { STOPPED_BY_TAG } from "../../shared/remediation/stoppedBy.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { plan } from "../../shared/planner.ts";
@@ -148,11 +151,11 @@ describe("a runtime killed (SIGKILL) in the middle of a real workflow", () => {
     await second.stop();
     expect(status?.runtimeStatus, JSON.stringify(status?.output)).toBe("Completed");
     const result = (status as OrchestrationStatus).output as RemediateResult;
-    // The resumed activity found the deallocation under way and joined it: Azure completes both as one. It
-    // cannot tell the operation its own first run sent from anyone else's, so it reports it as one it found under
-    // way (`already-done`, which the savings ledger does not count), not as its change.
+    // The resumed activity found the deallocation under way and joined it: Azure completes both as one. The
+    // killed run had marked it sent in the audit trail, so it is this workflow's change (`applied`, which the
+    // savings ledger counts), not one found under way.
     expect(result.outcomes.find((outcome) => outcome.resourceId === dev01)).toMatchObject({
-      outcome: "already-done",
+      outcome: "applied",
       after: { exists: true, powerState: "deallocated" },
     });
     expect(vm("vm-odoo-dev-01")?.sim.powerState).toBe("deallocated");
@@ -186,6 +189,10 @@ describe("a runtime killed (SIGKILL) in the middle of a real workflow", () => {
     expect(approvals).toHaveLength(1);
     expect(approvals[0]?.actor).toEqual({ type: "person", id: "maria@nordwind.example" });
     expect(records.filter((record) => record.kind === "outcome" && record.resourceId === dev01)).toHaveLength(1);
+    // Marked sent once, by the killed run, before it sent the deallocation; the resumed run found the mark.
+    const sent = records.filter((record) => record.kind === "action" && record.resourceId === dev01);
+    expect(sent.map((record) => record.id)).toEqual([sentRecordId({ instanceId: id, action: { type: "deallocate" } }, dev01)]);
+    expect(tagValue(vm("vm-odoo-dev-01")?.arm.tags ?? {}, STOPPED_BY_TAG)).toMatch(/^stop-idle-nonprod-vms\b/);
   }, 120_000);
 
   it("restoreDrill: killed while it checks on its PostgreSQL restore, a new process finishes the drill on the same restore, which ran once", async () => {

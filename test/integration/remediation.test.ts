@@ -7,7 +7,15 @@
  */
 import { resourceEndState } from "../support/endState.ts";
 import { changeKey } from "../../emulator/store.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Azurite, startAzurite } from "../../local/azurite.ts";
+import { TableAuditTrail } from "../../shared/audit/trail.ts";
+import { tagValue } from "../../shared/policy/settings.ts";
+import { sentRecordId } from "../../shared/remediation/apply.ts";
+import { STOPPED_BY_TAG } from "../../shared/remediation/stoppedBy.ts";
 import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate } from "../../emulator/estate/sample.ts";
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
@@ -504,5 +512,95 @@ describe("remediation of resources in transition (provisioningState)", () => {
     expect(running.emulator.core.store.get(older)).toBeDefined();
     expect(changesOf(running, older)).toEqual([]);
     expect(writesSince(running, mark)).toEqual([]);
+  });
+});
+
+describe("a change the workflow marked sent before it restarted (audit trail on Azurite)", () => {
+  let running: Running;
+  let azurite: Azurite;
+  let trail: TableAuditTrail;
+  const DEV_01 = vm("rg-odoo-dev", "vm-odoo-dev-01");
+  const DEV_02 = vm("rg-odoo-dev", "vm-odoo-dev-02");
+  const MIGRATION = vm("rg-migration", "vm-migration-temp-01");
+  const idle = (resourceId: string) => request("stop-idle-nonprod-vms", resourceId);
+  const marks = async (resourceId: string) => (await trail.query({ resourceId, kind: "action" })).map((record) => record.id);
+
+  beforeAll(async () => {
+    running = await startSample();
+    azurite = await startAzurite({ location: mkdtempSync(join(tmpdir(), "governor-remediation-")) });
+    trail = TableAuditTrail.fromConnectionString(azurite.connectionString, { table: "GovernorAudit", now: () => sample.now });
+  });
+  afterAll(async () => {
+    await running.close();
+    await azurite?.close();
+  });
+
+  it("marks a change sent in the trail before sending it, once, and a second apply finds it done without marking again", async () => {
+    const first = await applyRemediation(idle(DEV_01), depsFor(running, { trail }));
+    expect(first.outcome).toBe("applied");
+    expect(await marks(DEV_01)).toEqual([sentRecordId(idle(DEV_01), DEV_01)]);
+    const [mark] = await trail.query({ resourceId: DEV_01, kind: "action" });
+    expect(mark).toMatchObject({ policy: "stop-idle-nonprod-vms", action: "deallocate", instanceId: idle(DEV_01).instanceId });
+    expect(mark?.reason).toMatch(/^sending: deallocated vm-odoo-dev-01/);
+    const again = await applyRemediation(idle(DEV_01), depsFor(running, { trail }));
+    // The same workflow's request again before its outcome is recorded (an activity delivered twice):
+    // its own change, found done, reported applied, and nothing sent.
+    expect(again.outcome).toBe("applied");
+    expect(changesOf(running, DEV_01).filter((change) => change.operationName.endsWith("/deallocate/action"))).toHaveLength(1);
+    expect(await marks(DEV_01)).toHaveLength(1);
+    // Once the workflow recorded the outcome, running it again is a repeat, not a resume: already-done.
+    await trail.append([
+      {
+        id: `${idle(DEV_01).instanceId}:outcome:${DEV_01.toLowerCase()}`,
+        at: sample.now.toISOString(),
+        kind: "outcome",
+        policy: "stop-idle-nonprod-vms",
+        resourceId: DEV_01,
+        action: "deallocate",
+        outcome: "applied",
+        reason: first.reason,
+        instanceId: idle(DEV_01).instanceId,
+        trigger: { type: "timer" },
+        actor: { type: "governor", id: "governor" },
+      },
+    ]);
+    const repeat = await applyRemediation(idle(DEV_01), depsFor(running, { trail }));
+    expect(repeat).toMatchObject({ outcome: "already-done", reason: "vm-odoo-dev-01 is already deallocated" });
+  });
+
+  it("a restarted workflow that finds its sent change done reports it applied and writes the owner tag the killed run never wrote", async () => {
+    // What the killed run left: its mark, and a VM Azure deallocated while no process watched.
+    await trail.append([
+      {
+        id: sentRecordId(idle(DEV_02), DEV_02),
+        at: sample.now.toISOString(),
+        kind: "action",
+        policy: "stop-idle-nonprod-vms",
+        resourceId: DEV_02,
+        action: "deallocate",
+        reason: "sending: deallocated vm-odoo-dev-02",
+        instanceId: idle(DEV_02).instanceId,
+        trigger: { type: "timer" },
+        actor: { type: "governor", id: "governor" },
+      },
+    ]);
+    const stored = running.emulator.core.store.get(DEV_02);
+    if (!stored) throw new Error("vm-odoo-dev-02 is not in the estate");
+    stored.sim.powerState = "deallocated";
+    const outcome = await applyRemediation(idle(DEV_02), depsFor(running, { trail }));
+    expect(outcome).toMatchObject({ outcome: "applied", after: { exists: true, powerState: "deallocated" } });
+    expect(outcome.reason).toMatch(/sent before this workflow restarted, found done/);
+    expect(tagValue(tagsOf(running, DEV_02) ?? {}, STOPPED_BY_TAG)).toMatch(/^stop-idle-nonprod-vms\b/);
+    expect(changesOf(running, DEV_02).map((change) => change.operationName)).toEqual(["Microsoft.Resources/tags/write"]);
+  });
+
+  it("a VM found deallocated with no mark of this workflow is another's change: already-done, no owner tag claimed", async () => {
+    const stored = running.emulator.core.store.get(MIGRATION);
+    if (!stored) throw new Error("vm-migration-temp-01 is not in the estate");
+    stored.sim.powerState = "deallocated";
+    const outcome = await applyRemediation(idle(MIGRATION), depsFor(running, { trail }));
+    expect(outcome).toMatchObject({ outcome: "already-done", reason: "vm-migration-temp-01 is already deallocated" });
+    expect(tagValue(tagsOf(running, MIGRATION) ?? {}, STOPPED_BY_TAG)).toBeUndefined();
+    expect(changesOf(running, MIGRATION)).toEqual([]);
   });
 });

@@ -259,7 +259,8 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString, { table: "GovernorAudit" });
     const records = await trail.query({ policy: "stop-idle-nonprod-vms" });
     const kinds = new Set(records.map((record) => record.kind));
-    expect([...kinds].sort()).toEqual(["approval", "decision", "outcome"]);
+    // `action`: each change marked sent before it was sent.
+    expect([...kinds].sort()).toEqual(["action", "approval", "decision", "outcome"]);
     const outcome = records.find((record) => record.kind === "outcome" && record.resourceId?.endsWith("/vm-odoo-dev-01"));
     expect(outcome).toMatchObject({ outcome: "applied", actor: { type: "governor" } });
     expect(outcome?.instanceId).toMatch(/^remediate:stop-idle-nonprod-vms:/);

@@ -35,6 +35,22 @@ export interface PowerActionSpec<A> {
 }
 
 export function powerExecutor<A>(spec: PowerActionSpec<A>): ActionExecutor<A> {
+  // Recorded once it is stopped, so a stop that failed leaves no trace. A stop whose owner could not be
+  // written is one no start can tell from a person's: it stays stopped, and the start says why.
+  const settle = async (ctx: ExecutorContext<A>): Promise<void> => {
+    if (spec.owner === "stop") {
+      // The time, so a resource found running with the tag still on it can be told started by Azure or by a person.
+      const owner = { [STOPPED_BY_TAG]: formatStoppedBy(stoppedByOf(ctx.request, ctx.evaluation.now)) };
+      await retryingRead(() => updateTags(ctx, "Merge", owner), ctx.options).catch((error: unknown) =>
+        console.warn(`${ctx.resource.name} stopped, but ${STOPPED_BY_TAG} was not written: ${azureFailure(error).message}`),
+      );
+    }
+    if (spec.owner === "start") {
+      const value = tagValue(ctx.resource.tags, STOPPED_BY_TAG);
+      // Best effort: the start happened; a tag left behind is overwritten by the next stop.
+      if (value !== undefined) await updateTags(ctx, "Delete", { [STOPPED_BY_TAG]: value }).catch(() => undefined);
+    }
+  };
   return {
     assess(ctx): Assessment {
       const state = ctx.resource.powerState;
@@ -48,21 +64,9 @@ export function powerExecutor<A>(spec: PowerActionSpec<A>): ActionExecutor<A> {
     async change(ctx, accepted) {
       const { resourceGroup, name } = parseResourceId(ctx.resource.id);
       await spec.send(ctx, { resourceGroup, name }, accepted);
-      // Recorded once it is stopped, so a stop that failed leaves no trace. A stop whose owner could not be
-      // written is one no start can tell from a person's: it stays stopped, and the start says why.
-      if (spec.owner === "stop") {
-        // The time, so a resource found running with the tag still on it can be told started by Azure or by a person.
-        const owner = { [STOPPED_BY_TAG]: formatStoppedBy(stoppedByOf(ctx.request, ctx.evaluation.now)) };
-        await retryingRead(() => updateTags(ctx, "Merge", owner), ctx.options).catch((error: unknown) =>
-          console.warn(`${ctx.resource.name} stopped, but ${STOPPED_BY_TAG} was not written: ${azureFailure(error).message}`),
-        );
-      }
-      if (spec.owner === "start") {
-        const value = tagValue(ctx.resource.tags, STOPPED_BY_TAG);
-        // Best effort: the start happened; a tag left behind is overwritten by the next stop.
-        if (value !== undefined) await updateTags(ctx, "Delete", { [STOPPED_BY_TAG]: value }).catch(() => undefined);
-      }
+      await settle(ctx);
     },
+    settle,
     refresh: refreshResource,
     state: powerState,
   };
