@@ -1,7 +1,8 @@
 /**
  * Azure Backup coverage of VMs: the subscription's Recovery Services vaults, each vault's VM
  * policies and protected items. A call per vault, not per VM: vaults are few (one per region and
- * tier), VMs many.
+ * tier), VMs many. A soft-deleted item (protection stopped with its data deleted, kept 14 days)
+ * is its own state of the fact, never protection (shared/inventory/backupItem.ts).
  */
 import type { RecoveryServicesClient } from "@azure/arm-recoveryservices";
 import type { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
