@@ -73,9 +73,8 @@ export function enrollmentTarget(
   const region = normaliseRegion(resource.location);
   const tier = tierFor(resource, args, ctx);
   // A soft-deleted item is undeleted and protected where it is: Azure refuses the VM to any other vault meanwhile.
-  const holding = ctx.facts.backup[resource.id.toLowerCase()]?.softDeleted
-    ? ctx.facts.backup[resource.id.toLowerCase()]?.vaultId
-    : undefined;
+  const fact = ctx.facts.backup[resource.id.toLowerCase()];
+  const holding = fact?.softDeleted ? fact.vaultId : undefined;
   const vaults = ctx.facts.vaults
     .filter((vault) => normaliseRegion(vault.location) === region)
     .filter((vault) => holding === undefined || vault.id.toLowerCase() === holding.toLowerCase())
