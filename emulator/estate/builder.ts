@@ -630,6 +630,23 @@ export class EstateBuilder {
     );
   }
 
+  /**
+   * A VM's backup item whose protection was stopped with its data deleted `daysAgo` days ago:
+   * Azure Backup keeps it soft-deleted for 14 days (routes/backup.ts), with no policy.
+   */
+  softDeletedProtection(vaultGroup: string, vault: string, vmId: string, daysAgo: number): string {
+    const parts = vmId.split("/");
+    const vmGroup = parts[4] as string;
+    const vmName = parts.at(-1) as string;
+    return this.add(
+      "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems",
+      vaultGroup,
+      `${vault}/Azure/iaasvmcontainer;iaasvmcontainerv2;${vmGroup};${vmName}/vm;iaasvmcontainerv2;${vmGroup};${vmName}`,
+      { properties: { protectedItemType: "Microsoft.Compute/virtualMachines", sourceResourceId: vmId } },
+      { createdAt: this.daysAgo(daysAgo + 90), softDeletedAt: this.daysAgo(daysAgo) },
+    );
+  }
+
   budget(name: string, spec: { amount: number; currentSpend: number; forecastSpend: number; contactEmails: string[] }): string {
     const start = new Date(Date.UTC(this.now.getUTCFullYear(), this.now.getUTCMonth(), 1)).toISOString();
     return this.add("Microsoft.Consumption/budgets", undefined, name, {

@@ -155,7 +155,10 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   b.protect("rg-backup", "rsv-odoo-westeurope", app1, gold);
   b.protect("rg-backup", "rsv-odoo-westeurope", app2, gold);
   b.protect("rg-backup", "rsv-odoo-westeurope", cron, gold);
-  plant("unprotected-prod-vm", worker1, "production VM with no Azure Backup protection");
+  // The batch worker's protection was stopped with its data deleted during a re-platforming: Azure keeps
+  // the item soft-deleted, and the pack's enrolment (which does not consent to undelete) refuses it.
+  b.softDeletedProtection("rg-backup", "rsv-odoo-westeurope", worker1, 3);
+  plant("unprotected-prod-vm", worker1, "production VM whose Azure Backup item is soft-deleted (stopped with its data deleted 3 days ago)");
   for (const id of [app1, app2, worker1, cron]) protect(id, "production VM");
   const prodPg = b.postgres("rg-odoo-prod", "psql-odoo-prod", {
     tags: { ...prodTags, "rto-minutes": "60", "rpo-minutes": "15", "governor-drill": "weekly" },

@@ -10,6 +10,19 @@
  * Protection is refused for a VM in another region than the vault or already protected by another
  * vault; enabling it again with the same policy answers 200 at once and changes nothing.
  *
+ * Discovery: a VM the estate holds is known to every vault of its region; a VM created through the
+ * API afterwards (`sim.backupDiscovered: false`) is protectable only after a vault's containers are
+ * refreshed (`POST .../backupFabrics/Azure/refreshContainers`: 202 with a Location under the fabric,
+ * `.../backupFabrics/Azure/operationResults/{id}`, answering 202 until done, then 204), and a PUT
+ * before then is refused.
+ *
+ * Soft delete: a DELETE of a protected item (stop protection and delete data) keeps it 14 days on
+ * the virtual clock as `ProtectionStopped`, `isScheduledForDeferredDelete: true`,
+ * `deferredDeleteTimeInUTC` (when it was deleted) and an empty `policyId`, then it is purged. A PUT
+ * protecting it is refused until it is undeleted: a PUT with `isRehydrate: true` (as Microsoft's
+ * REST tutorial "Undo the stop protection and delete data" documents) leaves it `ProtectionStopped`
+ * with its data kept; a PUT with a policy then resumes protection.
+ *
  * Every vault has a `DefaultPolicy` (daily at 22:30 UTC, 30 days) besides the policies written to
  * it. Backups follow the virtual clock: a protected VM is backed up daily at its policy's
  * scheduled time (read as UTC); until the first one it is `IRPending`. A protected item from an
@@ -33,6 +46,15 @@ const PROVIDER = "Microsoft.RecoveryServices";
 const VM_ITEM_TYPES = ["microsoft.compute/virtualmachines", "microsoft.classiccompute/virtualmachines"];
 
 const DAY_MS = 86_400_000;
+/** Fixed by Azure Backup: "it's fixed to 14 days of additional retention after the delete operation" (soft delete FAQ). */
+export const SOFT_DELETE_RETENTION_DAYS = 14;
+/**
+ * The code of Azure's refusal to protect a soft-deleted item. Not confirmed against a recorded
+ * Azure response (no example in the REST specs): the message says what Azure's does, undelete first.
+ */
+export const SOFT_DELETED_ERROR_CODE = "UserErrorBackupItemSoftDeleted";
+/** The code of the refusal to protect a VM the vault has not discovered. Not confirmed against a recorded Azure response either. */
+export const NOT_DISCOVERED_ERROR_CODE = "BMSUserErrorItemNotFound";
 const ESTATE_PROTECTION_AGE_DAYS = 30;
 const DEFAULT_POLICY_NAME = "DefaultPolicy";
 const DEFAULT_RUN_TIME = "2020-01-01T22:30:00Z";
@@ -283,9 +305,33 @@ function policyBody(core: EmulatorCore, policy: StoredResource, items: StoredRes
   return { ...policy.arm, properties: { ...propertiesOf(policy), protectedItemsCount: count } };
 }
 
+/** When a soft-deleted item is purged (ms), or undefined for an item that is not soft-deleted. */
+function purgeAtMs(item: StoredResource): number | undefined {
+  const deletedAt = Date.parse(asString(item.sim.softDeletedAt) ?? "");
+  return Number.isNaN(deletedAt) ? undefined : deletedAt + SOFT_DELETE_RETENTION_DAYS * DAY_MS;
+}
+
+const isSoftDeleted = (item: StoredResource): boolean => purgeAtMs(item) !== undefined;
+
+/** Removes the soft-deleted items of the subscription whose 14 days are over, as Azure purges them. */
+function purgeExpired(core: EmulatorCore, subscriptionId: string): void {
+  const now = core.clock.nowMs();
+  for (const item of core.store.list({ subscriptionId, type: PROTECTED_ITEM_TYPE })) {
+    const purgeAt = purgeAtMs(item);
+    if (purgeAt !== undefined && purgeAt <= now) core.store.delete(item.arm.id);
+  }
+}
+
 /** The protected item with its backups so far: daily at the policy's time since protection began. */
 function protectedItemBody(core: EmulatorCore, item: StoredResource): ArmResource {
   const properties = propertiesOf(item);
+  if (isSoftDeleted(item) || item.sim.stopped === true) {
+    // No backups are taken: the item keeps its last recovery point, and no policy.
+    const body: Json = { ...properties, protectionState: "ProtectionStopped", policyId: "" };
+    delete body.policyName;
+    if (isSoftDeleted(item)) Object.assign(body, { isScheduledForDeferredDelete: true, deferredDeleteTimeInUTC: item.sim.softDeletedAt });
+    return { ...item.arm, properties: body };
+  }
   const vault = core.store.get(vaultIdOf(item.arm.id));
   const policyId = asString(properties.policyId);
   const policy = vault && policyId ? findPolicy(core, vault, policyId) : undefined;
@@ -322,6 +368,13 @@ function protectableItemBody(vault: StoredResource, vm: StoredResource): Json {
       workloadType: "VM",
     },
   };
+}
+
+/** Whether the vault knows the VM: one of the estate's, or refreshed since it was created. */
+function discoveredBy(vault: StoredResource, vm: StoredResource): boolean {
+  if (vm.sim.backupDiscovered !== false) return true;
+  const discovered = Array.isArray(vault.sim.discoveredVms) ? (vault.sim.discoveredVms as string[]) : [];
+  return discovered.includes(idKey(vm.arm.id));
 }
 
 /** Every protected item of the subscription, by the id of the VM it protects. */
@@ -406,13 +459,72 @@ function operationIdOf(headers: Record<string, string>): string {
   return new URL(url).pathname.split("/").at(-1) ?? "";
 }
 
+/** Answers a long-running change of a protected item with the operation URLs Azure Backup points at the item itself. */
+function itemOperation(ctx: RouteContext, vault: StoredResource, id: string, complete: () => unknown): RouteResult {
+  const started = ctx.core.lro.start(
+    { subscriptionId: ctx.params.subscriptionId as string, provider: PROVIDER, location: vault.arm.location ?? "westeurope", complete },
+    ctx.baseUrl,
+  );
+  const operationId = operationIdOf(started.headers);
+  const apiVersion = encodeURIComponent(ctx.query.get("api-version") ?? "2025-02-01");
+  const headers: Record<string, string> = {
+    "Azure-AsyncOperation": `${ctx.baseUrl}${id}/operationsStatus/${operationId}?api-version=${apiVersion}`,
+    Location: `${ctx.baseUrl}${id}/operationResults/${operationId}?api-version=${apiVersion}`,
+  };
+  if (started.headers["Retry-After"] !== undefined) headers["Retry-After"] = started.headers["Retry-After"];
+  return { status: started.status, headers };
+}
+
+function emitItemWrite(core: EmulatorCore, item: StoredResource, operation = "write"): void {
+  core.store.emitChange({
+    kind: operation === "delete" ? "delete" : "write",
+    resourceId: item.arm.id,
+    resourceType: PROTECTED_ITEM_TYPE,
+    operationName: `${PROTECTED_ITEM_TYPE}/${operation}`,
+    at: core.nowIso(),
+  });
+}
+
+/** Undo of a soft delete (`isRehydrate: true`): the item keeps its data, protection stays stopped. Harmless when repeated. */
+function undelete(ctx: RouteContext, vault: StoredResource, item: StoredResource | undefined, id: string): RouteResult {
+  if (!isType(item, PROTECTED_ITEM_TYPE)) {
+    throw new ArmError(
+      404,
+      "ResourceNotFound",
+      `The protected item '${ctx.params.protectedItemName}' was not found in vault '${vault.arm.name}'.`,
+    );
+  }
+  if (!isSoftDeleted(item)) return { status: 200, body: protectedItemBody(ctx.core, item) };
+  return itemOperation(ctx, vault, id, () => {
+    const current = ctx.core.store.get(id);
+    if (!isType(current, PROTECTED_ITEM_TYPE)) return undefined;
+    if (isSoftDeleted(current)) {
+      delete current.sim.softDeletedAt;
+      current.sim.stopped = true;
+      emitItemWrite(ctx.core, current);
+    }
+    return protectedItemBody(ctx.core, current);
+  });
+}
+
 function enableProtection(ctx: RouteContext): RouteResult {
   const { core } = ctx;
   const subscriptionId = ctx.params.subscriptionId as string;
+  purgeExpired(core, subscriptionId);
   const vault = requireVault(ctx);
   const ref = itemRef(ctx);
   const body = requireObjectBody(ctx.body);
   const sent = asObject(body.properties) ?? {};
+  const id = protectedItemId(vault.arm.id, ref);
+  const current = core.store.get(id);
+  if (sent.isRehydrate === true) return undelete(ctx, vault, current, id);
+  if (isType(current, PROTECTED_ITEM_TYPE) && isSoftDeleted(current)) {
+    throw badRequest(
+      `The backup item '${ctx.params.protectedItemName}' is soft-deleted (deleted on ${current.sim.softDeletedAt as string}, purged ${SOFT_DELETE_RETENTION_DAYS} days later): ` +
+        "undelete it before protecting it again.",
+      SOFT_DELETED_ERROR_CODE,
+    );
+  }
   const itemType = asString(sent.protectedItemType);
   if (itemType !== undefined && !VM_ITEM_TYPES.includes(itemType.toLowerCase())) {
     throw badRequest(`protectedItemType '${itemType}' is not supported by the emulator: only Azure VMs are.`, "BadRequest");
@@ -440,7 +552,6 @@ function enableProtection(ctx: RouteContext): RouteResult {
   const policy = findPolicy(core, vault, policyId);
   if (!policy) throw badRequest(`Backup policy '${policyId}' was not found in vault '${vault.arm.name}'.`, "BadRequest");
 
-  const id = protectedItemId(vault.arm.id, ref);
   const already = protectionsBySource(core, subscriptionId).get(idKey(vm.arm.id));
   if (already && !sameId(already.arm.id, id)) {
     throw badRequest(
@@ -448,7 +559,13 @@ function enableProtection(ctx: RouteContext): RouteResult {
       "BadRequest",
     );
   }
-  if (already && sameId(asString(propertiesOf(already).policyId), policy.arm.id)) {
+  if (!already && !discoveredBy(vault, vm)) {
+    throw badRequest(
+      `Virtual machine '${vm.arm.name}' is not among the protectable items of vault '${vault.arm.name}': refresh the vault's containers first.`,
+      NOT_DISCOVERED_ERROR_CODE,
+    );
+  }
+  if (already && already.sim.stopped !== true && sameId(asString(propertiesOf(already).policyId), policy.arm.id)) {
     return { status: 200, body: protectedItemBody(core, already) };
   }
 
@@ -459,44 +576,81 @@ function enableProtection(ctx: RouteContext): RouteResult {
       policyId: policy.arm.id,
     },
   };
+  return itemOperation(ctx, vault, id, () => {
+    const existing = core.store.get(id);
+    const item = core.materialise(PROTECTED_ITEM_TYPE, {
+      id,
+      name: itemName(ref),
+      body: writeBody,
+      ...(isType(existing, PROTECTED_ITEM_TYPE) ? { existing } : { sim: { createdAt: core.nowIso() } }),
+    });
+    const changed =
+      !isType(existing, PROTECTED_ITEM_TYPE) ||
+      existing.sim.stopped === true ||
+      !sameId(asString(propertiesOf(existing).policyId), policy.arm.id);
+    // Resuming a stopped item protects it again; its recovery points were kept.
+    delete item.sim.stopped;
+    core.store.put(item);
+    if (changed) emitItemWrite(core, item);
+    return protectedItemBody(core, item);
+  });
+}
+
+/** Stop protection and delete data: with soft delete (always on in the emulator) the item stays 14 days. */
+function stopProtectionAndDelete(ctx: RouteContext): RouteResult {
+  const { core } = ctx;
+  purgeExpired(core, ctx.params.subscriptionId as string);
+  const vault = requireVault(ctx);
+  const id = protectedItemId(vault.arm.id, itemRef(ctx));
+  const item = core.store.get(id);
+  if (!isType(item, PROTECTED_ITEM_TYPE) || isSoftDeleted(item)) return { status: 204 };
+  return itemOperation(ctx, vault, id, () => {
+    const current = core.store.get(id);
+    if (!isType(current, PROTECTED_ITEM_TYPE) || isSoftDeleted(current)) return undefined;
+    current.sim.softDeletedAt = core.nowIso();
+    delete current.sim.stopped;
+    const properties = propertiesOf(current);
+    delete properties.policyId;
+    delete properties.policyName;
+    emitItemWrite(core, current, "delete");
+    return undefined;
+  });
+}
+
+/** Discovery of the VMs of the vault's region: each becomes protectable by this vault once the operation completes. */
+function refreshContainers(ctx: RouteContext): RouteResult {
+  const { core } = ctx;
+  const vault = requireVault(ctx);
+  if ((ctx.params.fabricName as string).toLowerCase() !== "azure") {
+    throw badRequest(`Fabric '${ctx.params.fabricName}' is not supported: Azure VMs are in the 'Azure' fabric.`, "BadRequest");
+  }
   const started = core.lro.start(
     {
-      subscriptionId,
+      subscriptionId: ctx.params.subscriptionId as string,
       provider: PROVIDER,
       location: vault.arm.location ?? "westeurope",
       complete: () => {
-        const current = core.store.get(id);
-        const item = core.materialise(PROTECTED_ITEM_TYPE, {
-          id,
-          name: itemName(ref),
-          body: writeBody,
-          ...(isType(current, PROTECTED_ITEM_TYPE) ? { existing: current } : { sim: { createdAt: core.nowIso() } }),
-        });
-        const changed = !isType(current, PROTECTED_ITEM_TYPE) || !sameId(asString(propertiesOf(current).policyId), policy.arm.id);
-        core.store.put(item);
-        if (changed) {
-          core.store.emitChange({
-            kind: "write",
-            resourceId: item.arm.id,
-            resourceType: PROTECTED_ITEM_TYPE,
-            operationName: `${PROTECTED_ITEM_TYPE}/write`,
-            at: core.nowIso(),
-          });
+        const current = core.store.get(vault.arm.id);
+        if (!current) return undefined;
+        const region = normaliseLocation(current.arm.location);
+        const known = new Set(Array.isArray(current.sim.discoveredVms) ? (current.sim.discoveredVms as string[]) : []);
+        for (const vm of core.store.list({ subscriptionId: ctx.params.subscriptionId as string, type: VM_TYPE })) {
+          if (normaliseLocation(vm.arm.location) === region) known.add(idKey(vm.arm.id));
         }
-        return protectedItemBody(core, item);
+        current.sim.discoveredVms = [...known];
+        return undefined;
       },
     },
     ctx.baseUrl,
   );
-  // Azure Backup points its operation URLs at the protected item, not at the provider's locations.
+  // As Azure Backup answers it: 202 with a Location under the fabric, no body.
   const operationId = operationIdOf(started.headers);
   const apiVersion = encodeURIComponent(ctx.query.get("api-version") ?? "2025-02-01");
   const headers: Record<string, string> = {
-    "Azure-AsyncOperation": `${ctx.baseUrl}${id}/operationsStatus/${operationId}?api-version=${apiVersion}`,
-    Location: `${ctx.baseUrl}${id}/operationResults/${operationId}?api-version=${apiVersion}`,
+    Location: `${ctx.baseUrl}${vault.arm.id}/backupFabrics/${ctx.params.fabricName as string}/operationResults/${operationId}?api-version=${apiVersion}`,
   };
   if (started.headers["Retry-After"] !== undefined) headers["Retry-After"] = started.headers["Retry-After"];
-  return { status: started.status, headers };
+  return { status: 202, headers };
 }
 
 export function backupRoutes(): RouteDefinition[] {
@@ -562,11 +716,15 @@ export function backupRoutes(): RouteDefinition[] {
         const { core } = ctx;
         const vault = requireVault(ctx);
         const subscriptionId = ctx.params.subscriptionId as string;
+        purgeExpired(core, subscriptionId);
         const protectedVms = protectionsBySource(core, subscriptionId);
         const candidates = core.store
           .list({ subscriptionId, type: VM_TYPE })
           .filter(
-            (vm) => normaliseLocation(vm.arm.location) === normaliseLocation(vault.arm.location) && !protectedVms.has(idKey(vm.arm.id)),
+            (vm) =>
+              normaliseLocation(vm.arm.location) === normaliseLocation(vault.arm.location) &&
+              !protectedVms.has(idKey(vm.arm.id)) &&
+              discoveredBy(vault, vm),
           )
           .map((vm) => protectableItemBody(vault, vm));
         return pagedList(ctx, applyFilter(candidates, ctx.query.get("$filter")));
@@ -577,17 +735,37 @@ export function backupRoutes(): RouteDefinition[] {
       pattern: `${VAULT_PATH}/backupProtectedItems`,
       name: "backupProtectedItems.list",
       handler: (ctx) => {
+        purgeExpired(ctx.core, ctx.params.subscriptionId as string);
         const vault = requireVault(ctx);
         const items = ctx.core.store.children(vault.arm.id, PROTECTED_ITEM_TYPE).map((item) => protectedItemBody(ctx.core, item) as Json);
         return pagedList(ctx, applyFilter(items, ctx.query.get("$filter")));
       },
     },
     { method: "PUT", pattern: ITEM_PATH, name: "protectedItems.createOrUpdate", handler: enableProtection },
+    { method: "DELETE", pattern: ITEM_PATH, name: "protectedItems.delete", handler: stopProtectionAndDelete },
     {
       method: "GET",
       pattern: ITEM_PATH,
       name: "protectedItems.get",
-      handler: (ctx) => ({ status: 200, body: protectedItemBody(ctx.core, requireProtectedItem(ctx)) }),
+      handler: (ctx) => {
+        purgeExpired(ctx.core, ctx.params.subscriptionId as string);
+        return { status: 200, body: protectedItemBody(ctx.core, requireProtectedItem(ctx)) };
+      },
+    },
+    {
+      method: "POST",
+      pattern: `${VAULT_PATH}/backupFabrics/{fabricName}/refreshContainers`,
+      name: "protectionContainers.refresh",
+      handler: refreshContainers,
+    },
+    {
+      method: "GET",
+      pattern: `${VAULT_PATH}/backupFabrics/{fabricName}/operationResults/{operationId}`,
+      name: "protectionContainerRefreshOperationResults.get",
+      handler: (ctx) => {
+        requireVault(ctx);
+        return ctx.core.lro.result(ctx.params.operationId as string);
+      },
     },
     {
       method: "GET",

@@ -12,27 +12,40 @@
  * policy is found by name in that vault: the tier itself (`gold`) or `policy-<tier>`.
  * `policyByEnvironment` picks the tier by the VM's environment; `tier` (default gold) is the rest.
  *
- * The executor PUTs the protected item (`enrollmentTarget`, as the finding decided) and follows
- * it through the operation URL Azure Backup answers with. A VM already protected (by any vault)
- * is `done`: nothing is sent. The facts are read again after the change, so the outcome says
- * where the VM is protected now.
+ * The executor finds the VM among the vault's protectable items first: a VM created since the
+ * vault last looked is not there until its containers are refreshed, so Governor refreshes them,
+ * follows that operation, and looks again; the names Azure gives the protectable item (container
+ * and item) are the ones the protected item is written under. It then PUTs the protected item
+ * (`enrollmentTarget`, as the finding decided) and follows it through the operation URL Azure
+ * Backup answers with. A VM already protected (by any vault) is `done`: nothing is sent. The
+ * facts are read again after the change, so the outcome says where the VM is protected now.
+ *
+ * A VM whose backup item is soft-deleted (protection stopped with its data deleted; Azure keeps
+ * it 14 days and refuses to protect the VM until it is undeleted) is never enrolled blindly:
+ * without `undeleteSoftDeleted: true` the finding is refused with the item's dates. With it,
+ * which needs an approval that is required (it brings back data someone chose to delete), the
+ * item is undeleted in its vault (a PUT with `isRehydrate: true`, as Microsoft documents the undo
+ * of a deletion), then protected there with the tier's policy.
  */
 import { backupClient } from "../azure/clients.ts";
 import { parseResourceId, resourceNameOf } from "../azure/resourceId.ts";
-import { retryAfterMs } from "../azure/retryAfter.ts";
-import { gatherBackupFactsOf, protectedItemNames } from "../inventory/backup.ts";
+import { gatherBackupFactsOf } from "../inventory/backup.ts";
 import { readResource } from "../inventory/readResource.ts";
 import { environmentOf } from "../policy/environment.ts";
+import { softDeletedReason } from "../policy/filters/backup.ts";
 import { normaliseRegion } from "../policy/filters/location.ts";
 import type { EvaluationContext } from "../policy/registry.ts";
-import type { Facts, InventoryResource } from "../policy/types.ts";
-import { azureFailure, backoffMs, type ExecutorContext, isProgrammingError, sleep } from "../remediation/executor.ts";
+import type { BackupFact, Facts, InventoryResource } from "../policy/types.ts";
+import type { ExecutorContext } from "../remediation/executor.ts";
 import { withResource } from "../remediation/refresh.ts";
+import { findProtectableItem, itemNamesOf, refreshContainers, writeProtectedItem } from "./common/backupItems.ts";
 import { defineAction } from "./module.ts";
 
 export interface EnrollBackupArgs {
   tier: string;
   policyByEnvironment: Record<string, string>;
+  /** Consent to undelete a soft-deleted backup item before protecting its VM (needs an approval that is required). */
+  undeleteSoftDeleted: boolean;
 }
 
 type Vault = Facts["vaults"][number];
@@ -59,8 +72,12 @@ export function enrollmentTarget(
 ): EnrollmentTarget {
   const region = normaliseRegion(resource.location);
   const tier = tierFor(resource, args, ctx);
+  // A soft-deleted item is undeleted and protected where it is: Azure refuses the VM to any other vault meanwhile.
+  const fact = ctx.facts.backup[resource.id.toLowerCase()];
+  const holding = fact?.softDeleted ? fact.vaultId : undefined;
   const vaults = ctx.facts.vaults
     .filter((vault) => normaliseRegion(vault.location) === region)
+    .filter((vault) => holding === undefined || vault.id.toLowerCase() === holding.toLowerCase())
     .sort((a, b) => a.name.localeCompare(b.name));
   if (vaults.length === 0) {
     return {
@@ -75,9 +92,11 @@ export function enrollmentTarget(
   return { problem: `no ${tier} backup policy in the vaults of ${region} (${available})` };
 }
 
-/** Status polls of the enabling operation before giving up (the operation takes a minute or so in Azure). */
-const MAX_POLLS = 360;
-const DEFAULT_POLL_MS = 5_000;
+/** Why a soft-deleted item is not enrolled under these arguments, or undefined when it may be (or there is none). */
+export function softDeletedRefusal(fact: BackupFact | undefined, args: Pick<EnrollBackupArgs, "undeleteSoftDeleted">): string | undefined {
+  if (fact?.softDeleted === undefined || fact.protected || args.undeleteSoftDeleted) return undefined;
+  return `${softDeletedReason(fact.softDeleted, fact.vaultId)} (the policy does not consent: undeleteSoftDeleted: true, with an approval, lets Governor undelete it)`;
+}
 
 function protectionOf(ctx: ExecutorContext<EnrollBackupArgs>) {
   return ctx.evaluation.facts.backup[ctx.resource.id.toLowerCase()];
@@ -102,24 +121,41 @@ export const enrollBackupAction = defineAction<EnrollBackupArgs>({
         additionalProperties: { type: "string", minLength: 1 },
         description: "Tier or policy name by environment, e.g. { prod: gold, staging: silver }.",
       },
+      undeleteSoftDeleted: {
+        type: "boolean",
+        description:
+          "Undelete a VM's soft-deleted backup item (protection stopped with its data deleted, kept 14 days) before protecting it again (default false: such a VM is refused). Needs an approval that is required.",
+      },
     },
   },
   parse(args) {
     return {
       tier: typeof args.tier === "string" ? args.tier : "gold",
       policyByEnvironment: (args.policyByEnvironment as Record<string, string> | undefined) ?? {},
+      undeleteSoftDeleted: args.undeleteSoftDeleted === true,
     };
+  },
+  needsApproval(args) {
+    return args.undeleteSoftDeleted ? "undeleteSoftDeleted brings back backup data someone chose to delete" : undefined;
   },
   facts() {
     return [{ type: "backup" }];
+  },
+  refuses(resource, args, ctx) {
+    return softDeletedRefusal(ctx.facts.backup[resource.id.toLowerCase()], args);
   },
   describe(resource, args, ctx) {
     const current = ctx.facts.backup[resource.id.toLowerCase()];
     if (current?.protected)
       return `already protected${current.vaultId ? ` in vault ${resourceNameOf(current.vaultId)}` : ""}: nothing to enrol`;
+    const refusal = softDeletedRefusal(current, args);
+    if (refusal !== undefined) return `cannot enrol in Azure Backup: ${refusal}`;
     const target = enrollmentTarget(resource, args, ctx);
     if ("problem" in target) return `cannot enrol in Azure Backup: ${target.problem}`;
-    return `enrol in Azure Backup: vault ${target.vault.name} (${normaliseRegion(target.vault.location)}), policy ${resourceNameOf(target.policy)}`;
+    const enrol = `enrol in Azure Backup: vault ${target.vault.name} (${normaliseRegion(target.vault.location)}), policy ${resourceNameOf(target.policy)}`;
+    return current?.softDeleted
+      ? `undelete the soft-deleted backup item (${softDeletedReason(current.softDeleted)}), then ${enrol}`
+      : enrol;
   },
   executor: {
     assess(ctx) {
@@ -130,6 +166,8 @@ export const enrollBackupAction = defineAction<EnrollBackupArgs>({
           reason: `${ctx.resource.name} is already protected${protection.vaultId ? ` in vault ${resourceNameOf(protection.vaultId)}` : ""}`,
         };
       }
+      const refusal = softDeletedRefusal(protection, ctx.args);
+      if (refusal !== undefined) return { status: "refused", reason: `cannot enrol in Azure Backup: ${refusal}` };
       const target = targetOf(ctx);
       if ("problem" in target) return { status: "refused", reason: `cannot enrol in Azure Backup: ${target.problem}` };
       return { status: "todo" };
@@ -142,73 +180,56 @@ export const enrollBackupAction = defineAction<EnrollBackupArgs>({
     async change(ctx, accepted) {
       const target = targetOf(ctx);
       if ("problem" in target) throw new Error(`cannot enrol in Azure Backup: ${target.problem}`);
+      const protection = protectionOf(ctx);
+      const refusal = softDeletedRefusal(protection, ctx.args);
+      if (refusal !== undefined) throw new Error(`cannot enrol in Azure Backup: ${refusal}`);
       const vault = parseResourceId(target.vault.id);
-      const { container, item } = protectedItemNames(ctx.resource.id);
+      const vaultRef = { name: vault.name, resourceGroup: vault.resourceGroup };
       const client = await backupClient(ctx.target);
-      let status = 0;
-      let operationUrl: string | undefined;
-      let waitMs: number | undefined;
-      await client.protectedItems.createOrUpdate(
-        vault.name,
-        vault.resourceGroup,
-        "Azure",
-        container,
-        item,
-        {
-          properties: {
-            protectedItemType: "Microsoft.Compute/virtualMachines",
-            sourceResourceId: ctx.resource.id,
-            policyId: target.policy,
-          },
-        },
-        {
-          onResponse: (response) => {
-            status = response.status;
-            operationUrl = response.headers.get("azure-asyncoperation") ?? response.headers.get("location") ?? undefined;
-            waitMs = retryAfterMs(response.headers);
-          },
-        },
-      );
-      if (status >= 200 && status < 300) accepted();
-      if (status !== 202) return;
-      const operationId = operationUrl === undefined ? undefined : new URL(operationUrl).pathname.split("/").at(-1);
-      if (operationId === undefined || operationId === "")
-        throw new Error("Azure Backup accepted the protection without an operation to follow");
-      let pollFailures = 0;
-      for (let poll = 0; poll < MAX_POLLS; poll += 1) {
-        await sleep(waitMs ?? ctx.options.pollIntervalMs ?? DEFAULT_POLL_MS);
-        let operation: Awaited<ReturnType<typeof client.protectedItemOperationStatuses.get>>;
-        try {
-          operation = await client.protectedItemOperationStatuses.get(
-            vault.name,
-            vault.resourceGroup,
-            "Azure",
-            container,
-            item,
-            operationId,
-            {
-              onResponse: (response) => {
-                waitMs = retryAfterMs(response.headers);
-              },
+      const sourceResourceId = ctx.resource.id;
+      // An item the VM already has in this vault (soft-deleted, or stopped with its data kept) is written where it is.
+      const existing =
+        protection?.itemId !== undefined && protection.vaultId?.toLowerCase() === target.vault.id.toLowerCase()
+          ? itemNamesOf(protection.itemId)
+          : undefined;
+      let names = existing;
+      if (protection?.softDeleted && names !== undefined) {
+        await writeProtectedItem(
+          client,
+          vaultRef,
+          names,
+          {
+            properties: {
+              protectedItemType: "Microsoft.Compute/virtualMachines",
+              protectionState: "ProtectionStopped",
+              sourceResourceId,
+              isRehydrate: true,
             },
-          );
-        } catch (error) {
-          // A status poll that failed is no failed operation: keep following the same one, never enable twice.
-          const failure = azureFailure(error);
-          pollFailures += 1;
-          if (isProgrammingError(error) || !failure.transient || pollFailures >= ctx.options.maxAttempts) throw error;
-          waitMs = backoffMs(pollFailures, ctx.options, failure.retryAfterMs);
-          continue;
-        }
-        if (operation.status === "InProgress" || operation.status === undefined) continue;
-        if (operation.status === "Succeeded") return;
-        // As core-lro words it, so the failure is read the same way as any other operation's.
-        throw new Error(
-          `The long-running operation has failed. ${operation.error?.code ?? operation.status}. ${operation.error?.message ?? "no details"}`,
+          },
+          ctx.options,
+          `undelete of ${ctx.resource.name}'s backup item`,
+          accepted,
         );
       }
-      throw new Error(
-        `The long-running operation has failed. OperationTimedOut. protection of ${ctx.resource.name} still in progress after ${MAX_POLLS} polls`,
+      if (names === undefined) {
+        names = await findProtectableItem(client, vaultRef, sourceResourceId);
+        if (names === undefined) {
+          await refreshContainers(client, vaultRef, ctx.options);
+          names = await findProtectableItem(client, vaultRef, sourceResourceId);
+        }
+        if (names === undefined)
+          throw new Error(
+            `cannot enrol in Azure Backup: ${ctx.resource.name} is not among the protectable items of vault ${target.vault.name}, even after refreshing its containers`,
+          );
+      }
+      await writeProtectedItem(
+        client,
+        vaultRef,
+        names,
+        { properties: { protectedItemType: "Microsoft.Compute/virtualMachines", sourceResourceId, policyId: target.policy } },
+        ctx.options,
+        `protection of ${ctx.resource.name}`,
+        accepted,
       );
     },
     async refresh(ctx) {
@@ -240,7 +261,12 @@ export const enrollBackupAction = defineAction<EnrollBackupArgs>({
   permissions: [
     {
       operation: "Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/write",
-      why: "enrol a VM in its region's Recovery Services vault",
+      why: "enrol a VM in its region's Recovery Services vault, and undelete its soft-deleted item where a policy consents",
+      evidence: "request",
+    },
+    {
+      operation: "Microsoft.RecoveryServices/Vaults/backupFabrics/refreshContainers/action",
+      why: "have the vault discover a VM created since it last looked, so that it can be protected",
       evidence: "request",
     },
     {

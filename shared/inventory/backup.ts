@@ -1,7 +1,8 @@
 /**
  * Azure Backup coverage of VMs: the subscription's Recovery Services vaults, each vault's VM
  * policies and protected items. A call per vault, not per VM: vaults are few (one per region and
- * tier), VMs many.
+ * tier), VMs many. A soft-deleted item (protection stopped with its data deleted, kept 14 days)
+ * is its own state of the fact, never protection (shared/inventory/backupItem.ts).
  */
 import type { RecoveryServicesClient } from "@azure/arm-recoveryservices";
 import type { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
@@ -10,12 +11,10 @@ import { backupClient } from "../azure/clients.ts";
 import { parseResourceId, parseTopLevelResourceId } from "../azure/resourceId.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { BackupFact, Facts, InventoryResource } from "../policy/types.ts";
+import { backupFactOfItem, preferredFact } from "./backupItem.ts";
 import { createLimiter, type Limiter } from "./concurrency.ts";
 
 const VM_FILTER = "backupManagementType eq 'AzureIaasVM'";
-
-/** States of an item that keeps its recovery points but takes no new backups. */
-const NOT_BACKING_UP = new Set(["protectionstopped", "protectionpaused"]);
 
 export interface BackupOptions {
   /** Shared with the other readers of one gathering, so in-flight requests stay bounded. */
@@ -34,9 +33,7 @@ interface VaultRef {
 
 interface Protection {
   sourceResourceId: string;
-  vaultId: string;
-  policyId?: string;
-  backingUp: boolean;
+  fact: BackupFact;
 }
 
 const normaliseLocation = (location: string | undefined): string => (location ?? "").replace(/\s+/g, "").toLowerCase();
@@ -97,18 +94,8 @@ export async function gatherBackupFacts(
       done += 1;
       options.onVault?.({ vaults: done, totalVaults: vaults.length });
       const protections: Protection[] = protectedItems.flatMap((item) => {
-        const properties = item.properties;
-        const sourceResourceId = properties?.sourceResourceId;
-        if (sourceResourceId === undefined) return [];
-        const state = (properties as { protectionState?: string } | undefined)?.protectionState ?? "";
-        return [
-          {
-            sourceResourceId,
-            vaultId: vault.id,
-            ...(properties?.policyId ? { policyId: properties.policyId } : {}),
-            backingUp: !NOT_BACKING_UP.has(state.toLowerCase()),
-          },
-        ];
+        const sourceResourceId = item.properties?.sourceResourceId;
+        return sourceResourceId === undefined ? [] : [{ sourceResourceId, fact: backupFactOfItem(vault.id, item) }];
       });
       return {
         vault: { id: vault.id, name: vault.name, location: vault.location, policies: policyItems.flatMap((policy) => policy.id ?? []) },
@@ -123,14 +110,10 @@ export async function gatherBackupFacts(
     for (const protection of protections) {
       const key = protection.sourceResourceId.toLowerCase();
       // Items of VMs outside the inventory (deleted VMs whose recovery points are kept) are no fact
-      // about the estate; an item still backing up wins over one whose protection was stopped.
+      // about the estate; an item still backing up wins over a soft-deleted one, which wins over one stopped.
       const known = backupFacts[key];
-      if (known === undefined || known.protected) continue;
-      backupFacts[key] = {
-        protected: protection.backingUp,
-        vaultId: protection.vaultId,
-        ...(protection.policyId === undefined ? {} : { policyId: protection.policyId }),
-      };
+      if (known === undefined) continue;
+      backupFacts[key] = preferredFact(known, protection.fact);
     }
   }
   return { backup: backupFacts, vaults: perVault.map(({ vault }) => vault) };
@@ -221,11 +204,8 @@ export async function gatherBackupFactsOf(
       if ((error as { statusCode?: number } | null)?.statusCode === 404) continue;
       throw error;
     }
-    const properties = found.properties;
-    const state = (properties as { protectionState?: string } | undefined)?.protectionState ?? "";
-    const backingUp = !NOT_BACKING_UP.has(state.toLowerCase());
-    fact = { protected: backingUp, vaultId: vault.id, ...(properties?.policyId ? { policyId: properties.policyId } : {}) };
-    if (backingUp) break;
+    fact = preferredFact(fact, backupFactOfItem(vault.id, found));
+    if (fact.protected) break;
   }
   return { backup: { [key]: fact }, vaults };
 }

@@ -300,6 +300,10 @@ function parsePolicy(raw: Record<string, unknown>, index: number, registry: Regi
       "includeProduction",
     );
   }
+  const needsApproval = action === undefined ? undefined : registry.action(action.type)?.needsApproval?.(action.args);
+  if (needsApproval !== undefined && approval?.required !== true) {
+    checker.report([...path, "action"], `${needsApproval}: it needs an approval that is required`);
+  }
   if (typeof raw.schedule === "string") {
     try {
       parseNcrontab(raw.schedule);

@@ -81,6 +81,12 @@ export interface ActionDefinition<A = Record<string, unknown>> {
   reads?(args: A, kind: ResourceKind): string[];
   /** How many earlier sweeps of its policy the action reads (`Facts.sweepHistory`); none when absent or 0. */
   remembers?(args: A): number;
+  /**
+   * Why these arguments need a person's approval whatever the resource (undeleting a soft-deleted
+   * backup item brings back data someone chose to delete); `undefined` when they do not. The
+   * loader refuses a policy that takes them without an approval that is required.
+   */
+  needsApproval?(args: A): string | undefined;
 }
 
 export interface ActionRequirement extends ConditionResult {

@@ -115,6 +115,14 @@ export interface BackupFact {
   protected: boolean;
   vaultId?: string;
   policyId?: string;
+  /** The protected item's id as Azure answers it (its container and item names, in Azure's spelling). */
+  itemId?: string;
+  /**
+   * Protection stopped with its data deleted: Azure Backup keeps the item (soft delete) until
+   * `purgeAt`, and refuses to protect the VM again until it is undeleted. ISO times, absent when
+   * Azure did not say.
+   */
+  softDeleted?: { deletedAt?: string; purgeAt?: string };
 }
 
 /** A VM size a region offers, as the Resource SKUs API describes it (its capabilities). */

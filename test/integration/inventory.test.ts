@@ -230,7 +230,7 @@ describe("the sample estate", () => {
       facts = await gatherFacts(target, inventory, { "virtual-machine": [{ type: "backup" }] }, emulator.core.clock.now());
     });
 
-    it("finds the planted unprotected production VMs unprotected, and every other production VM protected by a vault in its region", () => {
+    it("finds the planted unprotected production VMs unprotected (the batch worker's item soft-deleted), and every other production VM protected by a vault in its region", () => {
       const unprotected = new Set(
         sample.plantedViolations
           .filter((violation) => violation.kind === "unprotected-prod-vm")
@@ -244,7 +244,14 @@ describe("the sample estate", () => {
       expect(productionVms.length).toBeGreaterThan(unprotected.size);
       for (const vm of productionVms) {
         const fact = facts.backup[vm.id.toLowerCase()];
-        if (unprotected.has(vm.id.toLowerCase())) {
+        if (vm.name === "vm-odoo-prod-worker-01") {
+          // Planted soft-deleted three days before the sample's now: purged 14 days after its deletion.
+          expect(fact, vm.name).toMatchObject({
+            protected: false,
+            softDeleted: { deletedAt: "2026-11-20T19:30:00.000Z", purgeAt: "2026-12-04T19:30:00.000Z" },
+          });
+          expect(fact?.policyId, vm.name).toBeUndefined();
+        } else if (unprotected.has(vm.id.toLowerCase())) {
           expect(fact, vm.name).toEqual({ protected: false });
         } else {
           expect(fact?.protected, vm.name).toBe(true);

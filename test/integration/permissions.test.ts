@@ -142,6 +142,21 @@ describe("the RBAC operations the activities perform", () => {
 
     // The Governor baseline assigned, as the template deploys it: an exemption decision then writes its formal exemption.
     await deployExport(app.emulator, app.sample.subscriptionId, readFileSync(policyFile, "utf8"), "DoNotEnforce");
+    // A production VM created since the vault last looked: its enrolment refreshes the vault's containers first.
+    // Put in the store directly, as created through the API (a request of the test's own would count as unattributed).
+    const newVmId = `/subscriptions/${app.sample.subscriptionId}/resourceGroups/rg-odoo-prod/providers/Microsoft.Compute/virtualMachines/vm-odoo-prod-worker-09`;
+    app.emulator.core.store.put(
+      app.emulator.core.materialise("Microsoft.Compute/virtualMachines", {
+        id: newVmId,
+        name: "vm-odoo-prod-worker-09",
+        body: {
+          location: "westeurope",
+          tags: { owner: "platform-team@nordwind.example", environment: "prod", "cost-center": "CC-1000", application: "odoo" },
+          properties: { hardwareProfile: { vmSize: "Standard_D4s_v5" } },
+        },
+        sim: { backupDiscovered: false },
+      }),
+    );
     const start = app.emulator.core.log.mark;
     const set = await loadPolicyFile(policyFile, builtinRegistry());
     const ids: string[] = [];

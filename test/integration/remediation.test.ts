@@ -235,7 +235,7 @@ describe("remediation on the sample estate", () => {
   });
 
   it("enrols an unprotected production VM in the vault of its region with the gold policy", async () => {
-    const enrol = requestFor(finding("backup-production-vms", "vm-odoo-prod-worker-01"));
+    const enrol = requestFor(finding("backup-production-vms", "vm-wms-connector-01"));
     const outcome = await applyRemediation(enrol, depsFor(running));
     expect(outcome).toMatchObject({ outcome: "applied", before: { protected: false }, after: { protected: true } });
     expect(outcome.after?.vaultId).toMatch(/\/vaults\/rsv-odoo-westeurope$/i);
@@ -248,6 +248,18 @@ describe("remediation on the sample estate", () => {
     ).toEqual([["rsv-odoo-westeurope", expect.stringMatching(/policy-gold$/)]]);
     const writes = running.changes.filter((change) => change.resourceType.toLowerCase() === PROTECTED_ITEM_TYPE).length;
     expect(await applyRemediation(enrol, depsFor(running))).toMatchObject({ outcome: "already-done" });
+    expect(running.changes.filter((change) => change.resourceType.toLowerCase() === PROTECTED_ITEM_TYPE)).toHaveLength(writes);
+  });
+
+  it("refuses the production VM whose backup item is soft-deleted, with its dates, and writes no backup item", async () => {
+    const planned = finding("backup-production-vms", "vm-odoo-prod-worker-01");
+    expect(planned).toMatchObject({ verdict: "blocked", guard: "refused" });
+    expect(planned.reason).toMatch(
+      /soft-deleted in vault rsv-odoo-westeurope on 2026-11-20, purged on 2026-12-04: undelete to protect again/,
+    );
+    const writes = running.changes.filter((change) => change.resourceType.toLowerCase() === PROTECTED_ITEM_TYPE).length;
+    const outcome = await applyRemediation(request("backup-production-vms", planned.resourceId), depsFor(running));
+    expect(outcome).toMatchObject({ outcome: "skipped", before: { protected: false } });
     expect(running.changes.filter((change) => change.resourceType.toLowerCase() === PROTECTED_ITEM_TYPE)).toHaveLength(writes);
   });
 

@@ -237,15 +237,16 @@ describe("remediation workflows on the local runtime (auto-approved)", () => {
     expect(untagged?.arm.tags).toMatchObject({ environment: "test", "cost-center": "CC-2000", application: "odoo" });
   });
 
-  it("enrols the unprotected production VMs in the vault of their region", () => {
-    const protectedVms = app.emulator.core.store
-      .list({ type: "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems" })
-      .map((item) =>
-        String((item.arm.properties as { sourceResourceId?: string }).sourceResourceId)
-          .split("/")
-          .at(-1),
-      );
-    expect(protectedVms).toEqual(expect.arrayContaining(["vm-odoo-prod-worker-01", "vm-wms-connector-01"]));
+  it("enrols the unprotected production VMs in the vault of their region, never one whose item is soft-deleted", () => {
+    const items = app.emulator.core.store.list({
+      type: "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems",
+    });
+    const itemOf = (vm: string) =>
+      items.find((item) => String((item.arm.properties as { sourceResourceId?: string }).sourceResourceId).endsWith(`/${vm}`));
+    expect(itemOf("vm-wms-connector-01")?.arm.properties?.policyId).toMatch(/policy-gold$/);
+    // The pack does not consent to undelete: the batch worker's item stays soft-deleted, with no policy.
+    expect(itemOf("vm-odoo-prod-worker-01")?.sim.softDeletedAt).toBeDefined();
+    expect(itemOf("vm-odoo-prod-worker-01")?.arm.properties?.policyId).toBeUndefined();
   });
 
   it("reports every outcome, and nothing failed", () => {

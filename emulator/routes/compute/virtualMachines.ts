@@ -479,7 +479,11 @@ function createOrUpdate(ctx: RouteContext, sent: unknown = ctx.body): RouteResul
     recordModelChange(core, { size: sizeOf(existing) }, resource, { size: sizeOf(resource) });
   }
   (resource.arm.properties ??= {}).provisioningState = existing ? "Updating" : "Creating";
-  if (!existing) resource.sim.powerState = "starting";
+  if (!existing) {
+    resource.sim.powerState = "starting";
+    // A new VM is not among a vault's protectable items until the vault refreshes its containers (routes/backup.ts).
+    resource.sim.backupDiscovered = false;
+  }
   core.store.put(resource);
   const initialBody = vmBody(core, resource);
   return startOperation(

@@ -7,9 +7,20 @@
  *
  * Reads the backup facts inventory gathers for every VM when a policy asks. A VM without a fact
  * is `unknown`, never "unprotected": enrolling it again on a gap in our own data would be wrong.
+ * A VM whose item is soft-deleted is unprotected (no backups are taken), and the reason says so
+ * with its dates: Azure protects it again only once it is undeleted.
  */
 import type { FilterDefinition } from "../registry.ts";
+import type { BackupFact } from "../types.ts";
 import { resourceNameOf } from "../../azure/resourceId.ts";
+
+const dayOf = (iso: string | undefined): string => iso?.slice(0, 10) ?? "an unknown date";
+
+/** Why a soft-deleted item blocks protection, with its dates: `soft-deleted on …, purged on …: undelete to protect again`. */
+export function softDeletedReason(softDeleted: NonNullable<BackupFact["softDeleted"]>, vaultId?: string): string {
+  const where = vaultId === undefined ? "" : ` in vault ${resourceNameOf(vaultId)}`;
+  return `backup item soft-deleted${where} on ${dayOf(softDeleted.deletedAt)}, purged on ${dayOf(softDeleted.purgeAt)}: undelete to protect again`;
+}
 
 export interface BackupArgs {
   protected: boolean;
@@ -38,7 +49,11 @@ export const backupFilter: FilterDefinition<BackupArgs> = {
     const where = [fact.vaultId && `vault ${resourceNameOf(fact.vaultId)}`, fact.policyId && `policy ${resourceNameOf(fact.policyId)}`]
       .filter(Boolean)
       .join(", ");
-    const reason = fact.protected ? `protected by Azure Backup${where ? ` (${where})` : ""}` : "not protected by Azure Backup";
+    const reason = fact.protected
+      ? `protected by Azure Backup${where ? ` (${where})` : ""}`
+      : fact.softDeleted
+        ? `not protected by Azure Backup: ${softDeletedReason(fact.softDeleted, fact.vaultId)}`
+        : "not protected by Azure Backup";
     return { outcome: fact.protected === args.protected ? "match" : "no-match", reason };
   },
 };

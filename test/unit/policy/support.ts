@@ -279,6 +279,8 @@ export function sampleInventory(): SampleInventory {
   const facts: Facts = { metrics: {}, backup: {}, vaults: [] };
   const vaultPolicies = new Map<string, string[]>();
   const protectedVms = new Map<string, { vaultId: string; policyId: string }>();
+  /** Items the estate plants soft-deleted (protection stopped with its data deleted), by VM id: the vault and when. */
+  const softDeletedVms = new Map<string, { vaultId: string; deletedAt: string }>();
 
   for (const entry of estate.resources) {
     if (entry.resourceGroup === undefined) continue;
@@ -291,7 +293,9 @@ export function sampleInventory(): SampleInventory {
     }
     if (entry.type.endsWith("/protectedItems")) {
       const vaultId = id.split("/backupFabrics/")[0] as string;
-      protectedVms.set(String(properties.sourceResourceId).toLowerCase(), { vaultId, policyId: String(properties.policyId) });
+      const source = String(properties.sourceResourceId).toLowerCase();
+      if (typeof entry.sim?.softDeletedAt === "string") softDeletedVms.set(source, { vaultId, deletedAt: entry.sim.softDeletedAt });
+      else protectedVms.set(source, { vaultId, policyId: String(properties.policyId) });
     }
     if (segments.length !== 2) continue;
     const type = entry.type.toLowerCase();
@@ -336,7 +340,16 @@ export function sampleInventory(): SampleInventory {
   for (const vault of facts.vaults) vault.policies = vaultPolicies.get(vault.id.toLowerCase()) ?? [];
   for (const vm of resources.filter((item) => item.kind === "virtual-machine")) {
     const protection = protectedVms.get(vm.id.toLowerCase());
-    facts.backup[vm.id.toLowerCase()] = protection ? { protected: true, ...protection } : { protected: false };
+    const deleted = softDeletedVms.get(vm.id.toLowerCase());
+    facts.backup[vm.id.toLowerCase()] = protection
+      ? { protected: true, ...protection }
+      : deleted
+        ? {
+            protected: false,
+            vaultId: deleted.vaultId,
+            softDeleted: { deletedAt: deleted.deletedAt, purgeAt: new Date(Date.parse(deleted.deletedAt) + 14 * 86_400_000).toISOString() },
+          }
+        : { protected: false };
   }
 
   const resourceGroups: Record<string, InventoryResourceGroup> = {};

@@ -39,3 +39,26 @@ describe("backup filter", () => {
     expect(backupFilter.facts?.(condition(backupFilter, "{ backup: unprotected }"), "virtual-machine")).toEqual([{ type: "backup" }]);
   });
 });
+
+describe("backup filter on a soft-deleted item", () => {
+  const vm = resource({ name: "vm-odoo-prod-worker-01" });
+  const fact = {
+    protected: false,
+    vaultId: VAULT,
+    softDeleted: { deletedAt: "2026-11-20T08:15:00.000Z", purgeAt: "2026-12-04T08:15:00.000Z" },
+  };
+
+  it("matches unprotected, the reason giving its dates and that it must be undeleted", () => {
+    const ctx = context({ resources: [vm], facts: { backup: { [vm.id.toLowerCase()]: fact } } });
+    expect(check(backupFilter, "{ backup: unprotected }", vm, ctx)).toEqual({
+      outcome: "match",
+      reason:
+        "not protected by Azure Backup: backup item soft-deleted in vault rsv-odoo-westeurope on 2026-11-20, purged on 2026-12-04: undelete to protect again",
+    });
+  });
+
+  it("is not protected", () => {
+    const ctx = context({ resources: [vm], facts: { backup: { [vm.id.toLowerCase()]: fact } } });
+    expect(check(backupFilter, "{ backup: protected }", vm, ctx).outcome).toBe("no-match");
+  });
+});
