@@ -23,7 +23,10 @@ import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/local
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 async function runPlan(app: LocalApp, set: PolicySet, scope: string): Promise<RemediateResult[]> {
-  const target = emulatorTarget(app.emulator, app.sample.subscriptionId);
+  // Planned outside an activity: the sweep's plan activity is tried again (3 times) when its SDK retries
+  // run out, so this call gets the retries the two together give. With 10 % of requests failing, a
+  // Resource Graph page answered 503 four times in a row exhausted the SDK's three retries (seen twice).
+  const target = emulatorTarget(app.emulator, app.sample.subscriptionId, { retryOptions: { maxRetries: 8, retryDelayInMs: 100 } });
   const { evaluation } = await plan(target, set, app.clock.now(), builtinRegistry());
   const starts = remediationsFor(evaluation, set, { scope, trigger: { type: "cli" }, autoApprove: true });
   for (const start of starts) await app.runtime.startNew("remediate", { instanceId: start.instanceId, input: start.input });
