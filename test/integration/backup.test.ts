@@ -7,31 +7,18 @@
 import { RecoveryServicesClient, type Vault } from "@azure/arm-recoveryservices";
 import type { ProtectedItemResource, RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EstateDefinition, EstateResource } from "../../emulator/estate/load.ts";
+import type { EstateDefinition } from "../../emulator/estate/load.ts";
 import { startEmulator, type Emulator } from "../../emulator/server.ts";
 import type { ResourceChange } from "../../emulator/store.ts";
 import { backupClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
+import { APP_RG, goldPolicy, productionVm, vault, VAULT_RG } from "../support/backupEstate.ts";
 
-const VAULT_RG = "rg-backup";
-const APP_RG = "rg-odoo-prod";
 const WEST = "rsv-odoo-westeurope";
 const NORTH = "rsv-odoo-northeurope";
 const VM_FILTER = "backupManagementType eq 'AzureIaasVM'";
 
-const vm = (name: string, location: string): EstateResource => ({
-  type: "Microsoft.Compute/virtualMachines",
-  resourceGroup: APP_RG,
-  name,
-  body: { location, tags: { environment: "prod" }, properties: { hardwareProfile: { vmSize: "Standard_D4s_v5" } } },
-});
-
-const vault = (name: string, location: string): EstateResource => ({
-  type: "Microsoft.RecoveryServices/vaults",
-  resourceGroup: VAULT_RG,
-  name,
-  body: { location, tags: { environment: "prod" }, sku: { name: "RS0", tier: "Standard" }, properties: {} },
-});
+const vm = productionVm;
 
 const estate: EstateDefinition = {
   resourceGroups: [
@@ -41,26 +28,7 @@ const estate: EstateDefinition = {
   resources: [
     vault(WEST, "westeurope"),
     vault(NORTH, "northeurope"),
-    {
-      type: "Microsoft.RecoveryServices/vaults/backupPolicies",
-      resourceGroup: VAULT_RG,
-      name: `${WEST}/policy-gold`,
-      body: {
-        properties: {
-          backupManagementType: "AzureIaasVM",
-          schedulePolicy: {
-            schedulePolicyType: "SimpleSchedulePolicy",
-            scheduleRunFrequency: "Daily",
-            scheduleRunTimes: ["2026-01-01T01:00:00Z"],
-          },
-          retentionPolicy: {
-            retentionPolicyType: "LongTermRetentionPolicy",
-            dailySchedule: { retentionTimes: ["2026-01-01T01:00:00Z"], retentionDuration: { count: 30, durationType: "Days" } },
-          },
-          timeZone: "UTC",
-        },
-      },
-    },
+    goldPolicy(WEST),
     vm("vm-odoo-prod-app-01", "westeurope"),
     vm("vm-odoo-prod-worker-01", "westeurope"),
     vm("vm-odoo-dr-app-01", "northeurope"),

@@ -20,21 +20,15 @@ import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { parsePolicyText } from "../../shared/policy/loader.ts";
 import type { InventoryResource } from "../../shared/policy/types.ts";
 import { applyRemediation, type RemediationDeps, type RemediationRequest } from "../../shared/remediation/index.ts";
+import { APP_RG, goldPolicy, productionVm, vault, VAULT_RG } from "../support/backupEstate.ts";
 
 const NOW = new Date("2026-11-23T19:30:00Z");
-const VAULT_RG = "rg-backup";
-const APP_RG = "rg-odoo-prod";
 const VAULT = "rsv-odoo-westeurope";
 const VM_FILTER = "backupManagementType eq 'AzureIaasVM'";
 const FAST = { pollIntervalMs: 5, retryDelayMs: 20, maxRetryDelayMs: 200 };
 const registry = builtinRegistry();
 
-const vm = (name: string): EstateResource => ({
-  type: "Microsoft.Compute/virtualMachines",
-  resourceGroup: APP_RG,
-  name,
-  body: { location: "westeurope", tags: { environment: "prod" }, properties: { hardwareProfile: { vmSize: "Standard_D4s_v5" } } },
-});
+const vm = (name: string): EstateResource => productionVm(name);
 
 const protectedItem = (vmName: string, sub: string): EstateResource => ({
   type: "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems",
@@ -56,32 +50,8 @@ const estate: EstateDefinition = {
     { name: APP_RG, location: "westeurope" },
   ],
   resources: [
-    {
-      type: "Microsoft.RecoveryServices/vaults",
-      resourceGroup: VAULT_RG,
-      name: VAULT,
-      body: { location: "westeurope", sku: { name: "RS0", tier: "Standard" }, properties: {} },
-    },
-    {
-      type: "Microsoft.RecoveryServices/vaults/backupPolicies",
-      resourceGroup: VAULT_RG,
-      name: `${VAULT}/policy-gold`,
-      body: {
-        properties: {
-          backupManagementType: "AzureIaasVM",
-          schedulePolicy: {
-            schedulePolicyType: "SimpleSchedulePolicy",
-            scheduleRunFrequency: "Daily",
-            scheduleRunTimes: ["2026-01-01T01:00:00Z"],
-          },
-          retentionPolicy: {
-            retentionPolicyType: "LongTermRetentionPolicy",
-            dailySchedule: { retentionTimes: ["2026-01-01T01:00:00Z"], retentionDuration: { count: 30, durationType: "Days" } },
-          },
-          timeZone: "UTC",
-        },
-      },
-    },
+    vault(VAULT, "westeurope", {}),
+    goldPolicy(VAULT),
     vm("vm-odoo-prod-worker-01"),
     vm("vm-odoo-prod-worker-02"),
     vm("vm-odoo-prod-worker-03"),
@@ -127,7 +97,7 @@ const names = (vmName: string) => ({
   container: `iaasvmcontainer;iaasvmcontainerv2;${APP_RG};${vmName}`,
   item: `vm;iaasvmcontainerv2;${APP_RG};${vmName}`,
 });
-const goldPolicy = `/subscriptions/${SUB}/resourceGroups/${VAULT_RG}/providers/Microsoft.RecoveryServices/vaults/${VAULT}/backupPolicies/policy-gold`;
+const goldPolicyId = `/subscriptions/${SUB}/resourceGroups/${VAULT_RG}/providers/Microsoft.RecoveryServices/vaults/${VAULT}/backupPolicies/policy-gold`;
 
 /** Stop protection and delete data, as a person would in the portal: a DELETE of the protected item. */
 async function stopWithDelete(vmName: string): Promise<void> {
@@ -205,7 +175,7 @@ describe("soft delete, as Azure Backup keeps a deleted item", () => {
       properties: {
         protectedItemType: "Microsoft.Compute/virtualMachines",
         sourceResourceId: vmId("vm-odoo-prod-worker-01"),
-        policyId: goldPolicy,
+        policyId: goldPolicyId,
       },
     };
     const refused = await failure(backup.protectedItems.createOrUpdate(VAULT, VAULT_RG, "Azure", container, itemName, body));
@@ -249,7 +219,7 @@ describe("soft delete, as Azure Backup keeps a deleted item", () => {
     expect(writesOf(mark)).toEqual(["PUT protectedItems.createOrUpdate", "PUT protectedItems.createOrUpdate"]);
     const now = await item("vm-odoo-prod-worker-02");
     expect(now.isScheduledForDeferredDelete).toBeUndefined();
-    expect(now.policyId).toBe(goldPolicy);
+    expect(now.policyId).toBe(goldPolicyId);
     expect(now.protectionState).not.toBe("ProtectionStopped");
   });
 
@@ -263,7 +233,7 @@ describe("soft delete, as Azure Backup keeps a deleted item", () => {
         isRehydrate: true,
       },
     });
-    expect(again.properties?.policyId).toBe(goldPolicy);
+    expect(again.properties?.policyId).toBe(goldPolicyId);
     expect(await item("vm-odoo-prod-worker-02")).toEqual(before);
   });
 

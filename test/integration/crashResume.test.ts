@@ -5,9 +5,6 @@
  * long-running Azure operation is being followed; a new child over the same task hub resumes the
  * workflow. Nothing is changed twice, and what had completed before the kill is not done again.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeKey } from "../../emulator/store.ts";
 import { approvalInstanceId, drillInstanceId, remediationChunkInstanceId } from "../../orchestrations/names.ts";
@@ -25,36 +22,21 @@ import { plan } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { HistoryEntry, LocalDurableRuntime, OrchestrationStatus } from "../../local/durable/index.ts";
-import { type LocalEstate, startLocalEstate } from "../../local/localApp.ts";
-import { finishInChild, observeTaskHub, type RuntimeChild, spawnRuntime, stageOf, until } from "../support/runtimeChild.ts";
+import type { LocalEstate } from "../../local/localApp.ts";
+import { type ChildEstate, finishInChild, type RuntimeChild, stageOf, startChildEstate, until } from "../support/runtimeChild.ts";
 
-let workDir: string;
+let fixture: ChildEstate;
 let estate: LocalEstate;
 let hub: LocalDurableRuntime;
-const children: RuntimeChild[] = [];
 
 beforeAll(async () => {
-  workDir = mkdtempSync(join(tmpdir(), "governor-crash-"));
-  estate = await startLocalEstate({
-    workDir,
-    taskHub: "CrashResume",
-    postgres: { size: { partners: 300, products: 200, moves: 2_000 }, writeIntervalMs: 200 },
-  });
-  hub = await observeTaskHub(estate);
+  fixture = await startChildEstate("CrashResume", "governor-crash-");
+  ({ estate, hub } = fixture);
 }, 120_000);
 
-afterAll(async () => {
-  // A failed test may leave a runtime behind: only ours, by their own handles.
-  for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) await child.kill();
-  await estate?.close();
-  rmSync(workDir, { recursive: true, force: true });
-});
+afterAll(async () => fixture?.close());
 
-function runtime(): RuntimeChild {
-  const child = spawnRuntime(estate);
-  children.push(child);
-  return child;
-}
+const runtime = (): RuntimeChild => fixture.spawn();
 
 const vm = (name: string) =>
   estate.emulator.core.store.list({ type: "Microsoft.Compute/virtualMachines" }).find((r) => r.arm.name === name);

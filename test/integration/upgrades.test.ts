@@ -8,8 +8,7 @@
  * takes the new one; and the same change without its version gate would fail the old instance as
  * non-deterministic, which is what the gate is for.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvalInstanceId, drillInstanceId } from "../../orchestrations/names.ts";
@@ -23,43 +22,31 @@ import { plan } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { FailureOutput, LocalDurableRuntime } from "../../local/durable/index.ts";
-import { type LocalEstate, startLocalEstate } from "../../local/localApp.ts";
+import type { LocalEstate } from "../../local/localApp.ts";
 import type { RemediateInput } from "../../orchestrations/remediate.ts";
-import { finishInChild, observeTaskHub, type RuntimeChild, spawnRuntime, stageOf, until } from "../support/runtimeChild.ts";
+import { type ChildEstate, finishInChild, type RuntimeChild, stageOf, startChildEstate, until } from "../support/runtimeChild.ts";
 
 const SERVER_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers";
 /** The host reads an app setting before host.json: a deployment that moves to 1.1 sets this (or host.json). */
 const DEFAULT_VERSION_SETTING = "AzureFunctionsJobHost__extensions__durableTask__defaultVersion";
 
-let workDir: string;
+let fixture: ChildEstate;
 let estate: LocalEstate;
 let hub: LocalDurableRuntime;
 let marker: string;
-const children: RuntimeChild[] = [];
 
 beforeAll(async () => {
-  workDir = mkdtempSync(join(tmpdir(), "governor-upgrade-"));
-  marker = join(workDir, "upgrade-steps.txt");
+  fixture = await startChildEstate("Upgrades", "governor-upgrade-");
+  ({ estate, hub } = fixture);
+  marker = join(fixture.workDir, "upgrade-steps.txt");
   writeFileSync(marker, "");
-  estate = await startLocalEstate({
-    workDir,
-    taskHub: "Upgrades",
-    postgres: { size: { partners: 300, products: 200, moves: 2_000 }, writeIntervalMs: 200 },
-  });
-  hub = await observeTaskHub(estate);
 }, 120_000);
 
-afterAll(async () => {
-  // A failed test may leave a runtime behind: only ours, by their own handles.
-  for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) await child.kill();
-  await estate?.close();
-  rmSync(workDir, { recursive: true, force: true });
-});
+afterAll(async () => fixture?.close());
 
 /** A deployment of this repository's code (1.0), or of the next version's (1.1), with or without its version gate. */
 async function deploy(version: "1.0" | "1.1", options: { ungated?: boolean } = {}): Promise<RuntimeChild> {
-  const child = spawnRuntime(
-    estate,
+  const child = fixture.spawn(
     version === "1.0"
       ? {}
       : {
@@ -71,7 +58,6 @@ async function deploy(version: "1.0" | "1.1", options: { ungated?: boolean } = {
           },
         },
   );
-  children.push(child);
   await child.ready;
   return child;
 }

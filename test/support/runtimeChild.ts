@@ -7,9 +7,12 @@
  * it checks is what Table Storage holds, not what the child says.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DurableStore, LocalDurableRuntime, type OrchestrationStatus } from "../../local/durable/index.ts";
-import type { LocalEstate } from "../../local/localApp.ts";
+import { type LocalEstate, startLocalEstate } from "../../local/localApp.ts";
 
 export interface ChildExit {
   code: number | null;
@@ -155,4 +158,42 @@ export async function finishInChild(
     { timeoutMs, runtime },
   );
   return statuses;
+}
+
+/** An estate kept by the test's process, the task hub it observes, and the runtimes it spawned over it. */
+export interface ChildEstate {
+  workDir: string;
+  estate: LocalEstate;
+  hub: LocalDurableRuntime;
+  /** A runtime in a child process, ended by `close` if a failed test left it running. */
+  spawn(options?: Parameters<typeof spawnRuntime>[1]): RuntimeChild;
+  close(): Promise<void>;
+}
+
+/** The estate the crash and upgrade tests share: a small Odoo database, writes every 200 ms. */
+export async function startChildEstate(taskHub: string, prefix: string): Promise<ChildEstate> {
+  const workDir = mkdtempSync(join(tmpdir(), prefix));
+  const estate = await startLocalEstate({
+    workDir,
+    taskHub,
+    postgres: { size: { partners: 300, products: 200, moves: 2_000 }, writeIntervalMs: 200 },
+  });
+  const hub = await observeTaskHub(estate);
+  const children: RuntimeChild[] = [];
+  return {
+    workDir,
+    estate,
+    hub,
+    spawn(options) {
+      const child = spawnRuntime(estate, options);
+      children.push(child);
+      return child;
+    },
+    async close() {
+      // Only ours, by their own handles.
+      for (const child of children) if (child.child.exitCode === null && child.child.signalCode === null) await child.kill();
+      await estate.close();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
 }
