@@ -6,7 +6,8 @@
  * (the trail keeps one) and a ledger refreshed twice make one row. Its estimate is the one Governor
  * decided with: `details.estimatedMonthlySavings` of the plan's `decision` record for the same
  * instance and resource. A later applied `start` of the same resource ends a stop's saving (a later
- * applied stop of it too: it ran again in between).
+ * applied stop of it too: it ran again in between, or two policies stopped it at the same time,
+ * and the saving counts once).
  *
  * Realised saving: the resource's actual cost over N whole UTC days after the day of the change
  * against its cost over the N days before it (the day of the change itself is partial and left
@@ -104,7 +105,7 @@ export function deriveRows(records: readonly AuditRecord[], currency: string, no
     .sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   const kept = new Map(previous.map((row) => [row.id, row]));
   const rows: LedgerRow[] = [];
-  for (const outcome of outcomes) {
+  for (const [index, outcome] of outcomes.entries()) {
     if (outcome.outcome !== "applied" || !saves(outcome.action as string)) continue;
     const resourceId = outcome.resourceId as string;
     const key = resourceId.toLowerCase();
@@ -112,15 +113,19 @@ export function deriveRows(records: readonly AuditRecord[], currency: string, no
     const estimate = estimateOf(decision);
     const endingAction = undoneBy(outcome.action as string);
     // A later start ends the saving; so does a later applied change of the same kind, which means
-    // the resource ran again in between (started by someone, or by a start the trail lacks).
+    // the resource ran again in between (started by someone, or by a start the trail lacks), or that
+    // two policies stopped it at once (Azure joins the second request): the saving is counted once.
     const ending = endingAction
-      ? outcomes.find(
-          (later) =>
-            later.resourceId?.toLowerCase() === key &&
-            later.at > outcome.at &&
-            ((later.action === endingAction && (later.outcome === "applied" || later.outcome === "already-done")) ||
-              (later.action === outcome.action && later.outcome === "applied")),
-        )
+      ? outcomes
+          .slice(index + 1)
+          .find(
+            (later) =>
+              later.resourceId?.toLowerCase() === key &&
+              ((later.action === endingAction &&
+                later.at > outcome.at &&
+                (later.outcome === "applied" || later.outcome === "already-done")) ||
+                (later.action === outcome.action && later.outcome === "applied")),
+          )
       : undefined;
     const before = kept.get(outcome.id);
     const endMs = ending ? Date.parse(ending.at) : now.getTime();
