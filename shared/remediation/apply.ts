@@ -5,7 +5,8 @@
  *
  * 1. the resource is read again from ARM (gone: `already-done` for a delete, `skipped` otherwise);
  * 2. already as the action leaves it (deallocated, tags in place, protected): `already-done`,
- *    nothing sent; otherwise, one that another operation holds (`provisioningState` Creating,
+ *    nothing sent, unless this workflow marked the change sent before it restarted (then it is
+ *    `applied`, its own: a delete found gone, a deallocation found done); otherwise, one that another operation holds (`provisioningState` Creating,
  *    Updating, Deleting) or that an operation left Failed is `skipped` (`busy`), unless the
  *    executor recognises the same change under way and joins it;
  * 3. the guards (exemption, production, change window) and THE POLICY are evaluated again for
@@ -23,7 +24,7 @@
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/gather.ts";
-import { armIdOrUndefined, parseArmId, parseResourceId } from "../azure/resourceId.ts";
+import { armIdOrUndefined, parseArmId, parseResourceId, resourceNameOf } from "../azure/resourceId.ts";
 import { readResource, readResourceGroup, readResourcesOfGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
 import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
@@ -100,12 +101,12 @@ function sentRecord(request: RemediationRequest, policy: Policy, resource: Inven
  * not: the change is then reported `already-done`, which undercounts a saving but never claims
  * another's change.
  */
-async function sentBefore(request: RemediationRequest, resource: InventoryResource, deps: RemediationDeps, now: Date): Promise<boolean> {
+async function sentBefore(request: RemediationRequest, resourceId: string, deps: RemediationDeps, now: Date): Promise<boolean> {
   if (!deps.trail) return false;
-  const id = sentRecordId(request, resource.id);
+  const id = sentRecordId(request, resourceId);
   try {
     const since = new Date(now.getTime() - STOPS_LOOKBACK_MS);
-    const records = await deps.trail.query({ instanceId: request.instanceId, resourceId: resource.id, since });
+    const records = await deps.trail.query({ instanceId: request.instanceId, resourceId, since });
     return records.some((record) => record.id === id) && !records.some((record) => record.kind === "outcome");
   } catch {
     return false;
@@ -422,6 +423,11 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
     return failed(error, "could not read the resource");
   }
   if (!resource) {
+    // A delete this workflow sent before it restarted, which Azure finished meanwhile: its own change.
+    if (removes(executor) && (await sentBefore(request, request.resourceId, deps, deps.now()))) {
+      const reason = `${executor.action} of ${resourceNameOf(request.resourceId)} sent before this workflow restarted: the resource is gone`;
+      return { ...base, outcome: "applied", reason, after: { exists: false } };
+    }
     if (removes(executor)) return { ...base, outcome: "already-done", reason: "the resource no longer exists", after: { exists: false } };
     return skipped(new Skip("gone", "the resource no longer exists"), { after: { exists: false } });
   }
@@ -465,7 +471,8 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
   // restart (its mark in the trail): then the change is its own, applied, and what the change
   // leaves beside the resource (a stop's owner tag) is written now if it was not.
   const assessment: Assessment = executor.assess(ctx);
-  const own = assessment.status === "done" || assessment.status === "in-progress" ? await sentBefore(request, resource, deps, now) : false;
+  const own =
+    assessment.status === "done" || assessment.status === "in-progress" ? await sentBefore(request, resource.id, deps, now) : false;
   if (assessment.status === "done" && own) {
     await executor.settle?.(ctx);
     const reason = `${executor.describe(ctx)} (sent before this workflow restarted, found done)`;

@@ -606,6 +606,33 @@ describe("a change the workflow marked sent before it restarted (audit trail on 
     expect(changesOf(running, DEV_02).map((change) => change.operationName)).toEqual(["Microsoft.Resources/tags/write"]);
   });
 
+  it("a restarted workflow that finds the snapshot it was deleting gone reports the delete applied", async () => {
+    const expired = snapshot("snap-odoo-dev-01-2026-07-01");
+    const planned = request("snapshot-retention-nonprod", expired);
+    await trail.append([
+      {
+        id: sentRecordId(planned, expired),
+        at: sample.now.toISOString(),
+        kind: "action",
+        policy: "snapshot-retention-nonprod",
+        resourceId: expired,
+        action: "delete",
+        reason: "sending: deleted snapshot snap-odoo-dev-01-2026-07-01",
+        instanceId: planned.instanceId,
+        trigger: { type: "timer" },
+        actor: { type: "governor", id: "governor" },
+      },
+    ]);
+    // Azure finished the delete while no process watched.
+    running.emulator.core.store.delete(expired);
+    const outcome = await applyRemediation(planned, depsFor(running, { trail }));
+    expect(outcome).toMatchObject({ outcome: "applied", after: { exists: false } });
+    expect(outcome.reason).toMatch(/sent before this workflow restarted: the resource is gone/);
+    // Another workflow's request for the same snapshot holds no mark: gone is already-done.
+    const other = await applyRemediation({ ...planned, instanceId: "another-sweep" }, depsFor(running, { trail }));
+    expect(other).toMatchObject({ outcome: "already-done", reason: "the resource no longer exists" });
+  });
+
   it("a VM found deallocated with no mark of this workflow is another's change: already-done, no owner tag claimed", async () => {
     const stored = running.emulator.core.store.get(MIGRATION);
     if (!stored) throw new Error("vm-migration-temp-01 is not in the estate");
