@@ -5,8 +5,25 @@
  * that inventory never lists them; as in Azure, they outlive a deleted resource.
  */
 import { idKey } from "../shared/azure/resourceId.ts";
+import type { ResourceStore } from "./store.ts";
 
 export const DIAGNOSTIC_SETTING_TYPE = "Microsoft.Insights/diagnosticSettings";
+
+/** `…/storageAccounts/{name}/blobServices/default`: the services Azure creates with every account. */
+const STORAGE_SERVICE = /^(.+\/providers\/microsoft\.storage\/storageaccounts\/[^/]+)\/(blobservices|fileservices|queueservices|tableservices)\/default$/i;
+
+/**
+ * The id of a resource a diagnostic setting can be on, as the store spells it, or `undefined`: a
+ * stored resource, or one of a stored storage account's default services, which Azure creates
+ * with the account (the emulator keeps no record of them: nothing but their settings is read).
+ */
+export function diagnosticScopeOf(store: Pick<ResourceStore, "get">, resourceId: string): string | undefined {
+  const stored = store.get(resourceId)?.arm.id;
+  if (stored !== undefined) return stored;
+  const service = STORAGE_SERVICE.exec(resourceId);
+  const account = service?.[1] === undefined ? undefined : store.get(service[1])?.arm.id;
+  return account === undefined ? undefined : `${account}${resourceId.slice((service?.[1] as string).length)}`;
+}
 
 export interface DiagnosticSetting {
   /** The resource id the setting is on, as written. */

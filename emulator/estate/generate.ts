@@ -93,7 +93,7 @@ export function generateEstate(options: GenerateOptions): SampleEstate {
     });
     if (prod && unit % 2 === 0) {
       b.lock(account, `lock-stbu${unit}`, "CanNotDelete");
-      b.diagnosticSetting(account, "diag-central", { workspaceId: workspace });
+      b.diagnosticSetting(`${account}/blobServices/default`, "diag-central", { workspaceId: workspace });
     }
     if (unit % 5 === 0) {
       const server = b.postgres(group, `psql-bu${unit}-${environment}`, {

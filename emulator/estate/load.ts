@@ -4,6 +4,7 @@
  */
 import type { EmulatorCore } from "../core.ts";
 import { resourceGroupId } from "../../shared/azure/resourceId.ts";
+import { diagnosticScopeOf } from "../diagnosticSettings.ts";
 import type { LockLevel } from "../locks.ts";
 import type { SimulationState } from "../store.ts";
 
@@ -96,9 +97,10 @@ export function loadEstate(core: EmulatorCore, estate: EstateDefinition): void {
     core.locks.put({ scope: lock.scope, name: lock.name, level: lock.level, ...(lock.notes === undefined ? {} : { notes: lock.notes }) });
   }
   for (const setting of estate.diagnosticSettings ?? []) {
-    if (!core.store.get(setting.resourceId)) {
+    const resourceId = diagnosticScopeOf(core.store, setting.resourceId);
+    if (resourceId === undefined) {
       throw new Error(`estate: diagnostic setting ${setting.name} is on ${setting.resourceId}, which the estate does not define`);
     }
-    core.diagnosticSettings.put({ resourceId: setting.resourceId, name: setting.name, properties: structuredClone(setting.properties) });
+    core.diagnosticSettings.put({ resourceId, name: setting.name, properties: structuredClone(setting.properties) });
   }
 }

@@ -196,7 +196,8 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
     properties: { accessTier: "Hot", minimumTlsVersion: "TLS1_2", allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true },
   });
   b.lock(prodFiles, "lock-stodooprodfiles", "CanNotDelete");
-  b.diagnosticSetting(prodFiles, "diag-stodooprodfiles", { workspaceId: workspace });
+  // On the blob service: a storage account's logs are its services'.
+  b.diagnosticSetting(`${prodFiles}/blobServices/default`, "diag-stodooprodfiles", { workspaceId: workspace });
   // Odoo's secrets: a ReadOnly lock protects the vault against deletion as a CanNotDelete lock would.
   const prodVault = b.generic("Microsoft.KeyVault/vaults", "rg-odoo-prod", "kv-odoo-prod", {
     tags: prodTags,

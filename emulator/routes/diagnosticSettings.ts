@@ -5,7 +5,7 @@
  */
 import { ArmError, badRequest } from "../errors.ts";
 import { asObject, asString, type Json } from "../json.ts";
-import { type DiagnosticSetting, diagnosticSettingBody } from "../diagnosticSettings.ts";
+import { type DiagnosticSetting, diagnosticScopeOf, diagnosticSettingBody } from "../diagnosticSettings.ts";
 import type { RouteContext, RouteDefinition, RouteResult } from "../router.ts";
 import { existingScope } from "./locks.ts";
 
@@ -15,7 +15,11 @@ const DESTINATIONS = ["workspaceId", "storageAccountId", "eventHubAuthorizationR
 
 /** The resource the request names; a subscription or a group is not a resource here. */
 function resourceOf(ctx: RouteContext): string {
-  const scope = existingScope(ctx.core, ctx.params.resourceUri as string);
+  const raw = ctx.params.resourceUri as string;
+  // A storage account's blob (file, queue, table) service, where its logs' settings are.
+  const service = diagnosticScopeOf(ctx.core.store, `/${raw.replace(/^\/+/, "").replace(/\/{2,}/g, "/").replace(/\/+$/, "")}`);
+  if (service !== undefined) return service;
+  const scope = existingScope(ctx.core, raw);
   if (!/\/providers\//i.test(scope)) {
     throw badRequest(`'${scope}' is not a resource: diagnostic settings of a subscription are not emulated.`, "InvalidResourceUri");
   }

@@ -1,13 +1,16 @@
 /**
  * Diagnostic settings of resources: Azure keeps them per resource and lists no subscription's
  * (nor does Resource Graph carry them), so this is one request per resource. It is made only for
- * the resources a policy asks about, at most the limiter's number at a time.
+ * the resources a policy asks about, at most the limiter's number at a time. A type whose logs are
+ * a child's (a storage account's blob service, its descriptor's `diagnosticSettings`) is read
+ * there; the fact stays the resource's.
  */
 import type { DiagnosticSettingsResource } from "@azure/arm-monitor";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { monitorClient } from "../azure/clients.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { DiagnosticSettingFact, DiagnosticSettingsFact, InventoryResource } from "../policy/types.ts";
+import { resourceTypeOfKind } from "../resourceTypes/index.ts";
 import { createLimiter, type Limiter } from "./concurrency.ts";
 import { readFailure } from "./readFailure.ts";
 
@@ -44,7 +47,8 @@ export async function gatherDiagnosticSettings(
         let fact: DiagnosticSettingsFact;
         try {
           const settings: DiagnosticSettingFact[] = [];
-          for await (const setting of client.diagnosticSettings.list(resource.id)) settings.push(diagnosticSettingOf(setting));
+          const at = `${resource.id}${resource.kind === undefined ? "" : (resourceTypeOfKind(resource.kind)?.diagnosticSettings?.idSuffix ?? "")}`;
+          for await (const setting of client.diagnosticSettings.list(at)) settings.push(diagnosticSettingOf(setting));
           fact = { settings };
         } catch (error) {
           fact = { error: readFailure(error) };

@@ -95,6 +95,11 @@ export interface ResourceTypeDescriptor<K extends string = string> {
   fromArm?: (properties: ArmBody) => ArmBody;
   /** Azure Monitor namespace of its metrics, and the child they live on (a storage account's blob service). */
   metrics?: { namespace: string; idSuffix?: string };
+  /**
+   * Where its resource logs' diagnostic settings live when not on the resource itself, and how a
+   * reason names that place (a storage account's logs are its blob service's).
+   */
+  diagnosticSettings?: { idSuffix: string; says: string };
   /** The operations (`data.operationName`) of resource events that the event path checks for it: its write, and actions that matter. */
   events: ReadonlyArray<{ operation: string; why: string }>;
   price?: PriceSpec;

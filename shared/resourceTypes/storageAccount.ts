@@ -12,6 +12,9 @@ export const storageAccount = describeResourceType({
   createdAt: "creationTime",
   // Blob metrics live on the account's blob service, in that child's namespace.
   metrics: { namespace: "Microsoft.Storage/storageAccounts/blobServices", idSuffix: "/blobServices/default" },
+  // The account's own diagnostic settings carry only its metrics (Transaction); the logs of reads,
+  // writes and deletes are each service's. Odoo's filestore and the backups are blobs.
+  diagnosticSettings: { idSuffix: "/blobServices/default", says: "blob service" },
   events: [{ operation: "Microsoft.Storage/storageAccounts/write", why: "created or changed" }],
   reread: { apiVersion: "2023-05-01" },
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../emulator/clock.ts";
 import { sampleEstate } from "../../emulator/estate/sample.ts";
 import { type Emulator, startEmulator } from "../../emulator/server.ts";
+import { monitorClient } from "../../shared/azure/clients.ts";
 import { type AzureTarget, emulatorTarget } from "../../shared/azure/target.ts";
 import { createRequestCounter, type FactRequestsByKind, gatherFacts, gatherInventory } from "../../shared/inventory/gather.ts";
 import type { Facts, Inventory, InventoryResource } from "../../shared/policy/types.ts";
@@ -87,6 +88,35 @@ describe("the baselines' facts", () => {
     expect(Object.keys(scoped.serverParameters ?? {})).toEqual([dev.id.toLowerCase()]);
     expect(scoped.locks).toBeUndefined();
     expect(counter.requests).toBe(2);
+  });
+
+  it("read a storage account's settings on its blob service, where its logs are: one on the account itself (its metrics) does not count", async () => {
+    const account = named("stodootestexports");
+    const monitor = await monitorClient(target);
+    await monitor.diagnosticSettings.createOrUpdate(account.id, "diag-account-metrics", {
+      workspaceId: `/subscriptions/${sample.subscriptionId}/resourceGroups/rg-odoo-prod/providers/Microsoft.OperationalInsights/workspaces/law-odoo-prod`,
+      metrics: [{ category: "Transaction", enabled: true }],
+    });
+    const read = await gatherFacts(target, { ...inventory, resources: [account] }, REQUESTS, sample.now);
+    expect(read.diagnosticSettings?.[account.id.toLowerCase()]).toEqual({ settings: [] });
+    const onBlobs = emulator.core.log
+      .entries()
+      .filter((entry) => entry.route === "diagnosticSettings.list" && /\/blobServices\/default\//i.test(entry.path));
+    expect(onBlobs.length).toBeGreaterThan(0);
+
+    // On the blob service, the same setting counts; a blob service of no account is not found.
+    const workspaceId = `/subscriptions/${sample.subscriptionId}/resourceGroups/rg-odoo-prod/providers/Microsoft.OperationalInsights/workspaces/law-odoo-prod`;
+    await monitor.diagnosticSettings.createOrUpdate(`${account.id}/blobServices/default`, "diag-blob-logs", {
+      workspaceId,
+      logs: [{ categoryGroup: "allLogs", enabled: true }],
+    });
+    const again = await gatherFacts(target, { ...inventory, resources: [account] }, REQUESTS, sample.now);
+    expect(again.diagnosticSettings?.[account.id.toLowerCase()]).toMatchObject({ settings: [{ name: "diag-blob-logs", enabled: true }] });
+    await expect(
+      monitor.diagnosticSettings.createOrUpdate(`${account.id.replace(/exports$/, "nosuch")}/blobServices/default`, "diag", {
+        workspaceId,
+      }),
+    ).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it("keep a resource whose settings cannot be read as an error fact, and still read the others", async () => {

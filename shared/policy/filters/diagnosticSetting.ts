@@ -9,12 +9,14 @@
  * ```
  *
  * A setting counts when it names such a destination and enables at least one log category (or
- * group) or metric: one that enables nothing sends nothing. Diagnostic settings are read per
+ * group) or metric: one that enables nothing sends nothing. A storage account's are its blob
+ * service's (where its logs are), and the reason says so. Diagnostic settings are read per
  * resource (Azure has no list of a subscription's), so they are gathered only for the resources a
  * policy asks about (shared/policy/factScope.ts). Without them, or when they could not be read,
  * the outcome is `unknown`.
  */
 import { resourceNameOf } from "../../azure/resourceId.ts";
+import { resourceTypeOfKind } from "../../resourceTypes/index.ts";
 import type { FilterDefinition } from "../registry.ts";
 import type { DiagnosticSettingFact } from "../types.ts";
 
@@ -75,6 +77,7 @@ export const diagnosticSettingFilter: FilterDefinition<DiagnosticSettingArgs> = 
     if (sending.length > 0) reason = sending.map(whereItSends).join("; ");
     else if (fact.settings.length === 0) reason = "no diagnostic setting";
     else reason = `diagnostic settings: ${fact.settings.map(whereItSends).join("; ")}, none to ${says}`;
-    return { outcome: sending.length > 0 === args.present ? "match" : "no-match", reason };
+    const place = resource.kind === undefined ? undefined : resourceTypeOfKind(resource.kind)?.diagnosticSettings?.says;
+    return { outcome: sending.length > 0 === args.present ? "match" : "no-match", reason: place ? `${place}: ${reason}` : reason };
   },
 };

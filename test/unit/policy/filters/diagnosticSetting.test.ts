@@ -37,6 +37,15 @@ describe("diagnostic-setting filter", () => {
     });
   });
 
+  it("4. matches a storage account whose blob service, where its logs are, has no setting, and says where it looked", () => {
+    const account = resource({ kind: "storage-account", name: "stodootestexports" });
+    const ctx = context({ resources: [account], facts: { diagnosticSettings: { [account.id.toLowerCase()]: { settings: [] } } } });
+    expect(check(diagnosticSettingFilter, NONE_TO_LAW, account, ctx)).toEqual({
+      outcome: "match",
+      reason: "blob service: no diagnostic setting",
+    });
+  });
+
   it("compliant: a setting sends to a Log Analytics workspace, beside one to storage", () => {
     const fact = {
       settings: [
