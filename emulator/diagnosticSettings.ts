@@ -10,7 +10,8 @@ import type { ResourceStore } from "./store.ts";
 export const DIAGNOSTIC_SETTING_TYPE = "Microsoft.Insights/diagnosticSettings";
 
 /** `…/storageAccounts/{name}/blobServices/default`: the services Azure creates with every account. */
-const STORAGE_SERVICE = /^(.+\/providers\/microsoft\.storage\/storageaccounts\/[^/]+)\/(blobservices|fileservices|queueservices|tableservices)\/default$/i;
+const STORAGE_SERVICE =
+  /^(.+\/providers\/microsoft\.storage\/storageaccounts\/[^/]+)\/(blobservices|fileservices|queueservices|tableservices)\/default$/i;
 
 /**
  * The id of a resource a diagnostic setting can be on, as the store spells it, or `undefined`: a

@@ -17,7 +17,13 @@ const DESTINATIONS = ["workspaceId", "storageAccountId", "eventHubAuthorizationR
 function resourceOf(ctx: RouteContext): string {
   const raw = ctx.params.resourceUri as string;
   // A storage account's blob (file, queue, table) service, where its logs' settings are.
-  const service = diagnosticScopeOf(ctx.core.store, `/${raw.replace(/^\/+/, "").replace(/\/{2,}/g, "/").replace(/\/+$/, "")}`);
+  const service = diagnosticScopeOf(
+    ctx.core.store,
+    `/${raw
+      .replace(/^\/+/, "")
+      .replace(/\/{2,}/g, "/")
+      .replace(/\/+$/, "")}`,
+  );
   if (service !== undefined) return service;
   const scope = existingScope(ctx.core, raw);
   if (!/\/providers\//i.test(scope)) {
