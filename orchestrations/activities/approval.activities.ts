@@ -6,7 +6,7 @@
  */
 import { platformOf } from "../../shared/platform.ts";
 import { randomUUID } from "node:crypto";
-import type { AuditRecord } from "../../shared/audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { resourcesClient } from "../../shared/azure/clients.ts";
 import { now } from "../../shared/clock.ts";
 import { approvalCard, teamsMessage } from "../../shared/approvals/card.ts";
@@ -29,7 +29,6 @@ import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import { dependencies } from "./remediation.activities.ts";
 
-const GOVERNOR = { type: "governor", id: "governor" } as const;
 /** ARM's limit on a tag value. */
 const TAG_VALUE_MAX = 256;
 
@@ -145,7 +144,7 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
     instanceId: input.instanceId,
     reason: `${result.delivery === "failed" ? "approval request could NOT be delivered anywhere: " : ""}${input.escalated ? "escalated: " : ""}approval requested from ${input.audience.join(", ")} for ${input.total?.resources ?? input.resources.length} resource(s), until ${input.expiresAt}; ${how}`,
     trigger: { type: "approval" },
-    actor: GOVERNOR,
+    actor: GOVERNOR_ACTOR,
     details: {
       round: input.round,
       escalated: input.escalated,
@@ -258,7 +257,7 @@ async function recordApprovalStepActivity(input: StepInput): Promise<void> {
       instanceId: input.instanceId,
       reason: input.reason,
       trigger: { type: "approval" },
-      actor: input.decidedBy ? { type: "person", id: input.decidedBy } : GOVERNOR,
+      actor: input.decidedBy ? { type: "person", id: input.decidedBy } : GOVERNOR_ACTOR,
     },
   ]);
 }

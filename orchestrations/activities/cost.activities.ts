@@ -3,7 +3,7 @@
  * forecast or spend with the proposals) and send it to people (Teams and email, through the one
  * delivery module of shared/notifications).
  */
-import type { AuditRecord, Json } from "../../shared/audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR, type Json } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
 import { plan } from "../../shared/planner.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
@@ -102,8 +102,6 @@ function proposalLine(proposals: readonly CostProposal[], total: number, currenc
   return `Proposed: ${parts.join("; ")}: about ${amount(total, currency)} a month.`;
 }
 
-const GOVERNOR = { type: "governor", id: "governor" } as const;
-
 /** The notice of a budget response, as the audit trail keeps it: one per response instance. */
 export function costNoticeRecord(input: CostNoticeInput, at: string): AuditRecord {
   const { plan: costPlan } = input;
@@ -134,7 +132,7 @@ export function costNoticeRecord(input: CostNoticeInput, at: string): AuditRecor
     reason: reason.length > 8000 ? `${reason.slice(0, 7997)}...` : reason,
     instanceId: input.instanceId,
     trigger: { type: "budget-alert", id: input.instanceId },
-    actor: GOVERNOR,
+    actor: GOVERNOR_ACTOR,
     details,
   };
 }

@@ -10,7 +10,7 @@ import { drillAlert } from "../../shared/notifications/alerts.ts";
 import { sendNotification } from "../../shared/notifications/send.ts";
 import type { PostgreSQLManagementFlexibleServerClient, Server } from "@azure/arm-postgresql-flexible";
 import type pg from "pg";
-import type { AuditRecord } from "../../shared/audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { postgresClient } from "../../shared/azure/clients.ts";
 import { parseResourceId } from "../../shared/azure/resourceId.ts";
 import type { AzureTarget } from "../../shared/azure/target.ts";
@@ -320,7 +320,7 @@ export async function recordDrill(request: {
       reason: `restore drill of ${record.server.name} failed: ${record.failures.join("; ")}`.slice(0, 8000),
       instanceId: request.instanceId,
       trigger: request.trigger,
-      actor: { type: "governor", id: "governor" },
+      actor: GOVERNOR_ACTOR,
     });
   }
   await trail.append(records);
@@ -365,7 +365,7 @@ export async function sweepExpiredDrills(request: { instanceId: string }): Promi
       reason: `drill server ${parseResourceId(id).name} expired (${servers.find((server) => server.id === id)?.tags?.["governor-drill-expires"]}) and was left behind by its drill: deleted by the drill sweeper`,
       instanceId: request.instanceId,
       trigger: { type: "timer", id: request.instanceId },
-      actor: { type: "governor", id: "governor" },
+      actor: GOVERNOR_ACTOR,
       outcome: "applied",
     })),
     ...result.failed.map((failure): AuditRecord => ({
@@ -377,7 +377,7 @@ export async function sweepExpiredDrills(request: { instanceId: string }): Promi
       reason: `expired drill server could not be deleted: ${failure.error}`.slice(0, 8000),
       instanceId: request.instanceId,
       trigger: { type: "timer", id: request.instanceId },
-      actor: { type: "governor", id: "governor" },
+      actor: GOVERNOR_ACTOR,
       outcome: "failed",
     })),
   ];

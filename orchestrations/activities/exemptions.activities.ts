@@ -5,7 +5,7 @@
  * removed, and a change the fresh read no longer calls for is skipped. Each change is recorded.
  */
 import type { PolicyExemption } from "arm-policy-exemptions";
-import type { AuditRecord } from "../../shared/audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { policyExemptionsClient } from "../../shared/azure/clients.ts";
 import { now } from "../../shared/clock.ts";
 import { exportAzurePolicy, referencesOf } from "../../shared/azurePolicy/export.ts";
@@ -19,7 +19,6 @@ import { ACTIVITIES } from "../names.ts";
 import type { ExemptionSyncInput, ExemptionSyncResult } from "../sweep.ts";
 import { dependencies } from "./remediation.activities.ts";
 
-const GOVERNOR = { type: "governor", id: "governor" } as const;
 type Client = Awaited<ReturnType<typeof policyExemptionsClient>>;
 type Outcome = ExemptionSyncResult["changes"][number];
 
@@ -126,7 +125,7 @@ export async function syncFormalExemptionsActivity(input: ExemptionSyncInput): P
       instanceId: input.instanceId,
       reason: change.reason,
       trigger: input.trigger,
-      actor: GOVERNOR,
+      actor: GOVERNOR_ACTOR,
       outcome: change.outcome,
       details: { exemption: change.name, op: change.op },
     })),

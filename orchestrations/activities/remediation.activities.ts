@@ -4,7 +4,7 @@
  * starts); clients are made once per process and settings, and the policies come from the app's
  * policy source, which follows a replaced policy blob (shared/policy/source.ts).
  */
-import type { AuditRecord } from "../../shared/audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { openAuditTrail } from "../../shared/audit/storage.ts";
 import type { AuditTrail } from "../../shared/audit/trail.ts";
 import type { AzureTarget } from "../../shared/azure/target.ts";
@@ -167,8 +167,6 @@ type AuditStage =
         step?: "restart";
       });
 
-const GOVERNOR = { type: "governor", id: "governor" } as const;
-
 /** Audit records of one stage, with ids derived from the instance and the step: a retried activity records once. */
 export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
   // The audit trail keeps what started the workflow (type, id); the creator a tag action may carry is the change's, not the trigger's.
@@ -182,7 +180,7 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
         kind: "decision",
         resourceId: resource.resourceId,
         reason: resource.reason,
-        actor: GOVERNOR,
+        actor: GOVERNOR_ACTOR,
         details: { estimatedMonthlySavings: resource.estimatedMonthlySavings },
       }));
     case "approval": {
@@ -193,7 +191,7 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
           id: `${input.instanceId}:approval`,
           kind: "approval",
           reason: `${input.approval.outcome}: ${input.approval.reason}`,
-          actor: person ? { type: "person", id: input.approval.decidedBy } : GOVERNOR,
+          actor: person ? { type: "person", id: input.approval.decidedBy } : GOVERNOR_ACTOR,
           details: {
             approvedResourceIds: input.approval.approvedResourceIds,
             ...(input.approval.exemptedResourceIds === undefined
@@ -211,7 +209,7 @@ export function auditRecords(input: AuditStage, at: string): AuditRecord[] {
         resourceId: outcome.resourceId,
         outcome: outcome.outcome,
         reason: outcome.reason,
-        actor: GOVERNOR,
+        actor: GOVERNOR_ACTOR,
         details: JSON.parse(
           JSON.stringify({
             guard: outcome.guard,

@@ -3,7 +3,7 @@
  * found (every finding, with its verdict and reason: what the daily digest counts), and return
  * the remediation workflow to start when something is actionable.
  */
-import type { AuditRecord } from "../../shared/audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
 import { plan } from "../../shared/planner.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
@@ -23,8 +23,6 @@ import { appPlanStore, stagePlan } from "../../shared/remediation/planStore.ts";
 import { exportAzurePolicy, referencesOf } from "../../shared/azurePolicy/export.ts";
 import { exemptionChanges } from "../../shared/azurePolicy/exemptionSync.ts";
 import { governorAssignmentId } from "../../shared/azurePolicy/names.ts";
-
-const GOVERNOR = { type: "governor", id: "governor" } as const;
 
 /** Who a finding's resource belongs to, from its tags (or its resource group's): what the report groups findings by. */
 export interface FindingLabels {
@@ -83,7 +81,7 @@ export function findingRecords(
       reason: finding.reason.length > 8000 ? `${finding.reason.slice(0, 7997)}...` : finding.reason,
       instanceId: input.instanceId,
       trigger: input.trigger,
-      actor: GOVERNOR,
+      actor: GOVERNOR_ACTOR,
       details: {
         estimatedMonthlySavings: finding.estimatedMonthlySavings,
         ...(finding.guard === undefined ? {} : { guard: finding.guard }),
@@ -114,7 +112,7 @@ export function sweepMark(input: PlanPolicyInput, planned: PolicyPlan, at: strin
     reason: planned.reason.length > 8000 ? `${planned.reason.slice(0, 7997)}...` : planned.reason,
     instanceId: input.instanceId,
     trigger: input.trigger,
-    actor: GOVERNOR,
+    actor: GOVERNOR_ACTOR,
     details: { found: planned.found, counts: planned.counts },
   };
 }

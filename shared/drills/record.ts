@@ -3,7 +3,7 @@
  * every check with what it saw, the outcome and whether the drill server was confirmed deleted),
  * built as a pure function of what the workflow collected, and its entry in the audit trail.
  */
-import type { AuditRecord, Json, TriggerType } from "../audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR, type Json, type TriggerType } from "../audit/record.ts";
 import { failures, measure, type Measurement, type Objectives } from "./measure.ts";
 import type { CheckResult, RecoveryPointEvidence } from "./types.ts";
 
@@ -140,7 +140,7 @@ export function drillAuditRecord(
     reason: summary.length > 8000 ? `${summary.slice(0, 7997)}...` : summary,
     instanceId: input.instanceId,
     trigger: input.trigger,
-    actor: { type: "governor", id: "governor" },
+    actor: GOVERNOR_ACTOR,
     outcome: record.outcome === "passed" ? "applied" : record.outcome === "failed" ? "failed" : "skipped",
     details: record as unknown as Json,
   };

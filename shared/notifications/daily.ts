@@ -8,7 +8,7 @@
  */
 import { parseArmId, resourceNameOf } from "../azure/resourceId.ts";
 import { createHash, randomUUID } from "node:crypto";
-import type { AuditRecord, Json } from "../audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR, type Json } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import { approvalLink } from "../approvals/request.ts";
 import { signToken } from "../approvals/token.ts";
@@ -193,7 +193,7 @@ function digestNotice(content: DigestContent, message: Notification, at: Date): 
     action: "digest",
     reason: message.summary,
     trigger: TRIGGER,
-    actor: { type: "governor", id: "governor" },
+    actor: GOVERNOR_ACTOR,
     details,
   };
 }

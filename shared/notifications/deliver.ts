@@ -6,7 +6,7 @@
  * (unreachable or failing through every retry, or nowhere to send it).
  */
 import { platformOf } from "../platform.ts";
-import type { AuditRecord } from "../audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import type { GovernorConfig } from "../config.ts";
 import { type ChannelReport, postToTeams, type RetryOptions, DEFAULT_RETRY, sendEmail, teamsMessage } from "./channels.ts";
@@ -206,7 +206,7 @@ export function deliveryRecord(message: Notification, outcome: ChannelOutcome, a
     action: "deliver",
     reason: reason.length > 8000 ? `${reason.slice(0, 7997)}...` : reason,
     trigger,
-    actor: { type: "governor", id: "governor" },
+    actor: GOVERNOR_ACTOR,
     outcome: outcome.status === "delivered" ? "applied" : "failed",
     details: {
       messageId: message.id,

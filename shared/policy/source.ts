@@ -12,7 +12,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import type { BlobClient as Client } from "@azure/storage-blob";
-import type { AuditRecord } from "../audit/record.ts";
+import { type AuditRecord, GOVERNOR_ACTOR } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
 import { now as clockNow } from "../clock.ts";
 import { formatPolicyLocation, parsePolicyLocation, type PolicyLocation } from "./location.ts";
@@ -156,7 +156,7 @@ export function createPolicySource(options: PolicySourceOptions): PolicySource {
           action: "load-policies",
           reason: reason.length > 8000 ? `${reason.slice(0, 7997)}...` : reason,
           trigger: { type: "manual", id: "policy-change" },
-          actor: { type: "governor", id: "governor" },
+          actor: GOVERNOR_ACTOR,
           details: {
             location: name,
             refusedVersion: version,
