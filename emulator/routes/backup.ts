@@ -459,20 +459,34 @@ function operationIdOf(headers: Record<string, string>): string {
   return new URL(url).pathname.split("/").at(-1) ?? "";
 }
 
-/** Answers a long-running change of a protected item with the operation URLs Azure Backup points at the item itself. */
-function itemOperation(ctx: RouteContext, vault: StoredResource, id: string, complete: () => unknown): RouteResult {
+/**
+ * Starts a long-running operation of the vault and answers with the URLs Azure Backup points at
+ * it (`urls` builds them from the operation's id and the request's api-version), not at the
+ * provider's locations.
+ */
+function backupOperation(
+  ctx: RouteContext,
+  vault: StoredResource,
+  complete: () => unknown,
+  urls: (operationUrl: (path: string) => string) => Record<string, string>,
+): RouteResult {
   const started = ctx.core.lro.start(
     { subscriptionId: ctx.params.subscriptionId as string, provider: PROVIDER, location: vault.arm.location ?? "westeurope", complete },
     ctx.baseUrl,
   );
   const operationId = operationIdOf(started.headers);
   const apiVersion = encodeURIComponent(ctx.query.get("api-version") ?? "2025-02-01");
-  const headers: Record<string, string> = {
-    "Azure-AsyncOperation": `${ctx.baseUrl}${id}/operationsStatus/${operationId}?api-version=${apiVersion}`,
-    Location: `${ctx.baseUrl}${id}/operationResults/${operationId}?api-version=${apiVersion}`,
-  };
+  const headers = urls((path) => `${ctx.baseUrl}${path}/${operationId}?api-version=${apiVersion}`);
   if (started.headers["Retry-After"] !== undefined) headers["Retry-After"] = started.headers["Retry-After"];
   return { status: started.status, headers };
+}
+
+/** A long-running change of a protected item, whose operation URLs are under the item itself. */
+function itemOperation(ctx: RouteContext, vault: StoredResource, id: string, complete: () => unknown): RouteResult {
+  return backupOperation(ctx, vault, complete, (url) => ({
+    "Azure-AsyncOperation": url(`${id}/operationsStatus`),
+    Location: url(`${id}/operationResults`),
+  }));
 }
 
 function emitItemWrite(core: EmulatorCore, item: StoredResource, operation = "write"): void {
@@ -621,36 +635,28 @@ function stopProtectionAndDelete(ctx: RouteContext): RouteResult {
 function refreshContainers(ctx: RouteContext): RouteResult {
   const { core } = ctx;
   const vault = requireVault(ctx);
-  if ((ctx.params.fabricName as string).toLowerCase() !== "azure") {
-    throw badRequest(`Fabric '${ctx.params.fabricName}' is not supported: Azure VMs are in the 'Azure' fabric.`, "BadRequest");
+  const fabric = ctx.params.fabricName as string;
+  if (fabric.toLowerCase() !== "azure") {
+    throw badRequest(`Fabric '${fabric}' is not supported: Azure VMs are in the 'Azure' fabric.`, "BadRequest");
   }
-  const started = core.lro.start(
-    {
-      subscriptionId: ctx.params.subscriptionId as string,
-      provider: PROVIDER,
-      location: vault.arm.location ?? "westeurope",
-      complete: () => {
-        const current = core.store.get(vault.arm.id);
-        if (!current) return undefined;
-        const region = normaliseLocation(current.arm.location);
-        const known = new Set(Array.isArray(current.sim.discoveredVms) ? (current.sim.discoveredVms as string[]) : []);
-        for (const vm of core.store.list({ subscriptionId: ctx.params.subscriptionId as string, type: VM_TYPE })) {
-          if (normaliseLocation(vm.arm.location) === region) known.add(idKey(vm.arm.id));
-        }
-        current.sim.discoveredVms = [...known];
-        return undefined;
-      },
+  const answer = backupOperation(
+    ctx,
+    vault,
+    () => {
+      const current = core.store.get(vault.arm.id);
+      if (!current) return undefined;
+      const region = normaliseLocation(current.arm.location);
+      const known = new Set(Array.isArray(current.sim.discoveredVms) ? (current.sim.discoveredVms as string[]) : []);
+      for (const vm of core.store.list({ subscriptionId: ctx.params.subscriptionId as string, type: VM_TYPE })) {
+        if (normaliseLocation(vm.arm.location) === region) known.add(idKey(vm.arm.id));
+      }
+      current.sim.discoveredVms = [...known];
+      return undefined;
     },
-    ctx.baseUrl,
+    // As Azure Backup answers it: a Location under the fabric, no body.
+    (url) => ({ Location: url(`${vault.arm.id}/backupFabrics/${fabric}/operationResults`) }),
   );
-  // As Azure Backup answers it: 202 with a Location under the fabric, no body.
-  const operationId = operationIdOf(started.headers);
-  const apiVersion = encodeURIComponent(ctx.query.get("api-version") ?? "2025-02-01");
-  const headers: Record<string, string> = {
-    Location: `${ctx.baseUrl}${vault.arm.id}/backupFabrics/${ctx.params.fabricName as string}/operationResults/${operationId}?api-version=${apiVersion}`,
-  };
-  if (started.headers["Retry-After"] !== undefined) headers["Retry-After"] = started.headers["Retry-After"];
-  return { status: 202, headers };
+  return { ...answer, status: 202 };
 }
 
 export function backupRoutes(): RouteDefinition[] {

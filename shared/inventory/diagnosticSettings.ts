@@ -10,7 +10,7 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { monitorClient } from "../azure/clients.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { DiagnosticSettingFact, DiagnosticSettingsFact, InventoryResource } from "../policy/types.ts";
-import { resourceTypeOfKind } from "../resourceTypes/index.ts";
+import { resourceTypeOfArmType } from "../resourceTypes/index.ts";
 import { createLimiter, type Limiter } from "./concurrency.ts";
 import { readFailure } from "./readFailure.ts";
 
@@ -47,7 +47,7 @@ export async function gatherDiagnosticSettings(
         let fact: DiagnosticSettingsFact;
         try {
           const settings: DiagnosticSettingFact[] = [];
-          const at = `${resource.id}${resource.kind === undefined ? "" : (resourceTypeOfKind(resource.kind)?.diagnosticSettings?.idSuffix ?? "")}`;
+          const at = `${resource.id}${resourceTypeOfArmType(resource.type)?.diagnosticSettings?.idSuffix ?? ""}`;
           for await (const setting of client.diagnosticSettings.list(at)) settings.push(diagnosticSettingOf(setting));
           fact = { settings };
         } catch (error) {

@@ -154,9 +154,10 @@ export async function gatherFacts(
   now: Date,
   options: GatherOptions & { scope?: FactScope } = {},
 ): Promise<Facts> {
-  const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const limiter = createLimiter(concurrency);
   // The per-resource reads outrun ARM's read refill at 10,000 resources: paced, they are not retried.
-  const policies = [...policiesOf(options), createReadPacer({ reserve: 2 * (options.concurrency ?? DEFAULT_CONCURRENCY) })];
+  const policies = [...policiesOf(options), createReadPacer({ reserve: 2 * concurrency })];
   const metricRequests = metricRequestsOf(requests);
   const scope = options.scope;
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));

@@ -6,9 +6,10 @@
  * 1. the resource is read again from ARM (gone: `already-done` for a delete, `skipped` otherwise);
  * 2. already as the action leaves it (deallocated, tags in place, protected): `already-done`,
  *    nothing sent, unless this workflow marked the change sent before it restarted (then it is
- *    `applied`, its own: a delete found gone, a deallocation found done); otherwise, one that another operation holds (`provisioningState` Creating,
- *    Updating, Deleting) or that an operation left Failed is `skipped` (`busy`), unless the
- *    executor recognises the same change under way and joins it;
+ *    `applied`, its own: a delete found gone, a deallocation found done); otherwise, one that
+ *    another operation holds (`provisioningState` Creating, Updating, Deleting) or that an
+ *    operation left Failed is `skipped` (`busy`), unless the executor recognises the same change
+ *    under way and joins it;
  * 3. the guards (exemption, production, change window) and THE POLICY are evaluated again for
  *    this one resource on the fresh read, with the facts it needs gathered again (this VM's CPU
  *    through the batch metrics API, backup coverage): a resource someone started using, tagged
@@ -423,12 +424,14 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
     return failed(error, "could not read the resource");
   }
   if (!resource) {
-    // A delete this workflow sent before it restarted, which Azure finished meanwhile: its own change.
-    if (removes(executor) && (await sentBefore(request, request.resourceId, deps, deps.now()))) {
-      const reason = `${executor.action} of ${resourceNameOf(request.resourceId)} sent before this workflow restarted: the resource is gone`;
-      return { ...base, outcome: "applied", reason, after: { exists: false } };
+    if (removes(executor)) {
+      // A delete this workflow sent before it restarted, which Azure finished meanwhile: its own change.
+      if (await sentBefore(request, request.resourceId, deps, deps.now())) {
+        const reason = `${executor.action} of ${resourceNameOf(request.resourceId)} sent before this workflow restarted: the resource is gone`;
+        return { ...base, outcome: "applied", reason, after: { exists: false } };
+      }
+      return { ...base, outcome: "already-done", reason: "the resource no longer exists", after: { exists: false } };
     }
-    if (removes(executor)) return { ...base, outcome: "already-done", reason: "the resource no longer exists", after: { exists: false } };
     return skipped(new Skip("gone", "the resource no longer exists"), { after: { exists: false } });
   }
   const kindOk = (kinds: readonly string[]): boolean =>

@@ -116,16 +116,15 @@ export function deriveRows(records: readonly AuditRecord[], currency: string, no
     // the resource ran again in between (started by someone, or by a start the trail lacks), or that
     // two policies stopped it at once (Azure joins the second request): the saving is counted once.
     const ending = endingAction
-      ? outcomes
-          .slice(index + 1)
-          .find(
-            (later) =>
-              later.resourceId?.toLowerCase() === key &&
-              ((later.action === endingAction &&
-                later.at > outcome.at &&
-                (later.outcome === "applied" || later.outcome === "already-done")) ||
-                (later.action === outcome.action && later.outcome === "applied")),
-          )
+      ? outcomes.find(
+          (later, position) =>
+            position > index &&
+            later.resourceId?.toLowerCase() === key &&
+            ((later.action === endingAction &&
+              later.at > outcome.at &&
+              (later.outcome === "applied" || later.outcome === "already-done")) ||
+              (later.action === outcome.action && later.outcome === "applied")),
+        )
       : undefined;
     const before = kept.get(outcome.id);
     const endMs = ending ? Date.parse(ending.at) : now.getTime();

@@ -12,9 +12,10 @@
  */
 import type { FilterDefinition } from "../registry.ts";
 import type { BackupFact } from "../types.ts";
+import { formatDay } from "./format.ts";
 import { resourceNameOf } from "../../azure/resourceId.ts";
 
-const dayOf = (iso: string | undefined): string => iso?.slice(0, 10) ?? "an unknown date";
+const dayOf = (iso: string | undefined): string => (iso === undefined ? "an unknown date" : formatDay(Date.parse(iso)));
 
 /** Why a soft-deleted item blocks protection, with its dates: `soft-deleted on …, purged on …: undelete to protect again`. */
 export function softDeletedReason(softDeleted: NonNullable<BackupFact["softDeleted"]>, vaultId?: string): string {

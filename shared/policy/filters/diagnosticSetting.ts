@@ -16,7 +16,7 @@
  * the outcome is `unknown`.
  */
 import { resourceNameOf } from "../../azure/resourceId.ts";
-import { resourceTypeOfKind } from "../../resourceTypes/index.ts";
+import { resourceTypeOfArmType } from "../../resourceTypes/index.ts";
 import type { FilterDefinition } from "../registry.ts";
 import type { DiagnosticSettingFact } from "../types.ts";
 
@@ -77,7 +77,7 @@ export const diagnosticSettingFilter: FilterDefinition<DiagnosticSettingArgs> = 
     if (sending.length > 0) reason = sending.map(whereItSends).join("; ");
     else if (fact.settings.length === 0) reason = "no diagnostic setting";
     else reason = `diagnostic settings: ${fact.settings.map(whereItSends).join("; ")}, none to ${says}`;
-    const place = resource.kind === undefined ? undefined : resourceTypeOfKind(resource.kind)?.diagnosticSettings?.says;
+    const place = resourceTypeOfArmType(resource.type)?.diagnosticSettings?.says;
     return { outcome: sending.length > 0 === args.present ? "match" : "no-match", reason: place ? `${place}: ${reason}` : reason };
   },
 };

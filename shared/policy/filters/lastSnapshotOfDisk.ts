@@ -18,6 +18,7 @@
 import { unsettledStateOf } from "../../resourceTypes/provisioningState.ts";
 import { createdAtMs } from "../inventoryIndex.ts";
 import type { FilterDefinition } from "../registry.ts";
+import type { InventoryResource } from "../types.ts";
 import { formatDay } from "./format.ts";
 import { snapshotSourceStatus } from "./snapshotSource.ts";
 
@@ -61,12 +62,13 @@ export const lastSnapshotOfDiskFilter: FilterDefinition<LastSnapshotArgs> = {
     }
     const unsettled = unsettledStateOf(resource);
     if (unsettled) return answer(false, `${resource.name} is ${unsettled.state}: not a restore point of disk ${source.name}`);
-    const all = ctx.index.snapshotsBySourceDisk.get(source.id.toLowerCase()) ?? [resource];
-    const siblings = all.filter((sibling) => unsettledStateOf(sibling) === undefined);
-    const notCounted = all.flatMap((sibling) => {
+    const siblings: InventoryResource[] = [];
+    const notCounted: string[] = [];
+    for (const sibling of ctx.index.snapshotsBySourceDisk.get(source.id.toLowerCase()) ?? [resource]) {
       const state = unsettledStateOf(sibling)?.state;
-      return state === undefined ? [] : [`${sibling.name} is ${state}`];
-    });
+      if (state === undefined) siblings.push(sibling);
+      else notCounted.push(`${sibling.name} is ${state}`);
+    }
     const undated = siblings.filter((sibling) => createdAtMs(sibling) === undefined);
     if (undated.length > 0) {
       return {
