@@ -13,6 +13,7 @@ import type { ResourceChange } from "../../emulator/store.ts";
 import { backupClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 import { APP_RG, goldPolicy, productionVm, vault, VAULT_RG } from "../support/backupEstate.ts";
+import { failureOf } from "../support/remediation.ts";
 
 const WEST = "rsv-odoo-westeurope";
 const NORTH = "rsv-odoo-northeurope";
@@ -61,16 +62,6 @@ const names = (vmName: string) => ({
 const protection = (vmName: string, policy: string): ProtectedItemResource => ({
   properties: { protectedItemType: "Microsoft.Compute/virtualMachines", sourceResourceId: vmId(vmName), policyId: policy },
 });
-
-/** The error a call fails with (RestError: statusCode, code, message). */
-async function failure(call: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    return error as { statusCode?: number; code?: string; message: string };
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function protectableVms(vaultName: string): Promise<string[]> {
   const found: string[] = [];
@@ -186,7 +177,7 @@ describe("enabling VM protection through the real RecoveryServicesBackupClient",
 
   it("refuses to protect a VM in a vault of another region, with 400 and the reason", async () => {
     const since = changes.length;
-    const error = await failure(enableProtection(WEST, "vm-odoo-dr-app-01", policyId(WEST, "policy-gold")));
+    const error = await failureOf(enableProtection(WEST, "vm-odoo-dr-app-01", policyId(WEST, "policy-gold")));
     expect(error).toMatchObject({ statusCode: 400, code: "BadRequest" });
     expect(error.message).toMatch(/northeurope.*westeurope.*in its own region/);
     expect(await protectedVms(WEST)).toHaveLength(1);
@@ -198,7 +189,7 @@ describe("enabling VM protection through the real RecoveryServicesBackupClient",
   });
 
   it("refuses a policy of another vault and a VM that does not exist", async () => {
-    const otherVault = await failure(enableProtection(WEST, "vm-odoo-prod-worker-01", policyId(NORTH, "DefaultPolicy")));
+    const otherVault = await failureOf(enableProtection(WEST, "vm-odoo-prod-worker-01", policyId(NORTH, "DefaultPolicy")));
     expect(otherVault.statusCode).toBe(400);
     expect(otherVault.message).toMatch(/not found in vault/);
     await expect(enableProtection(WEST, "vm-missing", policyId(WEST, "policy-gold"))).rejects.toMatchObject({ statusCode: 404 });

@@ -21,6 +21,7 @@ import { parsePolicyText } from "../../shared/policy/loader.ts";
 import type { InventoryResource } from "../../shared/policy/types.ts";
 import { applyRemediation, type RemediationDeps, type RemediationRequest } from "../../shared/remediation/index.ts";
 import { APP_RG, goldPolicy, productionVm, vault, VAULT_RG } from "../support/backupEstate.ts";
+import { failureOf, remediationRequest } from "../support/remediation.ts";
 
 const NOW = new Date("2026-11-23T19:30:00Z");
 const VAULT = "rsv-odoo-westeurope";
@@ -119,15 +120,6 @@ async function protectableVms(): Promise<string[]> {
   return found;
 }
 
-async function failure(call: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    return error as { statusCode?: number; code?: string; message: string };
-  }
-  throw new Error("expected the call to fail");
-}
-
 const deps = (): RemediationDeps => ({
   target,
   config: { killSwitch: false, dryRun: false },
@@ -138,16 +130,7 @@ const deps = (): RemediationDeps => ({
 });
 
 function request(policy: string, resourceId: string, approvedBy?: string): RemediationRequest {
-  const action = set.policies.find((candidate) => candidate.name === policy)?.action;
-  if (!action) throw new Error(`no policy ${policy}`);
-  return {
-    policy,
-    action,
-    resourceId,
-    instanceId: `${policy}:${resourceId.split("/").at(-1) ?? ""}`,
-    trigger: { type: "timer" },
-    ...(approvedBy === undefined ? {} : { approvedBy }),
-  };
+  return remediationRequest(set, policy, resourceId, approvedBy === undefined ? {} : { approvedBy });
 }
 
 const writesOf = (since: number) =>
@@ -178,7 +161,7 @@ describe("soft delete, as Azure Backup keeps a deleted item", () => {
         policyId: goldPolicyId,
       },
     };
-    const refused = await failure(backup.protectedItems.createOrUpdate(VAULT, VAULT_RG, "Azure", container, itemName, body));
+    const refused = await failureOf(backup.protectedItems.createOrUpdate(VAULT, VAULT_RG, "Azure", container, itemName, body));
     expect(refused.statusCode).toBe(400);
     expect(refused.code).toBe(SOFT_DELETED_ERROR_CODE);
     expect(refused.message).toMatch(/undelete it before protecting it again/);
@@ -241,7 +224,7 @@ describe("soft delete, as Azure Backup keeps a deleted item", () => {
     await stopWithDelete("vm-odoo-prod-worker-03");
     emulator.core.clock.set(new Date(NOW.getTime() + 15 * 86_400_000));
     const { container, item: itemName } = names("vm-odoo-prod-worker-03");
-    expect((await failure(backup.protectedItems.get(VAULT, VAULT_RG, "Azure", container, itemName))).statusCode).toBe(404);
+    expect((await failureOf(backup.protectedItems.get(VAULT, VAULT_RG, "Azure", container, itemName))).statusCode).toBe(404);
     expect(await protectableVms()).toContain("vm-odoo-prod-worker-03");
   });
 });

@@ -12,6 +12,7 @@ import { startEmulator, type Emulator } from "../../emulator/server.ts";
 import type { ResourceChange } from "../../emulator/store.ts";
 import { postgresClient } from "../../shared/azure/clients.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
+import { failureOf } from "../support/remediation.ts";
 
 const RG = "rg-odoo-prod";
 const DRILL_RG = "rg-governor-drills";
@@ -80,16 +81,6 @@ afterAll(async () => emulator.close());
 
 const now = (): number => emulator.core.clock.nowMs();
 
-/** The error a call fails with (RestError: statusCode, code, message). */
-async function failure(call: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    return error as { statusCode?: number; code?: string; message: string };
-  }
-  throw new Error("expected the call to fail");
-}
-
 async function rules(resourceGroup: string, server: string): Promise<FirewallRule[]> {
   const found: FirewallRule[] = [];
   for await (const rule of client.firewallRules.listByServer(resourceGroup, server)) found.push(rule);
@@ -143,7 +134,7 @@ describe("PostgreSQL point-in-time restore through the real SDK", () => {
       restoreParameters(new Date(now() - 8 * DAY_MS)),
       FAST,
     );
-    const tooOldError = await failure(tooOld);
+    const tooOldError = await failureOf(tooOld);
     expect(tooOldError).toMatchObject({ statusCode: 400, code: "BadRequest" });
     expect(tooOldError.message).toMatch(/outside the backup retention.*7 days/);
 
@@ -153,7 +144,7 @@ describe("PostgreSQL point-in-time restore through the real SDK", () => {
       restoreParameters(new Date(now() + HOUR_MS)),
       FAST,
     );
-    const futureError = await failure(future);
+    const futureError = await failureOf(future);
     expect(futureError.statusCode).toBe(400);
     expect(futureError.message).toMatch(/in the future/);
 
@@ -165,7 +156,7 @@ describe("PostgreSQL point-in-time restore through the real SDK", () => {
       { ...restoreParameters(new Date("2026-11-21T09:03:00.000Z")), sourceServerResourceId: youngId },
       FAST,
     );
-    const youngError = await failure(beforeFirstBackup);
+    const youngError = await failureOf(beforeFirstBackup);
     expect(youngError.statusCode).toBe(400);
     expect(youngError.message).toMatch(/earliest restore point is 2026-11-21T09:05:00.000Z/);
 
@@ -175,7 +166,7 @@ describe("PostgreSQL point-in-time restore through the real SDK", () => {
       { ...restoreParameters(new Date(now() - HOUR_MS)), sourceServerResourceId: sourceId.replace("psql-odoo-prod", "psql-gone") },
       FAST,
     );
-    const missingError = await failure(missingSource);
+    const missingError = await failureOf(missingSource);
     expect(missingError.statusCode).toBe(400);
     expect(missingError.message).toMatch(/does not exist/);
 

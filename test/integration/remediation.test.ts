@@ -6,6 +6,7 @@
  * the number of real changes.
  */
 import { resourceEndState } from "../support/endState.ts";
+import { remediationRequest } from "../support/remediation.ts";
 import { changeKey } from "../../emulator/store.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,17 +70,7 @@ async function startSample(): Promise<Running> {
 }
 
 function request(policy: string, resourceId: string, extra: Partial<RemediationRequest> = {}): RemediationRequest {
-  const action = set.policies.find((candidate) => candidate.name === policy)?.action;
-  if (!action) throw new Error(`no policy ${policy}`);
-  return {
-    policy,
-    action,
-    resourceId,
-    instanceId: `${policy}:${resourceId.split("/").at(-1) ?? ""}`,
-    trigger: { type: "timer" },
-    approvedBy: APPROVER,
-    ...extra,
-  };
+  return remediationRequest(set, policy, resourceId, { approvedBy: APPROVER, ...extra });
 }
 
 function requestFor(finding: Finding): RemediationRequest {

@@ -20,6 +20,7 @@ import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 import type { Finding, PolicySet } from "../../shared/policy/types.ts";
 import { applyRemediation, type RemediationDeps, type RemediationRequest } from "../../shared/remediation/index.ts";
+import { remediationRequest } from "../support/remediation.ts";
 
 const sample = sampleEstate();
 const SUB = sample.subscriptionId;
@@ -53,16 +54,7 @@ beforeAll(async () => {
 afterAll(async () => emulator.close());
 
 function request(policy: string, resourceId: string, action?: RemediationRequest["action"]): RemediationRequest {
-  const policyAction = set.policies.find((candidate) => candidate.name === policy)?.action;
-  if (!policyAction) throw new Error(`no policy ${policy}`);
-  return {
-    policy,
-    action: action ?? policyAction,
-    resourceId,
-    instanceId: `${policy}:${resourceId.split("/").at(-1) ?? ""}`,
-    trigger: { type: "timer" },
-    approvedBy: APPROVER,
-  };
+  return remediationRequest(set, policy, resourceId, { approvedBy: APPROVER, ...(action === undefined ? {} : { action }) });
 }
 
 const deps = (now: Date = emulator.core.clock.now()): RemediationDeps => ({
