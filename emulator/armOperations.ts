@@ -194,6 +194,7 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "remediations.createOrUpdate": fixed("Microsoft.PolicyInsights/remediations/write"),
   "remediations.get": fixed("Microsoft.PolicyInsights/remediations/read"),
   "remediations.list": fixed("Microsoft.PolicyInsights/remediations/read"),
+  "remediations.listDeployments": fixed("Microsoft.PolicyInsights/remediations/listDeployments/read"),
 };
 
 /** The operation a logged request stands for; an unmatched request or an unmapped route is an error naming it. */

@@ -13,6 +13,7 @@ export const ORCHESTRATIONS = {
   drillSweeper: "drillSweeper",
   drillHeartbeat: "drillHeartbeat",
   savingsLedger: "savingsLedger",
+  policyRemediation: "policyRemediation",
 } as const;
 
 export const ACTIVITIES = {
@@ -40,6 +41,8 @@ export const ACTIVITIES = {
   sweepExpiredDrills: "sweepExpiredDrills",
   writeDrillHeartbeats: "writeDrillHeartbeats",
   updateSavingsLedger: "updateSavingsLedger",
+  startPolicyRemediation: "startPolicyRemediation",
+  pollPolicyRemediation: "pollPolicyRemediation",
 } as const;
 
 export const EVENTS = {
@@ -58,6 +61,11 @@ export function remediationInstanceId(policy: string, scope: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9:._-]+/g, "-")
     .slice(0, 256);
+}
+
+/** The Azure Policy remediation tasks a sweep of a policy starts: one workflow per policy and run. */
+export function policyRemediationInstanceId(policy: string, scope: string): string {
+  return remediationInstanceId(policy, scope).replace(/^remediate:/, "azure-policy-remediation:").slice(0, 256 - APPROVAL_SUFFIX.length);
 }
 
 /** The approval a remediation asks for: its sub-orchestration, one per remediation. */

@@ -13,8 +13,9 @@ import type { Outcome } from "../shared/audit/record.ts";
 import type { Verdict } from "../shared/policy/types.ts";
 import { exemptionActivities } from "./activities/exemptions.activities.ts";
 import { sweepActivities } from "./activities/sweep.activities.ts";
-import { call, callOrchestration, registerOrchestration } from "./calls.ts";
+import { call, callOrchestration, orchestrationTask, registerOrchestration, wait } from "./calls.ts";
 import { ORCHESTRATIONS } from "./names.ts";
+import { policyRemediation, type PolicyRemediationInput, type PolicyRemediationResult } from "./policyRemediation.ts";
 import { remediate, type RemediateInput, type RemediateResult } from "./remediate.ts";
 import type { RemediationStart } from "./remediations.ts";
 import { type DrillInput, restoreDrill } from "./restoreDrill.ts";
@@ -51,6 +52,8 @@ export interface PolicyPlan {
   estimatedMonthlySavings: number;
   /** Azure Policy exemptions to write or remove so they agree with the policy file and the approvers' exemptions. */
   exemptions?: ExemptionChange[];
+  /** Resources handed to Azure Policy remediation tasks (a policy with `azurePolicyRemediation`), left out of `start`. */
+  azurePolicy?: { instanceId: string; input: PolicyRemediationInput };
 }
 
 export interface ExemptionSyncInput {
@@ -71,6 +74,7 @@ export interface SweepResult {
   remediation?: { instanceId: string; approval: RemediateResult["approval"]; counts: RemediateResult["counts"] };
   drills?: Array<{ instanceId: string; server: string; outcome: DrillRecord["outcome"] | "error"; error?: string }>;
   exemptions?: ExemptionSyncResult["changes"];
+  azurePolicy?: { instanceId: string; tasks: PolicyRemediationResult["tasks"]; counts?: PolicyRemediationResult["counts"]; error?: string };
 }
 
 /** Planning reads the whole inventory: a throttled or failing read is tried again. */
@@ -103,10 +107,27 @@ function* sweepOrchestrator(context: OrchestrationContext, input: SweepInput): G
     );
     result.exemptions = synced.changes;
   }
+  // The Azure Policy tasks and Governor's own changes (of the other resources) wait for their approvals side by side.
+  const handedOver = plan.azurePolicy
+    ? orchestrationTask(context, policyRemediation, plan.azurePolicy.input, plan.azurePolicy.instanceId)
+    : undefined;
   if (plan.start) {
     context.df.setCustomStatus({ stage: "remediating", policy: input.policy, remediation: plan.start.instanceId });
     const remediated = yield* callOrchestration(context, remediate, plan.start.input, plan.start.instanceId);
     result.remediation = { instanceId: plan.start.instanceId, approval: remediated.approval, counts: remediated.counts };
+  }
+  if (handedOver && plan.azurePolicy) {
+    context.df.setCustomStatus({ stage: "azure-policy-remediation", policy: input.policy, remediation: plan.azurePolicy.instanceId });
+    try {
+      const tasks = yield* wait(handedOver);
+      result.azurePolicy = { instanceId: plan.azurePolicy.instanceId, tasks: tasks.tasks, counts: tasks.counts };
+    } catch (error) {
+      result.azurePolicy = {
+        instanceId: plan.azurePolicy.instanceId,
+        tasks: [],
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
   }
   if (plan.drills && plan.drills.length > 0) {
     // One drill at a time: each restores a whole database, and one failing does not stop the next.

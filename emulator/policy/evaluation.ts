@@ -157,27 +157,22 @@ export function remediateWithModify(
   assignment: PolicyObject,
   referenceId: string | null,
   resourceIds: readonly string[],
-): { succeeded: number; failed: number } {
-  let succeeded = 0;
-  let failed = 0;
-  for (const id of resourceIds) {
+): Array<{ resourceId: string; succeeded: boolean; error?: { code: string; message: string } }> {
+  return resourceIds.map((id) => {
     const stored = core.store.get(id);
     const resource = stored ? policyResourceOf(core, stored.arm) : undefined;
     const outcome = resource
       ? evaluateAssignment(core, assignment, resource).find((candidate) => candidate.reference.referenceId === referenceId)
       : undefined;
-    if (!stored || !resource || !outcome) {
-      failed += 1;
-      continue;
-    }
+    if (!stored || !resource || !outcome)
+      return { resourceId: id, succeeded: false, error: { code: "ResourceNotFound", message: `The resource '${id}' was not found.` } };
     if (outcome.effect === "modify" && outcome.state === "NonCompliant") {
       const body: Record<string, unknown> = {};
       applyModify(outcome, resource, body);
       if (body.tags !== undefined) core.store.put({ ...stored, arm: { ...stored.arm, tags: body.tags as Record<string, string> } });
     }
-    succeeded += 1;
-  }
-  return { succeeded, failed };
+    return { resourceId: id, succeeded: true };
+  });
 }
 
 export interface PolicyStateRecord {

@@ -5,7 +5,8 @@
  * `filters.resourceIds` and `filters.locations`, at most `resourceCount`). The task runs as a
  * long-running operation the client polls with GET: `Accepted`, then `Evaluating` for as many
  * reads as the emulator's LRO polls, then `Succeeded` once its deployments (the rule's tag
- * operations, run as the assignment's identity would) are done. A deploy-if-not-exists reference
+ * operations, run as the assignment's identity would) are done; `listDeployments` then names each
+ * resource's deployment and its status. A deploy-if-not-exists reference
  * is refused: its template deployments are not emulated.
  */
 import { randomUUID } from "node:crypto";
@@ -26,6 +27,8 @@ const TERMINAL = new Set(["succeeded", "failed", "canceled", "complete"]);
 interface Progress {
   pollsLeft: number;
   targets: string[];
+  /** Each target's deployment, once the task has run them (`listDeployments`). */
+  deployments: Array<Record<string, unknown>>;
 }
 const progress = new WeakMap<PolicyObject, Progress>();
 
@@ -107,7 +110,7 @@ function putRemediation(ctx: RouteContext): RouteResult {
       ...(properties.failureThreshold === undefined ? {} : { failureThreshold: properties.failureThreshold }),
     },
   };
-  progress.set(remediation, { pollsLeft: ctx.core.lro.options.polls, targets });
+  progress.set(remediation, { pollsLeft: ctx.core.lro.options.polls, targets, deployments: [] });
   ctx.core.policy.remediations.set(idKey(id), remediation);
   return { status: 201, body: remediation };
 }
@@ -126,16 +129,36 @@ function advance(ctx: RouteContext, remediation: PolicyObject): void {
   }
   const assignment = ctx.core.policy.assignments.get(idKey(asText(properties.policyAssignmentId)));
   const referenceId = properties.policyDefinitionReferenceId === undefined ? null : asText(properties.policyDefinitionReferenceId);
-  const done = assignment
+  const results = assignment
     ? remediateWithModify(ctx.core, assignment, referenceId, state.targets)
-    : { succeeded: 0, failed: state.targets.length };
+    : state.targets.map((resourceId) => ({
+        resourceId,
+        succeeded: false,
+        error: { code: "PolicyAssignmentNotFound", message: "The policy assignment of the remediation no longer exists." },
+      }));
+  const now = ctx.core.nowIso();
+  const subscription = `/subscriptions/${ctx.params.subscriptionId as string}`;
+  state.deployments = results.map((result) => {
+    const stored = ctx.core.store.get(result.resourceId);
+    return {
+      remediatedResourceId: result.resourceId,
+      deploymentId: `${subscription}/providers/Microsoft.Resources/deployments/${randomUUID()}`,
+      status: result.succeeded ? "Succeeded" : "Failed",
+      resourceLocation: stored?.arm.location ?? "",
+      ...(result.error === undefined ? {} : { error: result.error }),
+      createdOn: now,
+      lastUpdatedOn: now,
+    };
+  });
+  const succeeded = results.filter((result) => result.succeeded).length;
+  const failed = results.length - succeeded;
   properties.deploymentStatus = {
     totalDeployments: state.targets.length,
-    successfulDeployments: done.succeeded,
-    failedDeployments: done.failed,
+    successfulDeployments: succeeded,
+    failedDeployments: failed,
   };
-  properties.provisioningState = done.failed > 0 && done.succeeded === 0 ? "Failed" : "Succeeded";
-  properties.statusMessage = `${done.succeeded} of ${state.targets.length} resource(s) remediated`;
+  properties.provisioningState = failed > 0 && succeeded === 0 ? "Failed" : "Succeeded";
+  properties.statusMessage = `${succeeded} of ${state.targets.length} resource(s) remediated`;
 }
 
 function getRemediation(ctx: RouteContext): RouteResult {
@@ -145,11 +168,27 @@ function getRemediation(ctx: RouteContext): RouteResult {
   return { status: 200, body: remediation };
 }
 
+/** The task's deployments, one per resource it remediated (none before they run). */
+function listDeployments(ctx: RouteContext): RouteResult {
+  const remediation = ctx.core.policy.remediations.get(idKey(idOf(ctx)));
+  if (!remediation) throw new ArmError(404, "RemediationNotFound", `The remediation '${ctx.params.name as string}' could not be found.`);
+  const deployments = progress.get(remediation)?.deployments ?? [];
+  // One page: the SDK follows a next link with GET, which this POST route does not answer.
+  return pagedList(ctx, deployments, Math.max(deployments.length, 1));
+}
+
 export function remediationRoutes(): RouteDefinition[] {
   const base = `/subscriptions/{subscriptionId}/providers/${TYPE}`;
   return [
     { method: "PUT", pattern: `${base}/{name}`, name: "remediations.createOrUpdate", handler: putRemediation },
     { method: "GET", pattern: `${base}/{name}`, name: "remediations.get", handler: getRemediation },
+    {
+      method: "POST",
+      pattern: `${base}/{name}/listDeployments`,
+      name: "remediations.listDeployments",
+      kind: "read",
+      handler: listDeployments,
+    },
     {
       method: "GET",
       pattern: base,

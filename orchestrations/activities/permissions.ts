@@ -114,6 +114,17 @@ export const ACTIVITY_PERMISSIONS: Record<(typeof ACTIVITIES)[keyof typeof ACTIV
     },
   ],
   writeDrillHeartbeats: [READ_ANY],
+  // Each resource read and checked again before the task is created; the task itself runs as the assignment's identity.
+  startPolicyRemediation: [
+    READ_ANY,
+    {
+      operation: "Microsoft.PolicyInsights/remediations/write",
+      why: "create an Azure Policy remediation task of the Governor baseline's modify or deploy-if-not-exists reference over the resources an approver approved",
+      evidence: "request",
+    },
+  ],
+  // The task and its deployments (listDeployments is a POST that Azure authorises as a read).
+  pollPolicyRemediation: [READ_ANY],
   updateSavingsLedger: [
     {
       operation: "Microsoft.CostManagement/query/action",

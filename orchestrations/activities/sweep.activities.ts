@@ -12,7 +12,7 @@ import { inheritedTag } from "../../shared/policy/environment.ts";
 import { type NoticeTargets, noticeTargets, notifyAction } from "../../shared/actions/notify.ts";
 import type { Finding, Inventory, PolicySet, Settings, Verdict } from "../../shared/policy/types.ts";
 import { registerActivity } from "../calls.ts";
-import { ACTIVITIES, drillInstanceId } from "../names.ts";
+import { ACTIVITIES, drillInstanceId, policyRemediationInstanceId } from "../names.ts";
 import type { DrillInput } from "../restoreDrill.ts";
 import { restoreDrillAction } from "../../shared/actions/restoreDrill.ts";
 import { remediationsFor } from "../remediations.ts";
@@ -23,6 +23,8 @@ import { appPlanStore, stagePlan } from "../../shared/remediation/planStore.ts";
 import { exportAzurePolicy, referencesOf } from "../../shared/azurePolicy/export.ts";
 import { exemptionChanges } from "../../shared/azurePolicy/exemptionSync.ts";
 import { governorAssignmentId } from "../../shared/azurePolicy/names.ts";
+import { handedOver, handOver, type NonCompliantState, nonCompliantStates } from "../../shared/azurePolicy/remediationTasks.ts";
+import { MAX_TASKS_PER_SWEEP } from "../policyRemediation.ts";
 
 /** Who a finding's resource belongs to, from its tags (or its resource group's): what the report groups findings by. */
 export interface FindingLabels {
@@ -124,6 +126,13 @@ function describe(counts: Record<Verdict, number>): string {
   return parts.length === 0 ? "no findings" : parts.join(", ");
 }
 
+/** What Azure Policy says of a policy's references, for a policy that hands resources to remediation tasks. */
+export interface AzurePolicyStates {
+  assignmentId: string;
+  /** The non-compliant states of Governor's assignment for the policy's references. */
+  states: () => Promise<NonCompliantState[]>;
+}
+
 /** One policy's plan, as the sweep needs it: counts by verdict, the workflow to start, and the records of what was found. */
 export async function planPolicy(
   input: PlanPolicyInput,
@@ -131,6 +140,7 @@ export async function planPolicy(
   planOf: (set: PolicySet) => Promise<Evaluation>,
   at: string,
   context?: () => FindingContext,
+  azurePolicy?: AzurePolicyStates,
 ): Promise<PolicyPlan & { records: AuditRecord[] }> {
   const counts: Record<Verdict, number> = { remediate: 0, "needs-approval": 0, audit: 0, blocked: 0 };
   const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
@@ -148,7 +158,34 @@ export async function planPolicy(
   const evaluation = await planOf(subset);
   const findings = evaluation.findings.filter((finding) => finding.policy === policy.name);
   for (const finding of findings) counts[finding.verdict] += 1;
-  const [start] = remediationsFor(evaluation, subset, {
+  // Resources Azure Policy also reports, and Governor would change, go to remediation tasks instead (at most a few tasks a sweep).
+  let handing: PolicyPlan["azurePolicy"];
+  let own = evaluation;
+  if (policy.azurePolicyRemediation && policy.approval && azurePolicy) {
+    const tasks = handOver(findings, await azurePolicy.states()).tasks.slice(0, MAX_TASKS_PER_SWEEP);
+    if (tasks.length > 0) {
+      const ids = handedOver(tasks);
+      own = { ...evaluation, findings: evaluation.findings.filter((finding) => !ids.has(finding.resourceId.toLowerCase())) };
+      const reasons = Object.fromEntries(
+        findings
+          .filter((finding) => ids.has(finding.resourceId.toLowerCase()))
+          .map((finding) => [finding.resourceId.toLowerCase(), finding.reason]),
+      );
+      handing = {
+        instanceId: policyRemediationInstanceId(policy.name, input.scope),
+        input: {
+          policy: policy.name,
+          assignmentId: azurePolicy.assignmentId,
+          tasks,
+          reasons,
+          approval: policy.approval,
+          trigger: input.trigger,
+          ...(input.autoApprove ? { autoApprove: true } : {}),
+        },
+      };
+    }
+  }
+  const [start] = remediationsFor(own, subset, {
     scope: input.scope,
     trigger: input.trigger,
     ...(input.autoApprove ? { autoApprove: true } : {}),
@@ -172,16 +209,22 @@ export async function planPolicy(
       ? `restore drill of ${drills.length} server(s)`
       : start
         ? `${policy.action.type} ${plannedCount(start.input)} resource(s)${start.input.approval?.required && !start.input.autoApprove ? " once approved" : ""}`
-        : "nothing to act on";
+        : handing
+          ? ""
+          : "nothing to act on";
+  const handed = handing
+    ? `${acting === "" ? "" : "; "}Azure Policy remediation of ${new Set(handing.input.tasks.flatMap((task) => task.resourceIds.map((id) => id.toLowerCase()))).size} resource(s) in ${handing.input.tasks.length} task(s) (${[...new Set(handing.input.tasks.map((task) => task.referenceId))].join(", ")})${handing.input.autoApprove ? "" : " once approved"}`
+    : "";
   const result: PolicyPlan & { records: AuditRecord[] } = {
     policy: policy.name,
     found: true,
-    reason: `${policy.name}: ${describe(counts)}; ${acting}`,
+    reason: `${policy.name}: ${describe(counts)}; ${acting}${handed}`,
     counts,
     estimatedMonthlySavings: evaluation.summary.estimatedMonthlySavings,
     records: findingRecords(input, findings, at, context?.()),
   };
   if (start) result.start = start;
+  if (handing) result.azurePolicy = handing;
   if (drills.length > 0) result.drills = drills;
   return result;
 }
@@ -213,6 +256,17 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
         return noticeTargets(resource, args, { inventory, settings: policySet.settings });
       },
     }),
+    policy?.azurePolicyRemediation
+      ? {
+          assignmentId: governorAssignmentId(target.subscriptionId),
+          states: () =>
+            nonCompliantStates(
+              target,
+              governorAssignmentId(target.subscriptionId),
+              referencesOf(exportAzurePolicy(policySet), policy.name),
+            ),
+        }
+      : undefined,
   );
   // Every sweep leaves a mark, findings or none: a finding its policy's latest sweep no longer has is resolved (the digest, the owners' notices).
   await trail.append([...records, sweepMark(input, planned, at.toISOString())]);

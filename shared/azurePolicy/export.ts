@@ -235,7 +235,8 @@ function blockers(policy: Policy): string[] {
   }
   const action = ACTION_REASONS[policy.action.type];
   if (action) reasons.push(action);
-  if (policy.approval?.required) reasons.push("approvals: Azure Policy has no approval step");
+  // A policy that hands its resources to remediation tasks has its approval for those tasks: Governor asks it before each.
+  if (policy.approval?.required && !policy.azurePolicyRemediation) reasons.push("approvals: Azure Policy has no approval step");
   return reasons;
 }
 
@@ -542,6 +543,10 @@ export function exportAzurePolicy(set: PolicySet, options: ExportOptions = {}): 
     }
     if (!RULES.some((rule) => rule(exporter, policy))) {
       notExported.push({ policy: policy.name, reason: "no Azure Policy equivalent for its conditions and action" });
+    } else if (policy.azurePolicyRemediation) {
+      exporter.notes.push(
+        `${policy.name}: its approval is asked before each remediation task Governor starts for existing resources; once the assignment enforces, Azure Policy corrects new and updated resources itself, without asking`,
+      );
     }
   }
   const used = new Set(exporter.references.map((reference) => reference.groupNames[0]));

@@ -300,6 +300,21 @@ function parsePolicy(raw: Record<string, unknown>, index: number, registry: Regi
       "includeProduction",
     );
   }
+  const azurePolicyRemediation = raw.azurePolicyRemediation === true;
+  if (azurePolicyRemediation && (raw.mode ?? "audit") !== "enforce") {
+    checker.report(
+      path,
+      "azurePolicyRemediation needs mode: enforce: an audit policy is exported with the Audit effect, which no remediation task can correct",
+      "azurePolicyRemediation",
+    );
+  }
+  if (azurePolicyRemediation && approval?.required !== true) {
+    checker.report(
+      path,
+      "azurePolicyRemediation needs an approval that is required: a remediation task changes resources as the assignment's identity, outside Governor's executors, so a person approves each",
+      "azurePolicyRemediation",
+    );
+  }
   const needsApproval = action === undefined ? undefined : registry.action(action.type)?.needsApproval?.(action.args);
   if (needsApproval !== undefined && approval?.required !== true) {
     checker.report([...path, "action"], `${needsApproval}: it needs an approval that is required`);
@@ -325,6 +340,7 @@ function parsePolicy(raw: Record<string, unknown>, index: number, registry: Regi
   if (approval) policy.approval = approval;
   if (raw.limits) policy.limits = raw.limits;
   if (typeof raw.schedule === "string") policy.schedule = raw.schedule;
+  if (azurePolicyRemediation) policy.azurePolicyRemediation = true;
   return policy;
 }
 

@@ -117,6 +117,11 @@ export function policyFieldsSchema(): Record<string, JsonSchema> {
       type: "boolean",
       description: "Allow this policy to stop or delete production resources; requires approval.",
     },
+    azurePolicyRemediation: {
+      type: "boolean",
+      description:
+        "Hand the resources Azure Policy also finds non-compliant with this policy's modify or deploy-if-not-exists references (Governor's initiative) to Azure Policy remediation tasks, only those Governor's guards let through, once approved; requires mode enforce and approval.",
+    },
   };
 }
 

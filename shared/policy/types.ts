@@ -280,6 +280,12 @@ export interface Policy {
   exemptions: Exemption[];
   /** Set when the policy deliberately acts on production (still only with approval). */
   includeProduction: boolean;
+  /**
+   * Hand the resources Azure Policy also finds non-compliant with this policy's modify or
+   * deploy-if-not-exists references to Azure Policy remediation tasks, once approved, instead of
+   * changing them one by one (shared/azurePolicy/remediationTasks.ts).
+   */
+  azurePolicyRemediation?: true;
 }
 
 /** A date range when changes are frozen, for some environments or all. */

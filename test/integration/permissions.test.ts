@@ -75,7 +75,7 @@ async function settle(app: LocalApp, taskHub: string): Promise<void> {
     const statuses = await Promise.all(running.map((record) => app.runtime.getStatus(record.instanceId)));
     const wakes = statuses
       .map((status) => status?.customStatus as { stage?: string; until?: string } | undefined)
-      .filter((custom) => custom?.stage === "waiting-for-schedule" && custom.until !== undefined)
+      .filter((custom) => (custom?.stage === "waiting-for-schedule" || custom?.stage === "task-running") && custom.until !== undefined)
       .map((custom) => new Date(custom?.until as string).getTime());
     if (wakes.length === 0) return;
     app.clock.set(new Date(Math.max(app.clock.nowMs(), Math.min(...wakes)) + 1_000));
@@ -102,10 +102,17 @@ describe("the RBAC operations the activities perform", () => {
     // The pack deletes no disk; a platform team's own policy may, so the evidence includes one. And
     // a policy file's exemption of a policy with an Azure Policy equivalent: its sweep writes the exemption.
     const policyFile = join(workDir, "policies.yaml");
-    const pack = readFileSync(DEFAULT_POLICIES, "utf8").replace(
-      /(- name: allowed-regions\n(?:.*\n)*?    schedule: .*\n)/,
-      "$1    exemptions: [{ resource: vm-odoo-test-eastus-m64, until: 2026-12-15, reason: load tests }]\n",
-    );
+    // And required-tags handing what Azure Policy also reports to remediation tasks: its sweep creates and polls them.
+    const pack = readFileSync(DEFAULT_POLICIES, "utf8")
+      .replace(
+        /(- name: allowed-regions\n(?:.*\n)*?    schedule: .*\n)/,
+        "$1    exemptions: [{ resource: vm-odoo-test-eastus-m64, until: 2026-12-15, reason: load tests }]\n",
+      )
+      .replace(
+        /(- name: required-tags\n(?:.*\n)*?    action: \{ type: tag, .*\n)/,
+        "$1    approval: { approvers: [platform-team] }\n    azurePolicyRemediation: true\n",
+      );
+    expect(pack).toContain("azurePolicyRemediation: true");
     writeFileSync(policyFile, `${pack}${UNATTACHED_DISKS_POLICY}`);
     app = await startLocalApp({ workDir, policyFile, logger: quiet, taskHub: "GovernorPermissions" });
     drillGroupId = `/subscriptions/${app.sample.subscriptionId}/resourceGroups/${loadConfig(app.settings).drills.resourceGroup}`;

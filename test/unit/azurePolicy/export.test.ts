@@ -190,6 +190,28 @@ describe("the export of the built-in pack", () => {
     expect(pack.policies.every((policy) => exportedPolicies.has(policy.name) !== policy.name in reasons)).toBe(true);
   });
 
+  it("a policy with an approval is exported when it hands its resources to remediation tasks, with a note that the approval governs the tasks", () => {
+    const text = packText.replace(
+      /(- name: required-tags\n(?:.*\n)*?    action: \{ type: tag, .*\n)/,
+      "$1    approval: { approvers: [platform-team] }\n",
+    );
+    // An approval alone: Azure Policy has no approval step, so the policy stays Governor's.
+    const asked = exportAzurePolicy(parsePolicyText(text, "p.yaml", builtinRegistry()));
+    expect(asked.notExported.find((entry) => entry.policy === "required-tags")?.reason).toContain(
+      "approvals: Azure Policy has no approval step",
+    );
+    const handing = exportAzurePolicy(
+      parsePolicyText(
+        text.replace("approvers: [platform-team] }\n", "approvers: [platform-team] }\n    azurePolicyRemediation: true\n"),
+        "p.yaml",
+        builtinRegistry(),
+      ),
+    );
+    expect(handing.notExported.map((entry) => entry.policy)).not.toContain("required-tags");
+    expect(referencesOf(handing, "required-tags")).toEqual(referencesOf(exported, "required-tags"));
+    expect(handing.notes).toContainEqual(expect.stringMatching(/^required-tags: its approval is asked before each remediation task/));
+  });
+
   it("maps the security and observability baselines to Microsoft's built-ins where they exist, saying where a built-in differs", () => {
     const idOf = (reference: string) => byReference(reference)?.policyDefinitionId;
     expect(idOf("postgres-public-network-access.publicNetworkAccess")).toBe(builtinId(BUILTINS.postgresPublicNetworkAccess));

@@ -139,6 +139,33 @@ describe("policy file loader", () => {
     expect(issuesOf(text)[0]?.message).toContain("includeProduction needs an approval that is required");
   });
 
+  it("refuses azurePolicyRemediation on an audit policy or one without a required approval, and keeps it when both are there", () => {
+    const handing = (extra: string) =>
+      GOOD.replace("    action: { type: tag, inherit: [owner] }\n", `    action: { type: tag, inherit: [owner] }\n${extra}`);
+    // 1. No approval: a task acts outside Governor's executors, so a person approves each.
+    expect(issuesOf(handing("    azurePolicyRemediation: true\n"))[0]?.message).toContain(
+      "azurePolicyRemediation needs an approval that is required",
+    );
+    // 2. Audit mode: exported as Audit, which no remediation task corrects.
+    expect(
+      issuesOf(
+        handing("    approval: { approvers: [platform-team] }\n    azurePolicyRemediation: true\n").replace("mode: enforce", "mode: audit"),
+      )[0]?.message,
+    ).toContain("azurePolicyRemediation needs mode: enforce");
+    // 3. Not a boolean.
+    expect(issuesOf(handing("    approval: { approvers: [platform-team] }\n    azurePolicyRemediation: yes please\n"))[0]?.path).toBe(
+      "policies[0].azurePolicyRemediation",
+    );
+    // Compliant: enforce, with a required approval.
+    const set = parsePolicyText(
+      handing("    approval: { approvers: [platform-team] }\n    azurePolicyRemediation: true\n"),
+      "p.yaml",
+      testRegistry(),
+    );
+    expect(set.policies[0]?.azurePolicyRemediation).toBe(true);
+    expect(set.policies[1]?.azurePolicyRemediation).toBeUndefined();
+  });
+
   it("refuses duplicate policy names and reports every issue of the file at once", () => {
     const text = GOOD.replace("name: stop-vms", "name: tag-everything").replace("mode: enforce", "mode: enforced");
     const issues = issuesOf(text);
