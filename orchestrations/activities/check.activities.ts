@@ -6,6 +6,7 @@
  * use decides. What comes back is plain JSON: the findings Governor would act on and the
  * remediation each policy would start.
  */
+import { recentPolicyExemptions } from "../../shared/inventory/policyExemptions.ts";
 import { now } from "../../shared/clock.ts";
 import { gatherFacts } from "../../shared/inventory/gather.ts";
 import { parseResourceId, sameResourceId } from "../../shared/azure/resourceId.ts";
@@ -80,11 +81,16 @@ export async function evaluateResourceActivity(input: EvaluateResourceInput): Pr
 
   const resource = await readResource(target, input.resourceId);
   if (!resource) return { ...base, exists: false };
-  const [group, related] = await Promise.all([readResourceGroup(target, resource.resourceGroup), relatedOf(target, resource)]);
+  const [group, related, policyExemptions] = await Promise.all([
+    readResourceGroup(target, resource.resourceGroup),
+    relatedOf(target, resource),
+    recentPolicyExemptions(target),
+  ]);
   const inventory: Inventory = {
     subscriptionId: target.subscriptionId,
     resources: [resource, ...related],
     resourceGroups: group ? { [group.name.toLowerCase()]: group } : {},
+    policyExemptions,
   };
   const set: PolicySet = { ...policySet, policies };
   const at = now();

@@ -46,3 +46,26 @@ export async function listPolicyExemptions(target: AzureTarget, policies: readon
   }
   return exemptions;
 }
+
+/**
+ * How long one list of the subscription's exemptions serves the changes and event checks of one
+ * worker: an exemption made in the portal is honoured by every change sent from this long after
+ * it, at one read per worker and period instead of one per change.
+ */
+export const EXEMPTIONS_TTL_MS = 15_000;
+
+const recent = new Map<string, { at: number; value: Promise<AzurePolicyExemption[]> }>();
+
+/** The subscription's exemptions as read at most {@link EXEMPTIONS_TTL_MS} ago by this worker. */
+export function recentPolicyExemptions(target: AzureTarget): Promise<AzurePolicyExemption[]> {
+  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`;
+  const cached = recent.get(key);
+  if (cached && Date.now() - cached.at < EXEMPTIONS_TTL_MS) return cached.value;
+  const value = listPolicyExemptions(target);
+  recent.set(key, { at: Date.now(), value });
+  // A failed read is not shared: the next change reads again.
+  value.catch(() => {
+    if (recent.get(key)?.value === value) recent.delete(key);
+  });
+  return value;
+}

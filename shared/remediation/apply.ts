@@ -22,6 +22,7 @@
  * Azure's failures come back as `failed` with the error code and message; only programming
  * errors (a malformed request, an action without an executor) are thrown.
  */
+import { recentPolicyExemptions } from "../inventory/policyExemptions.ts";
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/gather.ts";
@@ -187,11 +188,14 @@ async function evaluationContext(
   ) as typeof requests;
   // A policy that reads its earlier sweeps (a resize's `consecutive`) reads them again too: the sweep that proposed it is one.
   const remembered = trail ? sweepHistoryRequests({ policies: [policy] }, registry) : [];
-  const [gathered, backup, sweepHistory] = await Promise.all([
+  // Azure Policy exemptions made since the plan (in the portal, while an approval waited) hold the change too.
+  const [gathered, backup, sweepHistory, exemptions] = await Promise.all([
     read(() => gatherFacts(target, { ...inventory, resources: [resource] }, withoutBackup, now)),
     wantsBackup ? read(() => gatherBackupFactsOf(target, resource)) : Promise.resolve(undefined),
     trail && remembered.length > 0 ? read(() => gatherSweepHistory(trail, remembered, now)) : Promise.resolve(undefined),
+    read(() => recentPolicyExemptions(target)),
   ]);
+  inventory.policyExemptions = exemptions;
   const facts = { ...gathered, ...backup, ...(sweepHistory === undefined ? {} : { sweepHistory }) };
   return { now, inventory, facts, settings, index: buildIndex(inventory) };
 }

@@ -19,6 +19,8 @@ import { policyCompliance } from "../../shared/azurePolicy/compliance.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { parsePolicyText } from "../../shared/policy/loader.ts";
 import { deployExport, packEnforcing } from "../support/azurePolicy.ts";
+import { remediationRequest } from "../support/remediation.ts";
+import { applyRemediation } from "../../shared/remediation/apply.ts";
 import { BUILTINS_DIR } from "../support/azurePolicyBuiltins.ts";
 
 const sample = sampleEstate();
@@ -224,7 +226,7 @@ describe("Azure Policy in the emulator", () => {
     ).rejects.toMatchObject({ statusCode: 404, code: "PolicyAssignmentNotFound" });
   });
 
-  it("governor plan honours an exemption created in the portal (by the SDK): the finding is blocked with the exemption's name and end", async () => {
+  it("governor plan and the change's re-check honour an exemption created in the portal (by the SDK): the finding is blocked and the change skipped, with the exemption's name and end", async () => {
     const pack = parsePolicyText(packEnforcing(), "pack.yaml", builtinRegistry());
     const untagged = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/vm-odoo-test-02`;
     const before = await plan(target, pack, sample.now, builtinRegistry());
@@ -251,6 +253,16 @@ describe("Azure Policy in the emulator", () => {
         "exempt: Azure Policy exemption tags-after-migration until 2026-12-20T00:00:00.000Z (Mitigated: tagged by the migration tool)",
       ) as string,
     });
+    // The change itself, sent after the plan (an approval waited meanwhile), is held by the same exemption on its fresh read.
+    const outcome = await applyRemediation(remediationRequest(pack, "required-tags", untagged), {
+      target,
+      config: { killSwitch: false, dryRun: false },
+      policySet: pack,
+      registry: builtinRegistry(),
+      now: () => sample.now,
+    });
+    expect(outcome).toMatchObject({ outcome: "skipped", guard: "exemption" });
+    expect(outcome.reason).toContain("exempt: Azure Policy exemption tags-after-migration");
     await exemptions.policyExemptions.delete(untagged, "tags-after-migration");
   });
 
