@@ -87,6 +87,8 @@ export function findingRecords(
       details: {
         estimatedMonthlySavings: finding.estimatedMonthlySavings,
         ...(finding.guard === undefined ? {} : { guard: finding.guard }),
+        // The `scopes:` entries that decided it (a subsidiary's freeze), for the report and the digest.
+        ...(finding.scopes === undefined ? {} : { scopes: finding.scopes }),
         // The proposal as data (a resize's target): what the policy's next sweeps compare theirs with.
         ...(finding.details === undefined ? {} : { proposal: finding.details }),
         ...context.labels?.get(finding.resourceId.toLowerCase()),

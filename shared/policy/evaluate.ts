@@ -7,6 +7,7 @@ import { resourceGroupAsResource } from "../inventory/inventoryResource.ts";
 import { filtersOf } from "./conditions.ts";
 import { resourceGuards } from "./guards.ts";
 import { buildIndex } from "./inventoryIndex.ts";
+import { decidingScopes, policyForms, resourceScope, type ResourceScope, scopedPolicy, scopeNote } from "./scopes.ts";
 import type { EvaluationContext, Registry } from "./registry.ts";
 import type {
   ActionEffect,
@@ -112,7 +113,7 @@ export function factRequests(set: PolicySet, registry: Registry): Array<{ kind: 
   const requests = new Map<string, { kind: ResourceKind; request: FactRequest }>();
   const add = (kind: ResourceKind, request: FactRequest): void =>
     void requests.set(`${kind}|${JSON.stringify(request)}`, { kind, request });
-  for (const policy of set.policies) {
+  for (const policy of policyForms(set)) {
     for (const condition of filtersOf(policy.when))
       for (const request of registry.filter(condition.filter)?.facts?.(condition.args, policy.resource) ?? [])
         add(policy.resource, request);
@@ -125,7 +126,7 @@ export function factRequests(set: PolicySet, registry: Registry): Array<{ kind: 
 /** The paths into resources that the policies' filters read (`FilterDefinition.reads`), each once: what the inventory must project. */
 export function pathsRead(set: PolicySet, registry: Registry): string[] {
   const paths = new Set<string>();
-  for (const policy of set.policies) {
+  for (const policy of policyForms(set)) {
     for (const condition of filtersOf(policy.when))
       for (const path of registry.filter(condition.filter)?.reads?.(condition.args, policy.resource) ?? []) paths.add(path);
     for (const path of registry.action(policy.action.type)?.reads?.(policy.action.args, policy.resource) ?? []) paths.add(path);
@@ -148,13 +149,26 @@ function actionableSavings(findings: Finding[]): number {
 }
 
 export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now: Date, registry: Registry): Evaluation {
-  const ctx: EvaluationContext = { now, inventory, facts, settings: set.settings, index: buildIndex(inventory) };
+  const base: EvaluationContext = { now, inventory, facts, settings: set.settings, index: buildIndex(inventory) };
   const findings: Finding[] = [];
   const summaries: PolicySummary[] = [];
   const expired = new Set<string>();
   let runChanges = 0;
   let cappedByRun = 0;
   const cappedByPolicy: Record<string, number> = {};
+  // A resource's scopes depend on its subscription and group only: layered once per group.
+  const scopes = set.scopes ?? [];
+  const scopesByGroup = new Map<string, ResourceScope>();
+  const scopeOf = (resource: InventoryResource): ResourceScope | undefined => {
+    if (scopes.length === 0) return undefined;
+    const key = `${/^\/subscriptions\/([^/]+)/i.exec(resource.id)?.[1] ?? ""}|${resource.resourceGroup}`.toLowerCase();
+    let scope = scopesByGroup.get(key);
+    if (scope === undefined) {
+      scope = resourceScope(resource, scopes, set.settings, inventory);
+      scopesByGroup.set(key, scope);
+    }
+    return scope;
+  };
 
   for (const policy of set.policies) {
     const action = registry.action(policy.action.type);
@@ -172,14 +186,26 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
       undecided: 0,
       estimatedMonthlySavings: 0,
     };
-    const matched: Array<{ resource: InventoryResource; reasons: string[]; savings: number; hold?: { guard: string; reason: string } }> =
-      [];
+    const matched: Array<{
+      resource: InventoryResource;
+      reasons: string[];
+      savings: number;
+      hold?: { guard: string; reason: string };
+      ctx: EvaluationContext;
+      scopes: string[];
+    }> = [];
 
     for (const resource of candidates(policy, inventory)) {
+      const scope = scopeOf(resource);
+      // A scope may turn the policy off for the resource, or give it other conditions and settings.
+      const scoped = scope === undefined ? { when: policy.when } : scopedPolicy(policy, scope.applied);
+      if (scoped === undefined) continue;
+      const names = scope === undefined ? [] : decidingScopes(scope.applied, policy.name);
+      const ctx = scope === undefined || scope.applied.length === 0 ? base : { ...base, settings: scope.settings };
       summary.evaluated += 1;
       const reasons: string[] = [];
       let outcome: ConditionResult["outcome"] = "match";
-      for (const condition of policy.when) {
+      for (const condition of scoped.when) {
         const result = evaluateCondition(condition, resource, registry, ctx);
         if (result.outcome === "not-applicable" || result.outcome === "no-match") {
           outcome = "no-match";
@@ -201,13 +227,13 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
       if (outcome === "unknown") summary.undecided += 1;
       if (outcome !== "match") continue;
       const savings = action.savings?.(resource, policy.action.args, ctx) ?? 0;
-      matched.push({ resource, reasons, savings, ...(required?.hold ? { hold: required.hold } : {}) });
+      matched.push({ resource, reasons, savings, ctx, scopes: names, ...(required?.hold ? { hold: required.hold } : {}) });
     }
 
     // Blast-radius caps keep the largest savings first, then a stable order by id.
     matched.sort((a, b) => b.savings - a.savings || a.resource.id.localeCompare(b.resource.id));
     let policyChanges = 0;
-    for (const { resource, reasons, savings, hold } of matched) {
+    for (const { resource, reasons, savings, hold, ctx, scopes: deciding } of matched) {
       summary.violations += 1;
       const description = action.describe?.(resource, policy.action.args, ctx);
       const details = action.details?.(resource, policy.action.args, ctx);
@@ -223,6 +249,7 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
         reason: "",
         estimatedMonthlySavings: Math.round(savings * 100) / 100,
         ...(details === undefined ? {} : { details }),
+        ...(deciding.length === 0 ? {} : { scopes: deciding }),
       };
       const { block, pass } = resourceGuards(resource, policy, action.effect, ctx);
       pass.expiredExemptions.forEach((note) => expired.add(note));
@@ -262,6 +289,7 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
         ...(description ? [description] : []),
         ...(policy.mode === "enforce" && guard ? [guard.reason] : pass.notes),
         ...(policy.mode === "audit" ? ["audit mode: reported only"] : []),
+        ...(deciding.length === 0 ? [] : [scopeNote(deciding)]),
       ].join("; ");
 
       if (finding.verdict === "remediate") summary.remediate += 1;

@@ -12,6 +12,7 @@
 import { filtersOf } from "./conditions.ts";
 import { candidates, evaluateCondition } from "./evaluate.ts";
 import { buildIndex } from "./inventoryIndex.ts";
+import { policyForms, resourceScope } from "./scopes.ts";
 import type { EvaluationContext, Registry } from "./registry.ts";
 import { type Condition, type FactRequest, type FactScope, type Inventory, metricKey, type Policy, type PolicySet } from "./types.ts";
 
@@ -45,13 +46,17 @@ export function factTargets(set: PolicySet, inventory: Inventory, registry: Regi
     index: buildIndex(inventory),
   };
   const targets = new Map<string, Set<string>>();
-  for (const policy of set.policies) {
+  // A resource under a scope is judged with its scope's settings (its production values, say).
+  const scopes = set.scopes ?? [];
+  const ctxOf = (resource: Inventory["resources"][number]): EvaluationContext =>
+    scopes.length === 0 ? ctx : { ...ctx, settings: resourceScope(resource, scopes, set.settings, inventory).settings };
+  for (const policy of policyForms(set)) {
     const scoped = requestsOf(policy, registry).filter((request) => SCOPED_FACTS.has(request.type));
     if (scoped.length === 0) continue;
     const cheap = policy.when.filter((condition) => needsNoFacts(condition, policy, registry));
     const found = candidates(policy, inventory).filter((resource) =>
       cheap.every((condition) => {
-        const outcome = evaluateCondition(condition, resource, registry, ctx).outcome;
+        const outcome = evaluateCondition(condition, resource, registry, ctxOf(resource)).outcome;
         return outcome === "match" || outcome === "unknown";
       }),
     );

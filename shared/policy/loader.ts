@@ -11,9 +11,23 @@ import { holidayCountry } from "../time/holidays.ts";
 import { parseNcrontab } from "../time/ncrontab.ts";
 import { unprojectablePath } from "../resourceTypes/projection.ts";
 import type { Registry } from "./registry.ts";
-import { actionObjectSchema, policyFieldsSchema, settingsSchema } from "./schema.ts";
+import { actionObjectSchema, policyFieldsSchema, scopeSchema, settingsSchema } from "./schema.ts";
 import { DEFAULT_SETTINGS } from "./settings.ts";
-import type { ActionSpec, ApprovalSpec, Blackout, Condition, Exemption, Policy, PolicySet, ResourceKind, Settings } from "./types.ts";
+import type {
+  ActionSpec,
+  ApprovalSpec,
+  Blackout,
+  Condition,
+  Exemption,
+  Policy,
+  PolicySet,
+  ResourceKind,
+  ScopedPolicy,
+  ScopedSettings,
+  ScopeMatch,
+  ScopeOverride,
+  Settings,
+} from "./types.ts";
 
 export interface PolicyIssue {
   file: string;
@@ -123,8 +137,14 @@ const validateTop = ajv.compile({
   type: "object",
   additionalProperties: false,
   required: ["policies"],
-  properties: { version: { const: 1 }, settings: settingsSchema, policies: { type: "array", items: { type: "object" } } },
+  properties: {
+    version: { const: 1 },
+    settings: settingsSchema,
+    scopes: { type: "array", items: { type: "object" } },
+    policies: { type: "array", items: { type: "object" } },
+  },
 });
+const validateScope = ajv.compile(scopeSchema({ type: "object" }));
 const validatePolicyFields = ajv.compile({
   type: "object",
   additionalProperties: false,
@@ -344,6 +364,108 @@ function parsePolicy(raw: Record<string, unknown>, index: number, registry: Regi
   return policy;
 }
 
+/** Time zone, holidays and blackouts as the file's settings or a scope's set them: checked, blackouts given their defaults. */
+function parseCalendar(raw: Record<string, unknown>, path: PathSegment[], checker: Checker): { holidays?: string; blackouts?: Blackout[] } {
+  const parsed: { holidays?: string; blackouts?: Blackout[] } = {};
+  if (typeof raw.timeZone === "string") {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: raw.timeZone });
+    } catch {
+      checker.report([...path, "timeZone"], `"${raw.timeZone}" is not an IANA time zone`);
+    }
+  }
+  if (typeof raw.holidays === "string") {
+    try {
+      parsed.holidays = holidayCountry(raw.holidays);
+    } catch (error) {
+      checker.report([...path, "holidays"], errorMessage(error));
+    }
+  }
+  if (raw.blackouts !== undefined) {
+    const blackouts = raw.blackouts as Blackout[];
+    blackouts.forEach((blackout, index) => {
+      for (const problem of validateBlackout(blackout)) checker.report([...path, "blackouts", index], problem);
+    });
+    parsed.blackouts = blackouts.map((blackout) => ({ ...blackout, environments: blackout.environments ?? [] }));
+  }
+  return parsed;
+}
+
+const matchKey = (match: ScopeMatch): string =>
+  JSON.stringify([match.managementGroup?.toLowerCase(), match.subscription?.toLowerCase(), match.resourceGroup?.toLowerCase()]);
+
+function describeMatch(match: ScopeMatch): string {
+  if (match.managementGroup !== undefined) return `management group ${match.managementGroup}`;
+  const group = match.resourceGroup === undefined ? undefined : `resource group ${match.resourceGroup}`;
+  const subscription = match.subscription === undefined ? undefined : `subscription ${match.subscription}`;
+  return [group, subscription].filter((part) => part !== undefined).join(" of ");
+}
+
+/** The `scopes:` entries: each checked with the same care as settings and policies, against the policies of the file. */
+function parseScopes(raw: unknown[] | undefined, policies: readonly Policy[], registry: Registry, checker: Checker): ScopeOverride[] {
+  const scopes: ScopeOverride[] = [];
+  const names = new Map<string, number>();
+  const matches = new Map<string, number>();
+  (raw ?? []).forEach((entry, index) => {
+    const path: PathSegment[] = ["scopes", index];
+    if (!checker.validate(validateScope, entry, path)) return;
+    const scope = entry as { name: string; match: ScopeMatch; settings?: Record<string, unknown>; policies?: Record<string, ScopedPolicy> };
+    const firstName = names.get(scope.name.toLowerCase());
+    if (firstName !== undefined) checker.report([...path, "name"], `scope name "${scope.name}" is already used by scopes[${firstName}]`);
+    else names.set(scope.name.toLowerCase(), index);
+    if (scope.match.managementGroup !== undefined && (scope.match.subscription !== undefined || scope.match.resourceGroup !== undefined)) {
+      checker.report(
+        [...path, "match"],
+        "a scope matches a management group, or a subscription and resource group, not both: a management group holds subscriptions, not resource groups",
+      );
+      return;
+    }
+    const key = matchKey(scope.match);
+    const firstMatch = matches.get(key);
+    if (firstMatch !== undefined) {
+      checker.report(
+        [...path, "match"],
+        `scopes[${firstMatch}] already matches ${describeMatch(scope.match)}: two scopes of the same place would leave which one wins to their order`,
+      );
+    } else matches.set(key, index);
+    const settingsPath = [...path, "settings"];
+    const rawSettings = scope.settings ?? {};
+    const calendar = parseCalendar(rawSettings, settingsPath, checker);
+    const settings: ScopedSettings = {
+      ...(typeof rawSettings.timeZone === "string" ? { timeZone: rawSettings.timeZone } : {}),
+      ...(calendar.holidays === undefined ? {} : { holidays: calendar.holidays }),
+      ...(calendar.blackouts === undefined ? {} : { blackouts: calendar.blackouts }),
+      ...(rawSettings.productionEnvironments === undefined
+        ? {}
+        : { productionEnvironments: rawSettings.productionEnvironments as string[] }),
+    };
+    const scoped: Record<string, ScopedPolicy> = {};
+    let complete = true;
+    for (const [name, override] of Object.entries(scope.policies ?? {})) {
+      const policyPath = [...path, "policies", name];
+      const policy = policies.find((candidate) => candidate.name === name);
+      if (!policy) {
+        checker.report([...path, "policies"], `no policy named "${name}" in this file`, name);
+        complete = false;
+        continue;
+      }
+      const when = override.when?.map((condition, conditionIndex) =>
+        parseCondition(condition, [...policyPath, "when", conditionIndex], { name, kind: policy.resource }, registry, checker),
+      );
+      if (when?.some((condition) => condition === undefined)) {
+        complete = false;
+        continue;
+      }
+      scoped[name] = {
+        ...(override.enabled === undefined ? {} : { enabled: override.enabled }),
+        ...(when === undefined ? {} : { when: when as Condition[] }),
+      };
+    }
+    if (complete) scopes.push({ name: scope.name, match: scope.match, settings, policies: scoped });
+  });
+  return scopes;
+}
+
 function parseSettings(raw: Record<string, unknown> | undefined, checker: Checker): Settings {
   const settings: Settings = {
     ...DEFAULT_SETTINGS,
@@ -353,25 +475,9 @@ function parseSettings(raw: Record<string, unknown> | undefined, checker: Checke
   for (const key of ["productionEnvironments", "holidays", "timeZone", "maxChangesPerRun", "dryRun", "prices", "currency"] as const) {
     if (raw[key] !== undefined) (settings as unknown as Record<string, unknown>)[key] = raw[key];
   }
-  if (typeof raw.timeZone === "string") {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: raw.timeZone });
-    } catch {
-      checker.report(["settings", "timeZone"], `"${raw.timeZone}" is not an IANA time zone`);
-    }
-  }
-  if (typeof raw.holidays === "string") {
-    try {
-      settings.holidays = holidayCountry(raw.holidays);
-    } catch (error) {
-      checker.report(["settings", "holidays"], errorMessage(error));
-    }
-  }
-  const blackouts = (raw.blackouts as Blackout[] | undefined) ?? [];
-  blackouts.forEach((blackout, index) => {
-    for (const problem of validateBlackout(blackout)) checker.report(["settings", "blackouts", index], problem);
-  });
-  settings.blackouts = blackouts.map((blackout) => ({ ...blackout, environments: blackout.environments ?? [] }));
+  const calendar = parseCalendar(raw, ["settings"], checker);
+  if (calendar.holidays !== undefined) settings.holidays = calendar.holidays;
+  settings.blackouts = calendar.blackouts ?? [];
   return settings;
 }
 
@@ -396,7 +502,7 @@ export function parsePolicyText(text: string, file: string, registry: Registry):
   const checker = new Checker(file, doc, lines);
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (!checker.validate(validateTop, data, [])) throw new PolicyLoadError(checker.issues);
-  const top = data as { settings?: Record<string, unknown>; policies: Array<Record<string, unknown>> };
+  const top = data as { settings?: Record<string, unknown>; scopes?: unknown[]; policies: Array<Record<string, unknown>> };
   const settings = parseSettings(top.settings, checker);
   const policies: Policy[] = [];
   const seen = new Map<string, number>();
@@ -410,8 +516,9 @@ export function parsePolicyText(text: string, file: string, registry: Registry):
     }
     if (policy) policies.push(policy);
   });
+  const scopes = parseScopes(top.scopes, policies, registry, checker);
   if (checker.issues.length > 0) throw new PolicyLoadError(checker.issues);
-  return { settings, policies, sources: [file] };
+  return { settings, ...(scopes.length > 0 ? { scopes } : {}), policies, sources: [file] };
 }
 
 export async function loadPolicyFile(path: string, registry: Registry): Promise<PolicySet> {

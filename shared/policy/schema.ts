@@ -59,6 +59,48 @@ export const settingsSchema: JsonSchema = {
   },
 };
 
+const SCOPED_SETTINGS = ["timeZone", "holidays", "blackouts", "productionEnvironments"] as const;
+const settingsProperties = settingsSchema.properties as Record<string, JsonSchema>;
+
+/** A `scopes:` entry; `condition` is how its policies' `when` items are described (the registry's conditions, or any object). */
+export function scopeSchema(condition: JsonSchema): JsonSchema {
+  return {
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "match"],
+    properties: {
+      name: { type: "string", minLength: 1, description: "What the scope is (a subsidiary, a customer), as findings name it." },
+      description: { type: "string" },
+      match: {
+        type: "object",
+        additionalProperties: false,
+        minProperties: 1,
+        description: "A management group, a subscription, or a resource group (of one subscription, or by name in any).",
+        properties: {
+          managementGroup: { type: "string", minLength: 1, description: "Management group name (id), e.g. mg-nordwind-pl." },
+          subscription: { type: "string", pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$" },
+          resourceGroup: { type: "string", minLength: 1 },
+        },
+      },
+      settings: {
+        type: "object",
+        additionalProperties: false,
+        description: "Settings of the resources in scope; each replaces the file's (or a less specific scope's).",
+        properties: Object.fromEntries(SCOPED_SETTINGS.map((key) => [key, settingsProperties[key] as JsonSchema])),
+      },
+      policies: {
+        type: "object",
+        description: "Policies as they apply in scope: off (enabled: false), or with other conditions (when).",
+        additionalProperties: {
+          type: "object",
+          additionalProperties: false,
+          properties: { enabled: { type: "boolean" }, when: { type: "array", items: condition } },
+        },
+      },
+    },
+  };
+}
+
 export const approvalSchema: JsonSchema = {
   type: "object",
   additionalProperties: false,
@@ -138,6 +180,11 @@ export function generateSchema(registry: Registry): JsonSchema {
     properties: {
       version: { const: 1 },
       settings: settingsSchema,
+      scopes: {
+        type: "array",
+        description: "Overrides by management group, subscription or resource group; the most specific scope wins, field by field.",
+        items: scopeSchema({ $ref: "#/definitions/condition" }),
+      },
       policies: { type: "array", items: { $ref: "#/definitions/policy" } },
     },
     definitions: {

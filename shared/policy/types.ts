@@ -57,6 +57,8 @@ export interface Inventory {
   resourceGroups: Record<string, InventoryResourceGroup>;
   /** Azure Policy exemptions at or below the subscription, when they were read (the guards honour Governor's). */
   policyExemptions?: AzurePolicyExemption[];
+  /** The management groups above each subscription (by lower-case id), nearest first, when read: what `scopes:` by group match. */
+  managementGroups?: Record<string, string[]>;
 }
 
 /** An Azure Policy exemption (Microsoft.Authorization/policyExemptions), as the guards need it. */
@@ -329,8 +331,35 @@ export interface Settings {
   currency: string;
 }
 
+/** Where a `scopes:` entry applies: a management group (and every subscription under it), a subscription, or a resource group. */
+export interface ScopeMatch {
+  managementGroup?: string;
+  subscription?: string;
+  /** A resource group by name; with `subscription`, that subscription's only. */
+  resourceGroup?: string;
+}
+
+/** The settings a scope may set for the resources under it. */
+export type ScopedSettings = Partial<Pick<Settings, "timeZone" | "holidays" | "blackouts" | "productionEnvironments">>;
+
+/** A policy as a scope changes it: off there, or with other conditions (other thresholds). */
+export interface ScopedPolicy {
+  enabled?: boolean;
+  when?: Condition[];
+}
+
+/** One `scopes:` entry of a policy file: settings and policies of a subsidiary, a subscription or a group. */
+export interface ScopeOverride {
+  name: string;
+  match: ScopeMatch;
+  settings: ScopedSettings;
+  policies: Record<string, ScopedPolicy>;
+}
+
 export interface PolicySet {
   settings: Settings;
+  /** Overrides by management group, subscription or resource group: the most specific scope wins, field by field. */
+  scopes?: ScopeOverride[];
   policies: Policy[];
   /** Files the set was loaded from, for messages. */
   sources: string[];
@@ -360,6 +389,8 @@ export interface Finding {
   estimatedMonthlySavings: number;
   /** What the action proposes, as data (a resize's `target`): recorded with the finding, read by the policy's next sweeps. */
   details?: Record<string, string | number | boolean>;
+  /** The `scopes:` entries that decided for this resource, least specific first. */
+  scopes?: string[];
 }
 
 /** What an action does to a resource: the guards and approvals depend on it. */

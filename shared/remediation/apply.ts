@@ -22,6 +22,7 @@
  * Azure's failures come back as `failed` with the error code and message; only programming
  * errors (a malformed request, an action without an executor) are thrown.
  */
+import { resourceScope } from "../policy/scopes.ts";
 import { recentPolicyExemptions } from "../inventory/policyExemptions.ts";
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
@@ -197,7 +198,9 @@ async function evaluationContext(
   ]);
   inventory.policyExemptions = exemptions;
   const facts = { ...gathered, ...backup, ...(sweepHistory === undefined ? {} : { sweepHistory }) };
-  return { now, inventory, facts, settings, index: buildIndex(inventory) };
+  // The guards on the fresh read see the settings of the resource's scopes (a subsidiary's freeze, its time zone).
+  const scoped = resourceScope(resource, set.scopes ?? [], settings, inventory).settings;
+  return { now, inventory, facts, settings: scoped, index: buildIndex(inventory) };
 }
 
 /**
