@@ -7,7 +7,11 @@ import { readFileSync } from "node:fs";
 import { PolicyLocationError, parsePolicyLocation } from "./policy/location.ts";
 
 export interface GovernorConfig {
+  /** The subscription the deployment lives in, governed first. */
   subscriptionId: string;
+  /** Every governed subscription (lower-case GUIDs as given), `subscriptionId` first. */
+  subscriptions: string[];
+  managementGroup?: string;
   taskHub: string;
   /** Where the sweeps and workflows read their policies: a path, or `blob:<container>/<blob name>` in Governor's storage account. */
   policyFile: string;
@@ -64,6 +68,14 @@ export class ConfigError extends Error {
 /** Every GOVERNOR_* setting, with whether it is required. Host settings (AzureWebJobsStorage…) are the host's. */
 export const SETTINGS = {
   GOVERNOR_SUBSCRIPTION_ID: { required: true, description: "the subscription Governor governs (a GUID)" },
+  GOVERNOR_SUBSCRIPTION_IDS: {
+    required: false,
+    description: "the other subscriptions Governor governs from this deployment, comma-separated GUIDs (default: none)",
+  },
+  GOVERNOR_MANAGEMENT_GROUP: {
+    required: false,
+    description: "the management group the governed subscriptions are under, for scopes: by management group (default: none)",
+  },
   GOVERNOR_TASK_HUB: { required: true, description: "the Durable Functions task hub name" },
   GOVERNOR_POLICY_FILE: {
     required: false,
@@ -125,6 +137,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const subscriptionId = env.GOVERNOR_SUBSCRIPTION_ID?.trim() ?? "";
   if (subscriptionId !== "" && !GUID.test(subscriptionId)) problems.push(`GOVERNOR_SUBSCRIPTION_ID="${subscriptionId}" is not a GUID`);
+  const others = (env.GOVERNOR_SUBSCRIPTION_IDS ?? "")
+    .split(/[\s,]+/)
+    .map((id) => id.trim())
+    .filter((id) => id !== "");
+  for (const id of others) if (!GUID.test(id)) problems.push(`GOVERNOR_SUBSCRIPTION_IDS: "${id}" is not a GUID`);
+  // Each once, as first spelt (subscription ids compare case-insensitively).
+  const subscriptions = [subscriptionId, ...others].filter(
+    (id, index, all) => id !== "" && all.findIndex((other) => other.toLowerCase() === id.toLowerCase()) === index,
+  );
+  const managementGroup = env.GOVERNOR_MANAGEMENT_GROUP?.trim();
+  // Management group ids: letters, digits, - _ ( ) . up to 90 characters.
+  if (managementGroup && !/^[-\w().]{1,90}$/.test(managementGroup))
+    problems.push(`GOVERNOR_MANAGEMENT_GROUP="${managementGroup}" is not a management group id`);
   const killSwitch = flag("GOVERNOR_KILL_SWITCH", env.GOVERNOR_KILL_SWITCH, problems, ["on", "true", "1"], ["off", "false", "0"]);
   const dryRun = flag("GOVERNOR_DRY_RUN", env.GOVERNOR_DRY_RUN, problems, ["true", "on", "1"], ["false", "off", "0"]);
   const taskHub = env.GOVERNOR_TASK_HUB?.trim() ?? "";
@@ -176,6 +201,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (env.GOVERNOR_IDENTITY_CLIENT_ID?.trim()) identity.clientId = env.GOVERNOR_IDENTITY_CLIENT_ID.trim();
   const config: GovernorConfig = {
     subscriptionId,
+    subscriptions,
+    ...(managementGroup ? { managementGroup } : {}),
     taskHub,
     policyFile,
     killSwitch,

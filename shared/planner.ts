@@ -39,6 +39,8 @@ export function sweepHistoryRequests(set: Pick<PolicySet, "policies">, registry:
 }
 
 export interface PlanOptions extends GatherOptions {
+  /** The management groups above each subscription (lower-case id → names, nearest first), for `scopes:` by group. */
+  managementGroups?: Record<string, string[]>;
   /**
    * The audit trail that holds the earlier sweeps, for policies that read them (a sweep passes its
    * own instance id, left out); without it they see no earlier sweep.
@@ -60,7 +62,11 @@ export async function plan(
     gatherInventory(target, { ...options, projection }),
     listPolicyExemptions(target, [...(options.requestCounter ? [options.requestCounter.policy] : []), ...(options.pipelinePolicies ?? [])]),
   ]);
-  const inventory = { ...gathered, policyExemptions };
+  const inventory: Inventory = {
+    ...gathered,
+    policyExemptions,
+    ...(options.managementGroups === undefined ? {} : { managementGroups: options.managementGroups }),
+  };
   const remembered = sweepHistoryRequests(set, registry);
   const history = options.sweepHistory;
   const [gatheredFacts, sweepHistory] = await Promise.all([
@@ -77,4 +83,108 @@ export async function plan(
   ]);
   const facts = sweepHistory === undefined ? gatheredFacts : { ...gatheredFacts, sweepHistory };
   return { evaluation: evaluate(set, inventory, facts, now, registry), inventory };
+}
+
+/** One governed subscription's part of a plan across several. */
+export interface SubscriptionPlan {
+  subscriptionId: string;
+  resources: number;
+  findings: number;
+  /** Why the subscription could not be planned (Governor's role not assigned there yet, say): the others are planned still. */
+  error?: string;
+}
+
+export interface ScopePlanResult {
+  evaluation: Evaluation;
+  inventories: Inventory[];
+  subscriptions: SubscriptionPlan[];
+}
+
+/** One evaluation of several subscriptions' evaluations: findings side by side, counts summed, policies by name. */
+export function mergeEvaluations(evaluations: readonly Evaluation[], now: Date, settings: PolicySet["settings"]): Evaluation {
+  const policies = new Map<string, Evaluation["summary"]["policies"][number]>();
+  const cappedByRunByPolicy: Record<string, number> = {};
+  const expired = new Set<string>();
+  for (const evaluation of evaluations) {
+    for (const summary of evaluation.summary.policies) {
+      const merged = policies.get(summary.policy);
+      if (merged === undefined) policies.set(summary.policy, { ...summary });
+      else
+        for (const key of [
+          "evaluated",
+          "violations",
+          "remediate",
+          "needsApproval",
+          "audit",
+          "blocked",
+          "undecided",
+          "estimatedMonthlySavings",
+        ] as const)
+          merged[key] += summary[key];
+    }
+    for (const [policy, count] of Object.entries(evaluation.summary.cappedByRunByPolicy))
+      cappedByRunByPolicy[policy] = (cappedByRunByPolicy[policy] ?? 0) + count;
+    evaluation.summary.expiredExemptions.forEach((note) => expired.add(note));
+  }
+  const round = (value: number): number => Math.round(value * 100) / 100;
+  return {
+    findings: evaluations.flatMap((evaluation) => evaluation.findings),
+    summary: {
+      now: now.toISOString(),
+      resources: evaluations.reduce((sum, evaluation) => sum + evaluation.summary.resources, 0),
+      policies: [...policies.values()].map((summary) => ({ ...summary, estimatedMonthlySavings: round(summary.estimatedMonthlySavings) })),
+      // Resource ids never repeat across subscriptions: each subscription's savings already count each resource once.
+      estimatedMonthlySavings: round(evaluations.reduce((sum, evaluation) => sum + evaluation.summary.estimatedMonthlySavings, 0)),
+      currency: settings.currency,
+      dryRun: settings.dryRun,
+      expiredExemptions: [...expired].sort(),
+      cappedByRun: evaluations.reduce((sum, evaluation) => sum + evaluation.summary.cappedByRun, 0),
+      cappedByRunByPolicy,
+    },
+  };
+}
+
+/**
+ * A plan of every governed subscription, each planned against its own target (each has its own
+ * ARM throttling buckets, so they proceed side by side), its findings side by side with the
+ * others'. A subscription that cannot be planned is reported with why; the others are planned.
+ * `managementGroups` gives each subscription's ancestry, for the `scopes:` that match a group.
+ */
+export async function planAcross(
+  targets: readonly AzureTarget[],
+  set: PolicySet,
+  now: Date,
+  registry: Registry,
+  options: PlanOptions = {},
+): Promise<ScopePlanResult> {
+  const parts = await Promise.all(
+    targets.map(async (target) => {
+      try {
+        return { target, result: await plan(target, set, now, registry, options) };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        return { target, error: `${code ?? "Error"}: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }),
+  );
+  const planned = parts.filter(
+    (part): part is { target: AzureTarget; result: PlanResult } => "result" in part && part.result !== undefined,
+  );
+  return {
+    evaluation: mergeEvaluations(
+      planned.map((part) => part.result.evaluation),
+      now,
+      set.settings,
+    ),
+    inventories: planned.map((part) => part.result.inventory),
+    subscriptions: parts.map((part) =>
+      "result" in part && part.result !== undefined
+        ? {
+            subscriptionId: part.target.subscriptionId,
+            resources: part.result.inventory.resources.length,
+            findings: part.result.evaluation.findings.length,
+          }
+        : { subscriptionId: part.target.subscriptionId, resources: 0, findings: 0, error: (part as { error: string }).error },
+    ),
+  };
 }

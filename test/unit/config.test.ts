@@ -117,6 +117,27 @@ describe("the app's storage, per service", () => {
 });
 
 describe("local.settings.sample.json", () => {
+  it("governs the other subscriptions GOVERNOR_SUBSCRIPTION_IDS names, the deployment's first and each once, and refuses one that is no GUID", () => {
+    const base = { GOVERNOR_SUBSCRIPTION_ID: "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31", GOVERNOR_TASK_HUB: "GovernorLocal" };
+    const config = loadConfig({
+      ...base,
+      GOVERNOR_SUBSCRIPTION_IDS:
+        "0b7e3c9a-1d2f-4e5a-8b6c-7d8e9f0a1b2c, 6F1C5A2E-3B8D-4C7E-9A14-2D5E8B7C0F31 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+      GOVERNOR_MANAGEMENT_GROUP: "mg-nordwind",
+    });
+    expect(config.subscriptions).toEqual([
+      "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31",
+      "0b7e3c9a-1d2f-4e5a-8b6c-7d8e9f0a1b2c",
+      "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+    ]);
+    expect(config.managementGroup).toBe("mg-nordwind");
+    expect(loadConfig(base).subscriptions).toEqual([base.GOVERNOR_SUBSCRIPTION_ID]);
+    expect(() => loadConfig({ ...base, GOVERNOR_SUBSCRIPTION_IDS: "customer-b" })).toThrow(
+      'GOVERNOR_SUBSCRIPTION_IDS: "customer-b" is not a GUID',
+    );
+    expect(() => loadConfig({ ...base, GOVERNOR_MANAGEMENT_GROUP: "mg/nordwind" })).toThrow("is not a management group id");
+  });
+
   it("holds every Governor setting, and loads", async () => {
     const { readFileSync } = await import("node:fs");
     const { SETTINGS } = await import("../../shared/config.ts");
