@@ -104,7 +104,7 @@ export class ManagementGroupHierarchy {
     return found;
   }
 
-  /** The groups above a group or a subscription's group, from the nearest to the root. */
+  /** The groups above a group, from its parent to the root group. */
   ancestorsOf(group: ManagementGroup): ManagementGroup[] {
     const chain: ManagementGroup[] = [];
     let parent = group.parent;

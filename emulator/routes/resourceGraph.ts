@@ -236,7 +236,7 @@ function groupRow(group: ArmResource, subscriptionId: string, tenantId: string):
 }
 
 function subscriptionRow(core: EmulatorCore, subscriptionId: string): Row {
-  const chain = core.managementGroups.ancestorsOf(core.managementGroups.parentOfSubscription(subscriptionId));
+  const holder = core.managementGroups.parentOfSubscription(subscriptionId);
   return containerRow(
     {
       id: `/subscriptions/${subscriptionId}`,
@@ -247,7 +247,7 @@ function subscriptionRow(core: EmulatorCore, subscriptionId: string): Row {
         state: "Enabled",
         subscriptionPolicies: { locationPlacementId: "Public_2014-09-01", quotaId: "PayAsYouGo_2014-09-01", spendingLimit: "Off" },
         // From the group that holds the subscription up to the tenant root group.
-        managementGroupAncestorsChain: [core.managementGroups.parentOfSubscription(subscriptionId), ...chain].map((group) => ({
+        managementGroupAncestorsChain: [holder, ...core.managementGroups.ancestorsOf(holder)].map((group) => ({
           name: group.name,
           displayName: group.displayName,
         })),
