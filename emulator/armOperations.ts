@@ -160,6 +160,10 @@ export const ROUTE_OPERATIONS: Record<string, Derive> = {
   "diagnosticSettings.createOrUpdate": fixed("Microsoft.Insights/diagnosticSettings/write"),
   "diagnosticSettings.delete": fixed("Microsoft.Insights/diagnosticSettings/delete"),
   "resourceGraph.resources": fixed("Microsoft.ResourceGraph/resources/read"),
+  "managementGroups.get": fixed("Microsoft.Management/managementGroups/read"),
+  "managementGroups.getDescendants": fixed("Microsoft.Management/managementGroups/descendants/read"),
+  "subscriptions.list": fixed("Microsoft.Resources/subscriptions/read"),
+  "subscriptions.get": fixed("Microsoft.Resources/subscriptions/read"),
   "metrics.list": fixed("Microsoft.Insights/metrics/read"),
   // The batch API is data plane, authorised by the same read of each resource's metrics.
   "metrics.batch": fixed("Microsoft.Insights/metrics/read"),

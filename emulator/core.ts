@@ -8,6 +8,8 @@ import { ArmThrottle, ARM_THROTTLE_LIMITS, FaultInjector, type ThrottleSettings 
 import { DiagnosticSettingsState } from "./diagnosticSettings.ts";
 import { LockState } from "./locks.ts";
 import { LroManager } from "./lro.ts";
+import type { EstateDefinition } from "./estate/load.ts";
+import { type ManagementGroupDefinition, ManagementGroupHierarchy } from "./managementGroups.ts";
 import { PolicyState } from "./policy/state.ts";
 import { RequestLog } from "./requestLog.ts";
 import { type ArmResource, ResourceStore, type SimulationState, type StoredResource } from "./store.ts";
@@ -39,9 +41,22 @@ export interface ResourceTypeHandler {
   view?(core: EmulatorCore, resource: StoredResource): ArmResource;
 }
 
+/** A subscription the emulator serves besides its own, with the estate seeded into it. */
+export interface EmulatedSubscription {
+  subscriptionId: string;
+  displayName?: string;
+  estate?: EstateDefinition;
+}
+
 export interface EmulatorOptions {
   /** The subscription the emulator serves (a GUID). */
   subscriptionId?: string;
+  /** Its name in the subscriptions list and management groups. */
+  displayName?: string;
+  /** More subscriptions of the same tenant, each with its own estate and its own ARM throttling buckets. */
+  subscriptions?: EmulatedSubscription[];
+  /** The groups under the tenant root group; a subscription no group names sits in the root group. */
+  managementGroups?: ManagementGroupDefinition[];
   clock?: VirtualClock;
   /** Status polls answered InProgress before an LRO completes. */
   lroPolls?: number;
@@ -68,6 +83,8 @@ export const DEFAULT_TENANT_ID = "3d2f8a61-7c4e-4b9a-8e15-6a0c9d2b7f48";
 export class EmulatorCore {
   readonly subscriptionId: string;
   readonly tenantId = DEFAULT_TENANT_ID;
+  readonly managementGroups: ManagementGroupHierarchy;
+  readonly #displayNames = new Map<string, string>();
   readonly store = new ResourceStore();
   readonly clock: VirtualClock;
   readonly lro: LroManager;
@@ -98,6 +115,23 @@ export class EmulatorCore {
     this.listPageSize = options.listPageSize ?? 1000;
     this.resourceGraphQuota = options.resourceGraphQuota === false ? undefined : (options.resourceGraphQuota ?? RESOURCE_GRAPH_QUOTA);
     this.store.addSubscription(this.subscriptionId);
+    if (options.displayName !== undefined) this.#displayNames.set(this.subscriptionId.toLowerCase(), options.displayName);
+    for (const subscription of options.subscriptions ?? []) {
+      if (this.store.hasSubscription(subscription.subscriptionId)) {
+        throw new Error(`emulator: subscription ${subscription.subscriptionId} is given twice`);
+      }
+      this.store.addSubscription(subscription.subscriptionId);
+      if (subscription.displayName !== undefined)
+        this.#displayNames.set(subscription.subscriptionId.toLowerCase(), subscription.displayName);
+    }
+    this.managementGroups = new ManagementGroupHierarchy(this.tenantId, this.nowIso(), options.managementGroups);
+    const unknown = this.managementGroups.namedSubscriptions().filter((id) => !this.store.hasSubscription(id));
+    if (unknown.length > 0) throw new Error(`emulator: management groups name subscriptions it does not serve: ${unknown.join(", ")}`);
+  }
+
+  /** A subscription's display name: the one it was given, or one made from its id. */
+  subscriptionDisplayName(subscriptionId: string): string {
+    return this.#displayNames.get(subscriptionId.toLowerCase()) ?? `Governor emulated subscription ${subscriptionId.slice(0, 8)}`;
   }
 
   registerType(handler: ResourceTypeHandler): void {

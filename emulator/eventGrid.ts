@@ -28,6 +28,7 @@ const EVENT_TYPE: Record<ResourceChange["kind"], string> = {
 
 export function resourceEventOf(change: ResourceChange, core: EmulatorCore): ResourceEvent {
   const groupMatch = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)/i.exec(change.resourceId);
+  const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(change.resourceId)?.[1] ?? core.subscriptionId;
   const caller = change.caller ?? {
     kind: "unknown",
     objectId: "00000000-0000-0000-0000-000000000000",
@@ -36,7 +37,7 @@ export function resourceEventOf(change: ResourceChange, core: EmulatorCore): Res
   };
   return {
     id: randomUUID(),
-    topic: groupMatch?.[1] ?? `/subscriptions/${core.subscriptionId}`,
+    topic: groupMatch?.[1] ?? `/subscriptions/${subscriptionId}`,
     subject: change.resourceId,
     eventType: EVENT_TYPE[change.kind],
     eventTime: change.at,
@@ -52,7 +53,7 @@ export function resourceEventOf(change: ResourceChange, core: EmulatorCore): Res
       resourceUri: change.resourceId,
       operationName: change.operationName,
       status: "Succeeded",
-      subscriptionId: core.subscriptionId,
+      subscriptionId,
       tenantId: core.tenantId,
     },
     dataVersion: "2",

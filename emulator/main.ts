@@ -1,12 +1,12 @@
 /**
- * `npm start` (until the local host has a job of its own): starts the emulated subscription with
- * the sample estate and says where it listens. The CA certificate is written to a file so that
+ * `npm run emulator`: starts the emulated subscription with the sample estate (or a generated one,
+ * `--estate-size N`; over several subscriptions in `mg-nordwind`, `--subscriptions N`) and says where it listens. The CA certificate is written to a file so that
  * other processes can trust the emulator without disabling TLS checks.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateEstate } from "./estate/generate.ts";
-import { sampleEstate } from "./estate/sample.ts";
+import { NORDWIND_MANAGEMENT_GROUP, sampleEstates } from "./estate/sample.ts";
 import { startEmulator } from "./server.ts";
 import { VirtualClock } from "./clock.ts";
 
@@ -14,6 +14,7 @@ const { values } = parseArgs({
   options: {
     port: { type: "string", default: "0" },
     "estate-size": { type: "string" },
+    subscriptions: { type: "string", default: "1" },
     "ca-file": { type: "string", default: ".emulator/ca.pem" },
     "no-throttle": { type: "boolean", default: false },
   },
@@ -30,10 +31,19 @@ if (size !== undefined && (!Number.isInteger(size) || size <= 0)) {
   process.exit(2);
 }
 
-const sample = size === undefined ? sampleEstate() : generateEstate({ resources: size });
+const subscriptions = Number.parseInt(values.subscriptions, 10);
+if (!Number.isInteger(subscriptions) || subscriptions < 1 || String(subscriptions) !== values.subscriptions.trim()) {
+  console.error(`--subscriptions must be a whole number from 1, not "${values.subscriptions}"`);
+  process.exit(2);
+}
+
+const sample = size === undefined ? sampleEstates(subscriptions) : generateEstate({ resources: size, subscriptions });
 const emulator = await startEmulator({
   estate: sample.estate,
   subscriptionId: sample.subscriptionId,
+  displayName: sample.displayName,
+  subscriptions: sample.subscriptions,
+  managementGroups: sample.managementGroups,
   clock: new VirtualClock(sample.now),
   port,
   ...(values["no-throttle"] ? { throttle: false as const } : {}),
@@ -43,9 +53,17 @@ const caFile = values["ca-file"];
 mkdirSync(caFile.split("/").slice(0, -1).join("/") || ".", { recursive: true });
 writeFileSync(caFile, emulator.ca);
 
-console.log(`Governor emulator: an Azure subscription on ${emulator.url}`);
-console.log(`  subscription   ${sample.subscriptionId}`);
-console.log(`  resources      ${emulator.core.store.size} in ${sample.estate.resourceGroups.length} resource groups`);
+const groups =
+  sample.estate.resourceGroups.length +
+  sample.subscriptions.reduce((total, other) => total + (other.estate?.resourceGroups.length ?? 0), 0);
+console.log(
+  `Governor emulator: ${subscriptions === 1 ? "an Azure subscription" : `${subscriptions} Azure subscriptions`} on ${emulator.url}`,
+);
+console.log(`  subscription   ${sample.subscriptionId} (${sample.displayName})`);
+for (const other of sample.subscriptions) console.log(`  subscription   ${other.subscriptionId} (${other.displayName})`);
+if (subscriptions > 1)
+  console.log(`  management group ${NORDWIND_MANAGEMENT_GROUP}, under the tenant root group ${emulator.core.tenantId}`);
+console.log(`  resources      ${emulator.core.store.size} in ${groups} resource groups`);
 console.log(`  planted drift  ${sample.plantedViolations.length} violations`);
 console.log(`  virtual clock  ${emulator.core.nowIso()}`);
 console.log(`  CA certificate ${caFile} (pass it to clients as tlsOptions.ca)`);

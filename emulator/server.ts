@@ -97,6 +97,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const admin = new Router();
   admin.addAll(adminRoutes());
   if (options.estate) loadEstate(core, options.estate);
+  for (const subscription of options.subscriptions ?? []) {
+    if (subscription.estate) loadEstate(core, subscription.estate, subscription.subscriptionId);
+  }
 
   const tls = await createEmulatorTls();
   const startedAt = performance.now();

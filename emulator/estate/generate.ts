@@ -4,11 +4,13 @@
  * over regions, with the same kinds of drift in similar proportions: orphaned network resources,
  * empty plans and groups, detached disks, oversized VMs, schedulable PostgreSQL servers and scale
  * sets, AKS node pools, baseline violations, locks and diagnostic settings on some production
- * resources. Deterministic for a given seed.
+ * resources. Deterministic for a given seed. Spread over several subscriptions, the sample stays in
+ * the first and the business units go round the subscriptions, each with its own network and
+ * workspace (a NIC never joins another subscription's VNet).
  */
 import { seededRandom } from "../faults.ts";
 import { EstateBuilder, type Tags } from "./builder.ts";
-import { type SampleEstate, sampleEstate } from "./sample.ts";
+import { nordwindGroup, sampleEstate, type SampleEstates, subscriptionIdAt, subscriptionNameAt } from "./sample.ts";
 import type { WorkloadProfile } from "../store.ts";
 
 const REGIONS = ["westeurope", "northeurope", "germanywestcentral", "francecentral"] as const;
@@ -20,40 +22,31 @@ export interface GenerateOptions {
   /** Total resources wanted (resource groups not counted); the result has at least this many. */
   resources: number;
   seed?: number;
+  /** The first subscription's id; the others' are derived from it (`subscriptionIdAt`). */
   subscriptionId?: string;
   now?: Date;
+  /** How many subscriptions the estate is spread over (1 by default): business unit N goes to subscription (N - 1) mod this. */
+  subscriptions?: number;
 }
 
-export function generateEstate(options: GenerateOptions): SampleEstate {
+export function generateEstate(options: GenerateOptions): SampleEstates {
+  const count = options.subscriptions ?? 1;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`generateEstate: subscriptions must be a whole number from 1, not ${count}`);
   const base = sampleEstate({
     ...(options.subscriptionId ? { subscriptionId: options.subscriptionId } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const random = seededRandom(options.seed ?? 7);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const b = new EstateBuilder(base.subscriptionId, base.now);
+  const builders = Array.from({ length: count }, (_, index) => {
+    const builder = new EstateBuilder(subscriptionIdAt(base.subscriptionId, index), base.now);
+    return { builder, workspace: addSharedNetwork(builder) };
+  });
   let unit = 0;
-  // A VNet per region for the units' NICs, and the workspace their diagnostic settings send to.
-  const networkGroup = "rg-bu-network";
-  b.group(networkGroup, "westeurope", {
-    owner: "network@nordwind.example",
-    environment: "prod",
-    "cost-center": "CC-1000",
-    application: "network",
-  });
-  REGIONS.forEach((region, index) => {
-    b.vnet(networkGroup, `vnet-bu-${region}`, {
-      location: region,
-      addressPrefix: `10.${100 + index}.0.0/16`,
-      subnets: [{ name: "snet-app", addressPrefix: `10.${100 + index}.0.0/20` }],
-    });
-  });
-  const workspace = b.generic("Microsoft.OperationalInsights/workspaces", networkGroup, "law-bu-central", {
-    properties: { retentionInDays: 90 },
-  });
-
-  while (base.estate.resources.length + b.estate.resources.length < options.resources) {
+  const generatedResources = (): number => builders.reduce((total, { builder }) => total + builder.estate.resources.length, 0);
+  while (base.estate.resources.length + generatedResources() < options.resources) {
     unit += 1;
+    const { builder: b, workspace } = builders[(unit - 1) % count] as (typeof builders)[number];
     const region = REGIONS[unit % REGIONS.length] as string;
     const environment = ENVIRONMENTS[unit % ENVIRONMENTS.length] as string;
     const application = pick(APPLICATIONS);
@@ -144,13 +137,43 @@ export function generateEstate(options: GenerateOptions): SampleEstate {
     if (unit % 25 === 0) b.group(`rg-bu${String(unit).padStart(4, "0")}-retired`, region, tags);
   }
 
+  const [first, ...others] = builders.map(({ builder }) => builder);
+  const firstBuilder = first as EstateBuilder;
   return {
     ...base,
     estate: {
-      resourceGroups: [...base.estate.resourceGroups, ...b.estate.resourceGroups],
-      resources: [...base.estate.resources, ...b.estate.resources],
-      locks: [...(base.estate.locks ?? []), ...(b.estate.locks ?? [])],
-      diagnosticSettings: [...(base.estate.diagnosticSettings ?? []), ...(b.estate.diagnosticSettings ?? [])],
+      resourceGroups: [...base.estate.resourceGroups, ...firstBuilder.estate.resourceGroups],
+      resources: [...base.estate.resources, ...firstBuilder.estate.resources],
+      locks: [...(base.estate.locks ?? []), ...(firstBuilder.estate.locks ?? [])],
+      diagnosticSettings: [...(base.estate.diagnosticSettings ?? []), ...(firstBuilder.estate.diagnosticSettings ?? [])],
     },
+    displayName: subscriptionNameAt(0),
+    subscriptions: others.map((builder, offset) => ({
+      subscriptionId: builder.subscriptionId,
+      displayName: subscriptionNameAt(offset + 1),
+      estate: { ...builder.estate, locks: builder.estate.locks ?? [], diagnosticSettings: builder.estate.diagnosticSettings ?? [] },
+    })),
+    managementGroups: nordwindGroup(builders.map(({ builder }) => builder.subscriptionId)),
   };
+}
+
+/** A VNet per region for the units' NICs and the workspace their diagnostic settings send to; returns the workspace's id. */
+function addSharedNetwork(b: EstateBuilder): string {
+  const networkGroup = "rg-bu-network";
+  b.group(networkGroup, "westeurope", {
+    owner: "network@nordwind.example",
+    environment: "prod",
+    "cost-center": "CC-1000",
+    application: "network",
+  });
+  REGIONS.forEach((region, index) => {
+    b.vnet(networkGroup, `vnet-bu-${region}`, {
+      location: region,
+      addressPrefix: `10.${100 + index}.0.0/16`,
+      subnets: [{ name: "snet-app", addressPrefix: `10.${100 + index}.0.0/20` }],
+    });
+  });
+  return b.generic("Microsoft.OperationalInsights/workspaces", networkGroup, "law-bu-central", {
+    properties: { retentionInDays: 90 },
+  });
 }

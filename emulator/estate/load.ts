@@ -68,8 +68,9 @@ export function estateResourceId(subscriptionId: string, resourceGroup: string |
   return `${scope}/providers/${provider}/${path}`;
 }
 
-export function loadEstate(core: EmulatorCore, estate: EstateDefinition): void {
-  const subscriptionId = core.subscriptionId;
+/** Seeds one subscription (the emulator's own by default) with an estate. */
+export function loadEstate(core: EmulatorCore, estate: EstateDefinition, subscriptionId = core.subscriptionId): void {
+  if (!core.store.hasSubscription(subscriptionId)) throw new Error(`estate: subscription ${subscriptionId} is not one the emulator serves`);
   for (const group of estate.resourceGroups) {
     core.store.putGroup({
       id: resourceGroupId(subscriptionId, group.name),

@@ -3,7 +3,8 @@
  * integrations (EDI, WMS), analytics and a DR copy in a second region. It holds the drift Governor
  * must find (listed in `plantedViolations`) and resources it must never touch (`untouchable`).
  */
-import { DEFAULT_SUBSCRIPTION_ID } from "../core.ts";
+import { DEFAULT_SUBSCRIPTION_ID, type EmulatedSubscription } from "../core.ts";
+import type { ManagementGroupDefinition } from "../managementGroups.ts";
 import { EstateBuilder, type Tags } from "./builder.ts";
 import type { EstateDefinition } from "./load.ts";
 
@@ -505,4 +506,137 @@ export function sampleEstate(options: { subscriptionId?: string; now?: Date } = 
   });
 
   return { estate: b.estate, subscriptionId, now, plantedViolations: violations, untouchable };
+}
+
+/** The management group that holds every subscription of Nordwind's estates. */
+export const NORDWIND_MANAGEMENT_GROUP = "mg-nordwind";
+
+/**
+ * An estate over several subscriptions of one tenant: the first subscription's as `SampleEstate`
+ * gives it (`estate`, `subscriptionId`), the others beside it, and the group holding them all;
+ * `plantedViolations` and `untouchable` name resources of every subscription.
+ */
+export interface SampleEstates extends SampleEstate {
+  /** The first subscription's display name: `startEmulator`'s `displayName`. */
+  displayName: string;
+  /** The subscriptions after the first with their estates: `startEmulator`'s `subscriptions`. */
+  subscriptions: EmulatedSubscription[];
+  /** `startEmulator`'s `managementGroups`: `mg-nordwind`, holding every subscription. */
+  managementGroups: ManagementGroupDefinition[];
+}
+
+/**
+ * The id of the estate's subscription at `index`: the first subscription's own at 0, then that id
+ * with its last group counted up, so ids are stable from run to run and readable as a series.
+ */
+export function subscriptionIdAt(firstSubscriptionId: string, index: number): string {
+  if (index === 0) return firstSubscriptionId;
+  const cut = firstSubscriptionId.lastIndexOf("-");
+  const last = firstSubscriptionId.slice(cut + 1);
+  const next = (BigInt(`0x${last}`) + BigInt(index)) % 16n ** 12n;
+  return `${firstSubscriptionId.slice(0, cut + 1)}${next.toString(16).padStart(12, "0")}`;
+}
+
+const SUBSIDIARIES = ["Nordwind Distribution", "Nordwind Benelux", "Nordwind Alpine"];
+
+/** The display name of the estate's subscription at `index`. */
+export function subscriptionNameAt(index: number): string {
+  return SUBSIDIARIES[index] ?? `Nordwind Subsidiary ${index + 1}`;
+}
+
+/** The group holding the given subscriptions, under the tenant root group. */
+export function nordwindGroup(subscriptionIds: string[]): ManagementGroupDefinition[] {
+  return [{ name: NORDWIND_MANAGEMENT_GROUP, displayName: "Nordwind", subscriptions: subscriptionIds }];
+}
+
+/**
+ * A subsidiary's smaller estate: production Odoo and a dev box, named after the subsidiary, with
+ * drift of its own. Odd and even subsidiaries differ (a database or a cache, a stale snapshot or an
+ * untagged storage account), so a query across subscriptions cannot pass by counting one.
+ */
+function subsidiaryEstate(subscriptionId: string, now: Date, index: number): Omit<SampleEstate, "now"> {
+  const code = `s${index + 1}`;
+  const b = new EstateBuilder(subscriptionId, now);
+  const violations: PlantedViolation[] = [];
+  const untouchable: SampleEstate["untouchable"] = [];
+  const owner = `platform-team-${code}@nordwind.example`;
+  const prodTags = team("prod", "odoo", `CC-1${index}00`, owner);
+  const devTags = team("dev", "odoo", `CC-2${index}00`, owner);
+  const prod = `rg-odoo-prod-${code}`;
+  const dev = `rg-odoo-dev-${code}`;
+  const network = `rg-network-${code}`;
+  b.group(prod, "westeurope", prodTags)
+    .group(dev, "westeurope", devTags)
+    .group(network, "westeurope", team("prod", "network", "CC-1000"));
+  b.vnet(network, `vnet-odoo-${code}-westeurope`, {
+    addressPrefix: `10.${40 + index}.0.0/16`,
+    subnets: [{ name: "snet-app", addressPrefix: `10.${40 + index}.1.0/24` }],
+  });
+
+  const app = b.vm(prod, `vm-odoo-${code}-prod-app-01`, { size: "Standard_D4s_v5", tags: prodTags, workload: "business-hours" });
+  untouchable.push({ resourceId: app, why: "production VM" });
+  if (index % 2 === 1) {
+    const server = b.postgres(prod, `psql-odoo-${code}-prod`, {
+      tags: prodTags,
+      sku: "Standard_D2ds_v5",
+      tier: "GeneralPurpose",
+      storageGb: 256,
+      retentionDays: 7,
+      geoRedundant: false,
+    });
+    untouchable.push({ resourceId: server, why: "production database" });
+    violations.push({
+      kind: "postgres-backup",
+      resourceId: server,
+      why: "7 days of backups, none geo-redundant, for a production database",
+    });
+  } else {
+    b.generic("Microsoft.Cache/redis", prod, `redis-odoo-${code}-prod`, {
+      tags: prodTags,
+      properties: { sku: { name: "Standard", family: "C", capacity: 1 }, enableNonSslPort: false, minimumTlsVersion: "1.2" },
+    });
+  }
+
+  const devVm = b.vm(dev, `vm-odoo-${code}-dev-01`, { size: "Standard_D2s_v5", tags: devTags, workload: "idle" });
+  violations.push({ kind: "idle-vm", resourceId: devVm, why: "dev VM with average CPU under 5% for days" });
+  if (index % 2 === 1) {
+    const account = b.generic("Microsoft.Storage/storageAccounts", dev, `stodoo${code}devexports`, {
+      sku: { name: "Standard_LRS" },
+      kind: "StorageV2",
+      properties: { minimumTlsVersion: "TLS1_2", allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true },
+    });
+    violations.push({ kind: "missing-tags", resourceId: account, why: "no tags at all" });
+  } else {
+    const snapshot = b.snapshot(dev, `snap-vm-odoo-${code}-dev-01-2026-04`, {
+      sourceDiskId: b.id(dev, "Microsoft.Compute/disks", `vm-odoo-${code}-dev-01_OsDisk_1`),
+      ageDays: 210,
+      tags: devTags,
+    });
+    violations.push({ kind: "old-snapshot", resourceId: snapshot, why: "non-production snapshot 210 days old" });
+  }
+  return { estate: b.estate, subscriptionId, plantedViolations: violations, untouchable };
+}
+
+/**
+ * The sample estate in the first of `count` subscriptions (exactly `sampleEstate`'s), and a
+ * subsidiary's smaller estate in each of the others, all in `mg-nordwind`.
+ */
+export function sampleEstates(count: number, options: { subscriptionId?: string; now?: Date } = {}): SampleEstates {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`sampleEstates: count must be a whole number from 1, not ${count}`);
+  const first = sampleEstate(options);
+  const others = Array.from({ length: count - 1 }, (_, offset) =>
+    subsidiaryEstate(subscriptionIdAt(first.subscriptionId, offset + 1), first.now, offset + 1),
+  );
+  return {
+    ...first,
+    plantedViolations: [...first.plantedViolations, ...others.flatMap((other) => other.plantedViolations)],
+    untouchable: [...first.untouchable, ...others.flatMap((other) => other.untouchable)],
+    displayName: subscriptionNameAt(0),
+    subscriptions: others.map((other, offset) => ({
+      subscriptionId: other.subscriptionId,
+      displayName: subscriptionNameAt(offset + 1),
+      estate: other.estate,
+    })),
+    managementGroups: nordwindGroup([first.subscriptionId, ...others.map((other) => other.subscriptionId)]),
+  };
 }

@@ -56,7 +56,9 @@ function related(core: EmulatorCore): (type: string, resource: PolicyResource) =
 }
 
 export function evaluateAssignment(core: EmulatorCore, assignment: PolicyObject, resource: PolicyResource): ReferenceOutcome[] {
-  return core.policy.evaluate(assignment, resource, { subscriptionId: core.subscriptionId, now: core.clock.now(), related: related(core) });
+  // subscription() in a rule is the resource's own subscription, which need not be the emulator's first.
+  const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(resource.id)?.[1] ?? core.subscriptionId;
+  return core.policy.evaluate(assignment, resource, { subscriptionId, now: core.clock.now(), related: related(core) });
 }
 
 const enforced = (assignment: PolicyObject): boolean => (assignment.properties.enforcementMode ?? "Default") === "Default";

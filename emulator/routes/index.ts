@@ -19,6 +19,7 @@ import { policyInsightsRoutes } from "./policyInsights.ts";
 import { remediationRoutes } from "./remediations.ts";
 import { lockRoutes } from "./locks.ts";
 import { diagnosticSettingsRoutes } from "./diagnosticSettings.ts";
+import { managementGroupRoutes } from "./managementGroups.ts";
 
 export function allRoutes(): RouteDefinition[] {
   return [
@@ -38,6 +39,7 @@ export function allRoutes(): RouteDefinition[] {
     ...postgresRoutes(),
     ...backupRoutes(),
     ...resourceGraphRoutes(),
+    ...managementGroupRoutes(),
     ...metricsRoutes(),
     ...consumptionRoutes(),
     ...communicationRoutes(),

@@ -3,7 +3,8 @@
  * tables, built from the store as Resource Graph shows resources (lower-case types and resource
  * groups, VM power state under `properties.extended`; the instances of Uniform scale sets, each
  * with its power state, in `ComputeResources`, as Azure keeps them apart from `Resources`). Pages of at most 1,000 rows continued with an opaque `$skipToken`,
- * and Resource Graph's own per-user quota, separate from ARM's throttling.
+ * and Resource Graph's own per-user quota, separate from ARM's throttling. A query reads the
+ * subscriptions its body names, or those under the management groups it names.
  */
 import { createHash } from "node:crypto";
 import type { EmulatorCore, ResourceGraphQuota } from "../core.ts";
@@ -234,20 +235,25 @@ function groupRow(group: ArmResource, subscriptionId: string, tenantId: string):
   );
 }
 
-function subscriptionRow(subscriptionId: string, tenantId: string): Row {
+function subscriptionRow(core: EmulatorCore, subscriptionId: string): Row {
+  const holder = core.managementGroups.parentOfSubscription(subscriptionId);
   return containerRow(
     {
       id: `/subscriptions/${subscriptionId}`,
-      name: `Governor emulated subscription ${subscriptionId.slice(0, 8)}`,
+      name: core.subscriptionDisplayName(subscriptionId),
       type: "microsoft.resources/subscriptions",
       subscriptionId,
       properties: {
         state: "Enabled",
         subscriptionPolicies: { locationPlacementId: "Public_2014-09-01", quotaId: "PayAsYouGo_2014-09-01", spendingLimit: "Off" },
-        managementGroupAncestorsChain: [],
+        // From the group that holds the subscription up to the tenant root group.
+        managementGroupAncestorsChain: [holder, ...core.managementGroups.ancestorsOf(holder)].map((group) => ({
+          name: group.name,
+          displayName: group.displayName,
+        })),
       },
     },
-    tenantId,
+    core.tenantId,
   );
 }
 
@@ -266,7 +272,7 @@ export function resourceGraphTables(core: EmulatorCore, subscriptions: string[])
       const viewed = core.typeHandler(type)?.view ? { arm: core.view(resource), sim: resource.sim } : resource;
       resources.push(resourceRow(viewed, core.tenantId));
     }
-    containers.push(subscriptionRow(subscriptionId.toLowerCase(), core.tenantId));
+    containers.push(subscriptionRow(core, subscriptionId.toLowerCase()));
     for (const group of core.store.listGroups(subscriptionId)) containers.push(groupRow(group, subscriptionId, core.tenantId));
   }
   const byId = (a: Row, b: Row): number => {
@@ -377,6 +383,33 @@ function tableFormat(result: QueryResult, rows: Row[]): { columns: Array<{ name:
   };
 }
 
+/** The names a scope field lists (lower case, each once), or undefined when the body leaves it out. */
+function namedScope(value: unknown, name: string, what: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== "string"))
+    throw invalidRequest(`'${name}' must be an array of ${what}.`);
+  return [...new Set((value as string[]).map((entry) => entry.toLowerCase()))];
+}
+
+/**
+ * The subscriptions a query reads: every one under the management groups it names (their child
+ * groups' too), or those it names, or, naming neither, every subscription the emulator serves.
+ */
+function subscriptionsInScope(core: EmulatorCore, body: QueryRequestBody): string[] {
+  const subscriptions = namedScope(body.subscriptions, "subscriptions", "subscription ids");
+  const groups = namedScope(body.managementGroups, "managementGroups", "management group names") ?? [];
+  if (groups.length === 0) return subscriptions ?? [...core.store.subscriptions];
+  if (subscriptions !== undefined && subscriptions.length > 0) {
+    throw invalidRequest("Name either 'subscriptions' or 'managementGroups' as the query's scope, not both.");
+  }
+  const under = groups.flatMap((name) => {
+    const group = core.managementGroups.group(name);
+    if (!group) throw invalidRequest(`The management group '${name}' was not found or you do not have access to it.`);
+    return core.managementGroups.subscriptionsUnder(group, core.store.subscriptions);
+  });
+  return [...new Set(under)];
+}
+
 function handleQuery(ctx: RouteContext): RouteResult {
   const quota = quotaFor(ctx.core);
   let quotaHeaders: Record<string, string> = {};
@@ -397,23 +430,8 @@ function handleQuery(ctx: RouteContext): RouteResult {
   const body = (ctx.body ?? {}) as QueryRequestBody;
   if (typeof body !== "object" || Array.isArray(body)) throw invalidRequest("The request body must be a JSON object with a 'query'.");
   if (typeof body.query !== "string" || body.query.trim() === "") throw invalidRequest("The request must have a non-empty 'query'.");
-  if (
-    body.managementGroups !== undefined &&
-    body.managementGroups !== null &&
-    (!Array.isArray(body.managementGroups) || body.managementGroups.length > 0)
-  ) {
-    throw invalidRequest("Management group scopes are not emulated: list the subscriptions to query.");
-  }
   if (Array.isArray(body.facets) && body.facets.length > 0) throw invalidRequest("Facets are not emulated: query with summarize instead.");
-  let subscriptions: string[];
-  if (body.subscriptions === undefined || body.subscriptions === null) {
-    subscriptions = [...ctx.core.store.subscriptions];
-  } else {
-    if (!Array.isArray(body.subscriptions) || body.subscriptions.some((entry) => typeof entry !== "string")) {
-      throw invalidRequest("'subscriptions' must be an array of subscription ids.");
-    }
-    subscriptions = [...new Set((body.subscriptions as string[]).map((entry) => entry.toLowerCase()))];
-  }
+  const subscriptions = subscriptionsInScope(ctx.core, body);
   const options = body.options ?? {};
   const top = wholeNumber(options.$top, "$top", 1, MAX_ROWS_PER_PAGE);
   const skip = wholeNumber(options.$skip, "$skip", 0, Number.MAX_SAFE_INTEGER) ?? 0;

@@ -22,6 +22,7 @@ import { locksShapes } from "./locks.cases.ts";
 import { diagnosticSettingsShapes } from "./diagnosticSettings.cases.ts";
 import { scaleSetShapes } from "./scaleSets.cases.ts";
 import { postgresPowerShapes } from "./postgresPower.cases.ts";
+import { managementGroupsShapes } from "./managementGroups.cases.ts";
 
 const families: ShapeFamily[] = [
   resourcesShapes,
@@ -40,6 +41,7 @@ const families: ShapeFamily[] = [
   diagnosticSettingsShapes,
   scaleSetShapes,
   postgresPowerShapes,
+  managementGroupsShapes,
 ];
 
 /** Reference payloads that describe something other than an emulated operation, and why. */
@@ -67,7 +69,6 @@ const WITHOUT_ROUTE: Record<string, string> = {
  */
 const AWAITING_ROUTE: Array<[prefix: string, reason: string]> = [
   ["advisor/", "rightsizing (breadth): Advisor's recommendations beside Governor's own"],
-  ["management-groups/", "many subscriptions from one deployment (scale)"],
 ];
 const awaitingRoute = (file: string): string | undefined => AWAITING_ROUTE.find(([prefix]) => file.startsWith(prefix))?.[1];
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { EmulatorCore } from "../../emulator/core.ts";
 import { generateEstate } from "../../emulator/estate/generate.ts";
 import { estateResourceId, loadEstate } from "../../emulator/estate/load.ts";
-import { sampleEstate } from "../../emulator/estate/sample.ts";
+import { sampleEstate, sampleEstates, type SampleEstates, subscriptionIdAt } from "../../emulator/estate/sample.ts";
 import { allResourceTypes } from "../../emulator/routes/index.ts";
 
 function loaded(estate: ReturnType<typeof sampleEstate>): EmulatorCore {
@@ -208,5 +208,114 @@ describe("generated estates", () => {
     expect(oversized.length).toBeGreaterThan(3);
     expect(generated.estate.resourceGroups.some((group) => /-retired$/.test(group.name))).toBe(true);
     expect((generated.estate.locks ?? []).length).toBeGreaterThan(sampleEstate().estate.locks?.length ?? 0);
+  });
+});
+
+/** A core serving every subscription of a spread estate, each seeded with its own. */
+function loadedAll(spread: SampleEstates): EmulatorCore {
+  const core = new EmulatorCore({
+    subscriptionId: spread.subscriptionId,
+    subscriptions: spread.subscriptions,
+    managementGroups: spread.managementGroups,
+  });
+  for (const handler of allResourceTypes()) core.registerType(handler);
+  loadEstate(core, spread.estate);
+  for (const subscription of spread.subscriptions)
+    loadEstate(core, subscription.estate ?? { resourceGroups: [], resources: [] }, subscription.subscriptionId);
+  return core;
+}
+
+describe("estates spread over several subscriptions", () => {
+  it("derive each subscription's id from the first's, stable and distinct", () => {
+    const first = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
+    expect([0, 1, 2].map((index) => subscriptionIdAt(first, index))).toEqual([
+      first,
+      "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f32",
+      "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f33",
+    ]);
+    expect(subscriptionIdAt("00000000-0000-0000-0000-ffffffffffff", 1)).toBe("00000000-0000-0000-0000-000000000000");
+  });
+
+  it("generate with one subscription exactly the estate generated without the option, in mg-nordwind alone", () => {
+    const plain = generateEstate({ resources: 2_000 });
+    const one = generateEstate({ resources: 2_000, subscriptions: 1 });
+    expect(one).toEqual(plain);
+    expect(one.subscriptions).toEqual([]);
+    expect(one.managementGroups).toEqual([{ name: "mg-nordwind", displayName: "Nordwind", subscriptions: [one.subscriptionId] }]);
+  });
+
+  it("generate over three subscriptions: the sample in the first, the business units taken in turn, each subscription with its own network", () => {
+    const spread = generateEstate({ resources: 3_000, subscriptions: 3 });
+    const estates = [
+      spread.estate,
+      ...spread.subscriptions.map((subscription) => subscription.estate ?? { resourceGroups: [], resources: [] }),
+    ];
+    const ids = [spread.subscriptionId, ...spread.subscriptions.map((subscription) => subscription.subscriptionId)];
+    expect(ids).toEqual([0, 1, 2].map((index) => subscriptionIdAt(spread.subscriptionId, index)));
+    expect(spread.managementGroups).toEqual([{ name: "mg-nordwind", displayName: "Nordwind", subscriptions: ids }]);
+
+    const total = estates.reduce((sum, estate) => sum + estate.resources.length, 0);
+    expect(total).toBeGreaterThanOrEqual(3_000);
+    expect(total).toBeLessThan(3_100);
+    const unitsOf = estates.map((estate) =>
+      estate.resourceGroups.flatMap((group) => /^rg-bu(\d{4})-(?!retired)/.exec(group.name)?.[1] ?? []).map(Number),
+    );
+    unitsOf.forEach((units, index) =>
+      expect(
+        units.every((unit) => (unit - 1) % 3 === index),
+        `subscription ${index}`,
+      ).toBe(true),
+    );
+    const counts = unitsOf.map((units) => units.length);
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    expect(counts.every((count) => count > 30)).toBe(true);
+
+    const names = (estate: (typeof estates)[number]): string[] => estate.resources.map((entry) => entry.name);
+    expect(names(estates[0] as (typeof estates)[number])).toContain("vm-odoo-prod-app-01");
+    for (const [index, estate] of estates.entries()) {
+      if (index > 0) expect(names(estate)).not.toContain("vm-odoo-prod-app-01");
+      expect(names(estate).filter((name) => name.startsWith("vnet-bu-"))).toHaveLength(4);
+      expect(names(estate)).toContain("law-bu-central");
+      // Locks and diagnostic settings point at resources of their own subscription.
+      const scopes = [
+        ...(estate.locks ?? []).map((lock) => lock.scope),
+        ...(estate.diagnosticSettings ?? []).map((setting) => setting.resourceId),
+      ];
+      expect(scopes.length).toBeGreaterThan(0);
+      expect(scopes.filter((scope) => !scope.startsWith(`/subscriptions/${ids[index] as string}/`))).toEqual([]);
+    }
+
+    const core = loadedAll(spread);
+    for (const [index, subscriptionId] of ids.entries()) {
+      expect(core.store.list({ subscriptionId }).length, subscriptionId).toBe(estates[index]?.resources.length);
+    }
+  });
+
+  it("sample three subscriptions: the sample estate in the first, a smaller subsidiary of its own in each other, every planted drift on a resource that exists", () => {
+    const single = sampleEstate();
+    const three = sampleEstates(3);
+    expect(three.estate).toEqual(single.estate);
+    expect(three.subscriptionId).toBe(single.subscriptionId);
+    expect(sampleEstates(1).plantedViolations).toEqual(single.plantedViolations);
+    expect(three.subscriptions.map((subscription) => subscription.displayName)).toEqual(["Nordwind Benelux", "Nordwind Alpine"]);
+
+    const [second, third] = three.subscriptions.map((subscription) => subscription.estate?.resources ?? []);
+    const namesOf = (resources: typeof second): Set<string> => new Set((resources ?? []).map((entry) => entry.name));
+    expect((second ?? []).length).toBeLessThan(single.estate.resources.length / 3);
+    expect([...namesOf(second)].filter((name) => namesOf(third).has(name) || namesOf(single.estate.resources).has(name))).toEqual([]);
+    const types = (resources: typeof second): string[] => [...new Set((resources ?? []).map((entry) => entry.type))].sort();
+    expect(types(second)).not.toEqual(types(third));
+
+    const core = loadedAll(three);
+    const otherIds = three.subscriptions.map((subscription) => subscription.subscriptionId);
+    const theirs = three.plantedViolations.filter((violation) =>
+      otherIds.some((id) => violation.resourceId.startsWith(`/subscriptions/${id}/`)),
+    );
+    expect(theirs.length).toBeGreaterThanOrEqual(4);
+    for (const violation of three.plantedViolations) {
+      const group = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(violation.resourceId);
+      const found = group ? core.store.getGroup(group[1] as string, group[2] as string) : core.store.get(violation.resourceId);
+      expect(found, violation.resourceId).toBeDefined();
+    }
   });
 });

@@ -13,6 +13,7 @@
 import type { EmulatorCore } from "../../core.ts";
 import { ArmError, badRequest } from "../../errors.ts";
 import type { StoredResource } from "../../store.ts";
+import { parseArmId } from "../../../shared/azure/resourceId.ts";
 import { asObject, asString, type Json } from "./common.ts";
 import { powerStateOf } from "./instanceView.ts";
 import { sizesIn, vmSize, type VmSizeSpec } from "./sizes.ts";
@@ -46,7 +47,7 @@ export function checkResize(core: EmulatorCore, vm: StoredResource, properties: 
     throw new ArmError(
       409,
       "SkuNotAvailable",
-      `The requested size for resource '${vm.arm.id}' is currently not available in location '${region}' zones '' for subscription '${core.subscriptionId}'. Please try another size or deploy to a different location or zones.`,
+      `The requested size for resource '${vm.arm.id}' is currently not available in location '${region}' zones '' for subscription '${parseArmId(vm.arm.id).subscriptionId}'. Please try another size or deploy to a different location or zones.`,
     );
   }
   const current = vmSize(currentName);
