@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `governor`: the command line of Governor.
- *   governor plan [--policies FILE] [--subscription ID | --emulator] [--json] [--estate-size N]
+ *   governor plan [--policies FILE] [--subscription ID ... | --emulator [--subscriptions N]] [--json] [--estate-size N]
  *   governor validate FILE...
  *   governor policies push FILE [--to blob:<container>/<blob name>] [--storage S]
  *   governor schema
@@ -20,7 +20,7 @@ import { schemaCommand } from "./schema.ts";
 import { validateCommand } from "./validate.ts";
 
 const USAGE = `Usage:
-  governor plan [--policies FILE] [--subscription ID | --emulator] [--json] [--estate-size N]
+  governor plan [--policies FILE] [--subscription ID ... | --emulator [--subscriptions N]] [--json] [--estate-size N]
       What Governor would do, and why, without changing anything.
   governor validate FILE...
       Check policy files; every mistake is named with its file, line and field.

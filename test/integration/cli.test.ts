@@ -45,10 +45,60 @@ describe("governor plan", () => {
     expect(stdout).toContain("This was a plan: nothing was changed.");
   });
 
+  it("plans three subscriptions with --subscriptions 3; a subscription's scope (its time zone and freeze) changes its verdicts and names itself", async () => {
+    const second = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f32";
+    const dir = mkdtempSync(join(tmpdir(), "governor-scopes-"));
+    const file = join(dir, "scoped.yaml");
+    // A November freeze in Auckland for the second subscription; a holiday calendar for the whole management group.
+    const scopes = `scopes:
+  - name: nordwind-group
+    match: { managementGroup: mg-nordwind }
+    settings: { holidays: BE }
+  - name: nordwind-benelux
+    match: { subscription: ${second} }
+    settings: { timeZone: Pacific/Auckland, blackouts: [{ name: nz-peak, months: [11] }] }
+`;
+    writeFileSync(file, readFileSync(PACK, "utf8").replace(/^policies:/m, `${scopes}policies:`));
+    const run = async (policies: string) => {
+      const { code, stdout } = await governor("plan", "--emulator", "--subscriptions", "3", "--json", "--policies", policies);
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as {
+        findings: Array<{
+          resourceId: string;
+          resourceName: string;
+          policy: string;
+          verdict: string;
+          guard?: string;
+          reason: string;
+          scopes?: string[];
+        }>;
+        subscriptions: Array<{ subscriptionId: string; findings: number; error?: string }>;
+      };
+    };
+    const [plain, scoped] = await Promise.all([run(PACK), run(file)]);
+    expect(plain.subscriptions.map((part) => [part.subscriptionId.slice(-4), part.findings > 0, part.error])).toEqual([
+      ["0f31", true, undefined],
+      ["0f32", true, undefined],
+      ["0f33", true, undefined],
+    ]);
+    const inSecond = (finding: { resourceId: string }) => finding.resourceId.toLowerCase().startsWith(`/subscriptions/${second}/`);
+    const stop = (plan: typeof plain) => plan.findings.find((finding) => inSecond(finding) && finding.policy === "stop-idle-nonprod-vms");
+    expect(stop(plain)).toMatchObject({ verdict: "needs-approval" });
+    expect(stop(scoped)).toMatchObject({ verdict: "blocked", guard: "change-window", scopes: ["nordwind-group", "nordwind-benelux"] });
+    expect(stop(scoped)?.reason).toMatch(/nz-peak.*; scope nordwind-group > nordwind-benelux$/);
+    // The other subscriptions keep their verdicts; their findings name the management group's scope only.
+    const elsewhere = scoped.findings.filter((finding) => !inSecond(finding));
+    expect(elsewhere.length).toBeGreaterThan(0);
+    expect(elsewhere.every((finding) => finding.scopes?.join() === "nordwind-group")).toBe(true);
+    const verdicts = (findings: typeof plain.findings) =>
+      findings.map((finding) => `${finding.resourceId}|${finding.policy}|${finding.verdict}|${finding.guard ?? ""}`).sort();
+    expect(verdicts(elsewhere)).toEqual(verdicts(plain.findings.filter((finding) => !inSecond(finding))));
+  }, 60_000);
+
   it("refuses to guess the target", async () => {
     const { code, stderr } = await governor("plan");
     expect(code).toBe(2);
-    expect(stderr).toContain("give either --subscription <id> or --emulator");
+    expect(stderr).toContain("give either --subscription <id> (once per subscription) or --emulator");
     expect((await governor("plan", "--subscription", "not-a-guid")).stderr).toContain("must be a subscription id");
   });
 });
