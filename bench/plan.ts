@@ -18,7 +18,11 @@
  * The emulator and the planner each run in a process of their own, so that `peakRssMb` is the
  * planner's alone and the emulator's CPU does not count as the planner's time.
  *
- * Usage: node bench/plan.ts [--sizes 1000,10000] [--policies file.yaml]
+ * With `--subscriptions N` the estate is spread over N subscriptions under one management group
+ * and planned with `planAcross` (each subscription against its own ARM buckets, side by side);
+ * the minimal count is then the sum of each subscription's, and the line says `subscriptions`.
+ *
+ * Usage: node bench/plan.ts [--sizes 1000,10000] [--subscriptions 3] [--policies file.yaml]
  * (`--policies` measures another pack, e.g. one without the baselines, to see what each part costs).
  */
 import { type ChildProcess, fork } from "node:child_process";
@@ -31,7 +35,7 @@ import { startEmulator } from "../emulator/server.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
 import { DEFAULT_POLICIES } from "../cli/planCommand.ts";
 import { createRequestCounter } from "../shared/inventory/gather.ts";
-import { plan } from "../shared/planner.ts";
+import { planAcross } from "../shared/planner.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 
@@ -44,6 +48,7 @@ interface EmulatorReady {
   url: string;
   ca: string;
   subscriptionId: string;
+  subscriptions: string[];
   now: string;
   minimalRequests: number;
 }
@@ -98,21 +103,25 @@ function minimalRequests(tables: ReturnType<typeof resourceGraphTables>): number
   return graphPages + metricBatches + 1 + 2 * vaults + exemptionPages + instancePages + lockPages + diagnosed + servers;
 }
 
-async function runEmulator(size: number): Promise<void> {
-  const estate = generateEstate({ resources: size });
+async function runEmulator(size: number, subscriptions: number): Promise<void> {
+  const estate = generateEstate({ resources: size, subscriptions });
   const emulator = await startEmulator({
     estate: estate.estate,
     subscriptionId: estate.subscriptionId,
+    ...(subscriptions > 1 ? { subscriptions: estate.subscriptions, managementGroups: estate.managementGroups } : {}),
     clock: new VirtualClock(estate.now),
   });
   emulator.core.faults.add({ latencyMs: LATENCY_MS });
+  const ids = [estate.subscriptionId, ...(subscriptions > 1 ? estate.subscriptions.map((other) => other.subscriptionId) : [])];
   const ready: EmulatorReady = {
     type: "ready",
     url: emulator.url,
     ca: emulator.ca,
     subscriptionId: estate.subscriptionId,
+    subscriptions: ids,
     now: emulator.core.nowIso(),
-    minimalRequests: minimalRequests(resourceGraphTables(emulator.core, [estate.subscriptionId])),
+    // Each subscription is gathered on its own: the minimal count is each one's, summed.
+    minimalRequests: ids.reduce((sum, id) => sum + minimalRequests(resourceGraphTables(emulator.core, [id])), 0),
   };
   process.on("message", (message: { type: string }) => {
     if (message.type === "requests") process.send?.({ type: "requests", requests: emulator.core.log.total });
@@ -123,15 +132,15 @@ async function runEmulator(size: number): Promise<void> {
 
 async function runGatherer(policies: string): Promise<void> {
   const [message] = (await once(process, "message")) as [EmulatorReady];
-  const target = emulatorTarget(message, message.subscriptionId);
+  const targets = message.subscriptions.map((id) => emulatorTarget(message, id));
   const counter = createRequestCounter();
   const started = performance.now();
   const registry = builtinRegistry();
   const set = await loadPolicyFile(policies, registry);
-  const { inventory, evaluation } = await plan(target, set, new Date(message.now), registry, { requestCounter: counter });
+  const { inventories, evaluation } = await planAcross(targets, set, new Date(message.now), registry, { requestCounter: counter });
   const result: GatherResult = {
     type: "result",
-    resources: inventory.resources.length,
+    resources: inventories.reduce((sum, inventory) => sum + inventory.resources.length, 0),
     findings: evaluation.findings.length,
     countedRequests: counter.requests,
     seconds: Math.round((performance.now() - started) / 10) / 100,
@@ -149,9 +158,9 @@ async function nextMessage<T extends { type: string }>(child: ChildProcess, type
   }
 }
 
-async function measure(size: number, policies: string): Promise<void> {
+async function measure(size: number, subscriptions: number, policies: string): Promise<void> {
   const script = new URL(import.meta.url).pathname;
-  const emulator = fork(script, ["--role", "emulator", "--size", String(size)]);
+  const emulator = fork(script, ["--role", "emulator", "--size", String(size), "--subscriptions", String(subscriptions)]);
   try {
     const ready = await nextMessage<EmulatorReady>(emulator, "ready");
     const gatherer = fork(script, ["--role", "gather", "--policies", policies]);
@@ -164,6 +173,7 @@ async function measure(size: number, policies: string): Promise<void> {
     }
     const line = {
       resources: result.resources,
+      ...(subscriptions > 1 ? { subscriptions } : {}),
       requests,
       minimalRequests: ready.minimalRequests,
       seconds: result.seconds,
@@ -182,10 +192,14 @@ const { values } = parseArgs({
     role: { type: "string" },
     size: { type: "string" },
     sizes: { type: "string", default: "1000,10000" },
+    subscriptions: { type: "string", default: "1" },
     policies: { type: "string", default: DEFAULT_POLICIES },
   },
 });
 
-if (values.role === "emulator") await runEmulator(Number(values.size));
+const subscriptions = Number(values.subscriptions);
+if (!Number.isInteger(subscriptions) || subscriptions < 1)
+  throw new Error(`--subscriptions takes a whole number from 1, not ${values.subscriptions}`);
+if (values.role === "emulator") await runEmulator(Number(values.size), subscriptions);
 else if (values.role === "gather") await runGatherer(values.policies);
-else for (const size of values.sizes.split(",").map(Number)) await measure(size, values.policies);
+else for (const size of values.sizes.split(",").map(Number)) await measure(size, subscriptions, values.policies);
