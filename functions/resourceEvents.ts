@@ -37,6 +37,8 @@ export interface ResourceEventsDeps {
   policies: ReadonlyArray<Pick<Policy, "name" | "resource" | "mode">>;
   identity: OwnIdentity;
   subscriptionId?: string;
+  /** Every governed subscription: events of the others are dropped. */
+  subscriptions?: readonly string[];
   log: (level: "info" | "warn" | "error", line: string) => void;
 }
 
@@ -68,7 +70,12 @@ type StartedCheck = { instanceId: string; resourceId: string; eventIds: string[]
  * released, so the retry starts it).
  */
 export async function handleResourceEvents(delivery: unknown, deps: ResourceEventsDeps): Promise<DeliveryOutcome> {
-  const triage = triageDelivery(delivery, { identity: deps.identity, subscriptionId: deps.subscriptionId, policies: deps.policies });
+  const triage = triageDelivery(delivery, {
+    identity: deps.identity,
+    subscriptionId: deps.subscriptionId,
+    ...(deps.subscriptions === undefined ? {} : { subscriptions: deps.subscriptions }),
+    policies: deps.policies,
+  });
   if (triage.status === "rejected") {
     deps.log("error", `delivery refused, nothing started: ${triage.problems.join("; ")}`);
     return triage;
@@ -230,6 +237,7 @@ async function resourceEventsHandler(event: EventGridEvent, context: InvocationC
     policies,
     identity: config.identity,
     subscriptionId: config.subscriptionId,
+    subscriptions: config.subscriptions,
     log: (level, line) => (level === "error" ? context.error(line) : level === "warn" ? context.warn(line) : context.log(line)),
   });
 }

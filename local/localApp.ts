@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VirtualClock } from "../emulator/clock.ts";
-import { sampleEstate, type SampleEstate } from "../emulator/estate/sample.ts";
+import { sampleEstate, type SampleEstate, type SampleEstates } from "../emulator/estate/sample.ts";
 import { GOVERNOR_EMULATOR_IDENTITY } from "../emulator/identity.ts";
 import { type Emulator, startEmulator } from "../emulator/server.ts";
 import { type LocalPostgres, type LocalPostgresOptions, startLocalPostgres } from "../emulator/postgres/backend.ts";
@@ -64,7 +64,8 @@ export interface LocalApp extends LocalEstate {
 export interface StartLocalAppOptions {
   /** Folder for Azurite's data and the emulator's CA; the same folder resumes workflows. */
   workDir: string;
-  sample?: SampleEstate;
+  /** The estate; one spread over several subscriptions (`sampleEstates`, `generateEstate`'s `subscriptions`) is governed whole. */
+  sample?: SampleEstate | SampleEstates;
   policyFile?: string;
   taskHub?: string;
   logger?: RuntimeLogger;
@@ -80,11 +81,20 @@ export interface StartLocalAppOptions {
   blob?: boolean;
 }
 
+const isSpread = (sample: SampleEstate | SampleEstates): sample is SampleEstates => "subscriptions" in sample;
+
 /** The emulated subscription, Azurite (and PostgreSQL) with their settings; no runtime, nothing in process.env. */
 export async function startLocalEstate(options: StartLocalAppOptions): Promise<LocalEstate> {
   const sample = options.sample ?? sampleEstate();
   const clock = new VirtualClock(sample.now);
-  const emulator = await startEmulator({ estate: sample.estate, subscriptionId: sample.subscriptionId, clock });
+  const spread = isSpread(sample) && sample.subscriptions.length > 0 ? sample : undefined;
+  const others = spread?.subscriptions ?? [];
+  const emulator = await startEmulator({
+    estate: sample.estate,
+    subscriptionId: sample.subscriptionId,
+    clock,
+    ...(spread ? { displayName: spread.displayName, subscriptions: others, managementGroups: spread.managementGroups } : {}),
+  });
   const azurite = await startAzurite({ location: join(options.workDir, "azurite"), ...(options.blob ? { blob: true } : {}) });
   const drillPassword = randomBytes(18).toString("base64url");
   const postgres = options.postgres
@@ -98,6 +108,7 @@ export async function startLocalEstate(options: StartLocalAppOptions): Promise<L
   writeFileSync(caFile, emulator.ca);
   const settings: Record<string, string> = {
     GOVERNOR_SUBSCRIPTION_ID: sample.subscriptionId,
+    ...(others.length > 0 ? { GOVERNOR_SUBSCRIPTION_IDS: others.map((other) => other.subscriptionId).join(",") } : {}),
     GOVERNOR_TASK_HUB: options.taskHub ?? "GovernorLocal",
     GOVERNOR_ARM_ENDPOINT: emulator.url,
     GOVERNOR_ARM_CA_FILE: caFile,

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { forwardEvents } from "../emulator/eventGrid.ts";
 import { generateEstate } from "../emulator/estate/generate.ts";
+import { sampleEstates } from "../emulator/estate/sample.ts";
 import { ORCHESTRATIONS } from "../orchestrations/names.ts";
 import { TableAuditTrail } from "../shared/audit/trail.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
@@ -33,10 +34,14 @@ const { values } = parseArgs({
     port: { type: "string", default: "7071" },
     speed: { type: "string", default: "1" },
     "estate-size": { type: "string" },
+    subscriptions: { type: "string", default: "1" },
     verbose: { type: "boolean", default: false },
   },
 });
 const port = Number(values.port);
+const subscriptions = Number(values.subscriptions);
+if (!Number.isInteger(subscriptions) || subscriptions < 1 || subscriptions > 20)
+  throw new Error(`--subscriptions must be a whole number from 1 to 20, not "${values.subscriptions}"`);
 const speed = Number(values.speed);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a port number, not "${values.port}"`);
 if (!Number.isFinite(speed) || speed <= 0 || speed > 100_000)
@@ -57,7 +62,11 @@ const PERSON_VM = { group: "rg-odoo-test", name: "vm-odoo-test-maria-01" };
 
 const app = await startLocalApp({
   workDir,
-  ...(values["estate-size"] === undefined ? {} : { sample: generateEstate({ resources: Number(values["estate-size"]) }) }),
+  ...(values["estate-size"] === undefined
+    ? subscriptions > 1
+      ? { sample: sampleEstates(subscriptions) }
+      : {}
+    : { sample: generateEstate({ resources: Number(values["estate-size"]), subscriptions }) }),
   logger: { info: log, warn: (message) => log(`warning: ${message}`), error: (message) => log(`error: ${message}`) },
   // The production database runs for real, so the restore drills restore and verify for real.
   postgres: { log },

@@ -27,17 +27,17 @@ import { tagValue } from "../../shared/policy/settings.ts";
 import type { ApprovalRequestInput, ApprovalRequestResult } from "../approval.ts";
 import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
-import { dependencies } from "./remediation.activities.ts";
+import { dependencies, targetOf } from "./remediation.activities.ts";
 
 /** ARM's limit on a tag value. */
 const TAG_VALUE_MAX = 256;
 
 async function readPlan(input: ApprovalRequestInput): Promise<ApprovalPlan> {
-  const { target, policySet } = await dependencies();
+  const { targets, policySet } = await dependencies();
   const environmentTag = policySet.settings.tags.environment;
   const resources = await Promise.all(
     input.resources.map(async (resource): Promise<PlannedResource> => {
-      const fresh = await readResource(target, resource.resourceId);
+      const fresh = await readResource(targetOf(targets, resource.resourceId), resource.resourceId);
       const state: NonNullable<PlannedResource["state"]> = fresh === undefined ? { exists: false } : { exists: true };
       if (fresh?.powerState !== undefined) state.powerState = fresh.powerState;
       if (fresh?.location) state.location = fresh.location;
@@ -183,14 +183,16 @@ interface ExemptionInput {
  * Governor's assignment on the resource, so the portal's compliance view shows it too.
  */
 async function writeExemptionsActivity(input: ExemptionInput): Promise<Array<{ resourceId: string; written: boolean; reason: string }>> {
-  const { target, trail, policySet, config } = await dependencies();
-  const client = await resourcesClient(target);
+  const { targets, trail, policySet, config } = await dependencies();
   const referenceIds = referencesOf(exportAzurePolicy(policySet), input.policy);
   const why = `${input.reason} (exempted by ${input.decidedBy} from approval ${input.instanceId})`.slice(0, TAG_VALUE_MAX);
   const tags = { [policySet.settings.tags.exemptUntil]: input.until, "governor-exempt-reason": why };
   const results = await Promise.all(
     input.resourceIds.map(async (resourceId) => {
+      let target;
       try {
+        target = targetOf(targets, resourceId);
+        const client = await resourcesClient(target);
         await client.tagsOperations.updateAtScope(
           resourceId,
           { operation: "Merge", properties: { tags } },

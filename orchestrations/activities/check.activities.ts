@@ -21,7 +21,7 @@ import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { RemediateInput } from "../remediate.ts";
 import { remediationsFor } from "../remediations.ts";
-import { dependencies } from "./remediation.activities.ts";
+import { dependencies, targetOf } from "./remediation.activities.ts";
 
 export interface EvaluateResourceInput {
   resourceId: string;
@@ -61,7 +61,8 @@ async function relatedOf(
 }
 
 export async function evaluateResourceActivity(input: EvaluateResourceInput): Promise<EvaluateResourceResult> {
-  const { target, policySet } = await dependencies();
+  const { targets, policySet } = await dependencies();
+  const target = targetOf(targets, input.resourceId);
   const registry = builtinRegistry();
   const notEvaluated: EvaluateResourceResult["notEvaluated"] = [];
   const policies = [];

@@ -17,7 +17,7 @@ import type { AzurePolicyExemption, PolicySet } from "../../shared/policy/types.
 import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { ExemptionSyncInput, ExemptionSyncResult } from "../sweep.ts";
-import { dependencies } from "./remediation.activities.ts";
+import { dependencies, targetOf } from "./remediation.activities.ts";
 
 type Client = Awaited<ReturnType<typeof policyExemptionsClient>>;
 type Outcome = ExemptionSyncResult["changes"][number];
@@ -52,7 +52,8 @@ async function carryOut(change: ExemptionChange, client: Client, policySet: Poli
     outcome,
     reason,
   });
-  const { target } = await dependencies();
+  const { targets } = await dependencies();
+  const target = targetOf(targets, change.resourceId);
   const read = await readExemption(client, change.resourceId, change.name);
   const existing: AzurePolicyExemption | undefined = read === undefined ? undefined : exemptionOf(read);
   if (change.op === "write") {
@@ -92,12 +93,13 @@ async function carryOut(change: ExemptionChange, client: Client, policySet: Poli
 }
 
 export async function syncFormalExemptionsActivity(input: ExemptionSyncInput): Promise<ExemptionSyncResult> {
-  const { target, policySet, trail } = await dependencies();
-  const client = await policyExemptionsClient(target);
+  const { targets, policySet, trail } = await dependencies();
   const at = now();
   const changes: Outcome[] = [];
   for (const change of input.changes) {
     try {
+      // Each exemption is written in its resource's subscription, with that subscription's client.
+      const client = await policyExemptionsClient(targetOf(targets, change.resourceId));
       changes.push(await carryOut(change, client, policySet, at));
     } catch (error) {
       const code = (error as { code?: unknown }).code;

@@ -37,20 +37,33 @@ import { ACTIVITIES } from "../names.ts";
 import type { RemediateInput } from "../remediate.ts";
 
 interface Loaded {
+  /** The deployment's own subscription. */
   target: AzureTarget;
+  /** Every governed subscription's, the deployment's first. */
+  targets: AzureTarget[];
   trail: AuditTrail;
+}
+
+/** A resource's subscription's target, when Governor governs that subscription; it never acts elsewhere. */
+export function targetOf(targets: readonly AzureTarget[], resourceId: string): AzureTarget {
+  const subscription = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase();
+  const found = targets.find((target) => target.subscriptionId.toLowerCase() === subscription);
+  if (!found)
+    throw new Error(`${resourceId} is not in a governed subscription (${targets.map((target) => target.subscriptionId).join(", ")})`);
+  return found;
 }
 
 let loaded: { key: string; value: Promise<Loaded> } | undefined;
 
 export async function dependencies(): Promise<Loaded & { config: GovernorConfig; policySet: PolicySet }> {
   const config = loadConfig(process.env);
-  const key = JSON.stringify([config.subscriptionId, config.emulator?.armEndpoint, config.auditTable, process.env.AzureWebJobsStorage]);
+  const key = JSON.stringify([config.subscriptions, config.emulator?.armEndpoint, config.auditTable, process.env.AzureWebJobsStorage]);
   if (loaded?.key !== key) {
-    const value = (async (): Promise<Loaded> => ({
-      target: await platformOf(config).target(config.subscriptionId),
-      trail: await openAuditTrail(process.env, { table: config.auditTable }),
-    }))();
+    const value = (async (): Promise<Loaded> => {
+      const platform = platformOf(config);
+      const targets = await Promise.all(config.subscriptions.map((id) => platform.target(id)));
+      return { target: targets[0] as AzureTarget, targets, trail: await openAuditTrail(process.env, { table: config.auditTable }) };
+    })();
     loaded = { key, value };
     // A failed load is not kept: the next call tries again.
     value.catch(() => {
@@ -82,10 +95,10 @@ export function failedOutcome(
 
 async function applyRemediationActivity(request: RemediationRequest): Promise<RemediationOutcome> {
   try {
-    const { target, config, policySet, trail } = await dependencies();
+    const { targets, config, policySet, trail } = await dependencies();
     const options = remediationOptions(config);
     return await applyRemediation(request, {
-      target,
+      target: targetOf(targets, String(request?.resourceId ?? "")),
       config,
       policySet,
       trail,
@@ -119,7 +132,7 @@ async function readsOptions(): Promise<ResolvedOptions> {
  * `failed` outcome with Azure's error code.
  */
 async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[] }): Promise<RemediationOutcome[]> {
-  const { target } = await dependencies();
+  const { targets } = await dependencies();
   const options = await readsOptions();
   return mapLimit(input.outcomes, createLimiter(READ_CONCURRENCY), async (outcome): Promise<RemediationOutcome> => {
     if (outcome.outcome !== "applied") return outcome;
@@ -132,7 +145,7 @@ async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[]
     if (outcome.after !== undefined && shows(outcome.after)) return outcome;
     let fresh: Awaited<ReturnType<typeof readResource>>;
     try {
-      fresh = await retryingRead(() => readResource(target, outcome.resourceId), options);
+      fresh = await retryingRead(() => readResource(targetOf(targets, outcome.resourceId), outcome.resourceId), options);
     } catch (error) {
       return failedOutcome(outcome, error, "verification: could not read the resource again");
     }
@@ -251,7 +264,7 @@ export type ScheduleStart = { resourceId: string; at: string } | { resourceId: s
  * schedule could not be read says so (its start is then reported failed), the others go on.
  */
 async function nextScheduleStartsActivity(input: { resourceIds: string[]; action?: string }): Promise<ScheduleStart[]> {
-  const { target, policySet } = await dependencies();
+  const { targets, policySet } = await dependencies();
   const options = await readsOptions();
   const settings = policySet.settings;
   const starts = await mapLimit(
@@ -260,6 +273,7 @@ async function nextScheduleStartsActivity(input: { resourceIds: string[]; action
     async (resourceId): Promise<ScheduleStart | undefined> => {
       let tag: string | undefined;
       try {
+        const target = targetOf(targets, resourceId);
         const resource = await retryingRead(() => readResource(target, resourceId), options);
         if (!resource) return undefined;
         const group = await retryingRead(() => readResourceGroup(target, resource.resourceGroup), options);

@@ -5,7 +5,8 @@
  */
 import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
-import { plan } from "../../shared/planner.ts";
+import { planAcross, type SubscriptionPlan } from "../../shared/planner.ts";
+import { readManagementGroupAncestry } from "../../shared/inventory/managementGroups.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { inheritedTag } from "../../shared/policy/environment.ts";
@@ -232,30 +233,49 @@ export async function planPolicy(
 }
 
 async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
-  const { target, policySet, trail } = await dependencies();
+  const { target, targets, policySet, trail } = await dependencies();
   const at = now();
-  let inventory: Inventory | undefined;
-  let byId: Map<string, Inventory["resources"][number]> | undefined;
+  let inventories: Inventory[] = [];
+  let unplanned: SubscriptionPlan[] = [];
+  let byId: Map<string, { resource: Inventory["resources"][number]; inventory: Inventory }> | undefined;
   const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
   const { records, ...planned } = await planPolicy(
     input,
     policySet,
     async (set) => {
+      // The management groups above the subscriptions, read only when a scope matches one.
+      const byGroup = (set.scopes ?? []).some((scope) => scope.match.managementGroup !== undefined);
+      const managementGroups = byGroup
+        ? await readManagementGroupAncestry(
+            target,
+            targets.map((candidate) => candidate.subscriptionId),
+          )
+        : undefined;
       // A policy that reads its earlier sweeps (a resize's `consecutive`) reads them from the trail, this sweep left out.
-      const result = await plan(target, set, at, builtinRegistry(), { sweepHistory: { trail, excludeInstance: input.instanceId } });
-      inventory = result.inventory;
+      const result = await planAcross(targets, set, at, builtinRegistry(), {
+        sweepHistory: { trail, excludeInstance: input.instanceId },
+        ...(managementGroups === undefined ? {} : { managementGroups }),
+      });
+      unplanned = result.subscriptions.filter((part) => part.error !== undefined);
+      // Nothing planned at all (throttled, unreachable): the activity fails and is tried again.
+      if (unplanned.length === targets.length) throw new Error(unplanned.map((part) => `${part.subscriptionId}: ${part.error}`).join("; "));
+      inventories = result.inventories;
       return result.evaluation;
     },
     at.toISOString(),
     () => ({
-      labels: inventory ? labelsOf(inventory, policySet.settings) : new Map(),
+      labels: new Map(inventories.flatMap((inventory) => [...labelsOf(inventory, policySet.settings)])),
       targetsOf: (finding) => {
-        if (!inventory || policy?.action.type !== "notify") return undefined;
-        byId ??= new Map(inventory.resources.map((resource) => [resource.id.toLowerCase(), resource]));
-        const resource = byId.get(finding.resourceId.toLowerCase());
-        if (!resource) return undefined;
+        if (policy?.action.type !== "notify") return undefined;
+        byId ??= new Map(
+          inventories.flatMap((inventory) =>
+            inventory.resources.map((resource) => [resource.id.toLowerCase(), { resource, inventory }] as const),
+          ),
+        );
+        const found = byId.get(finding.resourceId.toLowerCase());
+        if (!found) return undefined;
         const args = notifyAction.parse?.(policy.action.args) ?? { to: ["owner"], remindAfterMs: 0 };
-        return noticeTargets(resource, args, { inventory, settings: policySet.settings });
+        return noticeTargets(found.resource, args, { inventory: found.inventory, settings: policySet.settings });
       },
     }),
     policy?.azurePolicyRemediation
@@ -270,20 +290,25 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
         }
       : undefined,
   );
+  // A subscription that could not be planned is said in the sweep's reason; the others are planned.
+  if (unplanned.length > 0)
+    planned.reason = `${planned.reason}; not planned: ${unplanned.map((part) => `subscription ${part.subscriptionId} (${part.error})`).join(", ")}`;
   // Every sweep leaves a mark, findings or none: a finding its policy's latest sweep no longer has is resolved (the digest, the owners' notices).
   await trail.append([...records, sweepMark(input, planned, at.toISOString())]);
-  // The Azure Policy exemptions Governor wrote for the policy, against the file and the tags the plan just read.
-  if (inventory && policy) {
-    const exemptions = exemptionChanges({
-      policy,
-      policyNames: new Set(policySet.policies.map((candidate) => candidate.name)),
-      policyFile: policySet.sources[0] ?? "the policy file",
-      referenceIds: referencesOf(exportAzurePolicy(policySet), policy.name),
-      assignmentId: governorAssignmentId(target.subscriptionId),
-      inventory,
-      exemptUntilTag: policySet.settings.tags.exemptUntil,
-      now: at,
-    });
+  // The Azure Policy exemptions Governor wrote for the policy, against the file and the tags the plan just read, per subscription.
+  if (policy) {
+    const exemptions = inventories.flatMap((inventory) =>
+      exemptionChanges({
+        policy,
+        policyNames: new Set(policySet.policies.map((candidate) => candidate.name)),
+        policyFile: policySet.sources[0] ?? "the policy file",
+        referenceIds: referencesOf(exportAzurePolicy(policySet), policy.name),
+        assignmentId: governorAssignmentId(inventory.subscriptionId),
+        inventory,
+        exemptUntilTag: policySet.settings.tags.exemptUntil,
+        now: at,
+      }),
+    );
     if (exemptions.length > 0) planned.exemptions = exemptions;
   }
   // A plan larger than a chunk waits in the plan store: this activity's output stays small whatever the estate.

@@ -406,6 +406,8 @@ export interface TriageOptions {
   identity: OwnIdentity;
   /** The governed subscription: events of any other are dropped. */
   subscriptionId?: string;
+  /** Every governed subscription, when there are several (`subscriptionId` then stands for the first). */
+  subscriptions?: readonly string[];
   policies: ReadonlyArray<Pick<Policy, "name" | "resource" | "mode">>;
 }
 
@@ -416,7 +418,9 @@ export function triageDelivery(delivery: unknown, options: TriageOptions): Triag
   const dropped: DroppedEvent[] = [...parsed.ignored];
   const relevant: Array<RelevantEvent & { timeMs: number }> = [];
   const seen = new Set<string>();
-  const subscription = options.subscriptionId?.toLowerCase();
+  const governed = (options.subscriptions ?? (options.subscriptionId === undefined ? undefined : [options.subscriptionId]))?.map((id) =>
+    id.toLowerCase(),
+  );
   for (const event of parsed.events) {
     if (seen.has(event.eventId)) {
       dropped.push({ eventId: event.eventId, reason: "duplicate in this delivery" });
@@ -432,10 +436,13 @@ export function triageDelivery(delivery: unknown, options: TriageOptions): Triag
       dropped.push({ eventId: event.eventId, reason: "caused by Governor's own identity" });
       continue;
     }
-    if (subscription !== undefined && parseResourceId(decision.resourceId).subscriptionId.toLowerCase() !== subscription) {
+    if (governed !== undefined && !governed.includes(parseResourceId(decision.resourceId).subscriptionId.toLowerCase())) {
       dropped.push({
         eventId: event.eventId,
-        reason: `${decision.resourceId} is not in the governed subscription ${options.subscriptionId}`,
+        reason:
+          governed.length === 1
+            ? `${decision.resourceId} is not in the governed subscription ${options.subscriptions?.[0] ?? options.subscriptionId}`
+            : `${decision.resourceId} is not in a governed subscription (${(options.subscriptions ?? []).join(", ")})`,
       });
       continue;
     }

@@ -1,0 +1,101 @@
+/**
+ * One deployment governing several subscriptions, on the local runtime against the emulator with
+ * the sample spread over three subscriptions under mg-nordwind: a sweep plans every governed
+ * subscription and carries its changes out in each one's own subscription; a subscription that is
+ * not governed is neither planned nor changed; an event of a governed subscription starts its
+ * check, one of any other is dropped.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sampleEstates } from "../../emulator/estate/sample.ts";
+import { type LocalApp, startLocalApp } from "../../local/localApp.ts";
+import { ORCHESTRATIONS } from "../../orchestrations/names.ts";
+import type { SweepInput, SweepResult } from "../../orchestrations/sweep.ts";
+import { TableAuditTrail } from "../../shared/audit/trail.ts";
+import { triageDelivery } from "../../shared/triggers/resourceEvents.ts";
+import { loadConfig } from "../../shared/config.ts";
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const sample = sampleEstates(3);
+const [second, third] = sample.subscriptions.map((other) => other.subscriptionId) as [string, string];
+
+let app: LocalApp;
+
+beforeAll(async () => {
+  app = await startLocalApp({
+    workDir: mkdtempSync(join(tmpdir(), "governor-subscriptions-")),
+    sample,
+    logger: quiet,
+    taskHub: "GovernorSubscriptions",
+    // The third subscription is in the management group but not governed by this deployment.
+    settings: { GOVERNOR_SUBSCRIPTION_IDS: second },
+  });
+}, 120_000);
+afterAll(async () => app?.close());
+
+const vmsOf = (subscriptionId: string) =>
+  app.emulator.core.store
+    .list({ type: "Microsoft.Compute/virtualMachines" })
+    .filter((vm) => vm.arm.id.toLowerCase().startsWith(`/subscriptions/${subscriptionId.toLowerCase()}/`));
+
+describe("one deployment, several subscriptions", () => {
+  it("a sweep plans the governed subscriptions and changes each resource in its own subscription, never in one it does not govern", async () => {
+    expect(loadConfig(app.settings).subscriptions).toEqual([sample.subscriptionId, second]);
+    const instanceId = "sweep:stop-idle-nonprod-vms:subscriptions";
+    const input: SweepInput = { policy: "stop-idle-nonprod-vms", scope: "subscriptions", trigger: { type: "cli" }, autoApprove: true };
+    await app.runtime.startNew(ORCHESTRATIONS.sweep, { instanceId, input });
+    await app.runtime.whenIdle();
+    const status = await app.runtime.getStatus(instanceId);
+    expect(status?.runtimeStatus).toBe("Completed");
+    const result = status?.output as SweepResult;
+    expect(result.reason).not.toContain("not planned");
+
+    const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString);
+    const outcomes = await trail.query({ kind: "outcome", policy: "stop-idle-nonprod-vms" });
+    const bySubscription = (id: string) =>
+      outcomes.filter((record) => record.resourceId?.toLowerCase().startsWith(`/subscriptions/${id.toLowerCase()}/`));
+    expect(bySubscription(sample.subscriptionId).some((record) => record.outcome === "applied")).toBe(true);
+    const secondApplied = bySubscription(second).filter((record) => record.outcome === "applied");
+    expect(secondApplied.map((record) => record.resourceId?.split("/").at(-1))).toEqual(["vm-odoo-s2-dev-01"]);
+    expect(vmsOf(second).find((vm) => vm.arm.name === "vm-odoo-s2-dev-01")?.sim?.powerState).toBe("deallocated");
+    // The third subscription's idle VM is found by nobody: not governed, not planned, not changed.
+    expect(bySubscription(third)).toEqual([]);
+    const findings = await trail.query({ kind: "finding", policy: "stop-idle-nonprod-vms" });
+    expect(findings.filter((record) => record.resourceId?.toLowerCase().includes(third.toLowerCase()))).toEqual([]);
+    expect(vmsOf(third).find((vm) => vm.arm.name.endsWith("-dev-01"))?.sim?.powerState).toBe("running");
+  }, 120_000);
+
+  it("events of a governed subscription are taken, those of one it does not govern dropped with why", () => {
+    const config = loadConfig(app.settings);
+    const event = (subscriptionId: string, name: string) => ({
+      id: `event-${name}`,
+      topic: `/subscriptions/${subscriptionId}`,
+      subject: `/subscriptions/${subscriptionId}/resourceGroups/rg-odoo-dev/providers/Microsoft.Compute/virtualMachines/${name}`,
+      eventType: "Microsoft.Resources.ResourceWriteSuccess",
+      eventTime: "2026-11-23T19:30:00Z",
+      dataVersion: "2",
+      metadataVersion: "1",
+      data: {
+        operationName: "Microsoft.Compute/virtualMachines/write",
+        resourceUri: `/subscriptions/${subscriptionId}/resourceGroups/rg-odoo-dev/providers/Microsoft.Compute/virtualMachines/${name}`,
+        status: "Succeeded",
+        subscriptionId,
+        claims: { oid: "11111111-2222-3333-4444-555555555555" },
+      },
+    });
+    const triage = triageDelivery([event(second, "vm-new-02"), event(third, "vm-new-03")], {
+      identity: config.identity,
+      subscriptionId: config.subscriptionId,
+      subscriptions: config.subscriptions,
+      policies: [{ name: "required-tags", resource: "any", mode: "enforce" }],
+    });
+    expect(triage.status).toBe("accepted");
+    if (triage.status !== "accepted") return;
+    expect(triage.relevant.map((relevant) => relevant.resourceId.split("/").at(-1))).toEqual(["vm-new-02"]);
+    expect(triage.dropped).toEqual([
+      { eventId: "event-vm-new-03", reason: expect.stringContaining("is not in a governed subscription") as string },
+    ]);
+  });
+});
