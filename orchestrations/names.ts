@@ -65,7 +65,9 @@ export function remediationInstanceId(policy: string, scope: string): string {
 
 /** The Azure Policy remediation tasks a sweep of a policy starts: one workflow per policy and run. */
 export function policyRemediationInstanceId(policy: string, scope: string): string {
-  return remediationInstanceId(policy, scope).replace(/^remediate:/, "azure-policy-remediation:").slice(0, 256 - APPROVAL_SUFFIX.length);
+  return remediationInstanceId(policy, scope)
+    .replace(/^remediate:/, "azure-policy-remediation:")
+    .slice(0, 256 - APPROVAL_SUFFIX.length);
 }
 
 /** The approval a remediation asks for: its sub-orchestration, one per remediation. */
