@@ -8,7 +8,7 @@ import { builtinRegistry } from "../../../shared/policy/builtins.ts";
 import { evaluate } from "../../../shared/policy/evaluate.ts";
 import { parsePolicyText } from "../../../shared/policy/loader.ts";
 import type { AzurePolicyExemption, Finding, InventoryResource } from "../../../shared/policy/types.ts";
-import { context, NOW, resource, SUBSCRIPTION } from "./support.ts";
+import { context, NOW, resource, STOP_RUNNING_POLICY, SUBSCRIPTION } from "./support.ts";
 
 const registry = builtinRegistry();
 
@@ -31,14 +31,7 @@ function findings(
   return { findings: evaluation.findings, expired: evaluation.summary.expiredExemptions };
 }
 
-const STOP_RUNNING = (extra = "", settings = "") => `${settings}policies:
-  - name: stop-running
-    resource: virtual-machine
-    mode: enforce
-    when:
-      - power-state: running
-    action: deallocate
-${extra}`;
+const STOP_RUNNING = (extra = "", settings = "") => `${settings}policies:\n${STOP_RUNNING_POLICY}${extra}`;
 
 const vm = (name: string, group: string, tags: Record<string, string> = {}) => resource({ name, resourceGroup: group, tags });
 

@@ -8,7 +8,7 @@ import { builtinRegistry } from "../../../shared/policy/builtins.ts";
 import { evaluate } from "../../../shared/policy/evaluate.ts";
 import { parsePolicyText, PolicyLoadError } from "../../../shared/policy/loader.ts";
 import type { Finding, InventoryResource } from "../../../shared/policy/types.ts";
-import { context, resource } from "./support.ts";
+import { context, resource, STOP_RUNNING_POLICY } from "./support.ts";
 
 const registry = builtinRegistry();
 
@@ -43,14 +43,7 @@ const OFF_HOURS = `policies:
     action: deallocate
 `;
 
-const STOP_RUNNING = `policies:
-  - name: stop-running
-    resource: virtual-machine
-    mode: enforce
-    when:
-      - power-state: running
-    action: deallocate
-`;
+const STOP_RUNNING = `policies:\n${STOP_RUNNING_POLICY}`;
 
 const WARSAW_OFFICE = resource({
   name: "vm-odoo-dev-waw",

@@ -10,19 +10,13 @@ import { evaluate } from "../../../shared/policy/evaluate.ts";
 import { parsePolicyText, PolicyLoadError } from "../../../shared/policy/loader.ts";
 import { resourceScope } from "../../../shared/policy/scopes.ts";
 import type { Finding, InventoryResource } from "../../../shared/policy/types.ts";
-import { context, NOW, resource, SUBSCRIPTION } from "./support.ts";
+import { context, NOW, resource, STOP_RUNNING_POLICY, SUBSCRIPTION } from "./support.ts";
 
 const registry = builtinRegistry();
 const OTHER_SUBSCRIPTION = "0b7e3c9a-1d2f-4e5a-8b6c-7d8e9f0a1b2c";
 
 const POLICIES = `policies:
-  - name: stop-running
-    resource: virtual-machine
-    mode: enforce
-    when:
-      - power-state: running
-    action: deallocate
-  - name: tag-owner
+${STOP_RUNNING_POLICY}  - name: tag-owner
     resource: virtual-machine
     mode: enforce
     when: [{ tag: owner, present: false }]

@@ -364,3 +364,12 @@ export function sampleInventory(): SampleInventory {
   const inventory: Inventory = { subscriptionId, resources, resourceGroups };
   return { sample, inventory, facts, ctx: { now, inventory, facts, settings: DEFAULT_SETTINGS, index: buildIndex(inventory) } };
 }
+
+/** The policy the guard tests share: deallocate every running VM (a disruptive change), as a policy file's entry. */
+export const STOP_RUNNING_POLICY = `  - name: stop-running
+    resource: virtual-machine
+    mode: enforce
+    when:
+      - power-state: running
+    action: deallocate
+`;
