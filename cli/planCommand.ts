@@ -9,7 +9,6 @@ import { parseArgs } from "node:util";
 import { type AzureTarget, azureTarget, emulatorTarget } from "../shared/azure/target.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { planAcross } from "../shared/planner.ts";
-import { readManagementGroupAncestry } from "../shared/inventory/managementGroups.ts";
 import { loadPoliciesOrReport } from "./policies.ts";
 import { renderPlan } from "./render.ts";
 
@@ -85,18 +84,7 @@ export async function planCommand(args: string[]): Promise<number> {
   }
 
   try {
-    // The management groups above the subscriptions, read only when a scope matches one.
-    const byGroup = (set.scopes ?? []).some((scope) => scope.match.managementGroup !== undefined);
-    const first = targets[0] as AzureTarget;
-    const managementGroups = byGroup
-      ? await readManagementGroupAncestry(
-          first,
-          targets.map((target) => target.subscriptionId),
-        )
-      : undefined;
-    const { evaluation, subscriptions: planned } = await planAcross(targets, set, now, builtinRegistry(), {
-      ...(managementGroups ? { managementGroups } : {}),
-    });
+    const { evaluation, subscriptions: planned } = await planAcross(targets, set, now, builtinRegistry());
     const failed = planned.filter((part) => part.error !== undefined);
     if (values.json) {
       const out = {

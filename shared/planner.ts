@@ -5,6 +5,7 @@
 import type { AuditTrail } from "./audit/trail.ts";
 import type { AzureTarget } from "./azure/target.ts";
 import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/gather.ts";
+import { readManagementGroupAncestry } from "./inventory/managementGroups.ts";
 import { listPolicyExemptions } from "./inventory/policyExemptions.ts";
 import { gatherSweepHistory, type SweepHistoryRequest } from "./inventory/sweepHistory.ts";
 import { type Evaluation, evaluate, factRequests, pathsRead } from "./policy/evaluate.ts";
@@ -148,7 +149,8 @@ export function mergeEvaluations(evaluations: readonly Evaluation[], now: Date, 
  * A plan of every governed subscription, each planned against its own target (each has its own
  * ARM throttling buckets, so they proceed side by side), its findings side by side with the
  * others'. A subscription that cannot be planned is reported with why; the others are planned.
- * `managementGroups` gives each subscription's ancestry, for the `scopes:` that match a group.
+ * When a scope matches a management group, each subscription's ancestry is read first (one Resource
+ * Graph query for all of them), unless `managementGroups` gives it.
  */
 export async function planAcross(
   targets: readonly AzureTarget[],
@@ -157,10 +159,22 @@ export async function planAcross(
   registry: Registry,
   options: PlanOptions = {},
 ): Promise<ScopePlanResult> {
+  const byGroup = (set.scopes ?? []).some((scope) => scope.match.managementGroup !== undefined);
+  const first = targets[0];
+  const managementGroups =
+    options.managementGroups ??
+    (byGroup && first !== undefined
+      ? await readManagementGroupAncestry(
+          first,
+          targets.map((target) => target.subscriptionId),
+          [...(options.requestCounter ? [options.requestCounter.policy] : []), ...(options.pipelinePolicies ?? [])],
+        )
+      : undefined);
+  const planOptions = managementGroups === undefined ? options : { ...options, managementGroups };
   const parts = await Promise.all(
     targets.map(async (target) => {
       try {
-        return { target, result: await plan(target, set, now, registry, options) };
+        return { target, result: await plan(target, set, now, registry, planOptions) };
       } catch (error) {
         const code = (error as { code?: string }).code;
         return { target, error: `${code ?? "Error"}: ${error instanceof Error ? error.message : String(error)}` };

@@ -82,9 +82,11 @@ async function startPolicyRemediationActivity(input: StartTaskInput): Promise<St
       },
     ).catch((error: unknown) => failedOutcome({ resourceId, action: AZURE_POLICY_REMEDIATION }, error, "could not check it again")),
   );
-  const passing = checks.filter((check) => check.outcome === "skipped" && check.guard === "dry-run").map((check) => check.resourceId);
+  // Dry-run's skip is the check passing: every guard let the change through, only dry-run held it.
+  const passes = (check: RemediationOutcome): boolean => check.outcome === "skipped" && check.guard === "dry-run";
+  const passing = checks.filter(passes).map((check) => check.resourceId);
   const outcomes = checks
-    .filter((check) => !(check.outcome === "skipped" && check.guard === "dry-run"))
+    .filter((check) => !passes(check))
     .map((check) =>
       outcomeOf(input, check.resourceId, {
         outcome: check.outcome,
@@ -157,16 +159,10 @@ async function pollPolicyRemediationActivity(input: PollTaskInput): Promise<Poll
     status = await retryingRead(() => readRemediationTask(target, input.task.name), resolved);
   } catch (error) {
     // A task that cannot be read is waited for like a running one, until the wait runs out.
-    if (!input.final)
-      return {
-        status: { name: input.task.name, id: input.task.name, provisioningState: "Unknown", total: 0, succeeded: 0, failed: 0 },
-        ended: false,
-      };
-    return {
-      status: { name: input.task.name, id: input.task.name, provisioningState: "Unknown", total: 0, succeeded: 0, failed: 0 },
-      ended: false,
-      outcomes: failedAll(error, `could not read remediation task ${input.task.name}`),
-    };
+    const unknown = { name: input.task.name, id: input.task.name, provisioningState: "Unknown", total: 0, succeeded: 0, failed: 0 };
+    return input.final
+      ? { status: unknown, ended: false, outcomes: failedAll(error, `could not read remediation task ${input.task.name}`) }
+      : { status: unknown, ended: false };
   }
   const ended = TASK_TERMINAL.has(status.provisioningState.toLowerCase());
   if (!ended && !input.final) return { status, ended };

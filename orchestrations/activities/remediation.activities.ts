@@ -7,6 +7,7 @@
 import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { openAuditTrail } from "../../shared/audit/storage.ts";
 import type { AuditTrail } from "../../shared/audit/trail.ts";
+import { subscriptionOfId } from "../../shared/azure/resourceId.ts";
 import type { AzureTarget } from "../../shared/azure/target.ts";
 import { platformOf } from "../../shared/platform.ts";
 import { now } from "../../shared/clock.ts";
@@ -46,7 +47,7 @@ interface Loaded {
 
 /** A resource's subscription's target, when Governor governs that subscription; it never acts elsewhere. */
 export function targetOf(targets: readonly AzureTarget[], resourceId: string): AzureTarget {
-  const subscription = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase();
+  const subscription = subscriptionOfId(resourceId)?.toLowerCase();
   const found = targets.find((target) => target.subscriptionId.toLowerCase() === subscription);
   if (!found)
     throw new Error(`${resourceId} is not in a governed subscription (${targets.map((target) => target.subscriptionId).join(", ")})`);

@@ -6,7 +6,6 @@
 import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
 import { planAcross, type SubscriptionPlan } from "../../shared/planner.ts";
-import { readManagementGroupAncestry } from "../../shared/inventory/managementGroups.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { inheritedTag } from "../../shared/policy/environment.ts";
@@ -239,23 +238,14 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
   let unplanned: SubscriptionPlan[] = [];
   let byId: Map<string, { resource: Inventory["resources"][number]; inventory: Inventory }> | undefined;
   const policy = policySet.policies.find((candidate) => candidate.name === input.policy);
+  // The policy's references in Governor's initiative: what its remediation tasks and formal exemptions name.
+  const referenceIds = policy ? referencesOf(exportAzurePolicy(policySet), policy.name) : [];
   const { records, ...planned } = await planPolicy(
     input,
     policySet,
     async (set) => {
-      // The management groups above the subscriptions, read only when a scope matches one.
-      const byGroup = (set.scopes ?? []).some((scope) => scope.match.managementGroup !== undefined);
-      const managementGroups = byGroup
-        ? await readManagementGroupAncestry(
-            target,
-            targets.map((candidate) => candidate.subscriptionId),
-          )
-        : undefined;
       // A policy that reads its earlier sweeps (a resize's `consecutive`) reads them from the trail, this sweep left out.
-      const result = await planAcross(targets, set, at, builtinRegistry(), {
-        sweepHistory: { trail, excludeInstance: input.instanceId },
-        ...(managementGroups === undefined ? {} : { managementGroups }),
-      });
+      const result = await planAcross(targets, set, at, builtinRegistry(), { sweepHistory: { trail, excludeInstance: input.instanceId } });
       unplanned = result.subscriptions.filter((part) => part.error !== undefined);
       // Nothing planned at all (throttled, unreachable): the activity fails and is tried again.
       if (unplanned.length === targets.length) throw new Error(unplanned.map((part) => `${part.subscriptionId}: ${part.error}`).join("; "));
@@ -281,12 +271,7 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
     policy?.azurePolicyRemediation
       ? {
           assignmentId: governorAssignmentId(target.subscriptionId),
-          states: () =>
-            nonCompliantStates(
-              target,
-              governorAssignmentId(target.subscriptionId),
-              referencesOf(exportAzurePolicy(policySet), policy.name),
-            ),
+          states: () => nonCompliantStates(target, governorAssignmentId(target.subscriptionId), referenceIds),
         }
       : undefined,
   );
@@ -297,12 +282,13 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
   await trail.append([...records, sweepMark(input, planned, at.toISOString())]);
   // The Azure Policy exemptions Governor wrote for the policy, against the file and the tags the plan just read, per subscription.
   if (policy) {
+    const policyNames = new Set(policySet.policies.map((candidate) => candidate.name));
     const exemptions = inventories.flatMap((inventory) =>
       exemptionChanges({
         policy,
-        policyNames: new Set(policySet.policies.map((candidate) => candidate.name)),
+        policyNames,
         policyFile: policySet.sources[0] ?? "the policy file",
-        referenceIds: referencesOf(exportAzurePolicy(policySet), policy.name),
+        referenceIds,
         assignmentId: governorAssignmentId(inventory.subscriptionId),
         inventory,
         exemptUntilTag: policySet.settings.tags.exemptUntil,

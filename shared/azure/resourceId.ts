@@ -56,6 +56,11 @@ export function parseArmId(id: string): ParsedArmId {
   return parsed;
 }
 
+/** The subscription an ARM id is in, as the id spells it; undefined for what is below no subscription. Cheap: on the evaluation's hot path. */
+export function subscriptionOfId(id: string): string | undefined {
+  return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1];
+}
+
 /** The parts of the id of a resource in a resource group; anything else (a group, a subscription, a half id) is refused. */
 /** The id's parts, or `undefined` for what is no ARM id (an imported VHD's URL, an empty string). */
 export function armIdOrUndefined(id: string): ParsedArmId | undefined {

@@ -3,6 +3,7 @@
  * Each finding names the resource, the policy, the verdict, the proposed action and a reason
  * with the values that matched and the guards that passed or blocked.
  */
+import { subscriptionOfId } from "../azure/resourceId.ts";
 import { resourceGroupAsResource } from "../inventory/inventoryResource.ts";
 import { filtersOf } from "./conditions.ts";
 import { resourceGuards } from "./guards.ts";
@@ -161,7 +162,7 @@ export function evaluate(set: PolicySet, inventory: Inventory, facts: Facts, now
   const scopesByGroup = new Map<string, ResourceScope>();
   const scopeOf = (resource: InventoryResource): ResourceScope | undefined => {
     if (scopes.length === 0) return undefined;
-    const key = `${/^\/subscriptions\/([^/]+)/i.exec(resource.id)?.[1] ?? ""}|${resource.resourceGroup}`.toLowerCase();
+    const key = `${subscriptionOfId(resource.id) ?? ""}|${resource.resourceGroup}`.toLowerCase();
     let scope = scopesByGroup.get(key);
     if (scope === undefined) {
       scope = resourceScope(resource, scopes, set.settings, inventory);

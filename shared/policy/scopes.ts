@@ -6,6 +6,7 @@
  * specific entry's that sets it. Pure: the management groups above a subscription come with the
  * inventory.
  */
+import { subscriptionOfId } from "../azure/resourceId.ts";
 import type { Condition, Inventory, InventoryResource, Policy, ScopeOverride, Settings } from "./types.ts";
 
 /** How specific a match is: a resource group is more specific than a subscription, which is more than a management group. */
@@ -16,10 +17,6 @@ export function specificity(scope: Pick<ScopeOverride, "match">): number {
 }
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-
-function subscriptionOf(resourceId: string, fallback: string): string {
-  return /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1] ?? fallback;
-}
 
 /** Whether the scope covers a resource of this subscription and group. */
 export function covers(scope: ScopeOverride, subscriptionId: string, resourceGroup: string, groupsAbove: readonly string[]): boolean {
@@ -44,7 +41,7 @@ export function resourceScope(
   inventory: Pick<Inventory, "subscriptionId" | "managementGroups">,
 ): ResourceScope {
   if (scopes.length === 0) return { settings: base, applied: [] };
-  const subscriptionId = subscriptionOf(resource.id, inventory.subscriptionId);
+  const subscriptionId = subscriptionOfId(resource.id) ?? inventory.subscriptionId;
   const groupsAbove = inventory.managementGroups?.[subscriptionId.toLowerCase()] ?? [];
   // A management group nearer the subscription is more specific than one above it.
   const depth = (scope: ScopeOverride): number => {
