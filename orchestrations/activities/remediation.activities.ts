@@ -25,6 +25,7 @@ import { applyRemediation } from "../../shared/remediation/apply.ts";
 import {
   azureFailure,
   type RemediationOptions,
+  remediationTarget,
   type ResolvedOptions,
   resolveOptions,
   retryingRead,
@@ -146,7 +147,7 @@ async function verifyRemediationActivity(input: { outcomes: RemediationOutcome[]
     if (outcome.after !== undefined && shows(outcome.after)) return outcome;
     let fresh: Awaited<ReturnType<typeof readResource>>;
     try {
-      fresh = await retryingRead(() => readResource(targetOf(targets, outcome.resourceId), outcome.resourceId), options);
+      fresh = await retryingRead(() => readResource(remediationTarget(targetOf(targets, outcome.resourceId)), outcome.resourceId), options);
     } catch (error) {
       return failedOutcome(outcome, error, "verification: could not read the resource again");
     }
@@ -274,7 +275,7 @@ async function nextScheduleStartsActivity(input: { resourceIds: string[]; action
     async (resourceId): Promise<ScheduleStart | undefined> => {
       let tag: string | undefined;
       try {
-        const target = targetOf(targets, resourceId);
+        const target = remediationTarget(targetOf(targets, resourceId));
         const resource = await retryingRead(() => readResource(target, resourceId), options);
         if (!resource) return undefined;
         const group = await retryingRead(() => readResourceGroup(target, resource.resourceGroup), options);

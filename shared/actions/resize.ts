@@ -490,8 +490,9 @@ export const resizeAction = defineAction<ResizeArgs>({
       const { resourceGroup, name } = parseResourceId(ctx.resource.id);
       const client = await computeClient(ctx.target);
       const { restorePoller } = await import("@azure/arm-compute");
-      const follow = (start: () => ReturnType<typeof client.virtualMachines.start>): Promise<void> =>
-        followOperation(start, (state) => restorePoller(client, state, start, lroOptions(ctx)), accepted, ctx.options);
+      const follow = async (start: () => ReturnType<typeof client.virtualMachines.start>): Promise<void> => {
+        await followOperation(start, (state) => restorePoller(client, state, start, lroOptions(ctx)), accepted, ctx.options);
+      };
       // The mark first: a resize interrupted after it is finished by the next run, from where it stands.
       if (!begun) await updateTags(ctx, "Merge", { [RESIZE_TAG]: formatResizeMark(plan) });
       let power = ctx.resource.powerState;

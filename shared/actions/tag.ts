@@ -17,15 +17,17 @@
  *
  * The executor merges only what `plannedTags` plans, through the tags API at the resource's
  * scope with `operation: Merge`, never Replace; an inherited tag is only written where the
- * resource has no value of its own. The plan is made again on the tags as they are just before
- * the write, so a value someone set since the resource was read is kept. Tags already in place
- * are `done`: nothing is written (every tag write raises an event, even one that changes nothing).
+ * resource has no value of its own. The plan is made on the tags as they are just before the
+ * write (the re-check's read, if it is under `FRESH_READ_MS` old; otherwise they are read again),
+ * so a value someone set since is kept. Azure's answer to the merge is the verification. Tags
+ * already in place are `done`: nothing is written (every tag write raises an event, even one that
+ * changes nothing).
  */
 import type { EvaluationContext } from "../policy/registry.ts";
 import { tagValue } from "../policy/settings.ts";
 import type { InventoryResource } from "../policy/types.ts";
 import type { ExecutorContext } from "../remediation/executor.ts";
-import { refreshResource } from "../remediation/refresh.ts";
+import { refreshResource, withResource } from "../remediation/refresh.ts";
 import { currentTags, updateTags } from "../remediation/tags.ts";
 import { defineAction } from "./module.ts";
 
@@ -43,6 +45,13 @@ export interface TagPlan {
   /** Whether the owner is to be taken from the event that created the resource. */
   ownerFromEvent: boolean;
 }
+
+/**
+ * How recent the resource's read must be for the merge to be planned on its tags without reading
+ * them again: the read of the re-check before acting, a moment before (a slower one, under
+ * throttling, is read again).
+ */
+export const FRESH_READ_MS = 2_000;
 
 /** ARM allows at most 50 tags on a resource. */
 export const MAX_TAGS = 50;
@@ -158,10 +167,15 @@ export const tagAction = defineAction<TagArgs>({
       return `merged tags ${listed(changes)} into ${ctx.resource.name}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
     },
     async change(ctx, accepted) {
-      // The tags as they are now, not as they were read a moment ago: a value set since then is kept.
-      const { changes } = planFor(ctx, await currentTags(ctx));
+      // The tags as they are now: the read just made if it is that recent, else read again, so a value set since then is kept.
+      const fresh = ctx.readAtMs !== undefined && Date.now() - ctx.readAtMs <= FRESH_READ_MS;
+      const { changes } = planFor(ctx, fresh ? ctx.resource.tags : await currentTags(ctx));
       if (Object.keys(changes).length === 0) return;
-      await updateTags(ctx, "Merge", changes, accepted);
+      const after = await updateTags(ctx, "Merge", changes, accepted);
+      // Azure answers a merge with the resource's tags after it: that answer verifies the change.
+      if (after === undefined) return;
+      const resource = { ...ctx.resource, tags: after };
+      return { ...ctx, resource, readAtMs: Date.now(), evaluation: withResource(ctx.evaluation, resource) };
     },
     refresh: refreshResource,
     state: (ctx) => ({ exists: true, tags: { ...ctx.resource.tags } }),

@@ -3,6 +3,7 @@
  * emulator (its URL, its CA and a static token). The same code runs against either.
  */
 import type { TokenCredential } from "@azure/core-auth";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 
 export interface AzureTarget {
   subscriptionId: string;
@@ -18,6 +19,8 @@ export interface AzureTarget {
 export interface AzureClientOptions {
   tlsOptions?: { ca: string };
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** Pipeline policies every client adds (the remediation's ARM pacer, per retry). */
+  additionalPolicies?: Array<{ policy: PipelinePolicy; position: "perCall" | "perRetry" }>;
 }
 
 /** A credential for the emulator, which accepts any bearer token: no identity is involved. */

@@ -16,7 +16,7 @@ import { gatherDiagnosticSettings } from "./diagnosticSettings.ts";
 import { gatherInstanceViews } from "./instanceViews.ts";
 import { listLocks } from "./locks.ts";
 import { gatherMetricFacts } from "./metrics.ts";
-import { createReadPacer } from "./readPacer.ts";
+import { ARM_PACER, createArmPacer } from "../azure/armPacer.ts";
 import { graphClientFor, listResourceGroups, listResources } from "./resourceGraph.ts";
 import { gatherServerParameters } from "./serverParameters.ts";
 import { gatherVmSizes } from "./vmSizes.ts";
@@ -157,7 +157,9 @@ export async function gatherFacts(
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const limiter = createLimiter(concurrency);
   // The per-resource reads outrun ARM's read refill at 10,000 resources: paced, they are not retried.
-  const policies = [...policiesOf(options), createReadPacer({ reserve: 2 * concurrency })];
+  // A change's re-check reads through its target's pacer already (shared by every change to the subscription).
+  const paced = (target.clientOptions.additionalPolicies ?? []).some(({ policy }) => policy.name === ARM_PACER);
+  const policies = [...policiesOf(options), ...(paced ? [] : [createArmPacer({ kinds: ["read"], reserve: 2 * concurrency })])];
   const metricRequests = metricRequestsOf(requests);
   const scope = options.scope;
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));

@@ -9,7 +9,7 @@ import { filtersOf } from "./conditions.ts";
 import { resourceGuards } from "./guards.ts";
 import { buildIndex } from "./inventoryIndex.ts";
 import { decidingScopes, policyForms, resourceScope, type ResourceScope, scopedPolicy, scopeNote } from "./scopes.ts";
-import type { EvaluationContext, Registry } from "./registry.ts";
+import type { EvaluationContext, RelatedRead, Registry } from "./registry.ts";
 import type {
   ActionEffect,
   Condition,
@@ -133,6 +133,14 @@ export function pathsRead(set: PolicySet, registry: Registry): string[] {
     for (const path of registry.action(policy.action.type)?.reads?.(policy.action.args, policy.resource) ?? []) paths.add(path);
   }
   return [...paths];
+}
+
+/** The related reads (`FilterDefinition.related`) the policies' conditions need, each once. */
+export function relatedReads(set: Pick<PolicySet, "policies" | "scopes">, registry: Registry): Set<RelatedRead> {
+  const related = new Set<RelatedRead>();
+  for (const policy of policyForms(set))
+    for (const condition of filtersOf(policy.when)) for (const read of registry.filter(condition.filter)?.related ?? []) related.add(read);
+  return related;
 }
 
 /**

@@ -44,8 +44,16 @@ export interface FilterDefinition<A = unknown> {
    * policy whose paths the inventory cannot carry (shared/resourceTypes/projection.ts).
    */
   reads?(args: A, kind: ResourceKind): string[];
+  /**
+   * Other resources the filter compares this one with, which the re-check before acting reads
+   * again beside it (`source-disk`: a snapshot's source disk and that disk's other snapshots).
+   * A policy without such a filter never pays for those reads.
+   */
+  related?: readonly RelatedRead[];
   evaluate(resource: InventoryResource, args: A, ctx: EvaluationContext): ConditionResult;
 }
+
+export type RelatedRead = "source-disk";
 
 export interface ActionDefinition<A = Record<string, unknown>> {
   name: string;

@@ -29,7 +29,7 @@ import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/gather.ts";
 import { armIdOrUndefined, parseArmId, parseResourceId, resourceNameOf } from "../azure/resourceId.ts";
 import { readResource, readResourceGroup, readResourcesOfGroup, readSnapshotsOfDisk } from "../inventory/readResource.ts";
-import { disruptive, evaluate, evaluateCondition } from "../policy/evaluate.ts";
+import { disruptive, evaluate, evaluateCondition, relatedReads } from "../policy/evaluate.ts";
 import { type GuardBlock, resourceGuards } from "../policy/guards.ts";
 import { buildIndex, snapshotSourceId } from "../policy/inventoryIndex.ts";
 import type { EvaluationContext, Registry } from "../policy/registry.ts";
@@ -143,8 +143,9 @@ function validate(request: RemediationRequest): void {
 
 /**
  * The resource's own small inventory: the resource, its resource group (inherited tags), for
- * a snapshot its source disk and the disk's other snapshots as ARM lists them now (whether it is
- * the newest of its disk decides whether it may go), and for a resource group what is in it. Facts are gathered for the resource alone.
+ * a snapshot whose policy compares it with its disk the source disk and the disk's other
+ * snapshots as ARM lists them now (whether it is the newest of its disk decides whether it may
+ * go), and for a resource group what is in it. Facts are gathered for the resource alone.
  */
 async function evaluationContext(
   target: AzureTarget,
@@ -165,7 +166,9 @@ async function evaluationContext(
   const shared = !disruptive(registry.action(policy.action.type)?.effect ?? "none");
   const group = await read(() => resourceGroupOf(target, resource.resourceGroup, shared));
   const related: InventoryResource[] = [];
-  const sourceId = resource.kind === "snapshot" ? snapshotSourceId(resource) : undefined;
+  // The source disk and its other snapshots, only for a policy whose conditions compare with them (a retention's newest-of-disk).
+  const needsSourceDisk = relatedReads({ policies: [policy, ...others], scopes: set.scopes }, registry).has("source-disk");
+  const sourceId = resource.kind === "snapshot" && needsSourceDisk ? snapshotSourceId(resource) : undefined;
   if (sourceId !== undefined && armIdOrUndefined(sourceId)?.subscriptionId.toLowerCase() === target.subscriptionId.toLowerCase()) {
     const [disk, siblings] = await Promise.all([
       read(() => readSource(target, sourceId)),
@@ -425,8 +428,10 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
 
   // 1. The resource as ARM says it is now.
   let resource: InventoryResource | undefined;
+  let readAtMs: number;
   try {
     resource = await retryingRead(() => readResource(target, request.resourceId), options);
+    readAtMs = Date.now();
   } catch (error) {
     return failed(error, "could not read the resource");
   }
@@ -471,7 +476,7 @@ export async function applyRemediation(request: RemediationRequest, deps: Remedi
       options,
       deps.trail,
     );
-    ctx = { target, request, resource, args: policy.action.args, evaluation, options };
+    ctx = { target, request, resource, readAtMs, args: policy.action.args, evaluation, options };
   } catch (error) {
     return failed(error, `could not gather what ${policy.name} decides on`);
   }

@@ -11,6 +11,8 @@
  * sends nothing. The SDK's own retry policy (configured in `remediationTarget`) already retries
  * each request; this loop covers what is left over and the operation as a whole.
  */
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { createArmPacer } from "../azure/armPacer.ts";
 import { retryAfterMsOfError } from "../azure/retryAfter.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { GuardBlock } from "../policy/guards.ts";
@@ -56,10 +58,23 @@ export function resolveOptions(options: RemediationOptions = {}): ResolvedOption
   };
 }
 
+/** One ARM pacer per subscription (and endpoint) in this process: every change's clients share its view of the buckets. */
+const pacers = new Map<string, PipelinePolicy>();
+
+function pacerOf(target: AzureTarget): PipelinePolicy {
+  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`;
+  let pacer = pacers.get(key);
+  if (!pacer) pacers.set(key, (pacer = createArmPacer()));
+  return pacer;
+}
+
 /**
  * The target with the SDK's retry policy set for changes: more retries than the SDK's default
  * three, exponential from 1 s; 429 and 503 with `Retry-After` wait what Azure says. Settings the
- * target already carries (tests make the delays short) win.
+ * target already carries (tests make the delays short) win. Its reads, writes and deletes are
+ * paced by what ARM reports left of the subscription's buckets (shared/azure/armPacer.ts): the
+ * changes of every workflow in this process to one subscription share one pacer, and
+ * subscriptions proceed side by side, each at its own pace.
  */
 export function remediationTarget(target: AzureTarget): AzureTarget {
   return {
@@ -67,6 +82,7 @@ export function remediationTarget(target: AzureTarget): AzureTarget {
     clientOptions: {
       ...target.clientOptions,
       retryOptions: { maxRetries: 5, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000, ...target.clientOptions.retryOptions },
+      additionalPolicies: [...(target.clientOptions.additionalPolicies ?? []), { policy: pacerOf(target), position: "perRetry" }],
     },
   };
 }
@@ -76,6 +92,8 @@ export interface ExecutorContext<A = unknown> {
   request: RemediationRequest;
   /** The resource as last read from ARM. */
   resource: InventoryResource;
+  /** When `resource` was read (`Date.now()`); unset is taken as long ago. */
+  readAtMs?: number;
   /** The policy's action arguments, as its module's `parse` made them (the policy file's, as they are now). */
   args: A;
   /** The fresh read as the evaluation sees it: the resource's group, related resources, facts, settings, now. */
@@ -100,8 +118,11 @@ export interface ActionExecutor<A = unknown> {
   /**
    * Sends the change and waits until Azure says it is finished; throws Azure's error. Calls
    * `accepted` once Azure has taken the request (the change may happen even if waiting fails).
+   * Where Azure's answer is itself the state the change leaves (a tag merge answers with the
+   * resource's tags after it), it returns the context with that state: it is the verification,
+   * and no read is spent on it. Otherwise `verify` (or `refresh`) reads it.
    */
-  change(ctx: ExecutorContext<A>, accepted: () => void): Promise<void>;
+  change(ctx: ExecutorContext<A>, accepted: () => void): Promise<ExecutorContext<A> | void>;
   /**
    * What the change leaves beside the resource's own state, once it is done (a stop's
    * `governor-stopped-by`). `change` does it after its own send; a workflow restarted after it sent
@@ -278,7 +299,7 @@ export async function followOperation(
   restore: (state: string) => OperationPoller,
   accepted: () => void,
   options: ResolvedOptions,
-): Promise<void> {
+): Promise<unknown> {
   const poller = start();
   await poller.submitted();
   accepted();
@@ -286,8 +307,7 @@ export async function followOperation(
   let current = poller;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await current;
-      return;
+      return await current;
     } catch (error) {
       if (isProgrammingError(error)) throw error;
       const failure = azureFailure(error);
@@ -393,8 +413,9 @@ export async function carryOut(executor: Executor, initial: ExecutorContext, hoo
       );
 
     attempts += 1;
+    let answered: ExecutorContext | void;
     try {
-      await executor.change(ctx, () => {
+      answered = await executor.change(ctx, () => {
         accepted = true;
       });
     } catch (error) {
@@ -411,10 +432,10 @@ export async function carryOut(executor: Executor, initial: ExecutorContext, hoo
       continue;
     }
 
-    // Verify: Azure said it is done; the resource must say so too.
+    // Verify: Azure said it is done; the resource must say so too (in Azure's own answer, where it carries the state).
     let next: ExecutorContext | undefined;
     try {
-      next = await retryingRead(() => (executor.verify ?? executor.refresh)(ctx), options);
+      next = answered ?? (await retryingRead(() => (executor.verify ?? executor.refresh)(ctx), options));
     } catch (error) {
       if (isProgrammingError(error)) throw error;
       return failed(azureFailure(error), "the change was sent but could not be verified: ");

@@ -18,7 +18,7 @@ export function withResource(evaluation: EvaluationContext, resource: InventoryR
 export async function refreshResource<A>(ctx: ExecutorContext<A>): Promise<ExecutorContext<A> | undefined> {
   const resource = await readResource(ctx.target, ctx.resource.id);
   if (!resource) return undefined;
-  return { ...ctx, resource, evaluation: withResource(ctx.evaluation, resource) };
+  return { ...ctx, resource, readAtMs: Date.now(), evaluation: withResource(ctx.evaluation, resource) };
 }
 
 /** Existence and power state, the state the power and delete actions are about. */

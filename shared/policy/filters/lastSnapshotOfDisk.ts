@@ -43,6 +43,7 @@ export const lastSnapshotOfDiskFilter: FilterDefinition<LastSnapshotArgs> = {
   reads() {
     return ["properties.creationData.sourceResourceId", "properties.provisioningState", "createdAt"];
   },
+  related: ["source-disk"],
   evaluate(resource, args, ctx) {
     if (resource.kind !== "snapshot") return { outcome: "not-applicable", reason: "not a snapshot" };
     const source = snapshotSourceStatus(resource, ctx);

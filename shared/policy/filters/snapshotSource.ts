@@ -57,6 +57,7 @@ export const snapshotSourceFilter: FilterDefinition<SnapshotSourceArgs> = {
   reads() {
     return ["properties.creationData.sourceResourceId"];
   },
+  related: ["source-disk"],
   evaluate(resource, args, ctx) {
     if (resource.kind !== "snapshot") return { outcome: "not-applicable", reason: "not a snapshot" };
     const source = snapshotSourceStatus(resource, ctx);
