@@ -11,10 +11,13 @@
  * those it saw more than once, `throttled` the requests the emulator's token buckets refused,
  * `failed` the failed outcomes plus workflows that did not complete, `readsPerChange` the GETs
  * (and metric batch reads) the workflows sent per change, retries included. `seconds` is from the
- * first workflow started to the last one finished; planning is not counted. The emulator runs in
- * the same process, so `peakRssMb` is both together.
+ * first workflow started to the last one finished; planning is not counted. `writesPerSecond` is
+ * the writes (every request but GETs and queries, deletes and POSTed actions included) over the
+ * period writes were in flight, from the first sent to the last answered, and
+ * `armWriteLimitPerSecond` the emulator's sustained write limit summed over the subscriptions
+ * written to. The emulator runs in the same process, so `peakRssMb` is both together.
  *
- * Usage: node bench/apply.ts [--sizes 1000] [--large] (adds 10,000) [--faults both|on|off]
+ * Usage: node bench/apply.ts [--sizes 1000] [--large] (adds 10,000) [--faults both|on|off] [--subscriptions 3]
  */
 import { changeKey } from "../emulator/store.ts";
 import { mkdtempSync } from "node:fs";
@@ -26,8 +29,9 @@ import { ARM_THROTTLE_LIMITS } from "../emulator/faults.ts";
 import type { RemediateResult } from "../orchestrations/remediate.ts";
 import { remediationsFor } from "../orchestrations/remediations.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
+import { subscriptionOfId } from "../shared/azure/resourceId.ts";
 import { DEFAULT_POLICIES } from "../cli/planCommand.ts";
-import { plan } from "../shared/planner.ts";
+import { planAcross } from "../shared/planner.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 import { openPlanStore, stagePlan } from "../shared/remediation/planStore.ts";
@@ -48,22 +52,24 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "1000" },
     large: { type: "boolean", default: false },
     faults: { type: "string", default: "both" },
+    subscriptions: { type: "string", default: "1" },
     /** Requests of the workflows by route, on stderr. */
     detail: { type: "boolean", default: false },
   },
 });
-async function run(size: number, faults: boolean): Promise<void> {
-  const estate = generateEstate({ resources: size });
+async function run(size: number, faults: boolean, subscriptions: number): Promise<void> {
+  const estate = generateEstate({ resources: size, subscriptions });
   const app = await startLocalApp({
     workDir: mkdtempSync(join(tmpdir(), "governor-bench-apply-")),
     sample: estate,
     logger: quiet,
-    taskHub: `BenchApply${size}${faults ? "F" : "C"}`,
+    taskHub: `BenchApply${size}S${subscriptions}${faults ? "F" : "C"}`,
   });
   try {
     const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
-    const target = emulatorTarget(app.emulator, estate.subscriptionId);
-    const { evaluation, inventory } = await plan(target, set, app.clock.now(), builtinRegistry());
+    const ids = [estate.subscriptionId, ...estate.subscriptions.map((other) => other.subscriptionId)];
+    const targets = ids.map((id) => emulatorTarget(app.emulator, id));
+    const { evaluation, inventories } = await planAcross(targets, set, app.clock.now(), builtinRegistry());
     const plans = await openPlanStore(process.env);
     const starts = await Promise.all(
       remediationsFor(evaluation, set, { scope: "bench", trigger: { type: "cli" }, autoApprove: true }).map((start) =>
@@ -89,19 +95,25 @@ async function run(size: number, faults: boolean): Promise<void> {
 
     const entries = app.emulator.core.log.entries({ since });
     const reads = entries.filter((entry) => entry.method === "GET" || READ_POSTS.has(entry.route)).length;
-    const writes = entries.filter((entry) => entry.method !== "GET" && !READ_POSTS.has(entry.route)).length;
+    const writeEntries = entries.filter((entry) => entry.method !== "GET" && !READ_POSTS.has(entry.route));
+    const writes = writeEntries.length;
+    const firstWrite = Math.min(...writeEntries.map((entry) => entry.atMs));
+    const lastWrite = Math.max(...writeEntries.map((entry) => entry.atMs + entry.durationMs));
+    const writeSeconds = writes === 0 ? 0 : Math.max(0.001, (lastWrite - firstWrite) / 1000);
+    const writtenTo = new Set(writeEntries.map((entry) => subscriptionOfId(entry.path)?.toLowerCase()).filter(Boolean));
     const changeCount = [...changes.values()].reduce((sum, count) => sum + count, 0);
     const failedOutcomes = statuses
       .filter((status) => status.runtimeStatus === "Completed")
       .reduce((sum, status) => sum + (status.output as RemediateResult).counts.failed, 0);
     const line = {
-      resources: inventory.resources.length,
-      subscriptions: 1,
+      resources: inventories.reduce((sum, inventory) => sum + inventory.resources.length, 0),
+      subscriptions,
       faults: faults ? 0.1 : 0,
       changes: changeCount,
       seconds: Math.round(seconds * 100) / 100,
-      writesPerSecond: Math.round((writes / seconds) * 100) / 100,
-      armWriteLimitPerSecond: ARM_THROTTLE_LIMITS.write.refillPerSecond,
+      writesPerSecond: writes === 0 ? 0 : Math.round((writes / writeSeconds) * 100) / 100,
+      armWriteLimitPerSecond: ARM_THROTTLE_LIMITS.write.refillPerSecond * writtenTo.size,
+      writeSeconds: Math.round(writeSeconds * 100) / 100,
       throttled: entries.filter((entry) => entry.fault === "throttled").length,
       failed: failedOutcomes + statuses.filter((status) => status.runtimeStatus !== "Completed").length,
       changedTwice: [...changes.values()].filter((count) => count > 1).length,
@@ -128,5 +140,6 @@ async function run(size: number, faults: boolean): Promise<void> {
 const sizes = values.sizes.split(",").map(Number);
 if (values.large && !sizes.includes(10_000)) sizes.push(10_000);
 const modes = values.faults === "on" ? [true] : values.faults === "off" ? [false] : [false, true];
-for (const size of sizes) for (const faults of modes) await run(size, faults);
+const subscriptionCounts = values.subscriptions.split(",").map(Number);
+for (const size of sizes) for (const count of subscriptionCounts) for (const faults of modes) await run(size, faults, count);
 process.exit(0);

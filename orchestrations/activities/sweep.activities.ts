@@ -19,6 +19,8 @@ import { remediationsFor } from "../remediations.ts";
 import { plannedCount } from "../../shared/remediation/chunks.ts";
 import type { PlanPolicyInput, PolicyPlan } from "../sweep.ts";
 import { dependencies } from "./remediation.activities.ts";
+import type { AzureTarget } from "../../shared/azure/target.ts";
+import { recentUngovernedSubscriptions, ungovernedNote } from "../../shared/inventory/groupSubscriptions.ts";
 import { appPlanStore, stagePlan } from "../../shared/remediation/planStore.ts";
 import { exportAzurePolicy, referencesOf } from "../../shared/azurePolicy/export.ts";
 import { exemptionChanges } from "../../shared/azurePolicy/exemptionSync.ts";
@@ -231,8 +233,25 @@ export async function planPolicy(
   return result;
 }
 
+/** What the sweep's reason adds for the group's subscriptions Governor does not govern; a failed read is said, and planning goes on. */
+async function ungovernedInGroup(target: AzureTarget, targets: readonly AzureTarget[], group: string): Promise<string> {
+  try {
+    const note = ungovernedNote(
+      group,
+      await recentUngovernedSubscriptions(
+        target,
+        group,
+        targets.map((each) => each.subscriptionId),
+      ),
+    );
+    return note === undefined ? "" : `; ${note}`;
+  } catch (error) {
+    return `; the subscriptions of management group ${group} could not be read (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
 async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
-  const { target, targets, policySet, trail } = await dependencies();
+  const { target, targets, policySet, trail, config } = await dependencies();
   const at = now();
   let inventories: Inventory[] = [];
   let unplanned: SubscriptionPlan[] = [];
@@ -278,6 +297,9 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
   // A subscription that could not be planned is said in the sweep's reason; the others are planned.
   if (unplanned.length > 0)
     planned.reason = `${planned.reason}; not planned: ${unplanned.map((part) => `subscription ${part.subscriptionId} (${part.error})`).join(", ")}`;
+  // A subscription added to the management group since the deployment is said until it is governed (its events wired).
+  if (config.managementGroup !== undefined)
+    planned.reason = `${planned.reason}${await ungovernedInGroup(target, targets, config.managementGroup)}`;
   // Every sweep leaves a mark, findings or none: a finding its policy's latest sweep no longer has is resolved (the digest, the owners' notices).
   await trail.append([...records, sweepMark(input, planned, at.toISOString())]);
   // The Azure Policy exemptions Governor wrote for the policy, against the file and the tags the plan just read, per subscription.

@@ -30,7 +30,7 @@ beforeAll(async () => {
     logger: quiet,
     taskHub: "GovernorSubscriptions",
     // The third subscription is in the management group but not governed by this deployment.
-    settings: { GOVERNOR_SUBSCRIPTION_IDS: second },
+    settings: { GOVERNOR_SUBSCRIPTION_IDS: second, GOVERNOR_MANAGEMENT_GROUP: "mg-nordwind" },
   });
 }, 120_000);
 afterAll(async () => app?.close());
@@ -41,7 +41,7 @@ const vmsOf = (subscriptionId: string) =>
     .filter((vm) => vm.arm.id.toLowerCase().startsWith(`/subscriptions/${subscriptionId.toLowerCase()}/`));
 
 describe("one deployment, several subscriptions", () => {
-  it("a sweep plans the governed subscriptions and changes each resource in its own subscription, never in one it does not govern", async () => {
+  it("a sweep plans the governed subscriptions and changes each resource in its own subscription, never in one it does not govern, which it names", async () => {
     expect(loadConfig(app.settings).subscriptions).toEqual([sample.subscriptionId, second]);
     const instanceId = "sweep:stop-idle-nonprod-vms:subscriptions";
     const input: SweepInput = { policy: "stop-idle-nonprod-vms", scope: "subscriptions", trigger: { type: "cli" }, autoApprove: true };
@@ -51,6 +51,12 @@ describe("one deployment, several subscriptions", () => {
     expect(status?.runtimeStatus).toBe("Completed");
     const result = status?.output as SweepResult;
     expect(result.reason).not.toContain("not planned");
+    // The group's third subscription, added without being governed, is said until it is: by id and display name.
+    const [note] = result.reason.split("; ").filter((part) => part.startsWith("not governed:"));
+    expect(note).toMatch(
+      new RegExp(`^not governed: subscription ${third} \\(.+\\) in management group mg-nordwind: resource events not delivered yet`),
+    );
+    expect(note).not.toContain(second);
 
     const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString);
     const outcomes = await trail.query({ kind: "outcome", policy: "stop-idle-nonprod-vms" });
