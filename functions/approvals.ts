@@ -45,6 +45,8 @@ export interface ApprovalDeps {
   log: Pick<InvocationContext, "log" | "warn">;
   /** The platform's settings (WEBSITE_*): whether App Service authentication vouches for the principal. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Governor governs several subscriptions: the page names each resource's. */
+  nameSubscriptions?: boolean;
 }
 
 type Request = Pick<HttpRequest, "headers" | "params" | "query" | "text" | "url">;
@@ -128,7 +130,13 @@ export async function showApproval(request: Request, deps: ApprovalDeps): Promis
   const intent = request.query.get("intent") ?? undefined;
   const url = new URL(request.url);
   const body = approvalPage({
-    request: { plan, expiresAt: found.status.expiresAt, approvers: found.status.approvers, escalated: found.status.escalated },
+    request: {
+      plan,
+      expiresAt: found.status.expiresAt,
+      approvers: found.status.approvers,
+      escalated: found.status.escalated,
+      nameSubscriptions: deps.nameSubscriptions ?? false,
+    },
     action: url.pathname,
     token,
     ...(intent === undefined ? {} : { intent }),
@@ -204,13 +212,15 @@ export async function decideApproval(request: Request, deps: ApprovalDeps): Prom
 
 function depsOf(context: InvocationContext): ApprovalDeps {
   const client = df.getClient(context);
+  const config = loadConfig(process.env);
   return {
     client: {
       getStatus: (instanceId) => client.getStatus(instanceId, { showInput: true }),
       raiseEvent: (instanceId, eventName, data) => client.raiseEvent(instanceId, eventName, data),
     },
     store: () => appApprovalStore(process.env),
-    signingKey: loadConfig(process.env).approvals.signingKey,
+    signingKey: config.approvals.signingKey,
+    nameSubscriptions: config.subscriptions.length > 1,
     now,
     log: context,
   };

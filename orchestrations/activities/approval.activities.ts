@@ -83,7 +83,14 @@ async function requestApprovalActivity(input: ApprovalRequestInput): Promise<App
       if (channel === "teams" ? settings.teamsWebhookUrl : settings.email)
         channels.push({ channel, delivered: false, attempts: 0, error: `no link can be made: ${missing}` });
   } else if (link !== undefined) {
-    const request: ApprovalRequest = { plan, link, expiresAt: input.expiresAt, approvers: input.approvers, escalated: input.escalated };
+    const request: ApprovalRequest = {
+      plan,
+      link,
+      expiresAt: input.expiresAt,
+      approvers: input.approvers,
+      escalated: input.escalated,
+      nameSubscriptions: config.subscriptions.length > 1,
+    };
     const platform = platformOf(config);
     const retry = platform.notificationRetry;
     const sends: Array<Promise<ChannelReport>> = [];

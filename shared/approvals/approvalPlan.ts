@@ -4,6 +4,7 @@
  * link approves exactly the plan it showed.
  */
 import { createHash } from "node:crypto";
+import { subscriptionOfId } from "../azure/resourceId.ts";
 
 export interface PlannedResource {
   resourceId: string;
@@ -65,6 +66,11 @@ export function planTitle(plan: ApprovalPlan): string {
   const verb = plan.action.charAt(0).toUpperCase() + plan.action.slice(1).replace(/-/g, " ");
   const savings = totalSavings(plan);
   return `${verb} ${count} resource${count === 1 ? "" : "s"} (${plan.policy})${savings > 0 ? `: saves about ${formatMoney(savings, plan.currency)} a month` : ""}`;
+}
+
+/** "subscription 0b7e…", the one the resource's id names: for approvers of a deployment that governs several. */
+export function subscriptionLine(resource: PlannedResource): string {
+  return `subscription ${subscriptionOfId(resource.resourceId) ?? "unknown"}`;
 }
 
 export function describeState(resource: PlannedResource): string {

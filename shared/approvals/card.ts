@@ -4,7 +4,7 @@
  * `Action.OpenUrl` to the approval page (with the decision preselected), never `Action.Execute`:
  * the decision is taken and confirmed on the page, by a signed-in approver.
  */
-import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./approvalPlan.ts";
+import { describeState, formatMoney, plannedResources, planTitle, subscriptionLine, totalSavings } from "./approvalPlan.ts";
 import { type ApprovalRequest, formatDeadline, linkWithIntent } from "./request.ts";
 
 /** Rows shown on the card; the page lists the rest (Teams limits a card's size). */
@@ -32,6 +32,9 @@ export function approvalCard(request: ApprovalRequest): AdaptiveCard {
         ],
       },
       { type: "TextBlock", text: describeState(resource), isSubtle: true, spacing: "None", wrap: true },
+      ...(request.nameSubscriptions
+        ? [{ type: "TextBlock", text: subscriptionLine(resource), isSubtle: true, spacing: "None", size: "Small", wrap: true }]
+        : []),
       { type: "TextBlock", text: resource.reason, wrap: true, spacing: "Small", size: "Small" },
     ],
   }));

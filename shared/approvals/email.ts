@@ -5,7 +5,7 @@
  */
 import type { EmailContent } from "../notifications/channels.ts";
 import { escapeHtml } from "./html.ts";
-import { describeState, formatMoney, plannedResources, planTitle, totalSavings } from "./approvalPlan.ts";
+import { describeState, formatMoney, plannedResources, planTitle, subscriptionLine, totalSavings } from "./approvalPlan.ts";
 import { type ApprovalRequest, formatDeadline, linkWithIntent } from "./request.ts";
 
 export type { EmailContent } from "../notifications/channels.ts";
@@ -15,10 +15,12 @@ export function approvalEmail(request: ApprovalRequest): EmailContent {
   const title = planTitle(plan);
   const subject = `${request.escalated ? "[Escalated] " : ""}Governor approval: ${title}`;
   const deadline = formatDeadline(request.expiresAt);
+  const where = (resource: ApprovalRequest["plan"]["resources"][number]): string =>
+    request.nameSubscriptions ? `, ${subscriptionLine(resource)}` : "";
   const rows = plan.resources
     .map(
       (resource) =>
-        `<tr><td style="padding:4px 8px"><b>${escapeHtml(resource.resourceName)}</b><br><small>${escapeHtml(describeState(resource))}</small></td>` +
+        `<tr><td style="padding:4px 8px"><b>${escapeHtml(resource.resourceName)}</b><br><small>${escapeHtml(describeState(resource) + where(resource))}</small></td>` +
         `<td style="padding:4px 8px">${escapeHtml(resource.reason)}</td>` +
         `<td style="padding:4px 8px;text-align:right">${escapeHtml(formatMoney(resource.estimatedMonthlySavings, plan.currency))}</td></tr>`,
     )
@@ -41,7 +43,7 @@ ${rows}
     "",
     ...plan.resources.map(
       (resource) =>
-        `- ${resource.resourceName} (${describeState(resource)}): ${resource.reason}; saves ${formatMoney(resource.estimatedMonthlySavings, plan.currency)} a month`,
+        `- ${resource.resourceName} (${describeState(resource)}${where(resource)}): ${resource.reason}; saves ${formatMoney(resource.estimatedMonthlySavings, plan.currency)} a month`,
     ),
     "",
     `Total: ${formatMoney(totalSavings(plan), plan.currency)} a month.`,

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_SNOOZE, EXEMPT_MAX_DAYS } from "./form.ts";
 import { escapeHtml } from "./html.ts";
-import { describeState, formatMoney, planTitle, totalSavings } from "./approvalPlan.ts";
+import { describeState, formatMoney, planTitle, subscriptionLine, totalSavings } from "./approvalPlan.ts";
 import { type ApprovalRequest, formatDeadline } from "./request.ts";
 
 const STYLE = `body{font-family:Segoe UI,Arial,sans-serif;margin:16px;max-width:960px}table{border-collapse:collapse;width:100%}
@@ -39,7 +39,7 @@ export function approvalPage(input: PageInput): string {
       (resource, index) => `<tr>
 <td><input type="checkbox" name="approve" value="${escapeHtml(resource.resourceId)}" id="approve-${index}" checked aria-label="approve ${escapeHtml(resource.resourceName)}"></td>
 <td><input type="checkbox" name="exempt" value="${escapeHtml(resource.resourceId)}" id="exempt-${index}" aria-label="exempt ${escapeHtml(resource.resourceName)}"></td>
-<td><b>${escapeHtml(resource.resourceName)}</b><br><small class="muted">${escapeHtml(describeState(resource))}</small></td>
+<td><b>${escapeHtml(resource.resourceName)}</b><br><small class="muted">${escapeHtml(describeState(resource) + (input.request.nameSubscriptions ? `, ${subscriptionLine(resource)}` : ""))}</small></td>
 <td>${escapeHtml(resource.reason)}</td><td class="num">${escapeHtml(formatMoney(resource.estimatedMonthlySavings, plan.currency))}</td></tr>`,
     )
     .join("\n");

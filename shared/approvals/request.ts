@@ -11,6 +11,8 @@ export interface ApprovalRequest {
   approvers: string[];
   /** This round is an escalation: the first approvers did not answer in time. */
   escalated: boolean;
+  /** Governor governs several subscriptions: each resource says which it is in (one plan may span them). */
+  nameSubscriptions?: boolean;
 }
 
 /** A link with the decision the person meant preselected on the page (the page still asks to confirm). */

@@ -31,6 +31,7 @@ import {
   lastDrills,
   pendingApprovals,
   type SavingsSummarySource,
+  subscriptionOf,
 } from "./digest.ts";
 import type { Line, Notification } from "./message.ts";
 import type { NotificationStore } from "./store.ts";
@@ -154,16 +155,25 @@ async function sendDigest(
     deps.azurePolicy?.(at, COMPLIANCE_LOOK_BACK_DAYS),
   ]);
   const azurePolicy = digestAzurePolicy(compliance);
+  const several = config.subscriptions.length > 1;
   const content: DigestContent = {
     date: due.date,
     timeZone,
     since: since.toISOString(),
     until: at.toISOString(),
-    ...findingChanges(sweeps, since, at),
+    ...findingChanges(sweeps, since, at, { bySubscription: several }),
     changes,
     failedChanges: outcomes
       .filter((record) => record.outcome === "failed")
-      .map((record) => ({ policy: record.policy ?? "", resource: resourceNameOf(record.resourceId ?? ""), reason: record.reason })),
+      .map((record) => {
+        const subscriptionId = subscriptionOf(record.resourceId);
+        return {
+          policy: record.policy ?? "",
+          resource: resourceNameOf(record.resourceId ?? ""),
+          ...(subscriptionId ? { subscriptionId } : {}),
+          reason: record.reason,
+        };
+      }),
     pending: pendingApprovals([...recentNotices, ...approvals], at).map(({ planHash, approvalId, ...pending }) => {
       const { signingKey, baseUrl } = config.approvals;
       if (!signingKey || !baseUrl || !planHash || !pending.expiresAt) return pending;
@@ -175,6 +185,7 @@ async function sendDigest(
     savings,
     ...(azurePolicy ? { azurePolicy } : {}),
     ...(config.notifications.reportUrl ? { reportUrl: config.notifications.reportUrl } : {}),
+    ...(several ? { subscriptions: config.subscriptions } : {}),
   };
   const message = digestMessage(content);
   // The digest as the trail keeps it: its figures without the links (they are signed, and single use).

@@ -9,10 +9,14 @@
  *
  * Azure Policy's compliance of Governor's assignment comes beside them: today's reading of Policy
  * Insights against the previous day's snapshot, or "unavailable" with the error's code.
+ *
+ * A deployment that governs several subscriptions names the subscription of what each line
+ * counts (the one its resource ids name): the same policy finds in each, and "2 new findings"
+ * alone does not say whose they are.
  */
 import { saves } from "../actions/index.ts";
 import { remediationOfApproval } from "../../orchestrations/names.ts";
-import { resourceNameOf } from "../azure/resourceId.ts";
+import { resourceNameOf, subscriptionOfId } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import { changeText, type ComplianceToday, complianceToday } from "../azurePolicy/complianceChanges.ts";
 import type { ComplianceReading } from "../azurePolicy/complianceHistory.ts";
@@ -37,6 +41,8 @@ export interface SavingsSummarySource {
 export interface FindingCount {
   policy: string;
   verdict: Verdict;
+  /** Counted per subscription too (lower case), when several are governed. */
+  subscriptionId?: string;
   count: number;
 }
 
@@ -44,6 +50,8 @@ export interface PendingApproval {
   instanceId: string;
   policy: string;
   resources: number;
+  /** The subscriptions of the plan's listed resources (lower case), in id order. */
+  subscriptions?: string[];
   expiresAt?: string;
   link?: string;
 }
@@ -70,7 +78,7 @@ export interface DigestContent {
   opened: FindingCount[];
   resolved: FindingCount[];
   changes: { applied: number; failed: number; skipped: number; "already-done": number };
-  failedChanges: Array<{ policy: string; resource: string; reason: string }>;
+  failedChanges: Array<{ policy: string; resource: string; subscriptionId?: string; reason: string }>;
   pending: PendingApproval[];
   drills: DrillStatus[];
   budget: string;
@@ -78,6 +86,8 @@ export interface DigestContent {
   /** Azure Policy compliance of Governor's assignment; absent when the baseline is not assigned (or was not read). */
   azurePolicy?: DigestAzurePolicy;
   reportUrl?: string;
+  /** The governed subscriptions, when there are several: then the lines name the subscription of what they count. */
+  subscriptions?: string[];
 }
 
 export type DigestAzurePolicy = { status: "ok"; today: ComplianceToday } | { status: "unavailable"; code: string };
@@ -112,29 +122,46 @@ export function findingsAsOf(records: readonly AuditRecord[], at: Date): Map<str
   return findings;
 }
 
-function countBy(records: Iterable<AuditRecord>): FindingCount[] {
+/** The subscription a resource id names, lower case (ARM compares ids case-insensitively). */
+export const subscriptionOf = (resourceId: string | undefined): string | undefined => subscriptionOfId(resourceId ?? "")?.toLowerCase();
+
+function countBy(records: Iterable<AuditRecord>, bySubscription: boolean): FindingCount[] {
   const counts = new Map<string, FindingCount>();
   for (const record of records) {
     const verdict = record.verdict ?? "audit";
-    const id = `${record.policy}|${verdict}`;
-    const entry = counts.get(id) ?? { policy: record.policy ?? "", verdict, count: 0 };
+    const subscriptionId = bySubscription ? subscriptionOf(record.resourceId) : undefined;
+    const id = `${record.policy}|${verdict}|${subscriptionId ?? ""}`;
+    const entry = counts.get(id) ?? { policy: record.policy ?? "", verdict, ...(subscriptionId ? { subscriptionId } : {}), count: 0 };
     entry.count += 1;
     counts.set(id, entry);
   }
-  return [...counts.values()].sort((a, b) => a.policy.localeCompare(b.policy) || a.verdict.localeCompare(b.verdict));
+  return [...counts.values()].sort(
+    (a, b) =>
+      (a.subscriptionId ?? "").localeCompare(b.subscriptionId ?? "") ||
+      a.policy.localeCompare(b.policy) ||
+      a.verdict.localeCompare(b.verdict),
+  );
 }
 
-/** New and resolved findings between two instants, by policy and verdict. */
+/** New and resolved findings between two instants, by policy and verdict (and subscription, when several are governed). */
 export function findingChanges(
   records: readonly AuditRecord[],
   since: Date,
   until: Date,
+  options: { bySubscription?: boolean } = {},
 ): { opened: FindingCount[]; resolved: FindingCount[] } {
   const before = findingsAsOf(records, since);
   const now = findingsAsOf(records, until);
+  const bySubscription = options.bySubscription ?? false;
   return {
-    opened: countBy([...now.entries()].filter(([id]) => !before.has(id)).map(([, record]) => record)),
-    resolved: countBy([...before.entries()].filter(([id]) => !now.has(id)).map(([, record]) => record)),
+    opened: countBy(
+      [...now.entries()].filter(([id]) => !before.has(id)).map(([, record]) => record),
+      bySubscription,
+    ),
+    resolved: countBy(
+      [...before.entries()].filter(([id]) => !now.has(id)).map(([, record]) => record),
+      bySubscription,
+    ),
   };
 }
 
@@ -198,11 +225,16 @@ export function pendingApprovals(
     const details = (record.details ?? {}) as { expiresAt?: string; planHash?: string; resources?: unknown[]; delivery?: string };
     if (decided.has(workflow)) continue;
     if (details.expiresAt !== undefined && Date.parse(details.expiresAt) <= at.getTime()) continue;
+    const resources = Array.isArray(details.resources) ? details.resources : [];
+    const subscriptions = [
+      ...new Set(resources.flatMap((resource) => subscriptionOf(typeof resource === "string" ? resource : undefined) ?? [])),
+    ].sort();
     pending.push({
       instanceId: workflow,
       approvalId,
       policy: record.policy ?? "",
-      resources: Array.isArray(details.resources) ? details.resources.length : 0,
+      resources: resources.length,
+      ...(subscriptions.length > 0 ? { subscriptions } : {}),
       ...(details.expiresAt === undefined ? {} : { expiresAt: details.expiresAt }),
       ...(details.planHash === undefined ? {} : { planHash: details.planHash }),
     });
@@ -304,7 +336,11 @@ export function digestMessage(content: DigestContent): Notification {
     `${plural(total(content.opened), "new finding")}, ${total(content.resolved)} resolved; ` +
     `${plural(changes.applied, "change")} applied, ${changes.failed} failed, ${changes.skipped} skipped; ` +
     `${plural(content.pending.length, "approval")} waiting.`;
-  const findingLine = (count: FindingCount): string => `${count.policy} (${count.verdict}): ${count.count}`;
+  const several = (content.subscriptions?.length ?? 0) > 1;
+  const inSubscriptions = (ids: readonly string[] | undefined): string =>
+    several && ids !== undefined && ids.length > 0 ? ` in subscription${ids.length === 1 ? "" : "s"} ${ids.join(", ")}` : "";
+  const findingLine = (count: FindingCount): string =>
+    `${count.policy} (${count.verdict})${inSubscriptions(count.subscriptionId === undefined ? undefined : [count.subscriptionId])}: ${count.count}`;
   const sections: Array<{ heading: string; lines: Line[] }> = [];
   if (content.opened.length > 0) sections.push({ heading: "New since yesterday", lines: content.opened.map(findingLine) });
   if (content.resolved.length > 0) sections.push({ heading: "Resolved since yesterday", lines: content.resolved.map(findingLine) });
@@ -314,14 +350,17 @@ export function digestMessage(content: DigestContent): Notification {
     heading: "Changes",
     lines: [
       `applied ${changes.applied}, already done ${changes["already-done"]}, skipped ${changes.skipped}, failed ${changes.failed}`,
-      ...content.failedChanges.map((failure) => `FAILED ${failure.resource} (${failure.policy}): ${failure.reason}`),
+      ...content.failedChanges.map(
+        (failure) =>
+          `FAILED ${failure.resource} (${failure.policy}${several && failure.subscriptionId ? `, subscription ${failure.subscriptionId}` : ""}): ${failure.reason}`,
+      ),
     ],
   });
   if (content.pending.length > 0)
     sections.push({
       heading: "Waiting for approval",
       lines: content.pending.map((pending) => {
-        const text = `${pending.policy}: ${plural(pending.resources, "resource")}${pending.expiresAt ? `, until ${pending.expiresAt.slice(0, 16).replace("T", " ")} UTC` : ""}`;
+        const text = `${pending.policy}: ${plural(pending.resources, "resource")}${inSubscriptions(pending.subscriptions)}${pending.expiresAt ? `, until ${pending.expiresAt.slice(0, 16).replace("T", " ")} UTC` : ""}`;
         return pending.link ? { text, url: pending.link } : `${text} (no link: the approval key or base URL is not set)`;
       }),
     });

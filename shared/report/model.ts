@@ -16,12 +16,14 @@
  *   notices of the same workflow;
  * - Azure Policy compliance is Policy Insights' count for Governor's assignment as read for the
  *   report, and each day's recorded snapshot for the trend (a day without one is a gap).
+ * - a record's or a row's subscription is the one its resource id names (shared/report/subscriptions.ts).
  */
 import type { AuditRecord } from "../audit/record.ts";
 import { type ComplianceToday, complianceToday, type ComplianceTrend, complianceTrend } from "../azurePolicy/complianceChanges.ts";
 import type { ComplianceReading } from "../azurePolicy/complianceHistory.ts";
 import type { DrillRecord } from "../drills/record.ts";
 import { type LedgerRow, monthToDateOf, type MonthToDate } from "../savings/rows.ts";
+import { subscriptionFigures, type SubscriptionFigures } from "./subscriptions.ts";
 
 const DAY_MS = 86_400_000;
 export const UNKNOWN = "unknown";
@@ -62,6 +64,8 @@ export interface ReportModel {
   drills: Array<{ record: AuditRecord; drill: Partial<DrillRecord> }>;
   approvals: Array<{ record: AuditRecord; requestedAt?: string; requestedFrom?: string; delivery?: string }>;
   azurePolicy: AzurePolicyModel;
+  /** Each subscription the records and rows name, with its figures; the pages group by them when there are several. */
+  subscriptions: SubscriptionFigures[];
 }
 
 /**
@@ -250,5 +254,6 @@ export function reportModel(input: ReportInput): ReportModel {
       .sort((a, b) => b.record.at.localeCompare(a.record.at)),
     approvals,
     azurePolicy: azurePolicyModel(input.azurePolicy, now, days),
+    subscriptions: subscriptionFigures(records, rows, open, now),
   };
 }

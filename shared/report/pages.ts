@@ -11,6 +11,7 @@ import { estimatedBetween, type LedgerRow } from "../savings/rows.ts";
 import { svgChart } from "./charts.ts";
 import { escapeHtml, figure, type LinkTo, page, type PageFile, PAGES, table } from "./layout.ts";
 import type { AzurePolicyModel, ReportModel } from "./model.ts";
+import { subscriptionKeyOf } from "./subscriptions.ts";
 
 const WIDE = { width: 1000, height: 320 };
 const DAY_MS = 86_400_000;
@@ -22,6 +23,30 @@ const nameOf = (resourceId: string | undefined): string => (resourceId === undef
 const when = (iso: string | undefined): string => (iso === undefined ? "-" : escapeHtml(`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`));
 const minutes = (seconds: number | undefined): string => (seconds === undefined ? "-" : `${(seconds / 60).toFixed(1)} min`);
 const titleOf = (file: PageFile): string => PAGES.find((entry) => entry.file === file)?.title ?? file;
+
+/**
+ * With data of several subscriptions, `render` once per subscription under a heading naming it
+ * (in the model's order, what names none last); with one, `render` of everything, as the page
+ * looked before Governor governed several.
+ */
+function bySubscription<T>(
+  model: ReportModel,
+  items: readonly T[],
+  resourceIdOf: (item: T) => string | undefined,
+  render: (items: T[]) => string,
+): string {
+  if (model.subscriptions.length <= 1) return render([...items]);
+  const groups = model.subscriptions.map(({ subscriptionId }) => ({
+    heading: `Subscription ${subscriptionId}`,
+    key: subscriptionId.toLowerCase(),
+    items: items.filter((item) => subscriptionKeyOf(resourceIdOf(item)) === subscriptionId.toLowerCase()),
+  }));
+  const none = items.filter((item) => subscriptionKeyOf(resourceIdOf(item)) === undefined);
+  if (none.length > 0) groups.push({ heading: "No subscription", key: "", items: none });
+  return groups
+    .map((group) => `<h3 data-subscription-group="${escapeHtml(group.key)}">${escapeHtml(group.heading)}</h3>\n${render(group.items)}`)
+    .join("\n");
+}
 
 function statusClass(status: string | undefined): string {
   if (status === "pass" || status === "passed" || status === "applied") return "pass";
@@ -177,6 +202,30 @@ async function complianceCharts(model: ReportModel): Promise<{ now: string; tren
   return { now: nowSvg, trend30, trend90 };
 }
 
+/** One subscription's figures on the overview: those the overview shows for all, less what no resource id ties to one. */
+function subscriptionSection(subscription: ReportModel["subscriptions"][number], currency: string): string {
+  const mtd = subscription.monthToDate;
+  const figures = [
+    ["Open findings", String(subscription.openFindings)],
+    ["Open findings would save (estimated monthly)", formatMoney(subscription.findingsEstimatedMonthly, currency)],
+    ["Savings this month (estimated)", formatMoney(mtd?.estimated ?? 0, mtd?.currency ?? currency)],
+    ["Savings this month (realised)", mtd?.realised === undefined ? "not measured yet" : formatMoney(mtd.realised, mtd.currency)],
+    ["Changes in the ledger", String(subscription.changes)],
+    ["In effect (estimated monthly)", formatMoney(subscription.estimatedMonthly, currency)],
+    ["Production without backup", String(subscription.unprotected)],
+  ] as const;
+  const cards = figures
+    .map(
+      ([title, value]) =>
+        `<div class="figure" data-figure="${escapeHtml(title)}"><span>${escapeHtml(title)}</span><b>${escapeHtml(value)}</b></div>`,
+    )
+    .join("");
+  return `<section class="subscription" data-subscription="${escapeHtml(subscription.subscriptionId)}">
+<h3>Subscription ${escapeHtml(subscription.subscriptionId)}</h3>
+<div class="figures">${cards}</div>
+</section>`;
+}
+
 function overviewBody(model: ReportModel, link: LinkTo): string {
   const mtd = model.savings.monthToDate;
   const lastDrills = new Map<string, ReportModel["drills"][number]>();
@@ -211,11 +260,17 @@ function overviewBody(model: ReportModel, link: LinkTo): string {
     `${minutes(drill.rtoSeconds)} / ${drill.objectives?.rtoMinutes === undefined ? "-" : `${drill.objectives.rtoMinutes} min`}`,
     `${minutes(drill.rpoSeconds)} / ${drill.objectives?.rpoMinutes === undefined ? "-" : `${drill.objectives.rpoMinutes} min`}`,
   ]);
+  const subscriptions =
+    model.subscriptions.length <= 1
+      ? ""
+      : `<h2>By subscription</h2>
+${model.subscriptions.map((subscription) => subscriptionSection(subscription, model.currency)).join("\n")}`;
   const kinds = Object.entries(model.counts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([kind, count]) => `${escapeHtml(kind)}: ${count}`)
     .join(", ");
   return `<div class="figures">${cards}</div>
+${subscriptions}
 <h2>Last drill of each server</h2>
 ${table(["Server", "When", "Outcome", { text: "RTO / objective", num: true }, { text: "RPO / objective", num: true }], drills, "No restore drill recorded.")}
 <p class="note">Built from ${kinds || "no records"} in the audit trail and ${model.savings.rows.length} ledger row(s). Amounts in ${escapeHtml(model.currency)}.</p>`;
@@ -232,14 +287,24 @@ function complianceBody(
     ...environments.map((environment) => String(now[policy]?.[environment] ?? 0)),
     String(Object.values(now[policy] ?? {}).reduce((sum, count) => sum + count, 0)),
   ]);
-  const findings = open.map((finding) => [
-    text(finding.record.policy),
-    text(nameOf(finding.record.resourceId)),
-    text(finding.environment),
-    text(finding.record.verdict),
-    text(finding.record.reason),
-    when(finding.record.at),
-  ]);
+  const findings = bySubscription(
+    model,
+    open,
+    (finding) => finding.record.resourceId,
+    (group) =>
+      table(
+        ["Policy", "Resource", "Environment", "Verdict", "Reason", "Found"],
+        group.map((finding) => [
+          text(finding.record.policy),
+          text(nameOf(finding.record.resourceId)),
+          text(finding.environment),
+          text(finding.record.verdict),
+          text(finding.record.reason),
+          when(finding.record.at),
+        ]),
+        "No open findings.",
+      ),
+  );
   return `<h2>Now: open findings by policy and environment</h2>
 ${figure(charts.now, "Open findings of each policy's latest sweep, by environment", "compliance-now")}
 ${table(["Policy", ...environments.map((environment) => ({ text: environment, num: true })), { text: "total", num: true }], rows, "No findings recorded: no policy has been swept yet, or none found anything.")}
@@ -248,7 +313,7 @@ ${figure(charts.trend30, "Open findings at the end of each day, by policy (30 da
 <h2>Trend: the last 90 days</h2>
 ${figure(charts.trend90, "Open findings at the end of each day, by policy (90 days)", "compliance-trend-90")}
 <h2>Open findings</h2>
-${table(["Policy", "Resource", "Environment", "Verdict", "Reason", "Found"], findings, "No open findings.")}
+${findings}
 <p class="note">A finding is open from its sweep until a later sweep of its policy no longer records it, or a change of that policy is applied to the resource. A sweep that finds nothing records nothing, so a policy whose findings all went away at once keeps its last findings here until then.</p>
 ${azurePolicyBody(model.azurePolicy, azurePolicyCharts)}`;
 }
@@ -277,7 +342,7 @@ async function savingsBody(model: ReportModel): Promise<string> {
           "Estimated and realised saving of each measured change, over the same days",
           "savings",
         );
-  const tableRows = rows.map((row) => {
+  const rowCells = (row: LedgerRow): string[] => {
     const estimate = estimateForMeasuredDays(row);
     return [
       when(row.appliedAt),
@@ -294,28 +359,34 @@ async function savingsBody(model: ReportModel): Promise<string> {
         : `<span class="note">${text(row.realisedNote ?? "not measured yet")}</span>`,
       row.realised ? `${money(row.realised.before, row.realised.currency)} → ${money(row.realised.after, row.realised.currency)}` : "-",
     ];
-  });
+  };
   const mtd = monthToDate
     ? `This month: estimated <b data-mtd="estimated">${money(monthToDate.estimated, monthToDate.currency)}</b>, realised <b data-mtd="realised">${monthToDate.realised === undefined ? "not measured yet" : money(monthToDate.realised, monthToDate.currency)}</b>.`
     : "No change saved anything this month.";
   return `<p>${mtd} In effect now: ${money(model.savings.estimatedMonthly, model.currency)} a month estimated. Realised over the measured windows of ${model.savings.measured} change(s): ${money(model.savings.realised, model.currency)}.</p>
 ${chart}
-${table(
-  [
-    "Applied",
-    "Resource",
-    "Action",
-    "Policy",
-    { text: "Estimated monthly", num: true },
-    { text: "Hours avoided", num: true },
-    "Saving",
-    { text: "Days measured", num: true },
-    { text: "Estimated, those days", num: true },
-    { text: "Realised, those days", num: true },
-    { text: "Cost before → after", num: true },
-  ],
-  tableRows,
-  "No applied change that saves money yet.",
+${bySubscription(
+  model,
+  rows,
+  (row) => row.resourceId,
+  (group) =>
+    table(
+      [
+        "Applied",
+        "Resource",
+        "Action",
+        "Policy",
+        { text: "Estimated monthly", num: true },
+        { text: "Hours avoided", num: true },
+        "Saving",
+        { text: "Days measured", num: true },
+        { text: "Estimated, those days", num: true },
+        { text: "Realised, those days", num: true },
+        { text: "Cost before → after", num: true },
+      ],
+      group.map(rowCells),
+      "No applied change that saves money yet.",
+    ),
 )}
 <p class="note">One row per applied deallocate, stop or delete in the audit trail. The estimate is the one Governor decided with (the plan's record); hours avoided run until a later start of the resource. Realised: the resource's actual cost from Cost Management over the whole days after the change (at most 30) against as many days before it; the day of the change is left out.</p>`;
 }

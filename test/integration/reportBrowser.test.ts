@@ -19,6 +19,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../emulator/clock.ts";
 import type { AuditRecord } from "../../shared/audit/record.ts";
+import { subscriptionOfId } from "../../shared/azure/resourceId.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
 import { type Azurite, startAzurite } from "../../local/azurite.ts";
 import { DurableStore, LocalDurableRuntime } from "../../local/durable/index.ts";
@@ -107,6 +108,8 @@ describe("the report in a browser", () => {
       const figure = async (name: string) => page.locator(`[data-figure="${name}"] b`).textContent();
       expect(await figure("Changes in the ledger")).toBe(String(appliedSavings().length));
       expect(await figure("Restore drills recorded")).toBe(String(records.filter((record) => record.kind === "drill").length));
+      // The emulated estate is one subscription: the overview is not grouped by it.
+      expect(await page.locator("section.subscription").count()).toBe(0);
       await page.screenshot({ path: join(ARTIFACTS, `report-${source}-overview.png`), fullPage: true });
 
       const azurePolicy = await figure("Azure Policy: non-compliant resources");
@@ -129,5 +132,41 @@ describe("the report in a browser", () => {
       await page.screenshot({ path: join(ARTIFACTS, `report-${source}-savings.png`), fullPage: true });
       await page.close();
     }
+  }, 60_000);
+
+  it("groups the overview by subscription once the trail names a second one", async () => {
+    const other = "0b7e3c9a-1d2f-4e5a-8b6c-7d8e9f0a1b2c";
+    const latest = records
+      .map((record) => record.at)
+      .sort()
+      .at(-1) as string;
+    const subscriptions = new Set(records.flatMap((record) => subscriptionOfId(record.resourceId ?? "")?.toLowerCase() ?? []));
+    expect([...subscriptions]).not.toContain(other);
+    await TableAuditTrail.fromConnectionString(azurite.connectionString).append([
+      {
+        id: "report-browser:other-subscription:finding",
+        at: latest,
+        kind: "finding",
+        policy: "stop-idle-nonprod-vms",
+        resourceId: `/subscriptions/${other}/resourceGroups/rg-subsidiary/providers/Microsoft.Compute/virtualMachines/vm-subsidiary-01`,
+        action: "deallocate",
+        verdict: "remediate",
+        reason: "idle",
+        instanceId: "report-browser:other-subscription",
+        trigger: { type: "timer" },
+        actor: { type: "governor", id: "governor" },
+        details: { environment: "dev" },
+      },
+    ]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${host.url}/api/report`);
+    const sections = page.locator("section.subscription");
+    expect(await sections.count()).toBe(subscriptions.size + 1);
+    const section = page.locator(`section[data-subscription="${other}"]`);
+    expect(await section.locator('[data-figure="Open findings"] b').textContent()).toBe("1");
+    await page.screenshot({ path: join(ARTIFACTS, "report-route-subscriptions.png"), fullPage: true });
+    await page.goto(`${host.url}/api/report/compliance`);
+    expect(await page.locator(`[data-subscription-group="${other}"]`).count()).toBe(1);
+    await page.close();
   }, 60_000);
 });

@@ -2,7 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { approvalEmail } from "../../../shared/approvals/email.ts";
 import { approvalPage } from "../../../shared/approvals/page.ts";
+import { approvalCard } from "../../../shared/approvals/card.ts";
 import type { ApprovalRequest } from "../../../shared/approvals/request.ts";
+import { cardText } from "../../support/adaptiveCards.ts";
 
 const REQUEST: ApprovalRequest = {
   plan: {
@@ -51,5 +53,37 @@ describe("the approval email", () => {
     for (const decision of ["approve", "reject", "snooze", "exempt"]) expect(page).toContain(`name="decision" value="${decision}"`);
     expect(page).toContain('value="reject" class="intent" autofocus');
     expect(page).toContain('max="2027-02-21"');
+  });
+});
+
+describe("an approval of a deployment that governs several subscriptions", () => {
+  const vm = (subscription: string, name: string) => ({
+    resourceId: `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`,
+    resourceName: name,
+    reason: "idle",
+    estimatedMonthlySavings: 50,
+    state: { exists: true, powerState: "running" },
+  });
+  const plan = { ...REQUEST.plan, resources: [vm("0b7e3c9a-aaaa", "vm-a"), vm("6f1c5a2e-bbbb", "vm-b")] };
+  const several: ApprovalRequest = { ...REQUEST, plan, nameSubscriptions: true };
+
+  it("names each resource's subscription in the card, the email and the page", () => {
+    const email = approvalEmail(several);
+    const page = approvalPage({ request: several, action: "/api/approvals/a", token: "t.s", today: "2026-11-23" });
+    const card = cardText(approvalCard(several));
+    expect(email.plainText).toContain("- vm-a (running, subscription 0b7e3c9a-aaaa): idle");
+    expect(email.plainText).toContain("- vm-b (running, subscription 6f1c5a2e-bbbb): idle");
+    for (const text of [email.html, page, card]) {
+      expect(text).toContain("subscription 0b7e3c9a-aaaa");
+      expect(text).toContain("subscription 6f1c5a2e-bbbb");
+    }
+  });
+
+  it("names none when one subscription is governed", () => {
+    const one: ApprovalRequest = { ...several, nameSubscriptions: false };
+    const page = approvalPage({ request: one, action: "/api/approvals/a", token: "t.s", today: "2026-11-23" });
+    for (const text of [approvalEmail(one).plainText, approvalEmail(one).html, page, cardText(approvalCard(one))])
+      // The page's checkboxes carry the ids (`/subscriptions/...`): no line names one.
+      expect(text).not.toMatch(/subscription [0-9a-f]/);
   });
 });

@@ -84,6 +84,31 @@ describe("the digest's figures", () => {
     });
   });
 
+  it("with several subscriptions governed, counts new and resolved findings per subscription too", () => {
+    const inA = "/subscriptions/AAAA/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/";
+    const inB = "/subscriptions/bbbb/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/";
+    const at = (record: AuditRecord, resourceId: string): AuditRecord => ({ ...record, resourceId });
+    const records = [
+      mark("s1", "p", "2026-11-23T05:00:00Z"),
+      at(finding("s1", "p", "a1", "audit", "2026-11-23T05:00:00Z"), `${inA}a1`),
+      mark("s2", "p", "2026-11-24T05:00:00Z"),
+      at(finding("s2", "p", "a2", "audit", "2026-11-24T05:00:00Z"), `${inA}a2`),
+      at(finding("s2", "p", "b1", "audit", "2026-11-24T05:00:00Z"), `${inB}b1`),
+      at(finding("s2", "p", "b2", "audit", "2026-11-24T05:00:00Z"), `${inB}b2`),
+    ];
+    const since = new Date("2026-11-23T06:00:00Z");
+    const until = new Date("2026-11-24T06:00:00Z");
+    expect(findingChanges(records, since, until, { bySubscription: true })).toEqual({
+      opened: [
+        { policy: "p", verdict: "audit", subscriptionId: "aaaa", count: 1 },
+        { policy: "p", verdict: "audit", subscriptionId: "bbbb", count: 2 },
+      ],
+      resolved: [{ policy: "p", verdict: "audit", subscriptionId: "aaaa", count: 1 }],
+    });
+    // One subscription governed: counted as before.
+    expect(findingChanges(records, since, until).opened).toEqual([{ policy: "p", verdict: "audit", count: 3 }]);
+  });
+
   it("pending approvals: the latest round of each undecided, unexpired request, with its plan hash for a fresh link", () => {
     const notice = (instance: string, id: string, at: string, details: Record<string, unknown>): AuditRecord => ({
       ...base,
@@ -236,5 +261,26 @@ describe("the digest message", () => {
     expect(text).toContain("psql-odoo-prod: failed on 2026-11-22; RTO 41 min (objective 30 min, MISSED), RPO 4 min (objective 15 min)");
     expect(text).toContain("Savings this month: 1,235 EUR a month estimated; realised: 980 EUR");
     expect(cardProblems(notificationCard(message))).toEqual([]);
+  });
+
+  it("names the subscription of each line when several are governed, and none with one", () => {
+    const content: DigestContent = {
+      ...empty,
+      opened: [
+        { policy: "allowed-regions", verdict: "audit", subscriptionId: "aaaa", count: 2 },
+        { policy: "allowed-regions", verdict: "audit", subscriptionId: "bbbb", count: 1 },
+      ],
+      changes: { applied: 0, failed: 1, skipped: 0, "already-done": 0 },
+      failedChanges: [{ policy: "stop-idle-nonprod-vms", resource: "vm-b", subscriptionId: "bbbb", reason: "OperationNotAllowed" }],
+      pending: [{ instanceId: "r1", policy: "stop-idle-nonprod-vms", resources: 3, subscriptions: ["aaaa", "bbbb"] }],
+      subscriptions: ["aaaa", "bbbb"],
+    };
+    const text = cardText(notificationCard(digestMessage(content)));
+    expect(text).toContain("- allowed-regions (audit) in subscription aaaa: 2");
+    expect(text).toContain("- allowed-regions (audit) in subscription bbbb: 1");
+    expect(text).toContain("FAILED vm-b (stop-idle-nonprod-vms, subscription bbbb): OperationNotAllowed");
+    expect(text).toContain("stop-idle-nonprod-vms: 3 resources in subscriptions aaaa, bbbb");
+    const { subscriptions: _governed, ...one } = content;
+    expect(cardText(notificationCard(digestMessage(one)))).not.toContain("subscription");
   });
 });
