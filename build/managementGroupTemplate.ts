@@ -156,7 +156,11 @@ export function managementGroupTemplate(subscription: Template): Template {
   const isEventGrid = (resource: Resource) =>
     resource.type.startsWith("Microsoft.EventGrid/") || resource.name.includes("variables('topicName')");
   const topic = only(appTemplate.resources, "system topic", ofType("Microsoft.EventGrid/systemTopics"));
-  const eventSubscription = only(appTemplate.resources, "event subscription", ofType("Microsoft.EventGrid/systemTopics/eventSubscriptions"));
+  const eventSubscription = only(
+    appTemplate.resources,
+    "event subscription",
+    ofType("Microsoft.EventGrid/systemTopics/eventSubscriptions"),
+  );
   const deadLetterAccess = only(
     appTemplate.resources,
     "dead-letter role assignment",
@@ -168,7 +172,11 @@ export function managementGroupTemplate(subscription: Template): Template {
   homeAppTemplate.variables = appVariables;
   homeAppTemplate.resources = appTemplate.resources.filter((resource) => !isEventGrid(resource));
   homeAppTemplate.parameters = { ...homeAppTemplate.parameters, governedSubscriptionIds: string, managementGroupName: string };
-  const settings = only(homeAppTemplate.resources, "appsettings", (resource) => resource.name === "[format('{0}/appsettings', parameters('appName'))]");
+  const settings = only(
+    homeAppTemplate.resources,
+    "appsettings",
+    (resource) => resource.name === "[format('{0}/appsettings', parameters('appName'))]",
+  );
   const settingsProperties = settings.properties as Record<string, unknown>;
   for (const [key, value] of [
     ["GOVERNOR_SUBSCRIPTION_IDS", parameter("governedSubscriptionIds")],
@@ -188,7 +196,11 @@ export function managementGroupTemplate(subscription: Template): Template {
     return { type: declaration.type };
   };
   const homeParameters = ["resourceGroupName", ...appParameterNames];
-  const resourceGroup = only(resources, "app resource group", ofType("Microsoft.Resources/resourceGroups", "[parameters('resourceGroupName')]"));
+  const resourceGroup = only(
+    resources,
+    "app resource group",
+    ofType("Microsoft.Resources/resourceGroups", "[parameters('resourceGroupName')]"),
+  );
   const homeDeployment = nested(
     "governor-home",
     { subscriptionId: `[${home}]`, location: parameter("location") },
@@ -224,7 +236,10 @@ export function managementGroupTemplate(subscription: Template): Template {
       (resource) => resource.type === "Microsoft.Authorization/roleAssignments" && resource.name.includes("variables('operatorRoleName')"),
     ),
     [
-      ["[guid(subscription().id, variables('appName'), variables('operatorRoleName'))]", "[guid(managementGroup().id, variables('appName'), variables('operatorRoleName'))]"],
+      [
+        "[guid(subscription().id, variables('appName'), variables('operatorRoleName'))]",
+        "[guid(managementGroup().id, variables('appName'), variables('operatorRoleName'))]",
+      ],
       [`${appReference}.outputs.`, `${homeReference}.outputs.`],
     ],
   );
@@ -232,8 +247,16 @@ export function managementGroupTemplate(subscription: Template): Template {
   (operatorAssignment.properties as Json).roleDefinitionId = roleId("operatorRoleName");
 
   // --- each governed subscription
-  const drillGroup = only(resources, "drill resource group", ofType("Microsoft.Resources/resourceGroups", "[parameters('drillResourceGroupName')]"));
-  const drillAccess = only(resources, "governor-drill-access deployment", ofType("Microsoft.Resources/deployments", "governor-drill-access"));
+  const drillGroup = only(
+    resources,
+    "drill resource group",
+    ofType("Microsoft.Resources/resourceGroups", "[parameters('drillResourceGroupName')]"),
+  );
+  const drillAccess = only(
+    resources,
+    "governor-drill-access deployment",
+    ofType("Microsoft.Resources/deployments", "governor-drill-access"),
+  );
   drillAccess.dependsOn = (drillAccess.dependsOn ?? []).filter((dependency) => dependency.includes("Microsoft.Resources/resourceGroups"));
   (drillAccess.properties as Json).parameters = {
     roleDefinitionId: { value: parameter("drillRoleDefinitionId") },
@@ -259,7 +282,10 @@ export function managementGroupTemplate(subscription: Template): Template {
       parameters: { topicName: string },
       resources: [topicInner],
       outputs: {
-        principalId: { type: "string", value: rewrite("the topic's identity", topicPrincipal, [["variables('topicName')", "parameters('topicName')"]]) },
+        principalId: {
+          type: "string",
+          value: rewrite("the topic's identity", topicPrincipal, [["variables('topicName')", "parameters('topicName')"]]),
+        },
       },
     },
     ["[subscriptionResourceId('Microsoft.Resources/resourceGroups', parameters('resourceGroupName'))]"],
@@ -294,7 +320,10 @@ export function managementGroupTemplate(subscription: Template): Template {
   );
   const eventSubscriptionInner = rewrite("the event subscription", eventSubscription, [
     ["variables('topicName')", "parameters('topicName')"],
-    ["[format('{0}/functions/resourceEvents', resourceId('Microsoft.Web/sites', parameters('appName')))]", parameter("resourceEventsFunctionId")],
+    [
+      "[format('{0}/functions/resourceEvents', resourceId('Microsoft.Web/sites', parameters('appName')))]",
+      parameter("resourceEventsFunctionId"),
+    ],
     ["[resourceId('Microsoft.Storage/storageAccounts', variables('storageName'))]", parameter("deadLetterStorageId")],
     ["[variables('deadLetterContainer')]", parameter("deadLetterContainer")],
   ]);
@@ -326,8 +355,7 @@ export function managementGroupTemplate(subscription: Template): Template {
     "policyEnforcementMode",
   ];
   const governed = "parameters('governedSubscriptionIds')[copyIndex()]";
-  const homeApp_ = (type: string, name: string) =>
-    `resourceId(${home}, parameters('resourceGroupName'), '${type}', ${name})`;
+  const homeApp_ = (type: string, name: string) => `resourceId(${home}, parameters('resourceGroupName'), '${type}', ${name})`;
   const storageName = rewrite("the storage name", appVariable("storageName"), [["parameters('suffix')", "variables('suffix')"]]);
   const perSubscription: Resource = {
     ...nested(
@@ -358,7 +386,9 @@ export function managementGroupTemplate(subscription: Template): Template {
           resourceEventsFunctionId: string,
         },
         variables: {
-          topicName: rewrite("the topic name", appVariable("topicName"), [["parameters('suffix')", String(subscription.variables.suffix).slice(1, -1)]]),
+          topicName: rewrite("the topic name", appVariable("topicName"), [
+            ["parameters('suffix')", String(subscription.variables.suffix).slice(1, -1)],
+          ]),
           budgetName: subscription.variables.budgetName,
         },
         resources: [resourceGroup, drillGroup, drillAccess, events, deadLetter, eventDelivery, budget, ...baseline],
@@ -431,7 +461,11 @@ async function main(): Promise<void> {
   const written = managementGroupText(await readFile(SOURCE, "utf8"));
   const before = await readFile(TARGET, "utf8").catch(() => "");
   await writeFile(TARGET, written);
-  console.log(before === written ? "infra/managementGroup.json: already what infra/azuredeploy.json gives" : "infra/managementGroup.json: written from infra/azuredeploy.json");
+  console.log(
+    before === written
+      ? "infra/managementGroup.json: already what infra/azuredeploy.json gives"
+      : "infra/managementGroup.json: written from infra/azuredeploy.json",
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -323,7 +323,8 @@ export function evaluate(expression: Expression, context: EvaluationContext, res
     case "subscriptionresourceid": {
       const values = args().map(text);
       const typeAt = values.findIndex((value) => value.includes("/"));
-      const subscription = typeAt === 1 ? (values[0] as string) : subscriptionOf(scope, "subscriptionResourceId() without a subscription id");
+      const subscription =
+        typeAt === 1 ? (values[0] as string) : subscriptionOf(scope, "subscriptionResourceId() without a subscription id");
       return resourceIdIn(`/subscriptions/${subscription}`, values[typeAt] as string, values.slice(typeAt + 1));
     }
     case "tenantresourceid": {

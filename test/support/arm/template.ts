@@ -45,8 +45,7 @@ export interface ArmTemplate extends Json {
 
 export const SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
 export const GROUP_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
-export const MANAGEMENT_GROUP_SCHEMA =
-  "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#";
+export const MANAGEMENT_GROUP_SCHEMA = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#";
 
 /** The schema a template deployed at this scope declares. */
 export function schemaFor(scope: Scope): string {
@@ -78,11 +77,14 @@ function isNestedTemplate(resource: ArmResource): boolean {
  * Each resource of a template once, or once per instance of its copy loop with that instance's
  * copyIndex() in the context.
  */
-export function resourceInstances(entry: Pick<TemplateInScope, "template" | "context">): Array<{ resource: ArmResource; context: EvaluationContext }> {
+export function resourceInstances(
+  entry: Pick<TemplateInScope, "template" | "context">,
+): Array<{ resource: ArmResource; context: EvaluationContext }> {
   return (entry.template.resources ?? []).flatMap((resource) => {
     if (resource.copy === undefined) return [{ resource, context: entry.context }];
     const count = Number(evaluateValue(resource.copy.count, entry.context));
-    if (!Number.isInteger(count) || count < 0) throw new Error(`copy loop ${resource.copy.name}: count ${String(count)} is not a whole number`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new Error(`copy loop ${resource.copy.name}: count ${String(count)} is not a whole number`);
     return Array.from({ length: count }, (_unused, copyIndex) => ({ resource, context: { ...entry.context, copyIndex } }));
   });
 }
