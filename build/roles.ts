@@ -3,14 +3,17 @@
  * infra/azuredeploy.json from the permission manifest (orchestrations/activities/permissions.ts,
  * which takes the executors' operations from their action modules). The template stays a plain
  * file that a "Deploy to Azure" button can point at; the template tests fail, naming this
- * command, when the file and the manifest disagree.
+ * command, when the file and the manifest disagree. infra/managementGroup.json, written from
+ * infra/azuredeploy.json (build/managementGroupTemplate.ts), is written again with the same roles.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { requiredActionsByScope } from "../orchestrations/activities/permissions.ts";
+import { managementGroupText } from "./managementGroupTemplate.ts";
 import type { PermissionScope } from "../shared/azure/permissions.ts";
 
 const TEMPLATE = fileURLToPath(new URL("../infra/azuredeploy.json", import.meta.url));
+const MANAGEMENT_GROUP_TEMPLATE = fileURLToPath(new URL("../infra/managementGroup.json", import.meta.url));
 
 /** How each role is recognised in the template: by the start of its roleName expression. */
 const ROLES: ReadonlyArray<{ scope: PermissionScope; roleName: string }> = [
@@ -46,10 +49,13 @@ async function main(): Promise<void> {
   const written = withRoleActions(text, requiredActionsByScope());
   JSON.parse(written);
   await writeFile(TEMPLATE, written);
+  const managementGroup = managementGroupText(written);
+  const managementGroupBefore = await readFile(MANAGEMENT_GROUP_TEMPLATE, "utf8").catch(() => "");
+  await writeFile(MANAGEMENT_GROUP_TEMPLATE, managementGroup);
   console.log(
-    written === text
-      ? "infra/azuredeploy.json: already the manifest's roles"
-      : "infra/azuredeploy.json: the roles' actions are now the manifest's",
+    written === text && managementGroup === managementGroupBefore
+      ? "infra/azuredeploy.json, infra/managementGroup.json: already the manifest's roles"
+      : "infra/azuredeploy.json, infra/managementGroup.json: the roles' actions are now the manifest's",
   );
 }
 

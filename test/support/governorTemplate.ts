@@ -72,7 +72,11 @@ export interface EventFilter {
 /** The template's event subscription filters exactly as `expected` (the resourceEvents mapping's filter). */
 export function eventFilterProblems(entries: readonly TemplateInScope[], expected: EventFilter): string[] {
   const subscription = evaluatedResource(entries, "Microsoft.EventGrid/systemTopics/eventSubscriptions");
-  const filter = (subscription.properties as { filter?: EventFilter }).filter;
+  return filterProblems((subscription.properties as { filter?: EventFilter }).filter, expected);
+}
+
+/** One event subscription's filter is exactly `expected`. */
+export function filterProblems(filter: EventFilter | undefined, expected: EventFilter): string[] {
   if (!filter) return ["the event subscription has no filter: every event of the subscription would reach resourceEvents"];
   const problems = sameSet(
     "included event types",
@@ -112,23 +116,32 @@ function assignmentScope(entry: TemplateInScope, resource: ArmResource): string 
   return id.slice(0, id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/roleassignments/"));
 }
 
+/** Where each of Governor's roles must be assignable, and every scope it must be assigned at (and no other). */
+export interface RoleScopes {
+  assignable: Record<PermissionScope, readonly string[]>;
+  assigned: Record<PermissionScope, readonly string[]>;
+}
+
 /**
  * Each custom role holds exactly the actions the manifest needs at its scope, and nothing but
  * them; it is assignable at that scope only and assigned there only (the operator role at the
  * subscription, the drill role at the resource group GOVERNOR_DRILL_RESOURCE_GROUP names); and
- * the template defines no other custom role.
+ * the template defines no other custom role. `where` says otherwise for another template (the
+ * management group's).
  */
 export function roleProblems(
   entries: readonly TemplateInScope[],
   required: Readonly<Record<PermissionScope, readonly string[]>>,
+  where?: RoleScopes,
 ): string[] {
   const problems: string[] = [];
   const subscriptionId = `/subscriptions/${entries[0]?.context.scope.subscriptionId}`;
   const drillGroup = String(templateAppSettings(entries).GOVERNOR_DRILL_RESOURCE_GROUP);
-  const scopeIds: Record<PermissionScope, string> = {
-    subscription: subscriptionId,
-    "drill-resource-group": `${subscriptionId}/resourceGroups/${drillGroup}`,
+  const scopeIds: Record<PermissionScope, string[]> = {
+    subscription: [subscriptionId],
+    "drill-resource-group": [`${subscriptionId}/resourceGroups/${drillGroup}`],
   };
+  const scopes: RoleScopes = where ?? { assignable: scopeIds, assigned: scopeIds };
   const definitions = resourcesOfType(entries, "Microsoft.Authorization/roleDefinitions").map(({ entry, resource }) => ({
     id: String(evaluateValue(resource.name, entry.context)),
     role: evaluateValue(resource, entry.context) as ArmResource,
@@ -161,20 +174,26 @@ export function roleProblems(
         { name: `the activities' manifest (scope ${expected.scope})`, items: required[expected.scope] },
       ),
     );
-    const scopeId = scopeIds[expected.scope];
     problems.push(
       ...sameSet(
         `${expected.what}'s assignable scopes`,
         { name: "the template's role", items: (properties.assignableScopes ?? []).map(String) },
-        { name: "where it must be assigned", items: [scopeId] },
+        { name: "where it must be assigned", items: scopes.assignable[expected.scope] },
       ),
     );
     const at = assignments
       .filter((assignment) => assignment.roleDefinitionId.toLowerCase().endsWith(`/${id.toLowerCase()}`))
       .map((a) => a.at);
+    const wanted = scopes.assigned[expected.scope];
+    const only = wanted.join(", ");
     if (at.length === 0) problems.push(`${expected.what} is not assigned`);
     for (const scope of at)
-      if (scope.toLowerCase() !== scopeId.toLowerCase()) problems.push(`${expected.what} is assigned at ${scope}, not only at ${scopeId}`);
+      if (!wanted.some((item) => item.toLowerCase() === scope.toLowerCase()))
+        problems.push(`${expected.what} is assigned at ${scope}, not only at ${only}`);
+    // Several scopes to cover (one drill group per subscription): each must have its assignment.
+    if (at.length > 0 && wanted.length > 1)
+      for (const scope of wanted)
+        if (!at.some((item) => item.toLowerCase() === scope.toLowerCase())) problems.push(`${expected.what} is not assigned at ${scope}`);
   }
   return problems;
 }

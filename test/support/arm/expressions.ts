@@ -131,11 +131,27 @@ export function calls(expression: Expression): Array<{ name: string; args: Expre
   }
 }
 
-/** Where a template deploys: the subscription, and the resource group for a group-level template. */
+/**
+ * Where a template deploys: a management group (a management-group-level template), a
+ * subscription, or a resource group of one (a group-level template).
+ */
 export interface Scope {
-  subscriptionId: string;
+  /** Absent only at management-group level. */
+  subscriptionId?: string;
   tenantId: string;
   resourceGroup?: string;
+  /** The management group's name, for a management-group-level template and the templates below it. */
+  managementGroup?: string;
+}
+
+/** The subscription of a scope, or an error naming the function that needed one at management-group level. */
+export function subscriptionOf(scope: Scope, needed = "a subscription"): string {
+  if (scope.subscriptionId === undefined) throw new Error(`${needed} in a management-group-level template`);
+  return scope.subscriptionId;
+}
+
+export function managementGroupId(name: string): string {
+  return `/providers/Microsoft.Management/managementGroups/${name}`;
 }
 
 export interface EvaluationContext {
@@ -143,6 +159,8 @@ export interface EvaluationContext {
   parameters: Record<string, unknown>;
   /** Raw variable definitions, evaluated when used. */
   variables: Record<string, unknown>;
+  /** Inside one instance of a resource's copy loop: that instance's index, for copyIndex(). */
+  copyIndex?: number;
 }
 
 /** The segments of a resource id after `/providers/`: type segments interleaved with name segments. */
@@ -154,7 +172,7 @@ function typedPath(type: string, names: string[]): string {
 }
 
 export function groupId(scope: Scope, group: string): string {
-  return `/subscriptions/${scope.subscriptionId}/resourceGroups/${group}`;
+  return `/subscriptions/${subscriptionOf(scope, `the resource group ${group}`)}/resourceGroups/${group}`;
 }
 
 export function resourceIdIn(prefix: string, type: string, names: string[]): string {
@@ -168,12 +186,21 @@ export function templateResourceId(
   scope: Scope,
   type: string,
   name: string,
-  extra: { resourceGroup?: string; extensionScope?: string },
+  extra: { resourceGroup?: string; extensionScope?: string; subscriptionId?: string },
 ): string {
+  if (extra.subscriptionId !== undefined) {
+    const { subscriptionId, ...rest } = extra;
+    return templateResourceId({ ...scope, subscriptionId }, type, name, rest);
+  }
   const names = name.split("/");
   if (type.toLowerCase() === "microsoft.resources/resourcegroups") return groupId(scope, name);
   const group = extra.resourceGroup ?? scope.resourceGroup;
-  const container = group === undefined ? `/subscriptions/${scope.subscriptionId}` : groupId(scope, group);
+  const container =
+    group !== undefined
+      ? groupId(scope, group)
+      : scope.subscriptionId === undefined && scope.managementGroup !== undefined
+        ? managementGroupId(scope.managementGroup)
+        : `/subscriptions/${subscriptionOf(scope)}`;
   if (extra.extensionScope !== undefined) {
     const target = extra.extensionScope.startsWith("/") ? extra.extensionScope : `${container}/providers/${extra.extensionScope}`;
     return resourceIdIn(target, type, names);
@@ -251,8 +278,31 @@ export function evaluate(expression: Expression, context: EvaluationContext, res
       return `${hash(args(), 8)}-${hash([...args(), 1], 4)}-${hash([...args(), 2], 4)}-${hash([...args(), 3], 4)}-${hash([...args(), 4], 12)}`;
     case "uniquestring":
       return hash(args(), 13);
-    case "subscription":
-      return { id: `/subscriptions/${scope.subscriptionId}`, subscriptionId: scope.subscriptionId, tenantId: scope.tenantId };
+    case "subscription": {
+      const subscriptionId = subscriptionOf(scope, "subscription()");
+      return { id: `/subscriptions/${subscriptionId}`, subscriptionId, tenantId: scope.tenantId };
+    }
+    case "managementgroup":
+      if (scope.managementGroup === undefined) throw new Error("managementGroup() outside a management-group-level template");
+      if (scope.subscriptionId !== undefined) throw new Error("managementGroup() in a template below the management group");
+      return { id: managementGroupId(scope.managementGroup), name: scope.managementGroup };
+    case "tenant":
+      return { tenantId: scope.tenantId };
+    case "copyindex": {
+      if (context.copyIndex === undefined) throw new Error("copyIndex() outside a copy loop");
+      const [offset] = args();
+      return context.copyIndex + (offset === undefined ? 0 : Number(offset));
+    }
+    case "join": {
+      const [items, delimiter] = args();
+      if (!Array.isArray(items)) throw new Error(`join() of ${text(items)}, not an array`);
+      return items.map(text).join(text(delimiter));
+    }
+    case "length": {
+      const [value] = args();
+      if (Array.isArray(value) || typeof value === "string") return value.length;
+      throw new Error(`length() of ${text(value)}`);
+    }
     case "resourcegroup":
       if (scope.resourceGroup === undefined) throw new Error("resourceGroup() in a subscription-level template");
       return { id: groupId(scope, scope.resourceGroup), name: scope.resourceGroup };
@@ -265,7 +315,7 @@ export function evaluate(expression: Expression, context: EvaluationContext, res
       const before = values.slice(0, typeAt);
       const type = values[typeAt] as string;
       const names = values.slice(typeAt + 1);
-      const subscription = before.length === 2 ? (before[0] as string) : scope.subscriptionId;
+      const subscription = before.length === 2 ? (before[0] as string) : subscriptionOf(scope, "resourceId()");
       const group = before.length >= 1 ? (before.at(-1) as string) : scope.resourceGroup;
       const prefix = group === undefined ? `/subscriptions/${subscription}` : groupId({ ...scope, subscriptionId: subscription }, group);
       return resourceIdIn(prefix, type, names);
@@ -273,8 +323,13 @@ export function evaluate(expression: Expression, context: EvaluationContext, res
     case "subscriptionresourceid": {
       const values = args().map(text);
       const typeAt = values.findIndex((value) => value.includes("/"));
-      const subscription = typeAt === 1 ? (values[0] as string) : scope.subscriptionId;
+      const subscription =
+        typeAt === 1 ? (values[0] as string) : subscriptionOf(scope, "subscriptionResourceId() without a subscription id");
       return resourceIdIn(`/subscriptions/${subscription}`, values[typeAt] as string, values.slice(typeAt + 1));
+    }
+    case "tenantresourceid": {
+      const [type, ...names] = args().map(text);
+      return resourceIdIn("", type as string, names);
     }
     case "extensionresourceid": {
       const [target, type, ...names] = args().map(text);

@@ -26,7 +26,11 @@ export interface ArmResource extends Json {
   name: string;
   dependsOn?: string[];
   resourceGroup?: string;
+  /** A nested deployment's target subscription. */
+  subscriptionId?: string;
   scope?: string;
+  /** A copy loop: `count` instances, each evaluated with its copyIndex(). */
+  copy?: { name: string; count: unknown; mode?: string; batchSize?: number };
   properties?: Json;
 }
 
@@ -41,6 +45,13 @@ export interface ArmTemplate extends Json {
 
 export const SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
 export const GROUP_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+export const MANAGEMENT_GROUP_SCHEMA = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#";
+
+/** The schema a template deployed at this scope declares. */
+export function schemaFor(scope: Scope): string {
+  if (scope.resourceGroup !== undefined) return GROUP_SCHEMA;
+  return scope.subscriptionId === undefined && scope.managementGroup !== undefined ? MANAGEMENT_GROUP_SCHEMA : SUBSCRIPTION_SCHEMA;
+}
 
 /** One template (the root or a nested one) with where it deploys and the values of its parameters. */
 export interface TemplateInScope {
@@ -63,21 +74,44 @@ function isNestedTemplate(resource: ArmResource): boolean {
 }
 
 /**
+ * Each resource of a template once, or once per instance of its copy loop with that instance's
+ * copyIndex() in the context.
+ */
+export function resourceInstances(
+  entry: Pick<TemplateInScope, "template" | "context">,
+): Array<{ resource: ArmResource; context: EvaluationContext }> {
+  return (entry.template.resources ?? []).flatMap((resource) => {
+    if (resource.copy === undefined) return [{ resource, context: entry.context }];
+    const count = Number(evaluateValue(resource.copy.count, entry.context));
+    if (!Number.isInteger(count) || count < 0)
+      throw new Error(`copy loop ${resource.copy.name}: count ${String(count)} is not a whole number`);
+    return Array.from({ length: count }, (_unused, copyIndex) => ({ resource, context: { ...entry.context, copyIndex } }));
+  });
+}
+
+/**
  * The root template and every nested one, with parameter values: the given ones, else the
  * defaults (evaluated), for the root; what the outer template passes, for a nested one.
  */
 export function templatesInScope(root: ArmTemplate, scope: Scope, given: Record<string, unknown>): TemplateInScope[] {
   const found: TemplateInScope[] = [];
-  const visit = (template: ArmTemplate, path: string, context: EvaluationContext): void => {
-    found.push({ path, template, context });
-    for (const resource of template.resources ?? []) {
+  const visit = (template: ArmTemplate, path: string, outer: EvaluationContext): void => {
+    found.push({ path, template, context: outer });
+    for (const { resource, context } of resourceInstances({ template, context: outer })) {
       if (!isNestedTemplate(resource)) continue;
       const properties = resource.properties as Json;
       const inner = properties.template as ArmTemplate;
       const passed = evaluateValue(properties.parameters ?? {}, context) as Record<string, { value: unknown }>;
-      const group =
-        resource.resourceGroup === undefined ? context.scope.resourceGroup : String(evaluateValue(resource.resourceGroup, context));
-      const innerScope: Scope = { ...context.scope, ...(group === undefined ? {} : { resourceGroup: group }) };
+      const subscriptionId = resource.subscriptionId === undefined ? undefined : String(evaluateValue(resource.subscriptionId, context));
+      // A deployment to another subscription starts at that subscription, not in the outer group.
+      const outerGroup = subscriptionId === undefined ? context.scope.resourceGroup : undefined;
+      const group = resource.resourceGroup === undefined ? outerGroup : String(evaluateValue(resource.resourceGroup, context));
+      const { resourceGroup: _outerGroup, ...outerScope } = context.scope;
+      const innerScope: Scope = {
+        ...outerScope,
+        ...(subscriptionId === undefined ? {} : { subscriptionId }),
+        ...(group === undefined ? {} : { resourceGroup: group }),
+      };
       const innerContext: EvaluationContext = { scope: innerScope, parameters: {}, variables: inner.variables ?? {} };
       for (const [name, declaration] of Object.entries(inner.parameters ?? {})) {
         innerContext.parameters[name] =
@@ -114,8 +148,8 @@ function ownStrings(value: unknown, out: string[] = []): string[] {
 
 export function checkSchemas(scoped: readonly TemplateInScope[]): string[] {
   const problems: string[] = [];
-  for (const { path, template } of scoped) {
-    const expected = path === "root" ? SUBSCRIPTION_SCHEMA : GROUP_SCHEMA;
+  for (const { path, template, context } of scoped) {
+    const expected = schemaFor(context.scope);
     if (template.$schema !== expected) problems.push(`${path}: $schema is ${String(template.$schema)}, expected ${expected}`);
     if (typeof template.contentVersion !== "string" || !/^\d+\.\d+\.\d+\.\d+$/.test(template.contentVersion))
       problems.push(`${path}: contentVersion is ${String(template.contentVersion)}, not n.n.n.n`);
@@ -172,12 +206,14 @@ export function checkParametersAndVariables(scoped: readonly TemplateInScope[]):
 /** The id of each resource a template deploys, as ARM names it. */
 export function resourceIds(entry: TemplateInScope): Map<string, ArmResource> {
   const ids = new Map<string, ArmResource>();
-  for (const resource of entry.template.resources ?? []) {
-    const name = String(evaluateValue(resource.name, entry.context));
-    const group = resource.resourceGroup === undefined ? undefined : String(evaluateValue(resource.resourceGroup, entry.context));
-    const extensionScope = resource.scope === undefined ? undefined : String(evaluateValue(resource.scope, entry.context));
-    const id = templateResourceId(entry.context.scope, resource.type, name, {
+  for (const { resource, context } of resourceInstances(entry)) {
+    const name = String(evaluateValue(resource.name, context));
+    const group = resource.resourceGroup === undefined ? undefined : String(evaluateValue(resource.resourceGroup, context));
+    const subscriptionId = resource.subscriptionId === undefined ? undefined : String(evaluateValue(resource.subscriptionId, context));
+    const extensionScope = resource.scope === undefined ? undefined : String(evaluateValue(resource.scope, context));
+    const id = templateResourceId(context.scope, resource.type, name, {
       ...(group === undefined ? {} : { resourceGroup: group }),
+      ...(subscriptionId === undefined ? {} : { subscriptionId }),
       ...(extensionScope === undefined ? {} : { extensionScope }),
     });
     ids.set(id.toLowerCase(), resource);
@@ -185,16 +221,29 @@ export function resourceIds(entry: TemplateInScope): Map<string, ArmResource> {
   return ids;
 }
 
-/** Every `dependsOn` names a resource of the same template. */
+/**
+ * Every `dependsOn` names a resource of the same template: by its id, or (as ARM also takes) by
+ * its plain name or the name of its copy loop.
+ */
 export function checkDependsOn(scoped: readonly TemplateInScope[]): string[] {
   const problems: string[] = [];
   for (const entry of scoped) {
     const ids = resourceIds(entry);
-    for (const resource of entry.template.resources ?? []) {
+    const instances = resourceInstances(entry);
+    const names = new Set([
+      ...instances.map(({ resource, context }) => String(evaluateValue(resource.name, context)).toLowerCase()),
+      ...instances.flatMap(({ resource }) => (resource.copy === undefined ? [] : [resource.copy.name.toLowerCase()])),
+    ]);
+    for (const { resource, context } of instances) {
       for (const dependency of resource.dependsOn ?? []) {
+        if (!isExpression(dependency)) {
+          if (!names.has(dependency.toLowerCase()))
+            problems.push(`${entry.path}: ${resource.type} ${resource.name} depends on ${dependency}, which this template does not deploy`);
+          continue;
+        }
         let id: string;
         try {
-          id = String(evaluateValue(dependency, entry.context));
+          id = String(evaluateValue(dependency, context));
         } catch (error) {
           problems.push(`${entry.path}: ${resource.type} ${resource.name}: dependsOn ${dependency}: ${(error as Error).message}`);
           continue;
@@ -255,9 +304,9 @@ export function resourcesOfType(
   type: string,
 ): Array<{ entry: TemplateInScope; resource: ArmResource }> {
   return scoped.flatMap((entry) =>
-    (entry.template.resources ?? [])
-      .filter((resource) => resource.type.toLowerCase() === type.toLowerCase())
-      .map((resource) => ({ entry, resource })),
+    resourceInstances(entry)
+      .filter(({ resource }) => resource.type.toLowerCase() === type.toLowerCase())
+      .map(({ resource, context }) => ({ entry: context === entry.context ? entry : { ...entry, context }, resource })),
   );
 }
 
