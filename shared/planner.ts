@@ -4,7 +4,7 @@
  */
 import type { AuditTrail } from "./audit/trail.ts";
 import type { AzureTarget } from "./azure/target.ts";
-import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventory } from "./inventory/gather.ts";
+import { type FactRequestsByKind, type GatherOptions, gatherFacts, gatherInventories, gatherInventory } from "./inventory/gather.ts";
 import { readManagementGroupAncestry } from "./inventory/managementGroups.ts";
 import { listPolicyExemptions } from "./inventory/policyExemptions.ts";
 import { gatherSweepHistory, type SweepHistoryRequest } from "./inventory/sweepHistory.ts";
@@ -47,6 +47,8 @@ export interface PlanOptions extends GatherOptions {
    * own instance id, left out); without it they see no earlier sweep.
    */
   sweepHistory?: { trail: Pick<AuditTrail, "query">; excludeInstance?: string };
+  /** The subscription's resources and groups, already listed (`planAcross` lists every subscription's in one query). */
+  inventory?: Pick<Inventory, "subscriptionId" | "resources" | "resourceGroups">;
 }
 
 export async function plan(
@@ -60,7 +62,7 @@ export async function plan(
   // The inventory carries every property the policies read, not only what the resource types need.
   const projection = projectionOf(pathsRead(set, registry));
   const [gathered, policyExemptions] = await Promise.all([
-    gatherInventory(target, { ...options, projection }),
+    options.inventory ?? gatherInventory(target, { ...options, projection }),
     listPolicyExemptions(target, [...(options.requestCounter ? [options.requestCounter.policy] : []), ...(options.pipelinePolicies ?? [])]),
   ]);
   const inventory: Inventory = {
@@ -171,13 +173,23 @@ export async function planAcross(
         )
       : undefined);
   const planOptions = managementGroups === undefined ? options : { ...options, managementGroups };
+  const failure = (error: unknown): string =>
+    `${(error as { code?: string }).code ?? "Error"}: ${error instanceof Error ? error.message : String(error)}`;
+  // Every subscription's resources in one query across them; a failure of it is every subscription's.
+  let listed: Array<Inventory | Error> | Error;
+  try {
+    listed = targets.length > 1 ? await gatherInventories(targets, { ...options, projection: projectionOf(pathsRead(set, registry)) }) : [];
+  } catch (error) {
+    listed = error instanceof Error ? error : new Error(String(error));
+  }
   const parts = await Promise.all(
-    targets.map(async (target) => {
+    targets.map(async (target, index) => {
+      const inventory = listed instanceof Error ? listed : listed[index];
+      if (inventory instanceof Error) return { target, error: failure(inventory) };
       try {
-        return { target, result: await plan(target, set, now, registry, planOptions) };
+        return { target, result: await plan(target, set, now, registry, inventory ? { ...planOptions, inventory } : planOptions) };
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        return { target, error: `${code ?? "Error"}: ${error instanceof Error ? error.message : String(error)}` };
+        return { target, error: failure(error) };
       }
     }),
   );

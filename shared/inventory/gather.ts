@@ -17,7 +17,16 @@ import { gatherInstanceViews } from "./instanceViews.ts";
 import { listLocks } from "./locks.ts";
 import { gatherMetricFacts } from "./metrics.ts";
 import { ARM_PACER, createArmPacer } from "../azure/armPacer.ts";
-import { graphClientFor, listResourceGroups, listResources } from "./resourceGraph.ts";
+import {
+  CONTAINERS_QUERY,
+  containersBySubscription,
+  graphClientFor,
+  listResourceGroups,
+  listResources,
+  PAGE_SIZE,
+  queryAllRows,
+} from "./resourceGraph.ts";
+import { subscriptionOfId } from "../azure/resourceId.ts";
 import { gatherServerParameters } from "./serverParameters.ts";
 import { gatherVmSizes } from "./vmSizes.ts";
 
@@ -86,6 +95,60 @@ export async function gatherInventory(target: AzureTarget, options: GatherOption
     }),
   ]);
   return { subscriptionId: target.subscriptionId, resources, resourceGroups };
+}
+
+/**
+ * The inventories of several subscriptions from one paged Resource Graph query across them (and
+ * one of their resource groups), not one per subscription: Resource Graph's quota is per user, so
+ * at a hundred subscriptions per-subscription queries would spend it on half-empty pages. Each
+ * subscription's part, or why it has none: one Resource Graph does not show is an `Error`, the
+ * others are planned. A subscription list longer than a page goes in batches of a page.
+ */
+export async function gatherInventories(targets: readonly AzureTarget[], options: GatherOptions = {}): Promise<Array<Inventory | Error>> {
+  const first = targets[0];
+  if (first === undefined) return [];
+  if (targets.length === 1) return [await gatherInventory(first, options)];
+  const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const client = await graphClientFor(first, policiesOf(options));
+  const ids = targets.map((target) => target.subscriptionId);
+  const resources: InventoryResource[] = [];
+  const containerRows: Array<Record<string, unknown>> = [];
+  for (let start = 0; start < ids.length; start += PAGE_SIZE) {
+    const batch = ids.slice(start, start + PAGE_SIZE);
+    const [listed, rows] = await Promise.all([
+      listResources(client, batch, {
+        limiter,
+        ...(options.projection ? { projection: options.projection } : {}),
+        onPage: ({ rows, totalRecords }) => options.onProgress?.({ stage: "resources", done: rows, total: totalRecords }),
+      }),
+      queryAllRows(client, batch, CONTAINERS_QUERY, {
+        limiter,
+        onPage: (rows, totalRecords) => options.onProgress?.({ stage: "resource-groups", done: rows, total: totalRecords }),
+      }),
+    ]);
+    resources.push(...listed);
+    containerRows.push(...rows);
+  }
+  const containers = containersBySubscription(containerRows);
+  const bySubscription = new Map<string, InventoryResource[]>();
+  for (const resource of resources) {
+    const key = (subscriptionOfId(resource.id) ?? "").toLowerCase();
+    const list = bySubscription.get(key);
+    if (list) list.push(resource);
+    else bySubscription.set(key, [resource]);
+  }
+  return targets.map((target) => {
+    const key = target.subscriptionId.toLowerCase();
+    const part = containers.get(key);
+    if (!part?.visible)
+      return Object.assign(
+        new Error(
+          `Resource Graph shows nothing of subscription ${target.subscriptionId}: Governor's roles are not assigned there (or not yet in effect)`,
+        ),
+        { code: "SubscriptionNotVisible" },
+      );
+    return { subscriptionId: target.subscriptionId, resources: bySubscription.get(key) ?? [], resourceGroups: part.resourceGroups };
+  });
 }
 
 /** The metric requests of every kind, each kind's resources asked once per metric and window. */

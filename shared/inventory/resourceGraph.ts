@@ -42,6 +42,18 @@ export const RESOURCE_GROUPS_QUERY = [
   "| order by id asc",
 ].join("\n");
 
+/**
+ * The resource groups of several subscriptions and the subscriptions' own rows, in one query: a
+ * subscription without its row is one Resource Graph does not show Governor (its roles are not
+ * assigned there), which Resource Graph leaves out rather than refuses.
+ */
+export const CONTAINERS_QUERY = [
+  "ResourceContainers",
+  "| where type =~ 'microsoft.resources/subscriptions/resourcegroups' or type =~ 'microsoft.resources/subscriptions'",
+  "| project id, name, type, location, tags, managedBy, subscriptionId",
+  "| order by id asc",
+].join("\n");
+
 export interface PageProgress {
   query: "resources" | "resource-groups";
   /** Rows read so far, and how many the query has in all. */
@@ -128,10 +140,10 @@ export async function graphClientFor(target: AzureTarget, policies: readonly Pip
   return client;
 }
 
-/** Every row of a query over the target's subscription, following `$skipToken` to the end. */
+/** Every row of a query over the subscription (or subscriptions, at most a page of them), following `$skipToken` to the end. */
 export async function queryAllRows(
   client: ResourceGraphClient,
-  subscriptionId: string,
+  subscriptions: string | readonly string[],
   query: string,
   options: { limiter?: Limiter; onPage?: (rows: number, totalRecords: number) => void } = {},
 ): Promise<Row[]> {
@@ -142,7 +154,7 @@ export async function queryAllRows(
     const token = skipToken;
     const page = await run(() =>
       client.resources({
-        subscriptions: [subscriptionId],
+        subscriptions: typeof subscriptions === "string" ? [subscriptions] : [...subscriptions],
         query,
         options: { top: PAGE_SIZE, resultFormat: "objectArray", ...(token === undefined ? {} : { skipToken: token }) },
       }),
@@ -160,7 +172,7 @@ export async function queryAllRows(
 
 export async function listResources(
   client: ResourceGraphClient,
-  subscriptionId: string,
+  subscriptionId: string | readonly string[],
   options: ResourceGraphOptions & { projection?: Projection } = {},
 ): Promise<InventoryResource[]> {
   const projection = options.projection ?? DESCRIBED_PROJECTION;
@@ -182,16 +194,39 @@ export async function listResourceGroups(
     onPage: (rows, totalRecords) => options.onPage?.({ query: "resource-groups", rows, totalRecords }),
   });
   const groups: Record<string, InventoryResourceGroup> = {};
-  for (const row of rows) {
-    const name = text(row.name);
-    const managedBy = text(row.managedBy);
-    groups[name.toLowerCase()] = {
-      id: text(row.id),
-      name,
-      location: text(row.location),
-      tags: stringTags(row.tags),
-      ...(managedBy === "" ? {} : { managedBy }),
-    };
-  }
+  for (const row of rows) addGroup(groups, row);
   return groups;
+}
+
+function addGroup(groups: Record<string, InventoryResourceGroup>, row: Row): void {
+  const name = text(row.name);
+  const managedBy = text(row.managedBy);
+  groups[name.toLowerCase()] = {
+    id: text(row.id),
+    name,
+    location: text(row.location),
+    tags: stringTags(row.tags),
+    ...(managedBy === "" ? {} : { managedBy }),
+  };
+}
+
+/** One subscription's part of a gathering across several. */
+export interface ScopedContainers {
+  /** Whether Resource Graph showed the subscription's own row. */
+  visible: boolean;
+  resourceGroups: Record<string, InventoryResourceGroup>;
+}
+
+/** `CONTAINERS_QUERY`'s rows split by subscription (lower-case id): each one's groups, and whether it was seen. */
+export function containersBySubscription(rows: readonly Row[]): Map<string, ScopedContainers> {
+  const bySubscription = new Map<string, ScopedContainers>();
+  for (const row of rows) {
+    const subscription = text(row.subscriptionId).toLowerCase();
+    if (subscription === "") continue;
+    let part = bySubscription.get(subscription);
+    if (!part) bySubscription.set(subscription, (part = { visible: false, resourceGroups: {} }));
+    if (text(row.type).toLowerCase() === "microsoft.resources/subscriptions") part.visible = true;
+    else addGroup(part.resourceGroups, row);
+  }
+  return bySubscription;
 }

@@ -211,8 +211,10 @@ async function evaluationContext(
  * enrolment) of one worker. A sweep tags many resources of few groups at once; the group's tags
  * are read again at most this long after they were last read, which is still a read made after
  * the plan and the approval, not the plan's. Disruptive and destructive changes never share it.
+ * A minute: at ARM's read refill (25 a second) a group read every 15 s was a tenth of a large
+ * sweep's reads, for tags that change far less often than that.
  */
-export const RESOURCE_GROUP_TTL_MS = 15_000;
+export const RESOURCE_GROUP_TTL_MS = 60_000;
 
 const groups = new Map<string, { at: number; value: Promise<InventoryResourceGroup | undefined> }>();
 

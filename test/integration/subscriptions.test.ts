@@ -8,6 +8,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleEstates } from "../../emulator/estate/sample.ts";
 import { type LocalApp, startLocalApp } from "../../local/localApp.ts";
@@ -16,6 +17,11 @@ import type { SweepInput, SweepResult } from "../../orchestrations/sweep.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
 import { triageDelivery } from "../../shared/triggers/resourceEvents.ts";
 import { loadConfig } from "../../shared/config.ts";
+import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
+import { emulatorTarget } from "../../shared/azure/target.ts";
+import { planAcross } from "../../shared/planner.ts";
+import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { loadPolicyFile } from "../../shared/policy/loader.ts";
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const sample = sampleEstates(3);
@@ -104,4 +110,42 @@ describe("one deployment, several subscriptions", () => {
       { eventId: "event-vm-new-03", reason: expect.stringContaining("is not in a governed subscription") as string },
     ]);
   });
+
+  it("lists every governed subscription's resources in one Resource Graph query, and a subscription it cannot see is named, the others planned", async () => {
+    const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
+    const unseen = "0e0e0e0e-0000-4000-8000-00000000dead";
+    const ids = [sample.subscriptionId, second, unseen];
+    // What each Resource Graph request asked, as it left Governor.
+    const asked: Array<{ subscriptions?: string[]; query: string }> = [];
+    const recorder: PipelinePolicy = {
+      name: "recordGraphQueries",
+      sendRequest: (request, next) => {
+        if (/microsoft\.resourcegraph\/resources/i.test(request.url) && typeof request.body === "string")
+          asked.push(JSON.parse(request.body) as { subscriptions?: string[]; query: string });
+        return next(request);
+      },
+    };
+    const result = await planAcross(
+      ids.map((id) => emulatorTarget(app.emulator, id)),
+      set,
+      app.clock.now(),
+      builtinRegistry(),
+      { pipelinePolicies: [recorder] },
+    );
+    // The inventory is two queries across the three subscriptions (resources; groups with the subscriptions' own rows), not two per subscription.
+    const inventoryQueries = asked.filter((request) => /^(Resources\n\| project id|ResourceContainers\n)/.test(request.query));
+    expect(inventoryQueries.map((request) => request.subscriptions)).toEqual([ids, ids]);
+    expect(result.subscriptions.map((part) => [part.subscriptionId, part.resources > 0, part.error?.split(":")[0]])).toEqual([
+      [sample.subscriptionId, true, undefined],
+      [second, true, undefined],
+      [unseen, false, "SubscriptionNotVisible"],
+    ]);
+    // Each inventory holds its own subscription's resources and groups only.
+    for (const inventory of result.inventories) {
+      const own = `/subscriptions/${inventory.subscriptionId.toLowerCase()}/`;
+      expect(inventory.resources.every((resource) => resource.id.toLowerCase().startsWith(own))).toBe(true);
+      expect(Object.values(inventory.resourceGroups).every((group) => group.id.toLowerCase().startsWith(own))).toBe(true);
+    }
+    expect(result.evaluation.findings.some((finding) => finding.resourceId.toLowerCase().includes(second.toLowerCase()))).toBe(true);
+  }, 60_000);
 });
