@@ -131,6 +131,14 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
       const byRoute: Record<string, number> = {};
       for (const entry of entries) byRoute[`${entry.method} ${entry.route}`] = (byRoute[`${entry.method} ${entry.route}`] ?? 0) + 1;
       console.error(JSON.stringify(Object.fromEntries(Object.entries(byRoute).sort(([, a], [, b]) => b - a))));
+      // Writes and reads per 10 s of the write period: where the pace falls short of the limit.
+      const timeline: Record<string, { writes: number; reads: number }> = {};
+      for (const entry of entries) {
+        const slot = String(Math.floor((entry.atMs - firstWrite) / 10_000) * 10);
+        const kind = writeEntries.includes(entry) ? "writes" : "reads";
+        (timeline[slot] ??= { writes: 0, reads: 0 })[kind] += 1;
+      }
+      console.error(JSON.stringify(timeline));
     }
   } finally {
     await app.close();

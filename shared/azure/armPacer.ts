@@ -3,9 +3,11 @@
  * carries `x-ms-ratelimit-remaining-subscription-reads`, `-writes` or `-deletes`; once the
  * bucket of a kind falls to its reserve, the next requests of that kind leave one at a time at
  * ARM's refill rate instead of draining it into 429s (each one more request, and a `Retry-After`
- * of at least a second). A 429 holds its kind until its `Retry-After` has passed, so the requests
- * in flight beside it do not each collect one too. A response that reports more again, once the
- * bucket has refilled, lifts the pacing.
+ * of at least a second). A 429 that reports the bucket empty holds its kind until its
+ * `Retry-After` has passed, so the requests in flight beside it do not each collect one too; a 429
+ * without the bucket's header (a resource provider's own throttle) holds only its own request,
+ * which the SDK retries. A response that reports more again, once the bucket has refilled, lifts
+ * the pacing.
  *
  * Resource Graph queries and batch metrics are POSTs with quotas of their own: never paced here.
  */
@@ -85,8 +87,9 @@ export function createArmPacer(options: ArmPacerOptions = {}): PipelinePolicy {
       const response = await next(request);
       const reported = Number(response.headers.get(REMAINING_HEADER[kind]) ?? Number.NaN);
       if (Number.isFinite(reported)) bucket.remaining = reported;
-      if (response.status === 429) {
-        bucket.remaining = 0;
+      // A 429 that reports the subscription's bucket empty holds the kind; one without it is a
+      // narrower throttle (a resource provider's, one operation's): that request alone waits.
+      if (response.status === 429 && Number.isFinite(reported) && reported <= reserve) {
         const wait = retryAfterMs(response.headers);
         if (wait !== undefined) bucket.heldUntil = Math.max(bucket.heldUntil, Date.now() + wait);
       }

@@ -118,10 +118,10 @@ describe("the ARM pacer on writes and deletes", () => {
     expect(arm.sentAt).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
 
-  it("holds a kind after a 429 until its Retry-After has passed, so the requests beside it are not throttled too", async () => {
+  it("holds a kind after a 429 that reports the bucket empty, until its Retry-After has passed, so the requests beside it are not throttled too", async () => {
     const pacer = createArmPacer({ reserve: 10 });
     const arm = armAnswering(
-      () => 100,
+      (sent) => (sent === 1 ? 0 : 100),
       (sent) => (sent === 1 ? 2 : undefined),
     );
     const first = await pacer.sendRequest(patch(), arm.next);
@@ -131,6 +131,17 @@ describe("the ARM pacer on writes and deletes", () => {
     await after;
     // The write waited the 2 s ARM asked for; the read, of another bucket, did not.
     expect(arm.sentAt).toEqual([0, 0, 2000]);
+  });
+
+  it("holds nobody else after a 429 without the bucket's header: a resource provider's throttle is that request's", async () => {
+    const pacer = createArmPacer({ reserve: 10 });
+    const arm = armAnswering(
+      () => undefined,
+      (sent) => (sent === 1 ? 2 : undefined),
+    );
+    expect((await pacer.sendRequest(patch(), arm.next)).status).toBe(429);
+    await Promise.all([pacer.sendRequest(patch(), arm.next), pacer.sendRequest(patch(), arm.next)]);
+    expect(arm.sentAt).toEqual([0, 0, 0]);
   });
 
   it("paces only the kinds it is given", async () => {
