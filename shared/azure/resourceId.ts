@@ -61,6 +61,9 @@ export function subscriptionOfId(id: string): string | undefined {
   return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1];
 }
 
+/** The subscription an id names, lower-cased for grouping and comparing (ARM compares ids without case); `undefined` for none. */
+export const subscriptionKeyOf = (id: string | undefined): string | undefined => (id ? subscriptionOfId(id)?.toLowerCase() : undefined);
+
 /** The parts of the id of a resource in a resource group; anything else (a group, a subscription, a half id) is refused. */
 /** The id's parts, or `undefined` for what is no ARM id (an imported VHD's URL, an empty string). */
 export function armIdOrUndefined(id: string): ParsedArmId | undefined {

@@ -31,8 +31,8 @@ import {
   lastDrills,
   pendingApprovals,
   type SavingsSummarySource,
-  subscriptionOf,
 } from "./digest.ts";
+import { subscriptionKeyOf } from "../azure/resourceId.ts";
 import type { Line, Notification } from "./message.ts";
 import type { NotificationStore } from "./store.ts";
 
@@ -166,7 +166,7 @@ async function sendDigest(
     failedChanges: outcomes
       .filter((record) => record.outcome === "failed")
       .map((record) => {
-        const subscriptionId = subscriptionOf(record.resourceId);
+        const subscriptionId = subscriptionKeyOf(record.resourceId);
         return {
           policy: record.policy ?? "",
           resource: resourceNameOf(record.resourceId ?? ""),

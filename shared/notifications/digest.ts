@@ -16,7 +16,7 @@
  */
 import { saves } from "../actions/index.ts";
 import { remediationOfApproval } from "../../orchestrations/names.ts";
-import { resourceNameOf, subscriptionOfId } from "../azure/resourceId.ts";
+import { resourceNameOf, subscriptionKeyOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import { changeText, type ComplianceToday, complianceToday } from "../azurePolicy/complianceChanges.ts";
 import type { ComplianceReading } from "../azurePolicy/complianceHistory.ts";
@@ -122,14 +122,11 @@ export function findingsAsOf(records: readonly AuditRecord[], at: Date): Map<str
   return findings;
 }
 
-/** The subscription a resource id names, lower case (ARM compares ids case-insensitively). */
-export const subscriptionOf = (resourceId: string | undefined): string | undefined => subscriptionOfId(resourceId ?? "")?.toLowerCase();
-
 function countBy(records: Iterable<AuditRecord>, bySubscription: boolean): FindingCount[] {
   const counts = new Map<string, FindingCount>();
   for (const record of records) {
     const verdict = record.verdict ?? "audit";
-    const subscriptionId = bySubscription ? subscriptionOf(record.resourceId) : undefined;
+    const subscriptionId = bySubscription ? subscriptionKeyOf(record.resourceId) : undefined;
     const id = `${record.policy}|${verdict}|${subscriptionId ?? ""}`;
     const entry = counts.get(id) ?? { policy: record.policy ?? "", verdict, ...(subscriptionId ? { subscriptionId } : {}), count: 0 };
     entry.count += 1;
@@ -227,7 +224,7 @@ export function pendingApprovals(
     if (details.expiresAt !== undefined && Date.parse(details.expiresAt) <= at.getTime()) continue;
     const resources = Array.isArray(details.resources) ? details.resources : [];
     const subscriptions = [
-      ...new Set(resources.flatMap((resource) => subscriptionOf(typeof resource === "string" ? resource : undefined) ?? [])),
+      ...new Set(resources.flatMap((resource) => subscriptionKeyOf(typeof resource === "string" ? resource : undefined) ?? [])),
     ].sort();
     pending.push({
       instanceId: workflow,

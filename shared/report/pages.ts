@@ -11,7 +11,7 @@ import { estimatedBetween, type LedgerRow } from "../savings/rows.ts";
 import { svgChart } from "./charts.ts";
 import { escapeHtml, figure, type LinkTo, page, type PageFile, PAGES, table } from "./layout.ts";
 import type { AzurePolicyModel, ReportModel } from "./model.ts";
-import { subscriptionKeyOf } from "./subscriptions.ts";
+import { subscriptionKeyOf } from "../azure/resourceId.ts";
 
 const WIDE = { width: 1000, height: 320 };
 const DAY_MS = 86_400_000;

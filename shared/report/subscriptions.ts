@@ -5,7 +5,7 @@
  * resource id (sweep marks, deliveries, approval decisions) belong to no subscription and are
  * left out here; the report's totals still count them.
  */
-import { subscriptionOfId } from "../azure/resourceId.ts";
+import { subscriptionKeyOf, subscriptionOfId } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import { type LedgerRow, monthToDateOf, type MonthToDate } from "../savings/rows.ts";
 import type { OpenFinding } from "./model.ts";
@@ -26,9 +26,6 @@ export interface SubscriptionFigures {
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
-/** The subscription a resource id names, lower-cased for grouping (ARM compares ids case-insensitively); `undefined` for what names none. */
-export const subscriptionKeyOf = (resourceId: string | undefined): string | undefined =>
-  resourceId ? subscriptionOfId(resourceId)?.toLowerCase() : undefined;
 
 /** Every subscription the records and rows name, in id order, each with its figures; one entry (or none) for a deployment that governs one. */
 export function subscriptionFigures(
