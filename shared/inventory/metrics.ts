@@ -264,6 +264,54 @@ export function coarsenPoints(points: readonly MetricValue[], fineMs: number, gr
     });
 }
 
+/**
+ * What `aggregatePoints(coarsenPoints(points, fineMs, grainMs), aggregation, window, grainMs)`
+ * gives, in one pass over the points without a coarse point per bucket: a week of half-hours of
+ * three metrics for 50 VMs is read in every batch. Points out of time order (which Azure does not
+ * send) are read the long way, so the answer is the same whatever the input.
+ */
+export function windowValues(
+  points: readonly MetricValue[],
+  aggregation: MetricAggregation,
+  window: MetricWindow,
+  fineMs: number,
+  grainMs: number,
+): number[] {
+  if (grainMs <= fineMs || points.length === 0) return aggregatePoints(points, aggregation, window, grainMs);
+  const field = POINT_FIELD[aggregation];
+  const first = msOf((points[0] as MetricValue).timeStamp);
+  const values: number[] = [];
+  let index = Number.NEGATIVE_INFINITY;
+  let combined = 0;
+  let count = 0;
+  // The coarse bucket just read: its value counts when most of it lies inside the window.
+  const flush = (): void => {
+    if (count === 0) return;
+    const stamp = first + index * grainMs;
+    const middle = (stamp + Math.min(stamp + grainMs, window.endMs)) / 2;
+    if (middle >= window.startMs && middle < window.endMs) values.push(field === "average" ? combined / count : combined);
+  };
+  for (const point of points) {
+    const at = Math.floor((msOf(point.timeStamp) - first) / grainMs);
+    if (at < index) return aggregatePoints(coarsenPoints(points, fineMs, grainMs), aggregation, window, grainMs);
+    if (at !== index) {
+      flush();
+      index = at;
+      count = 0;
+      combined = 0;
+    }
+    const value = point[field];
+    if (typeof value !== "number" || !Number.isFinite(value)) continue;
+    if (count === 0) combined = field === "average" || field === "total" ? 0 + value : value;
+    else if (field === "maximum") combined = Math.max(combined, value);
+    else if (field === "minimum") combined = Math.min(combined, value);
+    else combined += value;
+    count += 1;
+  }
+  flush();
+  return values;
+}
+
 export function metricFact(
   values: readonly number[],
   aggregation: MetricAggregation,
@@ -363,7 +411,7 @@ export async function gatherMetricFacts(
           const window = { startMs: now.getTime() - request.windowMs, endMs: now.getTime() };
           const answered = grainMs(result.granularity) ?? batch.grainMs;
           const grain = Math.max(answered, grainOf(request));
-          const values = aggregatePoints(coarsenPoints(points, answered, grain), request.aggregation, window, grain);
+          const values = windowValues(points, request.aggregation, window, answered, grain);
           entry[metricKey(request)] = metricFact(values, request.aggregation, request.windowMs, grainOf(request));
         }
       }
