@@ -337,7 +337,8 @@ export function metricFact(
     case "p95-of-max":
     case "p95-of-average": {
       // Nearest rank: the smallest bucket's value that at least 95 % of the buckets do not exceed.
-      const sorted = [...values].sort((a, b) => a - b);
+      // A typed array sorts numerically without a comparator call (and a boxed number) per comparison.
+      const sorted = Float64Array.from(values).sort();
       value = sorted[Math.ceil(0.95 * sorted.length) - 1] as number;
       break;
     }
