@@ -67,7 +67,10 @@ export interface MetricBatch {
 }
 
 export interface MetricsOptions {
-  /** Shared with the other readers of one gathering, so in-flight requests stay bounded. */
+  /**
+   * Bounds the batches in flight. gatherFacts gives the metrics one of their own: a limiter shared
+   * with the paced ARM reads would hold them behind every one of those.
+   */
   limiter?: Limiter;
   /** Added to each client's pipeline once per attempt (request counting). */
   policies?: readonly PipelinePolicy[];
