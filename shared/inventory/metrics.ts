@@ -380,7 +380,7 @@ const HTTP_CLIENT = createDefaultHttpClient();
  * and the gathering's policies), its answer read as parsed JSON: the SDK's `queryResources` copies
  * every bucket into an object of its own with a Date, 50,400 of them for a week of half-hours of
  * three metrics for 50 VMs, which with the parse outlive the young generation (at 10,000
- * resources that copy was a quarter of the planner's allocations, 90 MB of its peak RSS).
+ * resources that copy was a quarter of the planner's allocations, about 80 MB of its peak RSS).
  */
 async function queryBatch(client: MetricsClient, endpoint: string, batch: MetricBatch, now: Date): Promise<BatchResourceAnswer[]> {
   const subscriptionId = subscriptionOfId(batch.metricIds[0] ?? "") ?? "";
