@@ -3,7 +3,7 @@
  * names, units and primary aggregations, and how each is derived from the resource's load.
  */
 import type { WorkloadProfile } from "../store.ts";
-import { cpuPercent, metricNoise, unit } from "./workloads.ts";
+import { cpuPercent, metricNoise, saltOf, unit } from "./workloads.ts";
 
 export type Aggregation = "average" | "minimum" | "maximum" | "total" | "count";
 
@@ -85,8 +85,18 @@ function cpu(context: SampleContext, tMs: number): number {
 }
 const load = (context: SampleContext, tMs: number): number => cpu(context, tMs) / 100;
 
+/** Each derived metric's noise salt, hashed once. */
+const SALT_AKS_MEMORY = saltOf("aks-memory");
+const SALT_MEMORY = saltOf("memory");
+const SALT_NETWORK_IN = saltOf("network-in");
+const SALT_NETWORK_OUT = saltOf("network-out");
+const SALT_PG_CONNECTIONS = saltOf("pg-connections");
+const SALT_PG_MEMORY = saltOf("pg-memory");
+const SALT_REDIS_READ = saltOf("redis-read");
+const SALT_REDIS_WRITE = saltOf("redis-write");
+
 /** Bytes per minute on the wire: a floor of chatter plus traffic that follows the load. */
-function networkBytes(context: SampleContext, tMs: number, salt: string, floor: number, scale: number): number {
+function networkBytes(context: SampleContext, tMs: number, salt: number, floor: number, scale: number): number {
   const noise = metricNoise(context.seed, salt, tMs);
   return Math.round(floor * (1 + 0.3 * noise) + scale * load(context, tMs) ** 1.2 * (1 + 0.2 * noise));
 }
@@ -108,7 +118,7 @@ const VM: MetricNamespace = {
       unit: "Bytes",
       description: "The number of bytes received on all network interfaces by the Virtual Machine(s) (Incoming Traffic)",
       primaryAggregation: "total",
-      sample: (context, tMs) => networkBytes(context, tMs, "network-in", 60_000, 45_000_000),
+      sample: (context, tMs) => networkBytes(context, tMs, SALT_NETWORK_IN, 60_000, 45_000_000),
     },
     {
       name: "Network Out Total",
@@ -116,7 +126,7 @@ const VM: MetricNamespace = {
       unit: "Bytes",
       description: "The number of bytes out on all network interfaces by the Virtual Machine(s) (Outgoing Traffic)",
       primaryAggregation: "total",
-      sample: (context, tMs) => networkBytes(context, tMs, "network-out", 30_000, 30_000_000),
+      sample: (context, tMs) => networkBytes(context, tMs, SALT_NETWORK_OUT, 30_000, 30_000_000),
     },
     {
       name: "Available Memory Bytes",
@@ -126,7 +136,7 @@ const VM: MetricNamespace = {
         "Amount of physical memory, in bytes, immediately available for allocation to a process or for system use in the Virtual Machine",
       primaryAggregation: "average",
       sample: (context, tMs) => {
-        const used = 0.22 + 0.5 * load(context, tMs) + 0.03 * metricNoise(context.seed, "memory", tMs);
+        const used = 0.22 + 0.5 * load(context, tMs) + 0.03 * metricNoise(context.seed, SALT_MEMORY, tMs);
         return Math.round(context.memoryBytes * Math.min(0.95, Math.max(0.03, 1 - used)));
       },
     },
@@ -150,7 +160,7 @@ const AKS: MetricNamespace = {
       unit: "Percent",
       description: "Container working set memory used in percent",
       primaryAggregation: "average",
-      sample: (context, tMs) => round(28 + 45 * load(context, tMs) + 2 * metricNoise(context.seed, "aks-memory", tMs), 2),
+      sample: (context, tMs) => round(28 + 45 * load(context, tMs) + 2 * metricNoise(context.seed, SALT_AKS_MEMORY, tMs), 2),
     },
   ],
 };
@@ -172,7 +182,7 @@ const POSTGRES: MetricNamespace = {
       unit: "Percent",
       description: "Percent of memory in use",
       primaryAggregation: "average",
-      sample: (context, tMs) => round(25 + 50 * load(context, tMs) + 2 * metricNoise(context.seed, "pg-memory", tMs), 2),
+      sample: (context, tMs) => round(25 + 50 * load(context, tMs) + 2 * metricNoise(context.seed, SALT_PG_MEMORY, tMs), 2),
     },
     {
       name: "active_connections",
@@ -182,7 +192,7 @@ const POSTGRES: MetricNamespace = {
       primaryAggregation: "average",
       // Odoo workers and cron keep a few connections open even when nobody works.
       sample: (context, tMs) =>
-        Math.max(1, Math.round(4 + 110 * load(context, tMs) + 3 * metricNoise(context.seed, "pg-connections", tMs))),
+        Math.max(1, Math.round(4 + 110 * load(context, tMs) + 3 * metricNoise(context.seed, SALT_PG_CONNECTIONS, tMs))),
     },
   ],
 };
@@ -199,7 +209,7 @@ const REDIS: MetricNamespace = {
       description: "The amount of data written to the cache in bytes per second. For more details, see https://aka.ms/redis/metrics.",
       primaryAggregation: "maximum",
       dimension: REDIS_SHARDS,
-      sample: (context, tMs) => round(1500 + 60_000 * load(context, tMs) * (1 + 0.2 * metricNoise(context.seed, "redis-write", tMs)), 2),
+      sample: (context, tMs) => round(1500 + 60_000 * load(context, tMs) * (1 + 0.2 * metricNoise(context.seed, SALT_REDIS_WRITE, tMs)), 2),
     },
     {
       name: "cacheRead",
@@ -208,7 +218,7 @@ const REDIS: MetricNamespace = {
       description: "The amount of data read from the cache in bytes per second. For more details, see https://aka.ms/redis/metrics.",
       primaryAggregation: "maximum",
       dimension: REDIS_SHARDS,
-      sample: (context, tMs) => round(4000 + 180_000 * load(context, tMs) * (1 + 0.2 * metricNoise(context.seed, "redis-read", tMs)), 2),
+      sample: (context, tMs) => round(4000 + 180_000 * load(context, tMs) * (1 + 0.2 * metricNoise(context.seed, SALT_REDIS_READ, tMs)), 2),
     },
   ],
 };

@@ -36,15 +36,25 @@ function minuteNoise(seed: number, tMs: number): number {
   return unit(seed, Math.floor(tMs / MINUTE_MS)) * 2 - 1;
 }
 
+/** The last resource's hourly knots: a week of minutes reads each knot sixty times over. */
+let knotSeed: number | undefined;
+let knotIndex = Number.NaN;
+let knotFrom = 0;
+let knotTo = 0;
+
 /** Noise in [-1, 1] that drifts smoothly over hours (interpolated between hourly knots). */
 function hourlyDrift(seed: number, tMs: number): number {
   const hours = tMs / HOUR_MS;
   const knot = Math.floor(hours);
   const f = hours - knot;
-  const a = unit(seed ^ 0x5bd1e995, knot) * 2 - 1;
-  const b = unit(seed ^ 0x5bd1e995, knot + 1) * 2 - 1;
+  if (seed !== knotSeed || knot !== knotIndex) {
+    knotSeed = seed;
+    knotIndex = knot;
+    knotFrom = unit(seed ^ 0x5bd1e995, knot) * 2 - 1;
+    knotTo = unit(seed ^ 0x5bd1e995, knot + 1) * 2 - 1;
+  }
   const s = f * f * (3 - 2 * f);
-  return a + (b - a) * s;
+  return knotFrom + (knotTo - knotFrom) * s;
 }
 
 /** Last Sunday of a month at 01:00 UTC: when EU summer time starts (March) and ends (October). */
@@ -90,23 +100,40 @@ export function centralEuropeOffsetMs(tMs: number): number {
   return tMs >= year.summerFrom && tMs < year.summerUntil ? 2 * HOUR_MS : HOUR_MS;
 }
 
-/**
- * Local wall-clock in Central Europe (Amsterdam, Berlin, Paris): weekday 0 = Sunday, fractional
- * hour to the minute. By arithmetic on the instant (1970-01-01 was a Thursday): the metrics
- * generator asks for every minute of weeks of data.
- */
-export function centralEuropeTime(tMs: number): { weekday: number; hour: number } {
+/** Minutes since local midnight in Central Europe, and the local day number since 1970-01-01 (a Thursday). */
+function centralEuropeMinutes(tMs: number): { days: number; minutes: number } {
   const local = tMs + centralEuropeOffsetMs(tMs);
   const days = Math.floor(local / DAY_MS);
-  const minutes = Math.floor((local - days * DAY_MS) / MINUTE_MS);
-  return { weekday: (((days + 4) % 7) + 7) % 7, hour: Math.floor(minutes / 60) + (minutes % 60) / 60 };
+  return { days, minutes: Math.floor((local - days * DAY_MS) / MINUTE_MS) };
 }
+
+const weekdayOf = (days: number): number => (((days + 4) % 7) + 7) % 7;
+const hourOf = (minutes: number): number => Math.floor(minutes / 60) + (minutes % 60) / 60;
+
+/**
+ * Local wall-clock in Central Europe (Amsterdam, Berlin, Paris): weekday 0 = Sunday, fractional
+ * hour to the minute. By arithmetic on the instant: the metrics generator asks for every minute
+ * of weeks of data.
+ */
+export function centralEuropeTime(tMs: number): { weekday: number; hour: number } {
+  const { days, minutes } = centralEuropeMinutes(tMs);
+  return { weekday: weekdayOf(days), hour: hourOf(minutes) };
+}
+
+const inWorkingHours = (weekday: number, hour: number): boolean => weekday >= 1 && weekday <= 5 && hour >= 8 && hour < 18;
 
 /** Whether Central Europe is in working hours: Monday to Friday, 08:00 to 18:00. */
 export function isEuropeanBusinessHours(tMs: number): boolean {
   const { weekday, hour } = centralEuropeTime(tMs);
-  return weekday >= 1 && weekday <= 5 && hour >= 8 && hour < 18;
+  return inWorkingHours(weekday, hour);
 }
+
+/** The daily swing by minute of the local day, computed once: the same sine for every resource and day. */
+const DAILY_BY_MINUTE = Float64Array.from({ length: 24 * 60 }, (_, minute) => Math.sin(((hourOf(minute) - 8) / 24) * 2 * Math.PI));
+
+/** The last resource's place in its band, read once per resource rather than per minute. */
+let biasSeed: number | undefined;
+let biasValue = 0;
 
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
 
@@ -120,9 +147,14 @@ export function cpuPercent(profile: WorkloadProfile, seed: number, tMs: number):
   const noise = minuteNoise(seed, tMs);
   const drift = hourlyDrift(seed, tMs);
   // Each resource sits a little higher or lower in its band.
-  const bias = unit(seed, -1) * 2 - 1;
-  const { hour } = centralEuropeTime(tMs);
-  const daily = Math.sin(((hour - 8) / 24) * 2 * Math.PI);
+  if (seed !== biasSeed) {
+    biasSeed = seed;
+    biasValue = unit(seed, -1) * 2 - 1;
+  }
+  const bias = biasValue;
+  const { days, minutes } = centralEuropeMinutes(tMs);
+  const hour = hourOf(minutes);
+  const daily = DAILY_BY_MINUTE[minutes] as number;
   switch (profile) {
     case "idle":
       return clamp(1.5 + 0.4 * bias + 0.4 * drift + 0.4 * noise, 0.5, 2.9);
@@ -133,7 +165,7 @@ export function cpuPercent(profile: WorkloadProfile, seed: number, tMs: number):
     case "busy":
       return clamp(75 + 4 * bias + 4 * daily + 3 * drift + 3 * noise, 60, 90);
     case "business-hours":
-      if (isEuropeanBusinessHours(tMs)) {
+      if (inWorkingHours(weekdayOf(days), hour)) {
         // A dip over lunch, as order desks and warehouses take their break.
         const lunch = hour >= 12 && hour < 13 ? -10 : 0;
         return clamp(60 + 5 * bias + lunch + 8 * drift + 5 * noise, 35, 85);
@@ -145,15 +177,10 @@ export function cpuPercent(profile: WorkloadProfile, seed: number, tMs: number):
   }
 }
 
-/** Extra noise in [-1, 1] for a derived metric (network, memory, connections), independent of CPU's. */
-export function metricNoise(seed: number, salt: string, tMs: number): number {
-  let hashed = saltHashes.get(salt);
-  if (hashed === undefined) {
-    hashed = hashString(salt);
-    saltHashes.set(salt, hashed);
-  }
-  return minuteNoise(seed ^ hashed, tMs);
-}
+/** A derived metric's salt (its name), hashed once where the metric is defined. */
+export const saltOf = (salt: string): number => hashString(salt);
 
-/** The salts are a handful of metric names, each hashed once. */
-const saltHashes = new Map<string, number>();
+/** Extra noise in [-1, 1] for a derived metric (network, memory, connections), independent of CPU's. */
+export function metricNoise(seed: number, salt: number, tMs: number): number {
+  return minuteNoise(seed ^ salt, tMs);
+}

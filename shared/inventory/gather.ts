@@ -244,7 +244,9 @@ export async function gatherFacts(
     metricRequests.length === 0
       ? Promise.resolve({})
       : gatherMetricFacts(target, inventory.resources, metricRequests, now, {
-          limiter,
+          // The batch API is Azure Monitor's data plane, outside ARM's read bucket: behind the
+          // paced per-resource ARM reads in one queue, the metrics would wait for all of them.
+          limiter: createLimiter(concurrency),
           policies,
           onBatch: ({ batches, totalBatches }) => options.onProgress?.({ stage: "metrics", done: batches, total: totalBatches }),
           ...(scope === undefined ? {} : { scope: (request, resource) => scope(metricFactRequest(request), resource) }),

@@ -11,9 +11,16 @@
  * A resource that is not running emits nothing (missing data is not idleness), so it is not asked
  * about: its facts say `null` with no points.
  */
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import type { MetricsClient, MetricValue } from "@azure/monitor-query-metrics";
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelinePolicy,
+  RestError,
+} from "@azure/core-rest-pipeline";
+import type { MetricsClient } from "@azure/monitor-query-metrics";
 import { metricsClient } from "../azure/clients.ts";
+import { subscriptionOfId } from "../azure/resourceId.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import {
   type Facts,
@@ -67,7 +74,10 @@ export interface MetricBatch {
 }
 
 export interface MetricsOptions {
-  /** Shared with the other readers of one gathering, so in-flight requests stay bounded. */
+  /**
+   * Bounds the batches in flight. gatherFacts gives the metrics one of their own: a limiter shared
+   * with the paced ARM reads would hold them behind every one of those.
+   */
   limiter?: Limiter;
   /** Added to each client's pipeline once per attempt (request counting). */
   policies?: readonly PipelinePolicy[];
@@ -198,6 +208,16 @@ export function grainMs(granularity: string | undefined): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
+/** A bucket as the batch API answers it: its start (the answer's ISO text, or a Date) and the aggregations asked for. */
+export interface MetricBucket {
+  timeStamp: Date | string;
+  average?: number;
+  minimum?: number;
+  maximum?: number;
+  total?: number;
+  count?: number;
+}
+
 /** A point's time stamp in ms, without a Date of its own for each (weeks of half-hours are many points). */
 const msOf = (stamp: Date | string): number => (stamp instanceof Date ? stamp.getTime() : Date.parse(stamp));
 
@@ -210,7 +230,7 @@ const msOf = (stamp: Date | string): number => (stamp instanceof Date ? stamp.ge
  * that is mostly the window's, nor take one that is mostly before it, whatever the alignment.
  */
 export function aggregatePoints(
-  points: readonly MetricValue[],
+  points: readonly MetricBucket[],
   aggregation: MetricAggregation,
   window: MetricWindow,
   bucketMs: number,
@@ -232,17 +252,17 @@ export function aggregatePoints(
  * (the query's start): averages averaged, maxima and minima kept, totals added. Buckets without
  * data add nothing; a coarse bucket with none has no value.
  */
-export function coarsenPoints(points: readonly MetricValue[], fineMs: number, grainMs: number): MetricValue[] {
+export function coarsenPoints(points: readonly MetricBucket[], fineMs: number, grainMs: number): MetricBucket[] {
   if (grainMs <= fineMs || points.length === 0) return [...points];
-  const first = msOf((points[0] as MetricValue).timeStamp);
-  const groups = new Map<number, MetricValue[]>();
+  const first = msOf((points[0] as MetricBucket).timeStamp);
+  const groups = new Map<number, MetricBucket[]>();
   for (const point of points) {
     const index = Math.floor((msOf(point.timeStamp) - first) / grainMs);
     const group = groups.get(index) ?? [];
     group.push(point);
     groups.set(index, group);
   }
-  const combine = (group: MetricValue[], field: "average" | "maximum" | "minimum" | "total"): number | undefined => {
+  const combine = (group: MetricBucket[], field: "average" | "maximum" | "minimum" | "total"): number | undefined => {
     const values = group
       .map((point) => point[field])
       .filter((value): value is number => typeof value === "number" && Number.isFinite(value));
@@ -255,13 +275,61 @@ export function coarsenPoints(points: readonly MetricValue[], fineMs: number, gr
   return [...groups.entries()]
     .sort(([a], [b]) => a - b)
     .map(([index, group]) => {
-      const point: MetricValue = { timeStamp: new Date(first + index * grainMs) };
+      const point: MetricBucket = { timeStamp: new Date(first + index * grainMs) };
       for (const field of ["average", "maximum", "minimum", "total"] as const) {
         const value = combine(group, field);
         if (value !== undefined) point[field] = value;
       }
       return point;
     });
+}
+
+/**
+ * What `aggregatePoints(coarsenPoints(points, fineMs, grainMs), aggregation, window, grainMs)`
+ * gives, in one pass over the points without a coarse point per bucket: a week of half-hours of
+ * three metrics for 50 VMs is read in every batch. Points out of time order (which Azure does not
+ * send) are read the long way, so the answer is the same whatever the input.
+ */
+export function windowValues(
+  points: readonly MetricBucket[],
+  aggregation: MetricAggregation,
+  window: MetricWindow,
+  fineMs: number,
+  grainMs: number,
+): number[] {
+  if (grainMs <= fineMs || points.length === 0) return aggregatePoints(points, aggregation, window, grainMs);
+  const field = POINT_FIELD[aggregation];
+  const first = msOf((points[0] as MetricBucket).timeStamp);
+  const values: number[] = [];
+  let index = Number.NEGATIVE_INFINITY;
+  let combined = 0;
+  let count = 0;
+  // The coarse bucket just read: its value counts when most of it lies inside the window.
+  const flush = (): void => {
+    if (count === 0) return;
+    const stamp = first + index * grainMs;
+    const middle = (stamp + Math.min(stamp + grainMs, window.endMs)) / 2;
+    if (middle >= window.startMs && middle < window.endMs) values.push(field === "average" ? combined / count : combined);
+  };
+  for (const point of points) {
+    const at = Math.floor((msOf(point.timeStamp) - first) / grainMs);
+    if (at < index) return aggregatePoints(coarsenPoints(points, fineMs, grainMs), aggregation, window, grainMs);
+    if (at !== index) {
+      flush();
+      index = at;
+      count = 0;
+      combined = 0;
+    }
+    const value = point[field];
+    if (typeof value !== "number" || !Number.isFinite(value)) continue;
+    if (count === 0) combined = field === "average" || field === "total" ? 0 + value : value;
+    else if (field === "maximum") combined = Math.max(combined, value);
+    else if (field === "minimum") combined = Math.min(combined, value);
+    else combined += value;
+    count += 1;
+  }
+  flush();
+  return values;
 }
 
 export function metricFact(
@@ -289,12 +357,62 @@ export function metricFact(
     case "p95-of-max":
     case "p95-of-average": {
       // Nearest rank: the smallest bucket's value that at least 95 % of the buckets do not exceed.
-      const sorted = [...values].sort((a, b) => a - b);
+      // A typed array sorts numerically without a comparator call (and a boxed number) per comparison.
+      const sorted = Float64Array.from(values).sort();
       value = sorted[Math.ceil(0.95 * sorted.length) - 1] as number;
       break;
     }
   }
   return { value, points: values.length, expectedPoints: expected };
+}
+
+/** One resource's answer in a batch, as the REST API spells it (`values[]` of `metrics:getBatch`). */
+interface BatchResourceAnswer {
+  resourceid?: string;
+  interval?: string;
+  value?: Array<{ name?: { value?: string }; errorCode?: string; timeseries?: Array<{ data?: MetricBucket[] }> }>;
+}
+
+const HTTP_CLIENT = createDefaultHttpClient();
+
+/**
+ * One `metrics:getBatch` call through the client's pipeline (its credential, API version, retries
+ * and the gathering's policies), its answer read as parsed JSON: the SDK's `queryResources` copies
+ * every bucket into an object of its own with a Date, 50,400 of them for a week of half-hours of
+ * three metrics for 50 VMs, which with the parse outlive the young generation (at 10,000
+ * resources that copy was a quarter of the planner's allocations, about 80 MB of its peak RSS).
+ */
+async function queryBatch(client: MetricsClient, endpoint: string, batch: MetricBatch, now: Date): Promise<BatchResourceAnswer[]> {
+  const subscriptionId = subscriptionOfId(batch.metricIds[0] ?? "") ?? "";
+  const query = [
+    ["starttime", new Date(now.getTime() - batch.windowMs).toISOString()],
+    ["endtime", now.toISOString()],
+    ["interval", isoGrain(batch.grainMs)],
+    ["metricnamespace", batch.namespace],
+    ["metricnames", batch.metricNames.join(",")],
+    ["aggregation", batch.aggregations.join(",")],
+  ]
+    .map(([name, value]) => `${name}=${encodeURIComponent(value as string)}`)
+    .join("&");
+  const request = createPipelineRequest({
+    url: `${endpoint.replace(/\/+$/, "")}/subscriptions/${encodeURIComponent(subscriptionId)}/metrics:getBatch?${query}`,
+    method: "POST",
+    headers: createHttpHeaders({ "content-type": "application/json", accept: "application/json" }),
+    body: JSON.stringify({ resourceids: batch.metricIds }),
+  });
+  const response = await client.pipeline.sendRequest(HTTP_CLIENT, request);
+  const body = response.bodyAsText
+    ? (JSON.parse(response.bodyAsText) as { values?: BatchResourceAnswer[]; error?: { code?: string; message?: string } })
+    : {};
+  if (response.status !== 200) {
+    throw new RestError(body.error?.message ?? `The metrics batch answered ${response.status}.`, {
+      ...(body.error?.code ? { code: body.error.code } : {}),
+      statusCode: response.status,
+      request,
+      response,
+    });
+  }
+  return body.values ?? [];
 }
 
 /**
@@ -345,25 +463,21 @@ export async function gatherMetricFacts(
     (task) => inFlight(() => shared(task)),
     async (batch) => {
       const client = await clientFor(batch.region);
-      const results = await client.queryResources(batch.metricIds, batch.metricNames, batch.namespace, {
-        startTime: new Date(now.getTime() - batch.windowMs),
-        endTime: now,
-        interval: isoGrain(batch.grainMs),
-        aggregation: batch.aggregations.join(","),
-      });
+      const results = await queryBatch(client, target.metricsEndpoint(batch.region), batch, now);
       for (const result of results) {
-        const resource = resourceByMetricId.get((result.resourceId ?? "").toLowerCase());
+        const resource = resourceByMetricId.get((result.resourceid ?? "").toLowerCase());
         const entry = resource && facts[resource.id.toLowerCase()];
         if (!entry) continue;
         for (const request of batch.requests) {
-          const metric = result.metrics.find((candidate) => candidate.name.toLowerCase() === request.metric.toLowerCase());
+          // By the metric's name (`name.value`), which the request names; its localized name may differ (AKS's, PostgreSQL's).
+          const metric = result.value?.find((candidate) => candidate.name?.value?.toLowerCase() === request.metric.toLowerCase());
           // A metric that failed for this resource alone (errorCode) has no data: its fact stays null.
           // Without a dimension filter Azure answers one series per metric.
-          const points = metric?.errorCode !== undefined && metric.errorCode !== "Success" ? [] : (metric?.timeseries[0]?.data ?? []);
+          const points = metric?.errorCode !== undefined && metric.errorCode !== "Success" ? [] : (metric?.timeseries?.[0]?.data ?? []);
           const window = { startMs: now.getTime() - request.windowMs, endMs: now.getTime() };
-          const answered = grainMs(result.granularity) ?? batch.grainMs;
+          const answered = grainMs(result.interval) ?? batch.grainMs;
           const grain = Math.max(answered, grainOf(request));
-          const values = aggregatePoints(coarsenPoints(points, answered, grain), request.aggregation, window, grain);
+          const values = windowValues(points, request.aggregation, window, answered, grain);
           entry[metricKey(request)] = metricFact(values, request.aggregation, request.windowMs, grainOf(request));
         }
       }

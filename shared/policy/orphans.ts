@@ -122,15 +122,36 @@ function appServicePlan(resource: InventoryResource): OrphanStatus {
   return sites === 0 ? { orphaned: true, reason: "no apps (numberOfSites 0)" } : { orphaned: false, reason: `${countOf(sites, "app")}` };
 }
 
+/**
+ * The resources of an inventory by lower-case group name, in inventory order: built once per
+ * inventory, where a scan per group read every resource for each of thousands of groups. A
+ * gathered inventory is not changed; one that grew since (a test's) is indexed again.
+ */
+const groupContents = new WeakMap<readonly InventoryResource[], { length: number; byGroup: Map<string, InventoryResource[]> }>();
+
+function contentsOf(resources: readonly InventoryResource[], group: string): readonly InventoryResource[] {
+  let byGroup = groupContents.get(resources)?.byGroup;
+  if (byGroup === undefined || groupContents.get(resources)?.length !== resources.length) {
+    byGroup = new Map();
+    for (const candidate of resources) {
+      if (candidate.kind === "resource-group") continue;
+      const key = candidate.resourceGroup.toLowerCase();
+      const members = byGroup.get(key);
+      if (members) members.push(candidate);
+      else byGroup.set(key, [candidate]);
+    }
+    groupContents.set(resources, { length: resources.length, byGroup });
+  }
+  return byGroup.get(group) ?? [];
+}
+
 function resourceGroup(resource: InventoryResource, ctx: Pick<EvaluationContext, "inventory">): OrphanStatus {
   if (resource.managedBy) return { orphaned: false, reason: `managed by ${described(resource.managedBy, "")}: its owner removes it` };
   // The template tags Governor's own groups (the restore drills' group is empty between drills).
   if (resource.tags["governor-managed"]?.toLowerCase() === "true")
     return { orphaned: false, reason: "Governor's own group (tag governor-managed): empty between restore drills" };
   const name = resource.name.toLowerCase();
-  const contents = ctx.inventory.resources.filter(
-    (candidate) => candidate.kind !== "resource-group" && candidate.resourceGroup.toLowerCase() === name,
-  );
+  const contents = contentsOf(ctx.inventory.resources, name);
   if (contents.length === 0) return { orphaned: true, reason: "no resources in it" };
   const shown = contents.slice(0, 3).map((candidate) => candidate.name);
   return {

@@ -221,6 +221,18 @@ describe("the sample estate", () => {
       const running = inventory.resources.filter((resource) => resource.kind === "virtual-machine" && resource.powerState === "running");
       expect(recorder.batches.flatMap((batch) => batch.ids).sort()).toEqual(running.map((resource) => resource.id).sort());
     });
+
+    it("waits out a throttled batch in the client's pipeline and reads the same facts from the retry", async () => {
+      emulator.core.faults.add({ route: "metrics.batch", rate429: 1, maxFaults: 1, retryAfterSeconds: 1 });
+      const since = emulator.core.log.mark;
+      try {
+        const retried = await gatherFacts(target, inventory, SWEEP, emulator.core.clock.now());
+        expect(emulator.core.log.entries({ route: "metrics.batch", since }).map((call) => call.status)).toEqual([429, 200, 200]);
+        expect(retried.metrics).toEqual(facts.metrics);
+      } finally {
+        emulator.core.faults.clear();
+      }
+    });
   });
 
   describe("backup facts from the Recovery Services vaults", () => {
