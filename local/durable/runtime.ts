@@ -64,7 +64,7 @@ import {
   type RetryPolicy,
   type ScheduledAction,
 } from "./internals.ts";
-import { createLimiter, type Limiter } from "../../shared/inventory/concurrency.ts";
+import { createFairLimiter, type FairLimiter } from "./fairLimiter.ts";
 import type { Registration } from "./registrations.ts";
 import { type OrchestrationVersioning, versionRefusal } from "./versioning.ts";
 import {
@@ -100,7 +100,7 @@ export interface LocalDurableRuntimeOptions {
   store: DurableStore;
   clock: RuntimeClock;
   logger?: RuntimeLogger;
-  /** Activities running at once, across instances. Default 8. */
+  /** Activities running at once, across instances (the waiting ones served round-robin by instance: fairLimiter.ts). Default 8. */
   maxConcurrentActivities?: number;
   /** How long stop() lets running activities finish and record their results. Default 30 s. */
   stopDrainTimeoutMs?: number;
@@ -344,7 +344,7 @@ export class LocalDurableRuntime {
   readonly #log: RuntimeLogger;
   readonly #orchestrators: Map<string, Registration>;
   readonly #activities: Map<string, Registration>;
-  readonly #limit: Limiter;
+  readonly #limit: FairLimiter;
   readonly #drainTimeoutMs: number;
   readonly #versioning: OrchestrationVersioning;
   /** Instances already reported as left for a runtime of another version. */
@@ -374,7 +374,7 @@ export class LocalDurableRuntime {
     const activities = options.maxConcurrentActivities ?? 8;
     if (!Number.isInteger(activities) || activities < 1)
       throw new RangeError(`maxConcurrentActivities must be a whole number of at least 1, not ${activities}`);
-    this.#limit = createLimiter(activities);
+    this.#limit = createFairLimiter(activities);
     this.#drainTimeoutMs = options.stopDrainTimeoutMs ?? 30_000;
     this.#versioning = { ...options.versioning };
     this.#orchestrators = new Map();
@@ -1051,7 +1051,9 @@ export class LocalDurableRuntime {
     this.#track(
       (async () => {
         try {
-          const event = await this.#limit(async () => (this.#stopping ? undefined : this.#invokeActivity(instanceId, taskId, name, input)));
+          const event = await this.#limit(instanceId, async () =>
+            this.#stopping ? undefined : this.#invokeActivity(instanceId, taskId, name, input),
+          );
           if (event) await this.#deliver(instanceId, historyStart, event);
         } finally {
           this.#inflight.delete(key);
