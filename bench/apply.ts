@@ -12,8 +12,9 @@
  * `failed` the failed outcomes plus workflows that did not complete, `readsPerChange` the GETs
  * (and metric batch reads) the workflows sent per change, retries included. `seconds` is from the
  * first workflow started to the last one finished; planning is not counted. `writesPerSecond` is
- * the writes (every request but GETs and queries, deletes and POSTed actions included) over the
- * period writes were in flight, from the first sent to the last answered, and
+ * the writes ARM took (every request but GETs and queries, deletes and POSTed actions included,
+ * those answered by an injected fault or an empty bucket left out) over the period writes were in
+ * flight, from the first sent to the last answered, and
  * `armWriteLimitPerSecond` the emulator's sustained write limit summed over the subscriptions
  * written to. The emulator runs in the same process, so `peakRssMb` is both together.
  *
@@ -95,7 +96,8 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
 
     const entries = app.emulator.core.log.entries({ since });
     const reads = entries.filter((entry) => entry.method === "GET" || READ_POSTS.has(entry.route)).length;
-    const writeEntries = entries.filter((entry) => entry.method !== "GET" && !READ_POSTS.has(entry.route));
+    // Writes ARM took: a request answered by an injected fault or an empty bucket spent no write.
+    const writeEntries = entries.filter((entry) => entry.method !== "GET" && !READ_POSTS.has(entry.route) && entry.fault === undefined);
     const writes = writeEntries.length;
     const firstWrite = Math.min(...writeEntries.map((entry) => entry.atMs));
     const lastWrite = Math.max(...writeEntries.map((entry) => entry.atMs + entry.durationMs));
