@@ -18,13 +18,22 @@
  * `armWriteLimitPerSecond` the emulator's sustained write limit summed over the subscriptions
  * written to. The emulator runs in the same process, so `peakRssMb` is both together.
  *
- * Usage: node bench/apply.ts [--sizes 1000] [--large] (adds 10,000) [--faults both|on|off] [--subscriptions 3]
+ * Each run is a process of its own, so that `peakRssMb` is that run's alone. The local runtime
+ * runs 8 activities at once per subscription (`activitySlots`): in Azure the host runs a fan-out
+ * on as many workers as it scales out to, 10 activities per vCPU each, and the runtime's own 8
+ * stand for one small worker, which would make three subscriptions' buckets wait on its slots
+ * rather than on ARM.
+ *
+ * Usage: node bench/apply.ts [--sizes 1000] [--large] (adds 10,000) [--faults both|on|off] [--subscriptions 1,3]
  */
 import { changeKey } from "../emulator/store.ts";
 import { mkdtempSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { fork } from "node:child_process";
+import { once } from "node:events";
 import { generateEstate } from "../emulator/estate/generate.ts";
 import { ARM_THROTTLE_LIMITS } from "../emulator/faults.ts";
 import type { RemediateResult } from "../orchestrations/remediate.ts";
@@ -56,8 +65,13 @@ const { values } = parseArgs({
     subscriptions: { type: "string", default: "1" },
     /** Requests of the workflows by route, on stderr. */
     detail: { type: "boolean", default: false },
+    /** One run, in this process (what each child is started with). */
+    one: { type: "boolean", default: false },
   },
 });
+/** The local runtime's activities at once, per subscription governed. */
+const ACTIVITY_SLOTS = 8;
+
 async function run(size: number, faults: boolean, subscriptions: number): Promise<void> {
   const estate = generateEstate({ resources: size, subscriptions });
   const app = await startLocalApp({
@@ -65,6 +79,7 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
     sample: estate,
     logger: quiet,
     taskHub: `BenchApply${size}S${subscriptions}${faults ? "F" : "C"}`,
+    maxConcurrentActivities: ACTIVITY_SLOTS * subscriptions,
   });
   try {
     const set = await loadPolicyFile(DEFAULT_POLICIES, builtinRegistry());
@@ -126,6 +141,7 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
       pollsPerChange:
         changeCount === 0 ? 0 : Math.round((entries.filter((entry) => POLLS.has(entry.route)).length / changeCount) * 100) / 100,
       workflows: statuses.length,
+      activitySlots: ACTIVITY_SLOTS * subscriptions,
       largestStoredEntityChars: app.runtime.storeStats.largestEntityChars,
     };
     console.log(JSON.stringify(line));
@@ -151,5 +167,16 @@ const sizes = values.sizes.split(",").map(Number);
 if (values.large && !sizes.includes(10_000)) sizes.push(10_000);
 const modes = values.faults === "on" ? [true] : values.faults === "off" ? [false] : [false, true];
 const subscriptionCounts = values.subscriptions.split(",").map(Number);
-for (const size of sizes) for (const count of subscriptionCounts) for (const faults of modes) await run(size, faults, count);
+if (values.one) {
+  await run(sizes[0] as number, values.faults === "on", subscriptionCounts[0] as number);
+} else {
+  for (const size of sizes)
+    for (const count of subscriptionCounts)
+      for (const faults of modes) {
+        const args = ["--one", "--sizes", String(size), "--subscriptions", String(count), "--faults", faults ? "on" : "off"];
+        const child = fork(fileURLToPath(import.meta.url), [...args, ...(values.detail ? ["--detail"] : [])], { stdio: "inherit" });
+        const [code] = (await once(child, "exit")) as [number | null];
+        if (code !== 0) throw new Error(`bench:apply: the run ${args.join(" ")} exited with ${code}`);
+      }
+}
 process.exit(0);

@@ -79,6 +79,8 @@ export interface StartLocalAppOptions {
   postgres?: boolean | Pick<LocalPostgresOptions, "size" | "writeIntervalMs" | "log">;
   /** Start Azurite's Blob service too (AzureWebJobsStorage then names its endpoint), for policies kept in a blob. */
   blob?: boolean;
+  /** Activities the runtime runs at once (default 8, one small worker's worth). */
+  maxConcurrentActivities?: number;
 }
 
 const isSpread = (sample: SampleEstate | SampleEstates): sample is SampleEstates => "subscriptions" in sample;
@@ -141,6 +143,7 @@ export interface StartLocalRuntimeOptions {
   logger?: RuntimeLogger;
   /** Default: the workflow entry files' (`workflowRegistrations`). */
   registrations?: Registration[];
+  maxConcurrentActivities?: number;
 }
 
 /**
@@ -164,6 +167,7 @@ export async function startLocalRuntime(
     clock,
     versioning: hostVersioning(join(REPO_ROOT, "host.json"), process.env),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.maxConcurrentActivities === undefined ? {} : { maxConcurrentActivities: options.maxConcurrentActivities }),
   });
   await runtime.start();
   return {
@@ -181,6 +185,7 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
     settings: estate.settings,
     clock: estate.clock,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.maxConcurrentActivities === undefined ? {} : { maxConcurrentActivities: options.maxConcurrentActivities }),
   });
   return {
     ...estate,
