@@ -14,7 +14,9 @@
  * first workflow started to the last one finished; planning is not counted. `writesPerSecond` is
  * the writes ARM took (every request but GETs and queries, deletes and POSTed actions included,
  * those answered by an injected fault or an empty bucket left out) over the period writes were in
- * flight, from the first sent to the last answered, and
+ * flight, from the first sent to the last answered, in the pass that carries the plan out: the
+ * restarts at the schedule windows' opening come hours later in Azure (here, once the workflows
+ * are idle and the virtual clock is moved on) and are counted apart, as `laterWrites`; and
  * `armWriteLimitPerSecond` the emulator's sustained write limit summed over the subscriptions
  * written to. The emulator runs in the same process, so `peakRssMb` is both together.
  *
@@ -99,12 +101,18 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
     });
     if (faults) app.emulator.core.faults.add({ rate429: 0.05, rate5xx: 0.05, retryAfterSeconds: 1 });
     const since = app.emulator.core.log.total;
+    let firstPassEnd: number | undefined;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     for (const start of starts) await app.runtime.startNew("remediate", { instanceId: start.instanceId, input: start.input });
     const statuses = await finishWorkflows(
       app,
       starts.map((start) => start.instanceId),
-      { timeoutMs: 60 * 60_000 },
+      {
+        timeoutMs: 60 * 60_000,
+        // What follows the first move of the virtual clock is the restarts at the schedule windows' opening, hours later in Azure.
+        onClockAdvance: () => void (firstPassEnd ??= app.emulator.core.log.mark),
+      },
     );
     const seconds = (performance.now() - started) / 1000;
     app.emulator.core.faults.clear();
@@ -112,7 +120,8 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
     const entries = app.emulator.core.log.entries({ since });
     const reads = entries.filter((entry) => entry.method === "GET" || READ_POSTS.has(entry.route)).length;
     // Writes ARM took: a request answered by an injected fault or an empty bucket spent no write.
-    const writeEntries = entries.filter((entry) => entry.method !== "GET" && !READ_POSTS.has(entry.route) && entry.fault === undefined);
+    const allWrites = entries.filter((entry) => entry.method !== "GET" && !READ_POSTS.has(entry.route) && entry.fault === undefined);
+    const writeEntries = allWrites.filter((entry) => firstPassEnd === undefined || entry.seq <= firstPassEnd);
     const writes = writeEntries.length;
     const firstWrite = Math.min(...writeEntries.map((entry) => entry.atMs));
     const lastWrite = Math.max(...writeEntries.map((entry) => entry.atMs + entry.durationMs));
@@ -131,6 +140,7 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
       writesPerSecond: writes === 0 ? 0 : Math.round((writes / writeSeconds) * 100) / 100,
       armWriteLimitPerSecond: ARM_THROTTLE_LIMITS.write.refillPerSecond * writtenTo.size,
       writeSeconds: Math.round(writeSeconds * 100) / 100,
+      laterWrites: allWrites.length - writes,
       throttled: entries.filter((entry) => entry.fault === "throttled").length,
       failed: failedOutcomes + statuses.filter((status) => status.runtimeStatus !== "Completed").length,
       changedTwice: [...changes.values()].filter((count) => count > 1).length,
@@ -157,6 +167,27 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
         (timeline[slot] ??= { writes: 0, reads: 0 })[kind] += 1;
       }
       console.error(JSON.stringify(timeline));
+      // Each subscription's writes over its own write period: a subscription whose work ends early leaves the others to finish alone.
+      const bySubscription: Record<string, { writes: number; reads: number; seconds: number; perSecond: number }> = {};
+      for (const subscription of writtenTo) {
+        const own = writeEntries.filter((entry) => subscriptionOfId(entry.path)?.toLowerCase() === subscription);
+        const period =
+          (Math.max(...own.map((entry) => entry.atMs + entry.durationMs)) - Math.min(...own.map((entry) => entry.atMs))) / 1000;
+        const reads = entries.filter(
+          (entry) =>
+            !writeEntries.includes(entry) && entry.fault === undefined && subscriptionOfId(entry.path)?.toLowerCase() === subscription,
+        ).length;
+        bySubscription[subscription as string] = {
+          writes: own.length,
+          reads,
+          seconds: Math.round(period * 10) / 10,
+          perSecond: Math.round((own.length / period) * 100) / 100,
+        };
+      }
+      console.error(JSON.stringify(bySubscription));
+      // The emulator, the runtime and Governor share this process's one thread: near 1 CPU second per second, the machine sets the pace, not ARM.
+      const cpu = process.cpuUsage(cpuBefore);
+      console.error(JSON.stringify({ cpuSecondsPerSecond: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100 }));
     }
   } finally {
     await app.close();

@@ -205,7 +205,8 @@ export async function startLocalApp(options: StartLocalAppOptions): Promise<Loca
 export async function finishWorkflows(
   app: LocalApp,
   instanceIds: string[],
-  options: { timeoutMs?: number } = {},
+  /** `onClockAdvance`: told each time the virtual clock is moved on to a sleeping workflow's timer. */
+  options: { timeoutMs?: number; onClockAdvance?: (to: Date) => void } = {},
 ): Promise<OrchestrationStatus[]> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
@@ -225,7 +226,11 @@ export async function finishWorkflows(
       (status) => (status?.customStatus as { stage?: string } | undefined)?.stage === "awaiting-approval",
     );
     if (running.length === 0 || (sleeping.length === 0 && awaitingPeople)) return statuses.filter((status) => status !== undefined);
-    if (sleeping.length > 0) app.clock.set(new Date(Math.max(app.clock.nowMs(), Math.min(...sleeping)) + 1_000));
+    if (sleeping.length > 0) {
+      const to = new Date(Math.max(app.clock.nowMs(), Math.min(...sleeping)) + 1_000);
+      options.onClockAdvance?.(to);
+      app.clock.set(to);
+    }
     if (Date.now() > deadline)
       throw new Error(
         `workflows did not finish within ${options.timeoutMs ?? 120_000} ms: ${running.map((status) => status?.instanceId).join(", ")}`,
