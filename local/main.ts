@@ -124,10 +124,12 @@ const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString,
 });
 const follower = followAuditTrail(trail, app.clock.now(), (line) => log(line));
 
+// Every governed subscription: the deployment's own first, then the others of a spread estate.
+const governed = [app.sample.subscriptionId, ...(app.settings.GOVERNOR_SUBSCRIPTION_IDS?.split(",").filter(Boolean) ?? [])];
 console.log(`Governor is running locally.
   functions      ${host.url}  (${registrations.map((registration) => `${registration.name} [${registration.triggerType}]`).join(", ") || "none registered"})
   function key   ${functionKey}  (for /api routes with authLevel function: ?code=...)
-  subscription   ${app.sample.subscriptionId} emulated on ${app.emulator.url} (${app.emulator.core.store.size} resources)
+  ${governed.length > 1 ? "subscriptions" : "subscription "}  ${governed.join(", ")} emulated on ${app.emulator.url} (${app.emulator.core.store.size} resources)
   storage        Azurite on 127.0.0.1:${app.azurite.port}, data in ${workDir}
   virtual clock  ${app.clock.now().toISOString()}, running ${speed}x${speed === 1 ? " (npm start -- --speed 60 runs an hour a minute)" : ""}
   PostgreSQL     ${app.postgres ? "real databases behind the servers tagged governor-drill (restore drills run for real)" : "none"}
