@@ -12,7 +12,7 @@ import type { PostgreSQLManagementFlexibleServerClient, Server } from "@azure/ar
 import type pg from "pg";
 import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { postgresClient } from "../../shared/azure/clients.ts";
-import { parseResourceId } from "../../shared/azure/resourceId.ts";
+import { parseResourceId, subscriptionOfId } from "../../shared/azure/resourceId.ts";
 import type { AzureTarget } from "../../shared/azure/target.ts";
 import { now } from "../../shared/clock.ts";
 import type { GovernorConfig } from "../../shared/config.ts";
@@ -38,7 +38,7 @@ import type { HeartbeatResult } from "../drillHeartbeat.ts";
 import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { DrillInput, DrillPreparation, RestoreProgress, RestoreStarted, Teardown, Verification } from "../restoreDrill.ts";
-import { dependencies } from "./remediation.activities.ts";
+import { dependencies, targetOf } from "./remediation.activities.ts";
 
 const SERVER_TYPE = "microsoft.dbforpostgresql/flexibleservers";
 const FIREWALL_RULE = "governor-drill";
@@ -100,16 +100,24 @@ async function sourceExpectations(
 }
 
 export async function prepareDrill(request: { instanceId: string; input: DrillInput }): Promise<DrillPreparation> {
-  const { target, config } = await dependencies();
-  const client = await postgresClient(target);
+  const { targets, config } = await dependencies();
   const at = now();
   const { name } = parseResourceId(request.input.serverId);
+  // The drill server goes to the drill resource group of the source's own subscription: a point-in-time restore stays in its subscription.
+  let target: AzureTarget | undefined;
+  let ungoverned: string | undefined;
+  try {
+    target = targetOf(targets, request.input.serverId);
+  } catch (error) {
+    ungoverned = message(error);
+  }
+  const subscriptionId = target?.subscriptionId ?? subscriptionOfId(request.input.serverId) ?? config.subscriptionId;
   const runId = request.instanceId;
   const drillName = drillServerName(name, runId);
   const resourceGroup = config.drills.resourceGroup;
-  const drillId = `/subscriptions/${config.subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${drillName}`;
+  const drillId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.DBforPostgreSQL/flexibleServers/${drillName}`;
   const expiresAt = new Date(at.getTime() + DRILL_LIFETIME_MS).toISOString();
-  const source = await getServer(client, request.input.serverId);
+  const source = target ? await getServer(await postgresClient(target), request.input.serverId) : undefined;
   const tags = source?.tags ?? {};
   const options = drillOptions(request.input.args, { name, tags });
   const point = restorePoint(options, at, source?.backup?.earliestRestoreDate);
@@ -130,10 +138,11 @@ export async function prepareDrill(request: { instanceId: string; input: DrillIn
     tags: drillTags({ name, tags }, runId, expiresAt),
     expectations: { tolerancePercent: options.tolerancePercent },
   };
-  if (!source || source.type?.toLowerCase() !== SERVER_TYPE) prep.refused = `no PostgreSQL flexible server ${request.input.serverId}`;
+  if (ungoverned !== undefined) prep.refused = ungoverned;
+  else if (!source || source.type?.toLowerCase() !== SERVER_TYPE) prep.refused = `no PostgreSQL flexible server ${request.input.serverId}`;
   else if (point.error !== undefined) prep.refused = point.error;
   else if (changesStopped(config) !== undefined) prep.skipped = changesStopped(config);
-  if (prep.refused === undefined && prep.skipped === undefined)
+  if (target && prep.refused === undefined && prep.skipped === undefined)
     prep.expectations = (await sourceExpectations(config, target, prep.server, options)).expectations;
   // The RTO runs from the restore request: read the clock again after the source was read.
   prep.requestedAt = now().toISOString();
@@ -143,8 +152,14 @@ export async function prepareDrill(request: { instanceId: string; input: DrillIn
 // ---------------------------------------------------------------------------------------------
 // Restore
 
+/** The settings and the target of the drill server's subscription (the source's): every step after the preparation works there. */
+async function drillTarget(prep: DrillPreparation): Promise<{ config: GovernorConfig; target: AzureTarget }> {
+  const { targets, config } = await dependencies();
+  return { config, target: targetOf(targets, prep.drillServer.id) };
+}
+
 export async function startDrillRestore(prep: DrillPreparation): Promise<RestoreStarted> {
-  const { target, config } = await dependencies();
+  const { config, target } = await drillTarget(prep);
   const client = await postgresClient(target);
   const started = performance.now();
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
@@ -183,7 +198,7 @@ export async function startDrillRestore(prep: DrillPreparation): Promise<Restore
 }
 
 export async function pollDrillRestore(request: { prep: DrillPreparation; resumeFrom?: string }): Promise<RestoreProgress> {
-  const { target, config } = await dependencies();
+  const { config, target } = await drillTarget(request.prep);
   const client = await postgresClient(target);
   const { prep } = request;
   if (request.resumeFrom) {
@@ -215,7 +230,7 @@ export async function pollDrillRestore(request: { prep: DrillPreparation; resume
 
 /** PITR does not copy firewall rules: open the drill server to Governor's outbound address, unless it is reached privately. */
 export async function openDrillAccess(prep: DrillPreparation): Promise<string> {
-  const { target, config } = await dependencies();
+  const { config, target } = await drillTarget(prep);
   const client = await postgresClient(target);
   const server = await getServer(client, prep.drillServer.id);
   if (server?.network?.delegatedSubnetResourceId || server?.network?.publicNetworkAccess === "Disabled") {
@@ -234,7 +249,7 @@ export async function openDrillAccess(prep: DrillPreparation): Promise<string> {
 }
 
 export async function verifyDrill(prep: DrillPreparation): Promise<Verification> {
-  const { target, config } = await dependencies();
+  const { config, target } = await drillTarget(prep);
   const client = await postgresClient(target);
   const started = performance.now();
   const server = await getServer(client, prep.drillServer.id);
@@ -273,7 +288,7 @@ async function deleteServer(client: PostgreSQLManagementFlexibleServerClient, co
 
 /** Deletes the drill server and confirms it is gone (a second delivery finds it gone: confirmed). */
 export async function deleteDrillServer(prep: DrillPreparation): Promise<Teardown> {
-  const { target, config } = await dependencies();
+  const { config, target } = await drillTarget(prep);
   const client = await postgresClient(target);
   // Re-read before deleting: only the server this drill created (its marker and run tags) is deleted.
   const current = await getServer(client, prep.drillServer.id);
@@ -331,18 +346,20 @@ export async function recordDrill(request: {
 }
 
 export async function sweepExpiredDrills(request: { instanceId: string }): Promise<DrillSweepResult> {
-  const { target, config, trail } = await dependencies();
-  const client = await postgresClient(target);
+  const { targets, config, trail } = await dependencies();
   const at = now();
   const result: DrillSweepResult = { deleted: [], kept: [], failed: [] };
-  const servers: Server[] = [];
-  try {
-    for await (const server of client.servers.listByResourceGroup(config.drills.resourceGroup)) servers.push(server);
-  } catch (error) {
-    if (isNotFound(error)) return result;
-    throw error;
+  // Every governed subscription's drill resource group: a drill server is in its source's subscription.
+  const servers: Array<{ server: Server; client: PostgreSQLManagementFlexibleServerClient }> = [];
+  for (const target of targets) {
+    const client = await postgresClient(target);
+    try {
+      for await (const server of client.servers.listByResourceGroup(config.drills.resourceGroup)) servers.push({ server, client });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
   }
-  for (const server of servers) {
+  for (const { server, client } of servers) {
     if (!server.id) continue;
     if (!isExpiredDrillServer(server.tags, at)) {
       if (server.tags?.["governor-drill"] === "copy") result.kept.push(server.id);
@@ -362,7 +379,7 @@ export async function sweepExpiredDrills(request: { instanceId: string }): Promi
       kind: "action",
       resourceId: id,
       action: "delete",
-      reason: `drill server ${parseResourceId(id).name} expired (${servers.find((server) => server.id === id)?.tags?.["governor-drill-expires"]}) and was left behind by its drill: deleted by the drill sweeper`,
+      reason: `drill server ${parseResourceId(id).name} expired (${servers.find(({ server }) => server.id === id)?.server.tags?.["governor-drill-expires"]}) and was left behind by its drill: deleted by the drill sweeper`,
       instanceId: request.instanceId,
       trigger: { type: "timer", id: request.instanceId },
       actor: GOVERNOR_ACTOR,
@@ -387,19 +404,22 @@ export async function sweepExpiredDrills(request: { instanceId: string }): Promi
 
 /** The servers a drill policy with `heartbeat` selects (by its conditions), with the database to write to. */
 export async function writeDrillHeartbeats(): Promise<HeartbeatResult> {
-  const { target, config, policySet } = await dependencies();
+  const { targets, config, policySet } = await dependencies();
   const result: HeartbeatResult = { written: [], failed: [] };
   const policies = policySet.policies.filter((policy) => policy.action.type === "restore-drill");
   if (policies.length === 0) return result;
-  const [{ plan }, { builtinRegistry }] = await Promise.all([import("../../shared/planner.ts"), import("../../shared/policy/builtins.ts")]);
+  const [{ planAcross }, { builtinRegistry }] = await Promise.all([
+    import("../../shared/planner.ts"),
+    import("../../shared/policy/builtins.ts"),
+  ]);
   const at = now();
-  const evaluation = (await plan(target, { ...policySet, policies }, at, builtinRegistry())).evaluation;
-  const client = await postgresClient(target);
+  const evaluation = (await planAcross(targets, { ...policySet, policies }, at, builtinRegistry())).evaluation;
   const done = new Set<string>();
   for (const finding of evaluation.findings) {
     if (finding.verdict !== "remediate" || done.has(finding.resourceId.toLowerCase())) continue;
     const policy = policies.find((candidate) => candidate.name === finding.policy);
-    const server = await getServer(client, finding.resourceId);
+    const target = targetOf(targets, finding.resourceId);
+    const server = await getServer(await postgresClient(target), finding.resourceId);
     if (!policy || !server) continue;
     const options = drillOptions(restoreDrillAction.parse?.(policy.action.args) ?? {}, {
       name: finding.resourceName,

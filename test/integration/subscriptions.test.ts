@@ -11,8 +11,8 @@ import { join } from "node:path";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleEstates } from "../../emulator/estate/sample.ts";
-import { type LocalApp, startLocalApp } from "../../local/localApp.ts";
-import { ORCHESTRATIONS } from "../../orchestrations/names.ts";
+import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";
+import { drillInstanceId, ORCHESTRATIONS } from "../../orchestrations/names.ts";
 import type { SweepInput, SweepResult } from "../../orchestrations/sweep.ts";
 import { TableAuditTrail } from "../../shared/audit/trail.ts";
 import { triageDelivery } from "../../shared/triggers/resourceEvents.ts";
@@ -20,6 +20,9 @@ import { loadConfig } from "../../shared/config.ts";
 import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 import { planAcross } from "../../shared/planner.ts";
+import { postgresClient, resourcesClient } from "../../shared/azure/clients.ts";
+import type { DrillInput } from "../../orchestrations/restoreDrill.ts";
+import type { DrillRecord } from "../../shared/drills/record.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 
@@ -147,5 +150,44 @@ describe("one deployment, several subscriptions", () => {
       expect(Object.values(inventory.resourceGroups).every((group) => group.id.toLowerCase().startsWith(own))).toBe(true);
     }
     expect(result.evaluation.findings.some((finding) => finding.resourceId.toLowerCase().includes(second.toLowerCase()))).toBe(true);
+  }, 60_000);
+
+  it("drills a server of another governed subscription in that subscription's drill resource group, and deletes the copy there", async () => {
+    const target = emulatorTarget(app.emulator, second);
+    const groups = (await resourcesClient(target)).resourceGroups;
+    for (const name of ["rg-governor-drills", "rg-odoo-s2-data"]) await groups.createOrUpdate(name, { location: "westeurope" });
+    const client = await postgresClient(target);
+    const source = await client.servers.beginCreateOrUpdateAndWait(
+      "rg-odoo-s2-data",
+      "psql-odoo-s2-prod",
+      {
+        location: "westeurope",
+        createMode: "Create",
+        version: "17",
+        administratorLogin: "odooadmin",
+        administratorLoginPassword: "not-used-here-1!",
+        tags: { environment: "prod" },
+      },
+      { updateIntervalInMs: 10 },
+    );
+    // Its first backup, five minutes on, is the earliest restore point.
+    app.clock.advance(10 * 60_000);
+    const instanceId = drillInstanceId(source.id as string, "subscriptions-test");
+    const input: DrillInput = { serverId: source.id as string, args: {}, trigger: { type: "manual" } };
+    await app.runtime.startNew(ORCHESTRATIONS.restoreDrill, { instanceId, input });
+    const [status] = await finishWorkflows(app, [instanceId]);
+    const record = status?.output as DrillRecord;
+    // The restore ran in the source's own subscription (no database runs behind it in the emulator, so the connection check fails).
+    expect(
+      record.drillServer.id.toLowerCase().startsWith(`/subscriptions/${second.toLowerCase()}/resourcegroups/rg-governor-drills/`),
+    ).toBe(true);
+    expect(record.failures).toEqual([
+      `check connection failed: cannot connect to the restored server: no database runs behind ${record.drillServer.name} in the emulator`,
+    ]);
+    expect(record.teardown.confirmed).toBe(true);
+    const copies = app.emulator.core.store
+      .list({ type: "Microsoft.DBforPostgreSQL/flexibleServers" })
+      .filter((server) => server.arm.tags?.["governor-drill"] === "copy");
+    expect(copies).toEqual([]);
   }, 60_000);
 });
