@@ -29,6 +29,7 @@
  * Usage: node bench/apply.ts [--sizes 1000] [--large] (adds 10,000) [--faults both|on|off] [--subscriptions 1,3]
  */
 import { changeKey } from "../emulator/store.ts";
+import type { RequestLogEntry } from "../emulator/requestLog.ts";
 import { mkdtempSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
@@ -52,6 +53,8 @@ import { finishWorkflows, startLocalApp } from "../local/localApp.ts";
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 /** Reads the workflows send that are not GETs: the batch metrics API answers a POST. */
 const READ_POSTS = new Set(["metrics.batch", "resourceGraph.resources"]);
+/** A request that draws on a write bucket: every one but GETs and the POSTed reads. */
+const isWrite = (entry: RequestLogEntry): boolean => entry.method !== "GET" && !READ_POSTS.has(entry.route);
 const POLLS = new Set([
   "operations.status",
   "operations.result",
@@ -118,9 +121,9 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
     app.emulator.core.faults.clear();
 
     const entries = app.emulator.core.log.entries({ since });
-    const reads = entries.filter((entry) => entry.method === "GET" || READ_POSTS.has(entry.route)).length;
+    const reads = entries.filter((entry) => !isWrite(entry)).length;
     // Writes ARM took: a request answered by an injected fault or an empty bucket spent no write.
-    const allWrites = entries.filter((entry) => entry.method !== "GET" && !READ_POSTS.has(entry.route) && entry.fault === undefined);
+    const allWrites = entries.filter((entry) => isWrite(entry) && entry.fault === undefined);
     const writeEntries = allWrites.filter((entry) => firstPassEnd === undefined || entry.seq <= firstPassEnd);
     const writes = writeEntries.length;
     const firstWrite = Math.min(...writeEntries.map((entry) => entry.atMs));
@@ -163,7 +166,7 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
       const timeline: Record<string, { writes: number; reads: number }> = {};
       for (const entry of entries) {
         const slot = String(Math.floor((entry.atMs - firstWrite) / 10_000) * 10);
-        const kind = writeEntries.includes(entry) ? "writes" : "reads";
+        const kind = isWrite(entry) ? "writes" : "reads";
         (timeline[slot] ??= { writes: 0, reads: 0 })[kind] += 1;
       }
       console.error(JSON.stringify(timeline));
@@ -174,8 +177,7 @@ async function run(size: number, faults: boolean, subscriptions: number): Promis
         const period =
           (Math.max(...own.map((entry) => entry.atMs + entry.durationMs)) - Math.min(...own.map((entry) => entry.atMs))) / 1000;
         const reads = entries.filter(
-          (entry) =>
-            !writeEntries.includes(entry) && entry.fault === undefined && subscriptionOfId(entry.path)?.toLowerCase() === subscription,
+          (entry) => !isWrite(entry) && entry.fault === undefined && subscriptionOfId(entry.path)?.toLowerCase() === subscription,
         ).length;
         bySubscription[subscription as string] = {
           writes: own.length,

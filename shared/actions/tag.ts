@@ -27,7 +27,7 @@ import type { EvaluationContext } from "../policy/registry.ts";
 import { tagValue } from "../policy/settings.ts";
 import type { InventoryResource } from "../policy/types.ts";
 import type { ExecutorContext } from "../remediation/executor.ts";
-import { refreshResource, withResource } from "../remediation/refresh.ts";
+import { refreshResource, withFreshRead } from "../remediation/refresh.ts";
 import { currentTags, updateTags } from "../remediation/tags.ts";
 import { defineAction } from "./module.ts";
 
@@ -173,9 +173,7 @@ export const tagAction = defineAction<TagArgs>({
       if (Object.keys(changes).length === 0) return;
       const after = await updateTags(ctx, "Merge", changes, accepted);
       // Azure answers a merge with the resource's tags after it: that answer verifies the change.
-      if (after === undefined) return;
-      const resource = { ...ctx.resource, tags: after };
-      return { ...ctx, resource, readAtMs: Date.now(), evaluation: withResource(ctx.evaluation, resource) };
+      return after === undefined ? undefined : withFreshRead(ctx, { ...ctx.resource, tags: after });
     },
     refresh: refreshResource,
     state: (ctx) => ({ exists: true, tags: { ...ctx.resource.tags } }),

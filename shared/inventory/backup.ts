@@ -13,6 +13,7 @@ import type { AzureTarget } from "../azure/target.ts";
 import type { BackupFact, Facts, InventoryResource } from "../policy/types.ts";
 import { backupFactOfItem, preferredFact } from "./backupItem.ts";
 import { createLimiter, type Limiter } from "./concurrency.ts";
+import { recentReads } from "./recentReads.ts";
 
 const VM_FILTER = "backupManagementType eq 'AzureIaasVM'";
 
@@ -137,14 +138,11 @@ export function protectedItemNames(vmId: string): { container: string; item: str
  */
 export const VAULT_LIST_TTL_MS = 5 * 60_000;
 
-const vaultLists = new Map<string, { at: number; value: Promise<Facts["vaults"]> }>();
+const vaultLists = recentReads<Facts["vaults"]>(VAULT_LIST_TTL_MS);
 
 /** The subscription's vaults with their VM backup policies, listed at most once per VAULT_LIST_TTL_MS per process. */
 export function vaultsWithPolicies(target: AzureTarget, options: BackupOptions = {}): Promise<Facts["vaults"]> {
-  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`;
-  const cached = vaultLists.get(key);
-  if (cached && Date.now() - cached.at < VAULT_LIST_TTL_MS) return cached.value;
-  const value = (async (): Promise<Facts["vaults"]> => {
+  return vaultLists(`${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`, async (): Promise<Facts["vaults"]> => {
     const run = options.limiter ?? createLimiter();
     const policies = options.policies ?? [];
     const [vaultClient, backup] = await Promise.all([vaultsClient(target, policies), protectionClient(target, policies)]);
@@ -167,13 +165,7 @@ export function vaultsWithPolicies(target: AzureTarget, options: BackupOptions =
             ],
       ),
     );
-  })();
-  vaultLists.set(key, { at: Date.now(), value });
-  // A failed listing is not kept: the next call lists again.
-  value.catch(() => {
-    if (vaultLists.get(key)?.value === value) vaultLists.delete(key);
   });
-  return value;
 }
 
 /**

@@ -8,7 +8,8 @@
  */
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { AzureTarget } from "../azure/target.ts";
-import { graphClientFor, PAGE_SIZE } from "./resourceGraph.ts";
+import { graphClientFor, queryAllRows } from "./resourceGraph.ts";
+import { recentReads } from "./recentReads.ts";
 
 export const GROUP_SUBSCRIPTIONS_QUERY = [
   "ResourceContainers",
@@ -49,26 +50,13 @@ export async function readGroupSubscriptionRows(
   group: string,
   policies: readonly PipelinePolicy[] = [],
 ): Promise<Array<Record<string, unknown>>> {
-  const client = await graphClientFor(target, policies);
-  const rows: Array<Record<string, unknown>> = [];
-  let skipToken: string | undefined;
-  do {
-    const token = skipToken;
-    const page = await client.resources({
-      managementGroups: [group],
-      query: GROUP_SUBSCRIPTIONS_QUERY,
-      options: { top: PAGE_SIZE, resultFormat: "objectArray", ...(token === undefined ? {} : { skipToken: token }) },
-    });
-    rows.push(...(page.data as Array<Record<string, unknown>>));
-    skipToken = page.skipToken;
-  } while (skipToken !== undefined && skipToken !== "");
-  return rows;
+  return queryAllRows(await graphClientFor(target, policies), { managementGroups: [group] }, GROUP_SUBSCRIPTIONS_QUERY);
 }
 
 /** How long one read of the group serves the sweeps of one worker: every policy's sweep of a slot says it, at one query. */
 export const GROUP_SUBSCRIPTIONS_TTL_MS = 5 * 60_000;
 
-const recent = new Map<string, { at: number; value: Promise<Array<Record<string, unknown>>> }>();
+const recent = recentReads<Array<Record<string, unknown>>>(GROUP_SUBSCRIPTIONS_TTL_MS);
 
 /** The group's subscriptions Governor does not govern, as read at most {@link GROUP_SUBSCRIPTIONS_TTL_MS} ago by this worker. */
 export async function recentUngovernedSubscriptions(
@@ -76,16 +64,6 @@ export async function recentUngovernedSubscriptions(
   group: string,
   governed: readonly string[],
 ): Promise<GroupSubscription[]> {
-  const key = `${target.armEndpoint}|${group.toLowerCase()}`;
-  let cached = recent.get(key);
-  if (!cached || Date.now() - cached.at >= GROUP_SUBSCRIPTIONS_TTL_MS) {
-    const value = readGroupSubscriptionRows(target, group);
-    cached = { at: Date.now(), value };
-    recent.set(key, cached);
-    // A failed read is not kept: the next sweep reads again.
-    value.catch(() => {
-      if (recent.get(key)?.value === value) recent.delete(key);
-    });
-  }
-  return ungovernedSubscriptions(await cached.value, governed);
+  const rows = await recent(`${target.armEndpoint}|${group.toLowerCase()}`, () => readGroupSubscriptionRows(target, group));
+  return ungovernedSubscriptions(rows, governed);
 }

@@ -9,6 +9,7 @@ import { policyExemptionsClient } from "../azure/clients.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { governorOrigin } from "../azurePolicy/names.ts";
 import type { AzurePolicyExemption } from "../policy/types.ts";
+import { recentReads } from "./recentReads.ts";
 
 /** The scope an exemption is on: its id before `/providers/Microsoft.Authorization/policyExemptions/`. */
 export function exemptionScope(id: string): string {
@@ -54,18 +55,9 @@ export async function listPolicyExemptions(target: AzureTarget, policies: readon
  */
 export const EXEMPTIONS_TTL_MS = 15_000;
 
-const recent = new Map<string, { at: number; value: Promise<AzurePolicyExemption[]> }>();
+const recent = recentReads<AzurePolicyExemption[]>(EXEMPTIONS_TTL_MS);
 
 /** The subscription's exemptions as read at most {@link EXEMPTIONS_TTL_MS} ago by this worker. */
 export function recentPolicyExemptions(target: AzureTarget): Promise<AzurePolicyExemption[]> {
-  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`;
-  const cached = recent.get(key);
-  if (cached && Date.now() - cached.at < EXEMPTIONS_TTL_MS) return cached.value;
-  const value = listPolicyExemptions(target);
-  recent.set(key, { at: Date.now(), value });
-  // A failed read is not shared: the next change reads again.
-  value.catch(() => {
-    if (recent.get(key)?.value === value) recent.delete(key);
-  });
-  return value;
+  return recent(`${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`, () => listPolicyExemptions(target));
 }

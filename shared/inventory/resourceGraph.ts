@@ -140,10 +140,13 @@ export async function graphClientFor(target: AzureTarget, policies: readonly Pip
   return client;
 }
 
-/** Every row of a query over the subscription (or subscriptions, at most a page of them), following `$skipToken` to the end. */
+/** What a query runs over: a subscription, subscriptions (at most a page of them), or what is under management groups. */
+export type GraphScope = string | readonly string[] | { managementGroups: readonly string[] };
+
+/** Every row of a query over the scope, following `$skipToken` to the end. */
 export async function queryAllRows(
   client: ResourceGraphClient,
-  subscriptions: string | readonly string[],
+  scope: GraphScope,
   query: string,
   options: { limiter?: Limiter; onPage?: (rows: number, totalRecords: number) => void } = {},
 ): Promise<Row[]> {
@@ -154,7 +157,11 @@ export async function queryAllRows(
     const token = skipToken;
     const page = await run(() =>
       client.resources({
-        subscriptions: typeof subscriptions === "string" ? [subscriptions] : [...subscriptions],
+        ...(typeof scope === "string"
+          ? { subscriptions: [scope] }
+          : "managementGroups" in scope
+            ? { managementGroups: [...scope.managementGroups] }
+            : { subscriptions: [...scope] }),
         query,
         options: { top: PAGE_SIZE, resultFormat: "objectArray", ...(token === undefined ? {} : { skipToken: token }) },
       }),

@@ -24,6 +24,7 @@
  */
 import { resourceScope } from "../policy/scopes.ts";
 import { recentPolicyExemptions } from "../inventory/policyExemptions.ts";
+import { recentReads } from "../inventory/recentReads.ts";
 import type { GovernorConfig } from "../config.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import { gatherFacts } from "../inventory/gather.ts";
@@ -216,19 +217,12 @@ async function evaluationContext(
  */
 export const RESOURCE_GROUP_TTL_MS = 60_000;
 
-const groups = new Map<string, { at: number; value: Promise<InventoryResourceGroup | undefined> }>();
+const groups = recentReads<InventoryResourceGroup | undefined>(RESOURCE_GROUP_TTL_MS);
 
+/** The group as read at most RESOURCE_GROUP_TTL_MS ago when `shared`; otherwise read now (and kept for the shared ones). */
 function resourceGroupOf(target: AzureTarget, name: string, shared: boolean): Promise<InventoryResourceGroup | undefined> {
   const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}|${name.toLowerCase()}`;
-  const cached = groups.get(key);
-  if (shared && cached && Date.now() - cached.at < RESOURCE_GROUP_TTL_MS) return cached.value;
-  const value = readResourceGroup(target, name);
-  groups.set(key, { at: Date.now(), value });
-  // A failed read is not shared: the next change reads again (and retries as every read does).
-  value.catch(() => {
-    if (groups.get(key)?.value === value) groups.delete(key);
-  });
-  return value;
+  return groups(key, () => readResourceGroup(target, name), { fresh: !shared });
 }
 
 /** A snapshot's source disk; a source that is no resource id at all (an imported VHD) is no disk. */

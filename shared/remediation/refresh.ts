@@ -14,11 +14,15 @@ export function withResource(evaluation: EvaluationContext, resource: InventoryR
   return { ...evaluation, inventory, index: buildIndex(inventory) };
 }
 
+/** The context with `resource` as Azure showed it just now (a read, or an answer that carries the resource's state). */
+export function withFreshRead<A>(ctx: ExecutorContext<A>, resource: InventoryResource): ExecutorContext<A> {
+  return { ...ctx, resource, readAtMs: Date.now(), evaluation: withResource(ctx.evaluation, resource) };
+}
+
 /** The context after reading the resource again from ARM; `undefined` when it is gone. */
 export async function refreshResource<A>(ctx: ExecutorContext<A>): Promise<ExecutorContext<A> | undefined> {
   const resource = await readResource(ctx.target, ctx.resource.id);
-  if (!resource) return undefined;
-  return { ...ctx, resource, readAtMs: Date.now(), evaluation: withResource(ctx.evaluation, resource) };
+  return resource ? withFreshRead(ctx, resource) : undefined;
 }
 
 /** Existence and power state, the state the power and delete actions are about. */
