@@ -13,6 +13,7 @@
  */
 import type { PipelinePolicy, PipelineRequest } from "@azure/core-rest-pipeline";
 import { retryAfterMs } from "./retryAfter.ts";
+import type { AzureTarget } from "./target.ts";
 
 export type ArmOperationKind = "read" | "write" | "delete";
 
@@ -96,4 +97,24 @@ export function createArmPacer(options: ArmPacerOptions = {}): PipelinePolicy {
       return response;
     },
   };
+}
+
+/**
+ * One pacer per subscription (and endpoint) in this process: the plans of sweeps that run side by
+ * side and every change's clients share its view of the buckets. Each with a pacer of its own,
+ * they would each see the bucket low and each send at the refill rate, together faster than ARM
+ * refills, into 429s.
+ */
+const subscriptionPacers = new Map<string, PipelinePolicy>();
+
+export function subscriptionArmPacer(target: Pick<AzureTarget, "armEndpoint" | "subscriptionId">): PipelinePolicy {
+  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`;
+  let pacer = subscriptionPacers.get(key);
+  if (!pacer) subscriptionPacers.set(key, (pacer = createArmPacer()));
+  return pacer;
+}
+
+/** Whether the target's clients are paced already (their pipeline holds a pacer). */
+export function isPaced(target: Pick<AzureTarget, "clientOptions">): boolean {
+  return (target.clientOptions.additionalPolicies ?? []).some(({ policy }) => policy.name === ARM_PACER);
 }

@@ -16,7 +16,7 @@ import { gatherDiagnosticSettings } from "./diagnosticSettings.ts";
 import { gatherInstanceViews } from "./instanceViews.ts";
 import { listLocks } from "./locks.ts";
 import { gatherMetricFacts } from "./metrics.ts";
-import { ARM_PACER, createArmPacer } from "../azure/armPacer.ts";
+import { isPaced, subscriptionArmPacer } from "../azure/armPacer.ts";
 import {
   CONTAINERS_QUERY,
   containersBySubscription,
@@ -220,9 +220,8 @@ export async function gatherFacts(
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const limiter = createLimiter(concurrency);
   // The per-resource reads outrun ARM's read refill at 10,000 resources: paced, they are not retried.
-  // A change's re-check reads through its target's pacer already (shared by every change to the subscription).
-  const paced = (target.clientOptions.additionalPolicies ?? []).some(({ policy }) => policy.name === ARM_PACER);
-  const policies = [...policiesOf(options), ...(paced ? [] : [createArmPacer({ kinds: ["read"], reserve: 2 * concurrency })])];
+  // Through the subscription's one pacer in this process, shared with the plans beside this one and every change.
+  const policies = [...policiesOf(options), ...(isPaced(target) ? [] : [subscriptionArmPacer(target)])];
   const metricRequests = metricRequestsOf(requests);
   const scope = options.scope;
   const wantsBackup = Object.values(requests).some((kindRequests) => kindRequests?.some((request) => request.type === "backup"));

@@ -11,8 +11,7 @@
  * sends nothing. The SDK's own retry policy (configured in `remediationTarget`) already retries
  * each request; this loop covers what is left over and the operation as a whole.
  */
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { createArmPacer } from "../azure/armPacer.ts";
+import { isPaced, subscriptionArmPacer } from "../azure/armPacer.ts";
 import { retryAfterMsOfError } from "../azure/retryAfter.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { GuardBlock } from "../policy/guards.ts";
@@ -58,16 +57,6 @@ export function resolveOptions(options: RemediationOptions = {}): ResolvedOption
   };
 }
 
-/** One ARM pacer per subscription (and endpoint) in this process: every change's clients share its view of the buckets. */
-const pacers = new Map<string, PipelinePolicy>();
-
-function pacerOf(target: AzureTarget): PipelinePolicy {
-  const key = `${target.armEndpoint}|${target.subscriptionId.toLowerCase()}`;
-  let pacer = pacers.get(key);
-  if (!pacer) pacers.set(key, (pacer = createArmPacer()));
-  return pacer;
-}
-
 /**
  * The target with the SDK's retry policy set for changes: more retries than the SDK's default
  * three, exponential from 1 s; 429 and 503 with `Retry-After` wait what Azure says. Settings the
@@ -82,7 +71,10 @@ export function remediationTarget(target: AzureTarget): AzureTarget {
     clientOptions: {
       ...target.clientOptions,
       retryOptions: { maxRetries: 5, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000, ...target.clientOptions.retryOptions },
-      additionalPolicies: [...(target.clientOptions.additionalPolicies ?? []), { policy: pacerOf(target), position: "perRetry" }],
+      additionalPolicies: [
+        ...(target.clientOptions.additionalPolicies ?? []),
+        ...(isPaced(target) ? [] : [{ policy: subscriptionArmPacer(target), position: "perRetry" as const }]),
+      ],
     },
   };
 }
