@@ -24,7 +24,14 @@
  * inventory's pages across them plus each subscription's other requests, and the line says
  * `subscriptions`.
  *
- * Usage: node bench/plan.ts [--sizes 1000,10000] [--subscriptions 3] [--policies file.yaml]
+ * With `--slot <ISO time>` it plans what the sweeps timer starts at that slot instead: each
+ * policy due then planned on its own, side by side in one process, as their sweeps' `planPolicy`
+ * activities run in one worker, sharing one listing of the estate (`slotInventories`), or each
+ * listing its own with `--unshared`. The line then says `slot`, `sweeps`, `resourceGraphQueries`
+ * and `throttled` (429s the emulator answered). Monday 06:30 in Brussels, 2026-11-23T05:30:00Z,
+ * starts the nine baselines; 2026-11-23T05:00:00Z, five hourly and half-hourly sweeps.
+ *
+ * Usage: node bench/plan.ts [--sizes 1000,10000] [--subscriptions 3] [--policies file.yaml] [--slot ISO [--unshared]]
  * (`--policies` measures another pack, e.g. one without the baselines, to see what each part costs).
  */
 import { type ChildProcess, fork } from "node:child_process";
@@ -37,7 +44,9 @@ import { startEmulator } from "../emulator/server.ts";
 import { emulatorTarget } from "../shared/azure/target.ts";
 import { DEFAULT_POLICIES } from "../cli/planCommand.ts";
 import { createRequestCounter } from "../shared/inventory/gather.ts";
-import { planAcross } from "../shared/planner.ts";
+import { slotInventories } from "../shared/inventory/slotInventories.ts";
+import { inventoryProjection, planAcross } from "../shared/planner.ts";
+import { dueSweeps } from "../shared/triggers/sweeps.ts";
 import { builtinRegistry } from "../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../shared/policy/loader.ts";
 
@@ -57,6 +66,8 @@ interface EmulatorReady {
 
 interface GatherResult {
   type: "result";
+  /** The sweeps planned side by side (`--slot`). */
+  sweeps?: number;
   resources: number;
   countedRequests: number;
   seconds: number;
@@ -139,24 +150,50 @@ async function runEmulator(size: number, subscriptions: number): Promise<void> {
       ids.reduce((sum, id) => sum + minimalRequests(resourceGraphTables(emulator.core, [id])), 0),
   };
   process.on("message", (message: { type: string }) => {
-    if (message.type === "requests") process.send?.({ type: "requests", requests: emulator.core.log.total });
+    if (message.type === "requests")
+      process.send?.({
+        type: "requests",
+        requests: emulator.core.log.total,
+        resourceGraphQueries: emulator.core.log.entries({ route: "resourceGraph.resources" }).length,
+        throttled: emulator.core.log.entries().filter((entry) => entry.status === 429).length,
+      });
     if (message.type === "stop") void emulator.close().then(() => process.exit(0));
   });
   process.send?.(ready);
 }
 
-async function runGatherer(policies: string): Promise<void> {
+async function runGatherer(policies: string, slot: string | undefined, shared: boolean): Promise<void> {
   const [message] = (await once(process, "message")) as [EmulatorReady];
   const targets = message.subscriptions.map((id) => emulatorTarget(message, id));
   const counter = createRequestCounter();
   const started = performance.now();
   const registry = builtinRegistry();
   const set = await loadPolicyFile(policies, registry);
-  const { inventories, evaluation } = await planAcross(targets, set, new Date(message.now), registry, { requestCounter: counter });
+  const now = new Date(message.now);
+  let sweeps: number | undefined;
+  let planned: Array<Awaited<ReturnType<typeof planAcross>>>;
+  if (slot === undefined) planned = [await planAcross(targets, set, now, registry, { requestCounter: counter })];
+  else {
+    const at = new Date(slot);
+    const { due } = dueSweeps(set.policies, set.settings.timeZone, new Date(at.getTime() - 1000), at);
+    if (due.length === 0) throw new Error(`no policy of ${policies} is due at ${slot}`);
+    sweeps = due.length;
+    const projection = inventoryProjection(set, registry);
+    planned = await Promise.all(
+      due.map(({ policy }) =>
+        planAcross(targets, { ...set, policies: set.policies.filter((candidate) => candidate.name === policy) }, now, registry, {
+          requestCounter: counter,
+          ...(shared ? { inventories: () => slotInventories(slot, targets, projection, { requestCounter: counter }) } : {}),
+        }),
+      ),
+    );
+  }
+  const [first] = planned;
   const result: GatherResult = {
     type: "result",
-    resources: inventories.reduce((sum, inventory) => sum + inventory.resources.length, 0),
-    findings: evaluation.findings.length,
+    ...(sweeps === undefined ? {} : { sweeps }),
+    resources: first?.inventories.reduce((sum, inventory) => sum + inventory.resources.length, 0) ?? 0,
+    findings: planned.reduce((sum, part) => sum + part.evaluation.findings.length, 0),
     countedRequests: counter.requests,
     seconds: Math.round((performance.now() - started) / 10) / 100,
     // maxRSS is in kibibytes.
@@ -173,24 +210,38 @@ async function nextMessage<T extends { type: string }>(child: ChildProcess, type
   }
 }
 
-async function measure(size: number, subscriptions: number, policies: string): Promise<void> {
+async function measure(size: number, subscriptions: number, policies: string, slot: string | undefined, shared: boolean): Promise<void> {
   const script = new URL(import.meta.url).pathname;
   const emulator = fork(script, ["--role", "emulator", "--size", String(size), "--subscriptions", String(subscriptions)]);
   try {
     const ready = await nextMessage<EmulatorReady>(emulator, "ready");
-    const gatherer = fork(script, ["--role", "gather", "--policies", policies]);
+    const gatherer = fork(script, [
+      "--role",
+      "gather",
+      "--policies",
+      policies,
+      ...(slot === undefined ? [] : ["--slot", slot]),
+      ...(shared ? [] : ["--unshared"]),
+    ]);
     gatherer.send(ready);
     const result = await nextMessage<GatherResult>(gatherer, "result");
     emulator.send({ type: "requests" });
-    const { requests } = await nextMessage<{ type: "requests"; requests: number }>(emulator, "requests");
+    const { requests, resourceGraphQueries, throttled } = await nextMessage<{
+      type: "requests";
+      requests: number;
+      resourceGraphQueries: number;
+      throttled: number;
+    }>(emulator, "requests");
     if (requests !== result.countedRequests) {
       console.error(`size ${size}: the emulator answered ${requests} requests but the planner counted ${result.countedRequests}`);
     }
     const line = {
       resources: result.resources,
       ...(subscriptions > 1 ? { subscriptions } : {}),
+      ...(slot === undefined ? {} : { slot, sweeps: result.sweeps, shared, resourceGraphQueries, throttled }),
       requests,
-      minimalRequests: ready.minimalRequests,
+      // The minimal count is the whole pack's in one plan: a slot's sweeps are measured by their queries.
+      ...(slot === undefined ? { minimalRequests: ready.minimalRequests } : {}),
       seconds: result.seconds,
       peakRssMb: result.peakRssMb,
       findings: result.findings,
@@ -209,12 +260,18 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "1000,10000" },
     subscriptions: { type: "string", default: "1" },
     policies: { type: "string", default: DEFAULT_POLICIES },
+    slot: { type: "string" },
+    unshared: { type: "boolean", default: false },
   },
 });
 
 const subscriptions = Number(values.subscriptions);
 if (!Number.isInteger(subscriptions) || subscriptions < 1)
   throw new Error(`--subscriptions takes a whole number from 1, not ${values.subscriptions}`);
+if (values.slot !== undefined && Number.isNaN(new Date(values.slot).getTime()))
+  throw new Error(`--slot takes an ISO time, not ${values.slot}`);
 if (values.role === "emulator") await runEmulator(Number(values.size), subscriptions);
-else if (values.role === "gather") await runGatherer(values.policies);
-else for (const size of values.sizes.split(",").map(Number)) await measure(size, subscriptions, values.policies);
+else if (values.role === "gather") await runGatherer(values.policies, values.slot, !values.unshared);
+else
+  for (const size of values.sizes.split(",").map(Number))
+    await measure(size, subscriptions, values.policies, values.slot, !values.unshared);

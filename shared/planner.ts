@@ -12,7 +12,7 @@ import { type Evaluation, evaluate, factRequests, pathsRead } from "./policy/eva
 import { factScope } from "./policy/factScope.ts";
 import type { Registry } from "./policy/registry.ts";
 import { ARM_TYPE_OF_KIND, type Inventory, type PolicySet, type ResourceKind } from "./policy/types.ts";
-import { projectionOf } from "./resourceTypes/projection.ts";
+import { type Projection, projectionOf } from "./resourceTypes/projection.ts";
 
 export interface PlanResult {
   evaluation: Evaluation;
@@ -49,6 +49,16 @@ export interface PlanOptions extends GatherOptions {
   sweepHistory?: { trail: Pick<AuditTrail, "query">; excludeInstance?: string };
   /** The subscription's resources and groups, already listed (`planAcross` lists every subscription's in one query). */
   inventory?: Pick<Inventory, "subscriptionId" | "resources" | "resourceGroups">;
+  /**
+   * For `planAcross`: each target's inventory, or why it has none, already listed with a projection
+   * that covers the policies' reads (the sweeps of one slot share one: `slotInventories`).
+   */
+  inventories?: () => Promise<Array<Inventory | Error>>;
+}
+
+/** What the inventory must project of each resource for the policies of `set` to read it. */
+export function inventoryProjection(set: PolicySet, registry: Registry): Projection {
+  return projectionOf(pathsRead(set, registry));
 }
 
 export async function plan(
@@ -60,7 +70,7 @@ export async function plan(
 ): Promise<PlanResult> {
   // Azure Policy exemptions are one more list of the subscription, read beside the inventory.
   // The inventory carries every property the policies read, not only what the resource types need.
-  const projection = projectionOf(pathsRead(set, registry));
+  const projection = inventoryProjection(set, registry);
   const [gathered, policyExemptions] = await Promise.all([
     options.inventory ?? gatherInventory(target, { ...options, projection }),
     listPolicyExemptions(target, [...(options.requestCounter ? [options.requestCounter.policy] : []), ...(options.pipelinePolicies ?? [])]),
@@ -178,7 +188,11 @@ export async function planAcross(
   // Every subscription's resources in one query across them; a failure of it is every subscription's.
   let listed: Array<Inventory | Error> | Error;
   try {
-    listed = targets.length > 1 ? await gatherInventories(targets, { ...options, projection: projectionOf(pathsRead(set, registry)) }) : [];
+    listed = options.inventories
+      ? await options.inventories()
+      : targets.length > 1
+        ? await gatherInventories(targets, { ...options, projection: inventoryProjection(set, registry) })
+        : [];
   } catch (error) {
     listed = error instanceof Error ? error : new Error(String(error));
   }

@@ -5,7 +5,7 @@
  */
 import { type AuditRecord, GOVERNOR_ACTOR } from "../../shared/audit/record.ts";
 import { now } from "../../shared/clock.ts";
-import { planAcross, type SubscriptionPlan } from "../../shared/planner.ts";
+import { inventoryProjection, planAcross, type SubscriptionPlan } from "../../shared/planner.ts";
 import type { Evaluation } from "../../shared/policy/evaluate.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { inheritedTag } from "../../shared/policy/environment.ts";
@@ -21,6 +21,7 @@ import type { PlanPolicyInput, PolicyPlan } from "../sweep.ts";
 import { dependencies } from "./remediation.activities.ts";
 import type { AzureTarget } from "../../shared/azure/target.ts";
 import { recentUngovernedSubscriptions, ungovernedNote } from "../../shared/inventory/groupSubscriptions.ts";
+import { slotInventories } from "../../shared/inventory/slotInventories.ts";
 import { appPlanStore, stagePlan } from "../../shared/remediation/planStore.ts";
 import { exportAzurePolicy, referencesOf } from "../../shared/azurePolicy/export.ts";
 import { exemptionChanges } from "../../shared/azurePolicy/exemptionSync.ts";
@@ -264,7 +265,12 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
     policySet,
     async (set) => {
       // A policy that reads its earlier sweeps (a resize's `consecutive`) reads them from the trail, this sweep left out.
-      const result = await planAcross(targets, set, at, builtinRegistry(), { sweepHistory: { trail, excludeInstance: input.instanceId } });
+      // The sweeps of this slot share one listing of the estate in this worker (projected for the whole policy file).
+      const registry = builtinRegistry();
+      const result = await planAcross(targets, set, at, registry, {
+        sweepHistory: { trail, excludeInstance: input.instanceId },
+        inventories: () => slotInventories(input.scope, targets, inventoryProjection(policySet, registry)),
+      });
       unplanned = result.subscriptions.filter((part) => part.error !== undefined);
       // Nothing planned at all (throttled, unreachable): the activity fails and is tried again.
       if (unplanned.length === targets.length) throw new Error(unplanned.map((part) => `${part.subscriptionId}: ${part.error}`).join("; "));

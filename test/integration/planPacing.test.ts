@@ -39,9 +39,7 @@ describe("plans side by side in one process", () => {
     const accounts = inventory.resources.filter((resource) => resource.kind === "storage-account").length;
     expect(accounts).toBeGreaterThan(30);
     const since = emulator.core.log.entries().length;
-    const plans = await Promise.all(
-      [1, 2, 3].map(() => gatherFacts(target, inventory, DIAGNOSTICS, estate.now, { concurrency: 2 })),
-    );
+    const plans = await Promise.all([1, 2, 3].map(() => gatherFacts(target, inventory, DIAGNOSTICS, estate.now, { concurrency: 2 })));
     for (const facts of plans) {
       const read = Object.values(facts.diagnosticSettings ?? {});
       expect(read).toHaveLength(accounts);

@@ -32,4 +32,25 @@ describe("recent reads", () => {
     await expect(recent("a", () => Promise.reject(new Error("throttled")))).rejects.toThrow("throttled");
     expect(await recent("a", () => Promise.resolve("listed"))).toBe("listed");
   });
+
+  it("lets a read go once its time to live has passed, so keys never asked again hold nothing", async () => {
+    const recent = recentReads<number>(1_000);
+    await recent("slot 06:00", () => Promise.resolve(1));
+    await recent("slot 06:30", () => Promise.resolve(2));
+    expect(recent.size).toBe(2);
+    vi.advanceTimersByTime(1_000);
+    expect(recent.size).toBe(0);
+  });
+
+  it("keeps a read asked fresh for its own time to live, not the replaced one's", async () => {
+    const recent = recentReads<number>(1_000);
+    await recent("a", () => Promise.resolve(1));
+    vi.advanceTimersByTime(600);
+    await recent("a", () => Promise.resolve(2), { fresh: true });
+    vi.advanceTimersByTime(400);
+    expect(recent.size).toBe(1);
+    expect(await recent("a", () => Promise.resolve(3))).toBe(2);
+    vi.advanceTimersByTime(600);
+    expect(recent.size).toBe(0);
+  });
 });
