@@ -33,8 +33,10 @@ export interface BudgetAlertDeps {
   client: WorkflowClient;
   log: TriggerLog;
   now: () => Date;
-  /** The subscription Governor governs: an alert of another one is ignored. */
+  /** The home subscription Governor is deployed in. */
   subscriptionId?: string;
+  /** Every subscription Governor governs (the home one among them): an alert of any other is ignored. Default: the home one alone. */
+  subscriptions?: readonly string[];
 }
 
 type BudgetAlertRequest = Pick<HttpRequest, "headers" | "text">;
@@ -73,14 +75,14 @@ export async function handleBudgetAlert(request: BudgetAlertRequest, deps: Budge
     return { status: 200, jsonBody: { ignored: parsed.reason } };
   }
   const alert = parsed.alert;
-  const governed = deps.subscriptionId?.toLowerCase();
-  if (alert.subscriptionId !== undefined && governed !== undefined && alert.subscriptionId !== governed) {
-    const reason = `budget ${alert.budgetName} belongs to subscription ${alert.subscriptionId}; Governor governs ${governed}`;
+  const governed = (deps.subscriptions ?? (deps.subscriptionId === undefined ? [] : [deps.subscriptionId])).map((id) => id.toLowerCase());
+  if (alert.subscriptionId !== undefined && governed.length > 0 && !governed.includes(alert.subscriptionId.toLowerCase())) {
+    const reason = `budget ${alert.budgetName} belongs to subscription ${alert.subscriptionId}; Governor governs ${governed.join(", ")}`;
     deps.log.log(`budget-alerts: ignored: ${reason}`);
     return { status: 200, jsonBody: { ignored: reason } };
   }
 
-  const decision = decideBudgetResponse(alert, deps.now());
+  const decision = decideBudgetResponse(alert, deps.now(), deps.subscriptionId === undefined ? {} : { home: deps.subscriptionId });
   const input: CostResponseInput = { alert, reason: decision.reason };
   const { started, status } = await startOrFind(deps.client, ORCHESTRATOR[decision.response], decision.instanceId, input);
   deps.log.log(
@@ -103,11 +105,14 @@ app.http("budgetAlerts", {
   methods: ["POST"],
   authLevel: "function",
   extraInputs: [df.input.durableClient()],
-  handler: (request: HttpRequest, context: InvocationContext) =>
-    handleBudgetAlert(request, {
+  handler: (request: HttpRequest, context: InvocationContext) => {
+    const config = loadConfig(process.env);
+    return handleBudgetAlert(request, {
       client: df.getClient(context),
       log: context,
       now,
-      subscriptionId: loadConfig(process.env).subscriptionId,
-    }),
+      subscriptionId: config.subscriptionId,
+      subscriptions: config.subscriptions,
+    });
+  },
 });

@@ -152,11 +152,20 @@ export function sweepInstanceId(policy: string, run: Date | string): string {
 
 /**
  * The response to a budget alert: `budget:<budget>:<type>:<threshold>:<period>`, the same for every
- * delivery of one notification (budget names are case-insensitive).
+ * delivery of one notification (budget names are case-insensitive). A budget of a governed
+ * subscription other than the home one is `budget:<subscription>:<budget>:…`: the management-group
+ * template gives every subscription a budget of the same name.
  */
-export function budgetInstanceId(alert: Pick<BudgetAlert, "budgetName" | "thresholdType" | "thresholdPercent">, period: string): string {
+export function budgetInstanceId(
+  alert: Pick<BudgetAlert, "budgetName" | "thresholdType" | "thresholdPercent">,
+  period: string,
+  otherSubscription?: string,
+): string {
   const budget = alert.budgetName.trim().toLowerCase().replace(UNSAFE, "-");
-  return ["budget", budget, alert.thresholdType.toLowerCase(), String(alert.thresholdPercent), period].join(":").slice(0, 256);
+  const subscription = otherSubscription === undefined ? [] : [otherSubscription.toLowerCase()];
+  return ["budget", ...subscription, budget, alert.thresholdType.toLowerCase(), String(alert.thresholdPercent), period]
+    .join(":")
+    .slice(0, 256);
 }
 
 /** Workflows a timer starts once per slot. */

@@ -23,7 +23,7 @@ import { sendNotification } from "../../shared/notifications/send.ts";
 import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import { remediationsFor } from "../remediations.ts";
-import { dependencies } from "./remediation.activities.ts";
+import { dependencies, targetOf } from "./remediation.activities.ts";
 
 /** Resources listed per policy in a notice: the largest savings; the rest are counted. */
 const LISTED_PER_POLICY = 20;
@@ -79,8 +79,12 @@ export async function planCostResponse(
 }
 
 async function planCostResponseActivity(input: PlanCostResponseInput): Promise<CostPlan> {
-  const { target, policySet } = await dependencies();
-  return planCostResponse(input, policySet, async (set) => (await plan(target, set, now(), builtinRegistry())).evaluation);
+  const { target, targets, policySet } = await dependencies();
+  // The budget's own subscription is planned: each governed subscription has its budget, and its
+  // alert proposes stopping its own compute (the handler took only governed subscriptions' alerts).
+  const subscription = input.alert.subscriptionId;
+  const planned = subscription === undefined ? target : targetOf(targets, `/subscriptions/${subscription}`);
+  return planCostResponse(input, policySet, async (set) => (await plan(planned, set, now(), builtinRegistry())).evaluation);
 }
 
 function amount(value: number, currency: string | undefined): string {
@@ -150,6 +154,7 @@ export async function deliverCostNotice(input: CostNoticeInput): Promise<NoticeD
       estimatedMonthlySavings: input.plan.estimatedMonthlySavings,
       currency: input.plan.currency,
       ...(input.remediations ? { remediations: input.remediations } : {}),
+      ...(config.subscriptions.length > 1 ? { subscription: input.alert.subscriptionId ?? config.subscriptionId } : {}),
     }),
     { config, trail, trigger: { type: "budget-alert", id: input.instanceId } },
   );

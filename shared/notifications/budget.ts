@@ -25,6 +25,8 @@ export interface BudgetNoticeInput {
   remediations?: string[];
   /** The approval page of each containment workflow, when one can be linked already. */
   approvalLinks?: Array<{ title: string; url: string }>;
+  /** The budget's subscription, named when Governor governs more than one (their budgets share a name). */
+  subscription?: string;
 }
 
 /** Spenders listed per policy on the notice: the largest savings. */
@@ -64,7 +66,7 @@ export function budgetNotice(input: BudgetNoticeInput): Notification {
     id: `budget-notice:${input.instanceId}`,
     kind: "budget-notice",
     audience: { type: "platform" },
-    title: `Budget ${alert.budgetName}: ${what} ${money(alert.spend, currency)} of ${money(alert.budgetAmount, currency)}${share === undefined ? "" : ` (${share} %)`}`,
+    title: `Budget ${alert.budgetName}${input.subscription === undefined ? "" : ` of subscription ${input.subscription}`}: ${what} ${money(alert.spend, currency)} of ${money(alert.budgetAmount, currency)}${share === undefined ? "" : ` (${share} %)`}`,
     summary:
       input.proposals.length === 0
         ? `${input.reason}. No non-production compute to propose stopping.`
@@ -72,6 +74,7 @@ export function budgetNotice(input: BudgetNoticeInput): Notification {
     ...(input.response === "contain" ? { severity: "attention" as const } : {}),
     facts: [
       { title: "Budget", value: `${alert.budgetName}, from ${alert.periodStart}` },
+      ...(input.subscription === undefined ? [] : [{ title: "Subscription", value: input.subscription }]),
       { title: alert.thresholdType === "Forecasted" ? "Forecast" : "Spent", value: money(alert.spend, currency) },
       { title: "Threshold", value: `${alert.thresholdPercent} % (${alert.thresholdType.toLowerCase()})` },
       { title: "Response", value: input.response === "contain" ? "containment: approval asked" : "notice: nothing is stopped" },

@@ -373,11 +373,21 @@ function money(amount: number, currency: string | undefined): string {
 }
 
 /** The graduated response: forecast → notify; actual at 100 % or more → contain (with approval); actual below → notify. */
-export function decideBudgetResponse(alert: BudgetAlert, receivedAt: Date): BudgetDecision {
+export function decideBudgetResponse(
+  alert: BudgetAlert,
+  receivedAt: Date,
+  /** The home subscription: a budget of another governed subscription is named with its subscription (they share budget names). */
+  options: { home?: string } = {},
+): BudgetDecision {
   // The same key for every delivery of one notification: Azure evaluates budgets about once a day and
   // may send again, the action group retries, and both payload shapes may arrive for one notification.
   const period = alertPeriod(alert, receivedAt);
-  const instanceId = budgetInstanceId(alert, period);
+  const other =
+    alert.subscriptionId !== undefined && options.home !== undefined && alert.subscriptionId.toLowerCase() !== options.home.toLowerCase()
+      ? alert.subscriptionId
+      : undefined;
+  const instanceId = budgetInstanceId(alert, period, other);
+  const budget = other === undefined ? `budget ${alert.budgetName}` : `budget ${alert.budgetName} of subscription ${other}`;
   const spent = `${money(alert.spend, alert.currency)} of ${money(alert.budgetAmount, alert.currency)}`;
   const ratio = percent(alert.spend / alert.budgetAmount);
   if (alert.thresholdType === "Forecasted") {
@@ -385,7 +395,7 @@ export function decideBudgetResponse(alert: BudgetAlert, receivedAt: Date): Budg
       response: "notify",
       instanceId,
       period,
-      reason: `budget ${alert.budgetName} is forecast past its ${alert.thresholdPercent} % threshold (${spent}): the forecast and proposals are posted; nothing is stopped on a forecast`,
+      reason: `${budget} is forecast past its ${alert.thresholdPercent} % threshold (${spent}): the forecast and proposals are posted; nothing is stopped on a forecast`,
     };
   }
   if (alert.thresholdPercent >= 100) {
@@ -393,7 +403,7 @@ export function decideBudgetResponse(alert: BudgetAlert, receivedAt: Date): Budg
       response: "contain",
       instanceId,
       period,
-      reason: `budget ${alert.budgetName}: actual spend crossed its ${alert.thresholdPercent} % threshold (${spent}, ${ratio} %): approval is asked to stop idle and off-hours non-production compute`,
+      reason: `${budget}: actual spend crossed its ${alert.thresholdPercent} % threshold (${spent}, ${ratio} %): approval is asked to stop idle and off-hours non-production compute`,
     };
   }
   if (ratio >= 100) {
@@ -402,16 +412,16 @@ export function decideBudgetResponse(alert: BudgetAlert, receivedAt: Date): Budg
     // threshold's key, so that threshold's own alert finds this containment instead of starting another.
     return {
       response: "contain",
-      instanceId: budgetInstanceId({ ...alert, thresholdPercent: 100 }, period),
+      instanceId: budgetInstanceId({ ...alert, thresholdPercent: 100 }, period, other),
       period,
-      reason: `budget ${alert.budgetName}: actual spend is past the budget (${spent}, ${ratio} %) in the alert of its ${alert.thresholdPercent} % threshold: approval is asked to stop idle and off-hours non-production compute`,
+      reason: `${budget}: actual spend is past the budget (${spent}, ${ratio} %) in the alert of its ${alert.thresholdPercent} % threshold: approval is asked to stop idle and off-hours non-production compute`,
     };
   }
   return {
     response: "notify",
     instanceId,
     period,
-    reason: `budget ${alert.budgetName}: actual spend crossed its ${alert.thresholdPercent} % threshold (${spent}, ${ratio} %): the spend and proposals are posted`,
+    reason: `${budget}: actual spend crossed its ${alert.thresholdPercent} % threshold (${spent}, ${ratio} %): the spend and proposals are posted`,
   };
 }
 

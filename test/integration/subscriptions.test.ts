@@ -6,9 +6,11 @@
  * check, one of any other is dropped.
  */
 import { mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type * as AzureFunctions from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleEstates } from "../../emulator/estate/sample.ts";
 import { finishWorkflows, type LocalApp, startLocalApp } from "../../local/localApp.ts";
@@ -20,12 +22,16 @@ import { loadConfig } from "../../shared/config.ts";
 import { DEFAULT_POLICIES } from "../../cli/planCommand.ts";
 import { emulatorTarget } from "../../shared/azure/target.ts";
 import { planAcross } from "../../shared/planner.ts";
+import { handleBudgetAlert } from "../../functions/budgetAlerts.ts";
+import type { CostResponseResult } from "../../orchestrations/costContainment.ts";
+import { readExample } from "../support/shapes.ts";
 import { postgresClient, resourcesClient } from "../../shared/azure/clients.ts";
 import type { DrillInput } from "../../orchestrations/restoreDrill.ts";
 import type { DrillRecord } from "../../shared/drills/record.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 
+const functions = createRequire(import.meta.url)("@azure/functions") as typeof AzureFunctions;
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const sample = sampleEstates(3);
 const [second, third] = sample.subscriptions.map((other) => other.subscriptionId) as [string, string];
@@ -50,6 +56,47 @@ const vmsOf = (subscriptionId: string) =>
     .filter((vm) => vm.arm.id.toLowerCase().startsWith(`/subscriptions/${subscriptionId.toLowerCase()}/`));
 
 describe("one deployment, several subscriptions", () => {
+  it("answers a budget alert of another governed subscription with that subscription's own compute, named with its subscription", async () => {
+    const payload = JSON.parse(
+      JSON.stringify(readExample("cost-management/budget-alert-common-alert-schema-actual.json")).replaceAll(
+        "11111111-1111-1111-1111-111111111111",
+        second,
+      ),
+    ) as { data: { alertContext: { AlertData: Record<string, unknown> } } };
+    // A forecast: its response proposes and changes nothing (the sweep below still finds the idle VM running).
+    payload.data.alertContext.AlertData.ThresholdType = "Forecasted";
+    const config = loadConfig(app.settings);
+    const answer = await handleBudgetAlert(
+      new functions.HttpRequest({
+        method: "POST",
+        url: "https://governor.example/api/budget-alerts",
+        body: { string: JSON.stringify(payload) },
+        headers: { "content-type": "application/json" },
+      }),
+      {
+        client: app.runtime,
+        log: { log: () => {}, warn: () => {} },
+        now: () => app.clock.now(),
+        subscriptionId: config.subscriptionId,
+        subscriptions: config.subscriptions,
+      },
+    );
+    expect(answer.status).toBe(202);
+    const { instanceId } = answer.jsonBody as { instanceId: string };
+    expect(instanceId.startsWith(`budget:${second.toLowerCase()}:`)).toBe(true);
+    const status = await app.runtime.waitForCompletion(instanceId, { timeoutMs: 60_000 });
+    expect(status.runtimeStatus, JSON.stringify(status.output)).toBe("Completed");
+    const proposed = (status.output as CostResponseResult).proposals.flatMap((proposal) =>
+      proposal.resources.map((resource) => resource.resourceId),
+    );
+    expect(proposed.length).toBeGreaterThan(0);
+    // Its own subscription's compute, none of the home subscription's (whose budget has the same name).
+    expect(proposed.filter((id) => !id.toLowerCase().startsWith(`/subscriptions/${second.toLowerCase()}/`))).toEqual([]);
+    const trail = TableAuditTrail.fromConnectionString(app.azurite.connectionString);
+    const [notice] = await trail.query({ instanceId, kind: "notice" });
+    expect(notice?.reason).toMatch(new RegExp(`^budget \\S+ of subscription ${second} is forecast past`));
+  }, 90_000);
+
   it("a sweep plans the governed subscriptions and changes each resource in its own subscription, never in one it does not govern, which it names", async () => {
     expect(loadConfig(app.settings).subscriptions).toEqual([sample.subscriptionId, second]);
     const instanceId = "sweep:stop-idle-nonprod-vms:subscriptions";

@@ -418,6 +418,45 @@ describe("the budget alerts webhook", () => {
     expect(client.instances.size).toBe(0);
   });
 
+  it("takes the budget alerts of every governed subscription, each under its own subscription's key, and names the others' subscriptions", async () => {
+    const client = fakeClient();
+    const home = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
+    const governed = {
+      client,
+      log,
+      now: () => RECEIVED,
+      subscriptionId: home,
+      subscriptions: [home, "11111111-1111-1111-1111-111111111111"],
+    };
+    // The reference alert's subscription (all ones) is governed beside the home one: its budget is keyed with it.
+    const other = await webhook.handleBudgetAlert(post(JSON.stringify(commonAt("$50.00"))), governed);
+    expect(other).toEqual({
+      status: 202,
+      jsonBody: like({
+        response: "contain",
+        instanceId: "budget:11111111-1111-1111-1111-111111111111:test_actual_cost_budget:actual:100:2022-12-01",
+        reason: containing("budget Test_actual_cost_budget of subscription 11111111-1111-1111-1111-111111111111: actual spend crossed"),
+        started: true,
+      }),
+    });
+    // The home subscription's budget of the same name keeps the key it always had: a response under way is found.
+    const homeAlert = JSON.parse(JSON.stringify(commonAt("$50.00")).replaceAll("11111111-1111-1111-1111-111111111111", home)) as Json;
+    const own = await webhook.handleBudgetAlert(post(JSON.stringify(homeAlert)), governed);
+    expect(own.jsonBody).toMatchObject({ instanceId: "budget:test_actual_cost_budget:actual:100:2022-12-01", started: true });
+    expect((own.jsonBody as { reason: string }).reason).toMatch(/^budget Test_actual_cost_budget: actual spend crossed/);
+    expect(client.instances.size).toBe(2);
+
+    const ungoverned = await webhook.handleBudgetAlert(post(JSON.stringify(commonAt("$50.00"))), {
+      ...governed,
+      subscriptions: [home, "22222222-2222-2222-2222-222222222222"],
+    });
+    expect(ungoverned).toEqual({
+      status: 200,
+      jsonBody: { ignored: containing(`belongs to subscription 11111111-1111-1111-1111-111111111111; Governor governs ${home}, 22222222`) },
+    });
+    expect(client.instances.size).toBe(2);
+  });
+
   it("refuses what is not a budget alert in JSON with 400, 413 or 415 and the reason, starting nothing", async () => {
     const client = fakeClient();
     const deps = { client, log, now: () => RECEIVED };
