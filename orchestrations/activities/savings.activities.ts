@@ -12,7 +12,7 @@ import { dependencies } from "./remediation.activities.ts";
 
 /** The workflow passes its instance id; the ledger derives everything else from the audit trail. */
 async function updateSavingsLedgerActivity(_request: { instanceId: string }): Promise<SavingsLedgerResult> {
-  const { target, policySet, trail } = await dependencies();
+  const { targets, policySet, trail } = await dependencies();
   const ledger = await SavingsLedger.fromEnv(process.env);
   if (!ledger) throw new Error("no storage for the savings ledger: set AzureWebJobsStorage");
   const result = await refreshSavingsLedger({
@@ -20,7 +20,8 @@ async function updateSavingsLedgerActivity(_request: { instanceId: string }): Pr
     ledger,
     currency: policySet.settings.currency,
     now: now(),
-    costs: await costManagementSource(target),
+    // Each changed resource's cost is read in its own governed subscription.
+    costs: await costManagementSource(targets),
   });
   return { rows: result.rows.length, measured: result.measured, ...(result.costError ? { costError: result.costError } : {}) };
 }

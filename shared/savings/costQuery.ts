@@ -9,6 +9,7 @@
  * Azure checks `Microsoft.CostManagement/query/action` for it (Reader's `* /read` does not grant a
  * POST): see orchestrations/activities/permissions.ts.
  */
+import { subscriptionKeyOf } from "../azure/resourceId.ts";
 import type { AzureTarget } from "../azure/target.ts";
 
 export const COST_QUERY_API_VERSION = "2024-08-01";
@@ -83,8 +84,35 @@ export function costQueryBody(resourceIds: string[], fromDay: string, toDay: str
   };
 }
 
-/** A cost source reading the target's subscription (Azure, or the emulator's Cost Management). */
-export async function costManagementSource(target: AzureTarget): Promise<CostSource> {
+/**
+ * A cost source reading each resource's own subscription (Azure, or the emulator's Cost
+ * Management): a subscription's query answers only for its own resources, so the ids are asked of
+ * the governed subscription each is in, one query per subscription and 200 ids. An id of a
+ * subscription not among `targets` has no cost here.
+ */
+export async function costManagementSource(targets: AzureTarget | readonly AzureTarget[]): Promise<CostSource> {
+  const list: readonly AzureTarget[] = Array.isArray(targets) ? targets : [targets as AzureTarget];
+  const bySubscription = new Map<string, (costs: DailyCosts, resourceIds: string[], fromDay: string, toDay: string) => Promise<void>>();
+  for (const target of list) bySubscription.set(target.subscriptionId.toLowerCase(), await subscriptionQuery(target));
+  return async ({ resourceIds, fromDay, toDay }) => {
+    const costs: DailyCosts = { currency: undefined, byResource: new Map() };
+    const grouped = new Map<string, string[]>();
+    for (const id of resourceIds) {
+      const subscription = subscriptionKeyOf(id);
+      if (subscription === undefined || !bySubscription.has(subscription)) continue;
+      const ids = grouped.get(subscription);
+      if (ids) ids.push(id);
+      else grouped.set(subscription, [id]);
+    }
+    for (const [subscription, ids] of grouped) await bySubscription.get(subscription)?.(costs, ids, fromDay, toDay);
+    return costs;
+  };
+}
+
+/** The cost query of one subscription: adds its answers for `resourceIds` into `costs`. */
+async function subscriptionQuery(
+  target: AzureTarget,
+): Promise<(costs: DailyCosts, resourceIds: string[], fromDay: string, toDay: string) => Promise<void>> {
   const [{ ServiceClient }, { createPipelineRequest, createHttpHeaders }] = await Promise.all([
     import("@azure/core-client"),
     import("@azure/core-rest-pipeline"),
@@ -120,8 +148,7 @@ export async function costManagementSource(target: AzureTarget): Promise<CostSou
     }
     return JSON.parse(text) as QueryResult;
   };
-  return async ({ resourceIds, fromDay, toDay }) => {
-    const costs: DailyCosts = { currency: undefined, byResource: new Map() };
+  return async (costs, resourceIds, fromDay, toDay) => {
     for (let start = 0; start < resourceIds.length; start += IDS_PER_QUERY) {
       const body = costQueryBody(resourceIds.slice(start, start + IDS_PER_QUERY), fromDay, toDay);
       let url: string | undefined = `${endpoint}${scope}/providers/Microsoft.CostManagement/query?api-version=${COST_QUERY_API_VERSION}`;
@@ -132,6 +159,5 @@ export async function costManagementSource(target: AzureTarget): Promise<CostSou
         url = result.properties?.nextLink ?? undefined;
       }
     }
-    return costs;
   };
 }
