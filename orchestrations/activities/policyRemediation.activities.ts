@@ -5,6 +5,9 @@
  * for Governor's own changes.
  */
 import { type AuditRecord, GOVERNOR_ACTOR, TRIGGER_TYPES, type TriggerType } from "../../shared/audit/record.ts";
+import { subscriptionKeyOf } from "../../shared/azure/resourceId.ts";
+import type { AzureTarget } from "../../shared/azure/target.ts";
+import { governorAssignmentId } from "../../shared/azurePolicy/names.ts";
 import { now } from "../../shared/clock.ts";
 import { platformOf } from "../../shared/platform.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
@@ -24,7 +27,7 @@ import {
 import { registerActivity } from "../calls.ts";
 import { ACTIVITIES } from "../names.ts";
 import type { PolledTask, PollTaskInput, StartedTask, StartTaskInput } from "../policyRemediation.ts";
-import { dependencies, failedOutcome } from "./remediation.activities.ts";
+import { dependencies, failedOutcome, targetOf } from "./remediation.activities.ts";
 
 /** Re-reads of a task's resources at once: ARM's read budget is shared by the subscription. */
 const READ_CONCURRENCY = 8;
@@ -36,14 +39,30 @@ const outcomeOf = (input: { policy: string }, resourceId: string, rest: Omit<Rem
   ...rest,
 });
 
+/** A task lives in the subscription of its resources (all of one: `handOver`), for that subscription's assignment. */
+function taskTarget(targets: readonly AzureTarget[], task: { resourceIds: readonly string[] }): AzureTarget {
+  const [first] = task.resourceIds;
+  if (first === undefined) throw new Error("a remediation task without resources");
+  return targetOf(targets, first);
+}
+
+/** The workflow's assignment for a task of the home subscription; another governed subscription's own otherwise. */
+function assignmentOf(target: AzureTarget, input: Pick<StartTaskInput, "assignmentId">): string {
+  return subscriptionKeyOf(input.assignmentId) === target.subscriptionId.toLowerCase()
+    ? input.assignmentId
+    : governorAssignmentId(target.subscriptionId);
+}
+
 /**
  * Each resource read again and checked as Governor's own change of it would be (the policy's
  * conditions and every guard, on ARM's answer now), through `applyRemediation` in dry-run: a
  * resource it would change goes into the task; any other is left out with the reason it gives.
  */
 async function startPolicyRemediationActivity(input: StartTaskInput): Promise<StartedTask> {
-  const { target, config, policySet, trail } = await dependencies();
+  const { targets, config, policySet, trail } = await dependencies();
   const ids = input.task.resourceIds;
+  const target = taskTarget(targets, input.task);
+  const assignmentId = assignmentOf(target, input);
   const name = remediationTaskName(input.instanceId, input.task.referenceId, input.index);
   const wouldHave = `started Azure Policy remediation task ${name} of ${input.task.referenceId}`;
   const all = (guard: string, reason: string): StartedTask => ({
@@ -125,10 +144,7 @@ async function startPolicyRemediationActivity(input: StartTaskInput): Promise<St
   }
   try {
     // A retried create finds the task already made under its name: one task, whatever the retries.
-    const status = await retryingRead(
-      () => createRemediationTask(target, name, input.assignmentId, input.task.referenceId, passing),
-      resolved,
-    );
+    const status = await retryingRead(() => createRemediationTask(target, name, assignmentId, input.task.referenceId, passing), resolved);
     return { task: { name, referenceId: input.task.referenceId, resourceIds: passing, status }, outcomes };
   } catch (error) {
     return {
@@ -148,7 +164,8 @@ async function startPolicyRemediationActivity(input: StartTaskInput): Promise<St
 
 /** The task as Policy Insights says it is now; once it has ended (or the wait has run out), each resource's outcome from its deployment. */
 async function pollPolicyRemediationActivity(input: PollTaskInput): Promise<PolledTask> {
-  const { target, config } = await dependencies();
+  const { targets, config } = await dependencies();
+  const target = taskTarget(targets, input.task);
   const resolved = resolveOptions(platformOf(config).remediation);
   const failedAll = (error: unknown, doing: string): RemediationOutcome[] =>
     input.task.resourceIds.map((resourceId) =>

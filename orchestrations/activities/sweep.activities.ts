@@ -296,7 +296,11 @@ async function planPolicyActivity(input: PlanPolicyInput): Promise<PolicyPlan> {
     policy?.azurePolicyRemediation
       ? {
           assignmentId: governorAssignmentId(target.subscriptionId),
-          states: () => nonCompliantStates(target, governorAssignmentId(target.subscriptionId), referenceIds),
+          // Every governed subscription has Governor's assignment of its own: each one's states, side by side.
+          states: async () =>
+            (
+              await Promise.all(targets.map((each) => nonCompliantStates(each, governorAssignmentId(each.subscriptionId), referenceIds)))
+            ).flat(),
         }
       : undefined,
   );

@@ -13,6 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { policyInsightsClient } from "../azure/clients.ts";
+import { subscriptionKeyOf } from "../azure/resourceId.ts";
 import type { AzureTarget } from "../azure/target.ts";
 import type { Finding } from "../policy/types.ts";
 
@@ -33,7 +34,7 @@ export interface NonCompliantState {
   effect: string;
 }
 
-/** A remediation task to ask for: one reference, at most {@link TASK_RESOURCES_MAX} resources. */
+/** A remediation task to ask for: one reference, at most {@link TASK_RESOURCES_MAX} resources, all of one subscription. */
 export interface RemediationTaskPlan {
   referenceId: string;
   effect: string;
@@ -52,11 +53,13 @@ const key = (id: string): string => id.toLowerCase();
 /**
  * The tasks for one policy: its non-compliant states of remediable references, narrowed to the
  * findings Governor would act on. A resource reported for several references goes into a task of
- * each (each corrects what its own reference is about).
+ * each (each corrects what its own reference is about). A task is created in a subscription, for
+ * that subscription's assignment: its resources are all of one subscription.
  */
 export function handOver(findings: readonly Finding[], states: readonly NonCompliantState[]): HandOver {
   const byResource = new Map(findings.map((finding) => [key(finding.resourceId), finding]));
-  const perReference = new Map<string, { effect: string; resourceIds: string[] }>();
+  // By reference and subscription.
+  const perReference = new Map<string, { referenceId: string; effect: string; resourceIds: string[] }>();
   const kept: HandOver["kept"] = [];
   const seen = new Set<string>();
   for (const state of states) {
@@ -76,15 +79,16 @@ export function handOver(findings: readonly Finding[], states: readonly NonCompl
       });
       continue;
     }
-    const entry = perReference.get(state.referenceId) ?? { effect: state.effect, resourceIds: [] };
+    const group = `${state.referenceId}|${subscriptionKeyOf(finding.resourceId) ?? ""}`;
+    const entry = perReference.get(group) ?? { referenceId: state.referenceId, effect: state.effect, resourceIds: [] };
     entry.resourceIds.push(finding.resourceId);
-    perReference.set(state.referenceId, entry);
+    perReference.set(group, entry);
   }
   const tasks: RemediationTaskPlan[] = [];
-  for (const [referenceId, entry] of [...perReference.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [, entry] of [...perReference.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const ids = [...entry.resourceIds].sort((a, b) => key(a).localeCompare(key(b)));
     for (let start = 0; start < ids.length; start += TASK_RESOURCES_MAX)
-      tasks.push({ referenceId, effect: entry.effect, resourceIds: ids.slice(start, start + TASK_RESOURCES_MAX) });
+      tasks.push({ referenceId: entry.referenceId, effect: entry.effect, resourceIds: ids.slice(start, start + TASK_RESOURCES_MAX) });
   }
   return { tasks, kept };
 }

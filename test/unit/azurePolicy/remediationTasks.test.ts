@@ -94,6 +94,20 @@ describe("handOver: the resources a remediation task may touch", () => {
     expect(over.tasks[2]?.resourceIds.at(-1)).toBe(vm("vm-204"));
   });
 
+  it("7. resources of two subscriptions go into tasks of their own subscription, each for its subscription's assignment", () => {
+    const other = (name: string): string =>
+      `/subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg-odoo-dev/providers/Microsoft.Compute/virtualMachines/${name}`;
+    const elsewhere: Finding = { ...finding("vm-x", "remediate"), resourceId: other("vm-x"), resourceName: "vm-x" };
+    const over = handOver(
+      [finding("vm-a", "remediate"), elsewhere, finding("vm-b", "remediate")],
+      [state("vm-a"), { ...state("vm-x"), resourceId: other("vm-x") }, state("vm-b")],
+    );
+    expect(over.tasks).toEqual([
+      { referenceId: "required-tags.inherit-cost-center", effect: "modify", resourceIds: [vm("vm-a"), vm("vm-b")] },
+      { referenceId: "required-tags.inherit-cost-center", effect: "modify", resourceIds: [other("vm-x")] },
+    ]);
+  });
+
   it("compliant case: what Azure Policy reports and Governor would change (needs-approval or remediate) is handed over, ids matched case-insensitively", () => {
     const over = handOver(
       [finding("vm-f", "needs-approval"), finding("vm-g", "remediate")],
