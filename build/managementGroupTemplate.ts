@@ -208,7 +208,7 @@ export function managementGroupTemplate(subscription: Template): Template {
       ...Object.fromEntries(
         homeParameters.map((name) => [name, name === "suffix" || name === "appName" ? `[variables('${name}')]` : parameter(name)]),
       ),
-      governedSubscriptionIds: "[join(parameters('governedSubscriptionIds'), ',')]",
+      governedSubscriptionIds: "[join(variables('governedSubscriptions'), ',')]",
       managementGroupName: "[managementGroup().name]",
     },
     {
@@ -354,7 +354,7 @@ export function managementGroupTemplate(subscription: Template): Template {
     "budgetStartDate",
     "policyEnforcementMode",
   ];
-  const governed = "parameters('governedSubscriptionIds')[copyIndex()]";
+  const governed = "variables('governedSubscriptions')[copyIndex()]";
   const homeApp_ = (type: string, name: string) => `resourceId(${home}, parameters('resourceGroupName'), '${type}', ${name})`;
   const storageName = rewrite("the storage name", appVariable("storageName"), [["parameters('suffix')", "variables('suffix')"]]);
   const perSubscription: Resource = {
@@ -395,7 +395,7 @@ export function managementGroupTemplate(subscription: Template): Template {
       },
       [roleResourceId("drillRoleName"), "governor-home"],
     ),
-    copy: { name: "governor-subscriptions", count: "[length(parameters('governedSubscriptionIds'))]" },
+    copy: { name: "governor-subscriptions", count: "[length(variables('governedSubscriptions'))]" },
   };
 
   // --- the root
@@ -405,7 +405,7 @@ export function managementGroupTemplate(subscription: Template): Template {
       minLength: 1,
       metadata: {
         description:
-          "Ids of the subscriptions under this management group that Governor governs (GOVERNOR_SUBSCRIPTION_IDS), the home subscription among them. Each gets its Event Grid system topic wired to the app, its budget, its drill resource group and the Azure Policy baseline. Add one and redeploy to govern it.",
+          "Ids of the subscriptions under this management group that Governor governs (GOVERNOR_SUBSCRIPTION_IDS); the home subscription is governed whether listed or not. Each gets its Event Grid system topic wired to the app, its budget, its drill resource group and the Azure Policy baseline. Add one and redeploy to govern it.",
       },
     },
     homeSubscriptionId: {
@@ -414,7 +414,7 @@ export function managementGroupTemplate(subscription: Template): Template {
       maxLength: 36,
       metadata: {
         description:
-          "The subscription the app is deployed in (its resource group, Function App, storage, Key Vault, action group). It must be one of governedSubscriptionIds.",
+          "The subscription the app is deployed in (its resource group, Function App, storage, Key Vault, action group). Governed too, listed in governedSubscriptionIds or not.",
       },
     },
     ...rewrite("the parameters", copy(subscription.parameters), [
@@ -438,6 +438,9 @@ export function managementGroupTemplate(subscription: Template): Template {
     parameters,
     variables: {
       suffix,
+      // The home subscription first, governed whether the list names it or not: Governor plans it
+      // in any case, and without its own deployment it would have no events, budget or drill group.
+      governedSubscriptions: "[union(createArray(parameters('homeSubscriptionId')), parameters('governedSubscriptionIds'))]",
       appName: subscription.variables.appName,
       storageName,
       operatorRoleName: "[guid(managementGroup().id, 'Governor operator')]",
@@ -446,7 +449,7 @@ export function managementGroupTemplate(subscription: Template): Template {
     resources: [operatorRole, drillRole, homeDeployment, operatorAssignment, perSubscription],
     outputs: {
       ...outputs,
-      governedSubscriptionIds: { type: "array", value: parameter("governedSubscriptionIds") },
+      governedSubscriptionIds: { type: "array", value: "[variables('governedSubscriptions')]" },
       managementGroup: { type: "string", value: "[managementGroup().name]" },
     },
   };

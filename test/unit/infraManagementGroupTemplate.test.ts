@@ -22,7 +22,7 @@ import {
   resourcesOfType,
   SUBSCRIPTION_SCHEMA,
 } from "../support/arm/template.ts";
-import { roleProblems, scoped, TEMPLATE_FILE } from "../support/governorTemplate.ts";
+import { roleProblems, scoped, TEMPLATE_FILE, templateAppSettings } from "../support/governorTemplate.ts";
 import {
   budgetProblems,
   eventWiringProblems,
@@ -78,6 +78,17 @@ describe("the management-group template's structure", () => {
     const perSubscriptionDeployments = entries.filter((entry) => /^root\/governor-[0-9a-f-]{36}$/.test(entry.path));
     expect(perSubscriptionDeployments.map((entry) => entry.context.scope.subscriptionId)).toEqual([...GOVERNED]);
     for (const entry of perSubscriptionDeployments) expect(entry.context.scope.resourceGroup).toBeUndefined();
+  });
+
+  it("governs the home subscription whether the list names it or not: first, once, with its own events, budget and drill group", () => {
+    const [home, ...others] = GOVERNED;
+    for (const listed of [others, [...others, home as string], [home as string, ...others]]) {
+      const scopedEntries = managementGroupScoped(readManagementGroupTemplate(), { governedSubscriptionIds: listed });
+      const deployments = scopedEntries.filter((entry) => /^root\/governor-[0-9a-f-]{36}$/.test(entry.path));
+      expect(deployments.map((entry) => entry.context.scope.subscriptionId)).toEqual([...GOVERNED]);
+      expect(templateAppSettings(scopedEntries).GOVERNOR_SUBSCRIPTION_IDS).toBe(GOVERNED.join(","));
+      expect(wiring(scopedEntries)).toEqual([]);
+    }
   });
 
   it("the schema and dependsOn checks bite at management-group scope: a group template declaring the subscription schema, a dependency on nothing deployed", () => {

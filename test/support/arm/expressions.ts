@@ -274,6 +274,20 @@ export function evaluate(expression: Expression, context: EvaluationContext, res
     }
     case "tolower":
       return text(args()[0]).toLowerCase();
+    case "createarray":
+      return args();
+    case "union": {
+      // Arrays: the items of each in order, an item equal to an earlier one left out (as ARM does).
+      const values = args();
+      if (!values.every(Array.isArray)) throw new Error(`union() of ${values.map(text).join(", ")}: only arrays are supported here`);
+      const seen = new Set<string>();
+      return values.flat().filter((item) => {
+        const key = JSON.stringify(item);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    }
     case "guid":
       return `${hash(args(), 8)}-${hash([...args(), 1], 4)}-${hash([...args(), 2], 4)}-${hash([...args(), 3], 4)}-${hash([...args(), 4], 12)}`;
     case "uniquestring":
