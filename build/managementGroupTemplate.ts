@@ -363,6 +363,8 @@ export function managementGroupTemplate(subscription: Template): Template {
       { subscriptionId: `[${governed}]`, location: parameter("location") },
       {
         ...passThrough(perSubscriptionParameters),
+        // A subscription's own amount when budgetAmounts names it, budgetAmount otherwise.
+        budgetAmount: `[if(contains(parameters('budgetAmounts'), ${governed}), parameters('budgetAmounts')[${governed}], parameters('budgetAmount'))]`,
         principalId: `[${homeReference}.outputs.principalId.value]`,
         actionGroupId: `[${homeApp_("Microsoft.Insights/actionGroups", `'${appVariable("actionGroupName")}'`)}]`,
         drillRoleDefinitionId: roleId("drillRoleName"),
@@ -415,6 +417,14 @@ export function managementGroupTemplate(subscription: Template): Template {
       metadata: {
         description:
           "The subscription the app is deployed in (its resource group, Function App, storage, Key Vault, action group). Governed too, listed in governedSubscriptionIds or not.",
+      },
+    },
+    budgetAmounts: {
+      type: "object",
+      defaultValue: {},
+      metadata: {
+        description:
+          "Monthly budgets of particular governed subscriptions, by subscription id (as governedSubscriptionIds writes it), in their billing currency; the others get budgetAmount.",
       },
     },
     ...rewrite("the parameters", copy(subscription.parameters), [

@@ -11,7 +11,7 @@ import { managementGroupText } from "../../build/managementGroupTemplate.ts";
 import { withRoleActions } from "../../build/roles.ts";
 import { requiredActionsByScope } from "../../orchestrations/activities/permissions.ts";
 import { eventSubscriptionFilter } from "../../shared/triggers/resourceEvents.ts";
-import { managementGroupId } from "../support/arm/expressions.ts";
+import { evaluateValue, managementGroupId } from "../support/arm/expressions.ts";
 import {
   type ArmResource,
   type ArmTemplate,
@@ -240,6 +240,28 @@ describe("every governed subscription", () => {
     expect(budgetProblems(entries, GOVERNED)).toEqual([]);
     const budgets = resourcesOfType(entries, "Microsoft.Consumption/budgets");
     expect(budgets.map(({ entry }) => entry.context.scope.subscriptionId)).toEqual([...GOVERNED]);
+  });
+
+  it("gives a subscription named in budgetAmounts its own amount, and every other one budgetAmount", () => {
+    const amounts = (parameters: Record<string, unknown>) =>
+      resourcesOfType(managementGroupScoped(readManagementGroupTemplate(), parameters), "Microsoft.Consumption/budgets").map(
+        ({ entry, resource }) => [
+          entry.context.scope.subscriptionId,
+          (evaluateValue(resource, entry.context) as { properties: { amount: unknown } }).properties.amount,
+        ],
+      );
+    const [home, second, third] = GOVERNED;
+    expect(amounts({})).toEqual([
+      [home, 5000],
+      [second, 5000],
+      [third, 5000],
+    ]);
+    // Named in upper case: ARM compares an object's property names case-insensitively.
+    expect(amounts({ budgetAmounts: { [String(second).toUpperCase()]: 12000 } })).toEqual([
+      [home, 5000],
+      [second, 12000],
+      [third, 5000],
+    ]);
   });
 
   it("fails when a budget notifies another action group, or a governed subscription has none", () => {

@@ -244,7 +244,12 @@ export function evaluate(expression: Expression, context: EvaluationContext, res
       const target = recurse(expression.target);
       const index = recurse(expression.index);
       if (target instanceof Opaque) return new Opaque(`${target.text}[${text(index)}]`);
-      return (target as Record<string, unknown>)[String(index)];
+      if (Array.isArray(target) || typeof index !== "string") return (target as Record<string, unknown>)[String(index)];
+      // An object's property names are case-insensitive in ARM: the name as written first, then any case.
+      const record = target as Record<string, unknown>;
+      if (index in record) return record[index];
+      const name = Object.keys(record).find((key) => key.toLowerCase() === index.toLowerCase());
+      return name === undefined ? undefined : record[name];
     }
     case "call":
       break;
@@ -276,6 +281,20 @@ export function evaluate(expression: Expression, context: EvaluationContext, res
       return text(args()[0]).toLowerCase();
     case "createarray":
       return args();
+    case "if": {
+      const [condition, then, otherwise] = args();
+      if (typeof condition !== "boolean") throw new Error(`if() of ${text(condition)}, not a boolean`);
+      return condition ? then : otherwise;
+    }
+    case "contains": {
+      // An object's property names are compared case-insensitively, as ARM does; arrays and strings as written.
+      const [container, item] = args();
+      if (Array.isArray(container)) return container.some((each) => JSON.stringify(each) === JSON.stringify(item));
+      if (typeof container === "string") return container.includes(text(item));
+      if (container !== null && typeof container === "object")
+        return Object.keys(container).some((name) => name.toLowerCase() === text(item).toLowerCase());
+      throw new Error(`contains() of ${text(container)}`);
+    }
     case "union": {
       // Arrays: the items of each in order, an item equal to an earlier one left out (as ARM does).
       const values = args();
