@@ -82,7 +82,7 @@ describe("the management-group template's structure", () => {
 
   it("governs the home subscription whether the list names it or not: first, once, with its own events, budget and drill group", () => {
     const [home, ...others] = GOVERNED;
-    for (const listed of [others, [...others, home as string], [home as string, ...others]]) {
+    for (const listed of [others, [...others, home], [home, ...others]]) {
       const scopedEntries = managementGroupScoped(readManagementGroupTemplate(), { governedSubscriptionIds: listed });
       const deployments = scopedEntries.filter((entry) => /^root\/governor-[0-9a-f-]{36}$/.test(entry.path));
       expect(deployments.map((entry) => entry.context.scope.subscriptionId)).toEqual([...GOVERNED]);
