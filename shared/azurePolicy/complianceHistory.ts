@@ -9,6 +9,7 @@ import type { AzureTarget } from "../azure/target.ts";
 import { platformOf } from "../platform.ts";
 import type { GovernorConfig } from "../config.ts";
 import { type PolicyCompliance, policyCompliance } from "./compliance.ts";
+import { complianceAcross, type SubscriptionReading } from "./complianceAcross.ts";
 import { appComplianceSnapshots, type ComplianceSnapshot, type ComplianceSnapshots, dayOf } from "./snapshots.ts";
 
 const DAY_MS = 86_400_000;
@@ -88,9 +89,13 @@ export function governorCompliance(target: AzureTarget, snapshots?: ComplianceSn
     );
 }
 
-/** The app's source: the configured subscription, the snapshots on the app's storage (today's figures alone without it). */
+/**
+ * The app's source: every governed subscription's Governor assignment (each read and recorded on
+ * its own, then summed: `complianceAcross`), the snapshots on the app's storage (today's figures
+ * alone without it).
+ */
 export function appComplianceSource(
-  config: Pick<GovernorConfig, "subscriptionId" | "emulator">,
+  config: Pick<GovernorConfig, "subscriptionId" | "emulator"> & Partial<Pick<GovernorConfig, "subscriptions">>,
   env: Record<string, string | undefined> = process.env,
 ): ComplianceSource {
   return async (now, days) => {
@@ -102,14 +107,23 @@ export function appComplianceSource(
         history: [],
         notes: [],
       };
-    let target: AzureTarget;
-    try {
-      target = await platformOf(config).target(config.subscriptionId);
-    } catch (error) {
-      return { status: "unavailable", code: errorCode(error), message: messageOf(error), history: [], notes: [] };
-    }
     const snapshots = await appComplianceSnapshots(env).catch(() => undefined);
-    const reading = await governorCompliance(target, snapshots)(now, days);
+    const subscriptions = config.subscriptions && config.subscriptions.length > 0 ? config.subscriptions : [config.subscriptionId];
+    const readings = await Promise.all(
+      subscriptions.map(async (subscriptionId): Promise<SubscriptionReading> => {
+        let target: AzureTarget;
+        try {
+          target = await platformOf(config).target(subscriptionId);
+        } catch (error) {
+          return {
+            subscriptionId,
+            reading: { status: "unavailable", code: errorCode(error), message: messageOf(error), history: [], notes: [] },
+          };
+        }
+        return { subscriptionId, reading: await governorCompliance(target, snapshots)(now, days) };
+      }),
+    );
+    const reading = complianceAcross(readings);
     if (!snapshots) reading.notes.push("no storage for the compliance snapshots (AzureWebJobsStorage): no trend");
     return reading;
   };

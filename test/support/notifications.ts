@@ -33,7 +33,7 @@ export interface NotificationsHarness {
 
 export async function startNotificationsHarness(
   taskHub: string,
-  options: { sample?: SampleEstate; policyFile?: string } = {},
+  options: { sample?: SampleEstate; policyFile?: string; settings?: Record<string, string> } = {},
 ): Promise<NotificationsHarness> {
   const app = await startLocalApp({
     workDir: mkdtempSync(join(tmpdir(), "governor-notifications-")),
@@ -41,6 +41,7 @@ export async function startNotificationsHarness(
     taskHub,
     ...(options.sample ? { sample: options.sample } : {}),
     ...(options.policyFile ? { policyFile: options.policyFile } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   const teams = await startWebhookCapture();
   const registrations = await captureRegistrations(async () => {
