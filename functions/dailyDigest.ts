@@ -10,6 +10,7 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import { app } from "@azure/functions";
 import { openAuditTrail } from "../shared/audit/storage.ts";
 import { appComplianceSource } from "../shared/azurePolicy/complianceHistory.ts";
+import { recentUngovernedSubscriptions } from "../shared/inventory/groupSubscriptions.ts";
 import { now } from "../shared/clock.ts";
 import { loadConfig } from "../shared/config.ts";
 import { appPolicies } from "../shared/policy/appSource.ts";
@@ -34,6 +35,7 @@ app.timer("dailyDigest", {
   schedule: DIGEST_SCHEDULE,
   handler: async (_timer: Timer, context: InvocationContext) => {
     const config = loadConfig(process.env);
+    const group = config.managementGroup;
     const [policySet, trail, store] = await Promise.all([
       appPolicies(config),
       openAuditTrail(process.env, { table: config.auditTable }),
@@ -49,6 +51,13 @@ app.timer("dailyDigest", {
       retry: platformOf(config).notificationRetry,
       // One summarize request of Policy Insights per digest, recorded as the day's compliance snapshot.
       azurePolicy: appComplianceSource(config),
+      // The management group's subscriptions added since the deployment: one Resource Graph query.
+      ...(group === undefined
+        ? {}
+        : {
+            ungoverned: async () =>
+              recentUngovernedSubscriptions(await platformOf(config).target(config.subscriptionId), group, config.subscriptions),
+          }),
       // The ledger's figures (estimated and realised by Cost Management); before its first refresh, the plans' estimates.
       savings: {
         monthToDate: async (at) =>

@@ -13,6 +13,7 @@ import type { AuditTrail } from "../audit/trail.ts";
 import { approvalLink } from "../approvals/request.ts";
 import { signToken } from "../approvals/token.ts";
 import type { ComplianceSource } from "../azurePolicy/complianceHistory.ts";
+import type { GroupSubscription } from "../inventory/groupSubscriptions.ts";
 import type { GovernorConfig } from "../config.ts";
 import type { Policy, PolicySet } from "../policy/types.ts";
 import { notifyAction } from "../actions/notify.ts";
@@ -25,6 +26,7 @@ import {
   digestAzurePolicy,
   type DigestContent,
   digestMessage,
+  type DigestUngoverned,
   estimatedSavings,
   findingChanges,
   findingsAsOf,
@@ -91,6 +93,8 @@ export interface DailyDependencies {
   savings?: SavingsSummarySource;
   /** Azure Policy compliance, read once per digest and recorded as the day's snapshot. */
   azurePolicy?: ComplianceSource;
+  /** The management group's subscriptions Governor does not govern (with `GOVERNOR_MANAGEMENT_GROUP`), read once per digest. */
+  ungoverned?: () => Promise<GroupSubscription[]>;
   retry?: RetryOptions;
 }
 
@@ -150,9 +154,20 @@ async function sendDigest(
   const changes = { applied: 0, failed: 0, skipped: 0, "already-done": 0 };
   for (const record of outcomes) if (record.outcome) changes[record.outcome] += 1;
   const recentNotices = notices.filter((record) => Date.parse(record.at) >= at.getTime() - APPROVAL_LOOK_BACK_MS);
-  const [savings, compliance] = await Promise.all([
+  const group = config.managementGroup;
+  const [savings, compliance, ungoverned] = await Promise.all([
     (deps.savings ?? trailSavingsSource(trail, policySet.settings.currency, timeZone)).monthToDate(at),
     deps.azurePolicy?.(at, COMPLIANCE_LOOK_BACK_DAYS),
+    // A failed read is said in the digest, which still goes out.
+    group !== undefined && deps.ungoverned
+      ? deps.ungoverned().then(
+          (subscriptions): DigestUngoverned => ({ managementGroup: group, subscriptions }),
+          (error: unknown): DigestUngoverned => ({
+            managementGroup: group,
+            error: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "",
+          }),
+        )
+      : Promise.resolve(undefined),
   ]);
   const azurePolicy = digestAzurePolicy(compliance);
   const several = config.subscriptions.length > 1;
@@ -186,6 +201,7 @@ async function sendDigest(
     ...(azurePolicy ? { azurePolicy } : {}),
     ...(config.notifications.reportUrl ? { reportUrl: config.notifications.reportUrl } : {}),
     ...(several ? { subscriptions: config.subscriptions } : {}),
+    ...(ungoverned ? { ungoverned } : {}),
   };
   const message = digestMessage(content);
   // The digest as the trail keeps it: its figures without the links (they are signed, and single use).

@@ -20,6 +20,7 @@ import { resourceNameOf, subscriptionKeyOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
 import { changeText, type ComplianceToday, complianceToday } from "../azurePolicy/complianceChanges.ts";
 import type { ComplianceReading } from "../azurePolicy/complianceHistory.ts";
+import type { GroupSubscription } from "../inventory/groupSubscriptions.ts";
 import type { Verdict } from "../policy/types.ts";
 import { formatIsoDate } from "../time/holidays.ts";
 import { wallClock } from "../time/schedule.ts";
@@ -88,6 +89,31 @@ export interface DigestContent {
   reportUrl?: string;
   /** The governed subscriptions, when there are several: then the lines name the subscription of what they count. */
   subscriptions?: string[];
+  /**
+   * The management group's subscriptions Governor does not govern (`GOVERNOR_MANAGEMENT_GROUP`):
+   * added to the group since the deployment, their events not wired yet. Or why they could not be read.
+   */
+  ungoverned?: DigestUngoverned;
+}
+
+export type DigestUngoverned = { managementGroup: string; subscriptions: GroupSubscription[] } | { managementGroup: string; error: string };
+
+/** The section that names them, and what to do; none when every subscription of the group is governed. */
+export function ungovernedSection(ungoverned: DigestUngoverned | undefined): { heading: string; lines: Line[] } | undefined {
+  if (ungoverned === undefined) return undefined;
+  const heading = `Not governed yet (management group ${ungoverned.managementGroup})`;
+  if ("error" in ungoverned) return { heading, lines: [`the group's subscriptions could not be read: ${ungoverned.error}`] };
+  if (ungoverned.subscriptions.length === 0) return undefined;
+  return {
+    heading,
+    lines: [
+      ...ungoverned.subscriptions.map(
+        (each) =>
+          `subscription ${each.subscriptionId}${each.name ? ` (${each.name})` : ""}: events not wired yet, neither planned nor changed`,
+      ),
+      "add them to governedSubscriptionIds and redeploy infra/managementGroup.json",
+    ],
+  };
 }
 
 export type DigestAzurePolicy = { status: "ok"; today: ComplianceToday } | { status: "unavailable"; code: string };
@@ -321,7 +347,9 @@ export function digestMessage(content: DigestContent): Notification {
   const title = `Daily digest, ${formatIsoDate(wall.date)}`;
   const links = content.reportUrl ? [{ title: "Open the report", url: content.reportUrl }] : [];
   const base = { id: `digest:${content.date}`, kind: "digest" as const, audience: { type: "platform" as const }, title, links };
-  const policySections = content.azurePolicy ? [azurePolicySection(content.azurePolicy)] : [];
+  const ungoverned = ungovernedSection(content.ungoverned);
+  // Both shown on a quiet day too: a subscription waiting to be wired is something to do.
+  const policySections = [...(ungoverned ? [ungoverned] : []), ...(content.azurePolicy ? [azurePolicySection(content.azurePolicy)] : [])];
   if (isEmptyDay(content))
     return {
       ...base,

@@ -217,6 +217,31 @@ describe("the digest message", () => {
     expect(cardProblems(notificationCard(message))).toEqual([]);
   });
 
+  it("names the management group's subscriptions not governed yet, on a quiet day too, and says so when they could not be read", () => {
+    const ungoverned = {
+      managementGroup: "mg-nordwind",
+      subscriptions: [{ subscriptionId: "c3a8f1d2-9e47-4b56-a0c1-58d2e7f4b913", name: "Nordwind Alpine" }],
+    };
+    const message = digestMessage({ ...empty, ungoverned });
+    expect(message.sections).toEqual([
+      {
+        heading: "Not governed yet (management group mg-nordwind)",
+        lines: [
+          "subscription c3a8f1d2-9e47-4b56-a0c1-58d2e7f4b913 (Nordwind Alpine): events not wired yet, neither planned nor changed",
+          "add them to governedSubscriptionIds and redeploy infra/managementGroup.json",
+        ],
+      },
+    ]);
+    expect(cardProblems(notificationCard(message))).toEqual([]);
+    expect(digestMessage({ ...empty, ungoverned: { managementGroup: "mg-nordwind", subscriptions: [] } }).sections).toBeUndefined();
+    expect(digestMessage({ ...empty, ungoverned: { managementGroup: "mg-nordwind", error: "AuthorizationFailed" } }).sections).toEqual([
+      {
+        heading: "Not governed yet (management group mg-nordwind)",
+        lines: ["the group's subscriptions could not be read: AuthorizationFailed"],
+      },
+    ]);
+  });
+
   it("holds findings, changes, approvals with their links, drills against objectives, the budget and both savings", () => {
     const message = digestMessage({
       ...empty,
