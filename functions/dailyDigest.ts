@@ -11,6 +11,7 @@ import { app } from "@azure/functions";
 import { openAuditTrail } from "../shared/audit/storage.ts";
 import { appComplianceSource } from "../shared/azurePolicy/complianceHistory.ts";
 import { recentUngovernedSubscriptions } from "../shared/inventory/groupSubscriptions.ts";
+import { readManagementGroupAncestry } from "../shared/inventory/managementGroups.ts";
 import { now } from "../shared/clock.ts";
 import { loadConfig } from "../shared/config.ts";
 import { appPolicies } from "../shared/policy/appSource.ts";
@@ -21,7 +22,7 @@ import { appNotificationStore } from "../shared/notifications/store.ts";
 
 export const DIGEST_SCHEDULE = DAILY_TIMER_SCHEDULE;
 
-export function describeDailyRun(run: DailyRun): string {
+function describePlatform(run: DailyRun): string {
   if (run.digest === "not-due") return "dailyDigest: before 07:00 in the policies' time zone: nothing due";
   const digest = run.digest === "sent-before" ? "digest sent before" : `digest: ${describeDelivery(run.digest)}`;
   const owners =
@@ -29,6 +30,13 @@ export function describeDailyRun(run: DailyRun): string {
       ? "owners' notices sent before"
       : `${run.owners.reports.length} owners' notice(s), ${run.owners.held} held for the email quota`;
   return `dailyDigest ${run.date}: ${digest}; ${owners}`;
+}
+
+export function describeDailyRun(run: DailyRun): string {
+  const teams = (run.teams ?? []).map(
+    (team) => `${team.scope}'s digest of ${team.date}: ${team.digest === "sent-before" ? "sent before" : describeDelivery(team.digest)}`,
+  );
+  return [describePlatform(run), ...teams].join("; ");
 }
 
 app.timer("dailyDigest", {
@@ -51,6 +59,9 @@ app.timer("dailyDigest", {
       retry: platformOf(config).notificationRetry,
       // One summarize request of Policy Insights per digest, recorded as the day's compliance snapshot.
       azurePolicy: appComplianceSource(config),
+      // The groups above each subscription, for scopes' digests by management group: one Resource Graph query.
+      managementGroups: async () =>
+        readManagementGroupAncestry(await platformOf(config).target(config.subscriptionId), config.subscriptions),
       // The management group's subscriptions added since the deployment: one Resource Graph query.
       ...(group === undefined
         ? {}

@@ -15,7 +15,8 @@ import { signToken } from "../approvals/token.ts";
 import type { ComplianceSource } from "../azurePolicy/complianceHistory.ts";
 import type { GroupSubscription } from "../inventory/groupSubscriptions.ts";
 import type { GovernorConfig } from "../config.ts";
-import type { Policy, PolicySet } from "../policy/types.ts";
+import { covers } from "../policy/scopes.ts";
+import type { Policy, PolicySet, ScopeOverride } from "../policy/types.ts";
 import { notifyAction } from "../actions/notify.ts";
 import { addDays, type CivilDate, formatIsoDate } from "../time/holidays.ts";
 import { instantsAt, wallClock, zoneDay } from "../time/schedule.ts";
@@ -95,6 +96,8 @@ export interface DailyDependencies {
   azurePolicy?: ComplianceSource;
   /** The management group's subscriptions Governor does not govern (with `GOVERNOR_MANAGEMENT_GROUP`), read once per digest. */
   ungoverned?: () => Promise<GroupSubscription[]>;
+  /** The management groups above each governed subscription (lower-case id → names), for scopes' digests by management group. */
+  managementGroups?: () => Promise<Record<string, string[]>>;
   retry?: RetryOptions;
 }
 
@@ -102,6 +105,15 @@ export interface DailyRun {
   date?: string;
   digest: "not-due" | "sent-before" | DeliveryReport;
   owners: "not-due" | "done-before" | { reports: DeliveryReport[]; held: number };
+  /** The scopes' own digests due at this wake-up (each at 07:00 in its own time zone). */
+  teams?: Array<{ scope: string; date: string; digest: "sent-before" | DeliveryReport }>;
+}
+
+/** What a scope's digest keeps of the trail: the resources the scope covers, and how to read it. */
+interface TeamDigest {
+  scope: ScopeOverride & { digest: { to: string[] } };
+  timeZone: string;
+  inScope: (resourceId: string) => boolean;
 }
 
 const TRIGGER = { type: "timer", id: "dailyDigest" } as const;
@@ -109,6 +121,12 @@ const TRIGGER = { type: "timer", id: "dailyDigest" } as const;
 /** The timer's work at one wake-up. */
 export async function runDailyNotifications(deps: DailyDependencies): Promise<DailyRun> {
   const at = deps.now();
+  const teams = await sendTeamDigests(deps, at);
+  const run = await sendPlatformNotifications(deps, at);
+  return teams.length === 0 ? run : { ...run, teams };
+}
+
+async function sendPlatformNotifications(deps: DailyDependencies, at: Date): Promise<DailyRun> {
   const timeZone = deps.policySet.settings.timeZone;
   const due = digestDue(at, timeZone);
   if (!due) return { digest: "not-due", owners: "not-due" };
@@ -134,30 +152,78 @@ export async function runDailyNotifications(deps: DailyDependencies): Promise<Da
   return run;
 }
 
+/**
+ * The scopes' own digests (`scopes: … digest: { to }`), each once a local date at 07:00 in the
+ * scope's time zone, of the resources it covers: a customer's team reads its subscription's
+ * findings, changes, approvals and drills, not the others'.
+ */
+async function sendTeamDigests(deps: DailyDependencies, at: Date): Promise<NonNullable<DailyRun["teams"]>> {
+  const scopes = (deps.policySet.scopes ?? []).filter(
+    (scope): scope is ScopeOverride & { digest: { to: string[] } } => scope.digest !== undefined,
+  );
+  const due = scopes.flatMap((scope) => {
+    const timeZone = scope.settings.timeZone ?? deps.policySet.settings.timeZone;
+    const when = digestDue(at, timeZone);
+    return when ? [{ scope, timeZone, when }] : [];
+  });
+  const sent: NonNullable<DailyRun["teams"]> = [];
+  if (due.length === 0) return sent;
+  const states = await Promise.all(due.map(({ scope, when }) => deps.store.state(`digest:${scope.name}:${when.date}`)));
+  const pending = due.filter((_, index) => states[index] !== "sent");
+  for (const { scope, when } of due.filter((_, index) => states[index] === "sent"))
+    sent.push({ scope: scope.name, date: when.date, digest: "sent-before" });
+  if (pending.length === 0) return sent;
+  // Only a scope by management group needs the groups above each subscription: one read for all.
+  const groups =
+    pending.some(({ scope }) => scope.match.managementGroup !== undefined) && deps.managementGroups ? await deps.managementGroups() : {};
+  const end = new Date(at.getTime() + 1);
+  for (const { scope, timeZone, when } of pending) {
+    const inScope = (resourceId: string): boolean => {
+      const subscription = subscriptionKeyOf(resourceId);
+      return subscription !== undefined && covers(scope, subscription, resourceGroupOf(resourceId), groups[subscription] ?? []);
+    };
+    const since = new Date(when.previous.getTime() - SWEEP_LOOK_BACK_MS);
+    const [findings, notices] = await Promise.all([
+      deps.trail.query({ since, until: end, kind: "finding" }),
+      deps.trail.query({ since, until: end, kind: "notice" }),
+    ]);
+    const sweeps = [...findings.filter((record) => record.resourceId !== undefined && inScope(record.resourceId)), ...notices];
+    const report = await sendDigest(deps, when, at, sweeps, notices, { scope, timeZone, inScope });
+    if (report.channels.every((channel) => channel.status !== "held"))
+      await deps.store.setState(`digest:${scope.name}:${when.date}`, "sent");
+    sent.push({ scope: scope.name, date: when.date, digest: report });
+  }
+  return sent;
+}
+
 async function sendDigest(
   deps: DailyDependencies,
   due: { date: string; previous: Date },
   at: Date,
   sweeps: AuditRecord[],
   notices: AuditRecord[],
+  team?: TeamDigest,
 ): Promise<DeliveryReport> {
   const { trail, policySet, config } = deps;
-  const timeZone = policySet.settings.timeZone;
+  const timeZone = team?.timeZone ?? policySet.settings.timeZone;
   const end = new Date(at.getTime() + 1);
   const since = due.previous;
   const { year, month } = wallClock(at, timeZone).date;
+  const ofScope = (records: AuditRecord[]): AuditRecord[] =>
+    team ? records.filter((record) => record.resourceId !== undefined && team.inScope(record.resourceId)) : records;
   const [outcomes, approvals, drills] = await Promise.all([
-    trail.query({ since, until: end, kind: "outcome" }),
+    trail.query({ since, until: end, kind: "outcome" }).then(ofScope),
     trail.query({ since: new Date(at.getTime() - APPROVAL_LOOK_BACK_MS), until: end, kind: "approval" }),
-    trail.query({ since: new Date(at.getTime() - DRILL_LOOK_BACK_MS), until: end, kind: "drill" }),
+    trail.query({ since: new Date(at.getTime() - DRILL_LOOK_BACK_MS), until: end, kind: "drill" }).then(ofScope),
   ]);
   const changes = { applied: 0, failed: 0, skipped: 0, "already-done": 0 };
   for (const record of outcomes) if (record.outcome) changes[record.outcome] += 1;
   const recentNotices = notices.filter((record) => Date.parse(record.at) >= at.getTime() - APPROVAL_LOOK_BACK_MS);
-  const group = config.managementGroup;
+  // The budget, the savings, Azure Policy's compliance and the group's other subscriptions are the platform's digest's.
+  const group = team ? undefined : config.managementGroup;
   const [savings, compliance, ungoverned] = await Promise.all([
-    (deps.savings ?? trailSavingsSource(trail, policySet.settings.currency, timeZone)).monthToDate(at),
-    deps.azurePolicy?.(at, COMPLIANCE_LOOK_BACK_DAYS),
+    team ? Promise.resolve(undefined) : (deps.savings ?? trailSavingsSource(trail, policySet.settings.currency, timeZone)).monthToDate(at),
+    team ? Promise.resolve(undefined) : deps.azurePolicy?.(at, COMPLIANCE_LOOK_BACK_DAYS),
     // A failed read is said in the digest, which still goes out.
     group !== undefined && deps.ungoverned
       ? deps.ungoverned().then(
@@ -189,7 +255,7 @@ async function sendDigest(
           reason: record.reason,
         };
       }),
-    pending: pendingApprovals([...recentNotices, ...approvals], at).map(({ planHash, approvalId, ...pending }) => {
+    pending: pendingApprovals([...recentNotices, ...approvals], at, team?.inScope).map(({ planHash, approvalId, ...pending }) => {
       const { signingKey, baseUrl } = config.approvals;
       if (!signingKey || !baseUrl || !planHash || !pending.expiresAt) return pending;
       const token = signToken({ jti: randomUUID(), instanceId: approvalId, planHash, exp: Date.parse(pending.expiresAt) }, signingKey);
@@ -202,6 +268,7 @@ async function sendDigest(
     ...(config.notifications.reportUrl ? { reportUrl: config.notifications.reportUrl } : {}),
     ...(several ? { subscriptions: config.subscriptions } : {}),
     ...(ungoverned ? { ungoverned } : {}),
+    ...(team ? { team: { scope: team.scope.name, to: team.scope.digest.to } } : {}),
   };
   const message = digestMessage(content);
   // The digest as the trail keeps it: its figures without the links (they are signed, and single use).

@@ -79,6 +79,8 @@ function emailRecipients(message: Notification, email: NonNullable<NotificationC
   switch (message.audience.type) {
     case "address":
       return [message.audience.address];
+    case "team":
+      return message.audience.addresses;
     case "escalation":
       return email.escalationTo.length > 0 ? email.escalationTo : email.to;
     case "platform":
@@ -103,8 +105,9 @@ export async function deliverNotification(message: Notification, deps: DeliveryD
   const retry = deps.retry ?? DEFAULT_RETRY;
   const pacer = deps.pacer ?? pacerOf(deps.store, deps.now);
   const jobs: Array<Promise<ChannelOutcome | undefined>> = [];
-  // Owners' notices are personal: by email only, never to the team's channel.
-  const teamsUrl = message.audience.type === "address" || message.kind === "owner-notice" ? undefined : deps.channels.teamsWebhookUrl;
+  // Owners' notices are personal, a scope's digest its team's: by email only, never to the platform's channel.
+  const byEmailOnly = message.audience.type === "address" || message.audience.type === "team" || message.kind === "owner-notice";
+  const teamsUrl = byEmailOnly ? undefined : deps.channels.teamsWebhookUrl;
   if (teamsUrl !== undefined)
     jobs.push(deliverOn("teams", message, deps, () => postToTeams(teamsUrl, teamsMessage(notificationCard(message)), retry)));
   const email = deps.channels.email;
@@ -134,13 +137,13 @@ export async function deliverNotification(message: Notification, deps: DeliveryD
         to,
       ),
     );
-  } else if (message.audience.type === "address") {
+  } else if (message.audience.type === "address" || message.audience.type === "team") {
     jobs.push(
       record(message, deps, {
         channel: "email",
         status: "undeliverable",
         attempts: 0,
-        recipients: [message.audience.address],
+        recipients: message.audience.type === "address" ? [message.audience.address] : message.audience.addresses,
         error: "email is not configured (GOVERNOR_EMAIL_CONNECTION_STRING)",
       }),
     );

@@ -94,6 +94,11 @@ export interface DigestContent {
    * added to the group since the deployment, their events not wired yet. Or why they could not be read.
    */
   ungoverned?: DigestUngoverned;
+  /**
+   * A scope's digest (`scopes: … digest: { to }`): what is in the scope, to its team by email. It
+   * leaves the budget, the savings and Azure Policy's compliance to the platform's digest.
+   */
+  team?: { scope: string; to: string[] };
 }
 
 export type DigestUngoverned = { managementGroup: string; subscriptions: GroupSubscription[] } | { managementGroup: string; error: string };
@@ -232,6 +237,8 @@ export function lastDrills(records: readonly AuditRecord[]): DrillStatus[] {
 export function pendingApprovals(
   lookBack: readonly AuditRecord[],
   at: Date,
+  /** A scope's digest: only the approvals of resources in it, each counting those alone. */
+  inScope?: (resourceId: string) => boolean,
 ): Array<PendingApproval & { planHash?: string; approvalId: string }> {
   const decided = new Set(lookBack.filter((record) => record.kind === "approval").map((record) => record.instanceId));
   // Each approval's latest request, by approval instance, with the remediation it belongs to.
@@ -248,7 +255,9 @@ export function pendingApprovals(
     const details = (record.details ?? {}) as { expiresAt?: string; planHash?: string; resources?: unknown[]; delivery?: string };
     if (decided.has(workflow)) continue;
     if (details.expiresAt !== undefined && Date.parse(details.expiresAt) <= at.getTime()) continue;
-    const resources = Array.isArray(details.resources) ? details.resources : [];
+    const listed = Array.isArray(details.resources) ? details.resources : [];
+    const resources = inScope ? listed.filter((resource) => typeof resource === "string" && inScope(resource)) : listed;
+    if (inScope && resources.length === 0) continue;
     const subscriptions = [
       ...new Set(resources.flatMap((resource) => subscriptionKeyOf(typeof resource === "string" ? resource : undefined) ?? [])),
     ].sort();
@@ -344,9 +353,18 @@ export function azurePolicySection(azurePolicy: DigestAzurePolicy): { heading: s
 
 export function digestMessage(content: DigestContent): Notification {
   const wall = wallClock(new Date(content.until), content.timeZone);
-  const title = `Daily digest, ${formatIsoDate(wall.date)}`;
+  const team = content.team;
+  const title = team ? `Daily digest of ${team.scope}, ${formatIsoDate(wall.date)}` : `Daily digest, ${formatIsoDate(wall.date)}`;
   const links = content.reportUrl ? [{ title: "Open the report", url: content.reportUrl }] : [];
-  const base = { id: `digest:${content.date}`, kind: "digest" as const, audience: { type: "platform" as const }, title, links };
+  const base = team
+    ? {
+        id: `digest:${team.scope}:${content.date}`,
+        kind: "digest" as const,
+        audience: { type: "team" as const, scope: team.scope, addresses: team.to },
+        title,
+        links,
+      }
+    : { id: `digest:${content.date}`, kind: "digest" as const, audience: { type: "platform" as const }, title, links };
   const ungoverned = ungovernedSection(content.ungoverned);
   // Both shown on a quiet day too: a subscription waiting to be wired is something to do.
   const policySections = [...(ungoverned ? [ungoverned] : []), ...(content.azurePolicy ? [azurePolicySection(content.azurePolicy)] : [])];
@@ -391,6 +409,8 @@ export function digestMessage(content: DigestContent): Notification {
     });
   if (content.drills.length > 0)
     sections.push({ heading: "Restore drills (the last of each server)", lines: content.drills.map(drillLine) });
+  // The budget and the savings are the platform's (one budget and ledger per deployment).
+  if (team) return { ...base, summary, sections };
   const facts = [
     { title: "Budget", value: content.budget },
     {

@@ -14,7 +14,12 @@ const textOf = (line: Line): string => (typeof line === "string" ? line : line.t
 export type NotificationKind = "digest" | "owner-notice" | "budget-notice" | "alert";
 
 /** Who reads it: the platform team (Teams and GOVERNOR_EMAIL_TO), the escalation recipients (Teams and GOVERNOR_EMAIL_ESCALATION_TO), or one address (email only). */
-export type Audience = { type: "platform" } | { type: "escalation" } | { type: "address"; address: string };
+export type Audience =
+  | { type: "platform" }
+  | { type: "escalation" }
+  | { type: "address"; address: string }
+  /** A scope's own team (`scopes: … digest: { to }`): by email, never to the platform's Teams channel. */
+  | { type: "team"; scope: string; addresses: string[] };
 
 export interface Notification {
   /** Idempotency key: a message with the same id is sent once per channel, whoever asks again. */

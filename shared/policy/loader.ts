@@ -409,7 +409,13 @@ function parseScopes(raw: unknown[] | undefined, policies: readonly Policy[], re
   (raw ?? []).forEach((entry, index) => {
     const path: PathSegment[] = ["scopes", index];
     if (!checker.validate(validateScope, entry, path)) return;
-    const scope = entry as { name: string; match: ScopeMatch; settings?: Record<string, unknown>; policies?: Record<string, ScopedPolicy> };
+    const scope = entry as {
+      name: string;
+      match: ScopeMatch;
+      settings?: Record<string, unknown>;
+      policies?: Record<string, ScopedPolicy>;
+      digest?: { to: string[] };
+    };
     const firstName = names.get(scope.name.toLowerCase());
     if (firstName !== undefined) checker.report([...path, "name"], `scope name "${scope.name}" is already used by scopes[${firstName}]`);
     else names.set(scope.name.toLowerCase(), index);
@@ -461,7 +467,14 @@ function parseScopes(raw: unknown[] | undefined, policies: readonly Policy[], re
         ...(when === undefined ? {} : { when: when as Condition[] }),
       };
     }
-    if (complete) scopes.push({ name: scope.name, match: scope.match, settings, policies: scoped });
+    if (complete)
+      scopes.push({
+        name: scope.name,
+        match: scope.match,
+        settings,
+        policies: scoped,
+        ...(scope.digest === undefined ? {} : { digest: { to: [...scope.digest.to] } }),
+      });
   });
   return scopes;
 }

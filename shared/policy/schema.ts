@@ -88,6 +88,16 @@ export function scopeSchema(condition: JsonSchema): JsonSchema {
         description: "Settings of the resources in scope; each replaces the file's (or a less specific scope's).",
         properties: Object.fromEntries(SCOPED_SETTINGS.map((key) => [key, settingsProperties[key] as JsonSchema])),
       },
+      digest: {
+        type: "object",
+        additionalProperties: false,
+        required: ["to"],
+        description:
+          "A daily digest of what is in scope (findings, changes, approvals, drills), by email to the scope's own team at 07:00 in its time zone, beside the platform's.",
+        properties: {
+          to: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string", pattern: "^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$" } },
+        },
+      },
       policies: {
         type: "object",
         description: "Policies as they apply in scope: off (enabled: false), or with other conditions (when).",

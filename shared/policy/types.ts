@@ -354,6 +354,8 @@ export interface ScopeOverride {
   match: ScopeMatch;
   settings: ScopedSettings;
   policies: Record<string, ScopedPolicy>;
+  /** A daily digest of what is in scope, to the scope's own team (a customer's, a subsidiary's), beside the platform's. */
+  digest?: { to: string[] };
 }
 
 export interface PolicySet {

@@ -242,6 +242,22 @@ describe("the digest message", () => {
     ]);
   });
 
+  it("a scope's digest is its team's: its own id and title, to its addresses, without the platform's budget and savings", () => {
+    const message = digestMessage({
+      ...empty,
+      opened: [{ policy: "allowed-regions", verdict: "audit", count: 2 }],
+      team: { scope: "nordwind-pl", to: ["it-pl@nordwind.example"] },
+    });
+    expect(message).toMatchObject({
+      id: "digest:nordwind-pl:2026-11-24",
+      title: "Daily digest of nordwind-pl, 2026-11-24",
+      audience: { type: "team", scope: "nordwind-pl", addresses: ["it-pl@nordwind.example"] },
+    });
+    expect(message.facts).toBeUndefined();
+    expect(message.sections?.map((section) => section.heading)).toEqual(["New since yesterday", "Changes"]);
+    expect(cardProblems(notificationCard(message))).toEqual([]);
+  });
+
   it("holds findings, changes, approvals with their links, drills against objectives, the budget and both savings", () => {
     const message = digestMessage({
       ...empty,

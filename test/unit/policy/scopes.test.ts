@@ -207,6 +207,25 @@ describe("the loader checks scopes with the same care as the rest", () => {
     ).toBe('unknown field "tags"');
   });
 
+  it("7. a scope's digest to no one, or to something that is no email address", () => {
+    expect(issues("scopes:\n  - name: a\n    match: { resourceGroup: rg-dev }\n    digest: { to: [] }\n")[0]?.path).toBe(
+      "scopes[0].digest.to",
+    );
+    expect(issues("scopes:\n  - name: a\n    match: { resourceGroup: rg-dev }\n    digest: { to: [team-a] }\n")[0]?.path).toBe(
+      "scopes[0].digest.to[0]",
+    );
+    expect(issues("scopes:\n  - name: a\n    match: { resourceGroup: rg-dev }\n    digest: { cc: [a@b.example] }\n")).not.toEqual([]);
+  });
+
+  it("compliant: a scope's digest keeps its team's addresses", () => {
+    const set = parsePolicyText(
+      `scopes:\n  - name: pl\n    match: { subscription: ${OTHER_SUBSCRIPTION} }\n    digest: { to: [ops-pl@nordwind.example, it@nordwind.example] }\n${POLICIES}`,
+      "test.yaml",
+      registry,
+    );
+    expect(set.scopes?.[0]?.digest).toEqual({ to: ["ops-pl@nordwind.example", "it@nordwind.example"] });
+  });
+
   it("compliant: scopes load with their settings normalised and their conditions parsed", () => {
     const set = parsePolicyText(
       `scopes:\n  - name: pl\n    match: { subscription: ${OTHER_SUBSCRIPTION} }\n    settings: { timeZone: Europe/Warsaw, holidays: pl, blackouts: [{ name: close, lastWorkingDays: 2 }] }\n    policies: { stop-running: { when: [{ power-state: running }] } }\n${POLICIES}`,
