@@ -109,6 +109,9 @@ export interface DailyRun {
   teams?: Array<{ scope: string; date: string; digest: "sent-before" | DeliveryReport }>;
 }
 
+/** The store's key of a scope's digest of a date: a scope's name may hold what a table key cannot (`/`, `#`, `?`). */
+export const teamDigestKey = (scope: string, date: string): string => `digest:${encodeURIComponent(scope)}:${date}`;
+
 /** What a scope's digest keeps of the trail: the resources the scope covers, and how to read it. */
 interface TeamDigest {
   scope: ScopeOverride & { digest: { to: string[] } };
@@ -168,7 +171,7 @@ async function sendTeamDigests(deps: DailyDependencies, at: Date): Promise<NonNu
   });
   const sent: NonNullable<DailyRun["teams"]> = [];
   if (due.length === 0) return sent;
-  const states = await Promise.all(due.map(({ scope, when }) => deps.store.state(`digest:${scope.name}:${when.date}`)));
+  const states = await Promise.all(due.map(({ scope, when }) => deps.store.state(teamDigestKey(scope.name, when.date))));
   const pending = due.filter((_, index) => states[index] !== "sent");
   for (const { scope, when } of due.filter((_, index) => states[index] === "sent"))
     sent.push({ scope: scope.name, date: when.date, digest: "sent-before" });
@@ -190,7 +193,7 @@ async function sendTeamDigests(deps: DailyDependencies, at: Date): Promise<NonNu
     const sweeps = [...findings.filter((record) => record.resourceId !== undefined && inScope(record.resourceId)), ...notices];
     const report = await sendDigest(deps, when, at, sweeps, notices, { scope, timeZone, inScope });
     if (report.channels.every((channel) => channel.status !== "held"))
-      await deps.store.setState(`digest:${scope.name}:${when.date}`, "sent");
+      await deps.store.setState(teamDigestKey(scope.name, when.date), "sent");
     sent.push({ scope: scope.name, date: when.date, digest: report });
   }
   return sent;

@@ -358,7 +358,8 @@ export function digestMessage(content: DigestContent): Notification {
   const links = content.reportUrl ? [{ title: "Open the report", url: content.reportUrl }] : [];
   const base = team
     ? {
-        id: `digest:${team.scope}:${content.date}`,
+        // A scope's name may hold what a table key cannot (`/`, `#`, `?`).
+        id: `digest:${encodeURIComponent(team.scope)}:${content.date}`,
         kind: "digest" as const,
         audience: { type: "team" as const, scope: team.scope, addresses: team.to },
         title,
