@@ -119,6 +119,28 @@ interface TeamDigest {
   inScope: (resourceId: string) => boolean;
 }
 
+/** The records a digest reads of the trail: sweeps' findings and notices, and outcomes, since `since`; approvals and drills further back. */
+interface DigestRecords {
+  findings: AuditRecord[];
+  notices: AuditRecord[];
+  outcomes: AuditRecord[];
+  approvals: AuditRecord[];
+  drills: AuditRecord[];
+}
+
+async function readDigestRecords(trail: AuditTrail, since: Date, at: Date): Promise<DigestRecords> {
+  const end = new Date(at.getTime() + 1);
+  const swept = new Date(since.getTime() - SWEEP_LOOK_BACK_MS);
+  const [findings, notices, outcomes, approvals, drills] = await Promise.all([
+    trail.query({ since: swept, until: end, kind: "finding" }),
+    trail.query({ since: swept, until: end, kind: "notice" }),
+    trail.query({ since, until: end, kind: "outcome" }),
+    trail.query({ since: new Date(at.getTime() - APPROVAL_LOOK_BACK_MS), until: end, kind: "approval" }),
+    trail.query({ since: new Date(at.getTime() - DRILL_LOOK_BACK_MS), until: end, kind: "drill" }),
+  ]);
+  return { findings, notices, outcomes, approvals, drills };
+}
+
 const TRIGGER = { type: "timer", id: "dailyDigest" } as const;
 
 /** The timer's work at one wake-up. */
@@ -137,14 +159,10 @@ async function sendPlatformNotifications(deps: DailyDependencies, at: Date): Pro
   const [digestSent, ownersDone] = await Promise.all([deps.store.state(`digest:${due.date}`), deps.store.state(`owners:${due.date}`)]);
   // Most wake-ups of the day find both sent: they read nothing else.
   if (digestSent === "sent" && ownersDone === "done") return run;
-  const end = new Date(at.getTime() + 1);
-  const [findings, notices] = await Promise.all([
-    deps.trail.query({ since: new Date(due.previous.getTime() - SWEEP_LOOK_BACK_MS), until: end, kind: "finding" }),
-    deps.trail.query({ since: new Date(due.previous.getTime() - SWEEP_LOOK_BACK_MS), until: end, kind: "notice" }),
-  ]);
-  const sweeps = [...findings, ...notices];
+  const read = await readDigestRecords(deps.trail, due.previous, at);
+  const sweeps = [...read.findings, ...read.notices];
   if (digestSent !== "sent") {
-    run.digest = await sendDigest(deps, due, at, sweeps, notices);
+    run.digest = await sendDigest(deps, due, at, sweeps, read);
     if (run.digest.channels.every((channel) => channel.status !== "held")) await deps.store.setState(`digest:${due.date}`, "sent");
   }
   if (ownersDone !== "done") {
@@ -179,19 +197,16 @@ async function sendTeamDigests(deps: DailyDependencies, at: Date): Promise<NonNu
   // Only a scope by management group needs the groups above each subscription: one read for all.
   const groups =
     pending.some(({ scope }) => scope.match.managementGroup !== undefined) && deps.managementGroups ? await deps.managementGroups() : {};
-  const end = new Date(at.getTime() + 1);
+  // The trail is read once for every scope due (from the earliest scope's window), each scope keeping its own.
+  const earliest = Math.min(...pending.map(({ when }) => when.previous.getTime()));
+  const read = await readDigestRecords(deps.trail, new Date(earliest), at);
   for (const { scope, timeZone, when } of pending) {
     const inScope = (resourceId: string): boolean => {
       const subscription = subscriptionKeyOf(resourceId);
       return subscription !== undefined && covers(scope, subscription, resourceGroupOf(resourceId), groups[subscription] ?? []);
     };
-    const since = new Date(when.previous.getTime() - SWEEP_LOOK_BACK_MS);
-    const [findings, notices] = await Promise.all([
-      deps.trail.query({ since, until: end, kind: "finding" }),
-      deps.trail.query({ since, until: end, kind: "notice" }),
-    ]);
-    const sweeps = [...findings.filter((record) => record.resourceId !== undefined && inScope(record.resourceId)), ...notices];
-    const report = await sendDigest(deps, when, at, sweeps, notices, { scope, timeZone, inScope });
+    const sweeps = [...read.findings.filter((record) => record.resourceId !== undefined && inScope(record.resourceId)), ...read.notices];
+    const report = await sendDigest(deps, when, at, sweeps, read, { scope, timeZone, inScope });
     if (report.channels.every((channel) => channel.status !== "held"))
       await deps.store.setState(teamDigestKey(scope.name, when.date), "sent");
     sent.push({ scope: scope.name, date: when.date, digest: report });
@@ -204,24 +219,21 @@ async function sendDigest(
   due: { date: string; previous: Date },
   at: Date,
   sweeps: AuditRecord[],
-  notices: AuditRecord[],
+  read: DigestRecords,
   team?: TeamDigest,
 ): Promise<DeliveryReport> {
   const { trail, policySet, config } = deps;
   const timeZone = team?.timeZone ?? policySet.settings.timeZone;
-  const end = new Date(at.getTime() + 1);
   const since = due.previous;
   const { year, month } = wallClock(at, timeZone).date;
   const ofScope = (records: AuditRecord[]): AuditRecord[] =>
     team ? records.filter((record) => record.resourceId !== undefined && team.inScope(record.resourceId)) : records;
-  const [outcomes, approvals, drills] = await Promise.all([
-    trail.query({ since, until: end, kind: "outcome" }).then(ofScope),
-    trail.query({ since: new Date(at.getTime() - APPROVAL_LOOK_BACK_MS), until: end, kind: "approval" }),
-    trail.query({ since: new Date(at.getTime() - DRILL_LOOK_BACK_MS), until: end, kind: "drill" }).then(ofScope),
-  ]);
+  const outcomes = ofScope(read.outcomes.filter((record) => Date.parse(record.at) >= since.getTime()));
+  const approvals = read.approvals;
+  const drills = ofScope(read.drills);
   const changes = { applied: 0, failed: 0, skipped: 0, "already-done": 0 };
   for (const record of outcomes) if (record.outcome) changes[record.outcome] += 1;
-  const recentNotices = notices.filter((record) => Date.parse(record.at) >= at.getTime() - APPROVAL_LOOK_BACK_MS);
+  const recentNotices = read.notices.filter((record) => Date.parse(record.at) >= at.getTime() - APPROVAL_LOOK_BACK_MS);
   // The budget, the savings, Azure Policy's compliance and the group's other subscriptions are the platform's digest's.
   const group = team ? undefined : config.managementGroup;
   const [savings, compliance, ungoverned] = await Promise.all([
@@ -265,7 +277,7 @@ async function sendDigest(
       return { ...pending, link: approvalLink(baseUrl, approvalId, token) };
     }),
     drills: lastDrills(drills),
-    budget: budgetStatus(notices, digestInstant({ year, month, day: 1 }, timeZone)),
+    budget: budgetStatus(read.notices, digestInstant({ year, month, day: 1 }, timeZone)),
     savings,
     ...(azurePolicy ? { azurePolicy } : {}),
     ...(config.notifications.reportUrl ? { reportUrl: config.notifications.reportUrl } : {}),
