@@ -15,6 +15,7 @@ import { signToken } from "../approvals/token.ts";
 import type { ComplianceSource } from "../azurePolicy/complianceHistory.ts";
 import type { GroupSubscription } from "../inventory/groupSubscriptions.ts";
 import type { GovernorConfig } from "../config.ts";
+import { createLimiter, mapLimit } from "../inventory/concurrency.ts";
 import { covers } from "../policy/scopes.ts";
 import type { Policy, PolicySet, ScopeOverride } from "../policy/types.ts";
 import { notifyAction } from "../actions/notify.ts";
@@ -32,6 +33,7 @@ import {
   findingChanges,
   findingsAsOf,
   lastDrills,
+  latestSweeps,
   pendingApprovals,
   type SavingsSummarySource,
 } from "./digest.ts";
@@ -49,6 +51,10 @@ const DAY_MS = 86_400_000;
 const SWEEP_LOOK_BACK_MS = 8 * DAY_MS;
 const DRILL_LOOK_BACK_MS = 35 * DAY_MS;
 const APPROVAL_LOOK_BACK_MS = 7 * DAY_MS;
+/** How long before its mark a sweep's findings may have been recorded (its activity retried). */
+const SWEEP_RECORDS_BEFORE_MARK_MS = 30 * 60_000;
+/** Sweeps whose findings are read at once. */
+const SWEEP_READS_AT_ONCE = 8;
 /** Days of compliance snapshots read: the latest before today's is what "since" compares with, yesterday's unless a digest was missed. */
 const COMPLIANCE_LOOK_BACK_DAYS = 8;
 
@@ -128,17 +134,34 @@ interface DigestRecords {
   drills: AuditRecord[];
 }
 
-async function readDigestRecords(trail: AuditTrail, since: Date, at: Date): Promise<DigestRecords> {
+/**
+ * The trail's records for digests comparing the instants `asOf` (now, and each digest's previous
+ * 07:00). Every sweep records every finding, so the findings of eight days are hundreds of
+ * thousands at 10,000 resources; a digest compares only each policy's latest sweep at each instant.
+ * So the sweeps' marks are read (one per sweep), then the findings of those sweeps alone: each
+ * sweep's by its instance id, in the minutes before its mark (a retried sweep's records keep the
+ * first attempt's time).
+ */
+async function readDigestRecords(trail: AuditTrail, since: Date, at: Date, asOf: readonly Date[] = [since, at]): Promise<DigestRecords> {
   const end = new Date(at.getTime() + 1);
   const swept = new Date(since.getTime() - SWEEP_LOOK_BACK_MS);
-  const [findings, notices, outcomes, approvals, drills] = await Promise.all([
-    trail.query({ since: swept, until: end, kind: "finding" }),
+  const [notices, outcomes, approvals, drills] = await Promise.all([
     trail.query({ since: swept, until: end, kind: "notice" }),
     trail.query({ since, until: end, kind: "outcome" }),
     trail.query({ since: new Date(at.getTime() - APPROVAL_LOOK_BACK_MS), until: end, kind: "approval" }),
     trail.query({ since: new Date(at.getTime() - DRILL_LOOK_BACK_MS), until: end, kind: "drill" }),
   ]);
-  return { findings, notices, outcomes, approvals, drills };
+  const compared = new Map<string, string>();
+  for (const instant of asOf) for (const sweep of latestSweeps(notices, instant).values()) compared.set(sweep.instanceId, sweep.at);
+  const findings = await mapLimit([...compared], createLimiter(SWEEP_READS_AT_ONCE), ([instanceId, markedAt]) =>
+    trail.query({
+      since: new Date(Date.parse(markedAt) - SWEEP_RECORDS_BEFORE_MARK_MS),
+      until: new Date(Date.parse(markedAt) + 1),
+      kind: "finding",
+      instanceId,
+    }),
+  );
+  return { findings: findings.flat(), notices, outcomes, approvals, drills };
 }
 
 const TRIGGER = { type: "timer", id: "dailyDigest" } as const;
@@ -199,7 +222,7 @@ async function sendTeamDigests(deps: DailyDependencies, at: Date): Promise<NonNu
     pending.some(({ scope }) => scope.match.managementGroup !== undefined) && deps.managementGroups ? await deps.managementGroups() : {};
   // The trail is read once for every scope due (from the earliest scope's window), each scope keeping its own.
   const earliest = Math.min(...pending.map(({ when }) => when.previous.getTime()));
-  const read = await readDigestRecords(deps.trail, new Date(earliest), at);
+  const read = await readDigestRecords(deps.trail, new Date(earliest), at, [at, ...pending.map(({ when }) => when.previous)]);
   for (const { scope, timeZone, when } of pending) {
     const inScope = (resourceId: string): boolean => {
       const subscription = subscriptionKeyOf(resourceId);

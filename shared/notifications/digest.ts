@@ -133,12 +133,8 @@ export function digestAzurePolicy(reading: ComplianceReading | undefined): Diges
 const key = (record: AuditRecord): string => `${record.policy ?? ""}|${(record.resourceId ?? "").toLowerCase()}`;
 const nameOf = (resourceId: string | undefined): string => resourceNameOf(resourceId ?? "");
 
-/**
- * The findings of each policy's latest sweep at or before `at`, by policy and resource: what the
- * subscription looked like to Governor then. Records of event checks are left out (they see one
- * resource, not the policy's whole scope).
- */
-export function findingsAsOf(records: readonly AuditRecord[], at: Date): Map<string, AuditRecord> {
+/** Each policy's latest sweep at or before `at`, from the sweeps' marks (`kind: notice`, `action: sweep`), by policy. */
+export function latestSweeps(records: readonly AuditRecord[], at: Date): Map<string, { instanceId: string; at: string }> {
   const latest = new Map<string, { instanceId: string; at: string }>();
   for (const record of records) {
     const swept = record.kind === "notice" && record.action === "sweep";
@@ -146,7 +142,16 @@ export function findingsAsOf(records: readonly AuditRecord[], at: Date): Map<str
     const seen = latest.get(record.policy);
     if (!seen || seen.at < record.at) latest.set(record.policy, { instanceId: record.instanceId, at: record.at });
   }
-  const sweeps = new Set([...latest.values()].map((sweep) => sweep.instanceId));
+  return latest;
+}
+
+/**
+ * The findings of each policy's latest sweep at or before `at`, by policy and resource: what the
+ * subscription looked like to Governor then. Records of event checks are left out (they see one
+ * resource, not the policy's whole scope).
+ */
+export function findingsAsOf(records: readonly AuditRecord[], at: Date): Map<string, AuditRecord> {
+  const sweeps = new Set([...latestSweeps(records, at).values()].map((sweep) => sweep.instanceId));
   const findings = new Map<string, AuditRecord>();
   for (const record of records)
     if (record.kind === "finding" && record.instanceId !== undefined && sweeps.has(record.instanceId)) findings.set(key(record), record);
