@@ -15,6 +15,7 @@ import { signToken } from "../approvals/token.ts";
 import type { ComplianceSource } from "../azurePolicy/complianceHistory.ts";
 import type { GroupSubscription } from "../inventory/groupSubscriptions.ts";
 import type { GovernorConfig } from "../config.ts";
+import { latestSweeps } from "../audit/sweeps.ts";
 import { createLimiter, mapLimit } from "../inventory/concurrency.ts";
 import { covers } from "../policy/scopes.ts";
 import type { Policy, PolicySet, ScopeOverride } from "../policy/types.ts";
@@ -33,7 +34,6 @@ import {
   findingChanges,
   findingsAsOf,
   lastDrills,
-  latestSweeps,
   pendingApprovals,
   type SavingsSummarySource,
 } from "./digest.ts";

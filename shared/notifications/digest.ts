@@ -18,6 +18,7 @@ import { saves } from "../actions/index.ts";
 import { remediationOfApproval } from "../../orchestrations/names.ts";
 import { resourceNameOf, subscriptionKeyOf } from "../azure/resourceId.ts";
 import type { AuditRecord } from "../audit/record.ts";
+import { latestSweeps } from "../audit/sweeps.ts";
 import { changeText, type ComplianceToday, complianceToday } from "../azurePolicy/complianceChanges.ts";
 import type { ComplianceReading } from "../azurePolicy/complianceHistory.ts";
 import type { GroupSubscription } from "../inventory/groupSubscriptions.ts";
@@ -132,18 +133,6 @@ export function digestAzurePolicy(reading: ComplianceReading | undefined): Diges
 
 const key = (record: AuditRecord): string => `${record.policy ?? ""}|${(record.resourceId ?? "").toLowerCase()}`;
 const nameOf = (resourceId: string | undefined): string => resourceNameOf(resourceId ?? "");
-
-/** Each policy's latest sweep at or before `at`, from the sweeps' marks (`kind: notice`, `action: sweep`), by policy. */
-export function latestSweeps(records: readonly AuditRecord[], at: Date): Map<string, { instanceId: string; at: string }> {
-  const latest = new Map<string, { instanceId: string; at: string }>();
-  for (const record of records) {
-    const swept = record.kind === "notice" && record.action === "sweep";
-    if (!swept || record.policy === undefined || record.instanceId === undefined || Date.parse(record.at) > at.getTime()) continue;
-    const seen = latest.get(record.policy);
-    if (!seen || seen.at < record.at) latest.set(record.policy, { instanceId: record.instanceId, at: record.at });
-  }
-  return latest;
-}
 
 /**
  * The findings of each policy's latest sweep at or before `at`, by policy and resource: what the

@@ -3,11 +3,12 @@
  * only (pure: no I/O, no clock of its own). Each figure is a count or a sum of records as they are
  * stored, so anyone can check it with `governor audit`:
  *
- * - a finding is **open** from its sweep's record until a later sweep of the same policy records
- *   findings without it, or an applied (or already-done) outcome of that policy on that resource;
- *   "now" is the open findings of each policy's latest sweep. (A sweep that finds nothing records
- *   nothing, so a policy whose every finding went away at once keeps its last findings until a
- *   remediation or a later finding says otherwise: the page says so.)
+ * - a finding is **open** from its sweep's record until a later sweep of the same policy no longer
+ *   records it, or an applied (or already-done) outcome of that policy on that resource; "now" is
+ *   the open findings of each policy's latest sweep. A policy's latest sweep is its latest mark
+ *   (`kind: notice`, `action: sweep`, recorded by every sweep, findings or none), so a sweep that
+ *   finds nothing closes them all; for a policy with no mark in the records, the sweep of its
+ *   latest finding.
  * - environment, owner and cost centre are those the sweep recorded with the finding
  *   (`details.environment`, `.owner`, `.costCenter`), `unknown` when it recorded none;
  * - backup coverage counts the open findings of `enroll-backup` policies (production resources
@@ -19,6 +20,7 @@
  * - a record's or a row's subscription is the one its resource id names (shared/report/subscriptions.ts).
  */
 import type { AuditRecord } from "../audit/record.ts";
+import { latestSweeps } from "../audit/sweeps.ts";
 import { type ComplianceToday, complianceToday, type ComplianceTrend, complianceTrend } from "../azurePolicy/complianceChanges.ts";
 import type { ComplianceReading } from "../azurePolicy/complianceHistory.ts";
 import type { DrillRecord } from "../drills/record.ts";
@@ -111,10 +113,14 @@ function toOpen(record: AuditRecord): OpenFinding {
 /** The open findings at an instant: each policy's latest sweep (by the findings it recorded) up to then, less what was fixed after it. */
 export function openFindingsAt(records: readonly AuditRecord[], atMs: number): OpenFinding[] {
   const iso = new Date(atMs).toISOString();
-  // Each sweep's findings, by policy then instance; a policy's latest sweep is the one with the latest record.
+  // Each policy's latest sweep by its marks, where it has them.
+  const marked = latestSweeps(records, new Date(atMs));
+  // Each sweep's findings, by policy then instance; unmarked, a policy's latest sweep is the one with the latest record.
   const byPolicy = new Map<string, Map<string, { at: string; findings: AuditRecord[] }>>();
   for (const record of records) {
     if (record.kind !== "finding" || record.policy === undefined || record.at > iso) continue;
+    const mark = marked.get(record.policy);
+    if (mark !== undefined && record.instanceId !== mark.instanceId) continue;
     const instances = byPolicy.get(record.policy) ?? new Map<string, { at: string; findings: AuditRecord[] }>();
     const sweep = instances.get(record.instanceId ?? record.id) ?? { at: record.at, findings: [] };
     sweep.findings.push(record);

@@ -273,7 +273,7 @@ ${model.subscriptions.map((subscription) => subscriptionSection(subscription, mo
 ${subscriptions}
 <h2>Last drill of each server</h2>
 ${table(["Server", "When", "Outcome", { text: "RTO / objective", num: true }, { text: "RPO / objective", num: true }], drills, "No restore drill recorded.")}
-<p class="note">Built from ${kinds || "no records"} in the audit trail and ${model.savings.rows.length} ledger row(s). Amounts in ${escapeHtml(model.currency)}.</p>`;
+<p class="note">Built from ${kinds || "no records"} in the audit trail (the findings of the sweeps shown) and ${model.savings.rows.length} ledger row(s). Amounts in ${escapeHtml(model.currency)}.</p>`;
 }
 
 function complianceBody(
@@ -314,7 +314,7 @@ ${figure(charts.trend30, "Open findings at the end of each day, by policy (30 da
 ${figure(charts.trend90, "Open findings at the end of each day, by policy (90 days)", "compliance-trend-90")}
 <h2>Open findings</h2>
 ${findings}
-<p class="note">A finding is open from its sweep until a later sweep of its policy no longer records it, or a change of that policy is applied to the resource. A sweep that finds nothing records nothing, so a policy whose findings all went away at once keeps its last findings here until then.</p>
+<p class="note">A finding is open from its sweep until a later sweep of its policy no longer records it, or a change of that policy is applied to the resource. A sweep that finds nothing closes them all: every sweep leaves its mark.</p>
 ${azurePolicyBody(model.azurePolicy, azurePolicyCharts)}`;
 }
 

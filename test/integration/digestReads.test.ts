@@ -3,6 +3,8 @@
  * records every finding, so eight days of them are hundreds of thousands at 10,000 resources. The
  * digest compares each policy's latest sweep now with its latest at yesterday's digest, and reads
  * the findings of those two sweeps alone (found by their marks), with the same counts as from all.
+ * The report likewise reads the findings of the sweeps it shows (each policy's latest at each
+ * day's end, and now), and builds the same figures as from every record.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +20,8 @@ import { runDailyNotifications } from "../../shared/notifications/daily.ts";
 import { findingChanges } from "../../shared/notifications/digest.ts";
 import { NotificationStore } from "../../shared/notifications/store.ts";
 import { builtinRegistry } from "../../shared/policy/builtins.ts";
+import { reportRecords } from "../../shared/report/build.ts";
+import { reportModel } from "../../shared/report/model.ts";
 import { loadPolicyFile } from "../../shared/policy/loader.ts";
 
 const SUB = "6f1c5a2e-3b8d-4c7e-9a14-2d5e8b7c0f31";
@@ -99,5 +103,17 @@ describe("the digest's reads of the audit trail", () => {
       resolved: [{ policy: POLICY, verdict: "audit", count: 1 }],
     });
     expect(digest?.details).toMatchObject(expected);
+  }, 60_000);
+
+  it("the report reads the findings of the sweeps it shows, one a day and now, and builds the same figures as from every record", async () => {
+    const now = new Date("2026-11-24T06:00:00.000Z");
+    const read = await reportRecords(trail, now, 90);
+    // The latest sweep at the end of the 21st, 22nd and 23rd, and now's: 4 of the 14.
+    expect(read.filter((record) => record.kind === "finding")).toHaveLength(4 * 50);
+    const every = await trail.query({ since: new Date(now.getTime() - 90 * 86_400_000), until: new Date(now.getTime() + 1) });
+    const { counts: _fewer, ...figures } = reportModel({ records: read, ledger: [], now, currency: "EUR", days: 90 });
+    const { counts: _all, ...expected } = reportModel({ records: every, ledger: [], now, currency: "EUR", days: 90 });
+    expect(figures).toEqual(expected);
+    expect(figures.compliance.open).toHaveLength(50);
   }, 60_000);
 });

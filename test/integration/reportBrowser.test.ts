@@ -136,23 +136,24 @@ describe("the report in a browser", () => {
 
   it("groups the overview by subscription once the trail names a second one", async () => {
     const other = "0b7e3c9a-1d2f-4e5a-8b6c-7d8e9f0a1b2c";
-    const latest = records
-      .map((record) => record.at)
-      .sort()
-      .at(-1) as string;
+    // Found by the policy's latest sweep, across subscriptions as a sweep plans them.
+    const sweep = records
+      .filter((record) => record.kind === "notice" && record.action === "sweep" && record.policy === "stop-idle-nonprod-vms")
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .at(-1) as AuditRecord;
     const subscriptions = new Set(records.flatMap((record) => subscriptionOfId(record.resourceId ?? "")?.toLowerCase() ?? []));
     expect([...subscriptions]).not.toContain(other);
     await TableAuditTrail.fromConnectionString(azurite.connectionString).append([
       {
         id: "report-browser:other-subscription:finding",
-        at: latest,
+        at: sweep.at,
         kind: "finding",
         policy: "stop-idle-nonprod-vms",
         resourceId: `/subscriptions/${other}/resourceGroups/rg-subsidiary/providers/Microsoft.Compute/virtualMachines/vm-subsidiary-01`,
         action: "deallocate",
         verdict: "remediate",
         reason: "idle",
-        instanceId: "report-browser:other-subscription",
+        instanceId: sweep.instanceId,
         trigger: { type: "timer" },
         actor: { type: "governor", id: "governor" },
         details: { environment: "dev" },
