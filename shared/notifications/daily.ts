@@ -15,8 +15,7 @@ import { signToken } from "../approvals/token.ts";
 import type { ComplianceSource } from "../azurePolicy/complianceHistory.ts";
 import type { GroupSubscription } from "../inventory/groupSubscriptions.ts";
 import type { GovernorConfig } from "../config.ts";
-import { latestSweeps } from "../audit/sweeps.ts";
-import { createLimiter, mapLimit } from "../inventory/concurrency.ts";
+import { sweepFindings, sweepsAt } from "../audit/sweeps.ts";
 import { covers } from "../policy/scopes.ts";
 import type { Policy, PolicySet, ScopeOverride } from "../policy/types.ts";
 import { notifyAction } from "../actions/notify.ts";
@@ -51,10 +50,6 @@ const DAY_MS = 86_400_000;
 const SWEEP_LOOK_BACK_MS = 8 * DAY_MS;
 const DRILL_LOOK_BACK_MS = 35 * DAY_MS;
 const APPROVAL_LOOK_BACK_MS = 7 * DAY_MS;
-/** How long before its mark a sweep's findings may have been recorded (its activity retried). */
-const SWEEP_RECORDS_BEFORE_MARK_MS = 30 * 60_000;
-/** Sweeps whose findings are read at once. */
-const SWEEP_READS_AT_ONCE = 8;
 /** Days of compliance snapshots read: the latest before today's is what "since" compares with, yesterday's unless a digest was missed. */
 const COMPLIANCE_LOOK_BACK_DAYS = 8;
 
@@ -151,17 +146,8 @@ async function readDigestRecords(trail: AuditTrail, since: Date, at: Date, asOf:
     trail.query({ since: new Date(at.getTime() - APPROVAL_LOOK_BACK_MS), until: end, kind: "approval" }),
     trail.query({ since: new Date(at.getTime() - DRILL_LOOK_BACK_MS), until: end, kind: "drill" }),
   ]);
-  const compared = new Map<string, string>();
-  for (const instant of asOf) for (const sweep of latestSweeps(notices, instant).values()) compared.set(sweep.instanceId, sweep.at);
-  const findings = await mapLimit([...compared], createLimiter(SWEEP_READS_AT_ONCE), ([instanceId, markedAt]) =>
-    trail.query({
-      since: new Date(Date.parse(markedAt) - SWEEP_RECORDS_BEFORE_MARK_MS),
-      until: new Date(Date.parse(markedAt) + 1),
-      kind: "finding",
-      instanceId,
-    }),
-  );
-  return { findings: findings.flat(), notices, outcomes, approvals, drills };
+  const findings = await sweepFindings(trail, sweepsAt(notices, asOf));
+  return { findings, notices, outcomes, approvals, drills };
 }
 
 const TRIGGER = { type: "timer", id: "dailyDigest" } as const;

@@ -8,8 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AUDIT_KINDS, type AuditRecord } from "../audit/record.ts";
 import type { AuditTrail } from "../audit/trail.ts";
-import { createLimiter, mapLimit } from "../inventory/concurrency.ts";
-import { latestSweeps } from "../audit/sweeps.ts";
+import { sweepFindings, sweepsAt } from "../audit/sweeps.ts";
 import type { ComplianceSource } from "../azurePolicy/complianceHistory.ts";
 import type { SavingsLedger } from "../savings/ledger.ts";
 import type { LinkTo, PageFile } from "./layout.ts";
@@ -29,10 +28,6 @@ export interface ReportSources {
   azurePolicy?: ComplianceSource;
 }
 
-/** How long before its mark a sweep's findings may have been recorded (its activity retried). */
-const SWEEP_RECORDS_BEFORE_MARK_MS = 30 * 60_000;
-const SWEEP_READS_AT_ONCE = 8;
-
 /**
  * The records the report is built from: every kind of the last 90 days but findings, then the
  * findings of the sweeps the report shows (each policy's latest at the end of each day, and now),
@@ -44,24 +39,16 @@ const SWEEP_READS_AT_ONCE = 8;
 export async function reportRecords(trail: AuditTrail, now: Date, days = REPORT_DAYS): Promise<AuditRecord[]> {
   const since = new Date(now.getTime() - days * DAY_MS);
   const until = new Date(now.getTime() + 1);
-  const others = await Promise.all(AUDIT_KINDS.filter((kind) => kind !== "finding").map((kind) => trail.query({ since, until, kind })));
-  const notices = others[AUDIT_KINDS.filter((kind) => kind !== "finding").indexOf("notice")] ?? [];
+  const kinds = AUDIT_KINDS.filter((kind) => kind !== "finding");
+  const others = await Promise.all(kinds.map((kind) => trail.query({ since, until, kind })));
+  const notices = others[kinds.indexOf("notice")] ?? [];
   const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
   const instants = [
     now,
     ...Array.from({ length: days }, (_, index) => new Date(Math.min(today - index * DAY_MS + DAY_MS - 1, now.getTime()))),
   ];
-  const shown = new Map<string, string>();
-  for (const instant of instants) for (const sweep of latestSweeps(notices, instant).values()) shown.set(sweep.instanceId, sweep.at);
-  const findings = await mapLimit([...shown], createLimiter(SWEEP_READS_AT_ONCE), ([instanceId, markedAt]) =>
-    trail.query({
-      since: new Date(Math.max(Date.parse(markedAt) - SWEEP_RECORDS_BEFORE_MARK_MS, since.getTime())),
-      until: new Date(Date.parse(markedAt) + 1),
-      kind: "finding",
-      instanceId,
-    }),
-  );
-  return [...others.flat(), ...findings.flat()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+  const findings = await sweepFindings(trail, sweepsAt(notices, instants), since);
+  return [...others.flat(), ...findings].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 }
 
 export async function loadReportModel(sources: ReportSources): Promise<ReportModel> {
