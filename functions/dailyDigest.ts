@@ -44,6 +44,8 @@ app.timer("dailyDigest", {
   handler: async (_timer: Timer, context: InvocationContext) => {
     const config = loadConfig(process.env);
     const group = config.managementGroup;
+    // The home subscription's target: its credential reads Resource Graph across the governed subscriptions.
+    const home = () => platformOf(config).target(config.subscriptionId);
     const [policySet, trail, store] = await Promise.all([
       appPolicies(config),
       openAuditTrail(process.env, { table: config.auditTable }),
@@ -60,14 +62,12 @@ app.timer("dailyDigest", {
       // One summarize request of Policy Insights per digest, recorded as the day's compliance snapshot.
       azurePolicy: appComplianceSource(config),
       // The groups above each subscription, for scopes' digests by management group: one Resource Graph query.
-      managementGroups: async () =>
-        readManagementGroupAncestry(await platformOf(config).target(config.subscriptionId), config.subscriptions),
+      managementGroups: async () => readManagementGroupAncestry(await home(), config.subscriptions),
       // The management group's subscriptions added since the deployment: one Resource Graph query.
       ...(group === undefined
         ? {}
         : {
-            ungoverned: async () =>
-              recentUngovernedSubscriptions(await platformOf(config).target(config.subscriptionId), group, config.subscriptions),
+            ungoverned: async () => recentUngovernedSubscriptions(await home(), group, config.subscriptions),
           }),
       // The ledger's figures (estimated and realised by Cost Management); before its first refresh, the plans' estimates.
       savings: {

@@ -39,7 +39,8 @@ export function errorCode(error: unknown): string {
   return typeof name === "string" && name !== "" ? name : "Error";
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+/** An error's message, its first line only (an SDK error's message may carry the whole response). */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 
 /** Reads today's compliance, records it, and returns it with the snapshots of the last `days` days (today's included). */
 export async function readCompliance(deps: ComplianceDependencies, now: Date, days: number): Promise<ComplianceReading> {

@@ -12,7 +12,7 @@ import { type AuditRecord, GOVERNOR_ACTOR, type Json } from "../audit/record.ts"
 import type { AuditTrail } from "../audit/trail.ts";
 import { approvalLink } from "../approvals/request.ts";
 import { signToken } from "../approvals/token.ts";
-import type { ComplianceSource } from "../azurePolicy/complianceHistory.ts";
+import { type ComplianceSource, messageOf } from "../azurePolicy/complianceHistory.ts";
 import type { GroupSubscription } from "../inventory/groupSubscriptions.ts";
 import type { GovernorConfig } from "../config.ts";
 import { sweepFindings, sweepsAt } from "../audit/sweeps.ts";
@@ -169,13 +169,12 @@ async function sendPlatformNotifications(deps: DailyDependencies, at: Date): Pro
   // Most wake-ups of the day find both sent: they read nothing else.
   if (digestSent === "sent" && ownersDone === "done") return run;
   const read = await readDigestRecords(deps.trail, due.previous, at);
-  const sweeps = [...read.findings, ...read.notices];
   if (digestSent !== "sent") {
-    run.digest = await sendDigest(deps, due, at, sweeps, read);
+    run.digest = await sendDigest(deps, due, at, read);
     if (run.digest.channels.every((channel) => channel.status !== "held")) await deps.store.setState(`digest:${due.date}`, "sent");
   }
   if (ownersDone !== "done") {
-    const owners = await sendOwnerNotices(deps, due.date, at, sweeps);
+    const owners = await sendOwnerNotices(deps, due.date, at, [...read.findings, ...read.notices]);
     run.owners = owners;
     if (owners.held === 0) await deps.store.setState(`owners:${due.date}`, "done");
   }
@@ -214,8 +213,7 @@ async function sendTeamDigests(deps: DailyDependencies, at: Date): Promise<NonNu
       const subscription = subscriptionKeyOf(resourceId);
       return subscription !== undefined && covers(scope, subscription, resourceGroupOf(resourceId), groups[subscription] ?? []);
     };
-    const sweeps = [...read.findings.filter((record) => record.resourceId !== undefined && inScope(record.resourceId)), ...read.notices];
-    const report = await sendDigest(deps, when, at, sweeps, read, { scope, timeZone, inScope });
+    const report = await sendDigest(deps, when, at, read, { scope, timeZone, inScope });
     if (report.channels.every((channel) => channel.status !== "held"))
       await deps.store.setState(teamDigestKey(scope.name, when.date), "sent");
     sent.push({ scope: scope.name, date: when.date, digest: report });
@@ -227,7 +225,6 @@ async function sendDigest(
   deps: DailyDependencies,
   due: { date: string; previous: Date },
   at: Date,
-  sweeps: AuditRecord[],
   read: DigestRecords,
   team?: TeamDigest,
 ): Promise<DeliveryReport> {
@@ -237,6 +234,8 @@ async function sendDigest(
   const { year, month } = wallClock(at, timeZone).date;
   const ofScope = (records: AuditRecord[]): AuditRecord[] =>
     team ? records.filter((record) => record.resourceId !== undefined && team.inScope(record.resourceId)) : records;
+  // A scope's digest compares its resources' findings; every sweep's mark says which sweeps those are.
+  const sweeps = [...ofScope(read.findings), ...read.notices];
   const outcomes = ofScope(read.outcomes.filter((record) => Date.parse(record.at) >= since.getTime()));
   const approvals = read.approvals;
   const drills = ofScope(read.drills);
@@ -252,10 +251,7 @@ async function sendDigest(
     group !== undefined && deps.ungoverned
       ? deps.ungoverned().then(
           (subscriptions): DigestUngoverned => ({ managementGroup: group, subscriptions }),
-          (error: unknown): DigestUngoverned => ({
-            managementGroup: group,
-            error: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "",
-          }),
+          (error: unknown): DigestUngoverned => ({ managementGroup: group, error: messageOf(error) }),
         )
       : Promise.resolve(undefined),
   ]);

@@ -92,7 +92,7 @@ export function costQueryBody(resourceIds: string[], fromDay: string, toDay: str
  */
 export async function costManagementSource(targets: AzureTarget | readonly AzureTarget[]): Promise<CostSource> {
   const list: readonly AzureTarget[] = Array.isArray(targets) ? targets : [targets as AzureTarget];
-  const bySubscription = new Map<string, (costs: DailyCosts, resourceIds: string[], fromDay: string, toDay: string) => Promise<void>>();
+  const bySubscription = new Map<string, SubscriptionQuery>();
   for (const target of list) bySubscription.set(target.subscriptionId.toLowerCase(), await subscriptionQuery(target));
   return async ({ resourceIds, fromDay, toDay }) => {
     const costs: DailyCosts = { currency: undefined, byResource: new Map() };
@@ -110,9 +110,9 @@ export async function costManagementSource(targets: AzureTarget | readonly Azure
 }
 
 /** The cost query of one subscription: adds its answers for `resourceIds` into `costs`. */
-async function subscriptionQuery(
-  target: AzureTarget,
-): Promise<(costs: DailyCosts, resourceIds: string[], fromDay: string, toDay: string) => Promise<void>> {
+type SubscriptionQuery = (costs: DailyCosts, resourceIds: string[], fromDay: string, toDay: string) => Promise<void>;
+
+async function subscriptionQuery(target: AzureTarget): Promise<SubscriptionQuery> {
   const [{ ServiceClient }, { createPipelineRequest, createHttpHeaders }] = await Promise.all([
     import("@azure/core-client"),
     import("@azure/core-rest-pipeline"),

@@ -36,14 +36,15 @@ const remove = () => createPipelineRequest({ url: "https://management.azure.com/
 const post = () =>
   createPipelineRequest({ url: "https://management.azure.com/providers/Microsoft.ResourceGraph/resources", method: "POST" });
 
-describe("the ARM pacer on reads", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 0 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+// The pacer's slots are timers: every test runs on a fake clock from 0.
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
+describe("the ARM pacer on reads", () => {
   it("sends reads at once while ARM reports more left than the reserve", async () => {
     const pacer = createArmPacer({ reserve: 10, perSecond: { read: 25 } });
     const arm = armAnswering(() => 200);
@@ -90,13 +91,6 @@ describe("the ARM pacer on reads", () => {
 });
 
 describe("the ARM pacer on writes and deletes", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 0 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it("spaces writes at ARM's write refill (10 a second) once the write bucket falls to the reserve", async () => {
     const pacer = createArmPacer({ reserve: 10 });
     const arm = armAnswering(() => 4);
